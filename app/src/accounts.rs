@@ -1,0 +1,223 @@
+//! Tenants and their administrators: created by first-run setup and by the
+//! operator's CLI, through the same rules.
+
+use anyhow::Context;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, Set, TransactionTrait,
+};
+use secrecy::{ExposeSecret, SecretString};
+use time::OffsetDateTime;
+use validator::{Validate, ValidationError};
+
+use crate::{
+    auth::password::hash_password,
+    domain::{AuthMethod, EndpointKind},
+    persistence::entities::{endpoint, tenant, user},
+};
+
+pub const MIN_PASSWORD_LEN: u64 = 12;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("a tenant named {0:?} already exists")]
+    TenantExists(String),
+    #[error("no tenant is named {0:?}")]
+    NoSuchTenant(String),
+    #[error("the username {0:?} is taken")]
+    UsernameTaken(String),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+#[derive(Debug, Validate)]
+pub struct NewTenant {
+    #[validate(
+        length(min = 1, max = 100, message = "Use a tenant name of 1 to 100 characters."),
+        custom(function = "printable", message = "Use only printable characters in the tenant name.")
+    )]
+    pub name: String,
+}
+
+#[derive(Validate)]
+pub struct NewAdmin {
+    #[validate(
+        length(min = 3, max = 64, message = "Use a username of 3 to 64 characters."),
+        custom(
+            function = "username_chars",
+            message = "Use only letters, digits and . _ - @ in the username."
+        )
+    )]
+    pub username: String,
+    /// Checked by `password_rules`: validator's derive wants `Serialize`,
+    /// which a secret must not have.
+    #[validate(skip)]
+    pub password: SecretString,
+}
+
+fn printable(text: &str) -> Result<(), ValidationError> {
+    if text.trim().is_empty() || text.chars().any(char::is_control) {
+        return Err(ValidationError::new("printable"));
+    }
+    Ok(())
+}
+
+fn username_chars(text: &str) -> Result<(), ValidationError> {
+    if text
+        .chars()
+        .all(|c| c.is_alphanumeric() || "._-@".contains(c))
+    {
+        Ok(())
+    } else {
+        Err(ValidationError::new("username_chars"))
+    }
+}
+
+fn password_rules(password: &SecretString) -> Result<(), AccountError> {
+    let len = password.expose_secret().chars().count() as u64;
+    if (MIN_PASSWORD_LEN..=128).contains(&len) {
+        Ok(())
+    } else {
+        Err(AccountError::Invalid(format!(
+            "Use a password of {MIN_PASSWORD_LEN} to 128 characters."
+        )))
+    }
+}
+
+/// The first message of a failed validation, for a form or a terminal.
+pub fn first_message(errors: &validator::ValidationErrors) -> String {
+    errors
+        .field_errors()
+        .values()
+        .flat_map(|errs| errs.iter())
+        .find_map(|e| e.message.as_ref().map(|m| m.to_string()))
+        .unwrap_or_else(|| "The input is not valid.".to_owned())
+}
+
+fn validate(value: &impl Validate) -> Result<(), AccountError> {
+    value
+        .validate()
+        .map_err(|e| AccountError::Invalid(first_message(&e)))
+}
+
+pub async fn tenant_count(db: &impl ConnectionTrait) -> anyhow::Result<u64> {
+    Ok(tenant::Entity::find().count(db).await?)
+}
+
+/// Creates a tenant with its two (disabled, empty) endpoints.
+pub async fn create_tenant(
+    db: &DatabaseConnection,
+    new: NewTenant,
+) -> Result<tenant::Model, AccountError> {
+    validate(&new)?;
+    let txn = db.begin().await.context("starting a transaction")?;
+    let tenant = create_tenant_in(&txn, new).await?;
+    txn.commit().await.context("committing the new tenant")?;
+    Ok(tenant)
+}
+
+pub(crate) async fn create_tenant_in(
+    db: &impl ConnectionTrait,
+    new: NewTenant,
+) -> Result<tenant::Model, AccountError> {
+    let name = new.name.trim().to_owned();
+    if tenant::Entity::find()
+        .filter(tenant::Column::Name.eq(&name))
+        .one(db)
+        .await
+        .context("looking up tenants")?
+        .is_some()
+    {
+        return Err(AccountError::TenantExists(name));
+    }
+    let now = OffsetDateTime::now_utc();
+    let tenant = tenant::ActiveModel {
+        name: Set(name),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .context("inserting the tenant")?;
+    for kind in EndpointKind::ALL {
+        endpoint::ActiveModel {
+            tenant_id: Set(tenant.id),
+            kind: Set(kind.as_str().to_owned()),
+            auth_method: Set(AuthMethod::Disable.as_str().to_owned()),
+            url: Set(None),
+            username: Set(None),
+            secret_kind: Set(None),
+            secret_ciphertext: Set(None),
+            secret_changed_at: Set(None),
+            enabled: Set(false),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            updated_by: Set(None),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .context("inserting the tenant's endpoints")?;
+    }
+    Ok(tenant)
+}
+
+/// Creates a tenant administrator in the named tenant.
+pub async fn create_admin(
+    db: &DatabaseConnection,
+    tenant_name: &str,
+    new: NewAdmin,
+) -> Result<user::Model, AccountError> {
+    validate(&new)?;
+    password_rules(&new.password)?;
+    let txn = db.begin().await.context("starting a transaction")?;
+    let tenant = tenant::Entity::find()
+        .filter(tenant::Column::Name.eq(tenant_name.trim()))
+        .one(&txn)
+        .await
+        .context("looking up the tenant")?
+        .ok_or_else(|| AccountError::NoSuchTenant(tenant_name.to_owned()))?;
+    let admin = create_admin_in(&txn, tenant.id, new).await?;
+    txn.commit().await.context("committing the new admin")?;
+    Ok(admin)
+}
+
+pub(crate) async fn create_admin_in(
+    db: &impl ConnectionTrait,
+    tenant_id: i32,
+    new: NewAdmin,
+) -> Result<user::Model, AccountError> {
+    if user::Entity::find()
+        .filter(user::Column::Username.eq(&new.username))
+        .one(db)
+        .await
+        .context("looking up users")?
+        .is_some()
+    {
+        return Err(AccountError::UsernameTaken(new.username));
+    }
+    let password = new.password;
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .context("hashing task")??;
+    Ok(user::ActiveModel {
+        tenant_id: Set(tenant_id),
+        username: Set(new.username),
+        password_hash: Set(hash),
+        created_at: Set(OffsetDateTime::now_utc()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .context("inserting the admin")?)
+}
+
+/// Validates a new tenant and admin together, as the setup form sends them.
+pub fn validate_setup(tenant: &NewTenant, admin: &NewAdmin) -> Result<(), AccountError> {
+    validate(tenant)?;
+    validate(admin)?;
+    password_rules(&admin.password)
+}

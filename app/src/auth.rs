@@ -1,0 +1,41 @@
+//! Signing in and out: the login page, password hashing, who the session
+//! belongs to, and the guard that sends anonymous visitors to `/login`.
+
+mod login;
+#[cfg(feature = "ssr")]
+pub mod password;
+#[cfg(feature = "ssr")]
+pub mod routes;
+#[cfg(feature = "ssr")]
+pub mod session;
+
+pub use login::{LoginEcho, LoginPage};
+
+/// Where to go after signing in, if `next` is not a safe local path.
+pub const HOME: &str = "/company/event-url";
+
+/// Only local absolute paths are followed after sign-in (no open redirect).
+pub fn safe_next(next: &str) -> &str {
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(char::is_control);
+    if local && !next.starts_with("/login") {
+        next
+    } else {
+        HOME
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_followed_only_to_local_paths() {
+        assert_eq!(safe_next("/company/event-url?x=1"), "/company/event-url?x=1");
+        for unsafe_next in ["https://evil.example/", "//evil.example", "/\\evil", "", "javascript:x", "/login"] {
+            assert_eq!(safe_next(unsafe_next), super::HOME, "{unsafe_next}");
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! The sign-in page. The form is a plain POST to `/login`, with or without
+//! JavaScript; a failed attempt re-renders it with the username kept.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+use crate::form_echo::use_form_echo;
+
+/// What a failed sign-in hands back to the page.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct LoginEcho {
+    pub username: String,
+    pub message: String,
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let query = use_query_map();
+    let next = move || query.with(|q| q.get("next").unwrap_or_default());
+    let signed_out = move || query.with(|q| q.get("signed_out").is_some());
+    let echo = use_form_echo::<LoginEcho>();
+    view! {
+        <Title text="Sign in · eventurl"/>
+        <main class="auth-page">
+            <div class="auth-card">
+                <p class="brand" aria-hidden="true">"eventurl"</p>
+                <h1>"Sign in"</h1>
+                <p class="lead">"Manage where your PBX posts its webhook events."</p>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let echo = echo.await.unwrap_or_default();
+                        let failed = !echo.message.is_empty();
+                        view! {
+                            <Show when=move || signed_out() && !failed>
+                                <p class="notice" role="status">"You have signed out."</p>
+                            </Show>
+                            <Show when=move || failed>
+                                <p class="form-error" role="alert" id="login-error">{echo.message.clone()}</p>
+                            </Show>
+                            <form method="post" action="/login" class="stack">
+                                <input type="hidden" name="next" value=next/>
+                                <div class="field">
+                                    <label for="login-username">"Username"</label>
+                                    <input id="login-username" name="username" type="text"
+                                        autocomplete="username" required autofocus
+                                        value=echo.username.clone()
+                                        aria-describedby=failed.then_some("login-error")/>
+                                </div>
+                                <div class="field">
+                                    <label for="login-password">"Password"</label>
+                                    <input id="login-password" name="password" type="password"
+                                        autocomplete="current-password" required/>
+                                </div>
+                                <button type="submit" class="primary">"Sign in"</button>
+                            </form>
+                        }
+                    })}
+                </Suspense>
+            </div>
+        </main>
+    }
+}

@@ -1,0 +1,142 @@
+//! HTTP handlers for signing in and out, and the sign-in guard.
+
+use axum::{
+    extract::{Request, State},
+    http::{header, Method, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Redirect, Response},
+    Form,
+};
+use leptos::prelude::provide_context;
+use secrecy::SecretString;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::{
+    safe_next,
+    session::{current_admin, sign_in, sign_out, SignInError},
+    LoginEcho,
+};
+use crate::{form_echo::FormEcho, render::render_page, state::AppState};
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    session: Session,
+    request_parts: http::request::Parts,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let username = form.username.trim().to_owned();
+    let outcome = sign_in(
+        &session,
+        &state.db,
+        &username,
+        SecretString::from(form.password),
+    )
+    .await;
+    match outcome {
+        Ok(user_id) => {
+            tracing::info!(user_id, "signed in");
+            Redirect::to(safe_next(&form.next)).into_response()
+        }
+        Err(SignInError::InvalidCredentials) => {
+            tracing::info!("sign-in refused: wrong username or password");
+            let echo = LoginEcho {
+                username,
+                message: "The username or password is not right. Check both and try again.".into(),
+            };
+            let mut response = render_page(&state, request_parts, move || {
+                provide_context(FormEcho(echo.clone()))
+            })
+            .await;
+            *response.status_mut() = StatusCode::UNAUTHORIZED;
+            response
+        }
+        Err(SignInError::Unexpected(e)) => {
+            tracing::error!(error = format!("{e:#}"), "sign-in failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong on our side. Try again in a moment.",
+            )
+                .into_response()
+        }
+    }
+}
+
+pub async fn logout(session: Session) -> Response {
+    if let Err(e) = sign_out(&session).await {
+        tracing::error!(error = format!("{e:#}"), "sign-out failed");
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Could not sign you out. Try again.",
+        )
+            .into_response();
+    }
+    Redirect::to("/login?signed_out=1").into_response()
+}
+
+/// Paths an anonymous visitor may open.
+fn is_public(path: &str) -> bool {
+    matches!(path, "/login" | "/setup" | "/logout" | "/favicon.ico" | "/favicon.svg" | "/healthz" | "/readyz")
+        || path.starts_with("/pkg/")
+        || path.starts_with("/api/")
+}
+
+/// Sends anonymous visitors of pages to `/login?next=…`. Server functions
+/// under `/api/` check the session themselves and answer 401.
+pub async fn require_sign_in(
+    State(state): State<AppState>,
+    session: Session,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    if is_public(path) {
+        return next.run(request).await;
+    }
+    match current_admin(&session, &state.db).await {
+        Ok(Some(_)) => next.run(request).await,
+        Ok(None) => {
+            if request.method() == Method::GET || request.method() == Method::HEAD {
+                let target = request
+                    .uri()
+                    .path_and_query()
+                    .map(|pq| pq.as_str())
+                    .unwrap_or("/");
+                let location = format!("/login?next={}", urlencode(target));
+                (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
+            } else {
+                (StatusCode::UNAUTHORIZED, "Sign in first.").into_response()
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "session check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Something went wrong on our side. Try again in a moment.",
+            )
+                .into_response()
+        }
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

@@ -1,0 +1,120 @@
+//! Who is asking: the session's administrator, looked up afresh on every
+//! request so that a deleted user or tenant loses access at once.
+
+use anyhow::Context;
+use sea_orm::{DatabaseConnection, EntityTrait};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+use super::password::verify_password;
+use crate::persistence::entities::{tenant, user};
+use crate::{error::AppError, state::AppState};
+
+const ADMIN_KEY: &str = "admin";
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+struct SessionAdmin {
+    user_id: i32,
+}
+
+/// The signed-in tenant administrator. Every read and write of tenant data
+/// takes its `tenant_id` from here, never from the request.
+#[derive(Clone, Debug)]
+pub struct CurrentAdmin {
+    pub user_id: i32,
+    pub username: String,
+    pub tenant_id: i32,
+    pub tenant_name: String,
+}
+
+pub async fn current_admin(
+    session: &Session,
+    db: &DatabaseConnection,
+) -> anyhow::Result<Option<CurrentAdmin>> {
+    let Some(admin) = session
+        .get::<SessionAdmin>(ADMIN_KEY)
+        .await
+        .context("reading the session")?
+    else {
+        return Ok(None);
+    };
+    let found = user::Entity::find_by_id(admin.user_id)
+        .find_also_related(tenant::Entity)
+        .one(db)
+        .await
+        .context("loading the signed-in user")?;
+    Ok(found.and_then(|(user, tenant)| {
+        tenant.map(|tenant| CurrentAdmin {
+            user_id: user.id,
+            username: user.username,
+            tenant_id: tenant.id,
+            tenant_name: tenant.name,
+        })
+    }))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error("The username or password is not right.")]
+    InvalidCredentials,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Checks the password (off the async executor, in the same time for an
+/// unknown user), then starts a session under a new id.
+pub async fn sign_in(
+    session: &Session,
+    db: &DatabaseConnection,
+    username: &str,
+    password: SecretString,
+) -> Result<i32, SignInError> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let found = user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(db)
+        .await
+        .context("looking up the user")?;
+    let stored = found.as_ref().map(|u| u.password_hash.clone());
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, stored.as_deref()))
+        .await
+        .context("password verification task")?;
+    let user = match (ok, found) {
+        (true, Some(user)) => user,
+        _ => return Err(SignInError::InvalidCredentials),
+    };
+    start_session(session, user.id).await?;
+    Ok(user.id)
+}
+
+/// Renews the session id (against fixation) and records the administrator.
+pub async fn start_session(session: &Session, user_id: i32) -> anyhow::Result<()> {
+    session.cycle_id().await.context("renewing the session id")?;
+    session
+        .insert(ADMIN_KEY, SessionAdmin { user_id })
+        .await
+        .context("writing the session")?;
+    Ok(())
+}
+
+/// Ends the session server-side and expires the cookie.
+pub async fn sign_out(session: &Session) -> anyhow::Result<()> {
+    session.flush().await.context("deleting the session")
+}
+
+/// For server functions: the app state and the signed-in administrator, or
+/// `SignInRequired`.
+pub async fn require_admin() -> Result<(AppState, CurrentAdmin), AppError> {
+    let state = leptos::prelude::expect_context::<AppState>();
+    let session = leptos_axum::extract::<Session>()
+        .await
+        .map_err(|e| AppError::internal(anyhow::anyhow!("no session layer: {e}")))?;
+    match current_admin(&session, &state.db)
+        .await
+        .map_err(AppError::internal)?
+    {
+        Some(admin) => Ok((state, admin)),
+        None => Err(AppError::SignInRequired.into_response_status()),
+    }
+}

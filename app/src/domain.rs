@@ -1,0 +1,16 @@
+//! The product's vocabulary, shared by the server and the browser. A value of
+//! these types can only hold what the rules allow; raw form input becomes one
+//! in exactly one place (`EndpointForm::parse`). Nothing here knows about HTTP
+//! servers, SQL or Leptos.
+
+mod credentials;
+mod endpoint;
+mod endpoint_url;
+mod field_errors;
+
+pub use credentials::{BearerToken, CredentialError, Password, Username};
+pub use endpoint::{
+    AuthDraft, AuthMethod, EndpointDraft, EndpointForm, EndpointKind, SecretInput, SecretKind,
+};
+pub use endpoint_url::{EndpointUrl, UrlError, MAX_URL_LEN};
+pub use field_errors::{Field, FieldErrors};

@@ -1,0 +1,480 @@
+//! One of a tenant's two webhook endpoints, and the rules of its form.
+
+use super::credentials::{BearerToken, Password, Username};
+use super::endpoint_url::EndpointUrl;
+use super::field_errors::{Field, FieldErrors};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The two sections of the Event URL tab.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndpointKind {
+    Cdr,
+    Extension,
+}
+
+impl EndpointKind {
+    pub const ALL: [EndpointKind; 2] = [EndpointKind::Cdr, EndpointKind::Extension];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndpointKind::Cdr => "cdr",
+            EndpointKind::Extension => "extension",
+        }
+    }
+
+    pub fn parse(input: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == input)
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            EndpointKind::Cdr => "CDR Events",
+            EndpointKind::Extension => "Extension Events",
+        }
+    }
+
+    pub fn url_label(self) -> &'static str {
+        match self {
+            EndpointKind::Cdr => "CDR URL",
+            EndpointKind::Extension => "Event URL",
+        }
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            EndpointKind::Cdr => "Call detail records, sent when a call ends or is updated.",
+            EndpointKind::Extension => {
+                "Extension call status, presence, online/offline and queue status, in real time."
+            }
+        }
+    }
+}
+
+/// How the PBX authenticates to the receiver.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMethod {
+    #[default]
+    Disable,
+    Basic,
+    Digest,
+    Bearer,
+}
+
+/// Which kind of secret a method needs; a stored secret is kept only while
+/// the method still needs the same kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretKind {
+    Password,
+    Token,
+}
+
+impl SecretKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecretKind::Password => "password",
+            SecretKind::Token => "token",
+        }
+    }
+
+    pub fn parse(input: &str) -> Option<Self> {
+        [SecretKind::Password, SecretKind::Token]
+            .into_iter()
+            .find(|k| k.as_str() == input)
+    }
+}
+
+impl AuthMethod {
+    pub const ALL: [AuthMethod; 4] = [
+        AuthMethod::Disable,
+        AuthMethod::Basic,
+        AuthMethod::Digest,
+        AuthMethod::Bearer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::Disable => "disable",
+            AuthMethod::Basic => "basic",
+            AuthMethod::Digest => "digest",
+            AuthMethod::Bearer => "bearer",
+        }
+    }
+
+    pub fn parse(input: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == input)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AuthMethod::Disable => "Disable",
+            AuthMethod::Basic => "Basic Authentication",
+            AuthMethod::Digest => "Digest Authentication",
+            AuthMethod::Bearer => "Bearer Authentication",
+        }
+    }
+
+    pub fn secret_kind(self) -> Option<SecretKind> {
+        match self {
+            AuthMethod::Disable => None,
+            AuthMethod::Basic | AuthMethod::Digest => Some(SecretKind::Password),
+            AuthMethod::Bearer => Some(SecretKind::Token),
+        }
+    }
+}
+
+/// The section's form as typed: raw strings, so that any input can reach
+/// `parse` and get a message instead of a transport error.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointForm {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub auth_method: String,
+    #[serde(default)]
+    pub url: String,
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub token: String,
+    /// A checkbox: present (any value) when ticked.
+    #[serde(default)]
+    pub enabled: Option<String>,
+}
+
+impl fmt::Debug for EndpointForm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EndpointForm")
+            .field("kind", &self.kind)
+            .field("auth_method", &self.auth_method)
+            .field("url", &self.url)
+            .field("username", &self.username)
+            .field("password", &redacted(&self.password))
+            .field("token", &redacted(&self.token))
+            .field("enabled", &self.enabled)
+            .finish()
+    }
+}
+
+fn redacted(secret: &str) -> &'static str {
+    if secret.is_empty() {
+        ""
+    } else {
+        "[redacted]"
+    }
+}
+
+/// A secret field left empty keeps the stored secret.
+#[derive(Clone, Debug)]
+pub enum SecretInput<S> {
+    Keep,
+    Replace(S),
+}
+
+/// Credentials as saved: a disabled endpoint may lack some of them.
+#[derive(Clone, Debug)]
+pub enum AuthDraft {
+    Disable,
+    Basic {
+        username: Option<Username>,
+        password: SecretInput<Password>,
+    },
+    Digest {
+        username: Option<Username>,
+        password: SecretInput<Password>,
+    },
+    Bearer {
+        token: SecretInput<BearerToken>,
+    },
+}
+
+impl AuthDraft {
+    pub fn method(&self) -> AuthMethod {
+        match self {
+            AuthDraft::Disable => AuthMethod::Disable,
+            AuthDraft::Basic { .. } => AuthMethod::Basic,
+            AuthDraft::Digest { .. } => AuthMethod::Digest,
+            AuthDraft::Bearer { .. } => AuthMethod::Bearer,
+        }
+    }
+
+    pub fn username(&self) -> Option<&Username> {
+        match self {
+            AuthDraft::Basic { username, .. } | AuthDraft::Digest { username, .. } => {
+                username.as_ref()
+            }
+            AuthDraft::Disable | AuthDraft::Bearer { .. } => None,
+        }
+    }
+}
+
+/// A section's settings that passed every rule. When `enabled`, the URL and
+/// every credential of the method are present (possibly as the stored secret).
+#[derive(Clone, Debug)]
+pub struct EndpointDraft {
+    pub kind: EndpointKind,
+    pub url: Option<EndpointUrl>,
+    pub auth: AuthDraft,
+    pub enabled: bool,
+}
+
+impl EndpointForm {
+    /// The one place where typed input becomes a domain value. `stored` is
+    /// the kind of secret already saved for this endpoint, if any: an empty
+    /// secret field then keeps it.
+    pub fn parse(&self, stored: Option<SecretKind>) -> Result<EndpointDraft, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let enabled = self.enabled.is_some();
+
+        let kind = EndpointKind::parse(&self.kind);
+        let method = AuthMethod::parse(&self.auth_method);
+        if method.is_none() {
+            errors.add(Field::AuthMethod, "Choose an authentication method from the list.");
+        }
+        let method = method.unwrap_or_default();
+
+        let url = if self.url.trim().is_empty() && !enabled {
+            None
+        } else {
+            match EndpointUrl::parse(&self.url) {
+                Ok(url) => Some(url),
+                Err(e) => {
+                    errors.add(Field::Url, e.to_string());
+                    None
+                }
+            }
+        };
+
+        // An empty secret field keeps what is stored, if that fits the method.
+        let keeps_stored = stored.is_some() && stored == method.secret_kind();
+        let secret_missing = |typed: &str| typed.is_empty() && enabled && !keeps_stored;
+
+        let auth = match method {
+            AuthMethod::Disable => Some(AuthDraft::Disable),
+            AuthMethod::Basic | AuthMethod::Digest => {
+                let basic = method == AuthMethod::Basic;
+                let username = if self.username.is_empty() && !enabled {
+                    None
+                } else {
+                    Username::parse(&self.username, basic)
+                        .map_err(|e| errors.add(Field::Username, e.to_string()))
+                        .ok()
+                };
+                let password = if secret_missing(&self.password) {
+                    errors.add(
+                        Field::Password,
+                        "Enter the password, or untick Enable to save without one.",
+                    );
+                    None
+                } else if self.password.is_empty() {
+                    Some(SecretInput::Keep)
+                } else {
+                    Password::parse(&self.password)
+                        .map(SecretInput::Replace)
+                        .map_err(|e| errors.add(Field::Password, e.to_string()))
+                        .ok()
+                };
+                password.map(|password| {
+                    if basic {
+                        AuthDraft::Basic { username, password }
+                    } else {
+                        AuthDraft::Digest { username, password }
+                    }
+                })
+            }
+            AuthMethod::Bearer => {
+                let token = if secret_missing(&self.token) {
+                    errors.add(
+                        Field::Token,
+                        "Enter the bearer token, or untick Enable to save without one.",
+                    );
+                    None
+                } else if self.token.is_empty() {
+                    Some(SecretInput::Keep)
+                } else {
+                    BearerToken::parse(&self.token)
+                        .map(SecretInput::Replace)
+                        .map_err(|e| errors.add(Field::Token, e.to_string()))
+                        .ok()
+                };
+                token.map(|token| AuthDraft::Bearer { token })
+            }
+        };
+
+        match (kind, auth, errors.is_empty()) {
+            (Some(kind), Some(auth), true) => Ok(EndpointDraft {
+                kind,
+                url,
+                auth,
+                enabled,
+            }),
+            (None, _, _) => {
+                errors.add(Field::Enabled, "This form is out of date; reload the page.");
+                Err(errors)
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn form(method: &str, url: &str, enabled: bool) -> EndpointForm {
+        EndpointForm {
+            kind: "cdr".into(),
+            auth_method: method.into(),
+            url: url.into(),
+            enabled: enabled.then(|| "on".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_disabled_section_may_be_saved_incomplete() {
+        for method in ["disable", "basic", "digest", "bearer"] {
+            let draft = form(method, "", false).parse(None).unwrap();
+            assert!(!draft.enabled);
+            assert!(draft.url.is_none());
+            assert_eq!(draft.auth.method().as_str(), method);
+        }
+    }
+
+    #[test]
+    fn a_disabled_section_still_refuses_an_invalid_url() {
+        let errors = form("disable", "ftp://x", false).parse(None).unwrap_err();
+        assert!(errors.get(Field::Url).is_some());
+    }
+
+    #[test]
+    fn enabling_requires_a_url() {
+        let errors = form("disable", "", true).parse(None).unwrap_err();
+        assert_eq!(errors.get(Field::Url), Some("Enter the URL the PBX should post events to."));
+    }
+
+    #[test]
+    fn enabling_basic_or_digest_requires_username_and_password() {
+        for method in ["basic", "digest"] {
+            let errors = form(method, "https://x.example", true).parse(None).unwrap_err();
+            assert!(errors.get(Field::Username).is_some(), "{method}");
+            assert!(errors.get(Field::Password).is_some(), "{method}");
+        }
+    }
+
+    #[test]
+    fn enabling_bearer_requires_a_token() {
+        let errors = form("bearer", "https://x.example", true).parse(None).unwrap_err();
+        assert!(errors.get(Field::Token).is_some());
+    }
+
+    #[test]
+    fn an_empty_secret_field_keeps_the_stored_secret_of_the_same_kind() {
+        let mut f = form("digest", "https://x.example", true);
+        f.username = "pbx".into();
+        let draft = f.parse(Some(SecretKind::Password)).unwrap();
+        assert!(matches!(
+            draft.auth,
+            AuthDraft::Digest { password: SecretInput::Keep, .. }
+        ));
+        // A stored token cannot stand in for a password.
+        let errors = f.parse(Some(SecretKind::Token)).unwrap_err();
+        assert!(errors.get(Field::Password).is_some());
+    }
+
+    #[test]
+    fn a_typed_secret_replaces_the_stored_one() {
+        let mut f = form("bearer", "https://x.example", true);
+        f.token = "new-token".into();
+        let draft = f.parse(Some(SecretKind::Token)).unwrap();
+        match draft.auth {
+            AuthDraft::Bearer { token: SecretInput::Replace(t) } => {
+                assert_eq!(t.expose_secret(), "new-token")
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn basic_username_cannot_contain_a_colon_but_digest_can() {
+        let mut f = form("basic", "https://x.example", true);
+        f.username = "a:b".into();
+        f.password = "pw".into();
+        assert!(f.parse(None).unwrap_err().get(Field::Username).is_some());
+        f.auth_method = "digest".into();
+        assert!(f.parse(None).is_ok());
+    }
+
+    #[test]
+    fn credentials_of_other_methods_are_ignored() {
+        let mut f = form("disable", "https://x.example", true);
+        f.username = "a:b\u{1}".into();
+        f.token = "not a token".into();
+        let draft = f.parse(None).unwrap();
+        assert!(matches!(draft.auth, AuthDraft::Disable));
+    }
+
+    #[test]
+    fn unknown_method_or_section_is_an_error_not_a_panic() {
+        let errors = form("ntlm", "", false).parse(None).unwrap_err();
+        assert!(errors.get(Field::AuthMethod).is_some());
+        let mut f = form("disable", "", false);
+        f.kind = "voicemail".into();
+        assert!(f.parse(None).is_err());
+    }
+
+    #[test]
+    fn form_debug_output_redacts_secrets() {
+        let mut f = form("basic", "https://x.example", true);
+        f.password = "hunter2".into();
+        f.token = "tok123".into();
+        let shown = format!("{f:?}");
+        assert!(!shown.contains("hunter2") && !shown.contains("tok123"));
+    }
+
+    proptest! {
+        #[test]
+        fn every_enabled_draft_is_complete(
+            method in prop::sample::select(vec!["disable", "basic", "digest", "bearer"]),
+            url in prop::option::of("https://[a-z]{1,8}\\.example(/[a-z]{0,5})?"),
+            username in "[a-z:]{0,6}",
+            password in "[a-z]{0,6}",
+            token in "[a-z]{0,6}",
+            stored in prop::option::of(prop::sample::select(vec![SecretKind::Password, SecretKind::Token])),
+        ) {
+            let f = EndpointForm {
+                kind: "extension".into(),
+                auth_method: method.into(),
+                url: url.unwrap_or_default(),
+                username,
+                password,
+                token,
+                enabled: Some("on".into()),
+            };
+            if let Ok(draft) = f.parse(stored) {
+                prop_assert!(draft.enabled);
+                prop_assert!(draft.url.is_some());
+                match draft.auth {
+                    AuthDraft::Disable => {}
+                    AuthDraft::Basic { username, password } | AuthDraft::Digest { username, password } => {
+                        prop_assert!(username.is_some());
+                        if matches!(password, SecretInput::Keep) {
+                            prop_assert_eq!(stored, Some(SecretKind::Password));
+                        }
+                    }
+                    AuthDraft::Bearer { token } => {
+                        if matches!(token, SecretInput::Keep) {
+                            prop_assert_eq!(stored, Some(SecretKind::Token));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

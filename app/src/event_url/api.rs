@@ -1,0 +1,95 @@
+//! What the Event URL tab exchanges with the server. Secrets travel only
+//! from the browser to the server, never back: a view says whether a
+//! secret is set and when it changed, not what it is.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    domain::{AuthMethod, EndpointForm, EndpointKind, FieldErrors, SecretKind},
+    error::AppError,
+};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretStatus {
+    pub kind: SecretKind,
+    /// RFC 3339, UTC.
+    pub changed_at: String,
+}
+
+/// One endpoint as saved.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointView {
+    pub kind: EndpointKind,
+    pub auth_method: AuthMethod,
+    pub url: String,
+    pub username: String,
+    pub enabled: bool,
+    pub secret: Option<SecretStatus>,
+    /// RFC 3339, UTC.
+    pub updated_at: String,
+    pub updated_by: Option<String>,
+    pub version: i64,
+}
+
+impl EndpointView {
+    pub fn stored_secret(&self) -> Option<SecretKind> {
+        self.secret.as_ref().map(|s| s.kind)
+    }
+
+    /// The form as it stands for this saved endpoint, secret fields empty.
+    pub fn to_form(&self) -> EndpointForm {
+        EndpointForm {
+            kind: self.kind.as_str().to_owned(),
+            auth_method: self.auth_method.as_str().to_owned(),
+            url: self.url.clone(),
+            username: self.username.clone(),
+            password: String::new(),
+            token: String::new(),
+            enabled: self.enabled.then(|| "on".to_owned()),
+        }
+    }
+}
+
+/// A save posted without JavaScript that was refused: what was typed
+/// (secrets left out) and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaveEcho {
+    pub kind: EndpointKind,
+    pub form: EndpointForm,
+    pub errors: FieldErrors,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventUrlData {
+    pub tenant_name: String,
+    pub admin_username: String,
+    pub cdr: EndpointView,
+    pub extension: EndpointView,
+}
+
+impl EventUrlData {
+    pub fn endpoint(&self, kind: EndpointKind) -> &EndpointView {
+        match kind {
+            EndpointKind::Cdr => &self.cdr,
+            EndpointKind::Extension => &self.extension,
+        }
+    }
+}
+
+#[server(prefix = "/api", endpoint = "load_event_url")]
+pub async fn load_event_url() -> Result<EventUrlData, AppError> {
+    let (state, admin) = crate::auth::session::require_admin().await?;
+    super::service::load(&state.db, &admin)
+        .await
+        .map_err(|e| AppError::internal(e).into_response_status())
+}
+
+#[server(prefix = "/api", endpoint = "save_endpoint")]
+pub async fn save_endpoint(form: EndpointForm) -> Result<EndpointView, AppError> {
+    let (state, admin) = crate::auth::session::require_admin().await?;
+    super::service::save(&state.db, &state.cipher, &admin, &form)
+        .await
+        .map_err(AppError::into_response_status)
+}

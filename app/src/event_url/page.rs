@@ -1,0 +1,55 @@
+//! The Event URL tab: both sections of the signed-in tenant.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::{api::load_event_url, section::EndpointSection, SaveEcho};
+use crate::{domain::EndpointKind, error::AppError, form_echo::use_form_echo, layout::CompanyLayout};
+
+#[component]
+pub fn EventUrlPage() -> impl IntoView {
+    let data = Resource::new_blocking(|| (), |_| load_event_url());
+    let echo = use_form_echo::<SaveEcho>();
+    let query = use_query_map();
+    let saved_kind = move || query.with(|q| q.get("saved")).and_then(|k| EndpointKind::parse(&k));
+    view! {
+        <Title text="Event URL · Company · eventurl"/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let echo = echo.await;
+                match data.await {
+                    Ok(data) => {
+                        let saved = saved_kind();
+                        let sections = EndpointKind::ALL.map(|kind| {
+                            let echo = echo.clone().filter(|e| e.kind == kind);
+                            view! {
+                                <EndpointSection
+                                    initial=data.endpoint(kind).clone()
+                                    echo=echo
+                                    just_saved=saved == Some(kind)
+                                />
+                            }
+                        });
+                        view! {
+                            <CompanyLayout tenant=data.tenant_name.clone() username=data.admin_username.clone()>
+                                <p class="tab-intro">
+                                    "The PBX posts events as JSON to these URLs. They must be reachable from the PBX; use HTTPS so events and credentials travel encrypted."
+                                </p>
+                                {sections}
+                            </CompanyLayout>
+                        }.into_any()
+                    }
+                    Err(AppError::SignInRequired) => view! {
+                        <main class="auth-page"><p role="alert">
+                            "Your session has ended. " <a href="/login?next=/company/event-url">"Sign in again"</a>"."
+                        </p></main>
+                    }.into_any(),
+                    Err(e) => view! {
+                        <main class="auth-page"><p role="alert" class="form-error">{e.to_string()}</p></main>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,69 @@
+//! The Save forms' plain POST, for browsers without JavaScript: the same
+//! service as the `save_endpoint` server function; on success back to the
+//! tab, otherwise the tab again with what was typed and the messages.
+
+use axum::{
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+    Form,
+};
+use leptos::prelude::provide_context;
+use tower_sessions::Session;
+
+use super::{service, SaveEcho};
+use crate::{
+    auth::session::current_admin,
+    domain::{EndpointForm, EndpointKind, FieldErrors},
+    error::AppError,
+    form_echo::FormEcho,
+    render::render_page,
+    state::AppState,
+};
+
+pub async fn save_form(
+    State(state): State<AppState>,
+    session: Session,
+    parts: http::request::Parts,
+    Form(form): Form<EndpointForm>,
+) -> Response {
+    let admin = match current_admin(&session, &state.db).await {
+        Ok(Some(admin)) => admin,
+        Ok(None) => return Redirect::to("/login?next=/company/event-url").into_response(),
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "session check failed");
+            return (StatusCode::INTERNAL_SERVER_ERROR, AppError::Internal.to_string())
+                .into_response();
+        }
+    };
+    let kind = EndpointKind::parse(&form.kind).unwrap_or(EndpointKind::Cdr);
+    match service::save(&state.db, &state.cipher, &admin, &form).await {
+        Ok(_) => Redirect::to(&format!("/company/event-url?saved={}#{}", kind.as_str(), kind.as_str()))
+            .into_response(),
+        Err(error) => {
+            let status = error.status();
+            let errors = match &error {
+                AppError::Invalid(errors) => errors.clone(),
+                _ => FieldErrors::default(),
+            };
+            let mut message = error.to_string();
+            if !form.password.is_empty() || !form.token.is_empty() {
+                message.push_str(" For safety, secrets are not sent back: type the password or token again.");
+            }
+            let echo = SaveEcho {
+                kind,
+                form: EndpointForm {
+                    password: String::new(),
+                    token: String::new(),
+                    ..form
+                },
+                errors,
+                message,
+            };
+            let mut response =
+                render_page(&state, parts, move || provide_context(FormEcho(echo.clone()))).await;
+            *response.status_mut() = status;
+            response
+        }
+    }
+}

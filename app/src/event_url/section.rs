@@ -1,0 +1,307 @@
+//! One section of the tab (CDR Events or Extension Events): its form, the
+//! same validation as the server before sending, and what happened.
+//!
+//! Which credential fields show follows the selected method through CSS
+//! (`:has(option:checked)`), so it works before hydration and without
+//! JavaScript; the form falls back to a plain POST when scripts are off.
+
+use leptos::{ev::SubmitEvent, prelude::*};
+
+use super::api::{EndpointView, SaveEcho, SaveEndpoint};
+use crate::{
+    domain::{AuthMethod, EndpointForm, EndpointUrl, Field, FieldErrors, SecretKind},
+    error::AppError,
+};
+
+#[derive(Clone, Debug, PartialEq)]
+enum Status {
+    Idle,
+    Saved,
+    Failed(String),
+}
+
+/// "2026-11-27T08:01:02Z" → "2026-11-27 08:01 UTC".
+fn short_time(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..16)) {
+        (Some(date), Some(time)) => format!("{date} {time} UTC"),
+        _ => rfc3339.to_owned(),
+    }
+}
+
+fn state_badge(view: &EndpointView) -> (&'static str, &'static str) {
+    if view.enabled {
+        ("Enabled", "badge badge-on")
+    } else if view.url.is_empty() {
+        ("Not configured", "badge badge-none")
+    } else {
+        ("Paused", "badge badge-off")
+    }
+}
+
+#[component]
+pub fn EndpointSection(
+    initial: EndpointView,
+    echo: Option<SaveEcho>,
+    just_saved: bool,
+) -> impl IntoView {
+    let kind = initial.kind;
+    let k = kind.as_str();
+    let id = move |field: &str| format!("{k}-{field}");
+
+    let start = echo
+        .as_ref()
+        .map(|e| e.form.clone())
+        .unwrap_or_else(|| initial.to_form());
+    let start_method = AuthMethod::parse(&start.auth_method).unwrap_or_default();
+    let start_enabled = start.enabled.is_some();
+
+    let saved = RwSignal::new(initial);
+    let method = RwSignal::new(start_method);
+    let url = RwSignal::new(start.url.clone());
+    let username = RwSignal::new(start.username.clone());
+    let password = RwSignal::new(String::new());
+    let token = RwSignal::new(String::new());
+    let enabled = RwSignal::new(start_enabled);
+    let errors = RwSignal::new(echo.as_ref().map(|e| e.errors.clone()).unwrap_or_default());
+    let status = RwSignal::new(match (&echo, just_saved) {
+        (Some(e), _) => Status::Failed(e.message.clone()),
+        (None, true) => Status::Saved,
+        (None, false) => Status::Idle,
+    });
+
+    let save = ServerAction::<SaveEndpoint>::new();
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(view)) => {
+            saved.set(view);
+            password.set(String::new());
+            token.set(String::new());
+            errors.set(FieldErrors::default());
+            status.set(Status::Saved);
+        }
+        Some(Err(AppError::Invalid(field_errors))) => {
+            errors.set(field_errors.clone());
+            status.set(Status::Failed(AppError::Invalid(field_errors).to_string()));
+        }
+        Some(Err(e)) => status.set(Status::Failed(e.to_string())),
+        None => {}
+    });
+
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if save.pending().get_untracked() {
+            return;
+        }
+        let form = EndpointForm {
+            kind: k.to_owned(),
+            auth_method: method.get_untracked().as_str().to_owned(),
+            url: url.get_untracked(),
+            username: username.get_untracked(),
+            password: password.get_untracked(),
+            token: token.get_untracked(),
+            enabled: enabled.get_untracked().then(|| "on".to_owned()),
+        };
+        match form.parse(saved.with_untracked(EndpointView::stored_secret)) {
+            Ok(_) => {
+                errors.set(FieldErrors::default());
+                status.set(Status::Idle);
+                save.dispatch(SaveEndpoint { form });
+            }
+            Err(field_errors) => {
+                errors.set(field_errors.clone());
+                status.set(Status::Failed(AppError::Invalid(field_errors).to_string()));
+            }
+        }
+    };
+
+    let error_of = move |field: Field| errors.with(|e| e.get(field).map(str::to_owned));
+    let error_id = move |field: Field| format!("{k}-{}-error", field.name());
+    let error_view = move |field: Field| {
+        move || {
+            error_of(field).map(|message| {
+                view! { <p class="field-error" id=error_id(field)>{message}</p> }
+            })
+        }
+    };
+    let invalid = move |field: Field| move || error_of(field).is_some().then_some("true");
+    let secret_changed = move |want: SecretKind| {
+        saved.with(|s| {
+            s.secret
+                .as_ref()
+                .filter(|secret| secret.kind == want)
+                .map(|secret| short_time(&secret.changed_at))
+        })
+    };
+    // The hint id first, then the error id, as far as each is shown.
+    let described_by = move |field: Field, hint: Option<String>| {
+        move || {
+            let ids: Vec<String> = [
+                hint.clone(),
+                error_of(field).map(|_| error_id(field)),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    let plain_http = move || {
+        url.with(|u| EndpointUrl::parse(u).map(|u| !u.is_https()).unwrap_or(false))
+    };
+
+    view! {
+        <section class="endpoint" id=k aria-labelledby=id("title")>
+            <div class="endpoint-head">
+                <h2 id=id("title")>{kind.title()}</h2>
+                {move || {
+                    let (text, class) = saved.with(state_badge);
+                    view! { <span class=class>{text}</span> }
+                }}
+            </div>
+            <p class="hint">{kind.description()}</p>
+            <form method="post" action="/company/event-url" novalidate on:submit=on_submit>
+                <input type="hidden" name="kind" value=k/>
+                <div class="field">
+                    <label for=id("auth_method")>"Authentication Method"</label>
+                    <select
+                        id=id("auth_method")
+                        name="auth_method"
+                        on:change=move |ev| {
+                            method.set(AuthMethod::parse(&event_target_value(&ev)).unwrap_or_default())
+                        }
+                        aria-invalid=invalid(Field::AuthMethod)
+                        aria-describedby=described_by(Field::AuthMethod, None)
+                    >
+                        {AuthMethod::ALL
+                            .map(|m| {
+                                view! {
+                                    <option value=m.as_str() selected=m == start_method>
+                                        {m.label()}
+                                    </option>
+                                }
+                            })}
+                    </select>
+                    {error_view(Field::AuthMethod)}
+                </div>
+                <div class="auth-fields auth-userpass">
+                    <div class="field">
+                        <label for=id("username")>"Username"</label>
+                        <input
+                            id=id("username")
+                            name="username"
+                            type="text"
+                            autocomplete="off"
+                            spellcheck="false"
+                            value=start.username.clone()
+                            on:input=move |ev| username.set(event_target_value(&ev))
+                            aria-invalid=invalid(Field::Username)
+                            aria-describedby=described_by(Field::Username, None)
+                        />
+                        {error_view(Field::Username)}
+                    </div>
+                    <div class="field">
+                        <label for=id("password")>"Password"</label>
+                        <input
+                            id=id("password")
+                            name="password"
+                            type="password"
+                            autocomplete="new-password"
+                            prop:value=move || password.get()
+                            on:input=move |ev| password.set(event_target_value(&ev))
+                            placeholder=move || {
+                                secret_changed(SecretKind::Password).map(|_| "Saved password kept unless you type a new one")
+                            }
+                            aria-invalid=invalid(Field::Password)
+                            aria-describedby=described_by(Field::Password, Some(id("password-hint")))
+                        />
+                        <p class="hint" id=id("password-hint")>
+                            {move || match secret_changed(SecretKind::Password) {
+                                Some(when) => format!("A password is set (changed {when}). Leave empty to keep it, or type a new one to replace it."),
+                                None => "No password is saved yet.".to_owned(),
+                            }}
+                        </p>
+                        {error_view(Field::Password)}
+                    </div>
+                </div>
+                <div class="auth-fields auth-bearer">
+                    <div class="field">
+                        <label for=id("token")>"Bearer Token"</label>
+                        <input
+                            id=id("token")
+                            name="token"
+                            type="password"
+                            autocomplete="off"
+                            spellcheck="false"
+                            prop:value=move || token.get()
+                            on:input=move |ev| token.set(event_target_value(&ev))
+                            placeholder=move || {
+                                secret_changed(SecretKind::Token).map(|_| "Saved token kept unless you type a new one")
+                            }
+                            aria-invalid=invalid(Field::Token)
+                            aria-describedby=described_by(Field::Token, Some(id("token-hint")))
+                        />
+                        <p class="hint" id=id("token-hint")>
+                            {move || match secret_changed(SecretKind::Token) {
+                                Some(when) => format!("A token is set (changed {when}). Leave empty to keep it, or type a new one to replace it."),
+                                None => "No token is saved yet.".to_owned(),
+                            }}
+                        </p>
+                        {error_view(Field::Token)}
+                    </div>
+                </div>
+                <div class="field">
+                    <label for=id("url")>{kind.url_label()}</label>
+                    <input
+                        id=id("url")
+                        name="url"
+                        type="url"
+                        inputmode="url"
+                        autocomplete="off"
+                        spellcheck="false"
+                        placeholder="https://example.com/pbx/events"
+                        value=start.url.clone()
+                        on:input=move |ev| url.set(event_target_value(&ev))
+                        aria-invalid=invalid(Field::Url)
+                        aria-describedby=described_by(Field::Url, None)
+                    />
+                    {error_view(Field::Url)}
+                    <Show when=plain_http>
+                        <p class="field-warning">
+                            "HTTPS is strongly recommended: over http:// events and credentials travel unencrypted."
+                        </p>
+                    </Show>
+                </div>
+                <div class="field checkbox">
+                    <input
+                        id=id("enabled")
+                        name="enabled"
+                        type="checkbox"
+                        value="on"
+                        checked=start_enabled
+                        on:change=move |ev| enabled.set(event_target_checked(&ev))
+                        aria-describedby=id("enabled-hint")
+                    />
+                    <label for=id("enabled")>"Enable"</label>
+                    <p class="hint" id=id("enabled-hint")>
+                        "When off, the PBX pauses delivery; these settings are kept."
+                    </p>
+                    {error_view(Field::Enabled)}
+                </div>
+                <div class="actions">
+                    <button type="submit" class="primary" disabled=move || save.pending().get()>
+                        {move || if save.pending().get() { "Saving…" } else { "Save" }}
+                    </button>
+                    <p class="status" role="status">
+                        {move || match status.get() {
+                            Status::Idle => view! { <span></span> }.into_any(),
+                            Status::Saved => {
+                                let at = saved.with(|s| short_time(&s.updated_at));
+                                view! { <span class="ok">{format!("Saved at {at}.")}</span> }.into_any()
+                            }
+                            Status::Failed(message) => view! { <span class="bad">{message}</span> }.into_any(),
+                        }}
+                    </p>
+                </div>
+            </form>
+        </section>
+    }
+}

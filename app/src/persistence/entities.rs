@@ -1,0 +1,7 @@
+//! One sea-orm entity per table; the schema itself lives in `migrations/`.
+
+pub mod app_setting;
+pub mod endpoint;
+pub mod session;
+pub mod tenant;
+pub mod user;

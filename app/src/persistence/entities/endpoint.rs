@@ -1,0 +1,64 @@
+use sea_orm::entity::prelude::*;
+use std::fmt;
+
+/// One of a tenant's two webhook endpoints (`kind` is `cdr` or `extension`).
+/// The secret is an AEAD ciphertext bound to tenant, kind and secret kind.
+#[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "endpoints")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub tenant_id: i32,
+    pub kind: String,
+    pub auth_method: String,
+    pub url: Option<String>,
+    pub username: Option<String>,
+    pub secret_kind: Option<String>,
+    pub secret_ciphertext: Option<Vec<u8>>,
+    pub secret_changed_at: Option<TimeDateTimeWithTimeZone>,
+    pub enabled: bool,
+    pub version: i64,
+    pub created_at: TimeDateTimeWithTimeZone,
+    pub updated_at: TimeDateTimeWithTimeZone,
+    pub updated_by: Option<i32>,
+}
+
+impl fmt::Debug for Model {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("id", &self.id)
+            .field("tenant_id", &self.tenant_id)
+            .field("kind", &self.kind)
+            .field("auth_method", &self.auth_method)
+            .field("url", &self.url)
+            .field("enabled", &self.enabled)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::tenant::Entity",
+        from = "Column::TenantId",
+        to = "super::tenant::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Tenant,
+    #[sea_orm(
+        belongs_to = "super::user::Entity",
+        from = "Column::UpdatedBy",
+        to = "super::user::Column::Id",
+        on_delete = "SetNull"
+    )]
+    UpdatedBy,
+}
+
+impl Related<super::user::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::UpdatedBy.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

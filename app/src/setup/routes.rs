@@ -1,0 +1,110 @@
+//! The setup form's POST: validates, creates tenant and administrator in
+//! one transaction, closes the gate and signs the new administrator in.
+
+use anyhow::Context;
+use axum::{
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+    Form,
+};
+use leptos::prelude::provide_context;
+use sea_orm::TransactionTrait;
+use secrecy::SecretString;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::SetupEcho;
+use crate::{
+    accounts::{self, AccountError, NewAdmin, NewTenant},
+    auth::{session::start_session, HOME},
+    form_echo::FormEcho,
+    render::render_page,
+    state::AppState,
+};
+
+#[derive(Deserialize)]
+pub struct SetupForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    tenant: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn setup(
+    State(state): State<AppState>,
+    session: Session,
+    parts: http::request::Parts,
+    Form(form): Form<SetupForm>,
+) -> Response {
+    if !state.setup.is_valid(&form.token) {
+        return (
+            StatusCode::NOT_FOUND,
+            "This setup link is no longer valid. Sign in at /login instead.",
+        )
+            .into_response();
+    }
+    let tenant = NewTenant {
+        name: form.tenant.trim().to_owned(),
+    };
+    let admin = NewAdmin {
+        username: form.username.trim().to_owned(),
+        password: SecretString::from(form.password),
+    };
+    let echo = |message: String| SetupEcho {
+        tenant: tenant.name.clone(),
+        username: admin.username.clone(),
+        message,
+    };
+    if let Err(e) = accounts::validate_setup(&tenant, &admin) {
+        let echo = echo(e.to_string());
+        let mut response =
+            render_page(&state, parts, move || provide_context(FormEcho(echo.clone()))).await;
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return response;
+    }
+    // Taking the token first makes a second, concurrent submission fail.
+    if !state.setup.take(&form.token) {
+        return (StatusCode::NOT_FOUND, "This setup link has just been used.").into_response();
+    }
+    match create_first_tenant(&state, tenant, admin).await {
+        Ok(user_id) => match start_session(&session, user_id).await {
+            Ok(()) => {
+                tracing::info!(user_id, "setup completed; the setup link is closed");
+                Redirect::to(HOME).into_response()
+            }
+            Err(e) => {
+                tracing::error!(error = format!("{e:#}"), "signing in after setup");
+                Redirect::to("/login").into_response()
+            }
+        },
+        Err(e) => {
+            state.setup.restore(form.token);
+            tracing::error!(error = format!("{e:#}"), "setup failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Setup failed on our side. Try again in a moment.",
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn create_first_tenant(
+    state: &AppState,
+    tenant: NewTenant,
+    admin: NewAdmin,
+) -> Result<i32, AccountError> {
+    let txn = state.db.begin().await.context("starting a transaction")?;
+    if accounts::tenant_count(&txn).await? > 0 {
+        return Err(AccountError::Invalid("setup has already been completed".into()));
+    }
+    let tenant = accounts::create_tenant_in(&txn, tenant).await?;
+    let admin = accounts::create_admin_in(&txn, tenant.id, admin).await?;
+    txn.commit().await.context("committing setup")?;
+    Ok(admin.id)
+}

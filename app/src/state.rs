@@ -1,0 +1,21 @@
+//! What every request handler and server function needs, built once at
+//! start and handed around by axum state and Leptos context.
+
+use crate::{persistence::crypto::SecretCipher, setup::SetupGate};
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sea_orm::DatabaseConnection;
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub cipher: SecretCipher,
+    pub setup: SetupGate,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

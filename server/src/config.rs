@@ -1,0 +1,108 @@
+//! Settings, from environment variables (or the same-named flags). Bad
+//! values stop the server at start with a message naming the setting.
+
+use clap::{builder::BoolishValueParser, Args};
+use std::{net::SocketAddr, path::PathBuf};
+
+#[derive(Args, Clone, Debug)]
+pub struct Config {
+    /// Database URL: `sqlite://PATH` or `postgres://USER@HOST/DB`. Default: the
+    /// SQLite file `eventurl.db` in the data folder, created when missing.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+
+    /// Address and port the web app listens on.
+    #[arg(long, env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000", global = true)]
+    pub site_addr: SocketAddr,
+
+    /// Folder for the default SQLite database and the generated key file.
+    #[arg(long, env = "EVENTURL_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// Key that encrypts stored webhook secrets: base64 of 32 random bytes
+    /// (`openssl rand -base64 32`). Prefer the environment variable. When
+    /// unset, the key file `secret.key` in the data folder is used, and
+    /// created on first start.
+    #[arg(long, env = "EVENTURL_SECRET_KEY", hide_env_values = true, global = true)]
+    pub secret_key: Option<String>,
+
+    /// Mark the session cookie `Secure` (set this when users reach the app over HTTPS).
+    #[arg(long, env = "EVENTURL_SECURE_COOKIE", value_parser = BoolishValueParser::new(), default_value = "false", global = true)]
+    pub secure_cookie: bool,
+
+    /// Minutes of inactivity after which a session ends.
+    #[arg(long, env = "EVENTURL_SESSION_IDLE_MINUTES", default_value_t = 480, value_parser = clap::value_parser!(u32).range(1..=10080), global = true)]
+    pub session_idle_minutes: u32,
+
+    /// The origin users reach the app at through a reverse proxy (e.g.
+    /// `https://pbx-hooks.example.com`), accepted for form posts besides the
+    /// request's own host.
+    #[arg(long, env = "EVENTURL_PUBLIC_ORIGIN", global = true)]
+    pub public_origin: Option<String>,
+
+    /// Folder with the built site (`pkg/` with wasm, JS and CSS).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site", global = true)]
+    pub site_root: String,
+
+    /// Database connection pool size.
+    #[arg(long, env = "EVENTURL_DB_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
+    pub db_max_connections: u32,
+}
+
+impl Config {
+    /// The database URL, defaulting to a SQLite file in the data folder.
+    /// SQLite files (and their folder) are created when missing.
+    pub fn database_url(&self) -> anyhow::Result<String> {
+        let url = match &self.database_url {
+            Some(url) if !url.trim().is_empty() => url.trim().to_owned(),
+            _ => format!("sqlite://{}", self.data_dir.join("eventurl.db").display()),
+        };
+        if let Some(rest) = url.strip_prefix("sqlite:") {
+            let path = rest.trim_start_matches("//");
+            let path = path.split('?').next().unwrap_or_default();
+            if path.is_empty() || path == ":memory:" {
+                return Ok(url);
+            }
+            if let Some(dir) = PathBuf::from(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    anyhow::anyhow!("DATABASE_URL: cannot create the folder {}: {e}", dir.display())
+                })?;
+            }
+            if !url.contains("mode=") {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                return Ok(format!("{url}{sep}mode=rwc"));
+            }
+            Ok(url)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(url)
+        } else {
+            anyhow::bail!("DATABASE_URL must start with sqlite:// or postgres:// (got {:?})", redact_url(&url))
+        }
+    }
+}
+
+/// A database URL with any password replaced, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn database_passwords_are_redacted() {
+        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+}

@@ -1,0 +1,252 @@
+//! The `eventurl` server: configuration, start-up (database, migrations,
+//! encryption key, first-run setup) and the HTTP router around the Leptos
+//! app. Feature code lives in the `app` crate; this crate wires it up.
+
+pub mod cli;
+pub mod config;
+mod security;
+
+use anyhow::Context;
+use app::{
+    accounts,
+    auth::{routes as auth_routes, HOME},
+    event_url::routes as event_url_routes,
+    persistence::{crypto::SecretCipher, session_store::DbSessionStore},
+    setup::{routes as setup_routes, SetupGate},
+    shell,
+    state::AppState,
+    App,
+};
+use axum::{
+    extract::State,
+    http::StatusCode,
+    middleware,
+    response::{IntoResponse, Redirect},
+    routing::{get, post},
+    Router,
+};
+use leptos::{config::LeptosOptions, prelude::provide_context};
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use secrecy::SecretString;
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_sessions::{cookie::SameSite, Expiry, ExpiredDeletion, SessionManagerLayer};
+
+pub use config::Config;
+
+/// Connects (SQLite or PostgreSQL, from the URL) and applies migrations.
+pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    let url = config.database_url()?;
+    let mut options = ConnectOptions::new(url.clone());
+    options
+        .max_connections(config.db_max_connections)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true)
+        });
+    let db = Database::connect(options).await.with_context(|| {
+        format!(
+            "DATABASE_URL: cannot open the database at {}",
+            config::redact_url(&url)
+        )
+    })?;
+    Migrator::up(&db, None)
+        .await
+        .context("applying database migrations")?;
+    Ok(db)
+}
+
+/// The secret-encryption key from `EVENTURL_SECRET_KEY` or the key file.
+pub fn load_cipher(config: &Config) -> anyhow::Result<SecretCipher> {
+    match &config.secret_key {
+        Some(key) => SecretCipher::from_base64(&SecretString::from(key.clone()))
+            .context("EVENTURL_SECRET_KEY is not usable"),
+        None => SecretCipher::from_key_file(&config.data_dir.join("secret.key")),
+    }
+}
+
+/// A server bound to its port, ready to serve.
+pub struct Prepared {
+    listener: TcpListener,
+    router: Router,
+    pub addr: SocketAddr,
+    /// Present when the database has no tenant yet: the first-run link's token.
+    pub setup_token: Option<String>,
+    pub db: DatabaseConnection,
+}
+
+pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
+    let db = connect(&config).await?;
+    let cipher = load_cipher(&config)?;
+    cipher.verify_against(&db).await?;
+
+    let setup = SetupGate::default();
+    let setup_token = if accounts::tenant_count(&db).await? == 0 {
+        Some(setup.open())
+    } else {
+        None
+    };
+
+    let listener = TcpListener::bind(config.site_addr)
+        .await
+        .with_context(|| format!("LEPTOS_SITE_ADDR: cannot listen on {}", config.site_addr))?;
+    let addr = listener.local_addr()?;
+
+    let leptos_options = LeptosOptions::builder()
+        .output_name("eventurl")
+        .site_root(config.site_root.clone())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build();
+    let state = AppState {
+        db: db.clone(),
+        cipher,
+        setup,
+        leptos_options,
+    };
+
+    let store = DbSessionStore::new(db.clone());
+    tokio::spawn(delete_expired_sessions(store.clone()));
+    let sessions = SessionManagerLayer::new(store)
+        .with_name("eventurl_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.secure_cookie)
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(i64::from(
+            config.session_idle_minutes,
+        ))));
+    let origins = security::AllowedOrigins {
+        public_origin: config.public_origin.as_deref().map(Arc::from),
+    };
+
+    let router = router(state)
+        .layer(sessions)
+        .layer(middleware::from_fn_with_state(
+            origins,
+            security::refuse_foreign_origin,
+        ))
+        .layer(CompressionLayer::new());
+
+    if let Some(token) = &setup_token {
+        tracing::warn!(
+            "first run: no tenant exists yet. Open http://{addr}/setup?token={token} to create the first tenant and its administrator (the link works once), or use `eventurl tenant create` and `eventurl admin create`"
+        );
+    }
+    Ok(Prepared {
+        listener,
+        router,
+        addr,
+        setup_token,
+        db,
+    })
+}
+
+fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let server_fns = {
+        let context = context.clone();
+        move |request| handle_server_fns_with_context(context.clone(), request)
+    };
+    Router::new()
+        .route("/", get(|| async { Redirect::to(HOME) }))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .route("/login", post(auth_routes::login))
+        .route("/logout", post(auth_routes::logout))
+        .route("/setup", post(setup_routes::setup))
+        .route("/company/event-url", post(event_url_routes::save_form))
+        .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
+        .leptos_routes_with_context(&state, routes, context, {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth_routes::require_sign_in,
+        ))
+        .with_state(state)
+}
+
+async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
+}
+
+impl Prepared {
+    /// Serves until SIGINT/SIGTERM, then finishes in-flight requests.
+    pub async fn serve(self) -> anyhow::Result<()> {
+        tracing::info!(addr = %self.addr, "eventurl is listening");
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+        self.db.close().await.context("closing the database")?;
+        tracing::info!("eventurl stopped");
+        Ok(())
+    }
+
+    /// Serves in the background (for tests); returns the address.
+    pub fn spawn(self) -> SocketAddr {
+        let addr = self.addr;
+        tokio::spawn(async move {
+            let _ = axum::serve(self.listener, self.router).await;
+        });
+        addr
+    }
+}
+
+/// Hourly clean-up of expired sessions; a failure is logged and retried
+/// at the next tick instead of ending the task.
+async fn delete_expired_sessions(store: DbSessionStore) {
+    let mut interval = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        interval.tick().await;
+        if let Err(e) = store.delete_expired().await {
+            tracing::warn!(error = %e, "could not delete expired sessions");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
