@@ -8,44 +8,44 @@ use std::{net::SocketAddr, path::PathBuf};
 pub struct Config {
     /// Database URL: `sqlite://PATH` or `postgres://USER@HOST/DB`. Default: the
     /// SQLite file `eventurl.db` in the data folder, created when missing.
-    #[arg(long, env = "DATABASE_URL", global = true)]
+    #[arg(long, env = "DATABASE_URL", value_name = "DATABASE_URL", global = true)]
     pub database_url: Option<String>,
 
     /// Address and port the web app listens on.
-    #[arg(long, env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000", global = true)]
+    #[arg(long, env = "LEPTOS_SITE_ADDR", value_name = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000", global = true)]
     pub site_addr: SocketAddr,
 
     /// Folder for the default SQLite database and the generated key file.
-    #[arg(long, env = "EVENTURL_DATA_DIR", default_value = "data", global = true)]
+    #[arg(long, env = "EVENTURL_DATA_DIR", value_name = "EVENTURL_DATA_DIR", default_value = "data", global = true)]
     pub data_dir: PathBuf,
 
     /// Key that encrypts stored webhook secrets: base64 of 32 random bytes
     /// (`openssl rand -base64 32`). Prefer the environment variable. When
     /// unset, the key file `secret.key` in the data folder is used, and
     /// created on first start.
-    #[arg(long, env = "EVENTURL_SECRET_KEY", hide_env_values = true, global = true)]
+    #[arg(long, env = "EVENTURL_SECRET_KEY", value_name = "EVENTURL_SECRET_KEY", hide_env_values = true, global = true)]
     pub secret_key: Option<String>,
 
     /// Mark the session cookie `Secure` (set this when users reach the app over HTTPS).
-    #[arg(long, env = "EVENTURL_SECURE_COOKIE", value_parser = BoolishValueParser::new(), default_value = "false", global = true)]
+    #[arg(long, env = "EVENTURL_SECURE_COOKIE", value_name = "EVENTURL_SECURE_COOKIE", value_parser = BoolishValueParser::new(), default_value = "false", global = true)]
     pub secure_cookie: bool,
 
     /// Minutes of inactivity after which a session ends.
-    #[arg(long, env = "EVENTURL_SESSION_IDLE_MINUTES", default_value_t = 480, value_parser = clap::value_parser!(u32).range(1..=10080), global = true)]
+    #[arg(long, env = "EVENTURL_SESSION_IDLE_MINUTES", value_name = "EVENTURL_SESSION_IDLE_MINUTES", default_value_t = 480, value_parser = clap::value_parser!(u32).range(1..=10080), global = true)]
     pub session_idle_minutes: u32,
 
     /// The origin users reach the app at through a reverse proxy (e.g.
     /// `https://pbx-hooks.example.com`), accepted for form posts besides the
     /// request's own host.
-    #[arg(long, env = "EVENTURL_PUBLIC_ORIGIN", global = true)]
+    #[arg(long, env = "EVENTURL_PUBLIC_ORIGIN", value_name = "EVENTURL_PUBLIC_ORIGIN", global = true)]
     pub public_origin: Option<String>,
 
     /// Folder with the built site (`pkg/` with wasm, JS and CSS).
-    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site", global = true)]
+    #[arg(long, env = "LEPTOS_SITE_ROOT", value_name = "LEPTOS_SITE_ROOT", default_value = "target/site", global = true)]
     pub site_root: String,
 
     /// Database connection pool size.
-    #[arg(long, env = "EVENTURL_DB_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
+    #[arg(long, env = "EVENTURL_DB_MAX_CONNECTIONS", value_name = "EVENTURL_DB_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
     pub db_max_connections: u32,
 }
 

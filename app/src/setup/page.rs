@@ -53,7 +53,7 @@ pub fn SetupPage() -> impl IntoView {
                             <Show when=move || failed>
                                 <p class="form-error" role="alert">{echo.message.clone()}</p>
                             </Show>
-                            <form method="post" action="/setup" class="stack">
+                            <form method="post" action=move || format!("/setup?token={}", token()) class="stack">
                                 <input type="hidden" name="token" value=token/>
                                 <div class="field">
                                     <label for="setup-tenant">"Tenant name"</label>

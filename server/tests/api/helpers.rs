@@ -1,0 +1,201 @@
+use secrecy::ExposeSecret;
+use reqwest::{header, redirect::Policy, Client, Response, StatusCode};
+use serde_json::Value;
+use server::Config;
+use std::{net::SocketAddr, path::PathBuf};
+use tempfile::TempDir;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub setup_token: Option<String>,
+    pub dir: TempDir,
+    pub config: Config,
+}
+
+pub fn test_config(dir: &TempDir) -> Config {
+    Config {
+        database_url: Some(format!("sqlite://{}", dir.path().join("test.db").display())),
+        site_addr: "127.0.0.1:0".parse().expect("valid address"),
+        data_dir: dir.path().to_path_buf(),
+        secret_key: Some(
+            app::persistence::crypto::SecretCipher::generate_key()
+                .expose_secret()
+                .to_owned(),
+        ),
+        secure_cookie: false,
+        session_idle_minutes: 60,
+        public_origin: None,
+        site_root: "target/site".into(),
+        db_max_connections: 5,
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = test_config(&dir);
+    spawn_with(dir, config).await
+}
+
+pub async fn spawn_with(dir: TempDir, config: Config) -> TestApp {
+    let prepared = server::prepare(config.clone()).await.expect("server starts");
+    let setup_token = prepared.setup_token.clone();
+    let addr = prepared.spawn();
+    TestApp {
+        addr,
+        setup_token,
+        dir,
+        config,
+    }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects, and
+/// sends its own origin on posts.
+pub struct Browser {
+    pub client: Client,
+    pub base: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn browser(&self) -> Browser {
+        let base = format!("http://{}", self.addr);
+        let mut headers = header::HeaderMap::new();
+        headers.insert(header::ORIGIN, base.parse().expect("origin header"));
+        Browser {
+            client: Client::builder()
+                .cookie_store(true)
+                .redirect(Policy::none())
+                .default_headers(headers)
+                .build()
+                .expect("client"),
+            base,
+        }
+    }
+
+    pub async fn create_tenant_with_admin(&self, tenant: &str, username: &str) {
+        let db = server::connect(&self.config).await.expect("db");
+        app::accounts::create_tenant(
+            &db,
+            app::accounts::NewTenant {
+                name: tenant.into(),
+            },
+        )
+        .await
+        .expect("tenant created");
+        app::accounts::create_admin(
+            &db,
+            tenant,
+            app::accounts::NewAdmin {
+                username: username.into(),
+                password: PASSWORD.to_owned().into(),
+            },
+        )
+        .await
+        .expect("admin created");
+    }
+
+    /// Every byte the database has written, WAL included.
+    pub fn database_bytes(&self) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for entry in std::fs::read_dir(self.dir.path()).expect("data dir") {
+            let path: PathBuf = entry.expect("entry").path();
+            if path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("test.db"))
+            {
+                bytes.extend(std::fs::read(&path).expect("db file"));
+            }
+        }
+        bytes
+    }
+}
+
+pub fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+impl Browser {
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(format!("{}{}", self.base, path))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Response {
+        self.client
+            .post(format!("{}{}", self.base, path))
+            .header(header::ACCEPT, "text/html")
+            .form(form)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn sign_in(&self, username: &str, password: &str) -> Response {
+        self.post_form(
+            "/login",
+            &[
+                ("username", username),
+                ("password", password),
+                ("next", "/company/event-url"),
+            ],
+        )
+        .await
+    }
+
+    pub async fn signed_in(app: &TestApp, username: &str) -> Browser {
+        let browser = app.browser();
+        let response = browser.sign_in(username, PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "sign-in should succeed");
+        browser
+    }
+
+    /// Calls a server function the way the hydrated page does.
+    pub async fn server_fn(&self, name: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .post(format!("{}/api/{name}", self.base))
+            .form(form)
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status();
+        let body = response.text().await.expect("body");
+        let value = serde_json::from_str(&body).unwrap_or(Value::String(body));
+        (status, value)
+    }
+
+    pub async fn load(&self) -> Value {
+        let (status, value) = self.server_fn("load_event_url", &[]).await;
+        assert_eq!(status, StatusCode::OK, "{value}");
+        value
+    }
+
+    pub async fn save(&self, fields: &[(&str, &str)]) -> (StatusCode, Value) {
+        let form: Vec<(String, &str)> = fields
+            .iter()
+            .map(|(k, v)| (format!("form[{k}]"), *v))
+            .collect();
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        self.server_fn("save_endpoint", &form).await
+    }
+}
+
+pub fn session_cookie(response: &Response) -> Option<String> {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("eventurl_session="))
+        .map(str::to_owned)
+}

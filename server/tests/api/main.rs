@@ -1,0 +1,12 @@
+//! Integration tests: the real server on port 0 with a fresh SQLite file,
+//! driven over real HTTP.
+
+mod helpers;
+
+mod anonymous;
+mod cli;
+mod event_url;
+mod origin;
+mod setup;
+mod sign_in;
+mod startup;

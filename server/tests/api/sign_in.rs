@@ -1,0 +1,106 @@
+use crate::helpers::*;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn signing_in_sets_a_protected_session_cookie_and_follows_next() {
+    let app = spawn_app().await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let browser = app.browser();
+    let response = browser
+        .post_form(
+            "/login",
+            &[
+                ("username", "alice"),
+                ("password", PASSWORD),
+                ("next", "/company/event-url?x=1"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], "/company/event-url?x=1");
+    let cookie = session_cookie(&response).expect("session cookie");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(cookie.contains("Max-Age="), "idle expiry: {cookie}");
+    assert!(!cookie.contains("Secure"), "plain HTTP by default: {cookie}");
+    assert_eq!(browser.get("/company/event-url").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_offsite_next_is_not_followed() {
+    let app = spawn_app().await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let response = app
+        .browser()
+        .post_form(
+            "/login",
+            &[
+                ("username", "alice"),
+                ("password", PASSWORD),
+                ("next", "//evil.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(response.headers()["location"], "/company/event-url");
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_user_get_the_same_answer() {
+    let app = spawn_app().await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let wrong = app.browser().sign_in("alice", "not the password").await;
+    let unknown = app.browser().sign_in("nobody", "not the password").await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+    assert!(session_cookie(&wrong).is_none());
+    let wrong = wrong.text().await.unwrap();
+    let unknown = unknown.text().await.unwrap();
+    assert!(wrong.contains("The username or password is not right."));
+    assert!(unknown.contains("The username or password is not right."));
+    assert!(wrong.contains("value=\"alice\""), "the typed username is kept");
+}
+
+#[tokio::test]
+async fn signing_in_renews_the_session_id() {
+    let app = spawn_app().await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let browser = app.browser();
+    let first = session_cookie(&browser.sign_in("alice", PASSWORD).await).unwrap();
+    let second = session_cookie(&browser.sign_in("alice", PASSWORD).await).unwrap();
+    let id = |c: &str| c.split(';').next().unwrap().to_owned();
+    assert_ne!(id(&first), id(&second));
+
+    // The old id no longer opens anything.
+    let stale = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url("/company/event-url"))
+        .header("cookie", id(&first))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session_on_the_server() {
+    let app = spawn_app().await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let browser = app.browser();
+    let cookie = session_cookie(&browser.sign_in("alice", PASSWORD).await).unwrap();
+    let out = browser.post_form("/logout", &[]).await;
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(out.headers()["location"], "/login?signed_out=1");
+    // Replaying the old cookie does not work: the record is gone.
+    let replay = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(app.url("/api/load_event_url"))
+        .header("cookie", cookie.split(';').next().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
+}
