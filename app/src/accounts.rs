@@ -3,8 +3,8 @@
 
 use anyhow::Context;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, Set, TransactionTrait,
 };
 use secrecy::{ExposeSecret, SecretString};
 use time::OffsetDateTime;
@@ -35,8 +35,15 @@ pub enum AccountError {
 #[derive(Debug, Validate)]
 pub struct NewTenant {
     #[validate(
-        length(min = 1, max = 100, message = "Use a tenant name of 1 to 100 characters."),
-        custom(function = "printable", message = "Use only printable characters in the tenant name.")
+        length(
+            min = 1,
+            max = 100,
+            message = "Use a tenant name of 1 to 100 characters."
+        ),
+        custom(
+            function = "printable",
+            message = "Use only printable characters in the tenant name."
+        )
     )]
     pub name: String,
 }

@@ -33,8 +33,18 @@ mod tests {
 
     #[test]
     fn next_is_followed_only_to_local_paths() {
-        assert_eq!(safe_next("/company/event-url?x=1"), "/company/event-url?x=1");
-        for unsafe_next in ["https://evil.example/", "//evil.example", "/\\evil", "", "javascript:x", "/login"] {
+        assert_eq!(
+            safe_next("/company/event-url?x=1"),
+            "/company/event-url?x=1"
+        );
+        for unsafe_next in [
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil",
+            "",
+            "javascript:x",
+            "/login",
+        ] {
             assert_eq!(safe_next(unsafe_next), super::HOME, "{unsafe_next}");
         }
     }

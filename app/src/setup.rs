@@ -2,9 +2,9 @@
 //! link to `/setup?token=…`, whose page creates the first tenant and its
 //! administrator. After that the link is dead.
 
-mod page;
 #[cfg(feature = "ssr")]
 mod gate;
+mod page;
 #[cfg(feature = "ssr")]
 pub mod routes;
 

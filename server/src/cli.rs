@@ -67,7 +67,8 @@ fn read_password() -> anyhow::Result<SecretString> {
     if std::io::stdin().is_terminal() {
         let first = rpassword::prompt_password("Password (at least 12 characters): ")
             .context("reading the password")?;
-        let again = rpassword::prompt_password("Password again: ").context("reading the password")?;
+        let again =
+            rpassword::prompt_password("Password again: ").context("reading the password")?;
         if first != again {
             bail!("the two passwords differ");
         }
@@ -78,7 +79,9 @@ fn read_password() -> anyhow::Result<SecretString> {
             .lock()
             .read_line(&mut line)
             .context("reading the password from standard input")?;
-        Ok(SecretString::from(line.trim_end_matches(['\r', '\n']).to_owned()))
+        Ok(SecretString::from(
+            line.trim_end_matches(['\r', '\n']).to_owned(),
+        ))
     }
 }
 

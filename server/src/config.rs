@@ -12,18 +12,36 @@ pub struct Config {
     pub database_url: Option<String>,
 
     /// Address and port the web app listens on.
-    #[arg(long, env = "LEPTOS_SITE_ADDR", value_name = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000", global = true)]
+    #[arg(
+        long,
+        env = "LEPTOS_SITE_ADDR",
+        value_name = "LEPTOS_SITE_ADDR",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
     pub site_addr: SocketAddr,
 
     /// Folder for the default SQLite database and the generated key file.
-    #[arg(long, env = "EVENTURL_DATA_DIR", value_name = "EVENTURL_DATA_DIR", default_value = "data", global = true)]
+    #[arg(
+        long,
+        env = "EVENTURL_DATA_DIR",
+        value_name = "EVENTURL_DATA_DIR",
+        default_value = "data",
+        global = true
+    )]
     pub data_dir: PathBuf,
 
     /// Key that encrypts stored webhook secrets: base64 of 32 random bytes
     /// (`openssl rand -base64 32`). Prefer the environment variable. When
     /// unset, the key file `secret.key` in the data folder is used, and
     /// created on first start.
-    #[arg(long, env = "EVENTURL_SECRET_KEY", value_name = "EVENTURL_SECRET_KEY", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "EVENTURL_SECRET_KEY",
+        value_name = "EVENTURL_SECRET_KEY",
+        hide_env_values = true,
+        global = true
+    )]
     pub secret_key: Option<String>,
 
     /// Mark the session cookie `Secure` (set this when users reach the app over HTTPS).
@@ -37,11 +55,22 @@ pub struct Config {
     /// The origin users reach the app at through a reverse proxy (e.g.
     /// `https://pbx-hooks.example.com`), accepted for form posts besides the
     /// request's own host.
-    #[arg(long, env = "EVENTURL_PUBLIC_ORIGIN", value_name = "EVENTURL_PUBLIC_ORIGIN", global = true)]
+    #[arg(
+        long,
+        env = "EVENTURL_PUBLIC_ORIGIN",
+        value_name = "EVENTURL_PUBLIC_ORIGIN",
+        global = true
+    )]
     pub public_origin: Option<String>,
 
     /// Folder with the built site (`pkg/` with wasm, JS and CSS).
-    #[arg(long, env = "LEPTOS_SITE_ROOT", value_name = "LEPTOS_SITE_ROOT", default_value = "target/site", global = true)]
+    #[arg(
+        long,
+        env = "LEPTOS_SITE_ROOT",
+        value_name = "LEPTOS_SITE_ROOT",
+        default_value = "target/site",
+        global = true
+    )]
     pub site_root: String,
 
     /// Database connection pool size.
@@ -63,9 +92,15 @@ impl Config {
             if path.is_empty() || path == ":memory:" {
                 return Ok(url);
             }
-            if let Some(dir) = PathBuf::from(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            if let Some(dir) = PathBuf::from(path)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
                 std::fs::create_dir_all(dir).map_err(|e| {
-                    anyhow::anyhow!("DATABASE_URL: cannot create the folder {}: {e}", dir.display())
+                    anyhow::anyhow!(
+                        "DATABASE_URL: cannot create the folder {}: {e}",
+                        dir.display()
+                    )
                 })?;
             }
             if !url.contains("mode=") {
@@ -76,7 +111,10 @@ impl Config {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(url)
         } else {
-            anyhow::bail!("DATABASE_URL must start with sqlite:// or postgres:// (got {:?})", redact_url(&url))
+            anyhow::bail!(
+                "DATABASE_URL must start with sqlite:// or postgres:// (got {:?})",
+                redact_url(&url)
+            )
         }
     }
 }
@@ -101,7 +139,10 @@ mod tests {
 
     #[test]
     fn database_passwords_are_redacted() {
-        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
     }

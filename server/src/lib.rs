@@ -33,7 +33,7 @@ use secrecy::SecretString;
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
-use tower_sessions::{cookie::SameSite, Expiry, ExpiredDeletion, SessionManagerLayer};
+use tower_sessions::{cookie::SameSite, ExpiredDeletion, Expiry, SessionManagerLayer};
 
 pub use config::Config;
 

@@ -20,7 +20,10 @@ pub async fn refuse_foreign_origin(
     request: Request,
     next: Next,
 ) -> Response {
-    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
         return next.run(request).await;
     }
     let headers = request.headers();
@@ -47,7 +50,10 @@ pub async fn refuse_foreign_origin(
     if same {
         next.run(request).await
     } else {
-        tracing::warn!(origin = origin.unwrap_or("-"), "refused a request from a foreign origin");
+        tracing::warn!(
+            origin = origin.unwrap_or("-"),
+            "refused a request from a foreign origin"
+        );
         (
             StatusCode::FORBIDDEN,
             "Refused: this request came from another site. Open eventurl directly and try again.",

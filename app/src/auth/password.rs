@@ -49,14 +49,23 @@ mod tests {
     #[test]
     fn hashes_are_argon2id_with_owasp_parameters() {
         let hash = hash_password(&SecretString::from("correct horse battery")).unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
     }
 
     #[test]
     fn verifies_the_right_password_only() {
         let hash = hash_password(&SecretString::from("correct horse battery")).unwrap();
-        assert!(verify_password(&SecretString::from("correct horse battery"), Some(&hash)));
-        assert!(!verify_password(&SecretString::from("wrong horse battery"), Some(&hash)));
+        assert!(verify_password(
+            &SecretString::from("correct horse battery"),
+            Some(&hash)
+        ));
+        assert!(!verify_password(
+            &SecretString::from("wrong horse battery"),
+            Some(&hash)
+        ));
     }
 
     #[test]

@@ -86,8 +86,10 @@ pub async fn logout(session: Session) -> Response {
 
 /// Paths an anonymous visitor may open.
 fn is_public(path: &str) -> bool {
-    matches!(path, "/login" | "/setup" | "/logout" | "/favicon.ico" | "/favicon.svg" | "/healthz" | "/readyz")
-        || path.starts_with("/pkg/")
+    matches!(
+        path,
+        "/login" | "/setup" | "/logout" | "/favicon.ico" | "/favicon.svg" | "/healthz" | "/readyz"
+    ) || path.starts_with("/pkg/")
         || path.starts_with("/api/")
 }
 

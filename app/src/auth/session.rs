@@ -90,7 +90,10 @@ pub async fn sign_in(
 
 /// Renews the session id (against fixation) and records the administrator.
 pub async fn start_session(session: &Session, user_id: i32) -> anyhow::Result<()> {
-    session.cycle_id().await.context("renewing the session id")?;
+    session
+        .cycle_id()
+        .await
+        .context("renewing the session id")?;
     session
         .insert(ADMIN_KEY, SessionAdmin { user_id })
         .await

@@ -135,41 +135,77 @@ mod tests {
 
     #[test]
     fn usernames_must_be_present_printable_and_short() {
-        assert_eq!(Username::parse("", false), Err(CredentialError::UsernameEmpty));
-        assert_eq!(Username::parse("  ", false), Err(CredentialError::UsernameEmpty));
-        assert_eq!(Username::parse("a\u{7}b", false), Err(CredentialError::UsernameUnprintable));
+        assert_eq!(
+            Username::parse("", false),
+            Err(CredentialError::UsernameEmpty)
+        );
+        assert_eq!(
+            Username::parse("  ", false),
+            Err(CredentialError::UsernameEmpty)
+        );
+        assert_eq!(
+            Username::parse("a\u{7}b", false),
+            Err(CredentialError::UsernameUnprintable)
+        );
         assert_eq!(
             Username::parse(&"u".repeat(MAX_USERNAME_LEN + 1), false),
             Err(CredentialError::UsernameTooLong)
         );
         assert!(Username::parse(&"u".repeat(MAX_USERNAME_LEN), false).is_ok());
-        assert_eq!(Username::parse("Jörg Müller", false).unwrap().as_str(), "Jörg Müller");
+        assert_eq!(
+            Username::parse("Jörg Müller", false).unwrap().as_str(),
+            "Jörg Müller"
+        );
     }
 
     #[test]
     fn only_basic_usernames_refuse_a_colon() {
-        assert_eq!(Username::parse("a:b", true), Err(CredentialError::UsernameColon));
+        assert_eq!(
+            Username::parse("a:b", true),
+            Err(CredentialError::UsernameColon)
+        );
         assert!(Username::parse("a:b", false).is_ok());
     }
 
     #[test]
     fn passwords_must_be_present_printable_and_short() {
-        assert_eq!(Password::parse("").unwrap_err(), CredentialError::PasswordEmpty);
-        assert_eq!(Password::parse("a\nb").unwrap_err(), CredentialError::PasswordUnprintable);
+        assert_eq!(
+            Password::parse("").unwrap_err(),
+            CredentialError::PasswordEmpty
+        );
+        assert_eq!(
+            Password::parse("a\nb").unwrap_err(),
+            CredentialError::PasswordUnprintable
+        );
         assert_eq!(
             Password::parse(&"p".repeat(MAX_PASSWORD_LEN + 1)).unwrap_err(),
             CredentialError::PasswordTooLong
         );
-        assert_eq!(Password::parse("pa ss:wörd!").unwrap().expose_secret(), "pa ss:wörd!");
+        assert_eq!(
+            Password::parse("pa ss:wörd!").unwrap().expose_secret(),
+            "pa ss:wörd!"
+        );
     }
 
     #[test]
     fn tokens_follow_rfc_6750() {
         assert!(BearerToken::parse("abc.DEF-123_~+/==").is_ok());
-        assert_eq!(BearerToken::parse("").unwrap_err(), CredentialError::TokenEmpty);
-        assert_eq!(BearerToken::parse("a b").unwrap_err(), CredentialError::TokenCharacters);
-        assert_eq!(BearerToken::parse("a=b").unwrap_err(), CredentialError::TokenCharacters);
-        assert_eq!(BearerToken::parse("===").unwrap_err(), CredentialError::TokenCharacters);
+        assert_eq!(
+            BearerToken::parse("").unwrap_err(),
+            CredentialError::TokenEmpty
+        );
+        assert_eq!(
+            BearerToken::parse("a b").unwrap_err(),
+            CredentialError::TokenCharacters
+        );
+        assert_eq!(
+            BearerToken::parse("a=b").unwrap_err(),
+            CredentialError::TokenCharacters
+        );
+        assert_eq!(
+            BearerToken::parse("===").unwrap_err(),
+            CredentialError::TokenCharacters
+        );
         assert_eq!(
             BearerToken::parse(&"t".repeat(MAX_TOKEN_LEN + 1)).unwrap_err(),
             CredentialError::TokenTooLong
@@ -187,7 +223,8 @@ mod tests {
     proptest! {
         #[test]
         fn any_printable_password_round_trips(p in "[ -~\u{a0}-\u{2000}]{1,64}") {
-            prop_assert_eq!(Password::parse(&p).unwrap().expose_secret(), p.as_str());
+            let parsed = Password::parse(&p).unwrap();
+            prop_assert_eq!(parsed.expose_secret(), p.as_str());
         }
 
         #[test]

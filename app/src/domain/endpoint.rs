@@ -234,7 +234,10 @@ impl EndpointForm {
         let kind = EndpointKind::parse(&self.kind);
         let method = AuthMethod::parse(&self.auth_method);
         if method.is_none() {
-            errors.add(Field::AuthMethod, "Choose an authentication method from the list.");
+            errors.add(
+                Field::AuthMethod,
+                "Choose an authentication method from the list.",
+            );
         }
         let method = method.unwrap_or_default();
 
@@ -356,13 +359,18 @@ mod tests {
     #[test]
     fn enabling_requires_a_url() {
         let errors = form("disable", "", true).parse(None).unwrap_err();
-        assert_eq!(errors.get(Field::Url), Some("Enter the URL the PBX should post events to."));
+        assert_eq!(
+            errors.get(Field::Url),
+            Some("Enter the URL the PBX should post events to.")
+        );
     }
 
     #[test]
     fn enabling_basic_or_digest_requires_username_and_password() {
         for method in ["basic", "digest"] {
-            let errors = form(method, "https://x.example", true).parse(None).unwrap_err();
+            let errors = form(method, "https://x.example", true)
+                .parse(None)
+                .unwrap_err();
             assert!(errors.get(Field::Username).is_some(), "{method}");
             assert!(errors.get(Field::Password).is_some(), "{method}");
         }
@@ -370,7 +378,9 @@ mod tests {
 
     #[test]
     fn enabling_bearer_requires_a_token() {
-        let errors = form("bearer", "https://x.example", true).parse(None).unwrap_err();
+        let errors = form("bearer", "https://x.example", true)
+            .parse(None)
+            .unwrap_err();
         assert!(errors.get(Field::Token).is_some());
     }
 
@@ -381,7 +391,10 @@ mod tests {
         let draft = f.parse(Some(SecretKind::Password)).unwrap();
         assert!(matches!(
             draft.auth,
-            AuthDraft::Digest { password: SecretInput::Keep, .. }
+            AuthDraft::Digest {
+                password: SecretInput::Keep,
+                ..
+            }
         ));
         // A stored token cannot stand in for a password.
         let errors = f.parse(Some(SecretKind::Token)).unwrap_err();
@@ -394,7 +407,9 @@ mod tests {
         f.token = "new-token".into();
         let draft = f.parse(Some(SecretKind::Token)).unwrap();
         match draft.auth {
-            AuthDraft::Bearer { token: SecretInput::Replace(t) } => {
+            AuthDraft::Bearer {
+                token: SecretInput::Replace(t),
+            } => {
                 assert_eq!(t.expose_secret(), "new-token")
             }
             other => panic!("unexpected {other:?}"),

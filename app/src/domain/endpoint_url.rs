@@ -18,7 +18,9 @@ pub enum UrlError {
     Empty,
     #[error("Use a URL of at most {MAX_URL_LEN} characters.")]
     TooLong,
-    #[error("Enter a full URL starting with https://, for example https://example.com/pbx/events.")]
+    #[error(
+        "Enter a full URL starting with https://, for example https://example.com/pbx/events."
+    )]
     NotAbsolute,
     #[error("Use a URL that starts with https:// (or http://).")]
     UnsupportedScheme,
@@ -49,11 +51,16 @@ impl EndpointUrl {
             return Err(UrlError::NotAbsolute);
         };
         if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
-            return Err(if scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) {
-                UrlError::UnsupportedScheme
-            } else {
-                UrlError::NotAbsolute
-            });
+            return Err(
+                if scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                {
+                    UrlError::UnsupportedScheme
+                } else {
+                    UrlError::NotAbsolute
+                },
+            );
         }
         let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let authority = &rest[..authority_end];
@@ -130,7 +137,10 @@ mod tests {
             ("javascript://alert(1)", UrlError::UnsupportedScheme),
             ("https://", UrlError::Malformed),
             ("https:///path", UrlError::Malformed),
-            ("https://user:pass@example.com/", UrlError::EmbeddedCredentials),
+            (
+                "https://user:pass@example.com/",
+                UrlError::EmbeddedCredentials,
+            ),
             ("https://user@example.com/", UrlError::EmbeddedCredentials),
             ("https://exa mple.com/", UrlError::Whitespace),
             ("https://example.com:/", UrlError::Malformed),

@@ -5,14 +5,20 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{api::load_event_url, section::EndpointSection, SaveEcho};
-use crate::{domain::EndpointKind, error::AppError, form_echo::use_form_echo, layout::CompanyLayout};
+use crate::{
+    domain::EndpointKind, error::AppError, form_echo::use_form_echo, layout::CompanyLayout,
+};
 
 #[component]
 pub fn EventUrlPage() -> impl IntoView {
     let data = Resource::new_blocking(|| (), |_| load_event_url());
     let echo = use_form_echo::<SaveEcho>();
     let query = use_query_map();
-    let saved_kind = move || query.with(|q| q.get("saved")).and_then(|k| EndpointKind::parse(&k));
+    let saved_kind = move || {
+        query
+            .with(|q| q.get("saved"))
+            .and_then(|k| EndpointKind::parse(&k))
+    };
     view! {
         <Title text="Event URL · Company · eventurl"/>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>

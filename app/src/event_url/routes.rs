@@ -32,14 +32,21 @@ pub async fn save_form(
         Ok(None) => return Redirect::to("/login?next=/company/event-url").into_response(),
         Err(e) => {
             tracing::error!(error = format!("{e:#}"), "session check failed");
-            return (StatusCode::INTERNAL_SERVER_ERROR, AppError::Internal.to_string())
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                AppError::Internal.to_string(),
+            )
                 .into_response();
         }
     };
     let kind = EndpointKind::parse(&form.kind).unwrap_or(EndpointKind::Cdr);
     match service::save(&state.db, &state.cipher, &admin, &form).await {
-        Ok(_) => Redirect::to(&format!("/company/event-url?saved={}#{}", kind.as_str(), kind.as_str()))
-            .into_response(),
+        Ok(_) => Redirect::to(&format!(
+            "/company/event-url?saved={}#{}",
+            kind.as_str(),
+            kind.as_str()
+        ))
+        .into_response(),
         Err(error) => {
             let status = error.status();
             let errors = match &error {
@@ -48,7 +55,9 @@ pub async fn save_form(
             };
             let mut message = error.to_string();
             if !form.password.is_empty() || !form.token.is_empty() {
-                message.push_str(" For safety, secrets are not sent back: type the password or token again.");
+                message.push_str(
+                    " For safety, secrets are not sent back: type the password or token again.",
+                );
             }
             let echo = SaveEcho {
                 kind,
@@ -60,8 +69,10 @@ pub async fn save_form(
                 errors,
                 message,
             };
-            let mut response =
-                render_page(&state, parts, move || provide_context(FormEcho(echo.clone()))).await;
+            let mut response = render_page(&state, parts, move || {
+                provide_context(FormEcho(echo.clone()))
+            })
+            .await;
             *response.status_mut() = status;
             response
         }

@@ -134,18 +134,19 @@ pub fn EndpointSection(
     // The hint id first, then the error id, as far as each is shown.
     let described_by = move |field: Field, hint: Option<String>| {
         move || {
-            let ids: Vec<String> = [
-                hint.clone(),
-                error_of(field).map(|_| error_id(field)),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
+            let ids: Vec<String> = [hint.clone(), error_of(field).map(|_| error_id(field))]
+                .into_iter()
+                .flatten()
+                .collect();
             (!ids.is_empty()).then(|| ids.join(" "))
         }
     };
     let plain_http = move || {
-        url.with(|u| EndpointUrl::parse(u).map(|u| !u.is_https()).unwrap_or(false))
+        url.with(|u| {
+            EndpointUrl::parse(u)
+                .map(|u| !u.is_https())
+                .unwrap_or(false)
+        })
     };
 
     view! {

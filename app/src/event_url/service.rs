@@ -125,11 +125,15 @@ pub async fn save(
     let new_secret: Option<(SecretKind, Vec<u8>)> = match &draft.auth {
         AuthDraft::Disable => None,
         AuthDraft::Basic { password, .. } | AuthDraft::Digest { password, .. } => match password {
-            SecretInput::Replace(p) => Some((SecretKind::Password, p.expose_secret().as_bytes().to_vec())),
+            SecretInput::Replace(p) => {
+                Some((SecretKind::Password, p.expose_secret().as_bytes().to_vec()))
+            }
             SecretInput::Keep => None,
         },
         AuthDraft::Bearer { token } => match token {
-            SecretInput::Replace(t) => Some((SecretKind::Token, t.expose_secret().as_bytes().to_vec())),
+            SecretInput::Replace(t) => {
+                Some((SecretKind::Token, t.expose_secret().as_bytes().to_vec()))
+            }
             SecretInput::Keep => None,
         },
     };
@@ -150,11 +154,17 @@ pub async fn save(
     match new_secret {
         Some((secret_kind, mut plaintext)) => {
             let sealed = cipher
-                .encrypt(&plaintext, &secret_context(admin.tenant_id, kind, secret_kind))
+                .encrypt(
+                    &plaintext,
+                    &secret_context(admin.tenant_id, kind, secret_kind),
+                )
                 .map_err(AppError::internal);
             plaintext.fill(0);
             update = update
-                .col_expr(endpoint::Column::SecretKind, Expr::value(secret_kind.as_str()))
+                .col_expr(
+                    endpoint::Column::SecretKind,
+                    Expr::value(secret_kind.as_str()),
+                )
                 .col_expr(endpoint::Column::SecretCiphertext, Expr::value(sealed?))
                 .col_expr(endpoint::Column::SecretChangedAt, Expr::value(now));
         }
@@ -163,8 +173,14 @@ pub async fn save(
         None if stored.is_some() && stored == method.secret_kind() => {}
         None => {
             update = update
-                .col_expr(endpoint::Column::SecretKind, Expr::value(Option::<String>::None))
-                .col_expr(endpoint::Column::SecretCiphertext, Expr::value(Option::<Vec<u8>>::None))
+                .col_expr(
+                    endpoint::Column::SecretKind,
+                    Expr::value(Option::<String>::None),
+                )
+                .col_expr(
+                    endpoint::Column::SecretCiphertext,
+                    Expr::value(Option::<Vec<u8>>::None),
+                )
                 .col_expr(
                     endpoint::Column::SecretChangedAt,
                     Expr::value(Option::<OffsetDateTime>::None),

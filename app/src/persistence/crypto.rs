@@ -180,18 +180,26 @@ mod tests {
         let cipher = SecretCipher::for_testing();
         let sealed = cipher.encrypt(b"hunter2", "tenant=1").unwrap();
         assert!(!sealed.windows(7).any(|w| w == b"hunter2"));
-        assert_eq!(cipher.decrypt(&sealed, "tenant=1").unwrap().expose_secret(), b"hunter2");
+        assert_eq!(
+            cipher.decrypt(&sealed, "tenant=1").unwrap().expose_secret(),
+            b"hunter2"
+        );
     }
 
     #[test]
     fn each_encryption_uses_a_fresh_nonce() {
         let cipher = SecretCipher::for_testing();
-        assert_ne!(cipher.encrypt(b"x", "c").unwrap(), cipher.encrypt(b"x", "c").unwrap());
+        assert_ne!(
+            cipher.encrypt(b"x", "c").unwrap(),
+            cipher.encrypt(b"x", "c").unwrap()
+        );
     }
 
     #[test]
     fn a_wrong_key_fails_instead_of_returning_garbage() {
-        let sealed = SecretCipher::for_testing().encrypt(b"hunter2", "c").unwrap();
+        let sealed = SecretCipher::for_testing()
+            .encrypt(b"hunter2", "c")
+            .unwrap();
         assert!(SecretCipher::for_testing().decrypt(&sealed, "c").is_err());
     }
 
@@ -206,7 +214,9 @@ mod tests {
     #[test]
     fn keys_must_be_32_bytes_of_base64() {
         assert!(SecretCipher::from_base64(&SecretString::from("not base64!")).is_err());
-        assert!(SecretCipher::from_base64(&SecretString::from(STANDARD.encode([0u8; 16]))).is_err());
+        assert!(
+            SecretCipher::from_base64(&SecretString::from(STANDARD.encode([0u8; 16]))).is_err()
+        );
         assert!(SecretCipher::from_base64(&SecretString::from(STANDARD.encode([7u8; 32]))).is_ok());
     }
 

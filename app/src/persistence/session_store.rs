@@ -31,8 +31,9 @@ fn backend(e: impl std::fmt::Display) -> session_store::Error {
 fn to_row(record: &Record) -> session_store::Result<session::ActiveModel> {
     Ok(session::ActiveModel {
         id: Set(record.id.to_string()),
-        data: Set(serde_json::to_vec(record)
-            .map_err(|e| session_store::Error::Encode(e.to_string()))?),
+        data: Set(
+            serde_json::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))?
+        ),
         expires_at: Set(record.expiry_date.unix_timestamp()),
     })
 }

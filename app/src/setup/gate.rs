@@ -49,7 +49,9 @@ impl SetupGate {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<String>> {
-        self.token.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.token
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

@@ -62,8 +62,10 @@ pub async fn setup(
     };
     if let Err(e) = accounts::validate_setup(&tenant, &admin) {
         let echo = echo(e.to_string());
-        let mut response =
-            render_page(&state, parts, move || provide_context(FormEcho(echo.clone()))).await;
+        let mut response = render_page(&state, parts, move || {
+            provide_context(FormEcho(echo.clone()))
+        })
+        .await;
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return response;
     }
@@ -101,7 +103,9 @@ async fn create_first_tenant(
 ) -> Result<i32, AccountError> {
     let txn = state.db.begin().await.context("starting a transaction")?;
     if accounts::tenant_count(&txn).await? > 0 {
-        return Err(AccountError::Invalid("setup has already been completed".into()));
+        return Err(AccountError::Invalid(
+            "setup has already been completed".into(),
+        ));
     }
     let tenant = accounts::create_tenant_in(&txn, tenant).await?;
     let admin = accounts::create_admin_in(&txn, tenant.id, admin).await?;

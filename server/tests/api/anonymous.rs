@@ -23,11 +23,18 @@ async fn anonymous_api_calls_and_form_posts_are_refused() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body, "SignInRequired");
     let (status, _) = browser
-        .save(&[("kind", "cdr"), ("auth_method", "disable"), ("url", "https://x.example")])
+        .save(&[
+            ("kind", "cdr"),
+            ("auth_method", "disable"),
+            ("url", "https://x.example"),
+        ])
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let post = browser
-        .post_form("/company/event-url", &[("kind", "cdr"), ("auth_method", "disable")])
+        .post_form(
+            "/company/event-url",
+            &[("kind", "cdr"), ("auth_method", "disable")],
+        )
         .await;
     assert_eq!(post.status(), StatusCode::UNAUTHORIZED);
 

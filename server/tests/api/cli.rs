@@ -27,16 +27,27 @@ fn eventurl(dir: &std::path::Path, args: &[&str], stdin: &str) -> std::process::
 fn tenant_and_admin_are_created_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let out = eventurl(dir.path(), &["tenant", "create", "--name", "Acme"], "");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Created tenant \"Acme\""));
-    assert!(dir.path().join("eventurl.db").exists(), "default SQLite file in the data folder");
+    assert!(
+        dir.path().join("eventurl.db").exists(),
+        "default SQLite file in the data folder"
+    );
 
     let out = eventurl(
         dir.path(),
         &["admin", "create", "--tenant", "Acme", "--username", "alice"],
         "correct horse battery staple\n",
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let dup = eventurl(dir.path(), &["tenant", "create", "--name", "Acme"], "");
     assert!(!dup.status.success());
@@ -64,8 +75,15 @@ fn help_explains_every_subcommand_and_setting() {
     let out = eventurl(dir.path(), &["--help"], "");
     let help = String::from_utf8_lossy(&out.stdout);
     for word in [
-        "serve", "tenant", "admin", "DATABASE_URL", "LEPTOS_SITE_ADDR", "EVENTURL_SECRET_KEY",
-        "EVENTURL_DATA_DIR", "EVENTURL_SECURE_COOKIE", "EVENTURL_SESSION_IDLE_MINUTES",
+        "serve",
+        "tenant",
+        "admin",
+        "DATABASE_URL",
+        "LEPTOS_SITE_ADDR",
+        "EVENTURL_SECRET_KEY",
+        "EVENTURL_DATA_DIR",
+        "EVENTURL_SECURE_COOKIE",
+        "EVENTURL_SESSION_IDLE_MINUTES",
     ] {
         assert!(help.contains(word), "--help should mention {word}");
     }

@@ -11,10 +11,19 @@ async fn each_auth_method_saves_and_reads_back() {
     app.create_tenant_with_admin("Acme", "alice").await;
     let browser = Browser::signed_in(&app, "alice").await;
 
-    let cases: [(&str, &str, &[(&str, &str)]); 4] = [
+    type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+    let cases: [Case; 4] = [
         ("cdr", "disable", &[]),
-        ("extension", "basic", &[("username", "pbx-user"), ("password", SECRET_PASSWORD)]),
-        ("cdr", "digest", &[("username", "digest:user"), ("password", SECRET_PASSWORD)]),
+        (
+            "extension",
+            "basic",
+            &[("username", "pbx-user"), ("password", SECRET_PASSWORD)],
+        ),
+        (
+            "cdr",
+            "digest",
+            &[("username", "digest:user"), ("password", SECRET_PASSWORD)],
+        ),
         ("extension", "bearer", &[("token", SECRET_TOKEN)]),
     ];
     for (kind, method, credentials) in cases {
@@ -74,7 +83,12 @@ async fn secrets_never_come_back_and_are_encrypted_at_rest() {
         .await;
     assert_eq!(status, StatusCode::OK);
 
-    let page = browser.get("/company/event-url").await.text().await.unwrap();
+    let page = browser
+        .get("/company/event-url")
+        .await
+        .text()
+        .await
+        .unwrap();
     let api = browser.load().await.to_string();
     for body in [saved.to_string(), page.clone(), api] {
         assert!(!body.contains(SECRET_PASSWORD));
@@ -85,9 +99,15 @@ async fn secrets_never_come_back_and_are_encrypted_at_rest() {
 
     let db = app.database_bytes();
     assert!(!db.is_empty());
-    assert!(!contains(&db, SECRET_PASSWORD), "password stored in plain text");
+    assert!(
+        !contains(&db, SECRET_PASSWORD),
+        "password stored in plain text"
+    );
     assert!(!contains(&db, SECRET_TOKEN), "token stored in plain text");
-    assert!(contains(&db, "https://receiver.example/cdr"), "the search itself works");
+    assert!(
+        contains(&db, "https://receiver.example/cdr"),
+        "the search itself works"
+    );
 }
 
 #[tokio::test]
@@ -115,7 +135,11 @@ async fn an_empty_secret_field_keeps_the_stored_secret() {
 
     // Switching to a method that needs another kind of secret drops it.
     let (status, bearer) = browser
-        .save(&[("kind", "cdr"), ("auth_method", "bearer"), ("url", "https://receiver.example/cdr")])
+        .save(&[
+            ("kind", "cdr"),
+            ("auth_method", "bearer"),
+            ("url", "https://receiver.example/cdr"),
+        ])
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(bearer["secret"], Value::Null);
@@ -140,13 +164,26 @@ async fn invalid_input_is_refused_per_field_and_nothing_is_written() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let errors = body["Invalid"].as_array().expect("field errors").clone();
     let fields: Vec<&str> = errors.iter().map(|e| e[0].as_str().unwrap()).collect();
-    assert!(fields.contains(&"url") && fields.contains(&"username") && fields.contains(&"password"), "{body}");
-    assert!(body.to_string().contains("use the Authentication Method instead") || body.to_string().contains("choose them under Authentication Method"));
+    assert!(
+        fields.contains(&"url") && fields.contains(&"username") && fields.contains(&"password"),
+        "{body}"
+    );
+    assert!(
+        body.to_string()
+            .contains("use the Authentication Method instead")
+            || body
+                .to_string()
+                .contains("choose them under Authentication Method")
+    );
     assert_eq!(browser.load().await, before, "nothing half-saved");
 
-    let (status, _) = browser.save(&[("kind", "voicemail"), ("auth_method", "disable")]).await;
+    let (status, _) = browser
+        .save(&[("kind", "voicemail"), ("auth_method", "disable")])
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let (status, _) = browser.save(&[("kind", "cdr"), ("auth_method", "ntlm")]).await;
+    let (status, _) = browser
+        .save(&[("kind", "cdr"), ("auth_method", "ntlm")])
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(browser.load().await, before);
 }
@@ -156,7 +193,9 @@ async fn a_disabled_section_can_be_saved_incomplete() {
     let app = spawn_app().await;
     app.create_tenant_with_admin("Acme", "alice").await;
     let browser = Browser::signed_in(&app, "alice").await;
-    let (status, saved) = browser.save(&[("kind", "extension"), ("auth_method", "bearer")]).await;
+    let (status, saved) = browser
+        .save(&[("kind", "extension"), ("auth_method", "bearer")])
+        .await;
     assert_eq!(status, StatusCode::OK, "{saved}");
     assert_eq!(saved["enabled"], false);
     assert_eq!(saved["auth_method"], "bearer");
@@ -170,28 +209,56 @@ async fn the_no_javascript_form_saves_and_explains_errors() {
     let ok = browser
         .post_form(
             "/company/event-url",
-            &[("kind", "extension"), ("auth_method", "disable"), ("url", "http://receiver.example/ext"), ("enabled", "on")],
+            &[
+                ("kind", "extension"),
+                ("auth_method", "disable"),
+                ("url", "http://receiver.example/ext"),
+                ("enabled", "on"),
+            ],
         )
         .await;
     assert_eq!(ok.status(), StatusCode::SEE_OTHER);
-    assert_eq!(ok.headers()["location"], "/company/event-url?saved=extension#extension");
-    let page = browser.get("/company/event-url?saved=extension").await.text().await.unwrap();
+    assert_eq!(
+        ok.headers()["location"],
+        "/company/event-url?saved=extension#extension"
+    );
+    let page = browser
+        .get("/company/event-url?saved=extension")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Saved at"));
     assert!(page.contains("HTTPS is strongly recommended"));
 
     let bad = browser
         .post_form(
             "/company/event-url",
-            &[("kind", "cdr"), ("auth_method", "bearer"), ("url", "receiver.example/cdr"), ("token", "has spaces in it"), ("enabled", "on")],
+            &[
+                ("kind", "cdr"),
+                ("auth_method", "bearer"),
+                ("url", "receiver.example/cdr"),
+                ("token", "has spaces in it"),
+                ("enabled", "on"),
+            ],
         )
         .await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = bad.text().await.unwrap();
     assert!(html.contains("Enter a full URL starting with https://"));
     assert!(html.contains("A bearer token may only contain"));
-    assert!(html.contains("value=\"receiver.example/cdr\""), "typed URL is kept");
-    assert!(!html.contains("has spaces in it"), "typed secrets are not echoed");
-    assert!(html.contains(r#"<option value="bearer" selected"#), "chosen method is kept");
+    assert!(
+        html.contains("value=\"receiver.example/cdr\""),
+        "typed URL is kept"
+    );
+    assert!(
+        !html.contains("has spaces in it"),
+        "typed secrets are not echoed"
+    );
+    assert!(
+        html.contains(r#"<option value="bearer" selected"#),
+        "chosen method is kept"
+    );
 }
 
 #[tokio::test]
@@ -203,18 +270,37 @@ async fn tenants_never_see_or_change_each_others_endpoints() {
     let bob = Browser::signed_in(&app, "bob").await;
 
     let (status, _) = alice
-        .save(&[("kind", "cdr"), ("auth_method", "disable"), ("url", "https://acme.example/cdr"), ("enabled", "on")])
+        .save(&[
+            ("kind", "cdr"),
+            ("auth_method", "disable"),
+            ("url", "https://acme.example/cdr"),
+            ("enabled", "on"),
+        ])
         .await;
     assert_eq!(status, StatusCode::OK);
     let alice_before = alice.load().await;
 
     // Bob saves "cdr", and tries to smuggle in Acme's tenant and endpoint ids.
     let (status, _) = bob
-        .save(&[("kind", "cdr"), ("auth_method", "disable"), ("url", "https://globex.example/cdr"), ("tenant_id", "1"), ("id", "1")])
+        .save(&[
+            ("kind", "cdr"),
+            ("auth_method", "disable"),
+            ("url", "https://globex.example/cdr"),
+            ("tenant_id", "1"),
+            ("id", "1"),
+        ])
         .await;
     assert_eq!(status, StatusCode::OK);
     let form = bob
-        .post_form("/company/event-url", &[("kind", "cdr"), ("auth_method", "disable"), ("url", "https://globex.example/x"), ("tenant_id", "1")])
+        .post_form(
+            "/company/event-url",
+            &[
+                ("kind", "cdr"),
+                ("auth_method", "disable"),
+                ("url", "https://globex.example/x"),
+                ("tenant_id", "1"),
+            ],
+        )
         .await;
     assert_eq!(form.status(), StatusCode::SEE_OTHER);
 

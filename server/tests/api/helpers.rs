@@ -1,5 +1,5 @@
-use secrecy::ExposeSecret;
 use reqwest::{header, redirect::Policy, Client, Response, StatusCode};
+use secrecy::ExposeSecret;
 use serde_json::Value;
 use server::Config;
 use std::{net::SocketAddr, path::PathBuf};
@@ -39,7 +39,9 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_with(dir: TempDir, config: Config) -> TestApp {
-    let prepared = server::prepare(config.clone()).await.expect("server starts");
+    let prepared = server::prepare(config.clone())
+        .await
+        .expect("server starts");
     let setup_token = prepared.setup_token.clone();
     let addr = prepared.spawn();
     TestApp {
@@ -155,7 +157,11 @@ impl Browser {
     pub async fn signed_in(app: &TestApp, username: &str) -> Browser {
         let browser = app.browser();
         let response = browser.sign_in(username, PASSWORD).await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER, "sign-in should succeed");
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "sign-in should succeed"
+        );
         browser
     }
 

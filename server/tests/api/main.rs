@@ -1,6 +1,9 @@
 //! Integration tests: the real server on port 0 with a fresh SQLite file,
 //! driven over real HTTP.
 
+// A failed unwrap is a failed test, with its location: fine here.
+#![allow(clippy::unwrap_used)]
+
 mod helpers;
 
 mod anonymous;

@@ -1,7 +1,12 @@
 use crate::helpers::*;
 use reqwest::StatusCode;
 
-async fn post_from(app: &TestApp, path: &str, origin: Option<&str>, fetch_site: Option<&str>) -> StatusCode {
+async fn post_from(
+    app: &TestApp,
+    path: &str,
+    origin: Option<&str>,
+    fetch_site: Option<&str>,
+) -> StatusCode {
     let mut request = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -21,7 +26,13 @@ async fn post_from(app: &TestApp, path: &str, origin: Option<&str>, fetch_site: 
 async fn state_changing_requests_from_a_foreign_origin_are_refused() {
     let app = spawn_app().await;
     app.create_tenant_with_admin("Acme", "alice").await;
-    for path in ["/login", "/logout", "/setup", "/company/event-url", "/api/save_endpoint"] {
+    for path in [
+        "/login",
+        "/logout",
+        "/setup",
+        "/company/event-url",
+        "/api/save_endpoint",
+    ] {
         assert_eq!(
             post_from(&app, path, Some("https://evil.example"), None).await,
             StatusCode::FORBIDDEN,
@@ -45,6 +56,12 @@ async fn own_origin_and_non_browser_clients_are_let_through() {
     let app = spawn_app().await;
     app.create_tenant_with_admin("Acme", "alice").await;
     let own = format!("http://{}", app.addr);
-    assert_eq!(post_from(&app, "/login", Some(&own), Some("same-origin")).await, StatusCode::SEE_OTHER);
-    assert_eq!(post_from(&app, "/login", None, None).await, StatusCode::SEE_OTHER);
+    assert_eq!(
+        post_from(&app, "/login", Some(&own), Some("same-origin")).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        post_from(&app, "/login", None, None).await,
+        StatusCode::SEE_OTHER
+    );
 }

@@ -4,12 +4,19 @@ use reqwest::StatusCode;
 #[tokio::test]
 async fn an_empty_database_offers_a_setup_link_that_works_once() {
     let app = spawn_app().await;
-    let token = app.setup_token.clone().expect("a fresh database opens setup");
+    let token = app
+        .setup_token
+        .clone()
+        .expect("a fresh database opens setup");
     let browser = app.browser();
 
     let page = browser.get(&format!("/setup?token={token}")).await;
     assert_eq!(page.status(), StatusCode::OK);
-    assert!(page.text().await.unwrap().contains("Create tenant and sign in"));
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("Create tenant and sign in"));
 
     let response = browser
         .post_form(
@@ -44,7 +51,11 @@ async fn an_empty_database_offers_a_setup_link_that_works_once() {
         .await;
     assert_eq!(again.status(), StatusCode::NOT_FOUND);
     let page = app.browser().get(&format!("/setup?token={token}")).await;
-    assert!(page.text().await.unwrap().contains("This setup link is not valid"));
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("This setup link is not valid"));
     assert_eq!(
         app.browser().sign_in("mallory", PASSWORD).await.status(),
         StatusCode::UNAUTHORIZED

@@ -22,8 +22,14 @@ async fn signing_in_sets_a_protected_session_cookie_and_follows_next() {
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(cookie.contains("Max-Age="), "idle expiry: {cookie}");
-    assert!(!cookie.contains("Secure"), "plain HTTP by default: {cookie}");
-    assert_eq!(browser.get("/company/event-url").await.status(), StatusCode::OK);
+    assert!(
+        !cookie.contains("Secure"),
+        "plain HTTP by default: {cookie}"
+    );
+    assert_eq!(
+        browser.get("/company/event-url").await.status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -57,7 +63,10 @@ async fn wrong_password_and_unknown_user_get_the_same_answer() {
     let unknown = unknown.text().await.unwrap();
     assert!(wrong.contains("The username or password is not right."));
     assert!(unknown.contains("The username or password is not right."));
-    assert!(wrong.contains("value=\"alice\""), "the typed username is kept");
+    assert!(
+        wrong.contains("value=\"alice\""),
+        "the typed username is kept"
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,32 @@
+import AxeBuilder from '@axe-core/playwright';
+import { test, expect, signIn, hydrated } from './fixtures';
+
+test('the login page has no accessibility violations', async ({ page }) => {
+  await page.goto('/login');
+  await hydrated(page);
+  const results = await new AxeBuilder({ page }).analyze();
+  expect(results.violations).toEqual([]);
+});
+
+test('the Event URL page has no accessibility violations, with errors shown too', async ({ page }) => {
+  await signIn(page, 'admin7');
+  await hydrated(page);
+  expect((await new AxeBuilder({ page }).analyze()).violations).toEqual([]);
+
+  const cdr = page.getByRole('region', { name: 'CDR Events' });
+  await cdr.getByLabel('Authentication Method').selectOption('basic');
+  await cdr.getByLabel('CDR URL').fill('not a url');
+  await cdr.getByLabel('Enable').check();
+  await cdr.getByRole('button', { name: 'Save' }).click();
+  await expect(cdr.getByText('Remove the spaces from the URL.')).toBeVisible();
+  expect((await new AxeBuilder({ page }).analyze()).violations).toEqual([]);
+});
+
+test('the page is usable on a phone-sized screen', async ({ page }) => {
+  await page.setViewportSize({ width: 375, height: 740 });
+  await signIn(page, 'admin7');
+  await hydrated(page);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(width).toBeLessThanOrEqual(375);
+  await expect(page.getByRole('button', { name: 'Save' }).first()).toBeVisible();
+});
