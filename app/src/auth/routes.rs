@@ -54,12 +54,12 @@ pub async fn login(
                 username,
                 message: "The username or password is not right. Check both and try again.".into(),
             };
-            let mut response = render_page(&state, request_parts, move || {
+            // The page itself answers 200: a 4xx document shows as an
+            // error in the browser console. The message is on the page.
+            render_page(&state, request_parts, move || {
                 provide_context(FormEcho(echo.clone()))
             })
-            .await;
-            *response.status_mut() = StatusCode::UNAUTHORIZED;
-            response
+            .await
         }
         Err(SignInError::Unexpected(e)) => {
             tracing::error!(error = format!("{e:#}"), "sign-in failed");

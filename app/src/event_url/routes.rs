@@ -69,12 +69,13 @@ pub async fn save_form(
                 errors,
                 message,
             };
-            let mut response = render_page(&state, parts, move || {
+            // A refused save is logged by status; the page answers 200
+            // because browsers report a 4xx document as a console error.
+            tracing::info!(status = status.as_u16(), "form save refused");
+            render_page(&state, parts, move || {
                 provide_context(FormEcho(echo.clone()))
             })
-            .await;
-            *response.status_mut() = status;
-            response
+            .await
         }
     }
 }

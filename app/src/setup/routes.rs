@@ -62,12 +62,11 @@ pub async fn setup(
     };
     if let Err(e) = accounts::validate_setup(&tenant, &admin) {
         let echo = echo(e.to_string());
-        let mut response = render_page(&state, parts, move || {
+        // 200 with the message: a 4xx document is a browser console error.
+        return render_page(&state, parts, move || {
             provide_context(FormEcho(echo.clone()))
         })
         .await;
-        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return response;
     }
     // Taking the token first makes a second, concurrent submission fail.
     if !state.setup.take(&form.token) {

@@ -100,3 +100,120 @@ fn a_bad_setting_stops_the_server_naming_it() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("LEPTOS_SITE_ADDR"));
 }
+
+#[tokio::test]
+async fn no_secret_reaches_the_log_even_at_debug_level() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let out = eventurl(dir.path(), &["tenant", "create", "--name", "Acme"], "");
+    assert!(out.status.success());
+    let login_password = "login-Pw-4f9a2c-secret";
+    let out = eventurl(
+        dir.path(),
+        &["admin", "create", "--tenant", "Acme", "--username", "alice"],
+        &format!("{login_password}\n"),
+    );
+    assert!(out.status.success());
+
+    let mut server = Command::new(env!("CARGO_BIN_EXE_eventurl"))
+        .args(["serve", "--site-addr", "127.0.0.1:0"])
+        .env_remove("DATABASE_URL")
+        .env_remove("EVENTURL_SECRET_KEY")
+        .env("EVENTURL_DATA_DIR", dir.path())
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(server.stderr.take().unwrap());
+    let mut log = String::new();
+    let addr = loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "server exited: {log}"
+        );
+        log.push_str(&line);
+        if let Some(at) = line.find("addr=") {
+            let rest = &line[at + 5..];
+            let addr: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+                .collect();
+            break addr;
+        }
+    };
+    let reader = std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut rest);
+        rest
+    });
+
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let base = format!("http://{addr}");
+    let signed_in = client
+        .post(format!("{base}/login"))
+        .form(&[("username", "alice"), ("password", login_password)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), reqwest::StatusCode::SEE_OTHER);
+    for (kind, method, field, secret) in [
+        ("cdr", "digest", "form[password]", "digest-Pw-77c1e0-secret"),
+        (
+            "extension",
+            "bearer",
+            "form[token]",
+            "bearer-Tk-0b3d5e-secret",
+        ),
+    ] {
+        let saved = client
+            .post(format!("{base}/api/save_endpoint"))
+            .form(&[
+                ("form[kind]", kind),
+                ("form[auth_method]", method),
+                ("form[url]", "https://receiver.example/x"),
+                ("form[username]", "pbx"),
+                (field, secret),
+                ("form[enabled]", "on"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(saved.status(), reqwest::StatusCode::OK);
+    }
+    // A refused save with a secret in it is logged too, without the secret.
+    let _ = client
+        .post(format!("{base}/api/save_endpoint"))
+        .form(&[
+            ("form[kind]", "cdr"),
+            ("form[auth_method]", "bearer"),
+            ("form[url]", "ftp://x"),
+            ("form[token]", "refused-Tk-secret"),
+        ])
+        .send()
+        .await
+        .unwrap();
+
+    server.kill().unwrap();
+    let _ = server.wait();
+    log.push_str(&reader.join().unwrap());
+    assert!(
+        log.contains("endpoint saved"),
+        "the log does record the saves: {log}"
+    );
+    for secret in [
+        login_password,
+        "digest-Pw-77c1e0-secret",
+        "bearer-Tk-0b3d5e-secret",
+        "refused-Tk-secret",
+    ] {
+        assert!(!log.contains(secret), "secret {secret} in the log:\n{log}");
+    }
+    let session = log.contains("eventurl_session=");
+    assert!(!session, "a session id in the log");
+}
