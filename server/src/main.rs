@@ -1,6 +1,6 @@
 use clap::Parser;
 use server::cli::{run_account_command, Cli, Command};
-use std::process::ExitCode;
+use std::{io::IsTerminal, process::ExitCode};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -13,6 +13,7 @@ async fn main() -> ExitCode {
             }),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let result = match cli.command {
         None | Some(Command::Serve) => match server::prepare(cli.config).await {

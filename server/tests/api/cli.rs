@@ -125,29 +125,32 @@ async fn no_secret_reaches_the_log_even_at_debug_level() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut stderr = BufReader::new(server.stderr.take().unwrap());
+    // Lines arrive through a channel so that a silent server fails the
+    // test after a deadline instead of hanging it.
+    let stderr = BufReader::new(server.stderr.take().unwrap());
+    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
     let mut log = String::new();
     let addr = loop {
-        let mut line = String::new();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "server exited: {log}"
-        );
+        let line = lines
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("server did not say where it listens:\n{log}"));
         log.push_str(&line);
+        log.push('\n');
         if let Some(at) = line.find("addr=") {
-            let rest = &line[at + 5..];
-            let addr: String = rest
+            let addr: String = line[at + 5..]
                 .chars()
                 .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
                 .collect();
             break addr;
         }
     };
-    let reader = std::thread::spawn(move || {
-        let mut rest = String::new();
-        let _ = std::io::Read::read_to_string(&mut stderr, &mut rest);
-        rest
-    });
 
     let client = reqwest::Client::builder()
         .cookie_store(true)
@@ -201,7 +204,10 @@ async fn no_secret_reaches_the_log_even_at_debug_level() {
 
     server.kill().unwrap();
     let _ = server.wait();
-    log.push_str(&reader.join().unwrap());
+    for line in lines.iter() {
+        log.push_str(&line);
+        log.push('\n');
+    }
     assert!(
         log.contains("endpoint saved"),
         "the log does record the saves: {log}"
