@@ -90,6 +90,7 @@ test('a bad URL is explained beside the field before anything is sent', async ({
   await s.getByRole('button', { name: 'Save' }).click();
   const url = s.getByLabel('CDR URL');
   await expect(url).toHaveAttribute('aria-invalid', 'true');
+  await expect(url).toBeFocused();
   await expect(s.getByText('Remove the user name and password from the URL')).toBeVisible();
   await expect(s.getByRole('status')).toContainText('Not saved');
   expect(posts).toBe(0);
@@ -116,4 +117,5 @@ test('enabling Basic without credentials names each missing field', async ({ pag
   await s.getByRole('button', { name: 'Save' }).click();
   await expect(s.getByText("a Basic Authentication user name cannot contain ':'")).toBeVisible();
   await expect(s.getByText('Enter the password, or untick Enable')).toBeVisible();
+  await expect(s.getByLabel('Username')).toBeFocused();
 });

@@ -4,12 +4,13 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+/// In the order the form shows them.
 pub enum Field {
     AuthMethod,
-    Url,
     Username,
     Password,
     Token,
+    Url,
     Enabled,
 }
 

@@ -107,40 +107,19 @@ pub fn EndpointSection(
                 save.dispatch(SaveEndpoint { form });
             }
             Err(field_errors) => {
+                if let Some(first) = field_errors.iter().map(|(field, _)| field).min() {
+                    focus(&format!("{k}-{}", first.name()));
+                }
                 errors.set(field_errors.clone());
                 status.set(Status::Failed(AppError::Invalid(field_errors).to_string()));
             }
         }
     };
 
-    let error_of = move |field: Field| errors.with(|e| e.get(field).map(str::to_owned));
-    let error_id = move |field: Field| format!("{k}-{}-error", field.name());
-    let error_view = move |field: Field| {
-        move || {
-            error_of(field).map(|message| {
-                view! { <p class="field-error" id=error_id(field)>{message}</p> }
-            })
-        }
-    };
-    let invalid = move |field: Field| move || error_of(field).is_some().then_some("true");
-    let secret_changed = move |want: SecretKind| {
-        saved.with(|s| {
-            s.secret
-                .as_ref()
-                .filter(|secret| secret.kind == want)
-                .map(|secret| short_time(&secret.changed_at))
-        })
-    };
-    // The hint id first, then the error id, as far as each is shown.
-    let described_by = move |field: Field, hint: Option<String>| {
-        move || {
-            let ids: Vec<String> = [hint.clone(), error_of(field).map(|_| error_id(field))]
-                .into_iter()
-                .flatten()
-                .collect();
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let messages = FieldMessages { section: k, errors };
+    let error_view = move |field: Field| messages.view(field);
+    let invalid = move |field: Field| messages.invalid(field);
+    let described_by = move |field: Field, hint: Option<String>| messages.described_by(field, hint);
     let plain_http = move || {
         url.with(|u| {
             EndpointUrl::parse(u)
@@ -199,55 +178,28 @@ pub fn EndpointSection(
                         />
                         {error_view(Field::Username)}
                     </div>
-                    <div class="field">
-                        <label for=id("password")>"Password"</label>
-                        <input
-                            id=id("password")
-                            name="password"
-                            type="password"
-                            autocomplete="new-password"
-                            prop:value=move || password.get()
-                            on:input=move |ev| password.set(event_target_value(&ev))
-                            placeholder=move || {
-                                secret_changed(SecretKind::Password).map(|_| "Saved password kept unless you type a new one")
-                            }
-                            aria-invalid=invalid(Field::Password)
-                            aria-describedby=described_by(Field::Password, Some(id("password-hint")))
-                        />
-                        <p class="hint" id=id("password-hint")>
-                            {move || match secret_changed(SecretKind::Password) {
-                                Some(when) => format!("A password is set (changed {when}). Leave empty to keep it, or type a new one to replace it."),
-                                None => "No password is saved yet.".to_owned(),
-                            }}
-                        </p>
-                        {error_view(Field::Password)}
-                    </div>
+                    <SecretField
+                        messages
+                        field=Field::Password
+                        secret_kind=SecretKind::Password
+                        label="Password"
+                        noun="password"
+                        autocomplete="new-password"
+                        value=password
+                        saved
+                    />
                 </div>
                 <div class="auth-fields auth-bearer">
-                    <div class="field">
-                        <label for=id("token")>"Bearer Token"</label>
-                        <input
-                            id=id("token")
-                            name="token"
-                            type="password"
-                            autocomplete="off"
-                            spellcheck="false"
-                            prop:value=move || token.get()
-                            on:input=move |ev| token.set(event_target_value(&ev))
-                            placeholder=move || {
-                                secret_changed(SecretKind::Token).map(|_| "Saved token kept unless you type a new one")
-                            }
-                            aria-invalid=invalid(Field::Token)
-                            aria-describedby=described_by(Field::Token, Some(id("token-hint")))
-                        />
-                        <p class="hint" id=id("token-hint")>
-                            {move || match secret_changed(SecretKind::Token) {
-                                Some(when) => format!("A token is set (changed {when}). Leave empty to keep it, or type a new one to replace it."),
-                                None => "No token is saved yet.".to_owned(),
-                            }}
-                        </p>
-                        {error_view(Field::Token)}
-                    </div>
+                    <SecretField
+                        messages
+                        field=Field::Token
+                        secret_kind=SecretKind::Token
+                        label="Bearer Token"
+                        noun="token"
+                        autocomplete="off"
+                        value=token
+                        saved
+                    />
                 </div>
                 <div class="field">
                     <label for=id("url")>{kind.url_label()}</label>
@@ -304,5 +256,116 @@ pub fn EndpointSection(
                 </div>
             </form>
         </section>
+    }
+}
+
+/// Moves keyboard focus to the control with this id, so that a refused
+/// save leads straight to the first field to fix.
+fn focus(id: &str) {
+    use leptos::wasm_bindgen::JsCast;
+    if let Some(element) = document()
+        .get_element_by_id(id)
+        .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+    {
+        let _ = element.focus();
+    }
+}
+
+/// Per-field messages of one section, and the ARIA wiring that ties each
+/// message to its control.
+#[derive(Clone, Copy)]
+struct FieldMessages {
+    section: &'static str,
+    errors: RwSignal<FieldErrors>,
+}
+
+impl FieldMessages {
+    fn message(self, field: Field) -> Option<String> {
+        self.errors.with(|e| e.get(field).map(str::to_owned))
+    }
+
+    fn id(self, field: Field) -> String {
+        format!("{}-{}-error", self.section, field.name())
+    }
+
+    fn view(self, field: Field) -> impl IntoView {
+        move || {
+            self.message(field)
+                .map(|message| view! { <p class="field-error" id=self.id(field)>{message}</p> })
+        }
+    }
+
+    fn invalid(self, field: Field) -> impl Fn() -> Option<&'static str> + Send + Sync + Copy {
+        move || self.message(field).is_some().then_some("true")
+    }
+
+    /// The hint id first, then the error id, as far as each is shown.
+    fn described_by(
+        self,
+        field: Field,
+        hint: Option<String>,
+    ) -> impl Fn() -> Option<String> + Send + Sync {
+        move || {
+            let ids: Vec<String> = [hint.clone(), self.message(field).map(|_| self.id(field))]
+                .into_iter()
+                .flatten()
+                .collect();
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    }
+}
+
+/// A write-only secret: always empty when shown, with a hint saying whether
+/// one is saved and since when; left empty, the saved one is kept.
+#[component]
+fn SecretField(
+    messages: FieldMessages,
+    field: Field,
+    secret_kind: SecretKind,
+    label: &'static str,
+    noun: &'static str,
+    autocomplete: &'static str,
+    value: RwSignal<String>,
+    saved: RwSignal<EndpointView>,
+) -> impl IntoView {
+    let id = format!("{}-{}", messages.section, field.name());
+    let hint_id = format!("{id}-hint");
+    let changed = move || {
+        saved.with(|s| {
+            s.secret
+                .as_ref()
+                .filter(|secret| secret.kind == secret_kind)
+                .map(|secret| short_time(&secret.changed_at))
+        })
+    };
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                name=field.name()
+                type="password"
+                autocomplete=autocomplete
+                spellcheck="false"
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+                placeholder=move || {
+                    changed().map(|_| format!("Saved {noun} kept unless you type a new one"))
+                }
+                aria-invalid=messages.invalid(field)
+                aria-describedby=messages.described_by(field, Some(hint_id.clone()))
+            />
+            <p class="hint" id=hint_id.clone()>
+                {move || match changed() {
+                    Some(when) => {
+                        format!(
+                            "A {noun} is set (changed {when}). Leave empty to keep it, or type a new one to replace it."
+                        )
+                    }
+                    None => format!("No {noun} is saved yet."),
+                }}
+            </p>
+            {messages.view(field)}
+        </div>
     }
 }
