@@ -4,5 +4,3 @@
 pub mod crypto;
 pub mod entities;
 pub mod session_store;
-
-pub use sea_orm::DatabaseConnection;
