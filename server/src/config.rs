@@ -44,7 +44,8 @@ pub struct Config {
     )]
     pub secret_key: Option<String>,
 
-    /// Mark the session cookie `Secure` (set this when users reach the app over HTTPS).
+    /// Mark the session cookie `Secure` (set this when users reach the app
+    /// over HTTPS; implied by an `https://` EVENTURL_PUBLIC_ORIGIN).
     #[arg(long, env = "EVENTURL_SECURE_COOKIE", value_name = "EVENTURL_SECURE_COOKIE", value_parser = BoolishValueParser::new(), default_value = "false", global = true)]
     pub secure_cookie: bool,
 
@@ -79,6 +80,15 @@ pub struct Config {
 }
 
 impl Config {
+    /// `Secure` cookies when configured, or when the public origin is HTTPS.
+    pub fn secure_cookie(&self) -> bool {
+        self.secure_cookie
+            || self
+                .public_origin
+                .as_deref()
+                .is_some_and(|origin| origin.starts_with("https://"))
+    }
+
     /// The database URL, defaulting to a SQLite file in the data folder.
     /// SQLite files (and their folder) are created when missing.
     pub fn database_url(&self) -> anyhow::Result<String> {

@@ -119,7 +119,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
         .with_name("eventurl_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_secure(config.secure_cookie)
+        .with_secure(config.secure_cookie())
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(i64::from(
             config.session_idle_minutes,
         ))));

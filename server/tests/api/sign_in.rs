@@ -114,3 +114,15 @@ async fn signing_out_ends_the_session_on_the_server() {
         .unwrap();
     assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn an_https_public_origin_makes_the_cookie_secure() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(&dir);
+    config.public_origin = Some("https://hooks.example.com".into());
+    let app = spawn_with(dir, config).await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let response = app.browser().sign_in("alice", PASSWORD).await;
+    let cookie = session_cookie(&response).expect("session cookie");
+    assert!(cookie.contains("Secure"), "{cookie}");
+}
