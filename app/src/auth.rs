@@ -27,9 +27,34 @@ pub fn safe_next(next: &str) -> &str {
     }
 }
 
+/// `/login`, remembering where to go after signing in.
+pub fn login_path(next: &str) -> String {
+    if next.is_empty() {
+        return "/login".to_owned();
+    }
+    let mut path = String::from("/login?next=");
+    for b in next.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            path.push(b as char);
+        } else {
+            path.push_str(&format!("%{b:02X}"));
+        }
+    }
+    path
+}
+
 #[cfg(test)]
 mod tests {
-    use super::safe_next;
+    use super::{login_path, safe_next};
+
+    #[test]
+    fn the_login_path_carries_next_percent_encoded() {
+        assert_eq!(login_path(""), "/login");
+        assert_eq!(
+            login_path("/company/event-url?a=1&b"),
+            "/login?next=/company/event-url%3Fa%3D1%26b"
+        );
+    }
 
     #[test]
     fn next_is_followed_only_to_local_paths() {

@@ -39,7 +39,7 @@ pub fn LoginPage() -> impl IntoView {
                             <Show when=move || failed>
                                 <p class="form-error" role="alert" id="login-error">{echo.message.clone()}</p>
                             </Show>
-                            <form method="post" action="/login" class="stack">
+                            <form method="post" action=move || super::login_path(&next()) class="stack">
                                 <input type="hidden" name="next" value=next/>
                                 <div class="field">
                                     <label for="login-username">"Username"</label>

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{
-    safe_next,
+    login_path, safe_next,
     session::{current_admin, sign_in, sign_out, SignInError},
     LoginEcho,
 };
@@ -114,7 +114,7 @@ pub async fn require_sign_in(
                     .path_and_query()
                     .map(|pq| pq.as_str())
                     .unwrap_or("/");
-                let location = format!("/login?next={}", urlencode(target));
+                let location = login_path(target);
                 (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
             } else {
                 (StatusCode::UNAUTHORIZED, "Sign in first.").into_response()
@@ -129,16 +129,4 @@ pub async fn require_sign_in(
                 .into_response()
         }
     }
-}
-
-fn urlencode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }

@@ -143,8 +143,9 @@ impl Browser {
     }
 
     pub async fn sign_in(&self, username: &str, password: &str) -> Response {
+        // As the login form does: `next` in its action and in a hidden field.
         self.post_form(
-            "/login",
+            "/login?next=/company/event-url",
             &[
                 ("username", username),
                 ("password", password),

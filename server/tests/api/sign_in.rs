@@ -68,6 +68,10 @@ async fn wrong_password_and_unknown_user_get_the_same_answer() {
         wrong.contains("value=\"alice\""),
         "the typed username is kept"
     );
+    assert!(
+        wrong.contains(r#"action="/login?next=/company/event-url""#),
+        "the retry still goes where the visitor was heading"
+    );
 }
 
 #[tokio::test]
