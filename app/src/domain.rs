@@ -7,6 +7,7 @@ mod credentials;
 mod endpoint;
 mod endpoint_url;
 mod field_errors;
+mod sample_event;
 
 pub use credentials::{BearerToken, CredentialError, Password, Username};
 pub use endpoint::{
@@ -14,3 +15,4 @@ pub use endpoint::{
 };
 pub use endpoint_url::{EndpointUrl, UrlError, MAX_URL_LEN};
 pub use field_errors::{Field, FieldErrors};
+pub use sample_event::SampleEvent;

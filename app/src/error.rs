@@ -17,6 +17,12 @@ pub enum AppError {
     Invalid(FieldErrors),
     #[error("Not saved: someone else saved this section a moment ago. Reload the page to see their changes.")]
     Conflict,
+    #[error("Not sent: correct the fields marked below.")]
+    NotSent(FieldErrors),
+    #[error("{0}")]
+    Refused(String),
+    #[error("Too many test events: at most {limit} a minute for your company. Try again in {retry_after_secs} seconds.")]
+    RateLimited { limit: u32, retry_after_secs: u64 },
     #[error("Something went wrong on our side. Try again in a moment.")]
     Internal,
     #[error("The server could not be reached ({0}). Check your connection and try again.")]
@@ -38,7 +44,10 @@ impl AppError {
         use http::StatusCode;
         match self {
             AppError::SignInRequired => StatusCode::UNAUTHORIZED,
-            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid(_) | AppError::NotSent(_) | AppError::Refused(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Conflict => StatusCode::CONFLICT,
             AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

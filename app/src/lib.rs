@@ -1,7 +1,8 @@
 //! eventurl's web app: domain types and UI shared by the server (SSR) and
 //! the browser (hydration), plus the server-only services behind the
 //! `ssr` feature. Layers point one way:
-//! domain ← persistence / auth ← services ← server functions ← components.
+//! domain ← persistence / delivery / auth ← services ← server functions ←
+//! components.
 
 pub mod auth;
 pub mod domain;
@@ -10,9 +11,12 @@ pub mod event_url;
 mod form_echo;
 mod layout;
 pub mod setup;
+pub mod test_event;
 
 #[cfg(feature = "ssr")]
 pub mod accounts;
+#[cfg(feature = "ssr")]
+pub mod delivery;
 #[cfg(feature = "ssr")]
 pub mod persistence;
 #[cfg(feature = "ssr")]

@@ -1,7 +1,7 @@
 //! What every request handler and server function needs, built once at
 //! start and handed around by axum state and Leptos context.
 
-use crate::{persistence::crypto::SecretCipher, setup::SetupGate};
+use crate::{delivery::Delivery, persistence::crypto::SecretCipher, setup::SetupGate};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sea_orm::DatabaseConnection;
@@ -11,6 +11,10 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub cipher: SecretCipher,
     pub setup: SetupGate,
+    /// Sends test events under the operator's address policy.
+    pub delivery: Delivery,
+    /// Test sends allowed per tenant per minute.
+    pub test_events_per_minute: u32,
     pub leptos_options: LeptosOptions,
 }
 

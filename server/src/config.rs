@@ -74,6 +74,23 @@ pub struct Config {
     )]
     pub site_root: String,
 
+    /// Address ranges that test events may reach although they are private,
+    /// loopback or otherwise not public: comma-separated CIDRs such as
+    /// `10.20.0.0/16,fd00::/8`, for on-premises PBXs whose receivers are on
+    /// the LAN. Empty: public addresses only.
+    #[arg(
+        long,
+        env = "EVENTURL_ALLOW_PRIVATE_TARGETS",
+        value_name = "EVENTURL_ALLOW_PRIVATE_TARGETS",
+        default_value = "",
+        global = true
+    )]
+    pub allow_private_targets: String,
+
+    /// Test events each tenant may send per minute.
+    #[arg(long, env = "EVENTURL_TEST_EVENTS_PER_MINUTE", value_name = "EVENTURL_TEST_EVENTS_PER_MINUTE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10000), global = true)]
+    pub test_events_per_minute: u32,
+
     /// Database connection pool size.
     #[arg(long, env = "EVENTURL_DB_MAX_CONNECTIONS", value_name = "EVENTURL_DB_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
     pub db_max_connections: u32,

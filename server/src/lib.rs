@@ -10,11 +10,13 @@ use anyhow::Context;
 use app::{
     accounts,
     auth::{routes as auth_routes, HOME},
+    delivery::TargetPolicy,
     event_url::routes as event_url_routes,
     persistence::{crypto::SecretCipher, session_store::DbSessionStore},
     setup::{routes as setup_routes, SetupGate},
     shell,
     state::AppState,
+    test_event::{routes as test_event_routes, service::delivery_for},
     App,
 };
 use axum::{
@@ -88,6 +90,17 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
     let cipher = load_cipher(&config)?;
     cipher.verify_against(&db).await?;
 
+    let policy = TargetPolicy::from_allow_list(&config.allow_private_targets)?;
+    if !policy.allowed_ranges().is_empty() {
+        let ranges: Vec<String> = policy
+            .allowed_ranges()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        tracing::info!(ranges = %ranges.join(","), "test events may reach these private ranges");
+    }
+    let delivery = delivery_for(policy).context("building the HTTP client for test events")?;
+
     let setup = SetupGate::default();
     let setup_token = if accounts::tenant_count(&db).await? == 0 {
         Some(setup.open())
@@ -110,6 +123,8 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
         db: db.clone(),
         cipher,
         setup,
+        delivery,
+        test_events_per_minute: config.test_events_per_minute,
         leptos_options,
     };
 
@@ -167,6 +182,10 @@ fn router(state: AppState) -> Router {
         .route("/logout", post(auth_routes::logout))
         .route("/setup", post(setup_routes::setup))
         .route("/company/event-url", post(event_url_routes::save_form))
+        .route(
+            "/company/event-url/test-event",
+            post(test_event_routes::send_form),
+        )
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
         .leptos_routes_with_context(&state, routes, context, {
             let options = state.leptos_options.clone();

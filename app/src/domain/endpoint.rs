@@ -169,6 +169,14 @@ fn redacted(secret: &str) -> &'static str {
     }
 }
 
+/// What a form is parsed for: saving allows an incomplete, disabled
+/// endpoint; sending needs everything.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Save,
+    Send,
+}
+
 /// A secret field left empty keeps the stored secret.
 #[derive(Clone, Debug)]
 pub enum SecretInput<S> {
@@ -228,8 +236,29 @@ impl EndpointForm {
     /// the kind of secret already saved for this endpoint, if any: an empty
     /// secret field then keeps it.
     pub fn parse(&self, stored: Option<SecretKind>) -> Result<EndpointDraft, FieldErrors> {
+        self.parse_for(stored, Purpose::Save)
+    }
+
+    /// The form as a test send needs it: complete, as if enabled, whatever
+    /// the Enable box says (a paused endpoint can be tested too).
+    pub fn parse_for_sending(
+        &self,
+        stored: Option<SecretKind>,
+    ) -> Result<EndpointDraft, FieldErrors> {
+        self.parse_for(stored, Purpose::Send)
+    }
+
+    fn parse_for(
+        &self,
+        stored: Option<SecretKind>,
+        purpose: Purpose,
+    ) -> Result<EndpointDraft, FieldErrors> {
         let mut errors = FieldErrors::default();
-        let enabled = self.enabled.is_some();
+        let enabled = purpose == Purpose::Send || self.enabled.is_some();
+        let missing_secret = |noun: &str| match purpose {
+            Purpose::Save => format!("Enter the {noun}, or untick Enable to save without one."),
+            Purpose::Send => format!("Enter the {noun} to send a test event."),
+        };
 
         let kind = EndpointKind::parse(&self.kind);
         let method = AuthMethod::parse(&self.auth_method);
@@ -269,10 +298,7 @@ impl EndpointForm {
                         .ok()
                 };
                 let password = if secret_missing(&self.password) {
-                    errors.add(
-                        Field::Password,
-                        "Enter the password, or untick Enable to save without one.",
-                    );
+                    errors.add(Field::Password, missing_secret("password"));
                     None
                 } else if self.password.is_empty() {
                     Some(SecretInput::Keep)
@@ -292,10 +318,7 @@ impl EndpointForm {
             }
             AuthMethod::Bearer => {
                 let token = if secret_missing(&self.token) {
-                    errors.add(
-                        Field::Token,
-                        "Enter the bearer token, or untick Enable to save without one.",
-                    );
+                    errors.add(Field::Token, missing_secret("bearer token"));
                     None
                 } else if self.token.is_empty() {
                     Some(SecretInput::Keep)
@@ -374,6 +397,21 @@ mod tests {
             assert!(errors.get(Field::Username).is_some(), "{method}");
             assert!(errors.get(Field::Password).is_some(), "{method}");
         }
+    }
+
+    #[test]
+    fn sending_needs_a_complete_endpoint_even_when_paused() {
+        let errors = form("bearer", "", false)
+            .parse_for_sending(None)
+            .unwrap_err();
+        assert!(errors.get(Field::Url).is_some());
+        assert_eq!(
+            errors.get(Field::Token),
+            Some("Enter the bearer token to send a test event.")
+        );
+        let mut f = form("basic", "https://x.example", false);
+        f.username = "pbx".into();
+        assert!(f.parse_for_sending(Some(SecretKind::Password)).is_ok());
     }
 
     #[test]

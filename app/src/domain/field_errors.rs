@@ -12,6 +12,7 @@ pub enum Field {
     Token,
     Url,
     Enabled,
+    SampleEvent,
 }
 
 impl Field {
@@ -24,6 +25,7 @@ impl Field {
             Field::Password => "password",
             Field::Token => "token",
             Field::Enabled => "enabled",
+            Field::SampleEvent => "sample_event",
         }
     }
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     domain::{AuthMethod, EndpointForm, EndpointKind, FieldErrors, SecretKind},
     error::AppError,
+    test_event::TestReport,
 };
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +68,9 @@ pub struct EventUrlData {
     pub admin_username: String,
     pub cdr: EndpointView,
     pub extension: EndpointView,
+    /// Recent test sends per section, newest first.
+    pub cdr_tests: Vec<TestReport>,
+    pub extension_tests: Vec<TestReport>,
 }
 
 impl EventUrlData {
@@ -74,6 +78,13 @@ impl EventUrlData {
         match kind {
             EndpointKind::Cdr => &self.cdr,
             EndpointKind::Extension => &self.extension,
+        }
+    }
+
+    pub fn tests(&self, kind: EndpointKind) -> &[TestReport] {
+        match kind {
+            EndpointKind::Cdr => &self.cdr_tests,
+            EndpointKind::Extension => &self.extension_tests,
         }
     }
 }

@@ -7,12 +7,14 @@ use leptos_router::hooks::use_query_map;
 use super::{api::load_event_url, section::EndpointSection, SaveEcho};
 use crate::{
     domain::EndpointKind, error::AppError, form_echo::use_form_echo, layout::CompanyLayout,
+    test_event::TestEcho,
 };
 
 #[component]
 pub fn EventUrlPage() -> impl IntoView {
     let data = Resource::new_blocking(|| (), |_| load_event_url());
     let echo = use_form_echo::<SaveEcho>();
+    let test_echo = use_form_echo::<TestEcho>();
     let query = use_query_map();
     let saved_kind = move || {
         query
@@ -24,15 +26,19 @@ pub fn EventUrlPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let echo = echo.await;
+                let test_echo = test_echo.await;
                 match data.await {
                     Ok(data) => {
                         let saved = saved_kind();
                         let sections = EndpointKind::ALL.map(|kind| {
                             let echo = echo.clone().filter(|e| e.kind == kind);
+                            let test_echo = test_echo.clone().filter(|e| e.kind == kind);
                             view! {
                                 <EndpointSection
                                     initial=data.endpoint(kind).clone()
+                                    tests=data.tests(kind).to_vec()
                                     echo=echo
+                                    test_echo=test_echo
                                     just_saved=saved == Some(kind)
                                 />
                             }

@@ -11,6 +11,7 @@ use super::api::{EndpointView, SaveEcho, SaveEndpoint};
 use crate::{
     domain::{AuthMethod, EndpointForm, EndpointUrl, Field, FieldErrors, SecretKind},
     error::AppError,
+    test_event::{TestEcho, TestEventControls, TestEventResults, TestEventState, TestReport},
 };
 
 #[derive(Clone, Debug, PartialEq)]
@@ -41,7 +42,9 @@ fn state_badge(view: &EndpointView) -> (&'static str, &'static str) {
 #[component]
 pub fn EndpointSection(
     initial: EndpointView,
+    tests: Vec<TestReport>,
     echo: Option<SaveEcho>,
+    test_echo: Option<TestEcho>,
     just_saved: bool,
 ) -> impl IntoView {
     let kind = initial.kind;
@@ -51,6 +54,7 @@ pub fn EndpointSection(
     let start = echo
         .as_ref()
         .map(|e| e.form.clone())
+        .or_else(|| test_echo.as_ref().map(|e| e.form.clone()))
         .unwrap_or_else(|| initial.to_form());
     let start_method = AuthMethod::parse(&start.auth_method).unwrap_or_default();
     let start_enabled = start.enabled.is_some();
@@ -62,7 +66,13 @@ pub fn EndpointSection(
     let password = RwSignal::new(String::new());
     let token = RwSignal::new(String::new());
     let enabled = RwSignal::new(start_enabled);
-    let errors = RwSignal::new(echo.as_ref().map(|e| e.errors.clone()).unwrap_or_default());
+    let errors = RwSignal::new(
+        echo.as_ref()
+            .map(|e| e.errors.clone())
+            .or_else(|| test_echo.as_ref().map(|e| e.errors.clone()))
+            .unwrap_or_default(),
+    );
+    let test = TestEventState::new(kind, tests, test_echo.as_ref(), errors);
     let status = RwSignal::new(match (&echo, just_saved) {
         (Some(e), _) => Status::Failed(e.message.clone()),
         (None, true) => Status::Saved,
@@ -86,20 +96,26 @@ pub fn EndpointSection(
         None => {}
     });
 
+    let current_form = move || EndpointForm {
+        kind: k.to_owned(),
+        auth_method: method.get_untracked().as_str().to_owned(),
+        url: url.get_untracked(),
+        username: username.get_untracked(),
+        password: password.get_untracked(),
+        token: token.get_untracked(),
+        enabled: enabled.get_untracked().then(|| "on".to_owned()),
+    };
+    let focus_first = move |field_errors: &FieldErrors| {
+        if let Some(first) = field_errors.iter().map(|(field, _)| field).min() {
+            focus(&format!("{k}-{}", first.name()));
+        }
+    };
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         if save.pending().get_untracked() {
             return;
         }
-        let form = EndpointForm {
-            kind: k.to_owned(),
-            auth_method: method.get_untracked().as_str().to_owned(),
-            url: url.get_untracked(),
-            username: username.get_untracked(),
-            password: password.get_untracked(),
-            token: token.get_untracked(),
-            enabled: enabled.get_untracked().then(|| "on".to_owned()),
-        };
+        let form = current_form();
         match form.parse(saved.with_untracked(EndpointView::stored_secret)) {
             Ok(_) => {
                 errors.set(FieldErrors::default());
@@ -107,9 +123,7 @@ pub fn EndpointSection(
                 save.dispatch(SaveEndpoint { form });
             }
             Err(field_errors) => {
-                if let Some(first) = field_errors.iter().map(|(field, _)| field).min() {
-                    focus(&format!("{k}-{}", first.name()));
-                }
+                focus_first(&field_errors);
                 errors.set(field_errors.clone());
                 status.set(Status::Failed(AppError::Invalid(field_errors).to_string()));
             }
@@ -243,6 +257,13 @@ pub fn EndpointSection(
                     <button type="submit" class="primary" disabled=move || save.pending().get()>
                         {move || if save.pending().get() { "Saving…" } else { "Save" }}
                     </button>
+                    <TestEventControls
+                        state=test
+                        current_form=Callback::new(move |()| current_form())
+                        stored_secret=Signal::derive(move || saved.with(EndpointView::stored_secret))
+                        errors
+                        focus_first=Callback::new(move |e: FieldErrors| focus_first(&e))
+                    />
                     <p class="status" role="status">
                         {move || match status.get() {
                             Status::Idle => view! { <span></span> }.into_any(),
@@ -255,8 +276,10 @@ pub fn EndpointSection(
                     </p>
                 </div>
             </form>
+            <TestEventResults state=test/>
         </section>
     }
+    .into_any()
 }
 
 /// Moves keyboard focus to the control with this id, so that a refused

@@ -35,7 +35,7 @@ fn rfc3339(at: OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_default()
 }
 
-fn secret_kind_of(row: &endpoint::Model) -> Option<SecretKind> {
+pub(crate) fn secret_kind_of(row: &endpoint::Model) -> Option<SecretKind> {
     row.secret_ciphertext.as_ref()?;
     row.secret_kind.as_deref().and_then(SecretKind::parse)
 }
@@ -61,7 +61,7 @@ fn view_of(row: endpoint::Model, updated_by: Option<user::Model>) -> anyhow::Res
     })
 }
 
-async fn find_endpoint(
+pub(crate) async fn find_endpoint(
     db: &DatabaseConnection,
     tenant_id: i32,
     kind: EndpointKind,
@@ -93,7 +93,13 @@ pub async fn load(db: &DatabaseConnection, admin: &CurrentAdmin) -> anyhow::Resu
             EndpointKind::Extension => extension = Some(view),
         }
     }
+    let (cdr_tests, extension_tests) = tokio::try_join!(
+        crate::test_event::service::recent(db, admin.tenant_id, EndpointKind::Cdr),
+        crate::test_event::service::recent(db, admin.tenant_id, EndpointKind::Extension),
+    )?;
     Ok(EventUrlData {
+        cdr_tests,
+        extension_tests,
         tenant_name: admin.tenant_name.clone(),
         admin_username: admin.username.clone(),
         cdr: cdr.context("the tenant has no CDR endpoint")?,

@@ -4,4 +4,5 @@ pub mod app_setting;
 pub mod endpoint;
 pub mod session;
 pub mod tenant;
+pub mod test_send;
 pub mod user;

@@ -1,0 +1,617 @@
+//! One delivery attempt, recorded: what was sent (secrets redacted), what
+//! came back (headers and the first 4 KB of the body), how long it took,
+//! and, when nothing came back, why.
+
+use super::{
+    digest::{choose_challenge, DigestError},
+    target_policy::{BlockReason, TargetPolicy},
+};
+use crate::domain::EndpointUrl;
+use base64::Engine;
+use http::{header, HeaderMap, StatusCode};
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use secrecy::{ExposeSecret, SecretString};
+use std::{
+    error::Error as StdError,
+    fmt,
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+/// How much of a response body is kept and shown.
+pub const RESPONSE_BODY_LIMIT: usize = 4096;
+
+/// The endpoint's authentication, with the secret in hand.
+pub enum Credentials {
+    None,
+    Basic {
+        username: String,
+        password: SecretString,
+    },
+    Digest {
+        username: String,
+        password: SecretString,
+    },
+    Bearer {
+        token: SecretString,
+    },
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Credentials::None => f.write_str("None"),
+            Credentials::Basic { username, .. } => write!(f, "Basic({username}, [redacted])"),
+            Credentials::Digest { username, .. } => write!(f, "Digest({username}, [redacted])"),
+            Credentials::Bearer { .. } => f.write_str("Bearer([redacted])"),
+        }
+    }
+}
+
+/// An event to post.
+#[derive(Debug)]
+pub struct Outgoing {
+    pub url: EndpointUrl,
+    /// The JSON body exactly as sent.
+    pub body: String,
+    pub credentials: Credentials,
+}
+
+/// The request as it went out; `Authorization` never holds a secret here.
+#[derive(Clone, Debug)]
+pub struct SentRequest {
+    pub method: &'static str,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub status: u16,
+    pub reason: String,
+    pub headers: Vec<(String, String)>,
+    /// The first `RESPONSE_BODY_LIMIT` bytes, decoded leniently.
+    pub body: String,
+    pub body_truncated: bool,
+    pub remote_addr: Option<SocketAddr>,
+}
+
+/// The Digest challenge round: its own time, and what was answered.
+#[derive(Clone, Debug)]
+pub struct DigestRound {
+    pub challenge_time: Duration,
+    pub challenge_status: u16,
+    /// `algorithm`, `realm`, `qop` of the challenge answered.
+    pub answered: Option<(String, String, Option<&'static str>)>,
+    pub problem: Option<DigestError>,
+    pub stale_retried: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TlsProblem {
+    Expired,
+    NotYetValid,
+    WrongHost,
+    UntrustedIssuer,
+    Revoked,
+    Other(String),
+}
+
+/// Why no HTTP answer came back.
+#[derive(Clone, Debug)]
+pub enum Failure {
+    Blocked {
+        host: String,
+        addr: IpAddr,
+        reason: BlockReason,
+    },
+    NameNotFound {
+        host: String,
+    },
+    Refused {
+        host: String,
+        port: u16,
+    },
+    Tls(TlsProblem),
+    TimedOut {
+        after: Duration,
+    },
+    Connect {
+        detail: String,
+    },
+    Other {
+        detail: String,
+    },
+}
+
+/// One attempt, whatever its outcome.
+#[derive(Clone, Debug)]
+pub struct Exchange {
+    pub request: SentRequest,
+    pub response: Option<Received>,
+    pub failure: Option<Failure>,
+    pub elapsed: Duration,
+    pub digest: Option<DigestRound>,
+}
+
+/// Sends events: a client that resolves names through the target policy,
+/// follows no redirects, uses no proxy and verifies certificates.
+#[derive(Clone, Debug)]
+pub struct Delivery {
+    client: reqwest::Client,
+    policy: Arc<TargetPolicy>,
+    timeout: Duration,
+    user_agent: String,
+}
+
+impl Delivery {
+    pub fn new(policy: TargetPolicy, timeout: Duration) -> anyhow::Result<Self> {
+        let policy = Arc::new(policy);
+        let user_agent = format!(
+            "eventurl/{} (PBX event URL test; +https://github.com/eventurl)",
+            env!("CARGO_PKG_VERSION")
+        );
+        let client = reqwest::Client::builder()
+            .dns_resolver(GuardedResolver {
+                policy: policy.clone(),
+            })
+            .redirect(reqwest::redirect::Policy::none())
+            .retry(reqwest::retry::never())
+            .no_proxy()
+            .connect_timeout(timeout)
+            .user_agent(user_agent.clone())
+            .build()?;
+        Ok(Self {
+            client,
+            policy,
+            timeout,
+            user_agent,
+        })
+    }
+
+    pub fn policy(&self) -> &TargetPolicy {
+        &self.policy
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Posts the event; never fails: every outcome is an `Exchange`.
+    pub async fn send(&self, outgoing: &Outgoing) -> Exchange {
+        let started = Instant::now();
+        let mut request = SentRequest {
+            method: "POST",
+            url: outgoing.url.as_str().to_owned(),
+            headers: Vec::new(),
+        };
+        let mut digest = None;
+        let outcome = match reqwest::Url::parse(outgoing.url.as_str()) {
+            Err(e) => Err(Failure::Other {
+                detail: format!("the URL could not be used: {e}"),
+            }),
+            Ok(url) => match self.refuse_literal_address(&url) {
+                Some(failure) => Err(failure),
+                None => {
+                    request.headers = self.request_headers(&url, outgoing, None);
+                    match tokio::time::timeout(
+                        self.timeout,
+                        self.exchange(&url, outgoing, &mut request, &mut digest),
+                    )
+                    .await
+                    {
+                        Ok(result) => result,
+                        Err(_) => Err(Failure::TimedOut {
+                            after: self.timeout,
+                        }),
+                    }
+                }
+            },
+        };
+        let (response, failure) = match outcome {
+            Ok(received) => (Some(received), None),
+            Err(failure) => (None, Some(failure)),
+        };
+        Exchange {
+            request,
+            response,
+            failure,
+            elapsed: started.elapsed(),
+            digest,
+        }
+    }
+
+    /// A URL with an address instead of a name never reaches the resolver,
+    /// so it is checked here.
+    fn refuse_literal_address(&self, url: &reqwest::Url) -> Option<Failure> {
+        let addr = match url.host()? {
+            url::Host::Ipv4(v4) => IpAddr::V4(v4),
+            url::Host::Ipv6(v6) => IpAddr::V6(v6),
+            url::Host::Domain(_) => return None,
+        };
+        self.policy
+            .check(addr)
+            .err()
+            .map(|reason| Failure::Blocked {
+                host: url.host_str().unwrap_or_default().to_owned(),
+                addr,
+                reason,
+            })
+    }
+
+    /// The headers as a receiver sees them; `authorization` is the redacted
+    /// form of what was sent.
+    fn request_headers(
+        &self,
+        url: &reqwest::Url,
+        outgoing: &Outgoing,
+        authorization: Option<String>,
+    ) -> Vec<(String, String)> {
+        let host = match url.port() {
+            Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
+            None => url.host_str().unwrap_or_default().to_owned(),
+        };
+        let mut headers = vec![
+            ("Host".to_owned(), host),
+            ("User-Agent".to_owned(), self.user_agent.clone()),
+            (
+                "Content-Type".to_owned(),
+                "application/json; charset=utf-8".to_owned(),
+            ),
+            ("Accept".to_owned(), "*/*".to_owned()),
+            ("Content-Length".to_owned(), outgoing.body.len().to_string()),
+        ];
+        let authorization = authorization.or_else(|| match &outgoing.credentials {
+            Credentials::None | Credentials::Digest { .. } => None,
+            Credentials::Basic { .. } => Some("Basic [redacted]".to_owned()),
+            Credentials::Bearer { .. } => Some("Bearer [redacted]".to_owned()),
+        });
+        if let Some(value) = authorization {
+            headers.push(("Authorization".to_owned(), value));
+        }
+        headers
+    }
+
+    async fn post(
+        &self,
+        url: &reqwest::Url,
+        body: &str,
+        authorization: Option<&str>,
+    ) -> Result<reqwest::Response, Failure> {
+        let mut builder = self
+            .client
+            .post(url.clone())
+            .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
+            .body(body.to_owned());
+        if let Some(value) = authorization {
+            builder = builder.header(header::AUTHORIZATION, value);
+        }
+        builder
+            .send()
+            .await
+            .map_err(|e| classify_error(&e, url, self.timeout))
+    }
+
+    async fn exchange(
+        &self,
+        url: &reqwest::Url,
+        outgoing: &Outgoing,
+        request: &mut SentRequest,
+        digest: &mut Option<DigestRound>,
+    ) -> Result<Received, Failure> {
+        let first_authorization = match &outgoing.credentials {
+            Credentials::None | Credentials::Digest { .. } => None,
+            Credentials::Basic { username, password } => Some(format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD
+                    .encode(format!("{username}:{}", password.expose_secret()))
+            )),
+            Credentials::Bearer { token } => Some(format!("Bearer {}", token.expose_secret())),
+        };
+        let started = Instant::now();
+        let response = self
+            .post(url, &outgoing.body, first_authorization.as_deref())
+            .await?;
+        let Credentials::Digest { username, password } = &outgoing.credentials else {
+            return read(response, url, self.timeout).await;
+        };
+        if response.status() != StatusCode::UNAUTHORIZED {
+            // The receiver took the event without asking for credentials.
+            return read(response, url, self.timeout).await;
+        }
+        let challenge_status = response.status().as_u16();
+        let challenges = www_authenticate(response.headers());
+        let first = read(response, url, self.timeout).await?;
+        let mut round = DigestRound {
+            challenge_time: started.elapsed(),
+            challenge_status,
+            answered: None,
+            problem: None,
+            stale_retried: false,
+        };
+        let mut challenge = match choose_challenge(challenges.iter().map(String::as_str)) {
+            Ok(challenge) => challenge,
+            Err(problem) => {
+                round.problem = Some(problem);
+                *digest = Some(round);
+                return Ok(first);
+            }
+        };
+        let target = request_target(url);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let header = match challenge.authorization(
+                username,
+                password.expose_secret(),
+                &target,
+                outgoing.body.as_bytes(),
+                None,
+            ) {
+                Ok(header) => header,
+                Err(problem) => {
+                    round.problem = Some(problem);
+                    *digest = Some(round);
+                    return Ok(first);
+                }
+            };
+            round.answered = Some((
+                challenge.algorithm(),
+                challenge.realm().to_owned(),
+                challenge.qop(),
+            ));
+            request.headers = self.request_headers(url, outgoing, Some(redact_digest(&header)));
+            *digest = Some(round.clone());
+            let response = self.post(url, &outgoing.body, Some(&header)).await?;
+            if response.status() == StatusCode::UNAUTHORIZED && attempt == 1 {
+                if let Ok(fresh) = choose_challenge(
+                    www_authenticate(response.headers())
+                        .iter()
+                        .map(String::as_str),
+                ) {
+                    if fresh.is_stale() {
+                        // The nonce expired between the two requests: answer
+                        // the new one once, as the RFC intends.
+                        challenge = fresh;
+                        round.stale_retried = true;
+                        continue;
+                    }
+                }
+            }
+            return read(response, url, self.timeout).await;
+        }
+    }
+}
+
+fn www_authenticate(headers: &HeaderMap) -> Vec<String> {
+    headers
+        .get_all(header::WWW_AUTHENTICATE)
+        .iter()
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .collect()
+}
+
+/// Path and query exactly as in the request line: Digest's `uri`.
+fn request_target(url: &reqwest::Url) -> String {
+    match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_owned(),
+    }
+}
+
+/// A Digest `Authorization` value with its `response` hash hidden.
+fn redact_digest(header: &str) -> String {
+    match header.find("response=\"") {
+        Some(start) => {
+            let value_start = start + "response=\"".len();
+            let end = header[value_start..]
+                .find('"')
+                .map_or(header.len(), |e| value_start + e);
+            format!("{}[redacted]{}", &header[..value_start], &header[end..])
+        }
+        None => "Digest [redacted]".to_owned(),
+    }
+}
+
+/// Status, headers and the first `RESPONSE_BODY_LIMIT` bytes of the body.
+async fn read(
+    mut response: reqwest::Response,
+    url: &reqwest::Url,
+    timeout: Duration,
+) -> Result<Received, Failure> {
+    let status = response.status();
+    let remote_addr = response.remote_addr();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            let value = if name == header::SET_COOKIE {
+                "[not shown]".to_owned()
+            } else {
+                String::from_utf8_lossy(value.as_bytes()).into_owned()
+            };
+            (name.as_str().to_owned(), value)
+        })
+        .collect();
+    let mut body = Vec::new();
+    let mut truncated = false;
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| classify_error(&e, url, timeout))?
+    {
+        let room = RESPONSE_BODY_LIMIT - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            truncated = true;
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Received {
+        status: status.as_u16(),
+        reason: status.canonical_reason().unwrap_or("").to_owned(),
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+        body_truncated: truncated,
+        remote_addr,
+    })
+}
+
+/// Finds our own resolver errors, refused connections and certificate
+/// problems in the error's cause chain.
+fn classify_error(error: &reqwest::Error, url: &reqwest::Url, timeout: Duration) -> Failure {
+    let host = url.host_str().unwrap_or_default().to_owned();
+    let port = url.port_or_known_default().unwrap_or(0);
+    let mut chain = Vec::new();
+    let mut current: Option<&(dyn StdError + 'static)> = Some(error);
+    while let Some(e) = current {
+        chain.push(e);
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if let Some(inner) = io.get_ref() {
+                chain.push(inner);
+            }
+        }
+        current = e.source();
+    }
+    for e in &chain {
+        if let Some(target) = e.downcast_ref::<TargetError>() {
+            return match target {
+                TargetError::Blocked { addr, reason } => Failure::Blocked {
+                    host,
+                    addr: *addr,
+                    reason: *reason,
+                },
+                TargetError::NotFound => Failure::NameNotFound { host },
+            };
+        }
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return Failure::Tls(tls_problem(tls));
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::ConnectionRefused {
+                return Failure::Refused { host, port };
+            }
+        }
+    }
+    let detail = chain
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ");
+    if error.is_timeout() {
+        Failure::TimedOut { after: timeout }
+    } else if detail.contains("certificate") {
+        Failure::Tls(TlsProblem::Other(detail))
+    } else if error.is_connect() {
+        Failure::Connect { detail }
+    } else {
+        Failure::Other { detail }
+    }
+}
+
+fn tls_problem(error: &rustls::Error) -> TlsProblem {
+    use rustls::CertificateError as C;
+    match error {
+        rustls::Error::InvalidCertificate(cert) => match cert {
+            C::Expired | C::ExpiredContext { .. } => TlsProblem::Expired,
+            C::NotValidYet | C::NotValidYetContext { .. } => TlsProblem::NotYetValid,
+            C::NotValidForName | C::NotValidForNameContext { .. } => TlsProblem::WrongHost,
+            C::UnknownIssuer => TlsProblem::UntrustedIssuer,
+            C::Revoked => TlsProblem::Revoked,
+            other => TlsProblem::Other(format!("{other:?}")),
+        },
+        other => TlsProblem::Other(other.to_string()),
+    }
+}
+
+/// Resolver errors that the chain walk recognises.
+#[derive(Debug, thiserror::Error)]
+enum TargetError {
+    #[error("the name resolves only to {addr}, {reason}")]
+    Blocked { addr: IpAddr, reason: BlockReason },
+    #[error("the name was not found in DNS")]
+    NotFound,
+}
+
+/// Resolves through the system, then keeps only the addresses the policy
+/// allows; the connection goes to one of those, so a name that changes its
+/// answer between check and connect (DNS rebinding) gains nothing.
+struct GuardedResolver {
+    policy: Arc<TargetPolicy>,
+}
+
+impl Resolve for GuardedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let policy = self.policy.clone();
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await
+                .map_err(|_| Box::new(TargetError::NotFound))?
+                .collect();
+            let mut first_refusal = None;
+            let allowed: Vec<SocketAddr> = found
+                .into_iter()
+                .filter(|addr| match policy.check(addr.ip()) {
+                    Ok(()) => true,
+                    Err(reason) => {
+                        first_refusal.get_or_insert((addr.ip(), reason));
+                        false
+                    }
+                })
+                .collect();
+            match (allowed.is_empty(), first_refusal) {
+                (false, _) => Ok(Box::new(allowed.into_iter()) as Addrs),
+                (true, Some((addr, reason))) => {
+                    Err(Box::new(TargetError::Blocked { addr, reason }) as _)
+                }
+                (true, None) => Err(Box::new(TargetError::NotFound) as _),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digest_authorization_is_shown_without_its_response_hash() {
+        let shown = redact_digest(
+            r#"Digest username="pbx", realm="r", nonce="n", uri="/x", response="0123abcd", qop=auth"#,
+        );
+        assert_eq!(
+            shown,
+            r#"Digest username="pbx", realm="r", nonce="n", uri="/x", response="[redacted]", qop=auth"#
+        );
+        assert_eq!(redact_digest("Digest garbage"), "Digest [redacted]");
+    }
+
+    #[test]
+    fn the_request_target_keeps_the_query() {
+        let url = reqwest::Url::parse("https://x.example/a/b?c=1&d").unwrap();
+        assert_eq!(request_target(&url), "/a/b?c=1&d");
+        let url = reqwest::Url::parse("https://x.example").unwrap();
+        assert_eq!(request_target(&url), "/");
+    }
+
+    #[test]
+    fn credentials_debug_shows_no_secret() {
+        let shown = format!(
+            "{:?} {:?}",
+            Credentials::Basic {
+                username: "u".into(),
+                password: SecretString::from("hunter2")
+            },
+            Credentials::Bearer {
+                token: SecretString::from("tok-123")
+            }
+        );
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("tok-123"),
+            "{shown}"
+        );
+    }
+}

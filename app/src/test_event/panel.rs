@@ -1,0 +1,337 @@
+//! The section's test controls (inside its form, so that without JavaScript
+//! the button posts the form) and the results below it: the latest verdict
+//! with the request and response, and the recent sends.
+
+use leptos::{ev::MouseEvent, prelude::*};
+
+use super::{
+    api::{SendTestEvent, SendTestEventAgain},
+    report::{TestEcho, TestReport, Verdict},
+};
+use crate::{
+    domain::{EndpointForm, EndpointKind, FieldErrors, SampleEvent, SecretKind},
+    error::AppError,
+};
+
+const HISTORY_LEN: usize = 20;
+
+/// What a section's test controls and results share.
+#[derive(Clone, Copy)]
+pub struct TestEventState {
+    kind: EndpointKind,
+    send: ServerAction<SendTestEvent>,
+    again: ServerAction<SendTestEventAgain>,
+    sample_event: RwSignal<String>,
+    latest: RwSignal<Option<TestReport>>,
+    history: RwSignal<Vec<TestReport>>,
+    message: RwSignal<Option<String>>,
+}
+
+impl TestEventState {
+    /// `errors` are the section's field messages: a refused send marks its
+    /// fields like a refused save.
+    pub fn new(
+        kind: EndpointKind,
+        history: Vec<TestReport>,
+        echo: Option<&TestEcho>,
+        errors: RwSignal<FieldErrors>,
+    ) -> Self {
+        let sample_event = echo
+            .map(|e| e.sample_event.clone())
+            .unwrap_or_else(|| SampleEvent::default_for(kind).as_str().to_owned());
+        let state = Self {
+            kind,
+            send: ServerAction::new(),
+            again: ServerAction::new(),
+            sample_event: RwSignal::new(sample_event),
+            latest: RwSignal::new(echo.and_then(|e| e.report.clone())),
+            history: RwSignal::new(history),
+            message: RwSignal::new(echo.and_then(|e| e.message.clone())),
+        };
+        let arrived = move |result: Result<TestReport, AppError>| match result {
+            Ok(report) => {
+                state.message.set(None);
+                state.history.update(|h| {
+                    h.retain(|r| r.id != report.id);
+                    h.insert(0, report.clone());
+                    h.truncate(HISTORY_LEN);
+                });
+                state.latest.set(Some(report));
+            }
+            Err(AppError::NotSent(field_errors)) => {
+                let message = AppError::NotSent(field_errors.clone()).to_string();
+                errors.set(field_errors);
+                state.message.set(Some(message));
+            }
+            Err(e) => state.message.set(Some(e.to_string())),
+        };
+        Effect::new(move |_| {
+            if let Some(result) = state.send.value().get() {
+                arrived(result);
+            }
+        });
+        Effect::new(move |_| {
+            if let Some(result) = state.again.value().get() {
+                arrived(result);
+            }
+        });
+        state
+    }
+
+    fn pending(self) -> bool {
+        self.send.pending().get() || self.again.pending().get()
+    }
+}
+
+/// The sample-event choice and the **Send test event** button.
+#[component]
+pub fn TestEventControls(
+    state: TestEventState,
+    /// The form as it stands now.
+    current_form: Callback<(), EndpointForm>,
+    /// The kind of secret saved for this section, if any.
+    stored_secret: Signal<Option<SecretKind>>,
+    errors: RwSignal<FieldErrors>,
+    /// Moves focus to the first field to fix.
+    focus_first: Callback<FieldErrors>,
+) -> impl IntoView {
+    let k = state.kind.as_str();
+    let select_id = format!("{k}-sample_event");
+    let on_click = move |ev: MouseEvent| {
+        ev.prevent_default();
+        if state.pending() {
+            return;
+        }
+        let form = current_form.run(());
+        let sample_event = state.sample_event.get_untracked();
+        match form.parse_for_sending(stored_secret.get_untracked()) {
+            Ok(_) => {
+                errors.set(FieldErrors::default());
+                state.message.set(None);
+                state.send.dispatch(SendTestEvent { form, sample_event });
+            }
+            Err(field_errors) => {
+                state
+                    .message
+                    .set(Some(AppError::NotSent(field_errors.clone()).to_string()));
+                focus_first.run(field_errors.clone());
+                errors.set(field_errors);
+            }
+        }
+    };
+    view! {
+        <div class="test-controls">
+            <label for=select_id.clone()>"Sample event"</label>
+            <select
+                id=select_id
+                name="sample_event"
+                on:change=move |ev| state.sample_event.set(event_target_value(&ev))
+            >
+                {SampleEvent::for_kind(state.kind)
+                    .map(|e| {
+                        let selected = state.sample_event.get_untracked() == e.as_str();
+                        view! { <option value=e.as_str() selected=selected>{e.label()}</option> }
+                    })
+                    .collect_view()}
+            </select>
+            <button
+                type="submit"
+                class="secondary"
+                formaction="/company/event-url/test-event"
+                on:click=on_click
+                disabled=move || state.pending()
+                aria-busy=move || state.pending().then_some("true")
+            >
+                <Show when=move || state.pending()>
+                    <span class="spinner" aria-hidden="true"></span>
+                </Show>
+                {move || if state.pending() { "Sending…" } else { "Send test event" }}
+            </button>
+        </div>
+    }
+    .into_any()
+}
+
+/// The latest verdict and the recent sends of a section.
+#[component]
+pub fn TestEventResults(state: TestEventState) -> impl IntoView {
+    let k = state.kind.as_str();
+    let again = move |id: i32| {
+        if !state.pending() {
+            state.message.set(None);
+            state.again.dispatch(SendTestEventAgain { id });
+        }
+    };
+    view! {
+        <div class="test-results" id=format!("{k}-test-results")>
+            <div aria-live="polite">
+                {move || {
+                    state
+                        .message
+                        .get()
+                        .map(|m| view! { <p class="form-error test-message" role="alert">{m}</p> })
+                }}
+                {move || {
+                    state
+                        .latest
+                        .get()
+                        .map(|report| {
+                            view! {
+                                <div class="latest">
+                                    <h3>"Test result"</h3>
+                                    <ReportView report=report/>
+                                </div>
+                            }
+                        })
+                }}
+            </div>
+            <Show when=move || state.history.with(|h| !h.is_empty())>
+                <details class="history">
+                    <summary>
+                        {move || format!("Recent test events ({})", state.history.with(Vec::len))}
+                    </summary>
+                    <ol>
+                        <For
+                            each=move || state.history.get()
+                            key=|r| r.id
+                            children=move |report| {
+                                let id = report.id;
+                                view! {
+                                    <li>
+                                        <details>
+                                            <summary>
+                                                <VerdictBadge verdict=report.verdict/>
+                                                <span>{report.event.as_str()}</span>
+                                                <span>{report.status_text()}</span>
+                                                <span>{format!("{} ms", report.duration_ms)}</span>
+                                                <span>{short_time(&report.sent_at)}</span>
+                                                <span>{report.sent_by.clone()}</span>
+                                            </summary>
+                                            <ReportView report=report.clone()/>
+                                            <button
+                                                type="button"
+                                                class="secondary"
+                                                on:click=move |_| again(id)
+                                                disabled=move || state.pending()
+                                            >
+                                                "Send again"
+                                            </button>
+                                        </details>
+                                    </li>
+                                }
+                            }
+                        />
+                    </ol>
+                </details>
+            </Show>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn VerdictBadge(verdict: Verdict) -> impl IntoView {
+    let (text, class) = match verdict {
+        Verdict::Delivered => ("Delivered", "badge badge-on"),
+        Verdict::StopRetrying => ("Stops retries", "badge badge-bad"),
+        Verdict::Retry => ("Would retry", "badge badge-bad"),
+        Verdict::NotSent => ("Not sent", "badge badge-off"),
+    };
+    view! { <span class=class>{text}</span> }
+}
+
+/// One send: verdict, what to fix, timings, and the request and response.
+#[component]
+fn ReportView(report: TestReport) -> impl IntoView {
+    let verdict_class = format!("report verdict-{}", report.verdict.as_str());
+    let timing = match report.digest_ms {
+        Some(digest) => format!(
+            "{} ms in all; the Digest challenge round took {digest} ms",
+            report.duration_ms
+        ),
+        None => format!("{} ms", report.duration_ms),
+    };
+    let request_text = {
+        let r = &report.request;
+        let mut text = format!("{} {}\n", r.method, r.url);
+        for (name, value) in &r.headers {
+            text.push_str(&format!("{name}: {value}\n"));
+        }
+        text.push('\n');
+        text.push_str(&r.body);
+        text
+    };
+    let response = report.response.clone().map(|r| {
+        let mut text = format!("{} {}\n", r.status, r.reason);
+        for (name, value) in &r.headers {
+            text.push_str(&format!("{name}: {value}\n"));
+        }
+        text.push('\n');
+        text.push_str(if r.body.is_empty() {
+            "(empty body)"
+        } else {
+            &r.body
+        });
+        (text, r.body_truncated, r.remote_addr)
+    });
+    view! {
+        <div class=verdict_class>
+            <p class="verdict-title">
+                <VerdictBadge verdict=report.verdict/>
+                <strong>{report.verdict.title()}</strong>
+            </p>
+            <p class="verdict-summary">{report.summary.clone()}</p>
+            {(!report.help.is_empty())
+                .then(|| {
+                    view! {
+                        <ul class="verdict-help">
+                            {report.help.iter().map(|h| view! { <li>{h.clone()}</li> }).collect_view()}
+                        </ul>
+                    }
+                })}
+            <dl class="facts">
+                <dt>"Status"</dt>
+                <dd>{report.status_text()}</dd>
+                <dt>"Time"</dt>
+                <dd>{timing}</dd>
+                <dt>"Event"</dt>
+                <dd>{report.event.as_str()}</dd>
+                <dt>"Authentication"</dt>
+                <dd>{report.auth_method.label()}</dd>
+                <dt>"Sent"</dt>
+                <dd>{format!("{} by {}", short_time(&report.sent_at), report.sent_by)}</dd>
+                {response
+                    .as_ref()
+                    .and_then(|(_, _, addr)| addr.clone())
+                    .map(|addr| view! { <dt>"Connected to"</dt><dd>{addr}</dd> })}
+            </dl>
+            {report.digest_note.clone().map(|note| view! { <p class="hint">{note}</p> })}
+            <details class="exchange">
+                <summary>"Request sent"</summary>
+                <pre>{request_text}</pre>
+            </details>
+            {match response {
+                Some((text, truncated, _)) => {
+                    view! {
+                        <details class="exchange">
+                            <summary>"Response received"</summary>
+                            <pre>{text}</pre>
+                            {truncated.then(|| view! { <p class="hint">"Only the first 4 KB of the body is shown."</p> })}
+                        </details>
+                    }
+                        .into_any()
+                }
+                None => view! { <p class="hint">"No response was received."</p> }.into_any(),
+            }}
+        </div>
+    }
+    .into_any()
+}
+
+/// "2026-11-27T08:01:02Z" → "2026-11-27 08:01:02 UTC".
+fn short_time(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..19)) {
+        (Some(date), Some(time)) => format!("{date} {time} UTC"),
+        _ => rfc3339.to_owned(),
+    }
+}

@@ -1,0 +1,80 @@
+//! **Send test event** posted without JavaScript: the same service as the
+//! server function; the tab is rendered again with what was typed (secrets
+//! left out) and the report or the messages.
+
+use axum::{
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+    Form,
+};
+use leptos::prelude::provide_context;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::{report::TestEcho, service};
+use crate::{
+    auth::session::current_admin,
+    domain::{EndpointForm, EndpointKind, FieldErrors},
+    error::AppError,
+    form_echo::FormEcho,
+    render::render_page,
+    state::AppState,
+};
+
+#[derive(Deserialize)]
+pub struct TestForm {
+    #[serde(flatten)]
+    form: EndpointForm,
+    #[serde(default)]
+    sample_event: String,
+}
+
+pub async fn send_form(
+    State(state): State<AppState>,
+    session: Session,
+    parts: http::request::Parts,
+    Form(TestForm { form, sample_event }): Form<TestForm>,
+) -> Response {
+    let admin = match current_admin(&session, &state.db).await {
+        Ok(Some(admin)) => admin,
+        Ok(None) => return Redirect::to("/login?next=/company/event-url").into_response(),
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "session check failed");
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                AppError::Internal.to_string(),
+            )
+                .into_response();
+        }
+    };
+    let kind = EndpointKind::parse(&form.kind).unwrap_or(EndpointKind::Cdr);
+    let result = service::send_from_form(&state, &admin, &form, &sample_event).await;
+    let (report, errors, message) = match result {
+        Ok(report) => (Some(report), FieldErrors::default(), None),
+        Err(error) => {
+            let errors = match &error {
+                AppError::NotSent(errors) => errors.clone(),
+                _ => FieldErrors::default(),
+            };
+            (None, errors, Some(error.to_string()))
+        }
+    };
+    let echo = TestEcho {
+        kind,
+        form: EndpointForm {
+            password: String::new(),
+            token: String::new(),
+            ..form
+        },
+        sample_event,
+        report,
+        errors,
+        message,
+    };
+    // Answered 200 like the save form: browsers report 4xx documents as errors.
+    render_page(&state, parts, move || {
+        provide_context(FormEcho(echo.clone()))
+    })
+    .await
+}
