@@ -68,3 +68,21 @@ impl AppError {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::AppError;
+
+    #[test]
+    fn rate_limit_message_says_the_limit_and_when_to_try_again() {
+        let message = AppError::RateLimited {
+            limit: 10,
+            retry_after_secs: 42,
+        }
+        .to_string();
+        assert_eq!(
+            message,
+            "Too many test events: at most 10 a minute for your company. Try again in 42 seconds."
+        );
+    }
+}

@@ -33,7 +33,7 @@ pub struct TestForm {
 pub async fn send_form(
     State(state): State<AppState>,
     session: Session,
-    parts: http::request::Parts,
+    mut parts: http::request::Parts,
     Form(TestForm { form, sample_event }): Form<TestForm>,
 ) -> Response {
     let admin = match current_admin(&session, &state.db).await {
@@ -72,7 +72,9 @@ pub async fn send_form(
         errors,
         message,
     };
-    // Answered 200 like the save form: browsers report 4xx documents as errors.
+    // The tab itself, answered 200 like the save form: browsers report 4xx
+    // documents as errors.
+    parts.uri = http::Uri::from_static("/company/event-url");
     render_page(&state, parts, move || {
         provide_context(FormEcho(echo.clone()))
     })

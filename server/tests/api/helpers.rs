@@ -29,12 +29,24 @@ pub fn test_config(dir: &TempDir) -> Config {
         public_origin: None,
         site_root: "target/site".into(),
         db_max_connections: 5,
+        allow_private_targets: String::new(),
+        test_events_per_minute: 100,
     }
 }
 
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let config = test_config(&dir);
+    spawn_with(dir, config).await
+}
+
+/// A server whose test sends may reach loopback receivers, as an operator
+/// would allow a LAN with `EVENTURL_ALLOW_PRIVATE_TARGETS`.
+pub async fn spawn_allowing_loopback(test_events_per_minute: u32) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = test_config(&dir);
+    config.allow_private_targets = "127.0.0.0/8, ::1/128".into();
+    config.test_events_per_minute = test_events_per_minute;
     spawn_with(dir, config).await
 }
 
@@ -194,6 +206,26 @@ impl Browser {
             .collect();
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), *v)).collect();
         self.server_fn("save_endpoint", &form).await
+    }
+
+    /// Clicks **Send test event** with these form fields.
+    pub async fn send_test(
+        &self,
+        fields: &[(&str, &str)],
+        sample_event: &str,
+    ) -> (StatusCode, Value) {
+        let mut form: Vec<(String, &str)> = fields
+            .iter()
+            .map(|(k, v)| (format!("form[{k}]"), *v))
+            .collect();
+        form.push(("sample_event".to_owned(), sample_event));
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        self.server_fn("send_test_event", &form).await
+    }
+
+    pub async fn send_again(&self, id: i64) -> (StatusCode, Value) {
+        self.server_fn("send_test_event_again", &[("id", &id.to_string())])
+            .await
     }
 }
 

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod helpers;
+mod receivers;
 
 mod anonymous;
 mod cli;
@@ -13,3 +14,4 @@ mod origin;
 mod setup;
 mod sign_in;
 mod startup;
+mod test_event;

@@ -1,0 +1,262 @@
+//! Real HTTP receivers for test sends: a small axum server whose paths
+//! answer the ways receivers do, and Apache httpd with mod_auth_digest and
+//! mod_auth_basic (a Digest implementation this project did not write).
+
+use axum::{
+    body::Bytes,
+    extract::State,
+    http::{HeaderMap, StatusCode, Uri},
+    response::{IntoResponse, Response},
+    routing::post,
+    Router,
+};
+use md5::{Digest, Md5};
+use std::{
+    net::{SocketAddr, TcpListener as StdListener},
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+use tempfile::TempDir;
+
+/// One request as the receiver saw it.
+#[derive(Clone, Debug)]
+pub struct Seen {
+    pub path: String,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+#[derive(Clone)]
+struct Shared {
+    seen: Arc<Mutex<Vec<Seen>>>,
+    bearer: String,
+}
+
+pub struct Receiver {
+    pub addr: SocketAddr,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+pub const BEARER_TOKEN: &str = "receiver-token-Zm9vYmFy";
+
+impl Receiver {
+    /// Paths: `/ok` 200, `/no-content` 204, `/missing` 404, `/boom` 500,
+    /// `/moved` 302 to `/ok`, `/slow` answers after 15 s, `/bearer` 200 only
+    /// with `BEARER_TOKEN`, `/big` 10 KB of HTML-looking text.
+    pub async fn start() -> Receiver {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let shared = Shared {
+            seen: seen.clone(),
+            bearer: format!("Bearer {BEARER_TOKEN}"),
+        };
+        let app = Router::new()
+            .route("/{*path}", post(answer))
+            .with_state(shared);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Receiver { addr, seen }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+async fn answer(
+    State(shared): State<Shared>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri.path().to_owned();
+    shared.seen.lock().unwrap().push(Seen {
+        path: path.clone(),
+        headers: headers.clone(),
+        body: String::from_utf8_lossy(&body).into_owned(),
+    });
+    match path.as_str() {
+        "/ok" => (StatusCode::OK, "thanks").into_response(),
+        "/no-content" => StatusCode::NO_CONTENT.into_response(),
+        "/missing" => (StatusCode::NOT_FOUND, "no such hook").into_response(),
+        "/boom" => (StatusCode::INTERNAL_SERVER_ERROR, "receiver crashed").into_response(),
+        "/moved" => (
+            StatusCode::FOUND,
+            [("location", "https://hooks.example.net/final")],
+        )
+            .into_response(),
+        "/slow" => {
+            tokio::time::sleep(Duration::from_secs(15)).await;
+            StatusCode::OK.into_response()
+        }
+        "/bearer" => {
+            let given = headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            if given == shared.bearer {
+                (StatusCode::OK, "token accepted").into_response()
+            } else {
+                (
+                    StatusCode::UNAUTHORIZED,
+                    [("www-authenticate", "Bearer realm=\"hooks\"")],
+                    "bad token",
+                )
+                    .into_response()
+            }
+        }
+        "/big" => {
+            let body = "<script>alert(1)</script>".repeat(400);
+            (StatusCode::OK, body).into_response()
+        }
+        _ => StatusCode::IM_A_TEAPOT.into_response(),
+    }
+}
+
+/// A port nobody listens on (bound, then released).
+pub fn closed_port() -> u16 {
+    let listener = StdListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// Apache httpd on a loopback port: `/digest/hook` behind Digest (MD5,
+/// qop=auth) and `/basic/hook` behind Basic, both for user `pbx` with
+/// `APACHE_PASSWORD`; the CGI behind them answers 200 and echoes the body.
+pub struct Apache {
+    pub port: u16,
+    child: Child,
+    _dir: TempDir,
+}
+
+pub const APACHE_USER: &str = "pbx";
+pub const APACHE_PASSWORD: &str = "apache-s3cret";
+pub const APACHE_REALM: &str = "eventurl-test";
+
+impl Apache {
+    pub async fn start() -> Apache {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        set_mode(root, 0o755);
+        let cgi = root.join("cgi");
+        std::fs::create_dir(&cgi).unwrap();
+        set_mode(&cgi, 0o755);
+        let hook = cgi.join("hook");
+        std::fs::write(
+            &hook,
+            "#!/bin/sh\nprintf 'Content-Type: application/json\\r\\n\\r\\n'\nhead -c \"${CONTENT_LENGTH:-0}\"\n",
+        )
+        .unwrap();
+        set_mode(&hook, 0o755);
+
+        // htdigest's format, computed here: user:realm:MD5(user:realm:password).
+        let ha1 = Md5::digest(format!("{APACHE_USER}:{APACHE_REALM}:{APACHE_PASSWORD}"));
+        let ha1: String = ha1.iter().map(|b| format!("{b:02x}")).collect();
+        let digest_users = root.join("digest.users");
+        std::fs::write(
+            &digest_users,
+            format!("{APACHE_USER}:{APACHE_REALM}:{ha1}\n"),
+        )
+        .unwrap();
+        set_mode(&digest_users, 0o644);
+        let basic_users = root.join("basic.users");
+        let status = Command::new("htpasswd")
+            .args(["-cbB"])
+            .arg(&basic_users)
+            .args([APACHE_USER, APACHE_PASSWORD])
+            .stderr(Stdio::null())
+            .status()
+            .expect("htpasswd (Debian's apache2-utils) runs");
+        assert!(status.success());
+        set_mode(&basic_users, 0o644);
+
+        let port = closed_port();
+        let modules = "/usr/lib/apache2/modules";
+        let root_s = root.display();
+        let config = format!(
+            r#"ServerRoot "{root_s}"
+ServerName 127.0.0.1
+Listen 127.0.0.1:{port}
+PidFile "{root_s}/httpd.pid"
+DefaultRuntimeDir "{root_s}"
+ErrorLog "{root_s}/error.log"
+LogLevel warn
+User nobody
+Group nogroup
+LoadModule mpm_prefork_module {modules}/mod_mpm_prefork.so
+LoadModule authn_core_module {modules}/mod_authn_core.so
+LoadModule authn_file_module {modules}/mod_authn_file.so
+LoadModule authz_core_module {modules}/mod_authz_core.so
+LoadModule authz_user_module {modules}/mod_authz_user.so
+LoadModule auth_basic_module {modules}/mod_auth_basic.so
+LoadModule auth_digest_module {modules}/mod_auth_digest.so
+LoadModule alias_module {modules}/mod_alias.so
+LoadModule cgi_module {modules}/mod_cgi.so
+ScriptAlias /digest/ "{root_s}/cgi/"
+ScriptAlias /basic/ "{root_s}/cgi/"
+<Location /digest/>
+  AuthType Digest
+  AuthName "{APACHE_REALM}"
+  AuthDigestProvider file
+  AuthUserFile "{root_s}/digest.users"
+  Require valid-user
+</Location>
+<Location /basic/>
+  AuthType Basic
+  AuthName "{APACHE_REALM}"
+  AuthBasicProvider file
+  AuthUserFile "{root_s}/basic.users"
+  Require valid-user
+</Location>
+"#
+        );
+        let config_path = root.join("httpd.conf");
+        std::fs::write(&config_path, config).unwrap();
+        // -X: one process in the foreground, so that killing it stops it all.
+        let child = Command::new("/usr/sbin/apache2")
+            .arg("-f")
+            .arg(&config_path)
+            .arg("-X")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("Apache httpd (Debian's apache2) starts; scripts/setup --test installs it");
+        let apache = Apache {
+            port,
+            child,
+            _dir: dir,
+        };
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return apache;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("Apache did not start on port {port}");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+impl Drop for Apache {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn set_mode(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}

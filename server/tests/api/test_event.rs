@@ -1,0 +1,543 @@
+//! Send test event, end to end: the real server posts to real receivers
+//! (an axum server, Apache httpd with mod_auth_digest/mod_auth_basic) and
+//! reports in the PBX's terms.
+
+use crate::{helpers::*, receivers::*};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+fn fields<'a>(
+    kind: &'a str,
+    method: &'a str,
+    url: &'a str,
+    extra: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut f = vec![("kind", kind), ("auth_method", method), ("url", url)];
+    f.extend_from_slice(extra);
+    f
+}
+
+async fn signed_in_app(per_minute: u32) -> (TestApp, Browser) {
+    let app = spawn_allowing_loopback(per_minute).await;
+    app.create_tenant_with_admin("Acme Corp", "alice").await;
+    let browser = Browser::signed_in(&app, "alice").await;
+    (app, browser)
+}
+
+fn header<'a>(report: &'a Value, part: &str, name: &str) -> Option<&'a str> {
+    report[part]["headers"]
+        .as_array()?
+        .iter()
+        .find(|h| h[0].as_str().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+        .and_then(|h| h[1].as_str())
+}
+
+#[tokio::test]
+async fn bearer_send_delivers_a_documented_cdr_event_and_redacts_the_token() {
+    let (app, browser) = signed_in_app(100).await;
+    let receiver = Receiver::start().await;
+    let url = receiver.url("/bearer");
+
+    let (status, report) = browser
+        .send_test(
+            &fields("cdr", "bearer", &url, &[("token", BEARER_TOKEN)]),
+            "call_cdr",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["verdict"], "delivered", "{report}");
+    assert_eq!(report["response"]["status"], 200);
+    assert_eq!(report["response"]["body"], "token accepted");
+    assert!(report["summary"]
+        .as_str()
+        .unwrap()
+        .contains("counts as delivered"));
+
+    // What the receiver got: one POST of PortSIP-shaped JSON.
+    let seen = receiver.seen();
+    assert_eq!(seen.len(), 1);
+    let got = &seen[0];
+    assert_eq!(
+        got.headers["content-type"],
+        "application/json; charset=utf-8"
+    );
+    assert!(got.headers["user-agent"]
+        .to_str()
+        .unwrap()
+        .starts_with("eventurl/"));
+    assert_eq!(
+        got.headers["authorization"],
+        format!("Bearer {BEARER_TOKEN}").as_str()
+    );
+    let event: Value = serde_json::from_str(&got.body).unwrap();
+    assert_eq!(event["event_type"], "call_cdr");
+    assert_eq!(event["tenant_name"], "Acme Corp");
+    assert!(event["tenant_id"].as_str().unwrap().parse::<u64>().is_ok());
+    assert!(!event["call_targets"].as_array().unwrap().is_empty());
+
+    // The report shows the request, but not the token.
+    assert_eq!(
+        header(&report, "request", "authorization"),
+        Some("Bearer [redacted]")
+    );
+    assert!(report["request"]["body"]
+        .as_str()
+        .unwrap()
+        .contains("\"event_type\": \"call_cdr\""));
+    let everything = report.to_string() + &browser.load().await.to_string();
+    assert!(!everything.contains(BEARER_TOKEN));
+    assert!(!contains(&app.database_bytes(), BEARER_TOKEN));
+}
+
+#[tokio::test]
+async fn an_empty_secret_field_sends_the_stored_secret_and_nothing_is_saved() {
+    let (_app, browser) = signed_in_app(100).await;
+    let receiver = Receiver::start().await;
+    let saved_url = "https://receiver.example/saved";
+    let (status, _) = browser
+        .save(&fields(
+            "extension",
+            "bearer",
+            saved_url,
+            &[("token", BEARER_TOKEN), ("enabled", "on")],
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The typed URL (not saved) and the stored token.
+    let url = receiver.url("/bearer");
+    let (status, report) = browser
+        .send_test(&fields("extension", "bearer", &url, &[]), "queue_status")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["verdict"], "delivered", "{report}");
+    let event: Value = serde_json::from_str(&receiver.seen()[0].body).unwrap();
+    assert_eq!(event["event_type"], "queue_status");
+
+    // Testing did not save the typed URL.
+    assert_eq!(browser.load().await["extension"]["url"], saved_url);
+}
+
+#[tokio::test]
+async fn digest_authentication_passes_apache_mod_auth_digest() {
+    let (app, browser) = signed_in_app(100).await;
+    let apache = Apache::start().await;
+    let url = apache.url("/digest/hook?tenant=acme");
+
+    let (status, report) = browser
+        .send_test(
+            &fields(
+                "cdr",
+                "digest",
+                &url,
+                &[("username", APACHE_USER), ("password", APACHE_PASSWORD)],
+            ),
+            "call_start",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["verdict"], "delivered", "{report}");
+    // The CGI behind Apache echoes the body it received.
+    let echoed: Value = serde_json::from_str(report["response"]["body"].as_str().unwrap()).unwrap();
+    assert_eq!(echoed["event_type"], "call_start");
+    assert!(report["digest_ms"].is_u64(), "{report}");
+    let note = report["digest_note"].as_str().unwrap();
+    assert!(
+        note.contains("MD5") && note.contains(APACHE_REALM),
+        "{note}"
+    );
+    let authorization = header(&report, "request", "authorization").unwrap();
+    assert!(authorization.starts_with("Digest "), "{authorization}");
+    assert!(
+        authorization.contains("uri=\"/digest/hook?tenant=acme\""),
+        "{authorization}"
+    );
+    assert!(
+        authorization.contains("response=\"[redacted]\""),
+        "{authorization}"
+    );
+    assert!(!report.to_string().contains(APACHE_PASSWORD));
+
+    // The same with a wrong password: rejected, and said so.
+    let (status, report) = browser
+        .send_test(
+            &fields(
+                "cdr",
+                "digest",
+                &url,
+                &[("username", APACHE_USER), ("password", "not-the-password")],
+            ),
+            "call_cdr",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["verdict"], "retry");
+    assert_eq!(report["response"]["status"], 401);
+    let help = report["help"][0].as_str().unwrap();
+    assert!(
+        help.contains("rejected our answer to its MD5 challenge"),
+        "{help}"
+    );
+    assert!(!contains(&app.database_bytes(), APACHE_PASSWORD));
+}
+
+#[tokio::test]
+async fn basic_authentication_passes_apache_mod_auth_basic() {
+    let (_app, browser) = signed_in_app(100).await;
+    let apache = Apache::start().await;
+    let url = apache.url("/basic/hook");
+    let (_, report) = browser
+        .send_test(
+            &fields(
+                "extension",
+                "basic",
+                &url,
+                &[("username", APACHE_USER), ("password", APACHE_PASSWORD)],
+            ),
+            "extension_presence",
+        )
+        .await;
+    assert_eq!(report["verdict"], "delivered", "{report}");
+    assert_eq!(
+        header(&report, "request", "authorization"),
+        Some("Basic [redacted]")
+    );
+    let (_, report) = browser
+        .send_test(
+            &fields(
+                "extension",
+                "basic",
+                &url,
+                &[("username", APACHE_USER), ("password", "wrong")],
+            ),
+            "extension_presence",
+        )
+        .await;
+    assert_eq!(report["verdict"], "retry");
+    assert_eq!(report["response"]["status"], 401);
+    assert!(report["help"][0]
+        .as_str()
+        .unwrap()
+        .contains("Check the username and password"));
+}
+
+#[tokio::test]
+async fn answers_are_judged_as_the_pbx_would() {
+    let (_app, browser) = signed_in_app(100).await;
+    let receiver = Receiver::start().await;
+    // (path, verdict, status, words the summary or help must contain)
+    let cases = [
+        ("/ok", "delivered", 200, "counts as delivered"),
+        ("/no-content", "retry", 204, "only 200"),
+        ("/missing", "stop_retrying", 404, "stop retrying"),
+        ("/boom", "retry", 500, "server error"),
+        ("/moved", "retry", 302, "https://hooks.example.net/final"),
+    ];
+    for (path, verdict, status, words) in cases {
+        let url = receiver.url(path);
+        let (code, report) = browser
+            .send_test(&fields("cdr", "disable", &url, &[]), "call_cdr")
+            .await;
+        assert_eq!(code, StatusCode::OK, "{path}: {report}");
+        assert_eq!(report["verdict"], verdict, "{path}: {report}");
+        assert_eq!(report["response"]["status"], status, "{path}");
+        let text = format!("{} {}", report["summary"], report["help"]);
+        assert!(text.contains(words), "{path}: {text}");
+    }
+    // The redirect was not followed.
+    assert!(!receiver.seen().iter().any(|s| s.path == "/final"));
+    assert_eq!(receiver.seen().len(), cases.len());
+}
+
+#[tokio::test]
+async fn no_answer_is_explained_refused_port_and_time_out() {
+    let (_app, browser) = signed_in_app(100).await;
+    let receiver = Receiver::start().await;
+
+    let refused = format!("http://127.0.0.1:{}/hook", closed_port());
+    let (_, report) = browser
+        .send_test(&fields("cdr", "disable", &refused, &[]), "call_cdr")
+        .await;
+    assert_eq!(report["verdict"], "retry", "{report}");
+    assert_eq!(report["response"], Value::Null);
+    assert!(report["summary"]
+        .as_str()
+        .unwrap()
+        .contains("refused the connection"));
+
+    let started = std::time::Instant::now();
+    let (_, report) = browser
+        .send_test(
+            &fields("cdr", "disable", &receiver.url("/slow"), &[]),
+            "call_cdr",
+        )
+        .await;
+    assert_eq!(report["verdict"], "retry", "{report}");
+    assert!(report["summary"]
+        .as_str()
+        .unwrap()
+        .contains("no answer within 10 s"));
+    let waited = started.elapsed().as_secs_f64();
+    assert!((9.5..14.0).contains(&waited), "gave up after {waited} s");
+
+    let (_, report) = browser
+        .send_test(
+            &fields("cdr", "disable", "https://no-such-host.invalid/hook", &[]),
+            "call_cdr",
+        )
+        .await;
+    assert_eq!(report["verdict"], "retry", "{report}");
+    assert!(report["summary"]
+        .as_str()
+        .unwrap()
+        .contains("not found in DNS"));
+}
+
+#[tokio::test]
+async fn private_targets_are_refused_unless_the_operator_allows_them() {
+    let app = spawn_app().await; // default: public addresses only
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let browser = Browser::signed_in(&app, "alice").await;
+    let receiver = Receiver::start().await;
+    let port = receiver.addr.port();
+    for url in [
+        format!("http://127.0.0.1:{port}/ok"),
+        format!("http://localhost:{port}/ok"),
+        format!("http://[::ffff:127.0.0.1]:{port}/ok"),
+        format!("http://[::1]:{port}/ok"),
+        "http://169.254.169.254/latest/meta-data/".to_owned(),
+        "http://10.0.0.1/hook".to_owned(),
+    ] {
+        let (status, report) = browser
+            .send_test(&fields("cdr", "disable", &url, &[]), "call_cdr")
+            .await;
+        assert_eq!(status, StatusCode::OK, "{url}: {report}");
+        assert_eq!(report["verdict"], "not_sent", "{url}: {report}");
+        assert!(report["help"][0]
+            .as_str()
+            .unwrap()
+            .contains("EVENTURL_ALLOW_PRIVATE_TARGETS"));
+    }
+    assert!(receiver.seen().is_empty(), "nothing reached the receiver");
+
+    // Allowed by the operator: delivered.
+    let (_allowed, browser) = signed_in_app(100).await;
+    let (_, report) = browser
+        .send_test(
+            &fields(
+                "cdr",
+                "disable",
+                &format!("http://localhost:{port}/ok"),
+                &[],
+            ),
+            "call_cdr",
+        )
+        .await;
+    assert_eq!(report["verdict"], "delivered", "{report}");
+}
+
+#[tokio::test]
+async fn test_sends_are_rate_limited_per_tenant() {
+    let (app, browser) = signed_in_app(3).await;
+    let receiver = Receiver::start().await;
+    let url = receiver.url("/ok");
+    for _ in 0..3 {
+        let (status, report) = browser
+            .send_test(&fields("cdr", "disable", &url, &[]), "call_cdr")
+            .await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+    }
+    let (status, error) = browser
+        .send_test(&fields("extension", "disable", &url, &[]), "extension_call")
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{error}");
+    assert_eq!(error["RateLimited"]["limit"], 3, "{error}");
+    let wait = error["RateLimited"]["retry_after_secs"].as_u64().unwrap();
+    assert!((1..=60).contains(&wait), "{error}");
+    assert_eq!(receiver.seen().len(), 3);
+
+    // Another tenant has its own allowance.
+    app.create_tenant_with_admin("Other", "bob").await;
+    let bob = Browser::signed_in(&app, "bob").await;
+    let (status, _) = bob
+        .send_test(&fields("cdr", "disable", &url, &[]), "call_cdr")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn history_keeps_the_last_20_per_section_and_can_send_again() {
+    let (app, browser) = signed_in_app(100).await;
+    let receiver = Receiver::start().await;
+    let url = receiver.url("/ok");
+    let mut ids = Vec::new();
+    for _ in 0..22 {
+        let (_, report) = browser
+            .send_test(&fields("cdr", "disable", &url, &[]), "call_cdr")
+            .await;
+        ids.push(report["id"].as_i64().unwrap());
+    }
+    let (_, other) = browser
+        .send_test(
+            &fields("extension", "disable", &url, &[]),
+            "extension_status",
+        )
+        .await;
+
+    let data = browser.load().await;
+    let cdr: Vec<i64> = data["cdr_tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    let newest_first: Vec<i64> = ids.iter().rev().take(20).copied().collect();
+    assert_eq!(cdr, newest_first);
+    assert_eq!(data["extension_tests"].as_array().unwrap().len(), 1);
+    assert_eq!(data["cdr_tests"][0]["sent_by"], "alice");
+
+    // Send again: the same event body, to the same URL.
+    let (status, again) = browser.send_again(other["id"].as_i64().unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["verdict"], "delivered");
+    assert_eq!(again["event"], "extension_status");
+    let seen = receiver.seen();
+    assert_eq!(seen[seen.len() - 1].body, seen[seen.len() - 2].body);
+
+    // An entry that fell out of the history, and another tenant's entry.
+    let (status, error) = browser.send_again(ids[0]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    app.create_tenant_with_admin("Other", "bob").await;
+    let bob = Browser::signed_in(&app, "bob").await;
+    let (status, error) = bob.send_again(ids[21]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert!(error.to_string().contains("no longer in the history"));
+    assert!(bob.load().await["cdr_tests"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn send_again_uses_the_secret_saved_now() {
+    let (_app, browser) = signed_in_app(100).await;
+    let receiver = Receiver::start().await;
+    let url = receiver.url("/bearer");
+    // Tested with a typed token, never saved: it cannot be sent again.
+    let (_, first) = browser
+        .send_test(
+            &fields("cdr", "bearer", &url, &[("token", BEARER_TOKEN)]),
+            "call_cdr",
+        )
+        .await;
+    let (status, error) = browser.send_again(first["id"].as_i64().unwrap()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        error.to_string().contains("No bearer token is saved"),
+        "{error}"
+    );
+    // Once saved, it can.
+    browser
+        .save(&fields("cdr", "bearer", &url, &[("token", BEARER_TOKEN)]))
+        .await;
+    let (status, again) = browser.send_again(first["id"].as_i64().unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["verdict"], "delivered");
+}
+
+#[tokio::test]
+async fn incomplete_forms_are_refused_per_field_and_nothing_is_sent() {
+    let (_app, browser) = signed_in_app(100).await;
+    let (status, error) = browser
+        .send_test(&fields("cdr", "basic", "", &[]), "call_cdr")
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    let errors = error.to_string();
+    for part in ["url", "username", "password", "to send a test event"] {
+        assert!(errors.contains(part), "{part}: {errors}");
+    }
+    let (status, error) = browser
+        .send_test(
+            &fields("cdr", "disable", "https://receiver.example/x", &[]),
+            "queue_status",
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error.to_string().contains("sample_event"), "{error}");
+    assert!(browser.load().await["cdr_tests"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn the_response_body_is_cut_at_4_kb_and_shown_as_text() {
+    let (_app, browser) = signed_in_app(100).await;
+    let receiver = Receiver::start().await;
+    let (_, report) = browser
+        .send_test(
+            &fields("cdr", "disable", &receiver.url("/big"), &[]),
+            "call_cdr",
+        )
+        .await;
+    assert_eq!(report["response"]["body"].as_str().unwrap().len(), 4096);
+    assert_eq!(report["response"]["body_truncated"], true);
+    // On the page, the body is escaped text, never markup.
+    let page = browser
+        .get("/company/event-url")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!page.contains("<script>alert(1)</script>"));
+}
+
+#[tokio::test]
+async fn the_no_javascript_form_sends_and_shows_the_verdict() {
+    let (_app, browser) = signed_in_app(100).await;
+    let receiver = Receiver::start().await;
+    let url = receiver.url("/ok");
+    let response = browser
+        .post_form(
+            "/company/event-url/test-event",
+            &[
+                ("kind", "extension"),
+                ("auth_method", "disable"),
+                ("url", url.as_str()),
+                ("sample_event", "extension_call"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("Delivered"), "verdict shown");
+    assert!(page.contains(&url), "the typed URL is kept in the form");
+    assert_eq!(receiver.seen().len(), 1);
+
+    // Refused: the messages, and the form as typed.
+    let response = browser
+        .post_form(
+            "/company/event-url/test-event",
+            &[
+                ("kind", "extension"),
+                ("auth_method", "bearer"),
+                ("url", url.as_str()),
+                ("sample_event", "extension_call"),
+            ],
+        )
+        .await;
+    let page = response.text().await.unwrap();
+    assert!(page.contains("Enter the bearer token to send a test event."));
+    assert_eq!(receiver.seen().len(), 1);
+}
+
+#[tokio::test]
+async fn sending_requires_sign_in() {
+    let app = spawn_app().await;
+    let (status, _) = app
+        .browser()
+        .send_test(
+            &fields("cdr", "disable", "https://x.example", &[]),
+            "call_cdr",
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
