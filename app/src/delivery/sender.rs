@@ -149,7 +149,7 @@ impl Delivery {
     pub fn new(policy: TargetPolicy, timeout: Duration) -> anyhow::Result<Self> {
         let policy = Arc::new(policy);
         let user_agent = format!(
-            "eventurl/{} (PBX event URL test; +https://github.com/eventurl)",
+            "eventurl/{} (PBX event URL test)",
             env!("CARGO_PKG_VERSION")
         );
         let client = reqwest::Client::builder()
@@ -464,16 +464,18 @@ async fn read(
 fn classify_error(error: &reqwest::Error, url: &reqwest::Url, timeout: Duration) -> Failure {
     let host = url.host_str().unwrap_or_default().to_owned();
     let port = url.port_or_known_default().unwrap_or(0);
+    // `io::Error::source` skips the error it wraps, so step into it instead.
     let mut chain = Vec::new();
     let mut current: Option<&(dyn StdError + 'static)> = Some(error);
     while let Some(e) = current {
         chain.push(e);
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if let Some(inner) = io.get_ref() {
-                chain.push(inner);
-            }
-        }
-        current = e.source();
+        current = match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner),
+            None => e.source(),
+        };
     }
     for e in &chain {
         if let Some(target) = e.downcast_ref::<TargetError>() {
@@ -495,11 +497,11 @@ fn classify_error(error: &reqwest::Error, url: &reqwest::Url, timeout: Duration)
             }
         }
     }
+    // The deepest cause is the most specific (the outer ones repeat the URL).
     let detail = chain
-        .iter()
+        .last()
         .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(": ");
+        .unwrap_or_else(|| error.to_string());
     if error.is_timeout() {
         Failure::TimedOut { after: timeout }
     } else if detail.contains("certificate") {
@@ -520,6 +522,10 @@ fn tls_problem(error: &rustls::Error) -> TlsProblem {
             C::NotValidForName | C::NotValidForNameContext { .. } => TlsProblem::WrongHost,
             C::UnknownIssuer => TlsProblem::UntrustedIssuer,
             C::Revoked => TlsProblem::Revoked,
+            // A self-signed certificate (openssl's default marks it a CA).
+            other if format!("{other:?}").contains("CaUsedAsEndEntity") => {
+                TlsProblem::UntrustedIssuer
+            }
             other => TlsProblem::Other(format!("{other:?}")),
         },
         other => TlsProblem::Other(other.to_string()),

@@ -156,75 +156,85 @@ pub fn TestEventControls(
 #[component]
 pub fn TestEventResults(state: TestEventState) -> impl IntoView {
     let k = state.kind.as_str();
-    let again = move |id: i32| {
+    let message = move || {
+        state
+            .message
+            .get()
+            .map(|m| view! { <p class="form-error test-message" role="alert">{m}</p> }.into_any())
+    };
+    let latest = move || {
+        state.latest.get().map(|report| {
+            view! {
+                <div class="latest">
+                    <h3>"Test result"</h3>
+                    <ReportView report=report/>
+                </div>
+            }
+            .into_any()
+        })
+    };
+    view! {
+        <div class="test-results" id=format!("{k}-test-results")>
+            <div aria-live="polite">{message} {latest}</div>
+            <Show when=move || state.history.with(|h| !h.is_empty())>
+                <TestHistory state/>
+            </Show>
+        </div>
+    }
+    .into_any()
+}
+
+/// The recent sends, each openable and sendable again.
+#[component]
+fn TestHistory(state: TestEventState) -> impl IntoView {
+    view! {
+        <details class="history">
+            <summary>
+                {move || format!("Recent test events ({})", state.history.with(Vec::len))}
+            </summary>
+            <ol>
+                <For
+                    each=move || state.history.get()
+                    key=|r| r.id
+                    children=move |report| view! { <HistoryEntry state report/> }
+                />
+            </ol>
+        </details>
+    }
+    .into_any()
+}
+
+#[component]
+fn HistoryEntry(state: TestEventState, report: TestReport) -> impl IntoView {
+    let id = report.id;
+    let again = move |_| {
         if !state.pending() {
             state.message.set(None);
             state.again.dispatch(SendTestEventAgain { id });
         }
     };
     view! {
-        <div class="test-results" id=format!("{k}-test-results")>
-            <div aria-live="polite">
-                {move || {
-                    state
-                        .message
-                        .get()
-                        .map(|m| view! { <p class="form-error test-message" role="alert">{m}</p> })
-                }}
-                {move || {
-                    state
-                        .latest
-                        .get()
-                        .map(|report| {
-                            view! {
-                                <div class="latest">
-                                    <h3>"Test result"</h3>
-                                    <ReportView report=report/>
-                                </div>
-                            }
-                        })
-                }}
-            </div>
-            <Show when=move || state.history.with(|h| !h.is_empty())>
-                <details class="history">
-                    <summary>
-                        {move || format!("Recent test events ({})", state.history.with(Vec::len))}
-                    </summary>
-                    <ol>
-                        <For
-                            each=move || state.history.get()
-                            key=|r| r.id
-                            children=move |report| {
-                                let id = report.id;
-                                view! {
-                                    <li>
-                                        <details>
-                                            <summary>
-                                                <VerdictBadge verdict=report.verdict/>
-                                                <span>{report.event.as_str()}</span>
-                                                <span>{report.status_text()}</span>
-                                                <span>{format!("{} ms", report.duration_ms)}</span>
-                                                <span>{short_time(&report.sent_at)}</span>
-                                                <span>{report.sent_by.clone()}</span>
-                                            </summary>
-                                            <ReportView report=report.clone()/>
-                                            <button
-                                                type="button"
-                                                class="secondary"
-                                                on:click=move |_| again(id)
-                                                disabled=move || state.pending()
-                                            >
-                                                "Send again"
-                                            </button>
-                                        </details>
-                                    </li>
-                                }
-                            }
-                        />
-                    </ol>
-                </details>
-            </Show>
-        </div>
+        <li>
+            <details>
+                <summary>
+                    <VerdictBadge verdict=report.verdict/>
+                    <span>{report.event.as_str()}</span>
+                    <span>{report.status_text()}</span>
+                    <span>{format!("{} ms", report.duration_ms)}</span>
+                    <span>{short_time(&report.sent_at)}</span>
+                    <span>{report.sent_by.clone()}</span>
+                </summary>
+                <ReportView report=report.clone()/>
+                <button
+                    type="button"
+                    class="secondary"
+                    on:click=again
+                    disabled=move || state.pending()
+                >
+                    "Send again"
+                </button>
+            </details>
+        </li>
     }
     .into_any()
 }
@@ -244,12 +254,20 @@ fn VerdictBadge(verdict: Verdict) -> impl IntoView {
 #[component]
 fn ReportView(report: TestReport) -> impl IntoView {
     let verdict_class = format!("report verdict-{}", report.verdict.as_str());
+    let ms = |ms: u64| {
+        if ms == 0 {
+            "under 1 ms".to_owned()
+        } else {
+            format!("{ms} ms")
+        }
+    };
     let timing = match report.digest_ms {
         Some(digest) => format!(
-            "{} ms in all; the Digest challenge round took {digest} ms",
-            report.duration_ms
+            "{} in all; the Digest challenge round took {}",
+            ms(report.duration_ms),
+            ms(digest)
         ),
-        None => format!("{} ms", report.duration_ms),
+        None => ms(report.duration_ms),
     };
     let request_text = {
         let r = &report.request;
@@ -308,14 +326,14 @@ fn ReportView(report: TestReport) -> impl IntoView {
             {report.digest_note.clone().map(|note| view! { <p class="hint">{note}</p> })}
             <details class="exchange">
                 <summary>"Request sent"</summary>
-                <pre>{request_text}</pre>
+                <pre tabindex="0">{request_text}</pre>
             </details>
             {match response {
                 Some((text, truncated, _)) => {
                     view! {
                         <details class="exchange">
                             <summary>"Response received"</summary>
-                            <pre>{text}</pre>
+                            <pre tabindex="0">{text}</pre>
                             {truncated.then(|| view! { <p class="hint">"Only the first 4 KB of the body is shown."</p> })}
                         </details>
                     }

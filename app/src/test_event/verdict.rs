@@ -16,7 +16,14 @@ pub struct Judgement {
 }
 
 pub fn judge(exchange: &Exchange, method: AuthMethod, host: &str) -> Judgement {
-    let digest_note = exchange.digest.as_ref().map(digest_note);
+    let digest_note = match (&exchange.digest, &exchange.response) {
+        (Some(round), _) => Some(digest_note(round)),
+        (None, Some(response)) if method == AuthMethod::Digest => Some(format!(
+            "Digest: the receiver did not ask for credentials; it answered {} to the first request, which carried none.",
+            response.status
+        )),
+        (None, _) => None,
+    };
     if let Some(failure) = &exchange.failure {
         let (verdict, summary, help) = judge_failure(failure);
         return Judgement {

@@ -121,6 +121,7 @@ async fn no_secret_reaches_the_log_even_at_debug_level() {
         .env_remove("EVENTURL_SECRET_KEY")
         .env("EVENTURL_DATA_DIR", dir.path())
         .env("RUST_LOG", "debug")
+        .env("EVENTURL_ALLOW_PRIVATE_TARGETS", "127.0.0.0/8")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -202,6 +203,37 @@ async fn no_secret_reaches_the_log_even_at_debug_level() {
         .await
         .unwrap();
 
+    // Test sends, with a typed token and with the stored Digest password,
+    // through reqwest and hyper logging at debug level.
+    let receiver = crate::receivers::Receiver::start().await;
+    for (kind, method, path, field, secret) in [
+        (
+            "cdr",
+            "bearer",
+            "/bearer",
+            "form[token]",
+            "typed-Tk-9e8d7c-secret",
+        ),
+        ("cdr", "digest", "/digest-stale", "form[password]", ""),
+    ] {
+        let url = receiver.url(path);
+        let sent = client
+            .post(format!("{base}/api/send_test_event"))
+            .form(&[
+                ("form[kind]", kind),
+                ("form[auth_method]", method),
+                ("form[url]", url.as_str()),
+                ("form[username]", "pbx"),
+                (field, secret),
+                ("sample_event", "call_cdr"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sent.status(), reqwest::StatusCode::OK);
+    }
+    assert_eq!(receiver.seen().len(), 1 + 3, "both test sends arrived");
+
     server.kill().unwrap();
     let _ = server.wait();
     for line in lines.iter() {
@@ -209,14 +241,15 @@ async fn no_secret_reaches_the_log_even_at_debug_level() {
         log.push('\n');
     }
     assert!(
-        log.contains("endpoint saved"),
-        "the log does record the saves: {log}"
+        log.contains("endpoint saved") && log.contains("test event sent"),
+        "the log does record saves and test sends: {log}"
     );
     for secret in [
         login_password,
         "digest-Pw-77c1e0-secret",
         "bearer-Tk-0b3d5e-secret",
         "refused-Tk-secret",
+        "typed-Tk-9e8d7c-secret",
     ] {
         assert!(!log.contains(secret), "secret {secret} in the log:\n{log}");
     }

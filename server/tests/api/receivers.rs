@@ -112,11 +112,71 @@ async fn answer(
                     .into_response()
             }
         }
+        "/digest-stale" => digest_with_stale_nonce(&headers, &body),
         "/big" => {
             let body = "<script>alert(1)</script>".repeat(400);
             (StatusCode::OK, body).into_response()
         }
         _ => StatusCode::IM_A_TEAPOT.into_response(),
+    }
+}
+
+pub const DIGEST_USER: &str = "pbx";
+pub const DIGEST_PASSWORD: &str = "sha-Secret-77";
+
+/// Offers MD5 and SHA-256 challenges; treats nonce `first` as expired
+/// (answers `stale=true` with nonce `second`) and accepts only a correct
+/// SHA-256 answer to `second`, checked with the digest_auth crate.
+fn digest_with_stale_nonce(headers: &HeaderMap, body: &Bytes) -> Response {
+    let challenge = |nonce: &str, stale: bool| {
+        let stale = if stale { ", stale=true" } else { "" };
+        [
+            format!(
+                r#"Digest realm="hooks", qop="auth", algorithm=MD5, nonce="{nonce}-md5", opaque="op"{stale}"#
+            ),
+            format!(
+                r#"Digest realm="hooks", qop="auth", algorithm=SHA-256, nonce="{nonce}", opaque="op"{stale}"#
+            ),
+        ]
+    };
+    let unauthorized = |nonce: &str, stale: bool| {
+        let [md5, sha] = challenge(nonce, stale);
+        let mut response = StatusCode::UNAUTHORIZED.into_response();
+        response
+            .headers_mut()
+            .append("www-authenticate", md5.parse().unwrap());
+        response
+            .headers_mut()
+            .append("www-authenticate", sha.parse().unwrap());
+        response
+    };
+    let Some(given) = headers.get("authorization").and_then(|v| v.to_str().ok()) else {
+        return unauthorized("first", false);
+    };
+    let Ok(mut answer) = digest_auth::AuthorizationHeader::parse(given) else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    if answer.nonce == "first" {
+        return unauthorized("second", true);
+    }
+    let sent_response = answer.response.clone();
+    let context = digest_auth::AuthContext::new_with_method(
+        DIGEST_USER,
+        DIGEST_PASSWORD,
+        answer.uri.clone(),
+        Some(body.to_vec()),
+        digest_auth::HttpMethod::POST,
+    );
+    answer.digest(&context);
+    let sha256 = answer.algorithm.to_string() == "SHA-256";
+    if answer.nonce == "second"
+        && sha256
+        && answer.opaque.as_deref() == Some("op")
+        && answer.response == sent_response
+    {
+        (StatusCode::OK, "digest accepted").into_response()
+    } else {
+        unauthorized("second", false)
     }
 }
 
@@ -129,8 +189,10 @@ pub fn closed_port() -> u16 {
 /// Apache httpd on a loopback port: `/digest/hook` behind Digest (MD5,
 /// qop=auth) and `/basic/hook` behind Basic, both for user `pbx` with
 /// `APACHE_PASSWORD`; the CGI behind them answers 200 and echoes the body.
+/// `tls_port` serves the same over HTTPS with a self-signed certificate.
 pub struct Apache {
     pub port: u16,
+    pub tls_port: u16,
     child: Child,
     _dir: TempDir,
 }
@@ -176,7 +238,25 @@ impl Apache {
         assert!(status.success());
         set_mode(&basic_users, 0o644);
 
+        // A self-signed certificate for the HTTPS listener.
+        let status = Command::new("openssl")
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            ])
+            .args(["-subj", "/CN=localhost"])
+            .arg("-keyout")
+            .arg(root.join("key.pem"))
+            .arg("-out")
+            .arg(root.join("cert.pem"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("openssl runs");
+        assert!(status.success());
+        set_mode(&root.join("key.pem"), 0o644);
+
         let port = closed_port();
+        let tls_port = closed_port();
         let modules = "/usr/lib/apache2/modules";
         let root_s = root.display();
         let config = format!(
@@ -198,6 +278,14 @@ LoadModule auth_basic_module {modules}/mod_auth_basic.so
 LoadModule auth_digest_module {modules}/mod_auth_digest.so
 LoadModule alias_module {modules}/mod_alias.so
 LoadModule cgi_module {modules}/mod_cgi.so
+LoadModule socache_shmcb_module {modules}/mod_socache_shmcb.so
+LoadModule ssl_module {modules}/mod_ssl.so
+Listen 127.0.0.1:{tls_port} https
+<VirtualHost 127.0.0.1:{tls_port}>
+  SSLEngine on
+  SSLCertificateFile "{root_s}/cert.pem"
+  SSLCertificateKeyFile "{root_s}/key.pem"
+</VirtualHost>
 ScriptAlias /digest/ "{root_s}/cgi/"
 ScriptAlias /basic/ "{root_s}/cgi/"
 <Location /digest/>
@@ -229,6 +317,7 @@ ScriptAlias /basic/ "{root_s}/cgi/"
             .expect("Apache httpd (Debian's apache2) starts; scripts/setup --test installs it");
         let apache = Apache {
             port,
+            tls_port,
             child,
             _dir: dir,
         };

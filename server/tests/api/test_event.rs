@@ -182,6 +182,29 @@ async fn digest_authentication_passes_apache_mod_auth_digest() {
 }
 
 #[tokio::test]
+async fn digest_answers_the_strongest_challenge_and_retries_once_on_a_stale_nonce() {
+    let (_app, browser) = signed_in_app(100).await;
+    let receiver = Receiver::start().await;
+    let url = receiver.url("/digest-stale");
+    let (_, report) = browser
+        .send_test(
+            &fields(
+                "cdr",
+                "digest",
+                &url,
+                &[("username", DIGEST_USER), ("password", DIGEST_PASSWORD)],
+            ),
+            "call_cdr",
+        )
+        .await;
+    assert_eq!(report["verdict"], "delivered", "{report}");
+    let note = report["digest_note"].as_str().unwrap();
+    assert!(note.contains("SHA-256") && note.contains("stale"), "{note}");
+    // Unauthenticated, then the expired nonce, then the fresh one.
+    assert_eq!(receiver.seen().len(), 3);
+}
+
+#[tokio::test]
 async fn basic_authentication_passes_apache_mod_auth_basic() {
     let (_app, browser) = signed_in_app(100).await;
     let apache = Apache::start().await;
@@ -247,6 +270,25 @@ async fn answers_are_judged_as_the_pbx_would() {
     // The redirect was not followed.
     assert!(!receiver.seen().iter().any(|s| s.path == "/final"));
     assert_eq!(receiver.seen().len(), cases.len());
+
+    // Digest chosen, but the receiver never asked: delivered, and said so.
+    let (_, report) = browser
+        .send_test(
+            &fields(
+                "cdr",
+                "digest",
+                &receiver.url("/ok"),
+                &[("username", "pbx"), ("password", "pw")],
+            ),
+            "call_cdr",
+        )
+        .await;
+    assert_eq!(report["verdict"], "delivered");
+    assert!(report["digest_note"]
+        .as_str()
+        .unwrap()
+        .contains("did not ask for credentials"));
+    assert!(header(&report, "request", "authorization").is_none());
 }
 
 #[tokio::test]
@@ -291,6 +333,35 @@ async fn no_answer_is_explained_refused_port_and_time_out() {
         .as_str()
         .unwrap()
         .contains("not found in DNS"));
+}
+
+#[tokio::test]
+async fn an_untrusted_certificate_is_explained() {
+    let (_app, browser) = signed_in_app(100).await;
+    let apache = Apache::start().await;
+    let url = format!("https://localhost:{}/basic/hook", apache.tls_port);
+    let (_, report) = browser
+        .send_test(
+            &fields(
+                "cdr",
+                "basic",
+                &url,
+                &[("username", APACHE_USER), ("password", APACHE_PASSWORD)],
+            ),
+            "call_cdr",
+        )
+        .await;
+    assert_eq!(report["verdict"], "retry", "{report}");
+    assert_eq!(report["response"], Value::Null);
+    let summary = report["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("not signed by a trusted authority"),
+        "{summary}"
+    );
+    assert!(report["help"][0]
+        .as_str()
+        .unwrap()
+        .contains("public certificate authority"));
 }
 
 #[tokio::test]
