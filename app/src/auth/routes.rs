@@ -130,3 +130,24 @@ pub async fn require_sign_in(
         }
     }
 }
+
+/// For plain form posts: the signed-in administrator, or the response to
+/// give instead (sign in again, or a 500 whose cause is logged).
+pub async fn form_admin(
+    session: &Session,
+    state: &AppState,
+    back_to: &str,
+) -> Result<super::session::CurrentAdmin, Response> {
+    match current_admin(session, &state.db).await {
+        Ok(Some(admin)) => Ok(admin),
+        Ok(None) => Err(Redirect::to(&login_path(back_to)).into_response()),
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "session check failed");
+            Err((
+                StatusCode::INTERNAL_SERVER_ERROR,
+                crate::error::AppError::Internal.to_string(),
+            )
+                .into_response())
+        }
+    }
+}

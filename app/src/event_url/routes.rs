@@ -4,7 +4,6 @@
 
 use axum::{
     extract::State,
-    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
     Form,
 };
@@ -13,7 +12,7 @@ use tower_sessions::Session;
 
 use super::{service, SaveEcho};
 use crate::{
-    auth::session::current_admin,
+    auth::routes::form_admin,
     domain::{EndpointForm, EndpointKind, FieldErrors},
     error::AppError,
     form_echo::FormEcho,
@@ -27,17 +26,9 @@ pub async fn save_form(
     parts: http::request::Parts,
     Form(form): Form<EndpointForm>,
 ) -> Response {
-    let admin = match current_admin(&session, &state.db).await {
-        Ok(Some(admin)) => admin,
-        Ok(None) => return Redirect::to("/login?next=/company/event-url").into_response(),
-        Err(e) => {
-            tracing::error!(error = format!("{e:#}"), "session check failed");
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                AppError::Internal.to_string(),
-            )
-                .into_response();
-        }
+    let admin = match form_admin(&session, &state, "/company/event-url").await {
+        Ok(admin) => admin,
+        Err(response) => return response,
     };
     let kind = EndpointKind::parse(&form.kind).unwrap_or(EndpointKind::Cdr);
     match service::save(&state.db, &state.cipher, &admin, &form).await {

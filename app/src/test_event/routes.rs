@@ -2,19 +2,14 @@
 //! server function; the tab is rendered again with what was typed (secrets
 //! left out) and the report or the messages.
 
-use axum::{
-    extract::State,
-    http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
-    Form,
-};
+use axum::{extract::State, response::Response, Form};
 use leptos::prelude::provide_context;
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{report::TestEcho, service};
 use crate::{
-    auth::session::current_admin,
+    auth::routes::form_admin,
     domain::{EndpointForm, EndpointKind, FieldErrors},
     error::AppError,
     form_echo::FormEcho,
@@ -36,17 +31,9 @@ pub async fn send_form(
     mut parts: http::request::Parts,
     Form(TestForm { form, sample_event }): Form<TestForm>,
 ) -> Response {
-    let admin = match current_admin(&session, &state.db).await {
-        Ok(Some(admin)) => admin,
-        Ok(None) => return Redirect::to("/login?next=/company/event-url").into_response(),
-        Err(e) => {
-            tracing::error!(error = format!("{e:#}"), "session check failed");
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                AppError::Internal.to_string(),
-            )
-                .into_response();
-        }
+    let admin = match form_admin(&session, &state, "/company/event-url").await {
+        Ok(admin) => admin,
+        Err(response) => return response,
     };
     let kind = EndpointKind::parse(&form.kind).unwrap_or(EndpointKind::Cdr);
     let result = service::send_from_form(&state, &admin, &form, &sample_event).await;
