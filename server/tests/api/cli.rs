@@ -3,12 +3,24 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-fn eventurl(dir: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_eventurl"))
-        .args(args)
+/// The real binary with its data folder (and key file) in `dir`, on the
+/// suite's database: the default SQLite file there, or a PostgreSQL one.
+pub fn binary(dir: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_eventurl"));
+    command
         .env_remove("DATABASE_URL")
         .env_remove("EVENTURL_SECRET_KEY")
-        .env("EVENTURL_DATA_DIR", dir)
+        .env_remove("RUST_LOG")
+        .env("EVENTURL_DATA_DIR", dir);
+    if crate::database::on_postgres() {
+        command.env("DATABASE_URL", crate::database::postgres_database_for(dir));
+    }
+    command
+}
+
+fn eventurl(dir: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
+    let mut child = binary(dir)
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -33,9 +45,20 @@ fn tenant_and_admin_are_created_from_the_command_line() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Created tenant \"Acme\""));
+    // Stored where DATABASE_URL says, or by default in the data folder.
+    let (where_, url) = if crate::database::on_postgres() {
+        (
+            "PostgreSQL",
+            crate::database::postgres_database_for(dir.path()),
+        )
+    } else {
+        let file = dir.path().join("eventurl.db");
+        assert!(file.exists(), "default SQLite file in the data folder");
+        ("the SQLite file", format!("sqlite://{}", file.display()))
+    };
     assert!(
-        dir.path().join("eventurl.db").exists(),
-        "default SQLite file in the data folder"
+        crate::database::holds(&crate::database::stored_bytes(&url), "Acme"),
+        "the tenant is in {where_}"
     );
 
     let out = eventurl(
@@ -115,11 +138,8 @@ async fn no_secret_reaches_the_log_even_at_debug_level() {
     );
     assert!(out.status.success());
 
-    let mut server = Command::new(env!("CARGO_BIN_EXE_eventurl"))
+    let mut server = binary(dir.path())
         .args(["serve", "--site-addr", "127.0.0.1:0"])
-        .env_remove("DATABASE_URL")
-        .env_remove("EVENTURL_SECRET_KEY")
-        .env("EVENTURL_DATA_DIR", dir.path())
         .env("RUST_LOG", "debug")
         .env("EVENTURL_ALLOW_PRIVATE_TARGETS", "127.0.0.0/8")
         .stdout(Stdio::piped())

@@ -97,15 +97,16 @@ async fn secrets_never_come_back_and_are_encrypted_at_rest() {
     assert!(page.contains("A password is set (changed"));
     assert!(page.contains("A token is set (changed"));
 
-    let db = app.database_bytes();
-    assert!(!db.is_empty());
     assert!(
-        !contains(&db, SECRET_PASSWORD),
+        !app.database_holds(SECRET_PASSWORD),
         "password stored in plain text"
     );
-    assert!(!contains(&db, SECRET_TOKEN), "token stored in plain text");
     assert!(
-        contains(&db, "https://receiver.example/cdr"),
+        !app.database_holds(SECRET_TOKEN),
+        "token stored in plain text"
+    );
+    assert!(
+        app.database_holds("https://receiver.example/cdr"),
         "the search itself works"
     );
 }

@@ -2,7 +2,7 @@ use reqwest::{header, redirect::Policy, Client, Response, StatusCode};
 use secrecy::ExposeSecret;
 use serde_json::Value;
 use server::Config;
-use std::{net::SocketAddr, path::PathBuf};
+use std::net::SocketAddr;
 use tempfile::TempDir;
 
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -10,13 +10,14 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub struct TestApp {
     pub addr: SocketAddr,
     pub setup_token: Option<String>,
-    pub dir: TempDir,
+    /// Holds the data folder (key file, SQLite file) for the test's life.
+    pub _dir: TempDir,
     pub config: Config,
 }
 
 pub fn test_config(dir: &TempDir) -> Config {
     Config {
-        database_url: Some(format!("sqlite://{}", dir.path().join("test.db").display())),
+        database_url: Some(crate::database::database_url_for(dir.path())),
         site_addr: "127.0.0.1:0".parse().expect("valid address"),
         data_dir: dir.path().to_path_buf(),
         secret_key: Some(
@@ -59,7 +60,7 @@ pub async fn spawn_with(dir: TempDir, config: Config) -> TestApp {
     TestApp {
         addr,
         setup_token,
-        dir,
+        _dir: dir,
         config,
     }
 }
@@ -113,26 +114,11 @@ impl TestApp {
         .expect("admin created");
     }
 
-    /// Every byte the database has written, WAL included.
-    pub fn database_bytes(&self) -> Vec<u8> {
-        let mut bytes = Vec::new();
-        for entry in std::fs::read_dir(self.dir.path()).expect("data dir") {
-            let path: PathBuf = entry.expect("entry").path();
-            if path
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("test.db"))
-            {
-                bytes.extend(std::fs::read(&path).expect("db file"));
-            }
-        }
-        bytes
+    /// Whether the database stores `secret` anywhere, as text or hex.
+    pub fn database_holds(&self, secret: &str) -> bool {
+        let url = self.config.database_url.clone().unwrap_or_default();
+        crate::database::holds(&crate::database::stored_bytes(&url), secret)
     }
-}
-
-pub fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w == needle.as_bytes())
 }
 
 impl Browser {

@@ -4,6 +4,7 @@
 // A failed unwrap is a failed test, with its location: fine here.
 #![allow(clippy::unwrap_used)]
 
+mod database;
 mod helpers;
 mod receivers;
 
