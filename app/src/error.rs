@@ -23,6 +23,8 @@ pub enum AppError {
     Refused(String),
     #[error("Too many test events: at most {limit} a minute for your company. Try again in {retry_after_secs} seconds.")]
     RateLimited { limit: u32, retry_after_secs: u64 },
+    #[error("The service cannot reach its database right now, so nothing was loaded or changed. Try again in a moment.")]
+    Unavailable,
     #[error("Something went wrong on our side. Try again in a moment.")]
     Internal,
     #[error("The server could not be reached ({0}). Check your connection and try again.")]
@@ -48,6 +50,7 @@ impl AppError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Conflict => StatusCode::CONFLICT,
             AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -55,11 +58,54 @@ impl AppError {
 
     /// Logs an unexpected failure with its whole cause chain and hides it
     /// from the user.
+    /// A lost database is told apart: the user learns it is temporary.
     pub fn internal(error: anyhow::Error) -> Self {
+        if database_unreachable(&error) {
+            tracing::warn!(error = format!("{error:#}"), "database unreachable");
+            return AppError::Unavailable;
+        }
         tracing::error!(error = format!("{error:#}"), "request failed");
         AppError::Internal
     }
 
+    /// The response a plain (non-server-function) handler gives.
+    pub fn into_plain_response(self) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        (self.status(), self.to_string()).into_response()
+    }
+}
+
+/// Whether the cause is the database being out of reach (down, restarting,
+/// connections cut, pool exhausted) rather than a fault in a query.
+#[cfg(feature = "ssr")]
+pub fn database_unreachable(error: &anyhow::Error) -> bool {
+    use sea_orm::{sqlx, DbErr, RuntimeErr};
+    error.chain().any(|cause| {
+        if let Some(db) = cause.downcast_ref::<DbErr>() {
+            return match db {
+                DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+                DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+                    matches!(
+                        **e,
+                        sqlx::Error::Io(_)
+                            | sqlx::Error::PoolTimedOut
+                            | sqlx::Error::PoolClosed
+                            | sqlx::Error::WorkerCrashed
+                            | sqlx::Error::Tls(_)
+                            | sqlx::Error::Protocol(_)
+                    )
+                }
+                _ => false,
+            };
+        }
+        // The session store reports through tower-sessions as text.
+        let text = cause.to_string();
+        text.contains("Failed to acquire connection") || text.contains("Connection Error")
+    })
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
     /// Sets the response status of the current server function call.
     pub fn into_response_status(self) -> Self {
         if let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {

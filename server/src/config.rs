@@ -91,6 +91,20 @@ pub struct Config {
     #[arg(long, env = "EVENTURL_TEST_EVENTS_PER_MINUTE", value_name = "EVENTURL_TEST_EVENTS_PER_MINUTE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10000), global = true)]
     pub test_events_per_minute: u32,
 
+    /// Seconds a request waits for a free database connection before it is
+    /// answered "unavailable".
+    #[arg(long, env = "EVENTURL_DB_ACQUIRE_TIMEOUT_SECS", value_name = "EVENTURL_DB_ACQUIRE_TIMEOUT_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=600), global = true)]
+    pub db_acquire_timeout_secs: u64,
+
+    /// Seconds one attempt to open a database connection may take.
+    #[arg(long, env = "EVENTURL_DB_CONNECT_TIMEOUT_SECS", value_name = "EVENTURL_DB_CONNECT_TIMEOUT_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=600), global = true)]
+    pub db_connect_timeout_secs: u64,
+
+    /// Seconds start-up keeps retrying (with backoff) a PostgreSQL server
+    /// that does not answer yet, before giving up with an error.
+    #[arg(long, env = "EVENTURL_DB_START_TIMEOUT_SECS", value_name = "EVENTURL_DB_START_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=3600), global = true)]
+    pub db_start_timeout_secs: u64,
+
     /// Database connection pool size.
     #[arg(long, env = "EVENTURL_DB_MAX_CONNECTIONS", value_name = "EVENTURL_DB_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
     pub db_max_connections: u32,

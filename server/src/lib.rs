@@ -39,14 +39,19 @@ use tower_sessions::{cookie::SameSite, ExpiredDeletion, Expiry, SessionManagerLa
 
 pub use config::Config;
 
-/// Connects (SQLite or PostgreSQL, from the URL) and applies migrations.
+/// Connects (SQLite or PostgreSQL, from the URL) and applies migrations. A
+/// PostgreSQL server that does not answer yet is retried with backoff for
+/// `EVENTURL_DB_START_TIMEOUT_SECS`; a SQLite file that cannot be opened
+/// fails at once.
 pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     let url = config.database_url()?;
     let mut options = ConnectOptions::new(url.clone());
     options
         .max_connections(config.db_max_connections)
-        .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(5))
+        .connect_timeout(Duration::from_secs(config.db_connect_timeout_secs))
+        .acquire_timeout(Duration::from_secs(config.db_acquire_timeout_secs))
+        // A connection cut by the server is noticed before use and replaced.
+        .test_before_acquire(true)
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
@@ -54,12 +59,45 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
         });
-    let db = Database::connect(options).await.with_context(|| {
-        format!(
-            "DATABASE_URL: cannot open the database at {}",
-            config::redact_url(&url)
-        )
-    })?;
+    let retry_for = if url.starts_with("sqlite:") {
+        Duration::ZERO
+    } else {
+        Duration::from_secs(config.db_start_timeout_secs)
+    };
+    let started = std::time::Instant::now();
+    let mut delay = Duration::from_millis(250);
+    let mut attempt = 1u32;
+    let db = loop {
+        match Database::connect(options.clone()).await {
+            Ok(db) => break db,
+            Err(e) if started.elapsed() + delay < retry_for => {
+                tracing::warn!(
+                    attempt,
+                    retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                    error = %e,
+                    database = %config::redact_url(&url),
+                    "database not reachable yet; retrying"
+                );
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+                attempt += 1;
+            }
+            Err(e) => {
+                let tried = if retry_for.is_zero() {
+                    String::new()
+                } else {
+                    format!(
+                        " (tried {attempt} times over {} s; EVENTURL_DB_START_TIMEOUT_SECS sets how long)",
+                        started.elapsed().as_secs()
+                    )
+                };
+                return Err(anyhow::Error::new(e).context(format!(
+                    "DATABASE_URL: cannot open the database at {}{tried}",
+                    config::redact_url(&url)
+                )));
+            }
+        }
+    };
     Migrator::up(&db, None)
         .await
         .context("applying database migrations")?;
@@ -199,11 +237,20 @@ fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Ready when the database answers and every migration is applied.
 async fn ready(State(state): State<AppState>) -> impl IntoResponse {
-    match state.db.ping().await {
-        Ok(()) => (StatusCode::OK, "ready"),
+    if let Err(e) = state.db.ping().await {
+        tracing::warn!(error = %e, "readiness check: database unreachable");
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable");
+    }
+    match Migrator::get_pending_migrations(&state.db).await {
+        Ok(pending) if pending.is_empty() => (StatusCode::OK, "ready"),
+        Ok(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database migrations pending",
+        ),
         Err(e) => {
-            tracing::warn!(error = %e, "readiness check: database unreachable");
+            tracing::warn!(error = %e, "readiness check: cannot read migrations");
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
         }
     }

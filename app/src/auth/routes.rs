@@ -120,19 +120,13 @@ pub async fn require_sign_in(
                 (StatusCode::UNAUTHORIZED, "Sign in first.").into_response()
             }
         }
-        Err(e) => {
-            tracing::error!(error = format!("{e:#}"), "session check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Something went wrong on our side. Try again in a moment.",
-            )
-                .into_response()
-        }
+        Err(e) => crate::error::AppError::internal(e.context("checking the session"))
+            .into_plain_response(),
     }
 }
 
 /// For plain form posts: the signed-in administrator, or the response to
-/// give instead (sign in again, or a 500 whose cause is logged).
+/// give instead (sign in again, or an error whose cause is logged).
 pub async fn form_admin(
     session: &Session,
     state: &AppState,
@@ -141,13 +135,9 @@ pub async fn form_admin(
     match current_admin(session, &state.db).await {
         Ok(Some(admin)) => Ok(admin),
         Ok(None) => Err(Redirect::to(&login_path(back_to)).into_response()),
-        Err(e) => {
-            tracing::error!(error = format!("{e:#}"), "session check failed");
-            Err((
-                StatusCode::INTERNAL_SERVER_ERROR,
-                crate::error::AppError::Internal.to_string(),
-            )
-                .into_response())
-        }
+        Err(e) => Err(
+            crate::error::AppError::internal(e.context("checking the session"))
+                .into_plain_response(),
+        ),
     }
 }

@@ -115,7 +115,7 @@ pub async fn require_admin() -> Result<(AppState, CurrentAdmin), AppError> {
         .map_err(|e| AppError::internal(anyhow::anyhow!("no session layer: {e}")))?;
     match current_admin(&session, &state.db)
         .await
-        .map_err(AppError::internal)?
+        .map_err(|e| AppError::internal(e).into_response_status())?
     {
         Some(admin) => Ok((state, admin)),
         None => Err(AppError::SignInRequired.into_response_status()),

@@ -126,7 +126,6 @@ fn a_bad_setting_stops_the_server_naming_it() {
 
 #[tokio::test]
 async fn no_secret_reaches_the_log_even_at_debug_level() {
-    use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
     let out = eventurl(dir.path(), &["tenant", "create", "--name", "Acme"], "");
     assert!(out.status.success());
@@ -138,40 +137,13 @@ async fn no_secret_reaches_the_log_even_at_debug_level() {
     );
     assert!(out.status.success());
 
-    let mut server = binary(dir.path())
+    let mut command = binary(dir.path());
+    command
         .args(["serve", "--site-addr", "127.0.0.1:0"])
         .env("RUST_LOG", "debug")
-        .env("EVENTURL_ALLOW_PRIVATE_TARGETS", "127.0.0.0/8")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Lines arrive through a channel so that a silent server fails the
-    // test after a deadline instead of hanging it.
-    let stderr = BufReader::new(server.stderr.take().unwrap());
-    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in stderr.lines().map_while(Result::ok) {
-            if lines_tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut log = String::new();
-    let addr = loop {
-        let line = lines
-            .recv_timeout(std::time::Duration::from_secs(30))
-            .unwrap_or_else(|_| panic!("server did not say where it listens:\n{log}"));
-        log.push_str(&line);
-        log.push('\n');
-        if let Some(at) = line.find("addr=") {
-            let addr: String = line[at + 5..]
-                .chars()
-                .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
-                .collect();
-            break addr;
-        }
-    };
+        .env("EVENTURL_ALLOW_PRIVATE_TARGETS", "127.0.0.0/8");
+    let server = crate::process::Running::start(command);
+    let addr = server.addr.clone();
 
     let client = reqwest::Client::builder()
         .cookie_store(true)
@@ -254,12 +226,7 @@ async fn no_secret_reaches_the_log_even_at_debug_level() {
     }
     assert_eq!(receiver.seen().len(), 1 + 3, "both test sends arrived");
 
-    server.kill().unwrap();
-    let _ = server.wait();
-    for line in lines.iter() {
-        log.push_str(&line);
-        log.push('\n');
-    }
+    let log = server.stop();
     assert!(
         log.contains("endpoint saved") && log.contains("test event sent"),
         "the log does record saves and test sends: {log}"

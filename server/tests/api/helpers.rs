@@ -30,6 +30,9 @@ pub fn test_config(dir: &TempDir) -> Config {
         public_origin: None,
         site_root: "target/site".into(),
         db_max_connections: 5,
+        db_acquire_timeout_secs: 2,
+        db_connect_timeout_secs: 2,
+        db_start_timeout_secs: 10,
         allow_private_targets: String::new(),
         test_events_per_minute: 100,
     }

@@ -12,6 +12,8 @@ mod anonymous;
 mod cli;
 mod event_url;
 mod origin;
+mod postgres;
+mod process;
 mod setup;
 mod sign_in;
 mod startup;

@@ -1,0 +1,256 @@
+//! PostgreSQL in production shape, whatever database the rest of the suite
+//! runs on: outages while running, a late database at start, and two
+//! instances sharing one database.
+
+use crate::{
+    cli::binary,
+    database::{postgres_admin_url, postgres_database_for},
+    helpers::*,
+    process::{Proxy, Running},
+};
+use reqwest::StatusCode;
+use std::{net::SocketAddr, time::Duration};
+
+/// The PostgreSQL server's address, from `TEST_DATABASE_URL`.
+async fn postgres_addr() -> SocketAddr {
+    let url = reqwest::Url::parse(&postgres_admin_url()).unwrap();
+    let host = url.host_str().unwrap_or("127.0.0.1").to_owned();
+    let port = url.port().unwrap_or(5432);
+    tokio::net::lookup_host((host, port))
+        .await
+        .unwrap()
+        .next()
+        .unwrap()
+}
+
+/// `database_url` with its host and port replaced by the proxy's.
+fn through(proxy: &Proxy, database_url: &str) -> String {
+    let mut url = reqwest::Url::parse(database_url).unwrap();
+    url.set_host(Some("127.0.0.1")).unwrap();
+    url.set_port(Some(proxy.port)).unwrap();
+    url.to_string()
+}
+
+async fn wait_ready(browser: &Browser) {
+    for _ in 0..100 {
+        if browser.get("/readyz").await.status() == StatusCode::OK {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("not ready again within 10 s");
+}
+
+#[tokio::test]
+async fn a_lost_database_gives_clear_errors_and_recovers_without_a_restart() {
+    let proxy = Proxy::start(postgres_addr().await).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(&dir);
+    config.database_url = Some(through(&proxy, &postgres_database_for(dir.path())));
+    let app = spawn_with(dir, config).await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let browser = Browser::signed_in(&app, "alice").await;
+    assert_eq!(browser.get("/readyz").await.status(), StatusCode::OK);
+
+    proxy.set_up(false);
+    let (status, error) = browser.server_fn("load_event_url", &[]).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{error}");
+    assert_eq!(error, "Unavailable");
+    let (status, _) = browser
+        .save(&[("kind", "cdr"), ("auth_method", "disable"), ("url", "")])
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let page = browser.get("/company/event-url").await;
+    assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("cannot reach its database right now"));
+    let ready = browser.get("/readyz").await;
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(ready.text().await.unwrap(), "database unreachable");
+    assert_eq!(browser.get("/healthz").await.status(), StatusCode::OK);
+
+    // Back, and the same server (and session) carries on.
+    proxy.set_up(true);
+    wait_ready(&browser).await;
+    let (status, saved) = browser
+        .save(&[
+            ("kind", "cdr"),
+            ("auth_method", "disable"),
+            ("url", "https://receiver.example/after"),
+        ])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(
+        browser.load().await["cdr"]["url"],
+        "https://receiver.example/after"
+    );
+}
+
+#[tokio::test]
+async fn a_database_that_comes_up_late_is_waited_for_then_given_up_on() {
+    let proxy = Proxy::start(postgres_addr().await).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(&dir);
+    config.database_url = Some(through(&proxy, &postgres_database_for(dir.path())));
+
+    // Down at start, up a second later: the server starts.
+    proxy.set_up(false);
+    let starting = tokio::spawn(server::prepare(config.clone()));
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    proxy.set_up(true);
+    let prepared = tokio::time::timeout(Duration::from_secs(15), starting)
+        .await
+        .expect("start finishes")
+        .unwrap();
+    assert!(prepared.is_ok(), "{:#}", prepared.err().unwrap());
+
+    // Down for good: a clear error once the start budget is spent.
+    proxy.set_up(false);
+    config.db_start_timeout_secs = 2;
+    let began = std::time::Instant::now();
+    let error = server::prepare(config).await.err().expect("start fails");
+    let waited = began.elapsed();
+    let message = format!("{error:#}");
+    assert!(
+        message.contains("DATABASE_URL: cannot open the database"),
+        "{message}"
+    );
+    assert!(
+        message.contains("EVENTURL_DB_START_TIMEOUT_SECS"),
+        "{message}"
+    );
+    assert!(!message.contains(":***@") || !message.contains("password"));
+    assert!(
+        waited >= Duration::from_millis(1500) && waited < Duration::from_secs(12),
+        "gave up after {waited:?}"
+    );
+}
+
+#[tokio::test]
+async fn two_instances_share_sessions_and_data_through_one_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = postgres_database_for(dir.path());
+    let key = app::persistence::crypto::SecretCipher::generate_key();
+    let key = secrecy::ExposeSecret::expose_secret(&key).to_owned();
+    let instance = |tag: &str| {
+        let mut command = binary(&dir.path().join(tag));
+        command
+            .args(["serve", "--site-addr", "127.0.0.1:0"])
+            .env("DATABASE_URL", &database_url)
+            .env("EVENTURL_SECRET_KEY", &key);
+        command
+    };
+    let first = Running::start(instance("a"));
+    let second = Running::start(instance("b"));
+    assert_ne!(first.addr, second.addr);
+
+    let mut create = binary(&dir.path().join("cli"));
+    create
+        .env("DATABASE_URL", &database_url)
+        .env("EVENTURL_SECRET_KEY", &key)
+        .args(["tenant", "create", "--name", "Acme"]);
+    assert!(create.status().unwrap().success());
+    let mut admin = binary(&dir.path().join("cli"));
+    admin
+        .env("DATABASE_URL", &database_url)
+        .env("EVENTURL_SECRET_KEY", &key)
+        .args(["admin", "create", "--tenant", "Acme", "--username", "alice"])
+        .stdin(std::process::Stdio::piped());
+    let mut child = admin.spawn().unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{PASSWORD}").unwrap();
+    }
+    assert!(child.wait().unwrap().success());
+
+    // One browser: its cookie goes to both (cookies do not tell ports apart,
+    // just as behind a load balancer).
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let signed_in = client
+        .post(first.url("/login"))
+        .form(&[("username", "alice"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+
+    // The session started on the first is valid on the second.
+    let page = client
+        .get(second.url("/company/event-url"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+
+    // Saved through the first (with a secret), read through the second.
+    let saved = client
+        .post(first.url("/api/save_endpoint"))
+        .header("origin", format!("http://{}", first.addr))
+        .form(&[
+            ("form[kind]", "extension"),
+            ("form[auth_method]", "bearer"),
+            ("form[url]", "https://receiver.example/shared"),
+            ("form[token]", "shared-Token-1"),
+            ("form[enabled]", "on"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), StatusCode::OK);
+    let loaded: serde_json::Value = client
+        .post(second.url("/api/load_event_url"))
+        .header("origin", format!("http://{}", second.addr))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        loaded["extension"]["url"],
+        "https://receiver.example/shared"
+    );
+    assert_eq!(loaded["extension"]["secret"]["kind"], "token");
+
+    // Signed out on the second: gone on the first too.
+    let out = client
+        .post(second.url("/logout"))
+        .header("origin", format!("http://{}", second.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    let page = client
+        .get(first.url("/company/event-url"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::SEE_OTHER);
+    drop(first);
+    drop(second);
+}
+
+#[tokio::test]
+async fn an_instance_with_another_key_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = postgres_database_for(dir.path());
+    let key = |k: &secrecy::SecretString| secrecy::ExposeSecret::expose_secret(k).to_owned();
+    let mut first = test_config(&dir);
+    first.database_url = Some(database_url.clone());
+    first.secret_key = Some(key(&app::persistence::crypto::SecretCipher::generate_key()));
+    server::prepare(first.clone())
+        .await
+        .expect("first instance starts");
+    let mut other = first;
+    other.secret_key = Some(key(&app::persistence::crypto::SecretCipher::generate_key()));
+    let message = format!("{:#}", server::prepare(other).await.err().expect("refused"));
+    assert!(message.contains("EVENTURL_SECRET_KEY"), "{message}");
+}
