@@ -40,6 +40,8 @@ use setup::SetupPage;
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_page_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -56,6 +58,29 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// The page's Content-Security-Policy: scripts only from this origin or
+/// inline with this render's nonce (Leptos puts it on its hydration and
+/// resource scripts), wasm compilation allowed, nothing framed or framing.
+#[cfg(feature = "ssr")]
+pub fn page_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+#[cfg(feature = "ssr")]
+fn set_page_security_policy() {
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    if let Ok(value) = http::HeaderValue::from_str(&page_security_policy(&nonce)) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 

@@ -186,6 +186,12 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
             origins,
             security::refuse_foreign_origin,
         ))
+        // HSTS when users reach the app over HTTPS (said by the settings:
+        // TLS ends at the reverse proxy).
+        .layer(middleware::from_fn_with_state(
+            config.secure_cookie(),
+            security::security_headers,
+        ))
         .layer(CompressionLayer::new());
 
     if let Some(token) = &setup_token {

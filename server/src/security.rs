@@ -1,5 +1,5 @@
 //! Refuses state-changing requests from foreign origins (CSRF), on top of
-//! the `SameSite=Lax` session cookie.
+//! the `SameSite=Lax` session cookie; security headers on every response.
 
 use axum::{
     extract::{Request, State},
@@ -60,4 +60,38 @@ pub async fn refuse_foreign_origin(
         )
             .into_response()
     }
+}
+
+/// Headers every response carries. Pages set their own nonce-based
+/// Content-Security-Policy (see `app::page_security_policy`); anything else
+/// (JSON, files, errors) gets one that allows nothing to run or frame it.
+pub async fn security_headers(State(hsts): State<bool>, request: Request, next: Next) -> Response {
+    use axum::http::HeaderValue;
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
+            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+        ));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    if hsts {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    response
 }

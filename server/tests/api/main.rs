@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod database;
+mod headers;
 mod helpers;
 mod receivers;
 
