@@ -8,6 +8,8 @@ pub mod password;
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod session;
+#[cfg(feature = "ssr")]
+pub mod throttle;
 
 pub use login::{LoginEcho, LoginPage};
 

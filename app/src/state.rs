@@ -15,6 +15,8 @@ pub struct AppState {
     pub delivery: Delivery,
     /// Test sends allowed per tenant per minute.
     pub test_events_per_minute: u32,
+    /// Behind a reverse proxy: the header that carries the client address.
+    pub client_ip_header: Option<http::HeaderName>,
     pub leptos_options: LeptosOptions,
 }
 

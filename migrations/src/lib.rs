@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_initial;
 mod m20261127_000002_test_sends;
+mod m20261127_000003_sign_in_failures;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_initial::Migration),
             Box::new(m20261127_000002_test_sends::Migration),
+            Box::new(m20261127_000003_sign_in_failures::Migration),
         ]
     }
 }

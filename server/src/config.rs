@@ -87,6 +87,17 @@ pub struct Config {
     )]
     pub allow_private_targets: String,
 
+    /// Behind a reverse proxy: the request header in which it passes the
+    /// client's address (e.g. `X-Forwarded-For`; its last entry is used),
+    /// for sign-in throttling per address. Unset: the connection's address.
+    #[arg(
+        long,
+        env = "EVENTURL_CLIENT_IP_HEADER",
+        value_name = "EVENTURL_CLIENT_IP_HEADER",
+        global = true
+    )]
+    pub client_ip_header: Option<String>,
+
     /// Test events each tenant may send per minute.
     #[arg(long, env = "EVENTURL_TEST_EVENTS_PER_MINUTE", value_name = "EVENTURL_TEST_EVENTS_PER_MINUTE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10000), global = true)]
     pub test_events_per_minute: u32,

@@ -163,6 +163,13 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
         setup,
         delivery,
         test_events_per_minute: config.test_events_per_minute,
+        client_ip_header: config
+            .client_ip_header
+            .as_deref()
+            .filter(|h| !h.trim().is_empty())
+            .map(|h| http::HeaderName::from_bytes(h.trim().as_bytes()))
+            .transpose()
+            .context("EVENTURL_CLIENT_IP_HEADER is not a header name")?,
         leptos_options,
     };
 
@@ -283,7 +290,12 @@ impl Prepared {
     pub fn spawn(self) -> SocketAddr {
         let addr = self.addr;
         tokio::spawn(async move {
-            let _ = axum::serve(self.listener, self.router).await;
+            let _ = axum::serve(
+                self.listener,
+                self.router
+                    .into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await;
         });
         addr
     }

@@ -1,7 +1,7 @@
 //! HTTP handlers for signing in and out, and the sign-in guard.
 
 use axum::{
-    extract::{Request, State},
+    extract::{ConnectInfo, Request, State},
     http::{header, Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
@@ -10,6 +10,7 @@ use axum::{
 use leptos::prelude::provide_context;
 use secrecy::SecretString;
 use serde::Deserialize;
+use std::net::{IpAddr, SocketAddr};
 use tower_sessions::Session;
 
 use super::{
@@ -32,15 +33,22 @@ pub struct LoginForm {
 pub async fn login(
     State(state): State<AppState>,
     session: Session,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request_parts: http::request::Parts,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let username = form.username.trim().to_owned();
+    let client_ip = client_ip(
+        &request_parts.headers,
+        peer,
+        state.client_ip_header.as_ref(),
+    );
     let outcome = sign_in(
         &session,
         &state.db,
         &username,
         SecretString::from(form.password),
+        Some(client_ip),
     )
     .await;
     match outcome {
@@ -48,12 +56,18 @@ pub async fn login(
             tracing::info!(user_id, "signed in");
             Redirect::to(safe_next(&form.next)).into_response()
         }
-        Err(SignInError::InvalidCredentials) => {
-            tracing::info!("sign-in refused: wrong username or password");
-            let echo = LoginEcho {
-                username,
-                message: "The username or password is not right. Check both and try again.".into(),
+        Err(refused @ (SignInError::InvalidCredentials | SignInError::Throttled { .. })) => {
+            let message = match refused {
+                SignInError::Throttled { retry_after_secs } => {
+                    tracing::warn!(%client_ip, retry_after_secs, "sign-in refused: throttled");
+                    format!("Too many failed sign-in attempts. Try again in {retry_after_secs} seconds.")
+                }
+                _ => {
+                    tracing::info!(%client_ip, "sign-in refused: wrong username or password");
+                    "The username or password is not right. Check both and try again.".into()
+                }
             };
+            let echo = LoginEcho { username, message };
             // The page itself answers 200: a 4xx document shows as an
             // error in the browser console. The message is on the page.
             render_page(&state, request_parts, move || {
@@ -62,12 +76,7 @@ pub async fn login(
             .await
         }
         Err(SignInError::Unexpected(e)) => {
-            tracing::error!(error = format!("{e:#}"), "sign-in failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong on our side. Try again in a moment.",
-            )
-                .into_response()
+            crate::error::AppError::internal(e.context("signing in")).into_plain_response()
         }
     }
 }
@@ -140,4 +149,19 @@ pub async fn form_admin(
                 .into_plain_response(),
         ),
     }
+}
+
+/// The client's address: the peer, or behind a reverse proxy the last entry
+/// of the header the operator named (the one their proxy appended).
+pub fn client_ip(
+    headers: &http::HeaderMap,
+    peer: SocketAddr,
+    header: Option<&http::HeaderName>,
+) -> IpAddr {
+    header
+        .and_then(|name| headers.get_all(name).iter().last())
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.rsplit(',').next())
+        .and_then(|last| last.trim().parse::<IpAddr>().ok())
+        .unwrap_or_else(|| peer.ip())
 }

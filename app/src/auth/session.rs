@@ -58,19 +58,26 @@ pub async fn current_admin(
 pub enum SignInError {
     #[error("The username or password is not right.")]
     InvalidCredentials,
+    #[error("Too many failed sign-in attempts. Try again in {retry_after_secs} seconds.")]
+    Throttled { retry_after_secs: u64 },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
 
-/// Checks the password (off the async executor, in the same time for an
-/// unknown user), then starts a session under a new id.
+/// Refuses while the account or client address is throttled; else checks
+/// the password (off the async executor, in the same time for an unknown
+/// user), then starts a session under a new id.
 pub async fn sign_in(
     session: &Session,
     db: &DatabaseConnection,
     username: &str,
     password: SecretString,
+    client_ip: Option<std::net::IpAddr>,
 ) -> Result<i32, SignInError> {
     use sea_orm::{ColumnTrait, QueryFilter};
+    if let Some(retry_after_secs) = super::throttle::wait_needed(db, username, client_ip).await? {
+        return Err(SignInError::Throttled { retry_after_secs });
+    }
     let found = user::Entity::find()
         .filter(user::Column::Username.eq(username))
         .one(db)
@@ -82,8 +89,12 @@ pub async fn sign_in(
         .context("password verification task")?;
     let user = match (ok, found) {
         (true, Some(user)) => user,
-        _ => return Err(SignInError::InvalidCredentials),
+        _ => {
+            super::throttle::record_failure(db, username, client_ip).await?;
+            return Err(SignInError::InvalidCredentials);
+        }
     };
+    super::throttle::clear_account(db, username).await?;
     start_session(session, user.id).await?;
     Ok(user.id)
 }

@@ -3,6 +3,7 @@
 pub mod app_setting;
 pub mod endpoint;
 pub mod session;
+pub mod sign_in_failure;
 pub mod tenant;
 pub mod test_send;
 pub mod user;

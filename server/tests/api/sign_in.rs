@@ -130,3 +130,112 @@ async fn an_https_public_origin_makes_the_cookie_secure() {
     let cookie = session_cookie(&response).expect("session cookie");
     assert!(cookie.contains("Secure"), "{cookie}");
 }
+
+async fn fail(browser: &Browser, username: &str) -> String {
+    let page = browser.sign_in(username, "wrong password, sorry").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    page.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_for_a_while_even_with_the_right_password() {
+    let app = spawn_app().await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    app.create_tenant_with_admin("Other", "bob").await;
+    let browser = app.browser();
+    for _ in 0..5 {
+        assert!(fail(&browser, "alice")
+            .await
+            .contains("The username or password is not right"));
+    }
+    let page = browser.sign_in("alice", PASSWORD).await;
+    assert_eq!(page.status(), StatusCode::OK, "not signed in");
+    let text = page.text().await.unwrap();
+    assert!(
+        text.contains("Too many failed sign-in attempts. Try again in"),
+        "{text}"
+    );
+    let seconds: u64 = text
+        .split("Try again in ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!((1..=300).contains(&seconds), "{seconds}");
+    // Case does not get around it; another account is not affected.
+    assert!(fail(&browser, "ALICE").await.contains("Too many failed"));
+    assert_eq!(
+        browser.sign_in("bob", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn a_success_forgives_the_accounts_earlier_failures() {
+    let app = spawn_app().await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let browser = app.browser();
+    for _ in 0..4 {
+        fail(&browser, "alice").await;
+    }
+    assert_eq!(
+        browser.sign_in("alice", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    for _ in 0..4 {
+        assert!(!fail(&app.browser(), "alice").await.contains("Too many"));
+    }
+}
+
+#[tokio::test]
+async fn one_address_trying_many_accounts_is_throttled() {
+    let app = spawn_app().await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let browser = app.browser();
+    for n in 0..20 {
+        let text = fail(&browser, &format!("guess{n}")).await;
+        assert!(!text.contains("Too many"), "attempt {n}");
+    }
+    let page = browser.sign_in("alice", PASSWORD).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("Too many failed sign-in attempts"));
+}
+
+#[tokio::test]
+async fn behind_a_proxy_the_configured_header_names_the_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(&dir);
+    config.client_ip_header = Some("X-Forwarded-For".into());
+    let app = spawn_with(dir, config).await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let attempt = |client: &'static str, user: String| {
+        let browser = app.browser();
+        async move {
+            browser
+                .client
+                .post(format!("{}/login", browser.base))
+                .header("x-forwarded-for", format!("203.0.113.9, {client}"))
+                .form(&[("username", user.as_str()), ("password", "nope")])
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    for n in 0..20 {
+        attempt("198.51.100.1", format!("guess{n}")).await;
+    }
+    assert!(attempt("198.51.100.1", "another".into())
+        .await
+        .contains("Too many"));
+    // Another client behind the same proxy is not affected.
+    assert!(!attempt("198.51.100.2", "another".into())
+        .await
+        .contains("Too many"));
+}
