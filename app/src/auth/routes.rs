@@ -159,7 +159,7 @@ pub fn client_ip(
     header: Option<&http::HeaderName>,
 ) -> IpAddr {
     header
-        .and_then(|name| headers.get_all(name).iter().last())
+        .and_then(|name| headers.get_all(name).iter().next_back())
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.rsplit(',').next())
         .and_then(|last| last.trim().parse::<IpAddr>().ok())
