@@ -1,7 +1,7 @@
 //! Settings, from environment variables (or the same-named flags). Bad
 //! values stop the server at start with a message naming the setting.
 
-use clap::{builder::BoolishValueParser, Args};
+use clap::{builder::BoolishValueParser, Args, ValueEnum};
 use std::{net::SocketAddr, path::PathBuf};
 
 #[derive(Args, Clone, Debug)]
@@ -116,9 +116,20 @@ pub struct Config {
     #[arg(long, env = "EVENTURL_DB_START_TIMEOUT_SECS", value_name = "EVENTURL_DB_START_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=3600), global = true)]
     pub db_start_timeout_secs: u64,
 
+    /// Log format on stderr: `human` (one readable line per event) or
+    /// `json` (one JSON object per line, for log collectors).
+    #[arg(long, env = "EVENTURL_LOG_FORMAT", value_name = "EVENTURL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human, global = true)]
+    pub log_format: LogFormat,
+
     /// Database connection pool size.
     #[arg(long, env = "EVENTURL_DB_MAX_CONNECTIONS", value_name = "EVENTURL_DB_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
     pub db_max_connections: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Human,
+    Json,
 }
 
 impl Config {

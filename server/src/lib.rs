@@ -34,7 +34,11 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use secrecy::SecretString;
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 use tokio::net::TcpListener;
-use tower_http::compression::CompressionLayer;
+use tower_http::{
+    compression::CompressionLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::{DefaultOnResponse, TraceLayer},
+};
 use tower_sessions::{cookie::SameSite, ExpiredDeletion, Expiry, SessionManagerLayer};
 
 pub use config::Config;
@@ -199,7 +203,18 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
             config.secure_cookie(),
             security::security_headers,
         ))
-        .layer(CompressionLayer::new());
+        .layer(CompressionLayer::new())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
+                .on_failure(()),
+        )
+        // Outermost: every request gets an id (or keeps the proxy's), which
+        // its log lines carry and the response echoes.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
 
     if let Some(token) = &setup_token {
         tracing::warn!(
@@ -251,6 +266,22 @@ fn router(state: AppState) -> Router {
 }
 
 /// Ready when the database answers and every migration is applied.
+/// The span around each request: its id, method and path (no query
+/// string, which may carry a receiver's token).
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!(
+        "request",
+        id = %id,
+        method = %request.method(),
+        path = %request.uri().path()
+    )
+}
+
 async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     if let Err(e) = state.db.ping().await {
         tracing::warn!(error = %e, "readiness check: database unreachable");

@@ -243,3 +243,51 @@ async fn no_secret_reaches_the_log_even_at_debug_level() {
     let session = log.contains("eventurl_session=");
     assert!(!session, "a session id in the log");
 }
+
+#[tokio::test]
+async fn json_logs_carry_the_request_id_on_every_line_of_a_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = binary(dir.path());
+    command
+        .args(["serve", "--site-addr", "127.0.0.1:0"])
+        .env("EVENTURL_LOG_FORMAT", "json");
+    let server = crate::process::Running::start(command);
+    let client = reqwest::Client::new();
+    let response = client
+        .post(server.url("/login"))
+        .header("x-request-id", "req-from-proxy-42")
+        .form(&[("username", "nobody"), ("password", "wrong")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "req-from-proxy-42");
+    // Without one, the server makes one up and says it.
+    let fresh = client.get(server.url("/healthz")).send().await.unwrap();
+    let made_up = fresh.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(made_up.len(), 36, "a UUID: {made_up}");
+
+    let log = server.stop();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect();
+    let of_request: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["span"]["id"] == "req-from-proxy-42")
+        .collect();
+    let messages: Vec<&str> = of_request
+        .iter()
+        .filter_map(|l| l["fields"]["message"].as_str())
+        .collect();
+    assert!(
+        messages.iter().any(|m| m.contains("sign-in refused")),
+        "{messages:?}\n{log}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("finished processing request")),
+        "{messages:?}"
+    );
+    assert!(lines.iter().any(|l| l["span"]["id"] == made_up.as_str()));
+}

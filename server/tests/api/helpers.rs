@@ -36,6 +36,7 @@ pub fn test_config(dir: &TempDir) -> Config {
         allow_private_targets: String::new(),
         test_events_per_minute: 100,
         client_ip_header: None,
+        log_format: server::config::LogFormat::Human,
     }
 }
 

@@ -46,8 +46,13 @@ impl Running {
                 .unwrap_or_else(|_| panic!("server did not say where it listens:\n{log}"));
             log.push_str(&line);
             log.push('\n');
-            if let Some(at) = line.find("addr=") {
-                break line[at + 5..]
+            // `addr=…` in human logs, `"addr":"…"` in JSON ones.
+            if let Some((at, skip)) = line
+                .find("addr=")
+                .map(|at| (at, 5))
+                .or_else(|| line.find("\"addr\":\"").map(|at| (at, 8)))
+            {
+                break line[at + skip..]
                     .chars()
                     .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
                     .collect();
