@@ -121,6 +121,11 @@ pub struct Config {
     #[arg(long, env = "EVENTURL_LOG_FORMAT", value_name = "EVENTURL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human, global = true)]
     pub log_format: LogFormat,
 
+    /// On SIGTERM/SIGINT: seconds requests in flight may take to finish
+    /// before the server stops anyway.
+    #[arg(long, env = "EVENTURL_SHUTDOWN_GRACE_SECS", value_name = "EVENTURL_SHUTDOWN_GRACE_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=600), global = true)]
+    pub shutdown_grace_secs: u64,
+
     /// Database connection pool size.
     #[arg(long, env = "EVENTURL_DB_MAX_CONNECTIONS", value_name = "EVENTURL_DB_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
     pub db_max_connections: u32,

@@ -32,7 +32,7 @@ use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRou
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use secrecy::SecretString;
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{future::IntoFuture, net::SocketAddr, sync::Arc, time::Duration};
 use tokio::net::TcpListener;
 use tower_http::{
     compression::CompressionLayer,
@@ -301,17 +301,32 @@ async fn ready(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 impl Prepared {
-    /// Serves until SIGINT/SIGTERM, then finishes in-flight requests.
-    pub async fn serve(self) -> anyhow::Result<()> {
+    /// Serves until SIGINT/SIGTERM, then stops accepting, lets requests in
+    /// flight finish for up to `grace`, and closes the database pool.
+    pub async fn serve(self, grace: Duration) -> anyhow::Result<()> {
         tracing::info!(addr = %self.addr, "eventurl is listening");
-        axum::serve(
+        let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
+        let server = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving HTTP")?;
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            let _ = stopping_tx.send(true);
+        })
+        .into_future();
+        let deadline = async move {
+            let _ = stopping.wait_for(|stopping| *stopping).await;
+            tokio::time::sleep(grace).await;
+        };
+        tokio::select! {
+            served = server => served.context("serving HTTP")?,
+            () = deadline => tracing::warn!(
+                grace_secs = grace.as_secs(),
+                "requests still running after the grace period; stopping anyway"
+            ),
+        }
         self.db.close().await.context("closing the database")?;
         tracing::info!("eventurl stopped");
         Ok(())

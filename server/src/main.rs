@@ -24,8 +24,14 @@ async fn main() -> ExitCode {
         LogFormat::Human => logs.with_ansi(std::io::stderr().is_terminal()).init(),
     }
     let result = match cli.command {
-        None | Some(Command::Serve) => match server::prepare(cli.config).await {
-            Ok(prepared) => prepared.serve().await,
+        None | Some(Command::Serve) => match server::prepare(cli.config.clone()).await {
+            Ok(prepared) => {
+                prepared
+                    .serve(std::time::Duration::from_secs(
+                        cli.config.shutdown_grace_secs,
+                    ))
+                    .await
+            }
             Err(e) => Err(e),
         },
         Some(command) => run_account_command(&cli.config, command).await,

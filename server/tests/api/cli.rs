@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 /// The real binary with its data folder (and key file) in `dir`, on the
 /// suite's database: the default SQLite file there, or a PostgreSQL one.
@@ -290,4 +291,71 @@ async fn json_logs_carry_the_request_id_on_every_line_of_a_request() {
         "{messages:?}"
     );
     assert!(lines.iter().any(|l| l["span"]["id"] == made_up.as_str()));
+}
+
+#[tokio::test]
+async fn sigterm_finishes_requests_in_flight_within_the_grace_period() {
+    let receiver = crate::receivers::Receiver::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = eventurl(dir.path(), &["tenant", "create", "--name", "Acme"], "");
+    assert!(out.status.success());
+    let out = eventurl(
+        dir.path(),
+        &["admin", "create", "--tenant", "Acme", "--username", "alice"],
+        "correct horse battery staple\n",
+    );
+    assert!(out.status.success());
+
+    // Idle: stops at once, cleanly.
+    let mut command = binary(dir.path());
+    command.args(["serve", "--site-addr", "127.0.0.1:0"]);
+    let (status, took, log) = crate::process::Running::start(command).terminate();
+    assert!(status.success(), "{log}");
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    assert!(log.contains("eventurl stopped"), "{log}");
+
+    // Busy with a 15 s test send: waits the 2 s grace, then stops anyway.
+    let mut command = binary(dir.path());
+    command
+        .args(["serve", "--site-addr", "127.0.0.1:0"])
+        .env("EVENTURL_SHUTDOWN_GRACE_SECS", "2")
+        .env("EVENTURL_ALLOW_PRIVATE_TARGETS", "127.0.0.0/8");
+    let server = crate::process::Running::start(command);
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    client
+        .post(server.url("/login"))
+        .form(&[
+            ("username", "alice"),
+            ("password", "correct horse battery staple"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let slow = receiver.url("/slow");
+    let in_flight = tokio::spawn(
+        client
+            .post(server.url("/api/send_test_event"))
+            .form(&[
+                ("form[kind]", "cdr"),
+                ("form[auth_method]", "disable"),
+                ("form[url]", slow.as_str()),
+                ("sample_event", "call_cdr"),
+            ])
+            .send(),
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (status, took, log) = tokio::task::spawn_blocking(move || server.terminate())
+        .await
+        .unwrap();
+    assert!(status.success(), "{log}");
+    assert!(
+        took >= Duration::from_millis(1500) && took < Duration::from_secs(8),
+        "{took:?}"
+    );
+    assert!(log.contains("stopping anyway"), "{log}");
+    assert!(in_flight.await.unwrap().is_err(), "the cut request fails");
 }

@@ -37,6 +37,7 @@ pub fn test_config(dir: &TempDir) -> Config {
         test_events_per_minute: 100,
         client_ip_header: None,
         log_format: server::config::LogFormat::Human,
+        shutdown_grace_secs: 2,
     }
 }
 

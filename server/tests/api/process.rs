@@ -70,6 +70,24 @@ impl Running {
         format!("http://{}{path}", self.addr)
     }
 
+    /// Sends SIGTERM, as a service manager does, and waits for the exit.
+    pub fn terminate(mut self) -> (std::process::ExitStatus, Duration, String) {
+        let began = std::time::Instant::now();
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+        let exit = self.child.wait().expect("the server exits");
+        let took = began.elapsed();
+        let mut log = std::mem::take(&mut self.log);
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(2)) {
+            log.push_str(&line);
+            log.push('\n');
+        }
+        (exit, took, log)
+    }
+
     /// Stops the process and returns everything it logged.
     pub fn stop(mut self) -> String {
         let _ = self.child.kill();
