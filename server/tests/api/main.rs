@@ -15,6 +15,7 @@ mod event_url;
 mod origin;
 mod postgres;
 mod process;
+mod sessions;
 mod setup;
 mod sign_in;
 mod startup;
