@@ -15,8 +15,11 @@ pub enum AppError {
     SignInRequired,
     #[error("Not saved: correct the fields marked below.")]
     Invalid(FieldErrors),
-    #[error("Not saved: someone else saved this section a moment ago. Reload the page to see their changes.")]
-    Conflict,
+    /// Saved by someone else since the form was loaded; says who and what.
+    #[error(
+        "Not saved: {0} Reload the page to see their changes; what you typed is still in the form."
+    )]
+    Conflict(String),
     #[error("Not sent: correct the fields marked below.")]
     NotSent(FieldErrors),
     #[error("{0}")]
@@ -51,7 +54,7 @@ impl AppError {
             }
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Conflict => StatusCode::CONFLICT,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -2,8 +2,21 @@
 
 use leptos::prelude::*;
 
+/// The Company area's tabs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum CompanyTab {
+    EventUrl,
+    Activity,
+}
+
 #[component]
-pub fn CompanyLayout(tenant: String, username: String, children: Children) -> impl IntoView {
+pub fn CompanyLayout(
+    tenant: String,
+    username: String,
+    tab: CompanyTab,
+    children: Children,
+) -> impl IntoView {
+    let current = move |t: CompanyTab| (t == tab).then_some("page");
     view! {
         <a class="skip-link" href="#content">"Skip to content"</a>
         <header class="topbar">
@@ -24,7 +37,12 @@ pub fn CompanyLayout(tenant: String, username: String, children: Children) -> im
             <main id="content" class="content">
                 <h1>"Company"</h1>
                 <nav class="tabs" aria-label="Company settings">
-                    <a href="/company/event-url" aria-current="page">"Event URL"</a>
+                    <a href="/company/event-url" aria-current=current(CompanyTab::EventUrl)>
+                        "Event URL"
+                    </a>
+                    <a href="/company/activity" aria-current=current(CompanyTab::Activity)>
+                        "Activity"
+                    </a>
                 </nav>
                 {children()}
             </main>

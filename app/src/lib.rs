@@ -4,6 +4,7 @@
 //! domain ← persistence / delivery / auth ← services ← server functions ←
 //! components.
 
+pub mod activity;
 pub mod auth;
 pub mod domain;
 pub mod error;
@@ -34,6 +35,7 @@ use leptos_router::{
     path, SsrMode,
 };
 
+use activity::ActivityView;
 use auth::LoginPage;
 use event_url::EventUrlPage;
 use setup::SetupPage;
@@ -100,6 +102,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                 <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
                 <Route path=path!("/company/event-url") view=EventUrlPage ssr=SsrMode::Async/>
+                <Route path=path!("/company/activity") view=ActivityView ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

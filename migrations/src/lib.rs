@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_initial;
 mod m20261127_000002_test_sends;
 mod m20261127_000003_sign_in_failures;
+mod m20261127_000004_activity;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_initial::Migration),
             Box::new(m20261127_000002_test_sends::Migration),
             Box::new(m20261127_000003_sign_in_failures::Migration),
+            Box::new(m20261127_000004_activity::Migration),
         ]
     }
 }

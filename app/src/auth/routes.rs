@@ -51,6 +51,7 @@ pub async fn login(
         Some(client_ip),
     )
     .await;
+    record_sign_in(&state, &username, client_ip, &outcome).await;
     match outcome {
         Ok(user_id) => {
             tracing::info!(user_id, "signed in");
@@ -81,7 +82,29 @@ pub async fn login(
     }
 }
 
-pub async fn logout(session: Session) -> Response {
+pub async fn logout(
+    State(state): State<AppState>,
+    session: Session,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: http::HeaderMap,
+) -> Response {
+    if let Ok(Some(admin)) = current_admin(&session, &state.db).await {
+        crate::activity::log::record(
+            &state.db,
+            crate::activity::log::NewEntry {
+                tenant_id: Some(admin.tenant_id),
+                actor_id: Some(admin.user_id),
+                actor: admin.username,
+                ip: Some(client_ip(&headers, peer, state.client_ip_header.as_ref())),
+                kind: crate::activity::ActivityKind::SignOut,
+                section: None,
+                summary: "signed out".to_owned(),
+                changes: Vec::new(),
+                version: None,
+            },
+        )
+        .await;
+    }
     if let Err(e) = sign_out(&session).await {
         tracing::error!(error = format!("{e:#}"), "sign-out failed");
         return (
@@ -140,9 +163,13 @@ pub async fn form_admin(
     session: &Session,
     state: &AppState,
     back_to: &str,
+    client: Option<IpAddr>,
 ) -> Result<super::session::CurrentAdmin, Response> {
     match current_admin(session, &state.db).await {
-        Ok(Some(admin)) => Ok(admin),
+        Ok(Some(admin)) => Ok(super::session::CurrentAdmin {
+            ip: client,
+            ..admin
+        }),
         Ok(None) => Err(Redirect::to(&login_path(back_to)).into_response()),
         Err(e) => Err(
             crate::error::AppError::internal(e.context("checking the session"))
@@ -164,4 +191,52 @@ pub fn client_ip(
         .and_then(|value| value.rsplit(',').next())
         .and_then(|last| last.trim().parse::<IpAddr>().ok())
         .unwrap_or_else(|| peer.ip())
+}
+
+/// Sign-ins and refusals go to the log of the tenant whose user was named
+/// (refusals for unknown names belong to no tenant).
+async fn record_sign_in(
+    state: &AppState,
+    username: &str,
+    client: IpAddr,
+    outcome: &Result<i32, SignInError>,
+) {
+    use crate::{
+        activity::{log, ActivityKind},
+        persistence::entities::user,
+    };
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let found = user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(&state.db)
+        .await
+        .ok()
+        .flatten();
+    let (kind, summary) = match outcome {
+        Ok(_) => (ActivityKind::SignIn, "signed in".to_owned()),
+        Err(SignInError::InvalidCredentials) => (
+            ActivityKind::SignInFailed,
+            "wrong username or password".to_owned(),
+        ),
+        Err(SignInError::Throttled { retry_after_secs }) => (
+            ActivityKind::SignInFailed,
+            format!("refused: too many failed attempts (for {retry_after_secs} s more)"),
+        ),
+        Err(SignInError::Unexpected(_)) => return,
+    };
+    log::record(
+        &state.db,
+        log::NewEntry {
+            tenant_id: found.as_ref().map(|u| u.tenant_id),
+            actor_id: found.as_ref().map(|u| u.id),
+            actor: username.to_owned(),
+            ip: Some(client),
+            kind,
+            section: None,
+            summary,
+            changes: Vec::new(),
+            version: None,
+        },
+    )
+    .await;
 }

@@ -26,6 +26,8 @@ pub struct CurrentAdmin {
     pub username: String,
     pub tenant_id: i32,
     pub tenant_name: String,
+    /// Where the request came from, for the activity log.
+    pub ip: Option<std::net::IpAddr>,
 }
 
 pub async fn current_admin(
@@ -50,6 +52,7 @@ pub async fn current_admin(
             username: user.username,
             tenant_id: tenant.id,
             tenant_name: tenant.name,
+            ip: None,
         })
     }))
 }
@@ -128,7 +131,19 @@ pub async fn require_admin() -> Result<(AppState, CurrentAdmin), AppError> {
         .await
         .map_err(|e| AppError::internal(e).into_response_status())?
     {
-        Some(admin) => Ok((state, admin)),
+        Some(admin) => {
+            let peer = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .await
+                .ok()
+                .map(|c| c.0);
+            let headers = leptos_axum::extract::<http::HeaderMap>()
+                .await
+                .unwrap_or_default();
+            let ip = peer.map(|peer| {
+                super::routes::client_ip(&headers, peer, state.client_ip_header.as_ref())
+            });
+            Ok((state, CurrentAdmin { ip, ..admin }))
+        }
         None => Err(AppError::SignInRequired.into_response_status()),
     }
 }

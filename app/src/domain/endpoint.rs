@@ -145,6 +145,10 @@ pub struct EndpointForm {
     /// A checkbox: present (any value) when ticked.
     #[serde(default)]
     pub enabled: Option<String>,
+    /// The endpoint's version when the form was loaded (a hidden field):
+    /// a save based on an older one is refused.
+    #[serde(default)]
+    pub version: String,
 }
 
 impl fmt::Debug for EndpointForm {
@@ -157,6 +161,7 @@ impl fmt::Debug for EndpointForm {
             .field("password", &redacted(&self.password))
             .field("token", &redacted(&self.token))
             .field("enabled", &self.enabled)
+            .field("version", &self.version)
             .finish()
     }
 }
@@ -509,6 +514,7 @@ mod tests {
                 password,
                 token,
                 enabled: Some("on".into()),
+                version: String::new(),
             };
             if let Ok(draft) = f.parse(stored) {
                 prop_assert!(draft.enabled);

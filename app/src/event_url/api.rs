@@ -48,6 +48,7 @@ impl EndpointView {
             password: String::new(),
             token: String::new(),
             enabled: self.enabled.then(|| "on".to_owned()),
+            version: self.version.to_string(),
         }
     }
 }

@@ -6,7 +6,10 @@ use leptos_router::hooks::use_query_map;
 
 use super::{api::load_event_url, section::EndpointSection, SaveEcho};
 use crate::{
-    domain::EndpointKind, error::AppError, form_echo::use_form_echo, layout::CompanyLayout,
+    domain::EndpointKind,
+    error::AppError,
+    form_echo::use_form_echo,
+    layout::{CompanyLayout, CompanyTab},
     test_event::TestEcho,
 };
 
@@ -44,7 +47,7 @@ pub fn EventUrlPage() -> impl IntoView {
                             }
                         });
                         view! {
-                            <CompanyLayout tenant=data.tenant_name.clone() username=data.admin_username.clone()>
+                            <CompanyLayout tenant=data.tenant_name.clone() username=data.admin_username.clone() tab=CompanyTab::EventUrl>
                                 <p class="tab-intro">
                                     "The PBX posts events as JSON to these URLs. They must be reachable from the PBX; use HTTPS so events and credentials travel encrypted."
                                 </p>

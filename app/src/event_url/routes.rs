@@ -3,7 +3,7 @@
 //! tab, otherwise the tab again with what was typed and the messages.
 
 use axum::{
-    extract::State,
+    extract::{ConnectInfo, State},
     response::{IntoResponse, Redirect, Response},
     Form,
 };
@@ -12,7 +12,7 @@ use tower_sessions::Session;
 
 use super::{service, SaveEcho};
 use crate::{
-    auth::routes::form_admin,
+    auth::routes::{client_ip, form_admin},
     domain::{EndpointForm, EndpointKind, FieldErrors},
     error::AppError,
     form_echo::FormEcho,
@@ -23,10 +23,16 @@ use crate::{
 pub async fn save_form(
     State(state): State<AppState>,
     session: Session,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     parts: http::request::Parts,
     Form(form): Form<EndpointForm>,
 ) -> Response {
-    let admin = match form_admin(&session, &state, "/company/event-url").await {
+    let client = Some(client_ip(
+        &parts.headers,
+        peer,
+        state.client_ip_header.as_ref(),
+    ));
+    let admin = match form_admin(&session, &state, "/company/event-url", client).await {
         Ok(admin) => admin,
         Err(response) => return response,
     };

@@ -19,6 +19,8 @@ enum Status {
     Idle,
     Saved,
     Failed(String),
+    /// Someone else saved first: the message and a way to reload.
+    Conflict(String),
 }
 
 /// "2026-11-27T08:01:02Z" → "2026-11-27 08:01 UTC".
@@ -92,6 +94,7 @@ pub fn EndpointSection(
             errors.set(field_errors.clone());
             status.set(Status::Failed(AppError::Invalid(field_errors).to_string()));
         }
+        Some(Err(e @ AppError::Conflict(_))) => status.set(Status::Conflict(e.to_string())),
         Some(Err(e)) => status.set(Status::Failed(e.to_string())),
         None => {}
     });
@@ -104,6 +107,7 @@ pub fn EndpointSection(
         password: password.get_untracked(),
         token: token.get_untracked(),
         enabled: enabled.get_untracked().then(|| "on".to_owned()),
+        version: saved.with_untracked(|s| s.version.to_string()),
     };
     let focus_first = move |field_errors: &FieldErrors| {
         if let Some(first) = field_errors.iter().map(|(field, _)| field).min() {
@@ -154,6 +158,7 @@ pub fn EndpointSection(
             <p class="hint">{kind.description()}</p>
             <form method="post" action="/company/event-url" novalidate on:submit=on_submit>
                 <input type="hidden" name="kind" value=k/>
+                <input type="hidden" name="version" value=start.version.clone()/>
                 <div class="field">
                     <label for=id("auth_method")>"Authentication Method"</label>
                     <select
@@ -272,6 +277,14 @@ pub fn EndpointSection(
                                 view! { <span class="ok">{format!("Saved at {at}.")}</span> }.into_any()
                             }
                             Status::Failed(message) => view! { <span class="bad">{message}</span> }.into_any(),
+                            Status::Conflict(message) => {
+                                view! {
+                                    <span class="bad">{message}</span>
+                                    " "
+                                    <a href=format!("/company/event-url?reloaded=1#{k}") rel="external">"Reload"</a>
+                                }
+                                    .into_any()
+                            }
                         }}
                     </p>
                 </div>

@@ -10,6 +10,7 @@ use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
 use super::api::{EndpointView, EventUrlData, SecretStatus};
 use crate::{
+    activity::{self, ActivityKind, Change},
     auth::session::CurrentAdmin,
     domain::{
         AuthDraft, AuthMethod, EndpointForm, EndpointKind, Field, FieldErrors, SecretInput,
@@ -123,6 +124,12 @@ pub async fn save(
     let (row, _) = find_endpoint(db, admin.tenant_id, kind)
         .await
         .map_err(AppError::internal)?;
+    // A form loaded before someone else's save is refused, saying what changed.
+    if let Ok(loaded) = form.version.trim().parse::<i64>() {
+        if loaded != row.version {
+            return Err(conflict(db, admin.tenant_id, kind, loaded).await);
+        }
+    }
     let stored = secret_kind_of(&row);
     let draft = form.parse(stored).map_err(AppError::Invalid)?;
 
@@ -157,6 +164,7 @@ pub async fn save(
         .col_expr(endpoint::Column::Version, Expr::value(row.version + 1))
         .col_expr(endpoint::Column::UpdatedAt, Expr::value(now))
         .col_expr(endpoint::Column::UpdatedBy, Expr::value(admin.user_id));
+    let new_secret_kind = new_secret.as_ref().map(|(k, _)| *k);
     match new_secret {
         Some((secret_kind, mut plaintext)) => {
             let sealed = cipher
@@ -202,8 +210,31 @@ pub async fn save(
         .context("saving the endpoint")
         .map_err(AppError::internal)?;
     if result.rows_affected != 1 {
-        return Err(AppError::Conflict);
+        // Another save of the same version won the race.
+        return Err(conflict(db, admin.tenant_id, kind, row.version).await);
     }
+    let changes = changes(&row, &draft, new_secret_kind);
+    let summary = if changes.is_empty() {
+        "saved without changes".to_owned()
+    } else {
+        let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
+        format!("changed {}", fields.join(", "))
+    };
+    activity::log::record(
+        db,
+        activity::log::NewEntry {
+            tenant_id: Some(admin.tenant_id),
+            actor_id: Some(admin.user_id),
+            actor: admin.username.clone(),
+            ip: admin.ip,
+            kind: ActivityKind::EndpointSaved,
+            section: Some(kind),
+            summary,
+            changes,
+            version: Some(row.version + 1),
+        },
+    )
+    .await;
     tracing::info!(
         tenant_id = admin.tenant_id,
         user_id = admin.user_id,
@@ -216,4 +247,108 @@ pub async fn save(
         .await
         .map_err(AppError::internal)?;
     view_of(row, by).map_err(AppError::internal)
+}
+
+/// The refusal of a save based on `loaded`, naming who changed what since.
+async fn conflict(
+    db: &DatabaseConnection,
+    tenant_id: i32,
+    kind: EndpointKind,
+    loaded: i64,
+) -> AppError {
+    let since = match activity::log::endpoint_changes_since(db, tenant_id, kind, loaded).await {
+        Ok(entries) => entries,
+        Err(e) => return AppError::internal(e),
+    };
+    let described: Vec<String> = since
+        .iter()
+        .map(|e| {
+            let at = e.occurred_at.get(11..16).unwrap_or_default();
+            let what: Vec<&str> = e.changes.iter().map(|c| c.field.as_str()).collect();
+            if what.is_empty() {
+                format!("{} {} at {at} UTC", e.actor, e.summary)
+            } else {
+                format!("{} changed {} at {at} UTC", e.actor, what.join(", "))
+            }
+        })
+        .collect();
+    let detail = if described.is_empty() {
+        "someone else saved this section since you opened the page.".to_owned()
+    } else {
+        format!("since you opened the page, {}.", described.join("; "))
+    };
+    AppError::Conflict(detail)
+}
+
+/// The fields a save changed, old → new; a secret only as "changed".
+fn changes(
+    row: &endpoint::Model,
+    draft: &crate::domain::EndpointDraft,
+    new_secret: Option<SecretKind>,
+) -> Vec<Change> {
+    let label = |m: &str| AuthMethod::parse(m).map_or(m.to_owned(), |m| m.label().to_owned());
+    let on_off = |b: bool| if b { "on" } else { "off" }.to_owned();
+    let mut changes = Vec::new();
+    let mut push = |field: &str, old: String, new: String| {
+        if old != new {
+            changes.push(Change {
+                field: field.to_owned(),
+                old,
+                new,
+            });
+        }
+    };
+    push(
+        "Authentication Method",
+        label(&row.auth_method),
+        draft.auth.method().label().to_owned(),
+    );
+    push(
+        "URL",
+        row.url.clone().unwrap_or_default(),
+        draft
+            .url
+            .as_ref()
+            .map(|u| u.as_str().to_owned())
+            .unwrap_or_default(),
+    );
+    push(
+        "Username",
+        row.username.clone().unwrap_or_default(),
+        draft
+            .auth
+            .username()
+            .map(|u| u.as_str().to_owned())
+            .unwrap_or_default(),
+    );
+    push("Enable", on_off(row.enabled), on_off(draft.enabled));
+    let stored = secret_kind_of(row);
+    match (stored, new_secret) {
+        (_, Some(secret)) => changes.push(Change {
+            field: noun(secret).to_owned(),
+            old: if stored == Some(secret) {
+                "set"
+            } else {
+                "none"
+            }
+            .to_owned(),
+            new: "changed".to_owned(),
+        }),
+        (Some(secret), None) if draft.auth.method().secret_kind() != Some(secret) => {
+            changes.push(Change {
+                field: noun(secret).to_owned(),
+                old: "set".to_owned(),
+                new: "removed".to_owned(),
+            })
+        }
+        _ => {}
+    }
+    changes
+}
+
+fn noun(secret: SecretKind) -> &'static str {
+    match secret {
+        SecretKind::Password => "Password",
+        SecretKind::Token => "Bearer Token",
+    }
 }

@@ -1,5 +1,6 @@
 //! One sea-orm entity per table; the schema itself lives in `migrations/`.
 
+pub mod activity;
 pub mod app_setting;
 pub mod endpoint;
 pub mod session;

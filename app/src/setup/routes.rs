@@ -38,6 +38,7 @@ pub struct SetupForm {
 pub async fn setup(
     State(state): State<AppState>,
     session: Session,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     parts: http::request::Parts,
     Form(form): Form<SetupForm>,
 ) -> Response {
@@ -72,7 +73,12 @@ pub async fn setup(
     if !state.setup.take(&form.token) {
         return (StatusCode::NOT_FOUND, "This setup link has just been used.").into_response();
     }
-    match create_first_tenant(&state, tenant, admin).await {
+    let client = Some(crate::auth::routes::client_ip(
+        &parts.headers,
+        peer,
+        state.client_ip_header.as_ref(),
+    ));
+    match create_first_tenant(&state, tenant, admin, client).await {
         Ok(user_id) => match start_session(&session, user_id).await {
             Ok(()) => {
                 tracing::info!(user_id, "setup completed; the setup link is closed");
@@ -99,6 +105,7 @@ async fn create_first_tenant(
     state: &AppState,
     tenant: NewTenant,
     admin: NewAdmin,
+    client: Option<std::net::IpAddr>,
 ) -> Result<i32, AccountError> {
     let txn = state.db.begin().await.context("starting a transaction")?;
     if accounts::tenant_count(&txn).await? > 0 {
@@ -108,6 +115,21 @@ async fn create_first_tenant(
     }
     let tenant = accounts::create_tenant_in(&txn, tenant).await?;
     let admin = accounts::create_admin_in(&txn, tenant.id, admin).await?;
+    crate::activity::log::record(
+        &txn,
+        crate::activity::log::NewEntry {
+            tenant_id: Some(tenant.id),
+            actor_id: Some(admin.id),
+            actor: admin.username.clone(),
+            ip: client,
+            kind: crate::activity::ActivityKind::SetupCompleted,
+            section: None,
+            summary: format!("created tenant \"{}\" and its administrator", tenant.name),
+            changes: Vec::new(),
+            version: None,
+        },
+    )
+    .await;
     txn.commit().await.context("committing setup")?;
     Ok(admin.id)
 }

@@ -2,14 +2,18 @@
 //! server function; the tab is rendered again with what was typed (secrets
 //! left out) and the report or the messages.
 
-use axum::{extract::State, response::Response, Form};
+use axum::{
+    extract::{ConnectInfo, State},
+    response::Response,
+    Form,
+};
 use leptos::prelude::provide_context;
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{report::TestEcho, service};
 use crate::{
-    auth::routes::form_admin,
+    auth::routes::{client_ip, form_admin},
     domain::{EndpointForm, EndpointKind, FieldErrors},
     error::AppError,
     form_echo::FormEcho,
@@ -28,10 +32,16 @@ pub struct TestForm {
 pub async fn send_form(
     State(state): State<AppState>,
     session: Session,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     mut parts: http::request::Parts,
     Form(TestForm { form, sample_event }): Form<TestForm>,
 ) -> Response {
-    let admin = match form_admin(&session, &state, "/company/event-url").await {
+    let client = Some(client_ip(
+        &parts.headers,
+        peer,
+        state.client_ip_header.as_ref(),
+    ));
+    let admin = match form_admin(&session, &state, "/company/event-url", client).await {
         Ok(admin) => admin,
         Err(response) => return response,
     };

@@ -318,6 +318,27 @@ async fn run(
     prune(db, admin.tenant_id, input.kind)
         .await
         .map_err(AppError::internal)?;
+    crate::activity::log::record(
+        db,
+        crate::activity::log::NewEntry {
+            tenant_id: Some(admin.tenant_id),
+            actor_id: Some(admin.user_id),
+            actor: admin.username.clone(),
+            ip: admin.ip,
+            kind: crate::activity::ActivityKind::TestEventSent,
+            section: Some(input.kind),
+            summary: format!(
+                "{} to {host}: {} ({}, {} ms)",
+                input.event.as_str(),
+                report.verdict.title(),
+                report.status_text(),
+                report.duration_ms
+            ),
+            changes: Vec::new(),
+            version: None,
+        },
+    )
+    .await;
     tracing::info!(
         tenant_id = admin.tenant_id,
         user_id = admin.user_id,

@@ -120,6 +120,18 @@ impl TestApp {
         .expect("admin created");
     }
 
+    /// Whether any activity-log entry holds `text`.
+    pub async fn database_holds_in_activity(&self, text: &str) -> bool {
+        use sea_orm::EntityTrait;
+        let db = server::connect(&self.config).await.unwrap();
+        app::persistence::entities::activity::Entity::find()
+            .all(&db)
+            .await
+            .unwrap()
+            .iter()
+            .any(|row| format!("{row:?}").contains(text))
+    }
+
     /// Whether the database stores `secret` anywhere, as text or hex.
     pub fn database_holds(&self, secret: &str) -> bool {
         let url = self.config.database_url.clone().unwrap_or_default();

@@ -9,6 +9,7 @@ mod headers;
 mod helpers;
 mod receivers;
 
+mod activity;
 mod anonymous;
 mod cli;
 mod event_url;

@@ -1,0 +1,99 @@
+//! What the Activity tab shows.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::EndpointKind;
+
+pub const PAGE_SIZE: u64 = 25;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityKind {
+    EndpointSaved,
+    EndpointEnabled,
+    EndpointDisabled,
+    CredentialRotated,
+    TestEventSent,
+    SignIn,
+    SignInFailed,
+    SignOut,
+    SetupCompleted,
+}
+
+impl ActivityKind {
+    pub const ALL: [ActivityKind; 9] = [
+        ActivityKind::EndpointSaved,
+        ActivityKind::EndpointEnabled,
+        ActivityKind::EndpointDisabled,
+        ActivityKind::CredentialRotated,
+        ActivityKind::TestEventSent,
+        ActivityKind::SignIn,
+        ActivityKind::SignInFailed,
+        ActivityKind::SignOut,
+        ActivityKind::SetupCompleted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActivityKind::EndpointSaved => "endpoint_saved",
+            ActivityKind::EndpointEnabled => "endpoint_enabled",
+            ActivityKind::EndpointDisabled => "endpoint_disabled",
+            ActivityKind::CredentialRotated => "credential_rotated",
+            ActivityKind::TestEventSent => "test_event_sent",
+            ActivityKind::SignIn => "sign_in",
+            ActivityKind::SignInFailed => "sign_in_failed",
+            ActivityKind::SignOut => "sign_out",
+            ActivityKind::SetupCompleted => "setup_completed",
+        }
+    }
+
+    pub fn parse(input: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == input)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ActivityKind::EndpointSaved => "Endpoint saved",
+            ActivityKind::EndpointEnabled => "Delivery enabled",
+            ActivityKind::EndpointDisabled => "Delivery paused",
+            ActivityKind::CredentialRotated => "Credential rotated",
+            ActivityKind::TestEventSent => "Test event sent",
+            ActivityKind::SignIn => "Signed in",
+            ActivityKind::SignInFailed => "Sign-in failed",
+            ActivityKind::SignOut => "Signed out",
+            ActivityKind::SetupCompleted => "Setup completed",
+        }
+    }
+}
+
+/// One field's change; secrets are never given, only that they changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub field: String,
+    pub old: String,
+    pub new: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityEntry {
+    pub id: i64,
+    /// RFC 3339, UTC; the page shows it in the browser's zone.
+    pub occurred_at: String,
+    pub actor: String,
+    pub source_ip: Option<String>,
+    pub kind: ActivityKind,
+    pub section: Option<EndpointKind>,
+    pub summary: String,
+    pub changes: Vec<Change>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityPage {
+    pub tenant_name: String,
+    pub admin_username: String,
+    pub entries: Vec<ActivityEntry>,
+    /// 1-based.
+    pub page: u64,
+    pub pages: u64,
+    pub total: u64,
+}

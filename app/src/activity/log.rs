@@ -1,0 +1,128 @@
+//! Writing and reading the log. Writing never fails the action it records:
+//! a failure is logged (the action already happened).
+
+use anyhow::Context;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use std::net::IpAddr;
+use time::{format_description::well_known::Rfc3339, OffsetDateTime};
+
+use super::entry::{ActivityEntry, ActivityKind, ActivityPage, Change, PAGE_SIZE};
+use crate::{domain::EndpointKind, persistence::entities::activity};
+
+/// An entry to add.
+pub struct NewEntry {
+    pub tenant_id: Option<i32>,
+    pub actor_id: Option<i32>,
+    pub actor: String,
+    pub ip: Option<IpAddr>,
+    pub kind: ActivityKind,
+    pub section: Option<EndpointKind>,
+    pub summary: String,
+    pub changes: Vec<Change>,
+    /// The endpoint's version after the change.
+    pub version: Option<i64>,
+}
+
+pub async fn record(db: &impl ConnectionTrait, entry: NewEntry) {
+    let changes = serde_json::to_string(&entry.changes).unwrap_or_else(|_| "[]".into());
+    let row = activity::ActiveModel {
+        tenant_id: Set(entry.tenant_id),
+        occurred_at: Set(OffsetDateTime::now_utc()),
+        actor_id: Set(entry.actor_id),
+        actor: Set(entry.actor.chars().take(64).collect()),
+        source_ip: Set(entry.ip.map(|ip| ip.to_canonical().to_string())),
+        kind: Set(entry.kind.as_str().to_owned()),
+        section: Set(entry.section.map(|s| s.as_str().to_owned())),
+        summary: Set(entry.summary),
+        changes: Set(changes),
+        version: Set(entry.version),
+        ..Default::default()
+    };
+    if let Err(e) = row.insert(db).await {
+        tracing::error!(error = %e, kind = entry.kind.as_str(), "could not write the activity log");
+    }
+}
+
+fn to_entry(row: activity::Model) -> Option<ActivityEntry> {
+    Some(ActivityEntry {
+        id: row.id,
+        occurred_at: row.occurred_at.format(&Rfc3339).unwrap_or_default(),
+        actor: row.actor,
+        source_ip: row.source_ip,
+        kind: ActivityKind::parse(&row.kind)?,
+        section: row.section.as_deref().and_then(EndpointKind::parse),
+        summary: row.summary,
+        changes: serde_json::from_str(&row.changes).unwrap_or_default(),
+    })
+}
+
+/// One page of a tenant's entries, newest first, optionally of one section
+/// and one kind.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    tenant_id: i32,
+    page: u64,
+    section: Option<EndpointKind>,
+    kind: Option<ActivityKind>,
+) -> anyhow::Result<(Vec<ActivityEntry>, u64, u64)> {
+    let mut query = activity::Entity::find().filter(activity::Column::TenantId.eq(tenant_id));
+    if let Some(section) = section {
+        query = query.filter(activity::Column::Section.eq(section.as_str()));
+    }
+    if let Some(kind) = kind {
+        query = query.filter(activity::Column::Kind.eq(kind.as_str()));
+    }
+    let total = query.clone().count(db).await.context("counting activity")?;
+    let pages = total.div_ceil(PAGE_SIZE).max(1);
+    let page = page.clamp(1, pages);
+    let rows = query
+        .order_by_desc(activity::Column::Id)
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+        .all(db)
+        .await
+        .context("loading activity")?;
+    Ok((rows.into_iter().filter_map(to_entry).collect(), page, total))
+}
+
+/// What changed an endpoint after `version`, oldest first.
+pub async fn endpoint_changes_since(
+    db: &impl ConnectionTrait,
+    tenant_id: i32,
+    section: EndpointKind,
+    version: i64,
+) -> anyhow::Result<Vec<ActivityEntry>> {
+    let rows = activity::Entity::find()
+        .filter(activity::Column::TenantId.eq(tenant_id))
+        .filter(activity::Column::Section.eq(section.as_str()))
+        .filter(activity::Column::Version.gt(version))
+        .order_by_asc(activity::Column::Id)
+        .all(db)
+        .await
+        .context("loading changes since a version")?;
+    Ok(rows.into_iter().filter_map(to_entry).collect())
+}
+
+/// Builds a page for the view.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    tenant_id: i32,
+    tenant_name: &str,
+    admin_username: &str,
+    page: u64,
+    section: Option<EndpointKind>,
+    kind: Option<ActivityKind>,
+) -> anyhow::Result<ActivityPage> {
+    let (entries, page, total) = list(db, tenant_id, page, section, kind).await?;
+    Ok(ActivityPage {
+        tenant_name: tenant_name.to_owned(),
+        admin_username: admin_username.to_owned(),
+        entries,
+        page,
+        pages: total.div_ceil(PAGE_SIZE).max(1),
+        total,
+    })
+}

@@ -1,0 +1,175 @@
+//! Company → Activity: the tenant's log, newest first, 25 a page, filtered
+//! by section and kind. Filters and pages are plain links and a GET form, so
+//! they work without JavaScript and can be bookmarked.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::{
+    api::list_activity,
+    entry::{ActivityEntry, ActivityKind},
+};
+use crate::{
+    domain::EndpointKind,
+    error::AppError,
+    layout::{CompanyLayout, CompanyTab},
+};
+
+#[component]
+pub fn ActivityView() -> impl IntoView {
+    let query = use_query_map();
+    let filters = move || {
+        query.with(|q| {
+            (
+                q.get("page")
+                    .and_then(|p| p.parse::<u64>().ok())
+                    .unwrap_or(1),
+                q.get("section").unwrap_or_default(),
+                q.get("kind").unwrap_or_default(),
+            )
+        })
+    };
+    let data = Resource::new_blocking(filters, |(page, section, kind)| {
+        list_activity(page, section, kind)
+    });
+    view! {
+        <Title text="Activity · Company · eventurl"/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let (_, section, kind) = filters();
+                match data.await {
+                    Ok(page) => {
+                        let link = {
+                            let (section, kind) = (section.clone(), kind.clone());
+                            move |n: u64| format!("/company/activity?page={n}&section={section}&kind={kind}")
+                        };
+                        let newer = (page.page > 1).then(|| link(page.page - 1));
+                        let older = (page.page < page.pages).then(|| link(page.page + 1));
+                        view! {
+                            <CompanyLayout tenant=page.tenant_name.clone() username=page.admin_username.clone() tab=CompanyTab::Activity>
+                                <p class="tab-intro">"Every change to your event URLs, every test event, and sign-ins, newest first. Entries cannot be changed or deleted."</p>
+                                <Filters section=section.clone() kind=kind.clone()/>
+                                <p class="hint" role="status">
+                                    {format!("{} entries · page {} of {}", page.total, page.page, page.pages)}
+                                </p>
+                                <EntryTable entries=page.entries.clone()/>
+                                <nav class="pager" aria-label="Pages">
+                                    {newer.map(|href| view! { <a href=href rel="prev">"← Newer"</a> })}
+                                    {older.map(|href| view! { <a href=href rel="next">"Older →"</a> })}
+                                </nav>
+                            </CompanyLayout>
+                        }
+                        .into_any()
+                    }
+                    Err(AppError::SignInRequired) => view! {
+                        <main class="auth-page"><p role="alert">
+                            "Your session has ended. " <a href="/login?next=/company/activity">"Sign in again"</a>"."
+                        </p></main>
+                    }
+                    .into_any(),
+                    Err(e) => view! {
+                        <main class="auth-page"><p role="alert" class="form-error">{e.to_string()}</p></main>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Filters(section: String, kind: String) -> impl IntoView {
+    view! {
+        <form method="get" action="/company/activity" class="filters">
+            <div class="field">
+                <label for="activity-section">"Section"</label>
+                <select id="activity-section" name="section">
+                    <option value="" selected=section.is_empty()>"All"</option>
+                    {EndpointKind::ALL
+                        .map(|k| view! { <option value=k.as_str() selected=section == k.as_str()>{k.title()}</option> })}
+                </select>
+            </div>
+            <div class="field">
+                <label for="activity-kind">"What"</label>
+                <select id="activity-kind" name="kind">
+                    <option value="" selected=kind.is_empty()>"Everything"</option>
+                    {ActivityKind::ALL
+                        .map(|k| view! { <option value=k.as_str() selected=kind == k.as_str()>{k.label()}</option> })}
+                </select>
+            </div>
+            <button type="submit" class="secondary">"Filter"</button>
+        </form>
+    }
+    .into_any()
+}
+
+#[component]
+fn EntryTable(entries: Vec<ActivityEntry>) -> impl IntoView {
+    if entries.is_empty() {
+        return view! { <p class="empty">"Nothing recorded yet."</p> }.into_any();
+    }
+    view! {
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Activity entries">
+            <table class="activity">
+                <thead>
+                    <tr>
+                        <th scope="col">"Time"</th>
+                        <th scope="col">"Who"</th>
+                        <th scope="col">"What"</th>
+                        <th scope="col">"Section"</th>
+                        <th scope="col">"Details"</th>
+                        <th scope="col">"From"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {entries
+                        .into_iter()
+                        .map(|e| {
+                            let changes = e
+                                .changes
+                                .iter()
+                                .map(|c| view! { <li>{format!("{}: {} → {}", c.field, c.old, c.new)}</li> })
+                                .collect_view();
+                            view! {
+                                <tr>
+                                    <td><LocalTime utc=e.occurred_at.clone()/></td>
+                                    <td>{e.actor.clone()}</td>
+                                    <td>{e.kind.label()}</td>
+                                    <td>{e.section.map(|s| s.title()).unwrap_or("")}</td>
+                                    <td>{e.summary.clone()} <ul class="changes">{changes}</ul></td>
+                                    <td>{e.source_ip.clone().unwrap_or_default()}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+/// A UTC time, shown in UTC by the server and in the browser's own zone
+/// once the page has hydrated.
+#[component]
+pub fn LocalTime(utc: String) -> impl IntoView {
+    let shown = RwSignal::new(match (utc.get(..10), utc.get(11..19)) {
+        (Some(date), Some(time)) => format!("{date} {time} UTC"),
+        _ => utc.clone(),
+    });
+    #[cfg(feature = "hydrate")]
+    {
+        let utc = utc.clone();
+        Effect::new(move |_| {
+            let date = js_sys::Date::new(&leptos::wasm_bindgen::JsValue::from_str(&utc));
+            if !date.get_time().is_nan() {
+                shown.set(String::from(date.to_locale_string(
+                    "default",
+                    &leptos::wasm_bindgen::JsValue::UNDEFINED,
+                )));
+            }
+        });
+    }
+    view! { <time datetime=utc.clone()>{move || shown.get()}</time> }
+}
