@@ -2,6 +2,7 @@
 //! signed-in administrator's tenant.
 
 mod api;
+mod delivery;
 mod page;
 #[cfg(feature = "ssr")]
 pub mod routes;
@@ -9,5 +10,9 @@ mod section;
 #[cfg(feature = "ssr")]
 pub mod service;
 
-pub use api::{load_event_url, save_endpoint, EndpointView, EventUrlData, SaveEcho, SecretStatus};
+pub use api::{
+    generate_secret, load_event_url, save_endpoint, set_delivery, EndpointView, EventUrlData,
+    SaveEcho, SecretStatus, ROTATE_AFTER_DAYS,
+};
+pub use delivery::DeliveryEcho;
 pub use page::EventUrlPage;

@@ -7,6 +7,7 @@ mod m20261127_000001_initial;
 mod m20261127_000002_test_sends;
 mod m20261127_000003_sign_in_failures;
 mod m20261127_000004_activity;
+mod m20261127_000005_secret_changed_by;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_test_sends::Migration),
             Box::new(m20261127_000003_sign_in_failures::Migration),
             Box::new(m20261127_000004_activity::Migration),
+            Box::new(m20261127_000005_secret_changed_by::Migration),
         ]
     }
 }

@@ -249,6 +249,10 @@ fn router(state: AppState) -> Router {
         .route("/setup", post(setup_routes::setup))
         .route("/company/event-url", post(event_url_routes::save_form))
         .route(
+            "/company/event-url/delivery",
+            post(event_url_routes::delivery_form),
+        )
+        .route(
             "/company/event-url/test-event",
             post(test_event_routes::send_form),
         )

@@ -16,7 +16,13 @@ pub struct SecretStatus {
     pub kind: SecretKind,
     /// RFC 3339, UTC.
     pub changed_at: String,
+    pub changed_by: Option<String>,
+    /// Whole days since it changed: over `ROTATE_AFTER_DAYS`, rotation is due.
+    pub age_days: i64,
 }
+
+/// A secret older than this is flagged for rotation.
+pub const ROTATE_AFTER_DAYS: i64 = 90;
 
 /// One endpoint as saved.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,6 +32,8 @@ pub struct EndpointView {
     pub url: String,
     pub username: String,
     pub enabled: bool,
+    /// RFC 3339, UTC: when delivery was last turned on or off.
+    pub enabled_since: Option<String>,
     pub secret: Option<SecretStatus>,
     /// RFC 3339, UTC.
     pub updated_at: String,
@@ -96,6 +104,27 @@ pub async fn load_event_url() -> Result<EventUrlData, AppError> {
     super::service::load(&state.db, &admin)
         .await
         .map_err(|e| AppError::internal(e).into_response_status())
+}
+
+/// Enable (checked first) or pause delivery of a saved endpoint, based on
+/// the version the page shows.
+#[server(prefix = "/api", endpoint = "set_delivery")]
+pub async fn set_delivery(
+    kind: EndpointKind,
+    enabled: bool,
+    version: i64,
+) -> Result<EndpointView, AppError> {
+    let (state, admin) = crate::auth::session::require_admin().await?;
+    super::service::set_delivery(&state.db, &admin, kind, enabled, version)
+        .await
+        .map_err(AppError::into_response_status)
+}
+
+/// A new random secret for the form; stored only when the form is saved.
+#[server(prefix = "/api", endpoint = "generate_secret")]
+pub async fn generate_secret(kind: SecretKind) -> Result<String, AppError> {
+    crate::auth::session::require_admin().await?;
+    Ok(super::service::generate_secret(kind))
 }
 
 #[server(prefix = "/api", endpoint = "save_endpoint")]

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::{api::load_event_url, section::EndpointSection, SaveEcho};
+use super::{api::load_event_url, section::EndpointSection, DeliveryEcho, SaveEcho};
 use crate::{
     domain::EndpointKind,
     error::AppError,
@@ -18,6 +18,7 @@ pub fn EventUrlPage() -> impl IntoView {
     let data = Resource::new_blocking(|| (), |_| load_event_url());
     let echo = use_form_echo::<SaveEcho>();
     let test_echo = use_form_echo::<TestEcho>();
+    let delivery_echo = use_form_echo::<DeliveryEcho>();
     let query = use_query_map();
     let saved_kind = move || {
         query
@@ -30,18 +31,21 @@ pub fn EventUrlPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let echo = echo.await;
                 let test_echo = test_echo.await;
+                let delivery_echo = delivery_echo.await;
                 match data.await {
                     Ok(data) => {
                         let saved = saved_kind();
                         let sections = EndpointKind::ALL.map(|kind| {
                             let echo = echo.clone().filter(|e| e.kind == kind);
                             let test_echo = test_echo.clone().filter(|e| e.kind == kind);
+                            let delivery_echo = delivery_echo.clone().filter(|e| e.kind == kind);
                             view! {
                                 <EndpointSection
                                     initial=data.endpoint(kind).clone()
                                     tests=data.tests(kind).to_vec()
                                     echo=echo
                                     test_echo=test_echo
+                                    delivery_echo=delivery_echo
                                     just_saved=saved == Some(kind)
                                 />
                             }

@@ -10,7 +10,7 @@ use axum::{
 use leptos::prelude::provide_context;
 use tower_sessions::Session;
 
-use super::{service, SaveEcho};
+use super::{service, DeliveryEcho, SaveEcho};
 use crate::{
     auth::routes::{client_ip, form_admin},
     domain::{EndpointForm, EndpointKind, FieldErrors},
@@ -75,4 +75,63 @@ pub async fn save_form(
             .await
         }
     }
+}
+
+#[derive(serde::Deserialize)]
+pub struct DeliveryForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    enabled: String,
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    confirmed: Option<String>,
+}
+
+/// The delivery switch without JavaScript: pausing first shows the
+/// question on the page, then takes the confirmed post.
+pub async fn delivery_form(
+    State(state): State<AppState>,
+    session: Session,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    mut parts: http::request::Parts,
+    Form(form): Form<DeliveryForm>,
+) -> Response {
+    let client = Some(client_ip(
+        &parts.headers,
+        peer,
+        state.client_ip_header.as_ref(),
+    ));
+    let admin = match form_admin(&session, &state, "/company/event-url", client).await {
+        Ok(admin) => admin,
+        Err(response) => return response,
+    };
+    let kind = EndpointKind::parse(&form.kind).unwrap_or(EndpointKind::Cdr);
+    let enable = form.enabled == "true";
+    let echo = if !enable && form.confirmed.is_none() {
+        DeliveryEcho {
+            kind,
+            confirm: true,
+            message: None,
+        }
+    } else {
+        let version = form.version.trim().parse::<i64>().unwrap_or(-1);
+        match service::set_delivery(&state.db, &admin, kind, enable, version).await {
+            Ok(_) => {
+                return Redirect::to(&format!("/company/event-url#{}", kind.as_str()))
+                    .into_response()
+            }
+            Err(error) => DeliveryEcho {
+                kind,
+                confirm: false,
+                message: Some(error.to_string()),
+            },
+        }
+    };
+    parts.uri = http::Uri::from_static("/company/event-url");
+    render_page(&state, parts, move || {
+        provide_context(FormEcho(echo.clone()))
+    })
+    .await
 }

@@ -7,7 +7,10 @@
 
 use leptos::{ev::SubmitEvent, prelude::*};
 
-use super::api::{EndpointView, SaveEcho, SaveEndpoint};
+use super::{
+    api::{EndpointView, GenerateSecret, SaveEcho, SaveEndpoint, ROTATE_AFTER_DAYS},
+    delivery::{DeliveryEcho, DeliverySwitch},
+};
 use crate::{
     domain::{AuthMethod, EndpointForm, EndpointUrl, Field, FieldErrors, SecretKind},
     error::AppError,
@@ -31,22 +34,13 @@ fn short_time(rfc3339: &str) -> String {
     }
 }
 
-fn state_badge(view: &EndpointView) -> (&'static str, &'static str) {
-    if view.enabled {
-        ("Enabled", "badge badge-on")
-    } else if view.url.is_empty() {
-        ("Not configured", "badge badge-none")
-    } else {
-        ("Paused", "badge badge-off")
-    }
-}
-
 #[component]
 pub fn EndpointSection(
     initial: EndpointView,
     tests: Vec<TestReport>,
     echo: Option<SaveEcho>,
     test_echo: Option<TestEcho>,
+    delivery_echo: Option<DeliveryEcho>,
     just_saved: bool,
 ) -> impl IntoView {
     let kind = initial.kind;
@@ -150,10 +144,7 @@ pub fn EndpointSection(
         <section class="endpoint" id=k aria-labelledby=id("title")>
             <div class="endpoint-head">
                 <h2 id=id("title")>{kind.title()}</h2>
-                {move || {
-                    let (text, class) = saved.with(state_badge);
-                    view! { <span class=class>{text}</span> }
-                }}
+                <DeliverySwitch saved form_enabled=enabled echo=delivery_echo/>
             </div>
             <p class="hint">{kind.description()}</p>
             <form method="post" action="/company/event-url" novalidate on:submit=on_submit>
@@ -249,6 +240,7 @@ pub fn EndpointSection(
                         type="checkbox"
                         value="on"
                         checked=start_enabled
+                        prop:checked=move || enabled.get()
                         on:change=move |ev| enabled.set(event_target_checked(&ev))
                         aria-describedby=id("enabled-hint")
                     />
@@ -352,7 +344,9 @@ impl FieldMessages {
 }
 
 /// A write-only secret: always empty when shown, with a hint saying whether
-/// one is saved and since when; left empty, the saved one is kept.
+/// one is saved, since when and by whom (flagged after 90 days); left empty,
+/// the saved one is kept. **Generate** fills a strong random one and shows
+/// it once, with a copy button, until the form is saved.
 #[component]
 fn SecretField(
     messages: FieldMessages,
@@ -366,42 +360,120 @@ fn SecretField(
 ) -> impl IntoView {
     let id = format!("{}-{}", messages.section, field.name());
     let hint_id = format!("{id}-hint");
-    let changed = move || {
+    let status = move || {
         saved.with(|s| {
             s.secret
                 .as_ref()
                 .filter(|secret| secret.kind == secret_kind)
-                .map(|secret| short_time(&secret.changed_at))
+                .cloned()
         })
+    };
+    let generate = ServerAction::<GenerateSecret>::new();
+    let shown = RwSignal::new(None::<String>);
+    let copied = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(secret)) = generate.value().get() {
+            value.set(secret.clone());
+            copied.set(false);
+            shown.set(Some(secret));
+        }
+    });
+    // Typing over it, or saving (which empties the field), ends the showing.
+    let showing = move || shown.get().filter(|s| value.with(|v| v == s));
+    let copy = move |_| {
+        if let Some(secret) = shown.get_untracked() {
+            #[cfg(feature = "hydrate")]
+            {
+                let _ = window().navigator().clipboard().write_text(&secret);
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = secret;
+            copied.set(true);
+        }
     };
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>
-            <input
-                id=id
-                name=field.name()
-                type="password"
-                autocomplete=autocomplete
-                spellcheck="false"
-                prop:value=move || value.get()
-                on:input=move |ev| value.set(event_target_value(&ev))
-                placeholder=move || {
-                    changed().map(|_| format!("Saved {noun} kept unless you type a new one"))
-                }
-                aria-invalid=messages.invalid(field)
-                aria-describedby=messages.described_by(field, Some(hint_id.clone()))
-            />
+            <div class="secret-row">
+                <input
+                    id=id
+                    name=field.name()
+                    type="password"
+                    autocomplete=autocomplete
+                    spellcheck="false"
+                    prop:value=move || value.get()
+                    on:input=move |ev| value.set(event_target_value(&ev))
+                    placeholder=move || {
+                        status().map(|_| format!("Saved {noun} kept unless you type a new one"))
+                    }
+                    aria-invalid=messages.invalid(field)
+                    aria-describedby=messages.described_by(field, Some(hint_id.clone()))
+                />
+                <button
+                    type="button"
+                    class="secondary needs-js"
+                    on:click=move |_| {
+                        generate.dispatch(GenerateSecret { kind: secret_kind });
+                    }
+                    disabled=move || generate.pending().get()
+                >
+                    {format!("Generate {noun}")}
+                </button>
+            </div>
             <p class="hint" id=hint_id.clone()>
-                {move || match changed() {
-                    Some(when) => {
+                {move || match status() {
+                    Some(secret) => {
+                        let by = secret.changed_by.map(|b| format!(" by {b}")).unwrap_or_default();
                         format!(
-                            "A {noun} is set (changed {when}). Leave empty to keep it, or type a new one to replace it."
+                            "A {noun} is set (changed {}{by}). Leave empty to keep it, or type or generate a new one to replace it.",
+                            short_time(&secret.changed_at)
                         )
                     }
                     None => format!("No {noun} is saved yet."),
                 }}
             </p>
+            {move || {
+                status()
+                    .filter(|s| s.age_days > ROTATE_AFTER_DAYS)
+                    .map(|s| {
+                        view! {
+                            <p class="field-warning">
+                                {format!("This {noun} is {} days old: rotate it (see the guide below).", s.age_days)}
+                            </p>
+                        }
+                    })
+            }}
+            {move || {
+                showing()
+                    .map(|secret| {
+                        view! {
+                            <div class="shown-once" role="status">
+                                <p>
+                                    <strong>{format!("New {noun}: ")}</strong>
+                                    <code>{secret}</code>
+                                    " "
+                                    <button type="button" class="secondary" on:click=copy>
+                                        {move || if copied.get() { "Copied" } else { "Copy" }}
+                                    </button>
+                                </p>
+                                <p class="hint">
+                                    {format!("Copy it now and give it to your receiver: once saved it is stored encrypted and never shown again. Save to replace the old {noun}.")}
+                                </p>
+                            </div>
+                        }
+                    })
+            }}
             {messages.view(field)}
+            <details class="rotation-guide">
+                <summary>{format!("How to rotate the {noun} without losing events")}</summary>
+                <ol>
+                    <li>{format!("Make your receiver accept both the old and the new {noun} for a while.")}</li>
+                    <li>{format!("Generate or type the new {noun} here and Save.")}</li>
+                    <li>"Send a test event and check that it is delivered."</li>
+                    <li>{format!("Retire the old {noun} at the receiver.")}</li>
+                </ol>
+            </details>
         </div>
     }
+    .into_any()
 }

@@ -52,10 +52,16 @@ fn view_of(row: endpoint::Model, updated_by: Option<user::Model>) -> anyhow::Res
         secret: secret_kind_of(&row).map(|kind| SecretStatus {
             kind,
             changed_at: row.secret_changed_at.map(rfc3339).unwrap_or_default(),
+            changed_by: row.secret_changed_by.clone(),
+            age_days: row
+                .secret_changed_at
+                .map(|at| (OffsetDateTime::now_utc() - at).whole_days())
+                .unwrap_or(0),
         }),
         url: row.url.unwrap_or_default(),
         username: row.username.unwrap_or_default(),
         enabled: row.enabled,
+        enabled_since: row.enabled_changed_at.map(rfc3339),
         updated_at: rfc3339(row.updated_at),
         updated_by: updated_by.map(|u| u.username),
         version: row.version,
@@ -161,6 +167,14 @@ pub async fn save(
             Expr::value(draft.auth.username().map(|u| u.as_str().to_owned())),
         )
         .col_expr(endpoint::Column::Enabled, Expr::value(draft.enabled))
+        .col_expr(
+            endpoint::Column::EnabledChangedAt,
+            Expr::value(if draft.enabled == row.enabled {
+                row.enabled_changed_at
+            } else {
+                Some(now)
+            }),
+        )
         .col_expr(endpoint::Column::Version, Expr::value(row.version + 1))
         .col_expr(endpoint::Column::UpdatedAt, Expr::value(now))
         .col_expr(endpoint::Column::UpdatedBy, Expr::value(admin.user_id));
@@ -180,7 +194,11 @@ pub async fn save(
                     Expr::value(secret_kind.as_str()),
                 )
                 .col_expr(endpoint::Column::SecretCiphertext, Expr::value(sealed?))
-                .col_expr(endpoint::Column::SecretChangedAt, Expr::value(now));
+                .col_expr(endpoint::Column::SecretChangedAt, Expr::value(now))
+                .col_expr(
+                    endpoint::Column::SecretChangedBy,
+                    Expr::value(admin.username.clone()),
+                );
         }
         // An empty field keeps the stored secret while the method still
         // needs that kind of secret; otherwise the secret goes with the method.
@@ -198,6 +216,10 @@ pub async fn save(
                 .col_expr(
                     endpoint::Column::SecretChangedAt,
                     Expr::value(Option::<OffsetDateTime>::None),
+                )
+                .col_expr(
+                    endpoint::Column::SecretChangedBy,
+                    Expr::value(Option::<String>::None),
                 );
         }
     }
@@ -243,10 +265,143 @@ pub async fn save(
         enabled = draft.enabled,
         "endpoint saved"
     );
+    if let Some(secret) = new_secret_kind.filter(|k| Some(*k) == stored) {
+        activity::log::record(
+            db,
+            activity::log::NewEntry {
+                tenant_id: Some(admin.tenant_id),
+                actor_id: Some(admin.user_id),
+                actor: admin.username.clone(),
+                ip: admin.ip,
+                kind: ActivityKind::CredentialRotated,
+                section: Some(kind),
+                summary: format!("{} replaced", noun(secret)),
+                changes: Vec::new(),
+                version: Some(row.version + 1),
+            },
+        )
+        .await;
+    }
     let (row, by) = find_endpoint(db, admin.tenant_id, kind)
         .await
         .map_err(AppError::internal)?;
     view_of(row, by).map_err(AppError::internal)
+}
+
+/// Turns delivery on or off for a saved endpoint, leaving everything else
+/// as saved. Turning it on requires the saved settings to be complete.
+pub async fn set_delivery(
+    db: &DatabaseConnection,
+    admin: &CurrentAdmin,
+    kind: EndpointKind,
+    enable: bool,
+    loaded: i64,
+) -> Result<EndpointView, AppError> {
+    let (row, by) = find_endpoint(db, admin.tenant_id, kind)
+        .await
+        .map_err(AppError::internal)?;
+    if loaded != row.version {
+        return Err(conflict(db, admin.tenant_id, kind, loaded).await);
+    }
+    if row.enabled == enable {
+        return view_of(row, by).map_err(AppError::internal);
+    }
+    if enable {
+        let saved = view_of(row.clone(), None).map_err(AppError::internal)?;
+        let form = EndpointForm {
+            enabled: Some("on".to_owned()),
+            ..saved.to_form()
+        };
+        if let Err(errors) = form.parse(saved.stored_secret()) {
+            let missing: Vec<String> = errors
+                .iter()
+                .map(|(field, message)| match field {
+                    Field::Password | Field::Token => format!("no {} is saved", field.name()),
+                    _ => message.trim_end_matches('.').to_owned(),
+                })
+                .collect();
+            return Err(AppError::Refused(format!(
+                "{} cannot be enabled yet: {}. Complete the settings and save them first.",
+                kind.title(),
+                missing.join("; ")
+            )));
+        }
+    }
+    let now = OffsetDateTime::now_utc();
+    let result = endpoint::Entity::update_many()
+        .col_expr(endpoint::Column::Enabled, Expr::value(enable))
+        .col_expr(endpoint::Column::EnabledChangedAt, Expr::value(Some(now)))
+        .col_expr(endpoint::Column::Version, Expr::value(row.version + 1))
+        .col_expr(endpoint::Column::UpdatedAt, Expr::value(now))
+        .col_expr(endpoint::Column::UpdatedBy, Expr::value(admin.user_id))
+        .filter(endpoint::Column::Id.eq(row.id))
+        .filter(endpoint::Column::TenantId.eq(admin.tenant_id))
+        .filter(endpoint::Column::Version.eq(row.version))
+        .exec(db)
+        .await
+        .context("switching delivery")
+        .map_err(AppError::internal)?;
+    if result.rows_affected != 1 {
+        return Err(conflict(db, admin.tenant_id, kind, row.version).await);
+    }
+    let url = row.url.clone().unwrap_or_default();
+    activity::log::record(
+        db,
+        activity::log::NewEntry {
+            tenant_id: Some(admin.tenant_id),
+            actor_id: Some(admin.user_id),
+            actor: admin.username.clone(),
+            ip: admin.ip,
+            kind: if enable {
+                ActivityKind::EndpointEnabled
+            } else {
+                ActivityKind::EndpointDisabled
+            },
+            section: Some(kind),
+            summary: if enable {
+                format!("delivery to {url} enabled")
+            } else {
+                format!("delivery to {url} paused")
+            },
+            changes: vec![Change {
+                field: "Enable".to_owned(),
+                old: if enable { "off" } else { "on" }.to_owned(),
+                new: if enable { "on" } else { "off" }.to_owned(),
+            }],
+            version: Some(row.version + 1),
+        },
+    )
+    .await;
+    tracing::info!(
+        tenant_id = admin.tenant_id,
+        user_id = admin.user_id,
+        endpoint = kind.as_str(),
+        enabled = enable,
+        "delivery switched"
+    );
+    let (row, by) = find_endpoint(db, admin.tenant_id, kind)
+        .await
+        .map_err(AppError::internal)?;
+    view_of(row, by).map_err(AppError::internal)
+}
+
+/// A fresh secret: a bearer token of 256 random bits (base64url, 43
+/// characters) or a 24-character password of letters and digits.
+pub fn generate_secret(kind: SecretKind) -> String {
+    use base64::Engine;
+    use rand::{distributions::Alphanumeric, rngs::OsRng, Rng, RngCore};
+    match kind {
+        SecretKind::Token => {
+            let mut bytes = [0u8; 32];
+            OsRng.fill_bytes(&mut bytes);
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+        }
+        SecretKind::Password => OsRng
+            .sample_iter(&Alphanumeric)
+            .take(24)
+            .map(char::from)
+            .collect(),
+    }
 }
 
 /// The refusal of a save based on `loaded`, naming who changed what since.

@@ -297,3 +297,222 @@ async fn of_two_saves_racing_on_one_version_exactly_one_wins() {
         assert_eq!(&first.load().await["cdr"]["url"], winner.as_str());
     }
 }
+
+async fn set_delivery(
+    browser: &Browser,
+    kind: &str,
+    enabled: bool,
+    version: i64,
+) -> (StatusCode, Value) {
+    browser
+        .server_fn(
+            "set_delivery",
+            &[
+                ("kind", kind),
+                ("enabled", if enabled { "true" } else { "false" }),
+                ("version", &version.to_string()),
+            ],
+        )
+        .await
+}
+
+#[tokio::test]
+async fn delivery_switches_in_one_step_and_enabling_checks_the_saved_settings() {
+    let app = spawn_app().await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let browser = Browser::signed_in(&app, "alice").await;
+    // Saved paused and incomplete: Bearer without a token.
+    let (_, saved) = browser
+        .save(&[
+            ("kind", "cdr"),
+            ("auth_method", "bearer"),
+            ("url", "https://r.example/"),
+        ])
+        .await;
+    let version = saved["version"].as_i64().unwrap();
+    let (status, error) = set_delivery(&browser, "cdr", true, version).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    let message = error["Refused"].as_str().unwrap();
+    assert!(
+        message.contains("CDR Events cannot be enabled yet: no token is saved"),
+        "{message}"
+    );
+
+    let (_, saved) = browser
+        .save(&[
+            ("kind", "cdr"),
+            ("auth_method", "bearer"),
+            ("url", "https://r.example/"),
+            ("token", "tok-1"),
+        ])
+        .await;
+    let version = saved["version"].as_i64().unwrap();
+    let (status, on) = set_delivery(&browser, "cdr", true, version).await;
+    assert_eq!(status, StatusCode::OK, "{on}");
+    assert_eq!(on["enabled"], true);
+    assert!(on["enabled_since"].is_string());
+    assert_eq!(on["url"], "https://r.example/", "nothing else changed");
+    assert_eq!(on["secret"]["kind"], "token");
+
+    // A switch from a stale page is refused like a stale save.
+    let (status, _) = set_delivery(&browser, "cdr", false, version).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, off) = set_delivery(&browser, "cdr", false, on["version"].as_i64().unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(off["enabled"], false);
+
+    let log = activity(&browser, 1, "cdr", "").await;
+    assert_eq!(kinds(&log)[..2], ["endpoint_disabled", "endpoint_enabled"]);
+    assert!(log["entries"][0]["summary"]
+        .as_str()
+        .unwrap()
+        .contains("delivery to https://r.example/ paused"));
+}
+
+#[tokio::test]
+async fn the_delivery_switch_works_without_javascript_pausing_after_a_question() {
+    let app = spawn_app().await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let browser = Browser::signed_in(&app, "alice").await;
+    let (_, saved) = browser
+        .save(&[
+            ("kind", "extension"),
+            ("auth_method", "disable"),
+            ("url", "https://r.example/x"),
+            ("enabled", "on"),
+        ])
+        .await;
+    let version = saved["version"].as_i64().unwrap().to_string();
+    let fields = [
+        ("kind", "extension"),
+        ("enabled", "false"),
+        ("version", version.as_str()),
+    ];
+    let page = browser
+        .post_form("/company/event-url/delivery", &fields)
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("The PBX will stop posting extension events to https://r.example/x"),
+        "{html}"
+    );
+    assert_eq!(
+        browser.load().await["extension"]["enabled"],
+        true,
+        "asked, not done"
+    );
+
+    let mut confirmed = fields.to_vec();
+    confirmed.push(("confirmed", "yes"));
+    let done = browser
+        .post_form("/company/event-url/delivery", &confirmed)
+        .await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    assert_eq!(browser.load().await["extension"]["enabled"], false);
+}
+
+#[tokio::test]
+async fn generated_secrets_are_strong_and_fresh_and_rotation_is_recorded_with_who() {
+    let app = spawn_app().await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let browser = Browser::signed_in(&app, "alice").await;
+    let mut tokens = std::collections::HashSet::new();
+    for _ in 0..20 {
+        let (status, token) = browser
+            .server_fn("generate_secret", &[("kind", "token")])
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let token = token.as_str().unwrap().to_owned();
+        assert_eq!(token.len(), 43, "256 bits in unpadded base64url: {token}");
+        assert!(token
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert!(tokens.insert(token), "fresh every time");
+    }
+    let (_, password) = browser
+        .server_fn("generate_secret", &[("kind", "password")])
+        .await;
+    let password = password.as_str().unwrap().to_owned();
+    assert_eq!(password.len(), 24);
+    assert!(password.chars().all(|c| c.is_ascii_alphanumeric()));
+    let (status, _) = app
+        .browser()
+        .server_fn("generate_secret", &[("kind", "token")])
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "only for signed-in admins"
+    );
+
+    // Saved once, then replaced: a rotation, by alice, never shown back.
+    let token = tokens.iter().next().unwrap().clone();
+    let other = tokens.iter().nth(1).unwrap().clone();
+    for t in [&token, &other] {
+        let (status, view) = browser
+            .save(&[
+                ("kind", "cdr"),
+                ("auth_method", "bearer"),
+                ("url", "https://r.example/"),
+                ("token", t),
+            ])
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(view["secret"]["changed_by"], "alice");
+        assert_eq!(view["secret"]["age_days"], 0);
+    }
+    let log = activity(&browser, 1, "cdr", "credential_rotated").await;
+    assert_eq!(log["total"], 1);
+    assert_eq!(log["entries"][0]["summary"], "Bearer Token replaced");
+    let everything =
+        browser.load().await.to_string() + &activity(&browser, 1, "", "").await.to_string();
+    assert!(!everything.contains(&token) && !everything.contains(&other));
+}
+
+#[tokio::test]
+async fn a_secret_older_than_90_days_is_flagged_for_rotation() {
+    use sea_orm::{sea_query::Expr, EntityTrait};
+    let app = spawn_app().await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let browser = Browser::signed_in(&app, "alice").await;
+    browser
+        .save(&[
+            ("kind", "cdr"),
+            ("auth_method", "bearer"),
+            ("url", "https://r.example/"),
+            ("token", "old-token"),
+        ])
+        .await;
+    let page = browser
+        .get("/company/event-url")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("days old: rotate it"));
+
+    // Pretend it was set 120 days ago.
+    let db = server::connect(&app.config).await.unwrap();
+    let long_ago = time::OffsetDateTime::now_utc() - time::Duration::days(120);
+    app::persistence::entities::endpoint::Entity::update_many()
+        .col_expr(
+            app::persistence::entities::endpoint::Column::SecretChangedAt,
+            Expr::value(long_ago),
+        )
+        .exec(&db)
+        .await
+        .unwrap();
+    assert_eq!(browser.load().await["cdr"]["secret"]["age_days"], 120);
+    let page = browser
+        .get("/company/event-url")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("This token is 120 days old: rotate it"),
+        "flag shown"
+    );
+    assert!(page.contains("How to rotate the token without losing events"));
+}

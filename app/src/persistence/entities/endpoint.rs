@@ -16,6 +16,8 @@ pub struct Model {
     pub secret_kind: Option<String>,
     pub secret_ciphertext: Option<Vec<u8>>,
     pub secret_changed_at: Option<TimeDateTimeWithTimeZone>,
+    pub secret_changed_by: Option<String>,
+    pub enabled_changed_at: Option<TimeDateTimeWithTimeZone>,
     pub enabled: bool,
     pub version: i64,
     pub created_at: TimeDateTimeWithTimeZone,
