@@ -15,7 +15,7 @@ test('saves appear in the Activity tab with what changed, newest first', async (
   const rows = page.locator('table.activity tbody tr');
   await expect(rows.first()).toContainText('Endpoint saved');
   await expect(rows.first()).toContainText('CDR Events');
-  await expect(rows.first()).toContainText('URL:  → https://receiver.example/activity');
+  await expect(rows.first()).toContainText('URL: (none) → https://receiver.example/activity');
   await expect(rows.nth(1)).toContainText('Signed in');
   // The time is shown in the browser's zone once hydrated (no "UTC" suffix).
   await expect(rows.first().locator('time')).not.toContainText('UTC');

@@ -129,7 +129,10 @@ fn EntryTable(entries: Vec<ActivityEntry>) -> impl IntoView {
                             let changes = e
                                 .changes
                                 .iter()
-                                .map(|c| view! { <li>{format!("{}: {} → {}", c.field, c.old, c.new)}</li> })
+                                .map(|c| {
+                                    let shown = |v: &str| if v.is_empty() { "(none)".to_owned() } else { v.to_owned() };
+                                    view! { <li>{format!("{}: {} → {}", c.field, shown(&c.old), shown(&c.new))}</li> }
+                                })
                                 .collect_view();
                             view! {
                                 <tr>

@@ -39,7 +39,16 @@ async fn changes_test_sends_and_sign_ins_are_recorded_without_secrets() {
     // A failed attempt first, then the sign-in.
     let browser = app.browser();
     browser.sign_in("alice", "not the password").await;
-    let browser = Browser::signed_in(&app, "alice").await;
+    let signing_in = app.browser();
+    let response = signing_in.sign_in("alice", PASSWORD).await;
+    let session_id = session_cookie(&response)
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("eventurl_session=")
+        .to_owned();
+    let browser = signing_in;
 
     let (status, _) = browser
         .save(&[
@@ -131,6 +140,7 @@ async fn changes_test_sends_and_sign_ins_are_recorded_without_secrets() {
         "not the password",
         PASSWORD,
         "$argon2",
+        &session_id,
     ] {
         assert!(!text.contains(secret), "{secret} in the activity log");
     }

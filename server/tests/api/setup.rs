@@ -35,6 +35,19 @@ async fn an_empty_database_offers_a_setup_link_that_works_once() {
     let data = browser.load().await;
     assert_eq!(data["tenant_name"], "Acme");
     assert_eq!(data["admin_username"], "alice");
+    // Recorded in the new tenant's activity log.
+    let (_, log) = browser
+        .server_fn(
+            "list_activity",
+            &[("page", "1"), ("section", ""), ("kind", "setup_completed")],
+        )
+        .await;
+    assert_eq!(log["total"], 1, "{log}");
+    assert_eq!(log["entries"][0]["actor"], "alice");
+    assert!(log["entries"][0]["summary"]
+        .as_str()
+        .unwrap()
+        .contains("Acme"));
 
     // The link is dead now, for the form and for the page.
     let again = app
