@@ -26,6 +26,28 @@ pub struct NewEntry {
     pub version: Option<i64>,
 }
 
+impl NewEntry {
+    /// An entry of the signed-in administrator's tenant, by them.
+    pub fn by(
+        admin: &crate::auth::session::CurrentAdmin,
+        kind: ActivityKind,
+        section: Option<EndpointKind>,
+        summary: String,
+    ) -> Self {
+        NewEntry {
+            tenant_id: Some(admin.tenant_id),
+            actor_id: Some(admin.user_id),
+            actor: admin.username.clone(),
+            ip: admin.ip,
+            kind,
+            section,
+            summary,
+            changes: Vec::new(),
+            version: None,
+        }
+    }
+}
+
 pub async fn record(db: &impl ConnectionTrait, entry: NewEntry) {
     let changes = serde_json::to_string(&entry.changes).unwrap_or_else(|_| "[]".into());
     let row = activity::ActiveModel {

@@ -163,13 +163,12 @@ pub async fn form_admin(
     session: &Session,
     state: &AppState,
     back_to: &str,
-    client: Option<IpAddr>,
+    headers: &http::HeaderMap,
+    peer: SocketAddr,
 ) -> Result<super::session::CurrentAdmin, Response> {
+    let ip = Some(client_ip(headers, peer, state.client_ip_header.as_ref()));
     match current_admin(session, &state.db).await {
-        Ok(Some(admin)) => Ok(super::session::CurrentAdmin {
-            ip: client,
-            ..admin
-        }),
+        Ok(Some(admin)) => Ok(super::session::CurrentAdmin { ip, ..admin }),
         Ok(None) => Err(Redirect::to(&login_path(back_to)).into_response()),
         Err(e) => Err(
             crate::error::AppError::internal(e.context("checking the session"))

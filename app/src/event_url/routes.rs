@@ -12,7 +12,7 @@ use tower_sessions::Session;
 
 use super::{service, DeliveryEcho, SaveEcho};
 use crate::{
-    auth::routes::{client_ip, form_admin},
+    auth::routes::form_admin,
     domain::{EndpointForm, EndpointKind, FieldErrors},
     error::AppError,
     form_echo::FormEcho,
@@ -27,12 +27,8 @@ pub async fn save_form(
     parts: http::request::Parts,
     Form(form): Form<EndpointForm>,
 ) -> Response {
-    let client = Some(client_ip(
-        &parts.headers,
-        peer,
-        state.client_ip_header.as_ref(),
-    ));
-    let admin = match form_admin(&session, &state, "/company/event-url", client).await {
+    let admin = match form_admin(&session, &state, "/company/event-url", &parts.headers, peer).await
+    {
         Ok(admin) => admin,
         Err(response) => return response,
     };
@@ -98,12 +94,8 @@ pub async fn delivery_form(
     mut parts: http::request::Parts,
     Form(form): Form<DeliveryForm>,
 ) -> Response {
-    let client = Some(client_ip(
-        &parts.headers,
-        peer,
-        state.client_ip_header.as_ref(),
-    ));
-    let admin = match form_admin(&session, &state, "/company/event-url", client).await {
+    let admin = match form_admin(&session, &state, "/company/event-url", &parts.headers, peer).await
+    {
         Ok(admin) => admin,
         Err(response) => return response,
     };

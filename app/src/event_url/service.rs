@@ -245,15 +245,9 @@ pub async fn save(
     activity::log::record(
         db,
         activity::log::NewEntry {
-            tenant_id: Some(admin.tenant_id),
-            actor_id: Some(admin.user_id),
-            actor: admin.username.clone(),
-            ip: admin.ip,
-            kind: ActivityKind::EndpointSaved,
-            section: Some(kind),
-            summary,
             changes,
             version: Some(row.version + 1),
+            ..activity::log::NewEntry::by(admin, ActivityKind::EndpointSaved, Some(kind), summary)
         },
     )
     .await;
@@ -269,15 +263,13 @@ pub async fn save(
         activity::log::record(
             db,
             activity::log::NewEntry {
-                tenant_id: Some(admin.tenant_id),
-                actor_id: Some(admin.user_id),
-                actor: admin.username.clone(),
-                ip: admin.ip,
-                kind: ActivityKind::CredentialRotated,
-                section: Some(kind),
-                summary: format!("{} replaced", noun(secret)),
-                changes: Vec::new(),
                 version: Some(row.version + 1),
+                ..activity::log::NewEntry::by(
+                    admin,
+                    ActivityKind::CredentialRotated,
+                    Some(kind),
+                    format!("{} replaced", noun(secret)),
+                )
             },
         )
         .await;
@@ -345,30 +337,27 @@ pub async fn set_delivery(
         return Err(conflict(db, admin.tenant_id, kind, row.version).await);
     }
     let url = row.url.clone().unwrap_or_default();
+    let (switched, summary) = if enable {
+        (
+            ActivityKind::EndpointEnabled,
+            format!("delivery to {url} enabled"),
+        )
+    } else {
+        (
+            ActivityKind::EndpointDisabled,
+            format!("delivery to {url} paused"),
+        )
+    };
     activity::log::record(
         db,
         activity::log::NewEntry {
-            tenant_id: Some(admin.tenant_id),
-            actor_id: Some(admin.user_id),
-            actor: admin.username.clone(),
-            ip: admin.ip,
-            kind: if enable {
-                ActivityKind::EndpointEnabled
-            } else {
-                ActivityKind::EndpointDisabled
-            },
-            section: Some(kind),
-            summary: if enable {
-                format!("delivery to {url} enabled")
-            } else {
-                format!("delivery to {url} paused")
-            },
             changes: vec![Change {
                 field: "Enable".to_owned(),
                 old: if enable { "off" } else { "on" }.to_owned(),
                 new: if enable { "on" } else { "off" }.to_owned(),
             }],
             version: Some(row.version + 1),
+            ..activity::log::NewEntry::by(admin, switched, Some(kind), summary)
         },
     )
     .await;

@@ -13,7 +13,7 @@ use tower_sessions::Session;
 
 use super::{report::TestEcho, service};
 use crate::{
-    auth::routes::{client_ip, form_admin},
+    auth::routes::form_admin,
     domain::{EndpointForm, EndpointKind, FieldErrors},
     error::AppError,
     form_echo::FormEcho,
@@ -36,12 +36,8 @@ pub async fn send_form(
     mut parts: http::request::Parts,
     Form(TestForm { form, sample_event }): Form<TestForm>,
 ) -> Response {
-    let client = Some(client_ip(
-        &parts.headers,
-        peer,
-        state.client_ip_header.as_ref(),
-    ));
-    let admin = match form_admin(&session, &state, "/company/event-url", client).await {
+    let admin = match form_admin(&session, &state, "/company/event-url", &parts.headers, peer).await
+    {
         Ok(admin) => admin,
         Err(response) => return response,
     };

@@ -320,23 +320,18 @@ async fn run(
         .map_err(AppError::internal)?;
     crate::activity::log::record(
         db,
-        crate::activity::log::NewEntry {
-            tenant_id: Some(admin.tenant_id),
-            actor_id: Some(admin.user_id),
-            actor: admin.username.clone(),
-            ip: admin.ip,
-            kind: crate::activity::ActivityKind::TestEventSent,
-            section: Some(input.kind),
-            summary: format!(
+        crate::activity::log::NewEntry::by(
+            admin,
+            crate::activity::ActivityKind::TestEventSent,
+            Some(input.kind),
+            format!(
                 "{} to {host}: {} ({}, {} ms)",
                 input.event.as_str(),
                 report.verdict.title(),
                 report.status_text(),
                 report.duration_ms
             ),
-            changes: Vec::new(),
-            version: None,
-        },
+        ),
     )
     .await;
     tracing::info!(
