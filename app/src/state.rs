@@ -11,6 +11,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub cipher: SecretCipher,
     pub setup: SetupGate,
+    /// Where sign-ins check passwords, a few at a time.
+    pub hashing: crate::auth::password::HashingPool,
     /// Sends test events under the operator's address policy.
     pub delivery: Delivery,
     /// Test sends allowed per tenant per minute.

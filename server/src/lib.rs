@@ -165,6 +165,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
         db: db.clone(),
         cipher,
         setup,
+        hashing: app::auth::password::HashingPool::for_this_machine(),
         delivery,
         test_events_per_minute: config.test_events_per_minute,
         client_ip_header: config

@@ -42,8 +42,72 @@ pub fn verify_password(candidate: &SecretString, stored: Option<&str>) -> bool {
     known && matches
 }
 
+/// Runs argon2 off the async executor, a few at a time: each run takes
+/// 19 MiB and a core for tens of milliseconds, so a burst of sign-ins waits
+/// its turn instead of starving page serving (and growing memory with a
+/// thread and an allocation per attempt).
+#[derive(Clone, Debug)]
+pub struct HashingPool {
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+impl HashingPool {
+    pub fn new(limit: usize) -> Self {
+        Self {
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(limit.max(1))),
+        }
+    }
+
+    /// All cores but one, so that one is always left for serving pages.
+    pub fn for_this_machine() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        Self::new(cores.saturating_sub(1))
+    }
+
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> anyhow::Result<T> {
+        use anyhow::Context;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .context("the password hashing pool is closed")?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .context("password hashing task")
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[tokio::test]
+    async fn the_hashing_pool_runs_no_more_than_its_limit_at_once() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let pool = super::HashingPool::new(2);
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let jobs = (0..8).map(|_| {
+            let (pool, running, most) = (pool.clone(), running.clone(), most.clone());
+            tokio::spawn(async move {
+                pool.run(move || {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(30));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                })
+                .await
+                .unwrap();
+            })
+        });
+        for job in jobs.collect::<Vec<_>>() {
+            job.await.unwrap();
+        }
+        assert_eq!(most.load(Ordering::SeqCst), 2);
+    }
+
     use super::*;
 
     #[test]

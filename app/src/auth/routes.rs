@@ -49,6 +49,7 @@ pub async fn login(
         &username,
         SecretString::from(form.password),
         Some(client_ip),
+        &state.hashing,
     )
     .await;
     record_sign_in(&state, &username, client_ip, &outcome).await;

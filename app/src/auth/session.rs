@@ -76,6 +76,7 @@ pub async fn sign_in(
     username: &str,
     password: SecretString,
     client_ip: Option<std::net::IpAddr>,
+    hashing: &super::password::HashingPool,
 ) -> Result<i32, SignInError> {
     use sea_orm::{ColumnTrait, QueryFilter};
     if let Some(retry_after_secs) = super::throttle::wait_needed(db, username, client_ip).await? {
@@ -87,9 +88,9 @@ pub async fn sign_in(
         .await
         .context("looking up the user")?;
     let stored = found.as_ref().map(|u| u.password_hash.clone());
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, stored.as_deref()))
-        .await
-        .context("password verification task")?;
+    let ok = hashing
+        .run(move || verify_password(&password, stored.as_deref()))
+        .await?;
     let user = match (ok, found) {
         (true, Some(user)) => user,
         _ => {

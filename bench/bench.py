@@ -1,0 +1,273 @@
+"""eventurl benchmark: see bench/run. Everything runs on this machine; the
+static file served by the same server in the same run is the ceiling the
+page is compared with, because the machine is shared and noisy."""
+
+import gzip
+import http.server
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+SMOKE = "--smoke" in sys.argv
+LIGHTHOUSE = "--lighthouse" in sys.argv
+DURATION = "2s" if SMOKE else "10s"
+PASSWORD = "correct horse battery staple"
+BIN = "target/release/eventurl"
+SITE = "target/site"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def wrk(url, connections, headers=(), script=None, duration=DURATION):
+    args = ["wrk", "-t", str(min(connections, 2)), "-c", str(connections), "-d", duration, "--latency"]
+    for h in headers:
+        args += ["-H", h]
+    if script:
+        args += ["-s", script]
+    out = subprocess.run(args + [url], capture_output=True, text=True, check=True).stdout
+
+    def ms(label):
+        m = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\b", out, re.M)
+        if not m:
+            return None
+        v, unit = float(m.group(1)), m.group(2)
+        return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50_ms": ms("50"), "p99_ms": ms("99"), "errors": int(non2xx.group(1)) if non2xx else 0}
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        self.send_response(200)
+        self.send_header("content-length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+def main():
+    data = tempfile.mkdtemp(prefix="eventurl-bench-")
+    env = dict(os.environ, EVENTURL_DATA_DIR=data, LEPTOS_SITE_ROOT=SITE, RUST_LOG="warn",
+               EVENTURL_ALLOW_PRIVATE_TARGETS="127.0.0.0/8", EVENTURL_TEST_EVENTS_PER_MINUTE="10000")
+    env.pop("DATABASE_URL", None)
+    env.pop("EVENTURL_SECRET_KEY", None)
+    for n in range(1, 18):
+        subprocess.run([BIN, "tenant", "create", "--name", f"Bench {n}"], env=env, check=True, capture_output=True)
+        subprocess.run([BIN, "admin", "create", "--tenant", f"Bench {n}", "--username", f"bench{n}"],
+                       env=env, input=PASSWORD + "\n", text=True, check=True, capture_output=True)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    started = time.monotonic()
+    server = subprocess.Popen([BIN, "serve", "--site-addr", f"127.0.0.1:{port}"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    results = {}
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/readyz", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.005)
+        results["start_to_ready_ms"] = round((time.monotonic() - started) * 1000, 1)
+        time.sleep(0.5)
+        results["rss_idle_mb"] = round(rss_mb(server.pid), 1)
+
+        def sign_in(user):
+            body = urllib.parse.urlencode({"username": user, "password": PASSWORD}).encode()
+            req = urllib.request.Request(base + "/login", data=body, headers={"Origin": base})
+            opener = urllib.request.build_opener(NoRedirect)
+            t = time.monotonic()
+            with opener.open(req) as r:
+                cookie = r.headers["set-cookie"].split(";")[0]
+            return cookie, (time.monotonic() - t) * 1000
+
+        cookie, _ = sign_in("bench1")
+        page = fetch(base + "/company/event-url", {"Cookie": cookie})
+        static_path = os.path.join(SITE, "bench-static.html")
+        with open(static_path, "wb") as f:
+            f.write(page[:len(page)])
+        try:
+            for c in (1, 64):
+                p = wrk(base + "/company/event-url", c, [f"Cookie: {cookie}"])
+                s = wrk(base + "/bench-static.html", c)
+                results[f"page_c{c}"] = p
+                results[f"static_c{c}"] = s
+                results[f"page_vs_static_c{c}"] = round(p["rps"] / s["rps"], 3)
+        finally:
+            os.remove(static_path)
+        results["rss_after_pages_mb"] = round(rss_mb(server.pid), 1)
+
+        # Save of one section, as the browser's server-function call.
+        save_body = urllib.parse.urlencode({"form[kind]": "cdr", "form[auth_method]": "disable",
+                                            "form[url]": "https://receiver.example/bench"})
+        script = os.path.join(data, "save.lua")
+        with open(script, "w") as f:
+            f.write('wrk.method = "POST"\n')
+            f.write(f"wrk.body = {json.dumps(save_body)}\n")
+            f.write('wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n')
+            f.write(f'wrk.headers["Origin"] = "{base}"\n')
+            f.write(f'wrk.headers["Cookie"] = "{cookie}"\n')
+        results["save_c16"] = wrk(base + "/api/save_endpoint", 16, script=script)
+        results["rss_after_saves_mb"] = round(rss_mb(server.pid), 1)
+
+        # Sign-in: one at a time, then 16 at once while the page is loaded.
+        times = sorted(sign_in("bench1")[1] for _ in range(3 if SMOKE else 10))
+        results["sign_in_p50_ms"] = round(times[len(times) // 2], 1)
+        storm_done = threading.Event()
+
+        def storm():
+            while not storm_done.is_set():
+                threads = [threading.Thread(target=sign_in, args=(f"bench{n}",)) for n in range(2, 18)]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
+
+        storm_thread = threading.Thread(target=storm)
+        storm_thread.start()
+        try:
+            results["page_during_storm_c8"] = wrk(base + "/company/event-url", 8, [f"Cookie: {cookie}"])
+        finally:
+            storm_done.set()
+            storm_thread.join()
+
+        results["rss_after_mb"] = round(rss_mb(server.pid), 1)
+
+        # First visit: the page and what it loads, raw and as served gzip.
+        first = {}
+        for name, path in [("html", "/company/event-url"), ("js", "/pkg/eventurl.js"),
+                           ("wasm", "/pkg/eventurl.wasm"), ("css", "/pkg/eventurl.css")]:
+            raw = fetch(base + path, {"Cookie": cookie})
+            served = fetch(base + path, {"Cookie": cookie, "Accept-Encoding": "gzip"}, decode=False)
+            first[name] = {"raw_kb": round(len(raw) / 1024, 1), "served_gzip_kb": round(len(served) / 1024, 1),
+                           "gzip9_kb": round(len(gzip.compress(raw, 9)) / 1024, 1)}
+        first["total_served_gzip_kb"] = round(sum(v["served_gzip_kb"] for v in first.values()), 1)
+        results["first_visit"] = first
+
+        # A test event to a local receiver, against curl posting the same.
+        receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+        threading.Thread(target=receiver.serve_forever, daemon=True).start()
+        hook = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
+        ours, body = [], None
+        for _ in range(5 if SMOKE else 20):
+            form = urllib.parse.urlencode({"form[kind]": "cdr", "form[auth_method]": "disable",
+                                           "form[url]": hook, "sample_event": "call_cdr"}).encode()
+            req = urllib.request.Request(base + "/api/send_test_event", data=form,
+                                         headers={"Origin": base, "Cookie": cookie})
+            with urllib.request.urlopen(req) as r:
+                report = json.load(r)
+            ours.append(report["duration_ms"])
+            body = report["request"]["body"]
+        curls = []
+        for _ in range(len(ours)):
+            out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{time_total}", "-X", "POST",
+                                  "-H", "Content-Type: application/json; charset=utf-8",
+                                  "--data-binary", json.dumps(json.loads(body)), hook],
+                                 capture_output=True, text=True, check=True).stdout
+            curls.append(float(out) * 1000)
+        receiver.shutdown()
+        ours.sort()
+        curls.sort()
+        results["test_event_ms_p50"] = ours[len(ours) // 2]
+        results["curl_ms_p50"] = round(curls[len(curls) // 2], 2)
+        results["test_event_vs_curl"] = round(max(ours[len(ours) // 2], 0.5) / max(curls[len(curls) // 2], 0.001), 2)
+
+        if LIGHTHOUSE:
+            results["lighthouse"] = lighthouse(base, cookie, data)
+    finally:
+        server.terminate()
+        server.wait()
+        shutil.rmtree(data, ignore_errors=True)
+
+    with open("bench/results.json", "w") as f:
+        json.dump(results, f, indent=2)
+    print_table(results)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+    def http_error_303(self, req, fp, code, msg, headers):
+        return fp
+
+
+def fetch(url, headers, decode=True):
+    req = urllib.request.Request(url, headers=headers)
+    with urllib.request.urlopen(req) as r:
+        return r.read()
+
+
+def lighthouse(base, cookie, data):
+    scores = {}
+    for name, path, headers in [("login", "/login", {}), ("event_url", "/company/event-url", {"Cookie": cookie})]:
+        out = os.path.join(data, f"lh-{name}.json")
+        cmd = ["npx", "--yes", "lighthouse@12.2.3", base + path, "--preset=desktop", "--output=json",
+               f"--output-path={out}", "--quiet", "--only-categories=performance,accessibility,best-practices",
+               "--chrome-flags=--headless --no-sandbox --disable-gpu --disable-background-networking"]
+        if headers:
+            cmd.append("--extra-headers=" + json.dumps(headers))
+        subprocess.run(cmd, check=True, env=dict(os.environ, CHROME_PATH="/usr/bin/chromium"))
+        with open(out) as f:
+            report = json.load(f)
+        scores[name] = {k: round(v["score"] * 100) for k, v in report["categories"].items()}
+    return scores
+
+
+def print_table(r):
+    def row(label, value):
+        print(f"  {label:<46} {value}")
+
+    print("\neventurl benchmark" + (" (smoke)" if SMOKE else ""))
+    for c in (1, 64):
+        p, s = r[f"page_c{c}"], r[f"static_c{c}"]
+        row(f"page, {c} conn: req/s, p50, p99", f"{p['rps']:.0f}/s, {p['p50_ms']:.2f} ms, {p['p99_ms']:.2f} ms")
+        row(f"static file, {c} conn: req/s, p50, p99", f"{s['rps']:.0f}/s, {s['p50_ms']:.2f} ms, {s['p99_ms']:.2f} ms")
+        row(f"page / static throughput, {c} conn", f"{r[f'page_vs_static_c{c}'] * 100:.0f}%")
+    sv = r["save_c16"]
+    row("save, 16 conn: req/s, p99", f"{sv['rps']:.0f}/s, {sv['p99_ms']:.2f} ms")
+    row("sign-in p50", f"{r['sign_in_p50_ms']} ms")
+    st = r["page_during_storm_c8"]
+    row("page p99 during 16 parallel sign-ins", f"{st['p99_ms']:.2f} ms")
+    fv = r["first_visit"]
+    row("first visit, served gzip: html+js+wasm+css", f"{fv['total_served_gzip_kb']} KB "
+        f"({fv['html']['served_gzip_kb']} + {fv['js']['served_gzip_kb']} + {fv['wasm']['served_gzip_kb']} + {fv['css']['served_gzip_kb']})")
+    row("first visit, raw", f"{sum(v['raw_kb'] for k, v in fv.items() if k != 'total_served_gzip_kb'):.1f} KB")
+    row("RSS idle / after load", f"{r['rss_idle_mb']} MB / {r['rss_after_mb']} MB")
+    row("start to ready", f"{r['start_to_ready_ms']} ms")
+    row("test event vs curl (p50)", f"{r['test_event_ms_p50']} ms vs {r['curl_ms_p50']} ms: x{r['test_event_vs_curl']}")
+    if "lighthouse" in r:
+        for page, scores in r["lighthouse"].items():
+            row(f"Lighthouse {page}", ", ".join(f"{k} {v}" for k, v in scores.items()))
+    print("  (written to bench/results.json)")
+
+
+if __name__ == "__main__":
+    main()
