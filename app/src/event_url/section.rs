@@ -447,7 +447,7 @@ fn SecretField(
                 showing()
                     .map(|secret| {
                         view! {
-                            <div class="shown-once" role="status">
+                            <div class="shown-once" aria-live="polite">
                                 <p>
                                     <strong>{format!("New {noun}: ")}</strong>
                                     <code>{secret}</code>
