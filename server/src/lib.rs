@@ -2,6 +2,7 @@
 //! encryption key, first-run setup) and the HTTP router around the Leptos
 //! app. Feature code lives in the `app` crate; this crate wires it up.
 
+mod assets;
 pub mod cli;
 pub mod config;
 mod security;
@@ -54,8 +55,10 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         .max_connections(config.db_max_connections)
         .connect_timeout(Duration::from_secs(config.db_connect_timeout_secs))
         .acquire_timeout(Duration::from_secs(config.db_acquire_timeout_secs))
-        // A connection cut by the server is noticed before use and replaced.
-        .test_before_acquire(true)
+        // A connection cut by the server is noticed before use and replaced
+        // (PostgreSQL; an SQLite file cannot be cut, and the ping would cost
+        // a round trip to its worker thread on every query).
+        .test_before_acquire(!url.starts_with("sqlite:"))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
@@ -159,6 +162,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
         .output_name("eventurl")
         .site_root(config.site_root.clone())
         .site_pkg_dir("pkg")
+        .hash_files(assets::files_are_hashed())
         .site_addr(addr)
         .build();
     let state = AppState {
@@ -258,6 +262,13 @@ fn router(state: AppState) -> Router {
             post(test_event_routes::send_form),
         )
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
+        .nest_service(
+            "/pkg",
+            assets::routes(
+                std::path::Path::new(state.leptos_options.site_root.as_ref()),
+                state.leptos_options.hash_files,
+            ),
+        )
         .leptos_routes_with_context(&state, routes, context, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

@@ -155,7 +155,7 @@ fn EntryTable(entries: Vec<ActivityEntry>) -> impl IntoView {
 
 /// A UTC time, shown in UTC by the server and in the browser's own zone
 /// once the page has hydrated.
-#[component]
+#[island]
 pub fn LocalTime(utc: String) -> impl IntoView {
     let shown = RwSignal::new(match (utc.get(..10), utc.get(11..19)) {
         (Some(date), Some(time)) => format!("{date} {time} UTC"),

@@ -131,7 +131,7 @@ fn is_public(path: &str) -> bool {
 pub async fn require_sign_in(
     State(state): State<AppState>,
     session: Session,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     let path = request.uri().path();
@@ -139,7 +139,11 @@ pub async fn require_sign_in(
         return next.run(request).await;
     }
     match current_admin(&session, &state.db).await {
-        Ok(Some(_)) => next.run(request).await,
+        Ok(Some(admin)) => {
+            // The page's server functions take it from here (`require_admin`).
+            request.extensions_mut().insert(admin);
+            next.run(request).await
+        }
         Ok(None) => {
             if request.method() == Method::GET || request.method() == Method::HEAD {
                 let target = request

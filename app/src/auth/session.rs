@@ -125,13 +125,21 @@ pub async fn sign_out(session: &Session) -> anyhow::Result<()> {
 /// `SignInRequired`.
 pub async fn require_admin() -> Result<(AppState, CurrentAdmin), AppError> {
     let state = leptos::prelude::expect_context::<AppState>();
-    let session = leptos_axum::extract::<Session>()
-        .await
-        .map_err(|e| AppError::internal(anyhow::anyhow!("no session layer: {e}")))?;
-    match current_admin(&session, &state.db)
-        .await
-        .map_err(|e| AppError::internal(e).into_response_status())?
-    {
+    // A page render: the sign-in guard has just looked the administrator up.
+    let checked = leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<CurrentAdmin>().cloned());
+    let admin = match checked {
+        Some(admin) => Some(admin),
+        None => {
+            let session = leptos_axum::extract::<Session>()
+                .await
+                .map_err(|e| AppError::internal(anyhow::anyhow!("no session layer: {e}")))?;
+            current_admin(&session, &state.db)
+                .await
+                .map_err(|e| AppError::internal(e).into_response_status())?
+        }
+    };
+    match admin {
         Some(admin) => {
             let peer = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
                 .await

@@ -34,7 +34,7 @@ fn short_time(rfc3339: &str) -> String {
     }
 }
 
-#[component]
+#[island]
 pub fn EndpointSection(
     initial: EndpointView,
     tests: Vec<TestReport>,

@@ -93,6 +93,10 @@ pub struct TestReport {
     /// What to fix, when something is wrong.
     pub help: Vec<String>,
     pub duration_ms: u64,
+    /// The same, to the microsecond (for the benchmark's comparison with
+    /// curl; reports stored before it existed read 0).
+    #[serde(default)]
+    pub duration_us: u64,
     /// The Digest challenge round, timed on its own.
     pub digest_ms: Option<u64>,
     /// Which Digest challenge was answered, or why none could be.

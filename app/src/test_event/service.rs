@@ -287,6 +287,7 @@ async fn run(
         summary: judgement.summary,
         help: judgement.help,
         duration_ms: millis(exchange.elapsed),
+        duration_us: u64::try_from(exchange.elapsed.as_micros()).unwrap_or(u64::MAX),
         digest_ms: exchange.digest.as_ref().map(|d| millis(d.challenge_time)),
         digest_note: judgement.digest_note,
         request: RequestView {
