@@ -41,6 +41,7 @@ pub async fn current_admin(
     else {
         return Ok(None);
     };
+    keep_alive(session).await?;
     let found = user::Entity::find_by_id(admin.user_id)
         .find_also_related(tenant::Entity)
         .one(db)
@@ -55,6 +56,31 @@ pub async fn current_admin(
             ip: None,
         })
     }))
+}
+
+const SEEN_KEY: &str = "seen";
+
+/// Activity keeps a session alive: the session is written again (a later
+/// expiry, the cookie re-issued) once a tenth of the idle timeout, at most
+/// a minute, has passed since it last was, not on every request.
+async fn keep_alive(session: &Session) -> anyhow::Result<()> {
+    let Some(tower_sessions::Expiry::OnInactivity(idle)) = session.expiry() else {
+        return Ok(());
+    };
+    let every: time::Duration = idle / 10;
+    let every = every.min(time::Duration::minutes(1)).whole_seconds();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let seen = session
+        .get::<i64>(SEEN_KEY)
+        .await
+        .context("reading the session")?;
+    if seen.is_none_or(|seen| now - seen >= every) {
+        session
+            .insert(SEEN_KEY, now)
+            .await
+            .context("writing the session")?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, thiserror::Error)]
