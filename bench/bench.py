@@ -255,7 +255,11 @@ def lighthouse(base, cookie, data):
         subprocess.run(cmd, check=True, env=dict(os.environ, CHROME_PATH="/usr/bin/chromium"))
         with open(out) as f:
             report = json.load(f)
+        if urllib.parse.urlparse(report["finalDisplayedUrl"]).path != path:
+            raise SystemExit(f"Lighthouse measured {report['finalDisplayedUrl']}, not {path}")
         scores[name] = {k: round(v["score"] * 100) for k, v in report["categories"].items()}
+        scores[name].update({k: report["audits"][k]["numericValue"] for k in
+                             ("first-contentful-paint", "largest-contentful-paint", "total-blocking-time")})
     return scores
 
 
@@ -287,7 +291,10 @@ def print_table(r):
     row("test event vs curl (p50)", f"{r['test_event_ms_p50']} ms vs {r['curl_ms_p50']} ms: x{r['test_event_vs_curl']}")
     if "lighthouse" in r:
         for page, scores in r["lighthouse"].items():
-            row(f"Lighthouse {page}", ", ".join(f"{k} {v}" for k, v in scores.items()))
+            row(f"Lighthouse {page}", ", ".join(f"{k} {scores[k]}" for k in
+                                                ("performance", "accessibility", "best-practices")))
+            row(f"  FCP / LCP / TBT", f"{scores['first-contentful-paint']:.0f} ms / "
+                f"{scores['largest-contentful-paint']:.0f} ms / {scores['total-blocking-time']:.0f} ms")
     print("  (written to bench/results.json)")
 
 
