@@ -36,6 +36,11 @@ pub fn routes(site_root: &Path, hashed: bool) -> Router {
     let cache = HeaderValue::from_static(cache);
     Router::new()
         .fallback_service(files)
+        // Which file is sent depends on Accept-Encoding: caches must know.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::VARY,
+            HeaderValue::from_static("accept-encoding"),
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             move |response: &Response<Body>| response.status().is_success().then(|| cache.clone()),

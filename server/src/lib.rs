@@ -2,7 +2,7 @@
 //! encryption key, first-run setup) and the HTTP router around the Leptos
 //! app. Feature code lives in the `app` crate; this crate wires it up.
 
-mod assets;
+pub mod assets;
 pub mod cli;
 pub mod config;
 mod security;

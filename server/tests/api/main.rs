@@ -11,6 +11,7 @@ mod receivers;
 
 mod activity;
 mod anonymous;
+mod assets;
 mod cli;
 mod event_url;
 mod origin;
