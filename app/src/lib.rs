@@ -6,6 +6,7 @@
 
 pub mod activity;
 pub mod auth;
+mod boxed_view;
 pub mod domain;
 pub mod error;
 pub mod event_url;

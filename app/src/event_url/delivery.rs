@@ -4,7 +4,8 @@
 //! typed in the form is left alone. Without JavaScript the same forms post
 //! to `/company/event-url/delivery`.
 
-use leptos::{ev::SubmitEvent, prelude::*};
+use crate::boxed_view::BoxedOnServer;
+use leptos::{either::EitherOf4, ev::SubmitEvent, prelude::*};
 use serde::{Deserialize, Serialize};
 
 use super::api::{EndpointView, SetDelivery};
@@ -93,23 +94,22 @@ pub fn DeliverySwitch(
     let control = move || {
         let (enabled, url, title) = saved.with(|s| (s.enabled, s.url.clone(), s.kind.title()));
         if url.is_empty() && !enabled {
-            return ().into_any();
+            return EitherOf4::A(());
         }
         if !enabled {
-            return view! {
+            return EitherOf4::B(view! {
                 <form method="post" action="/company/event-url/delivery" on:submit=switch(true)>
                     {hidden(true, false)}
                     <button type="submit" class="secondary" disabled=busy>"Enable delivery"</button>
                 </form>
-            }
-            .into_any();
+            });
         }
         if confirming.get() {
             let what = match kind {
                 EndpointKind::Cdr => "CDR events",
                 EndpointKind::Extension => "extension events",
             };
-            return view! {
+            return EitherOf4::C(view! {
                 <form
                     method="post"
                     action="/company/event-url/delivery"
@@ -134,10 +134,9 @@ pub fn DeliverySwitch(
                         "Keep enabled"
                     </a>
                 </form>
-            }
-            .into_any();
+            });
         }
-        view! {
+        EitherOf4::D(view! {
             <form
                 method="post"
                 action="/company/event-url/delivery"
@@ -150,8 +149,7 @@ pub fn DeliverySwitch(
                 {hidden(false, false)}
                 <button type="submit" class="secondary" disabled=busy>"Pause delivery…"</button>
             </form>
-        }
-        .into_any()
+        })
     };
     view! {
         <div class="delivery">
@@ -160,5 +158,5 @@ pub fn DeliverySwitch(
             {move || message.get().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
         </div>
     }
-    .into_any()
+    .boxed_on_server()
 }

@@ -5,7 +5,8 @@
 //! (`:has(option:checked)`), so it works before hydration and without
 //! JavaScript; the form falls back to a plain POST when scripts are off.
 
-use leptos::{ev::SubmitEvent, prelude::*};
+use crate::boxed_view::BoxedOnServer;
+use leptos::{either::EitherOf4, ev::SubmitEvent, prelude::*};
 
 use super::{
     api::{EndpointView, GenerateSecret, SaveEcho, SaveEndpoint, ROTATE_AFTER_DAYS},
@@ -263,20 +264,17 @@ pub fn EndpointSection(
                     />
                     <p class="status" role="status">
                         {move || match status.get() {
-                            Status::Idle => view! { <span></span> }.into_any(),
+                            Status::Idle => EitherOf4::A(view! { <span></span> }),
                             Status::Saved => {
                                 let at = saved.with(|s| short_time(&s.updated_at));
-                                view! { <span class="ok">{format!("Saved at {at}.")}</span> }.into_any()
+                                EitherOf4::B(view! { <span class="ok">{format!("Saved at {at}.")}</span> })
                             }
-                            Status::Failed(message) => view! { <span class="bad">{message}</span> }.into_any(),
-                            Status::Conflict(message) => {
-                                view! {
-                                    <span class="bad">{message}</span>
-                                    " "
-                                    <a href=format!("/company/event-url?reloaded=1#{k}") rel="external">"Reload"</a>
-                                }
-                                    .into_any()
-                            }
+                            Status::Failed(message) => EitherOf4::C(view! { <span class="bad">{message}</span> }),
+                            Status::Conflict(message) => EitherOf4::D(view! {
+                                <span class="bad">{message}</span>
+                                " "
+                                <a href=format!("/company/event-url?reloaded=1#{k}") rel="external">"Reload"</a>
+                            }),
                         }}
                     </p>
                 </div>
@@ -284,7 +282,7 @@ pub fn EndpointSection(
             <TestEventResults state=test/>
         </section>
     }
-    .into_any()
+    .boxed_on_server()
 }
 
 /// Moves keyboard focus to the control with this id, so that a refused
@@ -475,5 +473,5 @@ fn SecretField(
             </details>
         </div>
     }
-    .into_any()
+    .boxed_on_server()
 }

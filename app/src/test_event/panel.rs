@@ -2,7 +2,8 @@
 //! the button posts the form) and the results below it: the latest verdict
 //! with the request and response, and the recent sends.
 
-use leptos::{ev::MouseEvent, prelude::*};
+use crate::boxed_view::BoxedOnServer;
+use leptos::{either::Either, ev::MouseEvent, prelude::*};
 
 use super::{
     api::{SendTestEvent, SendTestEventAgain},
@@ -149,7 +150,7 @@ pub fn TestEventControls(
             </button>
         </div>
     }
-    .into_any()
+    .boxed_on_server()
 }
 
 /// The latest verdict and the recent sends of a section.
@@ -160,7 +161,7 @@ pub fn TestEventResults(state: TestEventState) -> impl IntoView {
         state
             .message
             .get()
-            .map(|m| view! { <p class="form-error test-message" role="alert">{m}</p> }.into_any())
+            .map(|m| view! { <p class="form-error test-message" role="alert">{m}</p> })
     };
     let latest = move || {
         state.latest.get().map(|report| {
@@ -170,7 +171,6 @@ pub fn TestEventResults(state: TestEventState) -> impl IntoView {
                     <ReportView report=report/>
                 </div>
             }
-            .into_any()
         })
     };
     view! {
@@ -181,7 +181,7 @@ pub fn TestEventResults(state: TestEventState) -> impl IntoView {
             </Show>
         </div>
     }
-    .into_any()
+    .boxed_on_server()
 }
 
 /// The recent sends, each openable and sendable again.
@@ -201,7 +201,7 @@ fn TestHistory(state: TestEventState) -> impl IntoView {
             </ol>
         </details>
     }
-    .into_any()
+    .boxed_on_server()
 }
 
 #[component]
@@ -236,7 +236,7 @@ fn HistoryEntry(state: TestEventState, report: TestReport) -> impl IntoView {
             </details>
         </li>
     }
-    .into_any()
+    .boxed_on_server()
 }
 
 #[component]
@@ -329,21 +329,18 @@ fn ReportView(report: TestReport) -> impl IntoView {
                 <pre tabindex="0">{request_text}</pre>
             </details>
             {match response {
-                Some((text, truncated, _)) => {
-                    view! {
-                        <details class="exchange">
-                            <summary>"Response received"</summary>
-                            <pre tabindex="0">{text}</pre>
-                            {truncated.then(|| view! { <p class="hint">"Only the first 4 KB of the body is shown."</p> })}
-                        </details>
-                    }
-                        .into_any()
-                }
-                None => view! { <p class="hint">"No response was received."</p> }.into_any(),
+                Some((text, truncated, _)) => Either::Left(view! {
+                    <details class="exchange">
+                        <summary>"Response received"</summary>
+                        <pre tabindex="0">{text}</pre>
+                        {truncated.then(|| view! { <p class="hint">"Only the first 4 KB of the body is shown."</p> })}
+                    </details>
+                }),
+                None => Either::Right(view! { <p class="hint">"No response was received."</p> }),
             }}
         </div>
     }
-    .into_any()
+    .boxed_on_server()
 }
 
 /// "2026-11-27T08:01:02Z" → "2026-11-27 08:01:02 UTC".
