@@ -14,6 +14,7 @@ mod form_echo;
 mod layout;
 pub mod setup;
 pub mod test_event;
+mod time_text;
 
 #[cfg(feature = "ssr")]
 pub mod accounts;

@@ -157,10 +157,7 @@ fn EntryTable(entries: Vec<ActivityEntry>) -> impl IntoView {
 /// once the page has hydrated.
 #[island]
 pub fn LocalTime(utc: String) -> impl IntoView {
-    let shown = RwSignal::new(match (utc.get(..10), utc.get(11..19)) {
-        (Some(date), Some(time)) => format!("{date} {time} UTC"),
-        _ => utc.clone(),
-    });
+    let shown = RwSignal::new(crate::time_text::utc_seconds(&utc));
     #[cfg(feature = "hydrate")]
     {
         let utc = utc.clone();

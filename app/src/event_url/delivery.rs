@@ -4,7 +4,7 @@
 //! typed in the form is left alone. Without JavaScript the same forms post
 //! to `/company/event-url/delivery`.
 
-use crate::boxed_view::BoxedOnServer;
+use crate::{boxed_view::BoxedOnServer, time_text::utc_minutes};
 use leptos::{either::EitherOf4, ev::SubmitEvent, prelude::*};
 use serde::{Deserialize, Serialize};
 
@@ -18,14 +18,6 @@ pub struct DeliveryEcho {
     pub kind: EndpointKind,
     pub confirm: bool,
     pub message: Option<String>,
-}
-
-/// "2026-11-27T08:01:02Z" → "2026-11-27 08:01 UTC".
-fn since(rfc3339: &str) -> String {
-    match (rfc3339.get(..10), rfc3339.get(11..16)) {
-        (Some(date), Some(time)) => format!(" since {date} {time} UTC"),
-        _ => String::new(),
-    }
 }
 
 #[component]
@@ -85,7 +77,10 @@ pub fn DeliverySwitch(
             let when = if s.url.is_empty() && !s.enabled {
                 String::new()
             } else {
-                s.enabled_since.as_deref().map(since).unwrap_or_default()
+                s.enabled_since
+                    .as_deref()
+                    .map(|at| format!(" since {}", utc_minutes(at)))
+                    .unwrap_or_default()
             };
             view! { <span class=class>{text}</span> <span class="since">{when}</span> }
         })

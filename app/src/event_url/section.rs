@@ -5,7 +5,7 @@
 //! (`:has(option:checked)`), so it works before hydration and without
 //! JavaScript; the form falls back to a plain POST when scripts are off.
 
-use crate::boxed_view::BoxedOnServer;
+use crate::{boxed_view::BoxedOnServer, time_text::utc_minutes};
 use leptos::{either::EitherOf4, ev::SubmitEvent, prelude::*};
 
 use super::{
@@ -25,14 +25,6 @@ enum Status {
     Failed(String),
     /// Someone else saved first: the message and a way to reload.
     Conflict(String),
-}
-
-/// "2026-11-27T08:01:02Z" → "2026-11-27 08:01 UTC".
-fn short_time(rfc3339: &str) -> String {
-    match (rfc3339.get(..10), rfc3339.get(11..16)) {
-        (Some(date), Some(time)) => format!("{date} {time} UTC"),
-        _ => rfc3339.to_owned(),
-    }
 }
 
 #[island]
@@ -266,7 +258,7 @@ pub fn EndpointSection(
                         {move || match status.get() {
                             Status::Idle => EitherOf4::A(view! { <span></span> }),
                             Status::Saved => {
-                                let at = saved.with(|s| short_time(&s.updated_at));
+                                let at = saved.with(|s| utc_minutes(&s.updated_at));
                                 EitherOf4::B(view! { <span class="ok">{format!("Saved at {at}.")}</span> })
                             }
                             Status::Failed(message) => EitherOf4::C(view! { <span class="bad">{message}</span> }),
@@ -424,7 +416,7 @@ fn SecretField(
                         let by = secret.changed_by.map(|b| format!(" by {b}")).unwrap_or_default();
                         format!(
                             "A {noun} is set (changed {}{by}). Leave empty to keep it, or type or generate a new one to replace it.",
-                            short_time(&secret.changed_at)
+                            utc_minutes(&secret.changed_at)
                         )
                     }
                     None => format!("No {noun} is saved yet."),

@@ -2,7 +2,7 @@
 //! the button posts the form) and the results below it: the latest verdict
 //! with the request and response, and the recent sends.
 
-use crate::boxed_view::BoxedOnServer;
+use crate::{boxed_view::BoxedOnServer, time_text::utc_seconds};
 use leptos::{either::Either, ev::MouseEvent, prelude::*};
 
 use super::{
@@ -221,7 +221,7 @@ fn HistoryEntry(state: TestEventState, report: TestReport) -> impl IntoView {
                     <span>{report.event.as_str()}</span>
                     <span>{report.status_text()}</span>
                     <span>{format!("{} ms", report.duration_ms)}</span>
-                    <span>{short_time(&report.sent_at)}</span>
+                    <span>{utc_seconds(&report.sent_at)}</span>
                     <span>{report.sent_by.clone()}</span>
                 </summary>
                 <ReportView report=report.clone()/>
@@ -317,7 +317,7 @@ fn ReportView(report: TestReport) -> impl IntoView {
                 <dt>"Authentication"</dt>
                 <dd>{report.auth_method.label()}</dd>
                 <dt>"Sent"</dt>
-                <dd>{format!("{} by {}", short_time(&report.sent_at), report.sent_by)}</dd>
+                <dd>{format!("{} by {}", utc_seconds(&report.sent_at), report.sent_by)}</dd>
                 {response
                     .as_ref()
                     .and_then(|(_, _, addr)| addr.clone())
@@ -341,12 +341,4 @@ fn ReportView(report: TestReport) -> impl IntoView {
         </div>
     }
     .boxed_on_server()
-}
-
-/// "2026-11-27T08:01:02Z" → "2026-11-27 08:01:02 UTC".
-fn short_time(rfc3339: &str) -> String {
-    match (rfc3339.get(..10), rfc3339.get(11..19)) {
-        (Some(date), Some(time)) => format!("{date} {time} UTC"),
-        _ => rfc3339.to_owned(),
-    }
 }
