@@ -69,6 +69,9 @@ pub struct SaveEcho {
     pub form: EndpointForm,
     pub errors: FieldErrors,
     pub message: String,
+    /// Refused because someone saved first: the page offers a reload.
+    #[serde(default)]
+    pub conflict: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -53,6 +53,7 @@ pub async fn save_form(
                 );
             }
             let echo = SaveEcho {
+                conflict: matches!(error, AppError::Conflict(_)),
                 kind,
                 form: EndpointForm {
                     password: String::new(),

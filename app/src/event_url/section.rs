@@ -63,6 +63,7 @@ pub fn EndpointSection(
     );
     let test = TestEventState::new(kind, tests, test_echo.as_ref(), errors);
     let status = RwSignal::new(match (&echo, just_saved) {
+        (Some(e), _) if e.conflict => Status::Conflict(e.message.clone()),
         (Some(e), _) => Status::Failed(e.message.clone()),
         (None, true) => Status::Saved,
         (None, false) => Status::Idle,

@@ -100,10 +100,8 @@ pub async fn load(db: &DatabaseConnection, admin: &CurrentAdmin) -> anyhow::Resu
             EndpointKind::Extension => extension = Some(view),
         }
     }
-    let (cdr_tests, extension_tests) = tokio::try_join!(
-        crate::test_event::service::recent(db, admin.tenant_id, EndpointKind::Cdr),
-        crate::test_event::service::recent(db, admin.tenant_id, EndpointKind::Extension),
-    )?;
+    let (cdr_tests, extension_tests) =
+        crate::test_event::service::recent(db, admin.tenant_id).await?;
     Ok(EventUrlData {
         cdr_tests,
         extension_tests,

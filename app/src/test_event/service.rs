@@ -421,33 +421,37 @@ async fn prune(db: &DatabaseConnection, tenant_id: i32, kind: EndpointKind) -> a
     Ok(())
 }
 
-/// The section's recent sends, newest first.
+/// Both sections' recent sends, newest first, in one query: `prune` keeps
+/// each section's last `HISTORY_LEN`, so the tenant's rows are both lists
+/// (a send racing its prune may leave one extra for a moment: cut here).
 pub async fn recent(
     db: &DatabaseConnection,
     tenant_id: i32,
-    kind: EndpointKind,
-) -> anyhow::Result<Vec<TestReport>> {
+) -> anyhow::Result<(Vec<TestReport>, Vec<TestReport>)> {
     let rows = test_send::Entity::find()
         .filter(test_send::Column::TenantId.eq(tenant_id))
-        .filter(test_send::Column::EndpointKind.eq(kind.as_str()))
         .filter(test_send::Column::Outcome.ne(PENDING))
         .order_by_desc(test_send::Column::Id)
-        .limit(HISTORY_LEN)
+        .limit(4 * HISTORY_LEN)
         .all(db)
         .await
         .context("loading test sends")?;
-    Ok(rows
-        .into_iter()
-        .filter_map(
-            |row| match serde_json::from_str::<TestReport>(&row.report) {
-                Ok(report) => Some(report),
-                Err(e) => {
-                    tracing::warn!(id = row.id, error = %e, "unreadable test report skipped");
-                    None
-                }
-            },
-        )
-        .collect())
+    let (mut cdr, mut extension) = (Vec::new(), Vec::new());
+    for row in rows {
+        let list = match EndpointKind::parse(&row.endpoint_kind) {
+            Some(EndpointKind::Cdr) => &mut cdr,
+            Some(EndpointKind::Extension) => &mut extension,
+            None => continue,
+        };
+        if list.len() as u64 >= HISTORY_LEN {
+            continue;
+        }
+        match serde_json::from_str::<TestReport>(&row.report) {
+            Ok(report) => list.push(report),
+            Err(e) => tracing::warn!(id = row.id, error = %e, "unreadable test report skipped"),
+        }
+    }
+    Ok((cdr, extension))
 }
 
 /// Built once at start: the HTTP client with the operator's address

@@ -260,6 +260,30 @@ async fn a_save_based_on_an_old_version_is_refused_naming_who_changed_what() {
     );
     // Nothing of the refused save was written.
     assert_eq!(alice.load().await["cdr"]["url"], "https://b.example/");
+
+    // Without JavaScript the same refusal comes back as the page, with the
+    // message, the typed URL kept and a link to reload the saved settings.
+    let page = alice
+        .post_form(
+            "/company/event-url",
+            &[
+                ("kind", "cdr"),
+                ("auth_method", "disable"),
+                ("url", "https://typed.example/"),
+                ("version", &loaded_version),
+            ],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("alice changed URL, Enable at"), "{page}");
+    assert!(page.contains("https://typed.example/"));
+    assert!(
+        page.contains(r#"href="/company/event-url?reloaded=1#cdr""#),
+        "no reload link"
+    );
+    assert_eq!(alice.load().await["cdr"]["url"], "https://b.example/");
 }
 
 #[tokio::test]
