@@ -15,7 +15,7 @@ use tower_sessions::Session;
 
 use super::{
     login_path, safe_next,
-    session::{current_admin, sign_in, sign_out, SignInError},
+    session::{current_admin, sign_in, sign_out, SignInAttempt, SignInError},
     LoginEcho,
 };
 use crate::{form_echo::FormEcho, render::render_page, state::AppState};
@@ -43,7 +43,7 @@ pub async fn login(
         peer,
         state.client_ip_header.as_ref(),
     );
-    let outcome = sign_in(
+    let attempt = sign_in(
         &session,
         &state.db,
         &username,
@@ -52,8 +52,8 @@ pub async fn login(
         &state.hashing,
     )
     .await;
-    record_sign_in(&state, &username, client_ip, &outcome).await;
-    match outcome {
+    record_sign_in(&state, &username, client_ip, &attempt).await;
+    match attempt.outcome {
         Ok(user_id) => {
             tracing::info!(user_id, "signed in");
             Redirect::to(safe_next(&form.next)).into_response()
@@ -199,24 +199,9 @@ pub fn client_ip(
 
 /// Sign-ins and refusals go to the log of the tenant whose user was named
 /// (refusals for unknown names belong to no tenant).
-async fn record_sign_in(
-    state: &AppState,
-    username: &str,
-    client: IpAddr,
-    outcome: &Result<i32, SignInError>,
-) {
-    use crate::{
-        activity::{log, ActivityKind},
-        persistence::entities::user,
-    };
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let found = user::Entity::find()
-        .filter(user::Column::Username.eq(username))
-        .one(&state.db)
-        .await
-        .ok()
-        .flatten();
-    let (kind, summary) = match outcome {
+async fn record_sign_in(state: &AppState, username: &str, client: IpAddr, attempt: &SignInAttempt) {
+    use crate::activity::{log, ActivityKind};
+    let (kind, summary) = match &attempt.outcome {
         Ok(_) => (ActivityKind::SignIn, "signed in".to_owned()),
         Err(SignInError::InvalidCredentials) => (
             ActivityKind::SignInFailed,
@@ -231,8 +216,8 @@ async fn record_sign_in(
     log::record(
         &state.db,
         log::NewEntry {
-            tenant_id: found.as_ref().map(|u| u.tenant_id),
-            actor_id: found.as_ref().map(|u| u.id),
+            tenant_id: attempt.named.map(|u| u.tenant_id),
+            actor_id: attempt.named.map(|u| u.user_id),
             actor: username.to_owned(),
             ip: Some(client),
             kind,

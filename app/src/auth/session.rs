@@ -93,6 +93,20 @@ pub enum SignInError {
     Unexpected(#[from] anyhow::Error),
 }
 
+/// The account a sign-in attempt named, whether or not it succeeded: the
+/// activity log files the attempt under its tenant.
+#[derive(Clone, Copy, Debug)]
+pub struct NamedUser {
+    pub user_id: i32,
+    pub tenant_id: i32,
+}
+
+/// What a sign-in attempt came to, and whom it named (looked up once).
+pub struct SignInAttempt {
+    pub named: Option<NamedUser>,
+    pub outcome: Result<i32, SignInError>,
+}
+
 /// Refuses while the account or client address is throttled; else checks
 /// the password (off the async executor, in the same time for an unknown
 /// user), then starts a session under a new id.
@@ -103,16 +117,42 @@ pub async fn sign_in(
     password: SecretString,
     client_ip: Option<std::net::IpAddr>,
     hashing: &super::password::HashingPool,
-) -> Result<i32, SignInError> {
+) -> SignInAttempt {
     use sea_orm::{ColumnTrait, QueryFilter};
-    if let Some(retry_after_secs) = super::throttle::wait_needed(db, username, client_ip).await? {
-        return Err(SignInError::Throttled { retry_after_secs });
-    }
-    let found = user::Entity::find()
+    let found = match user::Entity::find()
         .filter(user::Column::Username.eq(username))
         .one(db)
         .await
-        .context("looking up the user")?;
+        .context("looking up the user")
+    {
+        Ok(found) => found,
+        Err(e) => {
+            return SignInAttempt {
+                named: None,
+                outcome: Err(e.into()),
+            }
+        }
+    };
+    let named = found.as_ref().map(|u| NamedUser {
+        user_id: u.id,
+        tenant_id: u.tenant_id,
+    });
+    let outcome = check_and_start(session, db, username, password, client_ip, hashing, found).await;
+    SignInAttempt { named, outcome }
+}
+
+async fn check_and_start(
+    session: &Session,
+    db: &DatabaseConnection,
+    username: &str,
+    password: SecretString,
+    client_ip: Option<std::net::IpAddr>,
+    hashing: &super::password::HashingPool,
+    found: Option<user::Model>,
+) -> Result<i32, SignInError> {
+    if let Some(retry_after_secs) = super::throttle::wait_needed(db, username, client_ip).await? {
+        return Err(SignInError::Throttled { retry_after_secs });
+    }
     let stored = found.as_ref().map(|u| u.password_hash.clone());
     let ok = hashing
         .run(move || verify_password(&password, stored.as_deref()))
