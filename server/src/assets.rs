@@ -11,15 +11,44 @@ use axum::{
 use std::path::{Path, PathBuf};
 use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
 
-/// Whether the build hashed the bundle's file names: cargo-leptos writes
-/// their hashes to `hash.txt` beside the binary, where Leptos reads them.
-pub fn files_are_hashed() -> bool {
-    hash_file().is_some_and(|path| path.is_file())
+/// Where the bundle's hashes are, if the build hashed its file names: in
+/// the site root (`scripts/build` copies it there, so a deployed site
+/// carries its own), else beside the binary, where cargo-leptos writes it.
+/// Leptos joins this to the binary's folder, which keeps an absolute path.
+pub fn hash_file(site_root: &Path) -> Option<PathBuf> {
+    let beside_binary = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")));
+    std::iter::once(site_root.join("hash.txt"))
+        .chain(beside_binary)
+        .find(|path| path.is_file())
+        .and_then(|path| std::path::absolute(path).ok())
 }
 
-fn hash_file() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    Some(exe.parent()?.join("hash.txt"))
+/// A site whose bundle has hashed names cannot be served without its
+/// hashes: the pages would link files that do not exist and never hydrate.
+pub fn check_bundle(site_root: &Path, hash_file: Option<&Path>) -> anyhow::Result<()> {
+    if hash_file.is_some() {
+        return Ok(());
+    }
+    let pkg = site_root.join("pkg");
+    let hashed = std::fs::read_dir(&pkg)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|entry| {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with("eventurl.") && name.ends_with(".wasm") && name != "eventurl.wasm"
+        });
+    if hashed {
+        anyhow::bail!(
+            "{}: the bundle's file names are hashed but its hash.txt is missing (looked in {} and beside the binary); deploy the site as scripts/build leaves it",
+            pkg.display(),
+            site_root.display()
+        );
+    }
+    Ok(())
 }
 
 /// `/pkg/…` from `<site root>/pkg`.

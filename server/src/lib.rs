@@ -158,11 +158,21 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
         .with_context(|| format!("LEPTOS_SITE_ADDR: cannot listen on {}", config.site_addr))?;
     let addr = listener.local_addr()?;
 
+    let hash_file = assets::hash_file(std::path::Path::new(&config.site_root));
+    assets::check_bundle(
+        std::path::Path::new(&config.site_root),
+        hash_file.as_deref(),
+    )?;
     let leptos_options = LeptosOptions::builder()
         .output_name("eventurl")
         .site_root(config.site_root.clone())
         .site_pkg_dir("pkg")
-        .hash_files(assets::files_are_hashed())
+        .hash_files(hash_file.is_some())
+        .hash_file(Arc::from(
+            hash_file
+                .as_deref()
+                .map_or("hash.txt".into(), |path| path.to_string_lossy()),
+        ))
         .site_addr(addr)
         .build();
     let state = AppState {

@@ -3,9 +3,7 @@
 //! hashed names; misses are not cached.
 
 use crate::helpers::*;
-use axum::{body::Body, http::Request};
 use reqwest::{header, StatusCode};
-use tower::ServiceExt;
 
 const JS: &[u8] = b"export function hydrate() { /* the bundle */ }";
 
@@ -69,17 +67,36 @@ async fn the_bundle_is_served_precompressed_as_the_client_accepts() {
     assert!(missing.headers().get(header::CACHE_CONTROL).is_none());
 }
 
+/// A site built with hashed names (its hash.txt in the site root, as
+/// scripts/build leaves it): pages link those names and /pkg lets them be
+/// cached for a year; misses are not cached.
 #[tokio::test]
-async fn hashed_bundle_names_are_cached_for_a_year_and_misses_are_not() {
+async fn hashed_bundle_names_are_linked_and_cached_for_a_year() {
     let site = site_with_bundle();
-    let routes = server::assets::routes(site.path(), true);
-    let found = routes
-        .clone()
-        .oneshot(
-            Request::get("/eventurl.abc.js")
-                .body(Body::empty())
-                .unwrap(),
-        )
+    std::fs::write(site.path().join("pkg/eventurl.abc.wasm"), b"\0asm").unwrap();
+    std::fs::write(site.path().join("pkg/eventurl.abc.css"), b"body {}").unwrap();
+    std::fs::write(
+        site.path().join("hash.txt"),
+        "js: abc\nwasm: abc\ncss: abc\n",
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = test_config(&dir);
+    config.site_root = site.path().display().to_string();
+    let app = spawn_with(dir, config).await;
+
+    let page = app.browser().get("/login").await.text().await.unwrap();
+    for linked in [
+        "/pkg/eventurl.abc.js",
+        "/pkg/eventurl.abc.wasm",
+        "/pkg/eventurl.abc.css",
+    ] {
+        assert!(page.contains(linked), "{linked} not linked");
+    }
+    let client = reqwest::Client::new();
+    let found = client
+        .get(app.url("/pkg/eventurl.abc.wasm"))
+        .send()
         .await
         .unwrap();
     assert_eq!(found.status(), StatusCode::OK);
@@ -87,14 +104,27 @@ async fn hashed_bundle_names_are_cached_for_a_year_and_misses_are_not() {
         found.headers()[header::CACHE_CONTROL],
         "public, max-age=31536000, immutable"
     );
-    let missing = routes
-        .oneshot(
-            Request::get("/eventurl.old.js")
-                .body(Body::empty())
-                .unwrap(),
-        )
+    let missing = client
+        .get(app.url("/pkg/eventurl.old.wasm"))
+        .send()
         .await
         .unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     assert!(missing.headers().get(header::CACHE_CONTROL).is_none());
+}
+
+/// Without its hash.txt a hashed site would serve pages that link files
+/// that do not exist: the server refuses to start and says why.
+#[tokio::test]
+async fn a_hashed_site_without_its_hashes_is_refused_at_start() {
+    let site = site_with_bundle();
+    std::fs::write(site.path().join("pkg/eventurl.abc.wasm"), b"\0asm").unwrap();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = test_config(&dir);
+    config.site_root = site.path().display().to_string();
+    let Err(error) = server::prepare(config).await else {
+        panic!("the server started without the bundle's hashes");
+    };
+    let message = format!("{error:#}");
+    assert!(message.contains("hash.txt is missing"), "{message}");
 }
