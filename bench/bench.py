@@ -187,8 +187,8 @@ def main():
         first["total_served_gzip_kb"] = round(sum(v["served_gzip_kb"] for v in first.values()), 1)
         first["total_served_br_kb"] = round(
             sum(v["served_br_kb"] for k, v in first.items() if isinstance(v, dict)), 1)
-        first["bundle_cache_control"] = head(base + wasm).get("cache-control")
-        first["wasm_encoding_for_browsers"] = head(base + wasm, {"Accept-Encoding": "br, gzip"}).get(
+        first["bundle_cache_control"] = response_headers(base + wasm).get("cache-control")
+        first["wasm_encoding_for_browsers"] = response_headers(base + wasm, {"Accept-Encoding": "br, gzip"}).get(
             "content-encoding")
         results["first_visit"] = first
 
@@ -247,7 +247,7 @@ def fetch(url, headers):
         return r.read()
 
 
-def head(url, headers=None):
+def response_headers(url, headers=None):
     req = urllib.request.Request(url, headers=headers or {}, method="GET")
     with urllib.request.urlopen(req) as r:
         r.read()

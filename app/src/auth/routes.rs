@@ -15,7 +15,7 @@ use tower_sessions::Session;
 
 use super::{
     login_path, safe_next,
-    session::{current_admin, sign_in, sign_out, SignInAttempt, SignInError},
+    session::{current_admin, request_admin, sign_in, sign_out, SignInAttempt, SignInError},
     LoginEcho,
 };
 use crate::{form_echo::FormEcho, render::render_page, state::AppState};
@@ -140,7 +140,7 @@ pub async fn require_sign_in(
     }
     match current_admin(&session, &state.db).await {
         Ok(Some(admin)) => {
-            // The page's server functions take it from here (`require_admin`).
+            // The handler takes it from here (`request_admin`).
             request.extensions_mut().insert(admin);
             next.run(request).await
         }
@@ -168,11 +168,15 @@ pub async fn form_admin(
     session: &Session,
     state: &AppState,
     back_to: &str,
-    headers: &http::HeaderMap,
+    parts: &http::request::Parts,
     peer: SocketAddr,
 ) -> Result<super::session::CurrentAdmin, Response> {
-    let ip = Some(client_ip(headers, peer, state.client_ip_header.as_ref()));
-    match current_admin(session, &state.db).await {
+    let ip = Some(client_ip(
+        &parts.headers,
+        peer,
+        state.client_ip_header.as_ref(),
+    ));
+    match request_admin(parts, session, &state.db).await {
         Ok(Some(admin)) => Ok(super::session::CurrentAdmin { ip, ..admin }),
         Ok(None) => Err(Redirect::to(&login_path(back_to)).into_response()),
         Err(e) => Err(

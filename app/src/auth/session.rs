@@ -58,6 +58,20 @@ pub async fn current_admin(
     }))
 }
 
+/// The administrator of a request: the one the sign-in guard
+/// (`require_sign_in`) found and left in the request's extensions, else
+/// looked up from the session (paths the guard lets through, like `/api/`).
+pub async fn request_admin(
+    parts: &http::request::Parts,
+    session: &Session,
+    db: &DatabaseConnection,
+) -> anyhow::Result<Option<CurrentAdmin>> {
+    match parts.extensions.get::<CurrentAdmin>() {
+        Some(admin) => Ok(Some(admin.clone())),
+        None => current_admin(session, db).await,
+    }
+}
+
 const SEEN_KEY: &str = "seen";
 
 /// Activity keeps a session alive: the session is written again (a later
@@ -191,21 +205,15 @@ pub async fn sign_out(session: &Session) -> anyhow::Result<()> {
 /// `SignInRequired`.
 pub async fn require_admin() -> Result<(AppState, CurrentAdmin), AppError> {
     let state = leptos::prelude::expect_context::<AppState>();
-    // A page render: the sign-in guard has just looked the administrator up.
-    let checked = leptos::prelude::use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<CurrentAdmin>().cloned());
-    let admin = match checked {
-        Some(admin) => Some(admin),
-        None => {
-            let session = leptos_axum::extract::<Session>()
-                .await
-                .map_err(|e| AppError::internal(anyhow::anyhow!("no session layer: {e}")))?;
-            current_admin(&session, &state.db)
-                .await
-                .map_err(|e| AppError::internal(e).into_response_status())?
-        }
-    };
-    match admin {
+    let parts = leptos::prelude::use_context::<http::request::Parts>()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("no request in the context")))?;
+    let session = leptos_axum::extract::<Session>()
+        .await
+        .map_err(|e| AppError::internal(anyhow::anyhow!("no session layer: {e}")))?;
+    match request_admin(&parts, &session, &state.db)
+        .await
+        .map_err(|e| AppError::internal(e).into_response_status())?
+    {
         Some(admin) => {
             let peer = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
                 .await

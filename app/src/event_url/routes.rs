@@ -27,8 +27,7 @@ pub async fn save_form(
     parts: http::request::Parts,
     Form(form): Form<EndpointForm>,
 ) -> Response {
-    let admin = match form_admin(&session, &state, "/company/event-url", &parts.headers, peer).await
-    {
+    let admin = match form_admin(&session, &state, "/company/event-url", &parts, peer).await {
         Ok(admin) => admin,
         Err(response) => return response,
     };
@@ -95,8 +94,7 @@ pub async fn delivery_form(
     mut parts: http::request::Parts,
     Form(form): Form<DeliveryForm>,
 ) -> Response {
-    let admin = match form_admin(&session, &state, "/company/event-url", &parts.headers, peer).await
-    {
+    let admin = match form_admin(&session, &state, "/company/event-url", &parts, peer).await {
         Ok(admin) => admin,
         Err(response) => return response,
     };

@@ -36,8 +36,7 @@ pub async fn send_form(
     mut parts: http::request::Parts,
     Form(TestForm { form, sample_event }): Form<TestForm>,
 ) -> Response {
-    let admin = match form_admin(&session, &state, "/company/event-url", &parts.headers, peer).await
-    {
+    let admin = match form_admin(&session, &state, "/company/event-url", &parts, peer).await {
         Ok(admin) => admin,
         Err(response) => return response,
     };
