@@ -5,6 +5,8 @@ mod api;
 mod delivery;
 mod page;
 #[cfg(feature = "ssr")]
+pub mod page_cache;
+#[cfg(feature = "ssr")]
 pub mod routes;
 mod section;
 #[cfg(feature = "ssr")]

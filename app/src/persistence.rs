@@ -3,4 +3,5 @@
 
 pub mod crypto;
 pub mod entities;
+pub mod read_cache;
 pub mod session_store;

@@ -20,6 +20,10 @@ pub struct AppState {
     /// Behind a reverse proxy: the header that carries the client address.
     pub client_ip_header: Option<http::HeaderName>,
     pub leptos_options: LeptosOptions,
+    /// Signed-in administrators as last read (`read_cache`).
+    pub admins: crate::auth::session::AdminCache,
+    /// Tenants' Event URL settings as last read (`read_cache`).
+    pub settings: crate::event_url::service::SettingsCache,
 }
 
 impl FromRef<AppState> for LeptosOptions {

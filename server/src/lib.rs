@@ -13,7 +13,7 @@ use app::{
     auth::{routes as auth_routes, HOME},
     delivery::TargetPolicy,
     event_url::routes as event_url_routes,
-    persistence::{crypto::SecretCipher, session_store::DbSessionStore},
+    persistence::{crypto::SecretCipher, read_cache::Freshness, session_store::DbSessionStore},
     setup::{routes as setup_routes, SetupGate},
     shell,
     state::AppState,
@@ -175,6 +175,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
         ))
         .site_addr(addr)
         .build();
+    let freshness = Freshness::millis(config.read_cache_ms);
     let state = AppState {
         db: db.clone(),
         cipher,
@@ -190,9 +191,11 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
             .transpose()
             .context("EVENTURL_CLIENT_IP_HEADER is not a header name")?,
         leptos_options,
+        admins: app::auth::session::admin_cache(freshness),
+        settings: app::event_url::service::settings_cache(freshness),
     };
 
-    let store = DbSessionStore::new(db.clone());
+    let store = DbSessionStore::new(db.clone(), freshness);
     tokio::spawn(delete_expired_sessions(store.clone()));
     let sessions = SessionManagerLayer::new(store)
         .with_name("eventurl_session")
@@ -286,6 +289,10 @@ fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            app::event_url::page_cache::serve_kept,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             auth_routes::require_sign_in,
         ))
         .with_state(state)
@@ -333,7 +340,7 @@ impl Prepared {
         tracing::info!(addr = %self.addr, "eventurl is listening");
         let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
         let server = axum::serve(
-            self.listener,
+            without_nagle(self.listener),
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
@@ -363,7 +370,7 @@ impl Prepared {
         let addr = self.addr;
         tokio::spawn(async move {
             let _ = axum::serve(
-                self.listener,
+                without_nagle(self.listener),
                 self.router
                     .into_make_service_with_connect_info::<SocketAddr>(),
             )
@@ -371,6 +378,21 @@ impl Prepared {
         });
         addr
     }
+}
+
+/// Accepted connections send each write at once: with Nagle's algorithm
+/// a response written in more than one piece (a file, a streamed body)
+/// waited for the client's delayed ACK, 40 ms a response.
+fn without_nagle(
+    listener: TcpListener,
+) -> axum::serve::TapIo<TcpListener, fn(&mut tokio::net::TcpStream)> {
+    use axum::serve::ListenerExt;
+    fn no_delay(tcp: &mut tokio::net::TcpStream) {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    }
+    listener.tap_io(no_delay as fn(&mut tokio::net::TcpStream))
 }
 
 /// Hourly clean-up of expired sessions; a failure is logged and retried

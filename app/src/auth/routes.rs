@@ -89,7 +89,7 @@ pub async fn logout(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: http::HeaderMap,
 ) -> Response {
-    if let Ok(Some(admin)) = current_admin(&session, &state.db).await {
+    if let Ok(Some(admin)) = current_admin(&session, &state).await {
         crate::activity::log::record(
             &state.db,
             crate::activity::log::NewEntry {
@@ -138,7 +138,7 @@ pub async fn require_sign_in(
     if is_public(path) {
         return next.run(request).await;
     }
-    match current_admin(&session, &state.db).await {
+    match current_admin(&session, &state).await {
         Ok(Some(admin)) => {
             // The handler takes it from here (`request_admin`).
             request.extensions_mut().insert(admin);
@@ -176,7 +176,7 @@ pub async fn form_admin(
         peer,
         state.client_ip_header.as_ref(),
     ));
-    match request_admin(parts, session, &state.db).await {
+    match request_admin(parts, session, state).await {
         Ok(Some(admin)) => Ok(super::session::CurrentAdmin { ip, ..admin }),
         Ok(None) => Err(Redirect::to(&login_path(back_to)).into_response()),
         Err(e) => Err(

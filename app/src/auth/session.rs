@@ -1,5 +1,6 @@
-//! Who is asking: the session's administrator, looked up afresh on every
-//! request so that a deleted user or tenant loses access at once.
+//! Who is asking: the session's administrator, looked up on every request
+//! (through the read cache: a user or tenant deleted by hand loses access
+//! within `EVENTURL_READ_CACHE_MS`).
 
 use anyhow::Context;
 use sea_orm::{DatabaseConnection, EntityTrait};
@@ -8,8 +9,18 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use super::password::verify_password;
-use crate::persistence::entities::{tenant, user};
+use crate::persistence::{
+    entities::{tenant, user},
+    read_cache::{Freshness, ReadCache},
+};
 use crate::{error::AppError, state::AppState};
+
+/// Administrators by user id, as last read (`ip` unset).
+pub type AdminCache = ReadCache<i32, CurrentAdmin>;
+
+pub fn admin_cache(freshness: Freshness) -> AdminCache {
+    ReadCache::new(freshness, 50_000)
+}
 
 const ADMIN_KEY: &str = "admin";
 
@@ -32,7 +43,7 @@ pub struct CurrentAdmin {
 
 pub async fn current_admin(
     session: &Session,
-    db: &DatabaseConnection,
+    state: &AppState,
 ) -> anyhow::Result<Option<CurrentAdmin>> {
     let Some(admin) = session
         .get::<SessionAdmin>(ADMIN_KEY)
@@ -42,12 +53,16 @@ pub async fn current_admin(
         return Ok(None);
     };
     keep_alive(session).await?;
+    if let Some(known) = state.admins.get(&admin.user_id) {
+        return Ok(Some(known));
+    }
+    let ticket = state.admins.ticket();
     let found = user::Entity::find_by_id(admin.user_id)
         .find_also_related(tenant::Entity)
-        .one(db)
+        .one(&state.db)
         .await
         .context("loading the signed-in user")?;
-    Ok(found.and_then(|(user, tenant)| {
+    let found = found.and_then(|(user, tenant)| {
         tenant.map(|tenant| CurrentAdmin {
             user_id: user.id,
             username: user.username,
@@ -55,7 +70,11 @@ pub async fn current_admin(
             tenant_name: tenant.name,
             ip: None,
         })
-    }))
+    });
+    if let Some(admin) = &found {
+        state.admins.fill(ticket, admin.user_id, admin.clone());
+    }
+    Ok(found)
 }
 
 /// The administrator of a request: the one the sign-in guard
@@ -64,11 +83,11 @@ pub async fn current_admin(
 pub async fn request_admin(
     parts: &http::request::Parts,
     session: &Session,
-    db: &DatabaseConnection,
+    state: &AppState,
 ) -> anyhow::Result<Option<CurrentAdmin>> {
     match parts.extensions.get::<CurrentAdmin>() {
         Some(admin) => Ok(Some(admin.clone())),
-        None => current_admin(session, db).await,
+        None => current_admin(session, state).await,
     }
 }
 
@@ -210,7 +229,7 @@ pub async fn require_admin() -> Result<(AppState, CurrentAdmin), AppError> {
     let session = leptos_axum::extract::<Session>()
         .await
         .map_err(|e| AppError::internal(anyhow::anyhow!("no session layer: {e}")))?;
-    match request_admin(&parts, &session, &state.db)
+    match request_admin(&parts, &session, &state)
         .await
         .map_err(|e| AppError::internal(e).into_response_status())?
     {

@@ -104,7 +104,7 @@ impl EventUrlData {
 #[server(prefix = "/api", endpoint = "load_event_url")]
 pub async fn load_event_url() -> Result<EventUrlData, AppError> {
     let (state, admin) = crate::auth::session::require_admin().await?;
-    super::service::load(&state.db, &admin)
+    super::service::load(&state.db, &state.settings, &admin)
         .await
         .map_err(|e| AppError::internal(e).into_response_status())
 }
@@ -118,7 +118,7 @@ pub async fn set_delivery(
     version: i64,
 ) -> Result<EndpointView, AppError> {
     let (state, admin) = crate::auth::session::require_admin().await?;
-    super::service::set_delivery(&state.db, &admin, kind, enabled, version)
+    super::service::set_delivery(&state.db, &state.settings, &admin, kind, enabled, version)
         .await
         .map_err(AppError::into_response_status)
 }
@@ -133,7 +133,7 @@ pub async fn generate_secret(kind: SecretKind) -> Result<String, AppError> {
 #[server(prefix = "/api", endpoint = "save_endpoint")]
 pub async fn save_endpoint(form: EndpointForm) -> Result<EndpointView, AppError> {
     let (state, admin) = crate::auth::session::require_admin().await?;
-    super::service::save(&state.db, &state.cipher, &admin, &form)
+    super::service::save(&state.db, &state.settings, &state.cipher, &admin, &form)
         .await
         .map_err(AppError::into_response_status)
 }

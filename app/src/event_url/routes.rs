@@ -32,7 +32,7 @@ pub async fn save_form(
         Err(response) => return response,
     };
     let kind = EndpointKind::parse(&form.kind).unwrap_or(EndpointKind::Cdr);
-    match service::save(&state.db, &state.cipher, &admin, &form).await {
+    match service::save(&state.db, &state.settings, &state.cipher, &admin, &form).await {
         Ok(_) => Redirect::to(&format!(
             "/company/event-url?saved={}#{}",
             kind.as_str(),
@@ -108,7 +108,8 @@ pub async fn delivery_form(
         }
     } else {
         let version = form.version.trim().parse::<i64>().unwrap_or(-1);
-        match service::set_delivery(&state.db, &admin, kind, enable, version).await {
+        match service::set_delivery(&state.db, &state.settings, &admin, kind, enable, version).await
+        {
             Ok(_) => {
                 return Redirect::to(&format!("/company/event-url#{}", kind.as_str()))
                     .into_response()

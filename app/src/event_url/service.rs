@@ -20,8 +20,35 @@ use crate::{
     persistence::{
         crypto::SecretCipher,
         entities::{endpoint, user},
+        read_cache::{Freshness, ReadCache},
     },
+    test_event::TestReport,
 };
+
+/// A tenant's two endpoints and recent test sends, as last read, and the
+/// tab as rendered from them (`page_cache`).
+#[derive(Debug)]
+pub struct TenantSettings {
+    cdr: EndpointView,
+    extension: EndpointView,
+    cdr_tests: Vec<TestReport>,
+    extension_tests: Vec<TestReport>,
+    rendered: super::page_cache::RenderedPages,
+}
+
+impl TenantSettings {
+    pub(super) fn rendered(&self) -> &super::page_cache::RenderedPages {
+        &self.rendered
+    }
+}
+
+/// Tenant settings by tenant id. Whatever changes them (a save, a delivery
+/// switch, a test send) drops the tenant's entry once it has committed.
+pub type SettingsCache = ReadCache<i32, std::sync::Arc<TenantSettings>>;
+
+pub fn settings_cache(freshness: Freshness) -> SettingsCache {
+    ReadCache::new(freshness, 50_000)
+}
 
 /// The associated data that binds a stored secret to its place.
 pub fn secret_context(tenant_id: i32, kind: EndpointKind, secret: SecretKind) -> String {
@@ -83,9 +110,33 @@ pub(crate) async fn find_endpoint(
         .with_context(|| format!("tenant {tenant_id} has no {} endpoint", kind.as_str()))
 }
 
-pub async fn load(db: &DatabaseConnection, admin: &CurrentAdmin) -> anyhow::Result<EventUrlData> {
+pub async fn load(
+    db: &DatabaseConnection,
+    cache: &SettingsCache,
+    admin: &CurrentAdmin,
+) -> anyhow::Result<EventUrlData> {
+    let settings = match cache.get(&admin.tenant_id) {
+        Some(settings) => settings,
+        None => {
+            let ticket = cache.ticket();
+            let settings = std::sync::Arc::new(read_settings(db, admin.tenant_id).await?);
+            cache.fill(ticket, admin.tenant_id, settings.clone());
+            settings
+        }
+    };
+    Ok(EventUrlData {
+        tenant_name: admin.tenant_name.clone(),
+        admin_username: admin.username.clone(),
+        cdr: settings.cdr.clone(),
+        extension: settings.extension.clone(),
+        cdr_tests: settings.cdr_tests.clone(),
+        extension_tests: settings.extension_tests.clone(),
+    })
+}
+
+async fn read_settings(db: &DatabaseConnection, tenant_id: i32) -> anyhow::Result<TenantSettings> {
     let rows = endpoint::Entity::find()
-        .filter(endpoint::Column::TenantId.eq(admin.tenant_id))
+        .filter(endpoint::Column::TenantId.eq(tenant_id))
         .order_by_asc(endpoint::Column::Id)
         .find_also_related(user::Entity)
         .all(db)
@@ -100,13 +151,11 @@ pub async fn load(db: &DatabaseConnection, admin: &CurrentAdmin) -> anyhow::Resu
             EndpointKind::Extension => extension = Some(view),
         }
     }
-    let (cdr_tests, extension_tests) =
-        crate::test_event::service::recent(db, admin.tenant_id).await?;
-    Ok(EventUrlData {
+    let (cdr_tests, extension_tests) = crate::test_event::service::recent(db, tenant_id).await?;
+    Ok(TenantSettings {
         cdr_tests,
         extension_tests,
-        tenant_name: admin.tenant_name.clone(),
-        admin_username: admin.username.clone(),
+        rendered: Default::default(),
         cdr: cdr.context("the tenant has no CDR endpoint")?,
         extension: extension.context("the tenant has no Extension endpoint")?,
     })
@@ -116,6 +165,7 @@ pub async fn load(db: &DatabaseConnection, admin: &CurrentAdmin) -> anyhow::Resu
 /// conditional UPDATE: either every field is written or none is.
 pub async fn save(
     db: &DatabaseConnection,
+    cache: &SettingsCache,
     cipher: &SecretCipher,
     admin: &CurrentAdmin,
     form: &EndpointForm,
@@ -233,6 +283,7 @@ pub async fn save(
         // Another save of the same version won the race.
         return Err(conflict(db, admin.tenant_id, kind, row.version).await);
     }
+    cache.drop_entry(&admin.tenant_id);
     let changes = changes(&row, &draft, new_secret_kind);
     let summary = if changes.is_empty() {
         "saved without changes".to_owned()
@@ -282,6 +333,7 @@ pub async fn save(
 /// as saved. Turning it on requires the saved settings to be complete.
 pub async fn set_delivery(
     db: &DatabaseConnection,
+    cache: &SettingsCache,
     admin: &CurrentAdmin,
     kind: EndpointKind,
     enable: bool,
@@ -334,6 +386,7 @@ pub async fn set_delivery(
     if result.rows_affected != 1 {
         return Err(conflict(db, admin.tenant_id, kind, row.version).await);
     }
+    cache.drop_entry(&admin.tenant_id);
     let url = row.url.clone().unwrap_or_default();
     let (switched, summary) = if enable {
         (

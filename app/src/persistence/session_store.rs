@@ -1,5 +1,6 @@
 //! tower-sessions records in the app's own database, so that any instance
-//! can serve any session and SQLite and PostgreSQL work alike.
+//! can serve any session and SQLite and PostgreSQL work alike; read
+//! through a short-lived cache (`read_cache`), written through it.
 
 use async_trait::async_trait;
 use sea_orm::{
@@ -11,16 +12,26 @@ use tower_sessions::{
     session_store::{self, ExpiredDeletion, SessionStore},
 };
 
-use super::entities::session;
+use super::{
+    entities::session,
+    read_cache::{Freshness, ReadCache},
+};
+
+/// Sessions kept in memory at most (least used leave first).
+const CACHED_SESSIONS: u64 = 50_000;
 
 #[derive(Clone, Debug)]
 pub struct DbSessionStore {
     db: DatabaseConnection,
+    cache: ReadCache<Id, Record>,
 }
 
 impl DbSessionStore {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub fn new(db: DatabaseConnection, freshness: Freshness) -> Self {
+        Self {
+            db,
+            cache: ReadCache::new(freshness, CACHED_SESSIONS),
+        }
     }
 }
 
@@ -49,6 +60,7 @@ impl SessionStore for DbSessionStore {
                 .await
                 .map_err(backend)?;
             if matches!(inserted, sea_orm::TryInsertResult::Inserted(_)) {
+                self.cache.put(record.id, record.clone());
                 return Ok(());
             }
             record.id = Id::default();
@@ -65,11 +77,17 @@ impl SessionStore for DbSessionStore {
             .exec(&self.db)
             .await
             .map_err(backend)?;
+        self.cache.put(record.id, record.clone());
         Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let now = OffsetDateTime::now_utc();
+        if let Some(record) = self.cache.get(id) {
+            return Ok((record.expiry_date > now).then_some(record));
+        }
+        let ticket = self.cache.ticket();
+        let now = now.unix_timestamp();
         let Some(row) = session::Entity::find_by_id(id.to_string())
             .filter(session::Column::ExpiresAt.gt(now))
             .one(&self.db)
@@ -78,9 +96,10 @@ impl SessionStore for DbSessionStore {
         else {
             return Ok(None);
         };
-        serde_json::from_slice(&row.data)
-            .map(Some)
-            .map_err(|e| session_store::Error::Decode(e.to_string()))
+        let record: Record = serde_json::from_slice(&row.data)
+            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        self.cache.fill(ticket, *id, record.clone());
+        Ok(Some(record))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
@@ -88,6 +107,7 @@ impl SessionStore for DbSessionStore {
             .exec(&self.db)
             .await
             .map_err(backend)?;
+        self.cache.drop_entry(id);
         Ok(())
     }
 }

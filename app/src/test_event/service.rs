@@ -316,6 +316,8 @@ async fn run(
         .await
         .context("recording a test send's outcome")
         .map_err(AppError::internal)?;
+    // The history shows it (`recent` keeps the newest; prune comes next).
+    state.settings.drop_entry(&admin.tenant_id);
     prune(db, admin.tenant_id, input.kind)
         .await
         .map_err(AppError::internal)?;

@@ -17,6 +17,7 @@ mod event_url;
 mod origin;
 mod postgres;
 mod process;
+mod read_cache;
 mod sessions;
 mod setup;
 mod sign_in;
