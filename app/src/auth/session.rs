@@ -16,7 +16,7 @@ use crate::persistence::{
 use crate::{error::AppError, state::AppState};
 
 /// Administrators by user id, as last read (`ip` unset).
-pub type AdminCache = ReadCache<i32, CurrentAdmin>;
+pub type AdminCache = ReadCache<i32, Option<CurrentAdmin>>;
 
 pub fn admin_cache(freshness: Freshness) -> AdminCache {
     ReadCache::new(freshness, 50_000)
@@ -53,16 +53,19 @@ pub async fn current_admin(
         return Ok(None);
     };
     keep_alive(session).await?;
-    if let Some(known) = state.admins.get(&admin.user_id) {
-        return Ok(Some(known));
-    }
-    let ticket = state.admins.ticket();
-    let found = user::Entity::find_by_id(admin.user_id)
+    state
+        .admins
+        .get_or_load(&admin.user_id, || lookup(&state.db, admin.user_id))
+        .await
+}
+
+async fn lookup(db: &DatabaseConnection, user_id: i32) -> anyhow::Result<Option<CurrentAdmin>> {
+    let found = user::Entity::find_by_id(user_id)
         .find_also_related(tenant::Entity)
-        .one(&state.db)
+        .one(db)
         .await
         .context("loading the signed-in user")?;
-    let found = found.and_then(|(user, tenant)| {
+    Ok(found.and_then(|(user, tenant)| {
         tenant.map(|tenant| CurrentAdmin {
             user_id: user.id,
             username: user.username,
@@ -70,11 +73,7 @@ pub async fn current_admin(
             tenant_name: tenant.name,
             ip: None,
         })
-    });
-    if let Some(admin) = &found {
-        state.admins.fill(ticket, admin.user_id, admin.clone());
-    }
-    Ok(found)
+    }))
 }
 
 /// The administrator of a request: the one the sign-in guard

@@ -81,28 +81,28 @@ impl RenderedPage {
     }
 }
 
-/// Kept rendered pages of one tenant, by administrator.
+/// Kept rendered pages of one tenant, by administrator: each filled once,
+/// by the first request that needs it, while the others wait for it.
 #[derive(Debug, Default)]
-pub struct RenderedPages(std::sync::RwLock<std::collections::HashMap<i32, Arc<RenderedPage>>>);
+pub struct RenderedPages(
+    std::sync::Mutex<std::collections::HashMap<i32, Arc<tokio::sync::OnceCell<RenderedPage>>>>,
+);
 
 impl RenderedPages {
-    fn get(&self, user_id: i32) -> Option<Arc<RenderedPage>> {
-        self.0.read().ok()?.get(&user_id).cloned()
-    }
-
-    fn keep(&self, user_id: i32, page: RenderedPage) {
-        if let Ok(mut pages) = self.0.write() {
-            pages.insert(user_id, Arc::new(page));
+    fn slot(&self, user_id: i32) -> Arc<tokio::sync::OnceCell<RenderedPage>> {
+        match self.0.lock() {
+            Ok(mut pages) => pages.entry(user_id).or_default().clone(),
+            // A panic elsewhere while holding the lock: do without keeping.
+            Err(_) => Arc::default(),
         }
     }
 }
 
 /// Middleware inside the sign-in guard (it reads the administrator the
-/// guard found): answers the tab from the kept page, or renders it and
-/// keeps it when the settings it was rendered from are still the current
-/// ones afterwards.
+/// guard found): answers the tab from the page kept with the tenant's
+/// current settings, rendering and keeping it first if need be.
 pub async fn serve_kept(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let admin = match request.extensions().get::<CurrentAdmin>() {
+    let (tenant_id, user_id) = match request.extensions().get::<CurrentAdmin>() {
         Some(admin)
             if request.method() == Method::GET
                 && request.uri().path() == PATH
@@ -112,30 +112,86 @@ pub async fn serve_kept(State(state): State<AppState>, request: Request, next: N
         }
         _ => return next.run(request).await,
     };
-    let (tenant_id, user_id) = admin;
-    let before = state.settings.get(&tenant_id);
-    if let Some(page) = before.as_ref().and_then(|s| s.rendered().get(user_id)) {
-        return page.response();
-    }
-    let response = next.run(request).await;
-    // Rendered from `before` only if it was the current entry throughout
-    // (a write, or the end of its lifetime, replaces the entry).
-    let Some(before) = before else {
-        return response;
+    // Unreadable settings: the render says what is wrong.
+    let Ok(settings) = super::service::settings(&state.db, &state.settings, tenant_id).await else {
+        return next.run(request).await;
     };
-    let unchanged = state
-        .settings
-        .get(&tenant_id)
-        .is_some_and(|after| Arc::ptr_eq(&after, &before));
-    if response.status() != StatusCode::OK || !unchanged {
-        return response;
+    let slot = settings.rendered().slot(user_id);
+    // The render reads the settings again: these, or newer ones if a write
+    // came in between (then this entry is already dropped).
+    let kept = slot
+        .get_or_try_init(|| async move {
+            let response = next.run(request).await;
+            if response.status() != StatusCode::OK {
+                return Err(response);
+            }
+            let (parts, body) = response.into_parts();
+            let Ok(body) = axum::body::to_bytes(body, 8 << 20).await else {
+                return Err(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+            };
+            RenderedPage::cut(&parts.headers, &body)
+                .ok_or_else(|| Response::from_parts(parts, Body::from(body)))
+        })
+        .await;
+    match kept {
+        Ok(page) => page.response(),
+        // Not keepable (an error page, say): answered as rendered.
+        Err(response) => response,
     }
-    let (parts, body) = response.into_parts();
-    let Ok(body) = axum::body::to_bytes(body, 8 << 20).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    if let Some(page) = RenderedPage::cut(&parts.headers, &body) {
-        before.rendered().keep(user_id, page);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_kept_page_is_served_with_a_new_nonce_everywhere_the_old_one_was() {
+        let old = "AAAAAAAAAAAAAAAAAAAAAA";
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_str(&page_security_policy(old)).unwrap(),
+        );
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        let html = format!(
+            "<head><script nonce=\"{old}\">a()</script></head><body>x</body><script nonce=\"{old}\">b()</script>"
+        );
+        let page = RenderedPage::cut(&headers, &Bytes::from(html.clone())).unwrap();
+
+        let mut seen = Vec::new();
+        for _ in 0..2 {
+            let response = page.response();
+            let policy = response.headers()[header::CONTENT_SECURITY_POLICY]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            assert_eq!(
+                response.headers()[header::CONTENT_TYPE],
+                "text/html; charset=utf-8"
+            );
+            let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            let body = String::from_utf8(body.to_vec()).unwrap();
+            let nonce = policy
+                .split("'nonce-")
+                .nth(1)
+                .and_then(|rest| rest.split('\'').next())
+                .unwrap()
+                .to_owned();
+            assert!(!body.contains(old) && !policy.contains(old));
+            assert_eq!(body, html.replace(old, &nonce));
+            assert!(!seen.contains(&nonce));
+            seen.push(nonce);
+        }
     }
-    Response::from_parts(parts, Body::from(body))
+
+    #[test]
+    fn a_render_without_a_nonce_policy_is_not_kept() {
+        let headers = HeaderMap::new();
+        assert!(RenderedPage::cut(&headers, &Bytes::from_static(b"<p>hi</p>")).is_none());
+    }
 }

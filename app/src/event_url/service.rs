@@ -115,15 +115,7 @@ pub async fn load(
     cache: &SettingsCache,
     admin: &CurrentAdmin,
 ) -> anyhow::Result<EventUrlData> {
-    let settings = match cache.get(&admin.tenant_id) {
-        Some(settings) => settings,
-        None => {
-            let ticket = cache.ticket();
-            let settings = std::sync::Arc::new(read_settings(db, admin.tenant_id).await?);
-            cache.fill(ticket, admin.tenant_id, settings.clone());
-            settings
-        }
-    };
+    let settings = settings(db, cache, admin.tenant_id).await?;
     Ok(EventUrlData {
         tenant_name: admin.tenant_name.clone(),
         admin_username: admin.username.clone(),
@@ -132,6 +124,19 @@ pub async fn load(
         cdr_tests: settings.cdr_tests.clone(),
         extension_tests: settings.extension_tests.clone(),
     })
+}
+
+/// The tenant's settings: the kept copy, or read afresh.
+pub async fn settings(
+    db: &DatabaseConnection,
+    cache: &SettingsCache,
+    tenant_id: i32,
+) -> anyhow::Result<std::sync::Arc<TenantSettings>> {
+    cache
+        .get_or_load(&tenant_id, || async move {
+            read_settings(db, tenant_id).await.map(std::sync::Arc::new)
+        })
+        .await
 }
 
 async fn read_settings(db: &DatabaseConnection, tenant_id: i32) -> anyhow::Result<TenantSettings> {
@@ -283,7 +288,7 @@ pub async fn save(
         // Another save of the same version won the race.
         return Err(conflict(db, admin.tenant_id, kind, row.version).await);
     }
-    cache.drop_entry(&admin.tenant_id);
+    cache.drop_entry(&admin.tenant_id).await;
     let changes = changes(&row, &draft, new_secret_kind);
     let summary = if changes.is_empty() {
         "saved without changes".to_owned()
@@ -386,7 +391,7 @@ pub async fn set_delivery(
     if result.rows_affected != 1 {
         return Err(conflict(db, admin.tenant_id, kind, row.version).await);
     }
-    cache.drop_entry(&admin.tenant_id);
+    cache.drop_entry(&admin.tenant_id).await;
     let url = row.url.clone().unwrap_or_default();
     let (switched, summary) = if enable {
         (

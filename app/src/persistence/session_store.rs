@@ -23,7 +23,7 @@ const CACHED_SESSIONS: u64 = 50_000;
 #[derive(Clone, Debug)]
 pub struct DbSessionStore {
     db: DatabaseConnection,
-    cache: ReadCache<Id, Record>,
+    cache: ReadCache<Id, Option<Record>>,
 }
 
 impl DbSessionStore {
@@ -49,6 +49,20 @@ fn to_row(record: &Record) -> session_store::Result<session::ActiveModel> {
     })
 }
 
+async fn read(db: &DatabaseConnection, id: Id) -> anyhow::Result<Option<Record>> {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let Some(row) = session::Entity::find_by_id(id.to_string())
+        .filter(session::Column::ExpiresAt.gt(now))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(serde_json::from_slice(&row.data).map_err(|e| {
+        anyhow::Error::new(session_store::Error::Decode(e.to_string()))
+    })?))
+}
+
 #[async_trait]
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
@@ -60,7 +74,7 @@ impl SessionStore for DbSessionStore {
                 .await
                 .map_err(backend)?;
             if matches!(inserted, sea_orm::TryInsertResult::Inserted(_)) {
-                self.cache.put(record.id, record.clone());
+                self.cache.put(record.id, Some(record.clone())).await;
                 return Ok(());
             }
             record.id = Id::default();
@@ -77,29 +91,18 @@ impl SessionStore for DbSessionStore {
             .exec(&self.db)
             .await
             .map_err(backend)?;
-        self.cache.put(record.id, record.clone());
+        self.cache.put(record.id, Some(record.clone())).await;
         Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let now = OffsetDateTime::now_utc();
-        if let Some(record) = self.cache.get(id) {
-            return Ok((record.expiry_date > now).then_some(record));
-        }
-        let ticket = self.cache.ticket();
-        let now = now.unix_timestamp();
-        let Some(row) = session::Entity::find_by_id(id.to_string())
-            .filter(session::Column::ExpiresAt.gt(now))
-            .one(&self.db)
+        let record = self
+            .cache
+            .get_or_load(id, || read(&self.db, *id))
             .await
-            .map_err(backend)?
-        else {
-            return Ok(None);
-        };
-        let record: Record = serde_json::from_slice(&row.data)
-            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
-        self.cache.fill(ticket, *id, record.clone());
-        Ok(Some(record))
+            .map_err(|e| session_store::Error::Backend(format!("{e:#}")))?;
+        // A kept copy may have run out since it was read.
+        Ok(record.filter(|r| r.expiry_date > OffsetDateTime::now_utc()))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
@@ -107,7 +110,7 @@ impl SessionStore for DbSessionStore {
             .exec(&self.db)
             .await
             .map_err(backend)?;
-        self.cache.drop_entry(id);
+        self.cache.drop_entry(id).await;
         Ok(())
     }
 }

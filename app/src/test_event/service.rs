@@ -317,7 +317,7 @@ async fn run(
         .context("recording a test send's outcome")
         .map_err(AppError::internal)?;
     // The history shows it (`recent` keeps the newest; prune comes next).
-    state.settings.drop_entry(&admin.tenant_id);
+    state.settings.drop_entry(&admin.tenant_id).await;
     prune(db, admin.tenant_id, input.kind)
         .await
         .map_err(AppError::internal)?;
