@@ -243,3 +243,13 @@ pub fn session_cookie(response: &Response) -> Option<String> {
         .find(|v| v.starts_with("eventurl_session="))
         .map(str::to_owned)
 }
+
+/// The nonce a Content-Security-Policy allows scripts with.
+pub fn csp_nonce(policy: &str) -> String {
+    policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce in the policy")
+        .to_owned()
+}

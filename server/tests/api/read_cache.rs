@@ -131,12 +131,7 @@ async fn page_and_nonce(browser: &Browser) -> (String, String) {
         .unwrap()
         .to_owned();
     let html = response.text().await.unwrap();
-    let nonce = csp
-        .split("'nonce-")
-        .nth(1)
-        .and_then(|rest| rest.split('\'').next())
-        .unwrap()
-        .to_owned();
+    let nonce = csp_nonce(&csp);
     assert!(
         html.contains(&format!("<script type=\"module\" nonce=\"{nonce}\"")),
         "the scripts carry the policy's nonce"
