@@ -3,9 +3,7 @@
 //! through a short-lived cache (`read_cache`), written through it.
 
 use async_trait::async_trait;
-use sea_orm::{
-    sea_query::OnConflict, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{sea_query::Expr, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use time::OffsetDateTime;
 use tower_sessions::{
     session::{Id, Record},
@@ -39,12 +37,14 @@ fn backend(e: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(e.to_string())
 }
 
+fn encode(record: &Record) -> session_store::Result<Vec<u8>> {
+    serde_json::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))
+}
+
 fn to_row(record: &Record) -> session_store::Result<session::ActiveModel> {
     Ok(session::ActiveModel {
         id: Set(record.id.to_string()),
-        data: Set(
-            serde_json::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))?
-        ),
+        data: Set(encode(record)?),
         expires_at: Set(record.expiry_date.unix_timestamp()),
     })
 }
@@ -81,17 +81,25 @@ impl SessionStore for DbSessionStore {
         }
     }
 
+    /// Updates a session that still exists; one deleted meanwhile (signed
+    /// out, here or on another instance) stays deleted: a request that was
+    /// under way, or served from an older copy, cannot bring it back.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        session::Entity::insert(to_row(record)?)
-            .on_conflict(
-                OnConflict::column(session::Column::Id)
-                    .update_columns([session::Column::Data, session::Column::ExpiresAt])
-                    .to_owned(),
+        let updated = session::Entity::update_many()
+            .col_expr(session::Column::Data, Expr::value(encode(record)?))
+            .col_expr(
+                session::Column::ExpiresAt,
+                Expr::value(record.expiry_date.unix_timestamp()),
             )
+            .filter(session::Column::Id.eq(record.id.to_string()))
             .exec(&self.db)
             .await
             .map_err(backend)?;
-        self.cache.put(record.id, Some(record.clone())).await;
+        if updated.rows_affected == 0 {
+            self.cache.drop_entry(&record.id).await;
+        } else {
+            self.cache.put(record.id, Some(record.clone())).await;
+        }
         Ok(())
     }
 

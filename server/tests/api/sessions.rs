@@ -89,3 +89,33 @@ async fn activity_keeps_a_session_alive_without_a_write_per_request() {
     assert!(again.headers().get(header::SET_COOKIE).is_none());
     assert_eq!(expiry().await, extended, "no write within the interval");
 }
+
+#[tokio::test]
+async fn a_deleted_session_is_not_brought_back_by_a_late_save() {
+    let app = spawn_app().await;
+    let db = server::connect(&app.config).await.unwrap();
+    // Cached, as the server's own store is: the copy must not outlive it.
+    let store = DbSessionStore::new(db.clone(), Freshness::millis(60_000));
+    let mut record = Record {
+        id: Id::default(),
+        data: HashMap::new(),
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+    };
+    store.create(&mut record).await.unwrap();
+    assert!(store.load(&record.id).await.unwrap().is_some());
+    // Signed out while another request, holding the record, was under way;
+    // that request then saves (a keep-alive, say).
+    store.delete(&record.id).await.unwrap();
+    record
+        .data
+        .insert("seen".into(), serde_json::Value::from(1));
+    store.save(&record).await.unwrap();
+    assert!(store.load(&record.id).await.unwrap().is_none());
+    // Gone from the table too, for every instance.
+    use sea_orm::EntityTrait;
+    let row = app::persistence::entities::session::Entity::find_by_id(record.id.to_string())
+        .one(&db)
+        .await
+        .unwrap();
+    assert!(row.is_none());
+}
