@@ -176,7 +176,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
         .site_addr(addr)
         .build();
     let freshness = Freshness::millis(config.read_cache_ms);
-    let state = AppState {
+    let state = AppState::new(app::state::Shared {
         db: db.clone(),
         cipher,
         setup,
@@ -193,7 +193,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
         leptos_options,
         admins: app::auth::session::admin_cache(freshness),
         settings: app::event_url::service::settings_cache(freshness),
-    };
+    });
 
     let store = DbSessionStore::new(db.clone(), freshness);
     tokio::spawn(delete_expired_sessions(store.clone()));
