@@ -104,7 +104,8 @@ impl RenderedPages {
 pub async fn serve_kept(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (tenant_id, user_id) = match request.extensions().get::<CurrentAdmin>() {
         Some(admin)
-            if request.method() == Method::GET
+            if state.settings.keeps_copies()
+                && request.method() == Method::GET
                 && request.uri().path() == PATH
                 && request.uri().query().is_none() =>
         {

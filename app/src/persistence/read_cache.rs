@@ -98,6 +98,11 @@ where
         }
     }
 
+    /// Whether copies are kept at all (a lifetime above zero).
+    pub fn keeps_copies(&self) -> bool {
+        self.entries.is_some()
+    }
+
     fn drops_of(&self, key: &K) -> &AtomicU64 {
         // The remainder is below STRIPES, so the cast cannot truncate.
         #[allow(clippy::cast_possible_truncation)]
@@ -267,6 +272,7 @@ mod tests {
     #[tokio::test]
     async fn a_zero_lifetime_keeps_nothing() {
         let (cache, reads) = (ReadCache::new(Freshness::OFF, 100), AtomicUsize::new(0));
+        assert!(!cache.keeps_copies());
         cache.put(1, "kept?".to_owned()).await;
         assert_eq!(cache.get(&1).await, None);
         read(&cache, &reads, "one").await;
