@@ -138,8 +138,10 @@ where
         }
     }
 
-    /// The copy of `key` if there is one, read after every drop so far.
-    pub async fn get(&self, key: &K) -> Option<V> {
+    /// The copy of `key` if there is one, read after every drop so far
+    /// (for tests: the app always reads through `get_or_load`).
+    #[cfg(test)]
+    async fn get(&self, key: &K) -> Option<V> {
         let known = self.drops_of(key).load(Ordering::Acquire);
         let copy = self.entries.as_ref()?.get(key).await?;
         (copy.read_from >= known).then_some(copy.value)
