@@ -1,6 +1,10 @@
 //! Signing in and out: the login page, password hashing, who the session
 //! belongs to, and the guard that sends anonymous visitors to `/login`.
 
+#[cfg(feature = "ssr")]
+pub mod current_admin;
+#[cfg(feature = "ssr")]
+pub mod guard;
 mod login;
 #[cfg(feature = "ssr")]
 pub mod password;
@@ -9,12 +13,17 @@ pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]
+mod signed_in;
+#[cfg(feature = "ssr")]
 pub mod throttle;
 
+#[cfg(feature = "ssr")]
+pub use current_admin::CurrentAdmin;
 pub use login::{LoginEcho, LoginPage};
+#[cfg(feature = "ssr")]
+pub use signed_in::signed_in;
 
-/// Where to go after signing in, if `next` is not a safe local path.
-pub const HOME: &str = "/company/event-url";
+use crate::paths::{HOME, LOGIN};
 
 /// Only local absolute paths are followed after sign-in (no open redirect).
 pub fn safe_next(next: &str) -> &str {
@@ -22,7 +31,7 @@ pub fn safe_next(next: &str) -> &str {
         && !next.starts_with("//")
         && !next.starts_with("/\\")
         && !next.chars().any(char::is_control);
-    if local && !next.starts_with("/login") {
+    if local && !next.starts_with(LOGIN) {
         next
     } else {
         HOME
@@ -32,9 +41,9 @@ pub fn safe_next(next: &str) -> &str {
 /// `/login`, remembering where to go after signing in.
 pub fn login_path(next: &str) -> String {
     if next.is_empty() {
-        return "/login".to_owned();
+        return LOGIN.to_owned();
     }
-    let mut path = String::from("/login?next=");
+    let mut path = format!("{LOGIN}?next=");
     for b in next.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
             path.push(b as char);

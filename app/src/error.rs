@@ -1,6 +1,13 @@
-//! The error every server function returns. Variants split what the user can
-//! fix (`Invalid`, `SignInRequired`, `Conflict`) from what they cannot
-//! (`Internal`, whose cause goes to the log, never to the browser).
+//! Errors, by who can act on them.
+//!
+//! - `AppError`: what the browser sees, from every server function and form
+//!   handler. Its variants say what the user can fix (`Invalid`, `Conflict`,
+//!   `BadRequest`, ...) or that it is ours (`Internal`, `Unavailable`),
+//!   without the cause.
+//! - `ServiceError` (server only): what services return, a refusal the
+//!   user can fix or a failure of ours with its whole cause chain. It is
+//!   logged once, where the response is made (`respond`,
+//!   `into_plain_response`), not where it is built.
 
 use crate::domain::FieldErrors;
 use leptos::server_fn::{
@@ -15,6 +22,10 @@ pub enum AppError {
     SignInRequired,
     #[error("Not saved: correct the fields marked below.")]
     Invalid(FieldErrors),
+    /// A request the page could not have made as it is: a missing or
+    /// unreadable field the form always sends (like its version).
+    #[error("{0}")]
+    BadRequest(String),
     /// Saved by someone else since the form was loaded; says who and what.
     #[error(
         "Not saved: {0} Reload the page to see their changes; what you typed is still in the form."
@@ -49,6 +60,7 @@ impl AppError {
         use http::StatusCode;
         match self {
             AppError::SignInRequired => StatusCode::UNAUTHORIZED,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Invalid(_) | AppError::NotSent(_) | AppError::Refused(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
@@ -59,22 +71,70 @@ impl AppError {
         }
     }
 
-    /// Logs an unexpected failure with its whole cause chain and hides it
-    /// from the user.
-    /// A lost database is told apart: the user learns it is temporary.
-    pub fn internal(error: anyhow::Error) -> Self {
-        if database_unreachable(&error) {
-            tracing::warn!(error = format!("{error:#}"), "database unreachable");
-            return AppError::Unavailable;
-        }
-        tracing::error!(error = format!("{error:#}"), "request failed");
-        AppError::Internal
-    }
-
     /// The response a plain (non-server-function) handler gives.
     pub fn into_plain_response(self) -> axum::response::Response {
         use axum::response::IntoResponse;
         (self.status(), self.to_string()).into_response()
+    }
+}
+
+/// What a service returns when it does not do what was asked.
+#[cfg(feature = "ssr")]
+#[derive(Debug)]
+pub enum ServiceError {
+    /// The user can fix it; said as it is.
+    User(AppError),
+    /// Ours: the cause goes to the log once, the user learns only that it
+    /// failed (or that the database is out of reach, which is temporary).
+    Ours(anyhow::Error),
+}
+
+#[cfg(feature = "ssr")]
+impl From<anyhow::Error> for ServiceError {
+    fn from(error: anyhow::Error) -> Self {
+        ServiceError::Ours(error)
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<AppError> for ServiceError {
+    fn from(error: AppError) -> Self {
+        ServiceError::User(error)
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sea_orm::DbErr> for ServiceError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        ServiceError::Ours(error.into())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl ServiceError {
+    /// What the user is told; a failure of ours is logged here, once.
+    pub fn into_app_error(self) -> AppError {
+        match self {
+            ServiceError::User(error) => error,
+            ServiceError::Ours(error) if database_unreachable(&error) => {
+                tracing::warn!(error = format!("{error:#}"), "database unreachable");
+                AppError::Unavailable
+            }
+            ServiceError::Ours(error) => {
+                tracing::error!(error = format!("{error:#}"), "request failed");
+                AppError::Internal
+            }
+        }
+    }
+
+    /// For server functions: the error, with the response status set.
+    pub fn respond(self) -> AppError {
+        self.into_app_error().into_response_status()
+    }
+
+    /// For plain handlers: the status and the message as text.
+    pub fn into_plain_response(self) -> axum::response::Response {
+        self.into_app_error().into_plain_response()
     }
 }
 

@@ -2,19 +2,16 @@
 //! signed-in administrator's tenant.
 
 mod api;
-mod delivery;
+mod model;
 mod page;
-#[cfg(feature = "ssr")]
-pub mod page_cache;
 #[cfg(feature = "ssr")]
 pub mod routes;
 mod section;
 #[cfg(feature = "ssr")]
 pub mod service;
+mod switch;
 
-pub use api::{
-    generate_secret, load_event_url, save_endpoint, set_delivery, EndpointView, EventUrlData,
-    SaveEcho, SecretStatus, ROTATE_AFTER_DAYS,
-};
-pub use delivery::DeliveryEcho;
+pub use api::{generate_secret, load_event_url, save_endpoint, set_enabled};
+pub use model::{EndpointView, EventUrlData, SaveEcho, SecretStatus, ROTATE_AFTER_DAYS};
 pub use page::EventUrlPage;
+pub use switch::SwitchEcho;

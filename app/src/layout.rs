@@ -1,5 +1,6 @@
 //! The signed-in page chrome: header, left-hand menu, Company tabs.
 
+use crate::paths;
 use leptos::prelude::*;
 
 /// The Company area's tabs.
@@ -24,23 +25,23 @@ pub fn CompanyLayout(
             <span class="tenant" title="Tenant">{tenant}</span>
             <span class="spacer"></span>
             <span class="user">"Signed in as " <strong>{username}</strong></span>
-            <form method="post" action="/logout">
+            <form method="post" action=paths::LOGOUT>
                 <button type="submit" class="link-button">"Sign out"</button>
             </form>
         </header>
         <div class="frame">
             <nav class="sidebar" aria-label="Main menu">
                 <ul>
-                    <li><a href="/company/event-url" class="active" aria-current="true">"Company"</a></li>
+                    <li><a href=paths::EVENT_URL class="active" aria-current="true">"Company"</a></li>
                 </ul>
             </nav>
             <main id="content" class="content">
                 <h1>"Company"</h1>
                 <nav class="tabs" aria-label="Company settings">
-                    <a href="/company/event-url" aria-current=current(CompanyTab::EventUrl)>
+                    <a href=paths::EVENT_URL aria-current=current(CompanyTab::EventUrl)>
                         "Event URL"
                     </a>
-                    <a href="/company/activity" aria-current=current(CompanyTab::Activity)>
+                    <a href=paths::ACTIVITY aria-current=current(CompanyTab::Activity)>
                         "Activity"
                     </a>
                 </nav>

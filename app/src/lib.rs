@@ -1,8 +1,8 @@
 //! eventurl's web app: domain types and UI shared by the server (SSR) and
 //! the browser (hydration), plus the server-only services behind the
 //! `ssr` feature. Layers point one way:
-//! domain ← persistence / delivery / auth ← services ← server functions ←
-//! components.
+//! domain ← persistence / sender / auth ← services ← server functions and
+//! handlers ← components.
 
 pub mod activity;
 pub mod auth;
@@ -12,6 +12,7 @@ pub mod error;
 pub mod event_url;
 mod form_echo;
 mod layout;
+pub mod paths;
 pub mod setup;
 pub mod test_event;
 mod time_text;
@@ -19,11 +20,13 @@ mod time_text;
 #[cfg(feature = "ssr")]
 pub mod accounts;
 #[cfg(feature = "ssr")]
-pub mod delivery;
+pub mod client_ip;
 #[cfg(feature = "ssr")]
 pub mod persistence;
 #[cfg(feature = "ssr")]
 pub mod render;
+#[cfg(feature = "ssr")]
+pub mod sender;
 #[cfg(feature = "ssr")]
 pub mod state;
 
@@ -46,6 +49,12 @@ use setup::SetupPage;
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     set_page_security_policy();
+    // Only pages with islands load the wasm bundle (the login page has none).
+    #[cfg(feature = "ssr")]
+    let hydrate = use_context::<http::request::Parts>()
+        .is_some_and(|request| paths::has_islands(request.uri.path()));
+    #[cfg(not(feature = "ssr"))]
+    let hydrate = true;
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -56,7 +65,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <AutoReload options=options.clone()/>
                 <HashedStylesheet options=options.clone() id="leptos"/>
-                <HydrationScripts options islands=true/>
+                {hydrate.then(|| view! { <HydrationScripts options islands=true/> })}
                 <MetaTags/>
             </head>
             <body>
@@ -114,7 +123,7 @@ fn NotFound() -> impl IntoView {
         <main class="auth-page">
             <div class="auth-card">
                 <h1>"Page not found"</h1>
-                <p><a href="/company/event-url">"Go to Company → Event URL"</a></p>
+                <p><a href=paths::EVENT_URL>"Go to Company → Event URL"</a></p>
             </div>
         </main>
     }

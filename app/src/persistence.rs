@@ -1,7 +1,8 @@
 //! Storage on the project's sea-orm connection (SQLite or PostgreSQL):
-//! entities, the encryption of stored secrets, and the session store.
+//! entities, the encryption of stored secrets, the session store and the
+//! endpoint reads that several features share.
 
 pub mod crypto;
+pub mod endpoints;
 pub mod entities;
-pub mod read_cache;
 pub mod session_store;

@@ -1,14 +1,18 @@
 //! What every request handler and server function needs, built once at
-//! start and handed around by axum state and Leptos context.
+//! start: infrastructure only (the database, the cipher, the HTTP sender,
+//! the password-hashing pool, the settings). Features keep their own types;
+//! nothing here is a copy of what the database holds.
 
-use crate::{delivery::Delivery, persistence::crypto::SecretCipher, setup::SetupGate};
+use crate::{
+    auth::password::HashingPool, persistence::crypto::SecretCipher, sender::WebhookSender,
+    setup::SetupGate,
+};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sea_orm::DatabaseConnection;
 
 /// Cloned for every middleware and handler of every request: one reference
-/// count, not a copy of each part (the profile of a kept page showed
-/// clones and drops of the parts at ~12% of its samples).
+/// count, not a copy of each part.
 #[derive(Clone, Debug)]
 pub struct AppState(std::sync::Arc<Shared>);
 
@@ -30,20 +34,23 @@ impl std::ops::Deref for AppState {
 pub struct Shared {
     pub db: DatabaseConnection,
     pub cipher: SecretCipher,
-    pub setup: SetupGate,
+    /// Posts events under the operator's address policy.
+    pub sender: WebhookSender,
     /// Where sign-ins check passwords, a few at a time.
-    pub hashing: crate::auth::password::HashingPool,
-    /// Sends test events under the operator's address policy.
-    pub delivery: Delivery,
+    pub hashing: HashingPool,
+    /// This process's one-time first-run link, while no tenant exists.
+    pub setup: SetupGate,
+    pub config: AppConfig,
+    pub leptos_options: LeptosOptions,
+}
+
+/// The operator's settings that requests consult.
+#[derive(Clone, Debug)]
+pub struct AppConfig {
     /// Test sends allowed per tenant per minute.
     pub test_events_per_minute: u32,
     /// Behind a reverse proxy: the header that carries the client address.
     pub client_ip_header: Option<http::HeaderName>,
-    pub leptos_options: LeptosOptions,
-    /// Signed-in administrators as last read (`read_cache`).
-    pub admins: crate::auth::session::AdminCache,
-    /// Tenants' Event URL settings as last read (`read_cache`).
-    pub settings: crate::event_url::service::SettingsCache,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -4,6 +4,8 @@
 //! section are kept and can be sent again.
 
 mod api;
+#[cfg(feature = "ssr")]
+pub mod history;
 mod panel;
 mod report;
 #[cfg(feature = "ssr")]

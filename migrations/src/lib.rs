@@ -8,6 +8,7 @@ mod m20261127_000002_test_sends;
 mod m20261127_000003_sign_in_failures;
 mod m20261127_000004_activity;
 mod m20261127_000005_secret_changed_by;
+mod m20261128_000006_session_user;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_sign_in_failures::Migration),
             Box::new(m20261127_000004_activity::Migration),
             Box::new(m20261127_000005_secret_changed_by::Migration),
+            Box::new(m20261128_000006_session_user::Migration),
         ]
     }
 }

@@ -102,14 +102,6 @@ pub struct Config {
     #[arg(long, env = "EVENTURL_TEST_EVENTS_PER_MINUTE", value_name = "EVENTURL_TEST_EVENTS_PER_MINUTE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10000), global = true)]
     pub test_events_per_minute: u32,
 
-    /// Milliseconds this instance may serve a session, its administrator
-    /// and the tenant's settings from memory before reading them again.
-    /// Changes made through this instance show at once; changes made
-    /// through another instance, the CLI or SQL show within this time.
-    /// 0 reads the database on every request.
-    #[arg(long, env = "EVENTURL_READ_CACHE_MS", value_name = "EVENTURL_READ_CACHE_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=60_000), global = true)]
-    pub read_cache_ms: u64,
-
     /// Seconds a request waits for a free database connection before it is
     /// answered "unavailable".
     #[arg(long, env = "EVENTURL_DB_ACQUIRE_TIMEOUT_SECS", value_name = "EVENTURL_DB_ACQUIRE_TIMEOUT_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=600), global = true)]

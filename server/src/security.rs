@@ -65,6 +65,9 @@ pub async fn refuse_foreign_origin(
 /// Headers every response carries. Pages set their own nonce-based
 /// Content-Security-Policy (see `app::page_security_policy`); anything else
 /// (JSON, files, errors) gets one that allows nothing to run or frame it.
+/// A response that does not say how it may be cached (only the bundle's
+/// files do) is private, or may be: `no-store`, so neither a shared
+/// computer's back button nor a proxy keeps a copy.
 pub async fn security_headers(State(hsts): State<bool>, request: Request, next: Next) -> Response {
     use axum::http::HeaderValue;
     let mut response = next.run(request).await;
@@ -74,6 +77,9 @@ pub async fn security_headers(State(hsts): State<bool>, request: Request, next: 
         .or_insert(HeaderValue::from_static(
             "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
         ));
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

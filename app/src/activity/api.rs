@@ -15,7 +15,7 @@ pub async fn list_activity(
 ) -> Result<ActivityPage, AppError> {
     use super::entry::ActivityKind;
     use crate::domain::EndpointKind;
-    let (state, admin) = crate::auth::session::require_admin().await?;
+    let (state, admin) = crate::auth::signed_in().await?;
     super::log::page(
         &state.db,
         admin.tenant_id,
@@ -26,5 +26,5 @@ pub async fn list_activity(
         ActivityKind::parse(&kind),
     )
     .await
-    .map_err(|e| AppError::internal(e).into_response_status())
+    .map_err(|e| crate::error::ServiceError::from(e).respond())
 }

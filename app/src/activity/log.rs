@@ -1,5 +1,7 @@
-//! Writing and reading the log. Writing never fails the action it records:
-//! a failure is logged (the action already happened).
+//! Writing and reading the log. A change writes its entry in the change's
+//! own transaction (the conflict message is built from the log, so it may
+//! not be best-effort); events that are not changes (a sign-in) log a
+//! failure to record them and go on.
 
 use anyhow::Context;
 use sea_orm::{
@@ -29,7 +31,7 @@ pub struct NewEntry {
 impl NewEntry {
     /// An entry of the signed-in administrator's tenant, by them.
     pub fn by(
-        admin: &crate::auth::session::CurrentAdmin,
+        admin: &crate::auth::CurrentAdmin,
         kind: ActivityKind,
         section: Option<EndpointKind>,
         summary: String,
@@ -48,8 +50,8 @@ impl NewEntry {
     }
 }
 
-pub async fn record(db: &impl ConnectionTrait, entry: NewEntry) {
-    let changes = serde_json::to_string(&entry.changes).unwrap_or_else(|_| "[]".into());
+pub async fn record(db: &impl ConnectionTrait, entry: NewEntry) -> anyhow::Result<()> {
+    let changes = serde_json::to_string(&entry.changes).context("encoding the changes")?;
     let row = activity::ActiveModel {
         tenant_id: Set(entry.tenant_id),
         occurred_at: Set(OffsetDateTime::now_utc()),
@@ -63,9 +65,10 @@ pub async fn record(db: &impl ConnectionTrait, entry: NewEntry) {
         version: Set(entry.version),
         ..Default::default()
     };
-    if let Err(e) = row.insert(db).await {
-        tracing::error!(error = %e, kind = entry.kind.as_str(), "could not write the activity log");
-    }
+    row.insert(db)
+        .await
+        .with_context(|| format!("writing the activity log ({})", entry.kind.as_str()))?;
+    Ok(())
 }
 
 fn to_entry(row: activity::Model) -> Option<ActivityEntry> {

@@ -2,6 +2,7 @@
 //! by section and kind. Filters and pages are plain links and a GET form, so
 //! they work without JavaScript and can be bookmarked.
 
+use crate::{auth::login_path, paths::ACTIVITY};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -42,7 +43,7 @@ pub fn ActivityView() -> impl IntoView {
                     Ok(page) => {
                         let link = {
                             let (section, kind) = (section.clone(), kind.clone());
-                            move |n: u64| format!("/company/activity?page={n}&section={section}&kind={kind}")
+                            move |n: u64| format!("{ACTIVITY}?page={n}&section={section}&kind={kind}")
                         };
                         let newer = (page.page > 1).then(|| link(page.page - 1));
                         let older = (page.page < page.pages).then(|| link(page.page + 1));
@@ -64,7 +65,7 @@ pub fn ActivityView() -> impl IntoView {
                     }
                     Err(AppError::SignInRequired) => view! {
                         <main class="auth-page"><p role="alert">
-                            "Your session has ended. " <a href="/login?next=/company/activity">"Sign in again"</a>"."
+                            "Your session has ended. " <a href=login_path(ACTIVITY)>"Sign in again"</a>"."
                         </p></main>
                     }
                     .into_any(),
@@ -81,7 +82,7 @@ pub fn ActivityView() -> impl IntoView {
 #[component]
 fn Filters(section: String, kind: String) -> impl IntoView {
     view! {
-        <form method="get" action="/company/activity" class="filters">
+        <form method="get" action=ACTIVITY class="filters">
             <div class="field">
                 <label for="activity-section">"Section"</label>
                 <select id="activity-section" name="section">

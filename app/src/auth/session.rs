@@ -1,93 +1,29 @@
-//! Who is asking: the session's administrator, looked up on every request
-//! (through the read cache: a user or tenant deleted by hand loses access
-//! within `EVENTURL_READ_CACHE_MS`).
+//! A session's administrator: signing in (throttled, password checked off
+//! the executor), reading who a session belongs to, signing out.
 
 use anyhow::Context;
 use sea_orm::{DatabaseConnection, EntityTrait};
 use secrecy::SecretString;
-use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use super::password::verify_password;
 use crate::persistence::{
     entities::{tenant, user},
-    read_cache::{Freshness, ReadCache},
+    session_store::{SessionUser, SESSION_USER_KEY},
 };
-use crate::{error::AppError, state::AppState};
 
-/// Administrators by user id, as last read (`ip` unset).
-pub type AdminCache = ReadCache<i32, Option<CurrentAdmin>>;
-
-pub fn admin_cache(freshness: Freshness) -> AdminCache {
-    ReadCache::new(freshness, 50_000)
-}
-
-const ADMIN_KEY: &str = "admin";
-
-#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
-struct SessionAdmin {
-    user_id: i32,
-}
-
-/// The signed-in tenant administrator. Every read and write of tenant data
-/// takes its `tenant_id` from here, never from the request.
-#[derive(Clone, Debug)]
-pub struct CurrentAdmin {
-    pub user_id: i32,
-    pub username: String,
-    pub tenant_id: i32,
-    pub tenant_name: String,
-    /// Where the request came from, for the activity log.
-    pub ip: Option<std::net::IpAddr>,
-}
-
-pub async fn current_admin(
-    session: &Session,
-    state: &AppState,
-) -> anyhow::Result<Option<CurrentAdmin>> {
-    let Some(admin) = session
-        .get::<SessionAdmin>(ADMIN_KEY)
+/// The administrator the session belongs to, as read with the session in
+/// this request (`session_store`); keeps the session alive.
+pub async fn session_user(session: &Session) -> anyhow::Result<Option<SessionUser>> {
+    let Some(user) = session
+        .get::<SessionUser>(SESSION_USER_KEY)
         .await
         .context("reading the session")?
     else {
         return Ok(None);
     };
     keep_alive(session).await?;
-    state
-        .admins
-        .get_or_load(&admin.user_id, || lookup(&state.db, admin.user_id))
-        .await
-}
-
-async fn lookup(db: &DatabaseConnection, user_id: i32) -> anyhow::Result<Option<CurrentAdmin>> {
-    let found = user::Entity::find_by_id(user_id)
-        .find_also_related(tenant::Entity)
-        .one(db)
-        .await
-        .context("loading the signed-in user")?;
-    Ok(found.and_then(|(user, tenant)| {
-        tenant.map(|tenant| CurrentAdmin {
-            user_id: user.id,
-            username: user.username,
-            tenant_id: tenant.id,
-            tenant_name: tenant.name,
-            ip: None,
-        })
-    }))
-}
-
-/// The administrator of a request: the one the sign-in guard
-/// (`require_sign_in`) found and left in the request's extensions, else
-/// looked up from the session (paths the guard lets through, like `/api/`).
-pub async fn request_admin(
-    parts: &http::request::Parts,
-    session: &Session,
-    state: &AppState,
-) -> anyhow::Result<Option<CurrentAdmin>> {
-    match parts.extensions.get::<CurrentAdmin>() {
-        Some(admin) => Ok(Some(admin.clone())),
-        None => current_admin(session, state).await,
-    }
+    Ok(Some(user))
 }
 
 const SEEN_KEY: &str = "seen";
@@ -153,6 +89,7 @@ pub async fn sign_in(
     use sea_orm::{ColumnTrait, QueryFilter};
     let found = match user::Entity::find()
         .filter(user::Column::Username.eq(username))
+        .find_also_related(tenant::Entity)
         .one(db)
         .await
         .context("looking up the user")
@@ -165,7 +102,8 @@ pub async fn sign_in(
             }
         }
     };
-    let named = found.as_ref().map(|u| NamedUser {
+    let found = found.and_then(|(user, tenant)| tenant.map(|tenant| (user, tenant)));
+    let named = found.as_ref().map(|(u, _)| NamedUser {
         user_id: u.id,
         tenant_id: u.tenant_id,
     });
@@ -180,35 +118,36 @@ async fn check_and_start(
     password: SecretString,
     client_ip: Option<std::net::IpAddr>,
     hashing: &super::password::HashingPool,
-    found: Option<user::Model>,
+    found: Option<(user::Model, tenant::Model)>,
 ) -> Result<i32, SignInError> {
     if let Some(retry_after_secs) = super::throttle::wait_needed(db, username, client_ip).await? {
         return Err(SignInError::Throttled { retry_after_secs });
     }
-    let stored = found.as_ref().map(|u| u.password_hash.clone());
+    let stored = found.as_ref().map(|(u, _)| u.password_hash.clone());
     let ok = hashing
         .run(move || verify_password(&password, stored.as_deref()))
         .await?;
-    let user = match (ok, found) {
-        (true, Some(user)) => user,
+    let (user, tenant) = match (ok, found) {
+        (true, Some(found)) => found,
         _ => {
             super::throttle::record_failure(db, username, client_ip).await?;
             return Err(SignInError::InvalidCredentials);
         }
     };
     super::throttle::clear_account(db, username).await?;
-    start_session(session, user.id).await?;
-    Ok(user.id)
+    let user_id = user.id;
+    start_session(session, SessionUser::of(user, tenant)).await?;
+    Ok(user_id)
 }
 
 /// Renews the session id (against fixation) and records the administrator.
-pub async fn start_session(session: &Session, user_id: i32) -> anyhow::Result<()> {
+pub async fn start_session(session: &Session, user: SessionUser) -> anyhow::Result<()> {
     session
         .cycle_id()
         .await
         .context("renewing the session id")?;
     session
-        .insert(ADMIN_KEY, SessionAdmin { user_id })
+        .insert(SESSION_USER_KEY, user)
         .await
         .context("writing the session")?;
     Ok(())
@@ -217,34 +156,4 @@ pub async fn start_session(session: &Session, user_id: i32) -> anyhow::Result<()
 /// Ends the session server-side and expires the cookie.
 pub async fn sign_out(session: &Session) -> anyhow::Result<()> {
     session.flush().await.context("deleting the session")
-}
-
-/// For server functions: the app state and the signed-in administrator, or
-/// `SignInRequired`.
-pub async fn require_admin() -> Result<(AppState, CurrentAdmin), AppError> {
-    let state = leptos::prelude::expect_context::<AppState>();
-    let parts = leptos::prelude::use_context::<http::request::Parts>()
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("no request in the context")))?;
-    let session = leptos_axum::extract::<Session>()
-        .await
-        .map_err(|e| AppError::internal(anyhow::anyhow!("no session layer: {e}")))?;
-    match request_admin(&parts, &session, &state)
-        .await
-        .map_err(|e| AppError::internal(e).into_response_status())?
-    {
-        Some(admin) => {
-            let peer = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .await
-                .ok()
-                .map(|c| c.0);
-            let headers = leptos_axum::extract::<http::HeaderMap>()
-                .await
-                .unwrap_or_default();
-            let ip = peer.map(|peer| {
-                super::routes::client_ip(&headers, peer, state.client_ip_header.as_ref())
-            });
-            Ok((state, CurrentAdmin { ip, ..admin }))
-        }
-        None => Err(AppError::SignInRequired.into_response_status()),
-    }
 }

@@ -1,10 +1,11 @@
 //! The Event URL tab: both sections of the signed-in tenant.
 
+use crate::{auth::login_path, paths::EVENT_URL};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::{api::load_event_url, section::EndpointSection, DeliveryEcho, SaveEcho};
+use super::{api::load_event_url, section::EndpointSection, SaveEcho, SwitchEcho};
 use crate::{
     domain::EndpointKind,
     error::AppError,
@@ -18,7 +19,7 @@ pub fn EventUrlPage() -> impl IntoView {
     let data = Resource::new_blocking(|| (), |_| load_event_url());
     let echo = use_form_echo::<SaveEcho>();
     let test_echo = use_form_echo::<TestEcho>();
-    let delivery_echo = use_form_echo::<DeliveryEcho>();
+    let switch_echo = use_form_echo::<SwitchEcho>();
     let query = use_query_map();
     let saved_kind = move || {
         query
@@ -31,21 +32,21 @@ pub fn EventUrlPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let echo = echo.await;
                 let test_echo = test_echo.await;
-                let delivery_echo = delivery_echo.await;
+                let switch_echo = switch_echo.await;
                 match data.await {
                     Ok(data) => {
                         let saved = saved_kind();
                         let sections = EndpointKind::ALL.map(|kind| {
                             let echo = echo.clone().filter(|e| e.kind == kind);
                             let test_echo = test_echo.clone().filter(|e| e.kind == kind);
-                            let delivery_echo = delivery_echo.clone().filter(|e| e.kind == kind);
+                            let switch_echo = switch_echo.clone().filter(|e| e.kind == kind);
                             view! {
                                 <EndpointSection
                                     initial=data.endpoint(kind).clone()
                                     tests=data.tests(kind).to_vec()
                                     echo=echo
                                     test_echo=test_echo
-                                    delivery_echo=delivery_echo
+                                    switch_echo=switch_echo
                                     just_saved=saved == Some(kind)
                                 />
                             }
@@ -61,7 +62,7 @@ pub fn EventUrlPage() -> impl IntoView {
                     }
                     Err(AppError::SignInRequired) => view! {
                         <main class="auth-page"><p role="alert">
-                            "Your session has ended. " <a href="/login?next=/company/event-url">"Sign in again"</a>"."
+                            "Your session has ended. " <a href=login_path(EVENT_URL)>"Sign in again"</a>"."
                         </p></main>
                     }.into_any(),
                     Err(e) => view! {

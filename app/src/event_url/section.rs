@@ -5,12 +5,14 @@
 //! (`:has(option:checked)`), so it works before hydration and without
 //! JavaScript; the form falls back to a plain POST when scripts are off.
 
+use crate::paths::EVENT_URL;
 use crate::{boxed_view::BoxedOnServer, time_text::utc_minutes};
 use leptos::{either::EitherOf4, ev::SubmitEvent, prelude::*};
 
 use super::{
-    api::{EndpointView, GenerateSecret, SaveEcho, SaveEndpoint, ROTATE_AFTER_DAYS},
-    delivery::{DeliveryEcho, DeliverySwitch},
+    api::{GenerateSecret, SaveEndpoint},
+    model::{EndpointView, SaveEcho, ROTATE_AFTER_DAYS},
+    switch::{EnableSwitch, SwitchEcho},
 };
 use crate::{
     domain::{AuthMethod, EndpointForm, EndpointUrl, Field, FieldErrors, SecretKind},
@@ -33,7 +35,7 @@ pub fn EndpointSection(
     tests: Vec<TestReport>,
     echo: Option<SaveEcho>,
     test_echo: Option<TestEcho>,
-    delivery_echo: Option<DeliveryEcho>,
+    switch_echo: Option<SwitchEcho>,
     just_saved: bool,
 ) -> impl IntoView {
     let kind = initial.kind;
@@ -138,10 +140,10 @@ pub fn EndpointSection(
         <section class="endpoint" id=k aria-labelledby=id("title")>
             <div class="endpoint-head">
                 <h2 id=id("title")>{kind.title()}</h2>
-                <DeliverySwitch saved form_enabled=enabled echo=delivery_echo/>
+                <EnableSwitch saved form_enabled=enabled echo=switch_echo/>
             </div>
             <p class="hint">{kind.description()}</p>
-            <form method="post" action="/company/event-url" novalidate on:submit=on_submit>
+            <form method="post" action=EVENT_URL novalidate on:submit=on_submit>
                 <input type="hidden" name="kind" value=k/>
                 <input type="hidden" name="version" value=start.version.clone()/>
                 <div class="field">
@@ -266,7 +268,7 @@ pub fn EndpointSection(
                             Status::Conflict(message) => EitherOf4::D(view! {
                                 <span class="bad">{message}</span>
                                 " "
-                                <a href=format!("/company/event-url?reloaded=1#{k}") rel="external">"Reload"</a>
+                                <a href=format!("{EVENT_URL}?reloaded=1#{k}") rel="external">"Reload"</a>
                             }),
                         }}
                     </p>

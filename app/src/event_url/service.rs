@@ -1,74 +1,39 @@
-//! Loading and saving a tenant's endpoints. The tenant always comes from
+//! Loading and changing a tenant's endpoints. The tenant always comes from
 //! the signed-in administrator; the form only says which of its two
-//! endpoints is meant.
+//! endpoints is meant. Every change is one transaction: the conditional
+//! update (on the version the page was loaded with), the version bump and
+//! the activity entries commit together or not at all.
 
-use anyhow::Context;
 use sea_orm::{
-    sea_query::Expr, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    sea_query::Expr, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+    UpdateMany,
 };
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
-use super::api::{EndpointView, EventUrlData, SecretStatus};
+use super::model::{EndpointView, EventUrlData, SecretStatus};
 use crate::{
-    activity::{self, ActivityKind, Change},
-    auth::session::CurrentAdmin,
-    domain::{
-        AuthDraft, AuthMethod, EndpointForm, EndpointKind, Field, FieldErrors, SecretInput,
-        SecretKind,
-    },
-    error::AppError,
+    activity::{self, log::NewEntry, ActivityKind, Change},
+    auth::CurrentAdmin,
+    domain::{AuthDraft, AuthMethod, EndpointForm, EndpointKind, Field, SecretInput, SecretKind},
+    error::{AppError, ServiceError},
     persistence::{
         crypto::SecretCipher,
+        endpoints::{find_endpoint, secret_context, secret_kind_of, tenant_endpoints},
         entities::{endpoint, user},
-        read_cache::{Freshness, ReadCache},
     },
-    test_event::TestReport,
+    test_event::history,
 };
-
-/// A tenant's two endpoints and recent test sends, as last read, and the
-/// tab as rendered from them (`page_cache`).
-#[derive(Debug)]
-pub struct TenantSettings {
-    cdr: EndpointView,
-    extension: EndpointView,
-    cdr_tests: Vec<TestReport>,
-    extension_tests: Vec<TestReport>,
-    rendered: super::page_cache::RenderedPages,
-}
-
-impl TenantSettings {
-    pub(super) fn rendered(&self) -> &super::page_cache::RenderedPages {
-        &self.rendered
-    }
-}
-
-/// Tenant settings by tenant id. Whatever changes them (a save, a delivery
-/// switch, a test send) drops the tenant's entry once it has committed.
-pub type SettingsCache = ReadCache<i32, std::sync::Arc<TenantSettings>>;
-
-pub fn settings_cache(freshness: Freshness) -> SettingsCache {
-    ReadCache::new(freshness, 50_000)
-}
-
-/// The associated data that binds a stored secret to its place.
-pub fn secret_context(tenant_id: i32, kind: EndpointKind, secret: SecretKind) -> String {
-    format!(
-        "eventurl/v1/tenant/{tenant_id}/endpoint/{}/{}",
-        kind.as_str(),
-        secret.as_str()
-    )
-}
 
 fn rfc3339(at: OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_default()
 }
 
-pub(crate) fn secret_kind_of(row: &endpoint::Model) -> Option<SecretKind> {
-    row.secret_ciphertext.as_ref()?;
-    row.secret_kind.as_deref().and_then(SecretKind::parse)
-}
-
-fn view_of(row: endpoint::Model, updated_by: Option<user::Model>) -> anyhow::Result<EndpointView> {
+fn view_of(
+    row: endpoint::Model,
+    updated_by: Option<user::Model>,
+    now: OffsetDateTime,
+) -> anyhow::Result<EndpointView> {
+    use anyhow::Context;
     let kind = EndpointKind::parse(&row.kind)
         .with_context(|| format!("unknown endpoint kind {:?}", row.kind))?;
     let auth_method = AuthMethod::parse(&row.auth_method)
@@ -79,10 +44,10 @@ fn view_of(row: endpoint::Model, updated_by: Option<user::Model>) -> anyhow::Res
         secret: secret_kind_of(&row).map(|kind| SecretStatus {
             kind,
             changed_at: row.secret_changed_at.map(rfc3339).unwrap_or_default(),
-            changed_by: row.secret_changed_by.clone(),
+            changed_by: row.secret_changed_by,
             age_days: row
                 .secret_changed_at
-                .map(|at| (OffsetDateTime::now_utc() - at).whole_days())
+                .map(|at| (now - at).whole_days())
                 .unwrap_or(0),
         }),
         url: row.url.unwrap_or_default(),
@@ -95,117 +60,127 @@ fn view_of(row: endpoint::Model, updated_by: Option<user::Model>) -> anyhow::Res
     })
 }
 
-pub(crate) async fn find_endpoint(
-    db: &DatabaseConnection,
-    tenant_id: i32,
-    kind: EndpointKind,
-) -> anyhow::Result<(endpoint::Model, Option<user::Model>)> {
-    endpoint::Entity::find()
-        .filter(endpoint::Column::TenantId.eq(tenant_id))
-        .filter(endpoint::Column::Kind.eq(kind.as_str()))
-        .find_also_related(user::Entity)
-        .one(db)
-        .await
-        .context("loading an endpoint")?
-        .with_context(|| format!("tenant {tenant_id} has no {} endpoint", kind.as_str()))
-}
-
+/// The tab's data, read from the database on every call: both endpoints
+/// in one query, both sections' test history in another.
 pub async fn load(
     db: &DatabaseConnection,
-    cache: &SettingsCache,
     admin: &CurrentAdmin,
-) -> anyhow::Result<EventUrlData> {
-    let settings = settings(db, cache, admin.tenant_id).await?;
-    Ok(EventUrlData {
-        tenant_name: admin.tenant_name.clone(),
-        admin_username: admin.username.clone(),
-        cdr: settings.cdr.clone(),
-        extension: settings.extension.clone(),
-        cdr_tests: settings.cdr_tests.clone(),
-        extension_tests: settings.extension_tests.clone(),
-    })
-}
-
-/// The tenant's settings: the kept copy, or read afresh.
-pub async fn settings(
-    db: &DatabaseConnection,
-    cache: &SettingsCache,
-    tenant_id: i32,
-) -> anyhow::Result<std::sync::Arc<TenantSettings>> {
-    cache
-        .get_or_load(&tenant_id, || async move {
-            read_settings(db, tenant_id).await.map(std::sync::Arc::new)
-        })
-        .await
-}
-
-async fn read_settings(db: &DatabaseConnection, tenant_id: i32) -> anyhow::Result<TenantSettings> {
-    let rows = endpoint::Entity::find()
-        .filter(endpoint::Column::TenantId.eq(tenant_id))
-        .order_by_asc(endpoint::Column::Id)
-        .find_also_related(user::Entity)
-        .all(db)
-        .await
-        .context("loading the tenant's endpoints")?;
-    let mut cdr = None;
-    let mut extension = None;
+) -> Result<EventUrlData, ServiceError> {
+    use anyhow::Context;
+    let (rows, (cdr_tests, extension_tests)) = tokio::try_join!(
+        tenant_endpoints(db, admin.tenant_id),
+        history::recent(db, admin.tenant_id),
+    )?;
+    let now = OffsetDateTime::now_utc();
+    let (mut cdr, mut extension) = (None, None);
     for (row, by) in rows {
-        let view = view_of(row, by)?;
+        let view = view_of(row, by, now)?;
         match view.kind {
             EndpointKind::Cdr => cdr = Some(view),
             EndpointKind::Extension => extension = Some(view),
         }
     }
-    let (cdr_tests, extension_tests) = crate::test_event::service::recent(db, tenant_id).await?;
-    Ok(TenantSettings {
-        cdr_tests,
-        extension_tests,
-        rendered: Default::default(),
+    Ok(EventUrlData {
+        tenant_name: admin.tenant_name.clone(),
+        admin_username: admin.username.clone(),
         cdr: cdr.context("the tenant has no CDR endpoint")?,
         extension: extension.context("the tenant has no Extension endpoint")?,
+        cdr_tests,
+        extension_tests,
     })
 }
 
-/// Validates the form against the stored endpoint and saves it in one
-/// conditional UPDATE: either every field is written or none is.
+/// The version a form was loaded with; a change without one is refused
+/// rather than applied blindly.
+fn loaded_version(text: &str) -> Result<i64, ServiceError> {
+    text.trim().parse::<i64>().map_err(|_| {
+        AppError::BadRequest(
+            "This request does not say which version of the settings it was based on, so nothing was changed. Reload the page and try again."
+                .to_owned(),
+        )
+        .into()
+    })
+}
+
+/// Applies `update` to `row` if it is still at the version it was read
+/// with, bumps the version and writes `entries`, in one transaction; then
+/// reads the endpoint back. Refused with who changed what since if another
+/// change came first.
+async fn commit_change(
+    db: &DatabaseConnection,
+    admin: &CurrentAdmin,
+    kind: EndpointKind,
+    row: &endpoint::Model,
+    update: UpdateMany<endpoint::Entity>,
+    entries: Vec<NewEntry>,
+) -> Result<EndpointView, ServiceError> {
+    use anyhow::Context;
+    let now = OffsetDateTime::now_utc();
+    let version = row.version + 1;
+    let txn = db.begin().await.context("starting a transaction")?;
+    let result = update
+        .col_expr(endpoint::Column::Version, Expr::value(version))
+        .col_expr(endpoint::Column::UpdatedAt, Expr::value(now))
+        .col_expr(endpoint::Column::UpdatedBy, Expr::value(admin.user_id))
+        .filter(endpoint::Column::Id.eq(row.id))
+        .filter(endpoint::Column::TenantId.eq(admin.tenant_id))
+        .filter(endpoint::Column::Version.eq(row.version))
+        .exec(&txn)
+        .await
+        .context("changing the endpoint")?;
+    if result.rows_affected != 1 {
+        // Another change of the same version won the race.
+        txn.rollback().await.context("rolling back")?;
+        return Err(conflict(db, admin.tenant_id, kind, row.version).await);
+    }
+    for entry in entries {
+        activity::log::record(
+            &txn,
+            NewEntry {
+                version: Some(version),
+                ..entry
+            },
+        )
+        .await?;
+    }
+    let (saved, by) = find_endpoint(&txn, admin.tenant_id, kind).await?;
+    txn.commit().await.context("committing the change")?;
+    Ok(view_of(saved, by, now)?)
+}
+
+/// Validates the form against the stored endpoint and saves it: every
+/// field, the version and the activity entries, or nothing.
 pub async fn save(
     db: &DatabaseConnection,
-    cache: &SettingsCache,
     cipher: &SecretCipher,
     admin: &CurrentAdmin,
     form: &EndpointForm,
-) -> Result<EndpointView, AppError> {
+) -> Result<EndpointView, ServiceError> {
     let Some(kind) = EndpointKind::parse(&form.kind) else {
-        let mut errors = FieldErrors::default();
-        errors.add(Field::Enabled, "This form is out of date; reload the page.");
-        return Err(AppError::Invalid(errors));
+        return Err(AppError::BadRequest(
+            "This form does not say which section it saves; reload the page.".to_owned(),
+        )
+        .into());
     };
-    let (row, _) = find_endpoint(db, admin.tenant_id, kind)
-        .await
-        .map_err(AppError::internal)?;
-    // A form loaded before someone else's save is refused, saying what changed.
-    if let Ok(loaded) = form.version.trim().parse::<i64>() {
-        if loaded != row.version {
-            return Err(conflict(db, admin.tenant_id, kind, loaded).await);
-        }
+    let loaded = loaded_version(&form.version)?;
+    let (row, _) = find_endpoint(db, admin.tenant_id, kind).await?;
+    // A form loaded before someone else's change is refused, saying what changed.
+    if loaded != row.version {
+        return Err(conflict(db, admin.tenant_id, kind, loaded).await);
     }
     let stored = secret_kind_of(&row);
     let draft = form.parse(stored).map_err(AppError::Invalid)?;
 
     let now = OffsetDateTime::now_utc();
     let method = draft.auth.method();
-    let new_secret: Option<(SecretKind, Vec<u8>)> = match &draft.auth {
+    let new_secret: Option<(SecretKind, &str)> = match &draft.auth {
         AuthDraft::Disable => None,
         AuthDraft::Basic { password, .. } | AuthDraft::Digest { password, .. } => match password {
-            SecretInput::Replace(p) => {
-                Some((SecretKind::Password, p.expose_secret().as_bytes().to_vec()))
-            }
+            SecretInput::Replace(p) => Some((SecretKind::Password, p.expose_secret())),
             SecretInput::Keep => None,
         },
         AuthDraft::Bearer { token } => match token {
-            SecretInput::Replace(t) => {
-                Some((SecretKind::Token, t.expose_secret().as_bytes().to_vec()))
-            }
+            SecretInput::Replace(t) => Some((SecretKind::Token, t.expose_secret())),
             SecretInput::Keep => None,
         },
     };
@@ -227,26 +202,20 @@ pub async fn save(
             } else {
                 Some(now)
             }),
-        )
-        .col_expr(endpoint::Column::Version, Expr::value(row.version + 1))
-        .col_expr(endpoint::Column::UpdatedAt, Expr::value(now))
-        .col_expr(endpoint::Column::UpdatedBy, Expr::value(admin.user_id));
+        );
     let new_secret_kind = new_secret.as_ref().map(|(k, _)| *k);
     match new_secret {
-        Some((secret_kind, mut plaintext)) => {
-            let sealed = cipher
-                .encrypt(
-                    &plaintext,
-                    &secret_context(admin.tenant_id, kind, secret_kind),
-                )
-                .map_err(AppError::internal);
-            plaintext.fill(0);
+        Some((secret_kind, plaintext)) => {
+            let sealed = cipher.encrypt(
+                plaintext.as_bytes(),
+                &secret_context(admin.tenant_id, kind, secret_kind),
+            )?;
             update = update
                 .col_expr(
                     endpoint::Column::SecretKind,
                     Expr::value(secret_kind.as_str()),
                 )
-                .col_expr(endpoint::Column::SecretCiphertext, Expr::value(sealed?))
+                .col_expr(endpoint::Column::SecretCiphertext, Expr::value(sealed))
                 .col_expr(endpoint::Column::SecretChangedAt, Expr::value(now))
                 .col_expr(
                     endpoint::Column::SecretChangedBy,
@@ -276,19 +245,6 @@ pub async fn save(
                 );
         }
     }
-    let result = update
-        .filter(endpoint::Column::Id.eq(row.id))
-        .filter(endpoint::Column::TenantId.eq(admin.tenant_id))
-        .filter(endpoint::Column::Version.eq(row.version))
-        .exec(db)
-        .await
-        .context("saving the endpoint")
-        .map_err(AppError::internal)?;
-    if result.rows_affected != 1 {
-        // Another save of the same version won the race.
-        return Err(conflict(db, admin.tenant_id, kind, row.version).await);
-    }
-    cache.drop_entry(&admin.tenant_id).await;
     let changes = changes(&row, &draft, new_secret_kind);
     let summary = if changes.is_empty() {
         "saved without changes".to_owned()
@@ -296,15 +252,19 @@ pub async fn save(
         let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
         format!("changed {}", fields.join(", "))
     };
-    activity::log::record(
-        db,
-        activity::log::NewEntry {
-            changes,
-            version: Some(row.version + 1),
-            ..activity::log::NewEntry::by(admin, ActivityKind::EndpointSaved, Some(kind), summary)
-        },
-    )
-    .await;
+    let mut entries = vec![NewEntry {
+        changes,
+        ..NewEntry::by(admin, ActivityKind::EndpointSaved, Some(kind), summary)
+    }];
+    if let Some(secret) = new_secret_kind.filter(|k| Some(*k) == stored) {
+        entries.push(NewEntry::by(
+            admin,
+            ActivityKind::CredentialRotated,
+            Some(kind),
+            format!("{} replaced", noun(secret)),
+        ));
+    }
+    let view = commit_change(db, admin, kind, &row, update, entries).await?;
     tracing::info!(
         tenant_id = admin.tenant_id,
         user_id = admin.user_id,
@@ -313,48 +273,28 @@ pub async fn save(
         enabled = draft.enabled,
         "endpoint saved"
     );
-    if let Some(secret) = new_secret_kind.filter(|k| Some(*k) == stored) {
-        activity::log::record(
-            db,
-            activity::log::NewEntry {
-                version: Some(row.version + 1),
-                ..activity::log::NewEntry::by(
-                    admin,
-                    ActivityKind::CredentialRotated,
-                    Some(kind),
-                    format!("{} replaced", noun(secret)),
-                )
-            },
-        )
-        .await;
-    }
-    let (row, by) = find_endpoint(db, admin.tenant_id, kind)
-        .await
-        .map_err(AppError::internal)?;
-    view_of(row, by).map_err(AppError::internal)
+    Ok(view)
 }
 
-/// Turns delivery on or off for a saved endpoint, leaving everything else
-/// as saved. Turning it on requires the saved settings to be complete.
-pub async fn set_delivery(
+/// Turns a saved endpoint on or off, leaving everything else as saved.
+/// Turning it on requires the saved settings to be complete.
+pub async fn set_enabled(
     db: &DatabaseConnection,
-    cache: &SettingsCache,
     admin: &CurrentAdmin,
     kind: EndpointKind,
     enable: bool,
-    loaded: i64,
-) -> Result<EndpointView, AppError> {
-    let (row, by) = find_endpoint(db, admin.tenant_id, kind)
-        .await
-        .map_err(AppError::internal)?;
+    loaded: &str,
+) -> Result<EndpointView, ServiceError> {
+    let loaded = loaded_version(loaded)?;
+    let (row, by) = find_endpoint(db, admin.tenant_id, kind).await?;
     if loaded != row.version {
         return Err(conflict(db, admin.tenant_id, kind, loaded).await);
     }
     if row.enabled == enable {
-        return view_of(row, by).map_err(AppError::internal);
+        return Ok(view_of(row, by, OffsetDateTime::now_utc())?);
     }
     if enable {
-        let saved = view_of(row.clone(), None).map_err(AppError::internal)?;
+        let saved = view_of(row.clone(), None, OffsetDateTime::now_utc())?;
         let form = EndpointForm {
             enabled: Some("on".to_owned()),
             ..saved.to_form()
@@ -371,27 +311,16 @@ pub async fn set_delivery(
                 "{} cannot be enabled yet: {}. Complete the settings and save them first.",
                 kind.title(),
                 missing.join("; ")
-            )));
+            ))
+            .into());
         }
     }
-    let now = OffsetDateTime::now_utc();
-    let result = endpoint::Entity::update_many()
+    let update = endpoint::Entity::update_many()
         .col_expr(endpoint::Column::Enabled, Expr::value(enable))
-        .col_expr(endpoint::Column::EnabledChangedAt, Expr::value(Some(now)))
-        .col_expr(endpoint::Column::Version, Expr::value(row.version + 1))
-        .col_expr(endpoint::Column::UpdatedAt, Expr::value(now))
-        .col_expr(endpoint::Column::UpdatedBy, Expr::value(admin.user_id))
-        .filter(endpoint::Column::Id.eq(row.id))
-        .filter(endpoint::Column::TenantId.eq(admin.tenant_id))
-        .filter(endpoint::Column::Version.eq(row.version))
-        .exec(db)
-        .await
-        .context("switching delivery")
-        .map_err(AppError::internal)?;
-    if result.rows_affected != 1 {
-        return Err(conflict(db, admin.tenant_id, kind, row.version).await);
-    }
-    cache.drop_entry(&admin.tenant_id).await;
+        .col_expr(
+            endpoint::Column::EnabledChangedAt,
+            Expr::value(Some(OffsetDateTime::now_utc())),
+        );
     let url = row.url.clone().unwrap_or_default();
     let (switched, summary) = if enable {
         (
@@ -404,30 +333,23 @@ pub async fn set_delivery(
             format!("delivery to {url} paused"),
         )
     };
-    activity::log::record(
-        db,
-        activity::log::NewEntry {
-            changes: vec![Change {
-                field: "Enable".to_owned(),
-                old: if enable { "off" } else { "on" }.to_owned(),
-                new: if enable { "on" } else { "off" }.to_owned(),
-            }],
-            version: Some(row.version + 1),
-            ..activity::log::NewEntry::by(admin, switched, Some(kind), summary)
-        },
-    )
-    .await;
+    let entry = NewEntry {
+        changes: vec![Change {
+            field: "Enable".to_owned(),
+            old: if enable { "off" } else { "on" }.to_owned(),
+            new: if enable { "on" } else { "off" }.to_owned(),
+        }],
+        ..NewEntry::by(admin, switched, Some(kind), summary)
+    };
+    let view = commit_change(db, admin, kind, &row, update, vec![entry]).await?;
     tracing::info!(
         tenant_id = admin.tenant_id,
         user_id = admin.user_id,
         endpoint = kind.as_str(),
         enabled = enable,
-        "delivery switched"
+        "endpoint switched"
     );
-    let (row, by) = find_endpoint(db, admin.tenant_id, kind)
-        .await
-        .map_err(AppError::internal)?;
-    view_of(row, by).map_err(AppError::internal)
+    Ok(view)
 }
 
 /// A fresh secret: a bearer token of 256 random bits (base64url, 43
@@ -449,16 +371,17 @@ pub fn generate_secret(kind: SecretKind) -> String {
     }
 }
 
-/// The refusal of a save based on `loaded`, naming who changed what since.
+/// The refusal of a change based on `loaded`, naming who changed what
+/// since (from the activity log, written with each change).
 async fn conflict(
     db: &DatabaseConnection,
     tenant_id: i32,
     kind: EndpointKind,
     loaded: i64,
-) -> AppError {
+) -> ServiceError {
     let since = match activity::log::endpoint_changes_since(db, tenant_id, kind, loaded).await {
         Ok(entries) => entries,
-        Err(e) => return AppError::internal(e),
+        Err(e) => return e.into(),
     };
     let described: Vec<String> = since
         .iter()
@@ -477,7 +400,7 @@ async fn conflict(
     } else {
         format!("since you opened the page, {}.", described.join("; "))
     };
-    AppError::Conflict(detail)
+    AppError::Conflict(detail).into()
 }
 
 /// The fields a save changed, old → new; a secret only as "changed".

@@ -1,35 +1,56 @@
 //! tower-sessions records in the app's own database, so that any instance
-//! can serve any session and SQLite and PostgreSQL work alike; read
-//! through a short-lived cache (`read_cache`), written through it.
+//! can serve any session and SQLite and PostgreSQL work alike. Nothing is
+//! kept in memory: every request reads its session, and with it the
+//! signed-in administrator and their tenant, in one join.
 
 use async_trait::async_trait;
-use sea_orm::{sea_query::Expr, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    sea_query::Expr, ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, JoinType,
+    QueryFilter, QuerySelect, RelationTrait, Set,
+};
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tower_sessions::{
     session::{Id, Record},
     session_store::{self, ExpiredDeletion, SessionStore},
 };
 
-use super::{
-    entities::session,
-    read_cache::{Freshness, ReadCache},
-};
+use super::entities::{session, tenant, user};
 
-/// Sessions kept in memory at most (least used leave first).
-const CACHED_SESSIONS: u64 = 50_000;
+/// The key under which a session carries its administrator.
+pub const SESSION_USER_KEY: &str = "user";
+
+/// The administrator a session belongs to, as the database says at the
+/// start of this request: `load` replaces whatever the record held with
+/// the row read in the same query, so a renamed, moved or deleted user is
+/// seen at once, on every instance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionUser {
+    pub user_id: i32,
+    pub username: String,
+    pub tenant_id: i32,
+    pub tenant_name: String,
+}
+
+impl SessionUser {
+    pub fn of(user: user::Model, tenant: tenant::Model) -> Self {
+        Self {
+            user_id: user.id,
+            username: user.username,
+            tenant_id: tenant.id,
+            tenant_name: tenant.name,
+        }
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct DbSessionStore {
     db: DatabaseConnection,
-    cache: ReadCache<Id, Option<Record>>,
 }
 
 impl DbSessionStore {
-    pub fn new(db: DatabaseConnection, freshness: Freshness) -> Self {
-        Self {
-            db,
-            cache: ReadCache::new(freshness, CACHED_SESSIONS),
-        }
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
     }
 }
 
@@ -41,26 +62,75 @@ fn encode(record: &Record) -> session_store::Result<Vec<u8>> {
     serde_json::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))
 }
 
+/// The user a record names, for the `user_id` column the join follows.
+fn user_id_of(record: &Record) -> Option<i32> {
+    record
+        .data
+        .get(SESSION_USER_KEY)?
+        .get("user_id")?
+        .as_i64()
+        .and_then(|id| i32::try_from(id).ok())
+}
+
 fn to_row(record: &Record) -> session_store::Result<session::ActiveModel> {
     Ok(session::ActiveModel {
         id: Set(record.id.to_string()),
         data: Set(encode(record)?),
         expires_at: Set(record.expiry_date.unix_timestamp()),
+        user_id: Set(user_id_of(record)),
     })
 }
 
-async fn read(db: &DatabaseConnection, id: Id) -> anyhow::Result<Option<Record>> {
+#[derive(FromQueryResult)]
+struct SessionWithUser {
+    data: Vec<u8>,
+    user_id: Option<i32>,
+    username: Option<String>,
+    tenant_id: Option<i32>,
+    tenant_name: Option<String>,
+}
+
+/// The unexpired session with its user and tenant, in one query.
+async fn read(db: &DatabaseConnection, id: Id) -> session_store::Result<Option<Record>> {
     let now = OffsetDateTime::now_utc().unix_timestamp();
     let Some(row) = session::Entity::find_by_id(id.to_string())
         .filter(session::Column::ExpiresAt.gt(now))
+        .select_only()
+        .column(session::Column::Data)
+        .column_as(user::Column::Id, "user_id")
+        .column_as(user::Column::Username, "username")
+        .column_as(tenant::Column::Id, "tenant_id")
+        .column_as(tenant::Column::Name, "tenant_name")
+        .join(JoinType::LeftJoin, session::Relation::User.def())
+        .join(JoinType::LeftJoin, user::Relation::Tenant.def())
+        .into_model::<SessionWithUser>()
         .one(db)
-        .await?
+        .await
+        .map_err(backend)?
     else {
         return Ok(None);
     };
-    Ok(Some(serde_json::from_slice(&row.data).map_err(|e| {
-        anyhow::Error::new(session_store::Error::Decode(e.to_string()))
-    })?))
+    let mut record: Record = serde_json::from_slice(&row.data)
+        .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+    let user = match (row.user_id, row.username, row.tenant_id, row.tenant_name) {
+        (Some(user_id), Some(username), Some(tenant_id), Some(tenant_name)) => Some(SessionUser {
+            user_id,
+            username,
+            tenant_id,
+            tenant_name,
+        }),
+        _ => None,
+    };
+    match user.map(serde_json::to_value) {
+        Some(Ok(user)) => {
+            record.data.insert(SESSION_USER_KEY.to_owned(), user);
+        }
+        Some(Err(e)) => return Err(session_store::Error::Encode(e.to_string())),
+        None => {
+            record.data.remove(SESSION_USER_KEY);
+        }
+    }
+    Ok(Some(record))
 }
 
 #[async_trait]
@@ -74,7 +144,6 @@ impl SessionStore for DbSessionStore {
                 .await
                 .map_err(backend)?;
             if matches!(inserted, sea_orm::TryInsertResult::Inserted(_)) {
-                self.cache.put(record.id, Some(record.clone())).await;
                 return Ok(());
             }
             record.id = Id::default();
@@ -83,34 +152,24 @@ impl SessionStore for DbSessionStore {
 
     /// Updates a session that still exists; one deleted meanwhile (signed
     /// out, here or on another instance) stays deleted: a request that was
-    /// under way, or served from an older copy, cannot bring it back.
+    /// under way cannot bring it back.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let updated = session::Entity::update_many()
+        session::Entity::update_many()
             .col_expr(session::Column::Data, Expr::value(encode(record)?))
             .col_expr(
                 session::Column::ExpiresAt,
                 Expr::value(record.expiry_date.unix_timestamp()),
             )
+            .col_expr(session::Column::UserId, Expr::value(user_id_of(record)))
             .filter(session::Column::Id.eq(record.id.to_string()))
             .exec(&self.db)
             .await
             .map_err(backend)?;
-        if updated.rows_affected == 0 {
-            self.cache.drop_entry(&record.id).await;
-        } else {
-            self.cache.put(record.id, Some(record.clone())).await;
-        }
         Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let record = self
-            .cache
-            .get_or_load(id, || read(&self.db, *id))
-            .await
-            .map_err(|e| session_store::Error::Backend(format!("{e:#}")))?;
-        // A kept copy may have run out since it was read.
-        Ok(record.filter(|r| r.expiry_date > OffsetDateTime::now_utc()))
+        read(&self.db, *id).await
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
@@ -118,7 +177,6 @@ impl SessionStore for DbSessionStore {
             .exec(&self.db)
             .await
             .map_err(backend)?;
-        self.cache.drop_entry(id).await;
         Ok(())
     }
 }

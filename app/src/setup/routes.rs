@@ -8,7 +8,6 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
     Form,
 };
-use leptos::prelude::provide_context;
 use sea_orm::TransactionTrait;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -17,9 +16,11 @@ use tower_sessions::Session;
 use super::SetupEcho;
 use crate::{
     accounts::{self, AccountError, NewAdmin, NewTenant},
-    auth::{session::start_session, HOME},
-    form_echo::FormEcho,
-    render::render_page,
+    auth::session::start_session,
+    client_ip::client_ip,
+    paths::{HOME, LOGIN},
+    persistence::session_store::SessionUser,
+    render::render_with_echo,
     state::AppState,
 };
 
@@ -64,29 +65,26 @@ pub async fn setup(
     if let Err(e) = accounts::validate_setup(&tenant, &admin) {
         let echo = echo(e.to_string());
         // 200 with the message: a 4xx document is a browser console error.
-        return render_page(&state, parts, move || {
-            provide_context(FormEcho(echo.clone()))
-        })
-        .await;
+        return render_with_echo(&state, parts, None, echo).await;
     }
     // Taking the token first makes a second, concurrent submission fail.
     if !state.setup.take(&form.token) {
         return (StatusCode::NOT_FOUND, "This setup link has just been used.").into_response();
     }
-    let client = Some(crate::auth::routes::client_ip(
+    let client = Some(client_ip(
         &parts.headers,
         peer,
-        state.client_ip_header.as_ref(),
+        state.config.client_ip_header.as_ref(),
     ));
     match create_first_tenant(&state, tenant, admin, client).await {
-        Ok(user_id) => match start_session(&session, user_id).await {
+        Ok(user) => match start_session(&session, user).await {
             Ok(()) => {
-                tracing::info!(user_id, "setup completed; the setup link is closed");
+                tracing::info!("setup completed; the setup link is closed");
                 Redirect::to(HOME).into_response()
             }
             Err(e) => {
                 tracing::error!(error = format!("{e:#}"), "signing in after setup");
-                Redirect::to("/login").into_response()
+                Redirect::to(LOGIN).into_response()
             }
         },
         Err(e) => {
@@ -106,7 +104,7 @@ async fn create_first_tenant(
     tenant: NewTenant,
     admin: NewAdmin,
     client: Option<std::net::IpAddr>,
-) -> Result<i32, AccountError> {
+) -> Result<SessionUser, AccountError> {
     let txn = state.db.begin().await.context("starting a transaction")?;
     if accounts::tenant_count(&txn).await? > 0 {
         return Err(AccountError::Invalid(
@@ -129,7 +127,7 @@ async fn create_first_tenant(
             version: None,
         },
     )
-    .await;
+    .await?;
     txn.commit().await.context("committing setup")?;
-    Ok(admin.id)
+    Ok(SessionUser::of(admin, tenant))
 }

@@ -12,17 +12,17 @@ pub async fn send_test_event(
     form: EndpointForm,
     sample_event: String,
 ) -> Result<TestReport, AppError> {
-    let (state, admin) = crate::auth::session::require_admin().await?;
+    let (state, admin) = crate::auth::signed_in().await?;
     super::service::send_from_form(&state, &admin, &form, &sample_event)
         .await
-        .map_err(AppError::into_response_status)
+        .map_err(crate::error::ServiceError::respond)
 }
 
 /// Sends a past test send's event again, with the secret saved now.
 #[server(prefix = "/api", endpoint = "send_test_event_again")]
 pub async fn send_test_event_again(id: i32) -> Result<TestReport, AppError> {
-    let (state, admin) = crate::auth::session::require_admin().await?;
+    let (state, admin) = crate::auth::signed_in().await?;
     super::service::send_again(&state, &admin, id)
         .await
-        .map_err(AppError::into_response_status)
+        .map_err(crate::error::ServiceError::respond)
 }

@@ -138,7 +138,7 @@ pub fn TestEventControls(
             <button
                 type="submit"
                 class="secondary"
-                formaction="/company/event-url/test-event"
+                formaction=crate::paths::EVENT_URL_TEST_EVENT
                 on:click=on_click
                 disabled=move || state.pending()
                 aria-busy=move || state.pending().then_some("true")

@@ -2,22 +2,16 @@
 //! server function; the tab is rendered again with what was typed (secrets
 //! left out) and the report or the messages.
 
-use axum::{
-    extract::{ConnectInfo, State},
-    response::Response,
-    Form,
-};
-use leptos::prelude::provide_context;
+use axum::{extract::State, response::Response, Form};
 use serde::Deserialize;
-use tower_sessions::Session;
 
 use super::{report::TestEcho, service};
 use crate::{
-    auth::routes::form_admin,
+    auth::CurrentAdmin,
     domain::{EndpointForm, EndpointKind, FieldErrors},
     error::AppError,
-    form_echo::FormEcho,
-    render::render_page,
+    paths::EVENT_URL,
+    render::{refused, render_with_echo},
     state::AppState,
 };
 
@@ -31,44 +25,48 @@ pub struct TestForm {
 
 pub async fn send_form(
     State(state): State<AppState>,
-    session: Session,
-    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
-    mut parts: http::request::Parts,
+    admin: CurrentAdmin,
+    parts: http::request::Parts,
     Form(TestForm { form, sample_event }): Form<TestForm>,
 ) -> Response {
-    let admin = match form_admin(&session, &state, "/company/event-url", &parts, peer).await {
-        Ok(admin) => admin,
-        Err(response) => return response,
-    };
     let kind = EndpointKind::parse(&form.kind).unwrap_or(EndpointKind::Cdr);
     let result = service::send_from_form(&state, &admin, &form, &sample_event).await;
-    let (report, errors, message) = match result {
-        Ok(report) => (Some(report), FieldErrors::default(), None),
-        Err(error) => {
-            let errors = match &error {
-                AppError::NotSent(errors) => errors.clone(),
-                _ => FieldErrors::default(),
+    let form = EndpointForm {
+        password: String::new(),
+        token: String::new(),
+        ..form
+    };
+    match result {
+        Ok(report) => {
+            let echo = TestEcho {
+                kind,
+                form,
+                sample_event,
+                report: Some(report),
+                errors: FieldErrors::default(),
+                message: None,
             };
-            (None, errors, Some(error.to_string()))
+            render_with_echo(&state, parts, Some(EVENT_URL), echo).await
         }
-    };
-    let echo = TestEcho {
-        kind,
-        form: EndpointForm {
-            password: String::new(),
-            token: String::new(),
-            ..form
-        },
-        sample_event,
-        report,
-        errors,
-        message,
-    };
-    // The tab itself, answered 200 like the save form: browsers report 4xx
-    // documents as errors.
-    parts.uri = http::Uri::from_static("/company/event-url");
-    render_page(&state, parts, move || {
-        provide_context(FormEcho(echo.clone()))
-    })
-    .await
+        Err(error) => {
+            refused(
+                &state,
+                parts,
+                Some(EVENT_URL),
+                error.into_app_error(),
+                |error| TestEcho {
+                    kind,
+                    form,
+                    sample_event,
+                    report: None,
+                    message: Some(error.to_string()),
+                    errors: match error {
+                        AppError::NotSent(errors) => errors,
+                        _ => FieldErrors::default(),
+                    },
+                },
+            )
+            .await
+        }
+    }
 }

@@ -2,34 +2,31 @@
 //! report. The tenant always comes from the signed-in administrator.
 
 use anyhow::Context;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use secrecy::{ExposeSecret, SecretString};
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
 use super::{
+    history::{self, PENDING},
     report::{RequestView, ResponseView, TestReport},
     sample::{self, SampleTenant},
     verdict,
 };
 use crate::{
-    auth::session::CurrentAdmin,
-    delivery::{Credentials, Delivery, Outgoing},
+    auth::CurrentAdmin,
     domain::{
         AuthDraft, AuthMethod, EndpointForm, EndpointKind, EndpointUrl, Field, FieldErrors,
         SampleEvent, SecretInput, SecretKind,
     },
-    error::AppError,
-    event_url::service::{find_endpoint, secret_context, secret_kind_of},
-    persistence::{crypto::SecretCipher, entities::test_send},
+    error::{AppError, ServiceError},
+    persistence::{
+        crypto::SecretCipher,
+        endpoints::{find_endpoint, secret_context, secret_kind_of},
+        entities::test_send,
+    },
+    sender::{Credentials, Outgoing, WebhookSender},
     state::AppState,
 };
-
-/// How many test sends each section keeps.
-pub const HISTORY_LEN: u64 = 20;
-const PENDING: &str = "pending";
 
 /// What one send needs, secrets resolved.
 struct TestInput {
@@ -49,15 +46,13 @@ pub async fn send_from_form(
     admin: &CurrentAdmin,
     form: &EndpointForm,
     sample_event: &str,
-) -> Result<TestReport, AppError> {
+) -> Result<TestReport, ServiceError> {
     let Some(kind) = EndpointKind::parse(&form.kind) else {
         let mut errors = FieldErrors::default();
         errors.add(Field::Enabled, "This form is out of date; reload the page.");
-        return Err(AppError::NotSent(errors));
+        return Err(AppError::NotSent(errors).into());
     };
-    let (row, _) = find_endpoint(&state.db, admin.tenant_id, kind)
-        .await
-        .map_err(AppError::internal)?;
+    let (row, _) = find_endpoint(&state.db, admin.tenant_id, kind).await?;
     let stored = secret_kind_of(&row);
     let event = SampleEvent::parse(kind, sample_event);
     let draft = match (form.parse_for_sending(stored), event) {
@@ -67,13 +62,11 @@ pub async fn send_from_form(
             if event.is_none() {
                 errors.add(Field::SampleEvent, "Choose a sample event from the list.");
             }
-            return Err(AppError::NotSent(errors));
+            return Err(AppError::NotSent(errors).into());
         }
     };
     let (Some(url), Some(event)) = (draft.url, event) else {
-        return Err(AppError::internal(anyhow::anyhow!(
-            "a parsed test form has no URL"
-        )));
+        return Err(anyhow::anyhow!("a parsed test form has no URL").into());
     };
     let auth_method = draft.auth.method();
     let username = draft.auth.username().map(|u| u.as_str().to_owned());
@@ -113,8 +106,7 @@ pub async fn send_from_form(
     };
     let now = OffsetDateTime::now_utc().unix_timestamp();
     let body = serde_json::to_string(&sample::build(event, &tenant, now))
-        .context("encoding the sample event")
-        .map_err(AppError::internal)?;
+        .context("encoding the sample event")?;
     let input = TestInput {
         kind,
         event,
@@ -133,14 +125,13 @@ pub async fn send_again(
     state: &AppState,
     admin: &CurrentAdmin,
     id: i32,
-) -> Result<TestReport, AppError> {
+) -> Result<TestReport, ServiceError> {
     let past = test_send::Entity::find_by_id(id)
         .filter(test_send::Column::TenantId.eq(admin.tenant_id))
         .filter(test_send::Column::Outcome.ne(PENDING))
         .one(&state.db)
         .await
-        .context("loading a test send")
-        .map_err(AppError::internal)?
+        .context("loading a test send")?
         .ok_or_else(|| {
             AppError::Refused(
                 "That test send is no longer in the history. Send a new test event instead."
@@ -152,22 +143,21 @@ pub async fn send_again(
     let method = AuthMethod::parse(&past.auth_method);
     let url = EndpointUrl::parse(&past.target_url).ok();
     let (Some(kind), Some(event), Some(auth_method), Some(url)) = (kind, event, method, url) else {
-        return Err(AppError::internal(anyhow::anyhow!(
-            "test send {id} holds values this version does not know"
-        )));
+        return Err(
+            anyhow::anyhow!("test send {id} holds values this version does not know").into(),
+        );
     };
     let credentials = match auth_method.secret_kind() {
         None => Credentials::None,
         Some(secret) => {
-            let (row, _) = find_endpoint(&state.db, admin.tenant_id, kind)
-                .await
-                .map_err(AppError::internal)?;
+            let (row, _) = find_endpoint(&state.db, admin.tenant_id, kind).await?;
             if secret_kind_of(&row) != Some(secret) {
                 return Err(AppError::Refused(format!(
                     "No {} is saved for {} now, so this test cannot be sent again. Type it in the form and use Send test event.",
                     if secret == SecretKind::Token { "bearer token" } else { "password" },
                     kind.title()
-                )));
+                ))
+                .into());
             }
             let secret = decrypt_stored(&state.cipher, &row, admin.tenant_id, kind, secret)?;
             let username = past.username.clone().unwrap_or_default();
@@ -202,18 +192,14 @@ fn decrypt_stored(
     tenant_id: i32,
     kind: EndpointKind,
     secret: SecretKind,
-) -> Result<SecretString, AppError> {
+) -> anyhow::Result<SecretString> {
     let sealed = row
         .secret_ciphertext
         .as_deref()
-        .context("the endpoint has no stored secret")
-        .map_err(AppError::internal)?;
-    let plain = cipher
-        .decrypt(sealed, &secret_context(tenant_id, kind, secret))
-        .map_err(AppError::internal)?;
-    let text = String::from_utf8(plain.expose_secret().clone())
-        .context("a stored secret is not text")
-        .map_err(AppError::internal)?;
+        .context("the endpoint has no stored secret")?;
+    let plain = cipher.decrypt(sealed, &secret_context(tenant_id, kind, secret))?;
+    let text =
+        String::from_utf8(plain.expose_secret().clone()).context("a stored secret is not text")?;
     Ok(SecretString::from(text))
 }
 
@@ -221,7 +207,7 @@ async fn run(
     state: &AppState,
     admin: &CurrentAdmin,
     input: TestInput,
-) -> Result<TestReport, AppError> {
+) -> Result<TestReport, ServiceError> {
     let db = &state.db;
     let sent_at = OffsetDateTime::now_utc();
     let pending = test_send::ActiveModel {
@@ -243,25 +229,23 @@ async fn run(
     }
     .insert(db)
     .await
-    .context("recording a test send")
-    .map_err(AppError::internal)?;
+    .context("recording a test send")?;
 
     // The reservation is counted with the others, so concurrent sends
     // cannot slip past the limit together.
-    if let Err(limited) = check_rate(
+    if let Err(limited) = history::check_rate(
         db,
         admin.tenant_id,
         pending.id,
         sent_at,
-        state.test_events_per_minute,
+        state.config.test_events_per_minute,
     )
     .await
     {
         test_send::Entity::delete_by_id(pending.id)
             .exec(db)
             .await
-            .context("dropping a refused test send")
-            .map_err(AppError::internal)?;
+            .context("dropping a refused test send")?;
         return Err(limited);
     }
 
@@ -270,7 +254,7 @@ async fn run(
         body: input.body.clone(),
         credentials: input.credentials,
     };
-    let exchange = state.delivery.send(&outgoing).await;
+    let exchange = state.sender.send(&outgoing).await;
     let host = url::Url::parse(input.url.as_str())
         .ok()
         .and_then(|u| u.host_str().map(str::to_owned))
@@ -309,20 +293,15 @@ async fn run(
     done.outcome = Set(report.verdict.as_str().to_owned());
     done.status_code = Set(report.response.as_ref().map(|r| i32::from(r.status)));
     done.duration_ms = Set(Some(i64::try_from(report.duration_ms).unwrap_or(i64::MAX)));
-    done.report = Set(serde_json::to_string(&report)
-        .context("encoding a test report")
-        .map_err(AppError::internal)?);
-    done.update(db)
+    done.report = Set(serde_json::to_string(&report).context("encoding a test report")?);
+    // The outcome, the history's trim and the activity entry together.
+    let txn = db.begin().await.context("starting a transaction")?;
+    done.update(&txn)
         .await
-        .context("recording a test send's outcome")
-        .map_err(AppError::internal)?;
-    // The history shows it (`recent` keeps the newest; prune comes next).
-    state.settings.drop_entry(&admin.tenant_id).await;
-    prune(db, admin.tenant_id, input.kind)
-        .await
-        .map_err(AppError::internal)?;
+        .context("recording a test send's outcome")?;
+    history::prune(&txn, admin.tenant_id, input.kind).await?;
     crate::activity::log::record(
-        db,
+        &txn,
         crate::activity::log::NewEntry::by(
             admin,
             crate::activity::ActivityKind::TestEventSent,
@@ -336,7 +315,8 @@ async fn run(
             ),
         ),
     )
-    .await;
+    .await?;
+    txn.commit().await.context("committing a test send")?;
     tracing::info!(
         tenant_id = admin.tenant_id,
         user_id = admin.user_id,
@@ -362,102 +342,8 @@ fn pretty(body: &str) -> String {
         .unwrap_or_else(|_| body.to_owned())
 }
 
-/// Refuses the send reserved as `own_id` when the tenant already sent
-/// `limit` in the last minute, saying when the next one will be accepted.
-async fn check_rate(
-    db: &DatabaseConnection,
-    tenant_id: i32,
-    own_id: i32,
-    now: OffsetDateTime,
-    limit: u32,
-) -> Result<(), AppError> {
-    let window = time::Duration::seconds(60);
-    let earlier: Vec<OffsetDateTime> = test_send::Entity::find()
-        .select_only()
-        .column(test_send::Column::SentAt)
-        .filter(test_send::Column::TenantId.eq(tenant_id))
-        .filter(test_send::Column::SentAt.gt(now - window))
-        .filter(test_send::Column::Id.ne(own_id))
-        .order_by_asc(test_send::Column::SentAt)
-        .into_tuple()
-        .all(db)
-        .await
-        .context("counting recent test sends")
-        .map_err(AppError::internal)?;
-    let limit_len = usize::try_from(limit).unwrap_or(usize::MAX);
-    if earlier.len() < limit_len {
-        return Ok(());
-    }
-    // The send that must leave the window before another fits.
-    let gate = earlier[earlier.len() - limit_len];
-    let wait = (gate + window - now).whole_seconds().max(0) + 1;
-    Err(AppError::RateLimited {
-        limit,
-        retry_after_secs: u64::try_from(wait).unwrap_or(60),
-    })
-}
-
-/// Keeps the newest `HISTORY_LEN` sends of a section.
-async fn prune(db: &DatabaseConnection, tenant_id: i32, kind: EndpointKind) -> anyhow::Result<()> {
-    let cut: Option<i32> = test_send::Entity::find()
-        .select_only()
-        .column(test_send::Column::Id)
-        .filter(test_send::Column::TenantId.eq(tenant_id))
-        .filter(test_send::Column::EndpointKind.eq(kind.as_str()))
-        .order_by_desc(test_send::Column::Id)
-        .offset(HISTORY_LEN)
-        .limit(1)
-        .into_tuple()
-        .one(db)
-        .await
-        .context("finding old test sends")?;
-    if let Some(cut) = cut {
-        test_send::Entity::delete_many()
-            .filter(test_send::Column::TenantId.eq(tenant_id))
-            .filter(test_send::Column::EndpointKind.eq(kind.as_str()))
-            .filter(test_send::Column::Id.lte(cut))
-            .exec(db)
-            .await
-            .context("deleting old test sends")?;
-    }
-    Ok(())
-}
-
-/// Both sections' recent sends, newest first, in one query: `prune` keeps
-/// each section's last `HISTORY_LEN`, so the tenant's rows are both lists
-/// (a send racing its prune may leave one extra for a moment: cut here).
-pub async fn recent(
-    db: &DatabaseConnection,
-    tenant_id: i32,
-) -> anyhow::Result<(Vec<TestReport>, Vec<TestReport>)> {
-    let rows = test_send::Entity::find()
-        .filter(test_send::Column::TenantId.eq(tenant_id))
-        .filter(test_send::Column::Outcome.ne(PENDING))
-        .order_by_desc(test_send::Column::Id)
-        .limit(4 * HISTORY_LEN)
-        .all(db)
-        .await
-        .context("loading test sends")?;
-    let (mut cdr, mut extension) = (Vec::new(), Vec::new());
-    for row in rows {
-        let list = match EndpointKind::parse(&row.endpoint_kind) {
-            Some(EndpointKind::Cdr) => &mut cdr,
-            Some(EndpointKind::Extension) => &mut extension,
-            None => continue,
-        };
-        if list.len() as u64 >= HISTORY_LEN {
-            continue;
-        }
-        match serde_json::from_str::<TestReport>(&row.report) {
-            Ok(report) => list.push(report),
-            Err(e) => tracing::warn!(id = row.id, error = %e, "unreadable test report skipped"),
-        }
-    }
-    Ok((cdr, extension))
-}
-
 /// Built once at start: the HTTP client with the operator's address
 /// policy and the PBX-like 10 s time-out.
-pub fn delivery_for(policy: crate::delivery::TargetPolicy) -> anyhow::Result<Delivery> {
-    Delivery::new(policy, std::time::Duration::from_secs(10))
+pub fn sender_for(policy: crate::sender::TargetPolicy) -> anyhow::Result<WebhookSender> {
+    WebhookSender::new(policy, std::time::Duration::from_secs(10))
 }

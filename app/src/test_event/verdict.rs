@@ -2,8 +2,8 @@
 //! terms, one sentence of what happened, and what to fix.
 
 use crate::{
-    delivery::{DigestRound, Exchange, Failure, TlsProblem},
     domain::AuthMethod,
+    sender::{DigestRound, Exchange, Failure, TlsProblem},
 };
 
 use super::report::Verdict;

@@ -332,7 +332,7 @@ async fn of_two_saves_racing_on_one_version_exactly_one_wins() {
     }
 }
 
-async fn set_delivery(
+async fn set_enabled(
     browser: &Browser,
     kind: &str,
     enabled: bool,
@@ -340,7 +340,7 @@ async fn set_delivery(
 ) -> (StatusCode, Value) {
     browser
         .server_fn(
-            "set_delivery",
+            "set_enabled",
             &[
                 ("kind", kind),
                 ("enabled", if enabled { "true" } else { "false" }),
@@ -364,7 +364,7 @@ async fn delivery_switches_in_one_step_and_enabling_checks_the_saved_settings() 
         ])
         .await;
     let version = saved["version"].as_i64().unwrap();
-    let (status, error) = set_delivery(&browser, "cdr", true, version).await;
+    let (status, error) = set_enabled(&browser, "cdr", true, version).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
     let message = error["Refused"].as_str().unwrap();
     assert!(
@@ -381,7 +381,7 @@ async fn delivery_switches_in_one_step_and_enabling_checks_the_saved_settings() 
         ])
         .await;
     let version = saved["version"].as_i64().unwrap();
-    let (status, on) = set_delivery(&browser, "cdr", true, version).await;
+    let (status, on) = set_enabled(&browser, "cdr", true, version).await;
     assert_eq!(status, StatusCode::OK, "{on}");
     assert_eq!(on["enabled"], true);
     assert!(on["enabled_since"].is_string());
@@ -389,9 +389,9 @@ async fn delivery_switches_in_one_step_and_enabling_checks_the_saved_settings() 
     assert_eq!(on["secret"]["kind"], "token");
 
     // A switch from a stale page is refused like a stale save.
-    let (status, _) = set_delivery(&browser, "cdr", false, version).await;
+    let (status, _) = set_enabled(&browser, "cdr", false, version).await;
     assert_eq!(status, StatusCode::CONFLICT);
-    let (status, off) = set_delivery(&browser, "cdr", false, on["version"].as_i64().unwrap()).await;
+    let (status, off) = set_enabled(&browser, "cdr", false, on["version"].as_i64().unwrap()).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(off["enabled"], false);
 
@@ -423,7 +423,7 @@ async fn the_delivery_switch_works_without_javascript_pausing_after_a_question()
         ("version", version.as_str()),
     ];
     let page = browser
-        .post_form("/company/event-url/delivery", &fields)
+        .post_form("/company/event-url/switch", &fields)
         .await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
@@ -440,7 +440,7 @@ async fn the_delivery_switch_works_without_javascript_pausing_after_a_question()
     let mut confirmed = fields.to_vec();
     confirmed.push(("confirmed", "yes"));
     let done = browser
-        .post_form("/company/event-url/delivery", &confirmed)
+        .post_form("/company/event-url/switch", &confirmed)
         .await;
     assert_eq!(done.status(), StatusCode::SEE_OTHER);
     assert_eq!(browser.load().await["extension"]["enabled"], false);
@@ -507,11 +507,8 @@ async fn generated_secrets_are_strong_and_fresh_and_rotation_is_recorded_with_wh
 #[tokio::test]
 async fn a_secret_older_than_90_days_is_flagged_for_rotation() {
     use sea_orm::{sea_query::Expr, EntityTrait};
-    // Its age is changed by SQL behind the app's back: read it uncached.
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = test_config(&dir);
-    config.read_cache_ms = 0;
-    let app = spawn_with(dir, config).await;
+    // Its age is changed by SQL behind the app's back.
+    let app = spawn_app().await;
     app.create_tenant_with_admin("Acme", "alice").await;
     let browser = Browser::signed_in(&app, "alice").await;
     browser

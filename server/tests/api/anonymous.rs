@@ -23,10 +23,11 @@ async fn anonymous_api_calls_and_form_posts_are_refused() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body, "SignInRequired");
     let (status, _) = browser
-        .save(&[
+        .save_exactly(&[
             ("kind", "cdr"),
             ("auth_method", "disable"),
             ("url", "https://x.example"),
+            ("version", "1"),
         ])
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);

@@ -64,7 +64,7 @@ async fn the_bundle_is_served_precompressed_as_the_client_accepts() {
         .await
         .unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-    assert!(missing.headers().get(header::CACHE_CONTROL).is_none());
+    assert_eq!(missing.headers()[header::CACHE_CONTROL], "no-store");
 }
 
 /// A site built with hashed names (its hash.txt in the site root, as
@@ -84,8 +84,17 @@ async fn hashed_bundle_names_are_linked_and_cached_for_a_year() {
     let mut config = test_config(&dir);
     config.site_root = site.path().display().to_string();
     let app = spawn_with(dir, config).await;
+    app.create_tenant_with_admin("Acme", "alice").await;
 
-    let page = app.browser().get("/login").await.text().await.unwrap();
+    // A page with islands links the bundle; the login page, which has
+    // none, only the stylesheet: no wasm before signing in.
+    let browser = Browser::signed_in(&app, "alice").await;
+    let page = browser
+        .get("/company/event-url")
+        .await
+        .text()
+        .await
+        .unwrap();
     for linked in [
         "/pkg/eventurl.abc.js",
         "/pkg/eventurl.abc.wasm",
@@ -93,6 +102,14 @@ async fn hashed_bundle_names_are_linked_and_cached_for_a_year() {
     ] {
         assert!(page.contains(linked), "{linked} not linked");
     }
+    let login = app.browser().get("/login").await.text().await.unwrap();
+    assert!(login.contains("/pkg/eventurl.abc.css"), "stylesheet linked");
+    assert!(
+        !login.contains(".wasm")
+            && !login.contains("/pkg/eventurl.abc.js")
+            && !login.contains(r#"type="module""#),
+        "the login page loads no module script and no wasm: {login}"
+    );
     let client = reqwest::Client::new();
     let found = client
         .get(app.url("/pkg/eventurl.abc.wasm"))
@@ -110,7 +127,7 @@ async fn hashed_bundle_names_are_linked_and_cached_for_a_year() {
         .await
         .unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-    assert!(missing.headers().get(header::CACHE_CONTROL).is_none());
+    assert_eq!(missing.headers()[header::CACHE_CONTROL], "no-store");
 }
 
 /// Without its hash.txt a hashed site would serve pages that link files

@@ -177,6 +177,7 @@ async fn no_secret_reaches_the_log_even_at_debug_level() {
                 ("form[username]", "pbx"),
                 (field, secret),
                 ("form[enabled]", "on"),
+                ("form[version]", "1"),
             ])
             .send()
             .await
@@ -191,6 +192,7 @@ async fn no_secret_reaches_the_log_even_at_debug_level() {
             ("form[auth_method]", "bearer"),
             ("form[url]", "ftp://x"),
             ("form[token]", "refused-Tk-secret"),
+            ("form[version]", "2"),
         ])
         .send()
         .await

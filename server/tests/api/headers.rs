@@ -8,7 +8,9 @@ use reqwest::StatusCode;
 #[tokio::test]
 async fn pages_carry_a_nonce_policy_that_matches_their_scripts() {
     let app = spawn_app().await;
-    let response = app.browser().get("/login").await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let browser = Browser::signed_in(&app, "alice").await;
+    let response = browser.get("/company/event-url").await;
     assert_eq!(response.status(), StatusCode::OK);
     let headers = response.headers().clone();
     let csp = headers["content-security-policy"]
@@ -35,7 +37,7 @@ async fn pages_carry_a_nonce_policy_that_matches_their_scripts() {
     assert!(headers.get("strict-transport-security").is_none());
 
     // Another render, another nonce.
-    let again = app.browser().get("/login").await;
+    let again = browser.get("/company/event-url").await;
     assert_ne!(
         again.headers()["content-security-policy"].to_str().unwrap(),
         csp
@@ -69,4 +71,57 @@ async fn https_deployments_get_hsts() {
         response.headers()["strict-transport-security"],
         "max-age=31536000"
     );
+}
+
+/// Private answers are never kept by a browser's history or a proxy:
+/// signed-in pages, server-function answers, form posts' pages, and the
+/// login page too. (The bundle's hashed files keep their year-long
+/// caching: `assets::hashed_bundle_names_are_linked_and_cached_for_a_year`.)
+#[tokio::test]
+async fn private_responses_say_no_store() {
+    let app = spawn_app().await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let browser = Browser::signed_in(&app, "alice").await;
+    let no_store = |response: &reqwest::Response, what: &str| {
+        assert_eq!(
+            response
+                .headers()
+                .get("cache-control")
+                .map(|v| v.to_str().unwrap().to_owned()),
+            Some("no-store".to_owned()),
+            "{what}"
+        );
+    };
+    for path in [
+        "/company/event-url",
+        "/company/activity",
+        "/company/event-url?saved=cdr",
+    ] {
+        let page = browser.get(path).await;
+        assert_eq!(page.status(), StatusCode::OK, "{path}");
+        no_store(&page, path);
+    }
+    let answer = browser
+        .client
+        .post(format!("{}/api/load_event_url", browser.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    no_store(&answer, "a server function's answer");
+    let refused = browser
+        .post_form(
+            "/company/event-url",
+            &[
+                ("kind", "cdr"),
+                ("auth_method", "bearer"),
+                ("url", "x"),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::OK);
+    no_store(&refused, "a refused form post's page");
+    no_store(&app.browser().get("/login").await, "the login page");
+    no_store(&browser.get("/").await, "a redirect");
 }

@@ -35,7 +35,6 @@ pub fn test_config(dir: &TempDir) -> Config {
         db_start_timeout_secs: 10,
         allow_private_targets: String::new(),
         test_events_per_minute: 100,
-        read_cache_ms: 1000,
         client_ip_header: None,
         log_format: server::config::LogFormat::Human,
         shutdown_grace_secs: 2,
@@ -56,6 +55,15 @@ pub async fn spawn_allowing_loopback(test_events_per_minute: u32) -> TestApp {
     config.allow_private_targets = "127.0.0.0/8, ::1/128".into();
     config.test_events_per_minute = test_events_per_minute;
     spawn_with(dir, config).await
+}
+
+/// Another instance on the same database and key, as a second server
+/// behind a load balancer would be.
+pub async fn another_instance(app: &TestApp) -> SocketAddr {
+    server::prepare(app.config.clone())
+        .await
+        .expect("second instance starts")
+        .spawn()
 }
 
 pub async fn spawn_with(dir: TempDir, config: Config) -> TestApp {
@@ -152,6 +160,7 @@ impl Browser {
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Response {
         self.client
             .post(format!("{}{}", self.base, path))
+            .header(header::ORIGIN, &self.base)
             .header(header::ACCEPT, "text/html")
             .form(form)
             .send()
@@ -172,6 +181,15 @@ impl Browser {
         .await
     }
 
+    /// The same browser (its cookies) talking to another instance, as
+    /// behind a load balancer.
+    pub fn on(&self, addr: SocketAddr) -> Browser {
+        Browser {
+            client: self.client.clone(),
+            base: format!("http://{addr}"),
+        }
+    }
+
     pub async fn signed_in(app: &TestApp, username: &str) -> Browser {
         let browser = app.browser();
         let response = browser.sign_in(username, PASSWORD).await;
@@ -188,6 +206,7 @@ impl Browser {
         let response = self
             .client
             .post(format!("{}/api/{name}", self.base))
+            .header(header::ORIGIN, &self.base)
             .form(form)
             .send()
             .await
@@ -204,7 +223,25 @@ impl Browser {
         value
     }
 
+    /// Saves as the page does: with the section's version as loaded now,
+    /// unless `fields` give one.
     pub async fn save(&self, fields: &[(&str, &str)]) -> (StatusCode, Value) {
+        let mut fields = fields.to_vec();
+        let version;
+        if !fields.iter().any(|(k, _)| *k == "version") {
+            let kind = fields
+                .iter()
+                .find(|(k, _)| *k == "kind")
+                .map_or("cdr", |(_, v)| *v);
+            let loaded = self.load().await;
+            version = loaded[kind]["version"].to_string();
+            fields.push(("version", &version));
+        }
+        self.save_exactly(&fields).await
+    }
+
+    /// Saves exactly these fields (no version added).
+    pub async fn save_exactly(&self, fields: &[(&str, &str)]) -> (StatusCode, Value) {
         let form: Vec<(String, &str)> = fields
             .iter()
             .map(|(k, v)| (format!("form[{k}]"), *v))

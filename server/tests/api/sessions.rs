@@ -2,7 +2,7 @@
 //! expired ones are deleted by the periodic clean-up's own call.
 
 use crate::helpers::*;
-use app::persistence::{read_cache::Freshness, session_store::DbSessionStore};
+use app::persistence::session_store::DbSessionStore;
 use reqwest::{header, StatusCode};
 use std::collections::HashMap;
 use tower_sessions::{
@@ -14,8 +14,7 @@ use tower_sessions::{
 async fn expired_sessions_are_deleted_and_live_ones_kept() {
     let app = spawn_app().await;
     let db = server::connect(&app.config).await.unwrap();
-    // Uncached: what is asked of the table itself.
-    let store = DbSessionStore::new(db.clone(), Freshness::OFF);
+    let store = DbSessionStore::new(db.clone());
     let now = time::OffsetDateTime::now_utc();
     let mut expired = Record {
         id: Id::default(),
@@ -94,8 +93,7 @@ async fn activity_keeps_a_session_alive_without_a_write_per_request() {
 async fn a_deleted_session_is_not_brought_back_by_a_late_save() {
     let app = spawn_app().await;
     let db = server::connect(&app.config).await.unwrap();
-    // Cached, as the server's own store is: the copy must not outlive it.
-    let store = DbSessionStore::new(db.clone(), Freshness::millis(60_000));
+    let store = DbSessionStore::new(db.clone());
     let mut record = Record {
         id: Id::default(),
         data: HashMap::new(),

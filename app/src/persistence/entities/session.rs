@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-/// A tower-sessions record; `data` is its JSON, `expires_at` Unix seconds.
+/// A tower-sessions record; `data` is its JSON, `expires_at` Unix seconds,
+/// `user_id` the signed-in administrator (none before sign-in).
 #[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "sessions")]
 pub struct Model {
@@ -8,6 +9,7 @@ pub struct Model {
     pub id: String,
     pub data: Vec<u8>,
     pub expires_at: i64,
+    pub user_id: Option<i32>,
 }
 
 impl std::fmt::Debug for Model {
@@ -17,6 +19,19 @@ impl std::fmt::Debug for Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::user::Entity",
+        from = "Column::UserId",
+        to = "super::user::Column::Id"
+    )]
+    User,
+}
+
+impl Related<super::user::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::User.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

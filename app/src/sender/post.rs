@@ -138,14 +138,14 @@ pub struct Exchange {
 /// Sends events: a client that resolves names through the target policy,
 /// follows no redirects, uses no proxy and verifies certificates.
 #[derive(Clone, Debug)]
-pub struct Delivery {
+pub struct WebhookSender {
     client: reqwest::Client,
     policy: Arc<TargetPolicy>,
     timeout: Duration,
     user_agent: String,
 }
 
-impl Delivery {
+impl WebhookSender {
     pub fn new(policy: TargetPolicy, timeout: Duration) -> anyhow::Result<Self> {
         let policy = Arc::new(policy);
         let user_agent = format!(

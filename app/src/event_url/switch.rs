@@ -2,34 +2,35 @@
 //! and since when) and its one-click switch: pausing asks first, enabling
 //! checks the saved settings. It acts on the saved endpoint only; what is
 //! typed in the form is left alone. Without JavaScript the same forms post
-//! to `/company/event-url/delivery`.
+//! to `paths::EVENT_URL_SWITCH`.
 
+use crate::paths::{EVENT_URL, EVENT_URL_SWITCH};
 use crate::{boxed_view::BoxedOnServer, time_text::utc_minutes};
 use leptos::{either::EitherOf4, ev::SubmitEvent, prelude::*};
 use serde::{Deserialize, Serialize};
 
-use super::api::{EndpointView, SetDelivery};
+use super::{api::SetEnabled, model::EndpointView};
 use crate::domain::EndpointKind;
 
 /// A delivery switch posted without JavaScript: ask for confirmation, or
 /// say why it was refused.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeliveryEcho {
+pub struct SwitchEcho {
     pub kind: EndpointKind,
     pub confirm: bool,
     pub message: Option<String>,
 }
 
 #[component]
-pub fn DeliverySwitch(
+pub fn EnableSwitch(
     saved: RwSignal<EndpointView>,
     /// The form's Enable box, kept in step with the saved state.
     form_enabled: RwSignal<bool>,
-    echo: Option<DeliveryEcho>,
+    echo: Option<SwitchEcho>,
 ) -> impl IntoView {
     let kind = saved.with_untracked(|s| s.kind);
     let k = kind.as_str();
-    let action = ServerAction::<SetDelivery>::new();
+    let action = ServerAction::<SetEnabled>::new();
     let confirming = RwSignal::new(echo.as_ref().is_some_and(|e| e.confirm));
     let message = RwSignal::new(echo.and_then(|e| e.message));
     Effect::new(move |_| match action.value().get() {
@@ -49,10 +50,10 @@ pub fn DeliverySwitch(
         move |ev: SubmitEvent| {
             ev.prevent_default();
             if !action.pending().get_untracked() {
-                action.dispatch(SetDelivery {
+                action.dispatch(SetEnabled {
                     kind,
                     enabled: enable,
-                    version: saved.with_untracked(|s| s.version),
+                    version: saved.with_untracked(|s| s.version.to_string()),
                 });
             }
         }
@@ -93,7 +94,7 @@ pub fn DeliverySwitch(
         }
         if !enabled {
             return EitherOf4::B(view! {
-                <form method="post" action="/company/event-url/delivery" on:submit=switch(true)>
+                <form method="post" action=EVENT_URL_SWITCH on:submit=switch(true)>
                     {hidden(true, false)}
                     <button type="submit" class="secondary" disabled=busy>"Enable delivery"</button>
                 </form>
@@ -107,7 +108,7 @@ pub fn DeliverySwitch(
             return EitherOf4::C(view! {
                 <form
                     method="post"
-                    action="/company/event-url/delivery"
+                    action=EVENT_URL_SWITCH
                     class="confirm"
                     role="alertdialog"
                     aria-labelledby=format!("{k}-pause-question")
@@ -119,7 +120,7 @@ pub fn DeliverySwitch(
                     </p>
                     <button type="submit" class="danger" disabled=busy>"Pause delivery"</button>
                     <a
-                        href=format!("/company/event-url#{k}")
+                        href=format!("{EVENT_URL}#{k}")
                         class="button-link"
                         on:click=move |ev| {
                             ev.prevent_default();
@@ -134,7 +135,7 @@ pub fn DeliverySwitch(
         EitherOf4::D(view! {
             <form
                 method="post"
-                action="/company/event-url/delivery"
+                action=EVENT_URL_SWITCH
                 on:submit=move |ev: SubmitEvent| {
                     ev.prevent_default();
                     message.set(None);

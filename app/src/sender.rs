@@ -4,12 +4,12 @@
 //! allows. Knows HTTP, not the product's screens or its database.
 
 mod digest;
-mod sender;
+mod post;
 mod target_policy;
 
 pub use digest::{choose_challenge, DigestChallenge, DigestError};
-pub use sender::{
-    Credentials, Delivery, DigestRound, Exchange, Failure, Outgoing, Received, SentRequest,
-    TlsProblem, RESPONSE_BODY_LIMIT,
+pub use post::{
+    Credentials, DigestRound, Exchange, Failure, Outgoing, Received, SentRequest, TlsProblem,
+    WebhookSender, RESPONSE_BODY_LIMIT,
 };
 pub use target_policy::{BlockReason, PolicyError, TargetPolicy};

@@ -1,0 +1,82 @@
+//! The sign-in guard: reads the session (with its administrator, in one
+//! query) once per request, puts the `CurrentAdmin` into the request for
+//! handlers and server functions, and sends anonymous visitors of private
+//! pages to `/login?next=…`.
+
+use axum::{
+    extract::{ConnectInfo, Request, State},
+    http::{header, Method, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use std::net::SocketAddr;
+use tower_sessions::Session;
+
+use super::{current_admin::CurrentAdmin, login_path, session::session_user};
+use crate::{client_ip::client_ip, paths, state::AppState};
+
+/// Files and probes: no session is read for them.
+fn is_static(path: &str) -> bool {
+    path.starts_with(paths::PKG_PREFIX)
+        || matches!(
+            path,
+            "/favicon.ico" | "/favicon.svg" | paths::HEALTHZ | paths::READYZ
+        )
+}
+
+/// Paths an anonymous visitor may open. Server functions under `/api/`
+/// answer 401 themselves (`signed_in`).
+fn is_public(path: &str) -> bool {
+    matches!(path, paths::LOGIN | paths::SETUP | paths::LOGOUT)
+        || path.starts_with(paths::API_PREFIX)
+}
+
+pub async fn require_sign_in(
+    State(state): State<AppState>,
+    session: Session,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    if is_static(path) {
+        return next.run(request).await;
+    }
+    let user = match session_user(&session).await {
+        Ok(user) => user,
+        Err(e) => {
+            return crate::error::ServiceError::from(e.context("checking the session"))
+                .into_plain_response()
+        }
+    };
+    if let Some(user) = user {
+        let ip = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|peer| {
+                client_ip(
+                    request.headers(),
+                    peer.0,
+                    state.config.client_ip_header.as_ref(),
+                )
+            });
+        request.extensions_mut().insert(CurrentAdmin::new(user, ip));
+        return next.run(request).await;
+    }
+    if is_public(path) {
+        return next.run(request).await;
+    }
+    if request.method() == Method::GET || request.method() == Method::HEAD {
+        let target = request
+            .uri()
+            .path_and_query()
+            .map(|pq| pq.as_str())
+            .unwrap_or("/");
+        (
+            StatusCode::SEE_OTHER,
+            [(header::LOCATION, login_path(target))],
+        )
+            .into_response()
+    } else {
+        (StatusCode::UNAUTHORIZED, "Sign in first.").into_response()
+    }
+}

@@ -1,0 +1,100 @@
+//! What the Event URL tab shows and exchanges with the server. Secrets
+//! travel only from the browser to the server, never back: a view says
+//! whether a secret is set and when it changed, not what it is.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    domain::{AuthMethod, EndpointForm, EndpointKind, FieldErrors, SecretKind},
+    test_event::TestReport,
+};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretStatus {
+    pub kind: SecretKind,
+    /// RFC 3339, UTC.
+    pub changed_at: String,
+    pub changed_by: Option<String>,
+    /// Whole days since it changed: over `ROTATE_AFTER_DAYS`, rotation is due.
+    pub age_days: i64,
+}
+
+/// A secret older than this is flagged for rotation.
+pub const ROTATE_AFTER_DAYS: i64 = 90;
+
+/// One endpoint as saved.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointView {
+    pub kind: EndpointKind,
+    pub auth_method: AuthMethod,
+    pub url: String,
+    pub username: String,
+    pub enabled: bool,
+    /// RFC 3339, UTC: when delivery was last turned on or off.
+    pub enabled_since: Option<String>,
+    pub secret: Option<SecretStatus>,
+    /// RFC 3339, UTC.
+    pub updated_at: String,
+    pub updated_by: Option<String>,
+    pub version: i64,
+}
+
+impl EndpointView {
+    pub fn stored_secret(&self) -> Option<SecretKind> {
+        self.secret.as_ref().map(|s| s.kind)
+    }
+
+    /// The form as it stands for this saved endpoint, secret fields empty.
+    pub fn to_form(&self) -> EndpointForm {
+        EndpointForm {
+            kind: self.kind.as_str().to_owned(),
+            auth_method: self.auth_method.as_str().to_owned(),
+            url: self.url.clone(),
+            username: self.username.clone(),
+            password: String::new(),
+            token: String::new(),
+            enabled: self.enabled.then(|| "on".to_owned()),
+            version: self.version.to_string(),
+        }
+    }
+}
+
+/// A save posted without JavaScript that was refused: what was typed
+/// (secrets left out) and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaveEcho {
+    pub kind: EndpointKind,
+    pub form: EndpointForm,
+    pub errors: FieldErrors,
+    pub message: String,
+    /// Refused because someone saved first: the page offers a reload.
+    #[serde(default)]
+    pub conflict: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventUrlData {
+    pub tenant_name: String,
+    pub admin_username: String,
+    pub cdr: EndpointView,
+    pub extension: EndpointView,
+    /// Recent test sends per section, newest first.
+    pub cdr_tests: Vec<TestReport>,
+    pub extension_tests: Vec<TestReport>,
+}
+
+impl EventUrlData {
+    pub fn endpoint(&self, kind: EndpointKind) -> &EndpointView {
+        match kind {
+            EndpointKind::Cdr => &self.cdr,
+            EndpointKind::Extension => &self.extension,
+        }
+    }
+
+    pub fn tests(&self, kind: EndpointKind) -> &[TestReport] {
+        match kind {
+            EndpointKind::Cdr => &self.cdr_tests,
+            EndpointKind::Extension => &self.extension_tests,
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! Every path the app serves or links, named once. (The Leptos routes in
+//! `lib.rs` spell the page paths with `path!`, which takes literals; a
+//! server test checks that they match these.)
+
+pub const LOGIN: &str = "/login";
+pub const LOGOUT: &str = "/logout";
+pub const SETUP: &str = "/setup";
+/// Company → Event URL; also where Save posts without JavaScript.
+pub const EVENT_URL: &str = "/company/event-url";
+/// The Enable / Pause switch without JavaScript.
+pub const EVENT_URL_SWITCH: &str = "/company/event-url/switch";
+/// Send test event without JavaScript.
+pub const EVENT_URL_TEST_EVENT: &str = "/company/event-url/test-event";
+pub const ACTIVITY: &str = "/company/activity";
+/// The Company tabs: the pages with interactive islands.
+pub const COMPANY_PREFIX: &str = "/company/";
+/// Server functions.
+pub const API_PREFIX: &str = "/api/";
+/// The built bundle (wasm, JS, CSS).
+pub const PKG_PREFIX: &str = "/pkg/";
+pub const HEALTHZ: &str = "/healthz";
+pub const READYZ: &str = "/readyz";
+
+/// Where to go after signing in, if `next` is not a safe local path.
+pub const HOME: &str = EVENT_URL;
+
+/// Whether the page at `path` has islands and so loads the wasm bundle;
+/// the others (sign-in, setup, not found) are plain HTML and CSS.
+pub fn has_islands(path: &str) -> bool {
+    path.starts_with(COMPANY_PREFIX)
+}

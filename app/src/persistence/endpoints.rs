@@ -1,0 +1,54 @@
+//! Reading a tenant's endpoint rows, and the binding of a stored secret to
+//! its place: what the Event URL settings and the test sender share.
+
+use anyhow::Context;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::entities::{endpoint, user};
+use crate::domain::{EndpointKind, SecretKind};
+
+/// The associated data that binds a stored secret to its tenant, section
+/// and kind: a ciphertext moved to another row does not decrypt.
+pub fn secret_context(tenant_id: i32, kind: EndpointKind, secret: SecretKind) -> String {
+    format!(
+        "eventurl/v1/tenant/{tenant_id}/endpoint/{}/{}",
+        kind.as_str(),
+        secret.as_str()
+    )
+}
+
+/// The kind of secret a row holds, if it holds one.
+pub fn secret_kind_of(row: &endpoint::Model) -> Option<SecretKind> {
+    row.secret_ciphertext.as_ref()?;
+    row.secret_kind.as_deref().and_then(SecretKind::parse)
+}
+
+/// One of the tenant's endpoints, with who last changed it.
+pub async fn find_endpoint(
+    db: &impl ConnectionTrait,
+    tenant_id: i32,
+    kind: EndpointKind,
+) -> anyhow::Result<(endpoint::Model, Option<user::Model>)> {
+    endpoint::Entity::find()
+        .filter(endpoint::Column::TenantId.eq(tenant_id))
+        .filter(endpoint::Column::Kind.eq(kind.as_str()))
+        .find_also_related(user::Entity)
+        .one(db)
+        .await
+        .context("loading an endpoint")?
+        .with_context(|| format!("tenant {tenant_id} has no {} endpoint", kind.as_str()))
+}
+
+/// Both of the tenant's endpoints, with who last changed each, in one query.
+pub async fn tenant_endpoints(
+    db: &impl ConnectionTrait,
+    tenant_id: i32,
+) -> anyhow::Result<Vec<(endpoint::Model, Option<user::Model>)>> {
+    endpoint::Entity::find()
+        .filter(endpoint::Column::TenantId.eq(tenant_id))
+        .order_by_asc(endpoint::Column::Id)
+        .find_also_related(user::Entity)
+        .all(db)
+        .await
+        .context("loading the tenant's endpoints")
+}

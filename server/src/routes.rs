@@ -1,0 +1,149 @@
+//! The router: every path, the sign-in guard, and the layers around it
+//! (sessions, CSRF origin check, security headers, compression, tracing,
+//! request ids), outermost last.
+
+use app::{
+    auth::{guard, routes as auth_routes},
+    event_url::routes as event_url_routes,
+    paths,
+    persistence::session_store::DbSessionStore,
+    setup::routes as setup_routes,
+    shell,
+    state::AppState,
+    test_event::routes as test_event_routes,
+    App,
+};
+use axum::{
+    extract::State,
+    http::StatusCode,
+    middleware,
+    response::{IntoResponse, Redirect},
+    routing::{get, post},
+    Router,
+};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use migrations::{Migrator, MigratorTrait};
+use tower_http::{
+    compression::CompressionLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::{DefaultOnResponse, TraceLayer},
+};
+use tower_sessions::SessionManagerLayer;
+
+use crate::{assets, security};
+
+/// The app's routes: pages, form posts, server functions, files.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let server_fns = {
+        let context = context.clone();
+        move |request| handle_server_fns_with_context(context.clone(), request)
+    };
+    Router::new()
+        .route("/", get(|| async { Redirect::to(paths::HOME) }))
+        .route(paths::HEALTHZ, get(|| async { "ok" }))
+        .route(paths::READYZ, get(ready))
+        .route(paths::LOGIN, post(auth_routes::login))
+        .route(paths::LOGOUT, post(auth_routes::logout))
+        .route(paths::SETUP, post(setup_routes::setup))
+        .route(paths::EVENT_URL, post(event_url_routes::save_form))
+        .route(paths::EVENT_URL_SWITCH, post(event_url_routes::switch_form))
+        .route(
+            paths::EVENT_URL_TEST_EVENT,
+            post(test_event_routes::send_form),
+        )
+        .route(
+            &format!("{}{{*fn_name}}", paths::API_PREFIX),
+            get(server_fns.clone()).post(server_fns),
+        )
+        .nest_service(
+            "/pkg",
+            assets::routes(
+                std::path::Path::new(state.leptos_options.site_root.as_ref()),
+                state.leptos_options.hash_files,
+            ),
+        )
+        .leptos_routes_with_context(&state, routes, context, {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guard::require_sign_in,
+        ))
+        .with_state(state)
+}
+
+/// The span around each request: its id, method and path (no query
+/// string, which may carry a receiver's token).
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!(
+        "request",
+        id = %id,
+        method = %request.method(),
+        path = %request.uri().path()
+    )
+}
+
+/// Ready when the database answers and every migration is applied.
+async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+    if let Err(e) = state.db.ping().await {
+        tracing::warn!(error = %e, "readiness check: database unreachable");
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable");
+    }
+    match Migrator::get_pending_migrations(&state.db).await {
+        Ok(pending) if pending.is_empty() => (StatusCode::OK, "ready"),
+        Ok(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database migrations pending",
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check: cannot read migrations");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
+}
+
+/// The layers every request passes, innermost first.
+pub fn with_layers(
+    router: Router,
+    sessions: SessionManagerLayer<DbSessionStore>,
+    origins: security::AllowedOrigins,
+    hsts: bool,
+) -> Router {
+    router
+        .layer(sessions)
+        .layer(middleware::from_fn_with_state(
+            origins,
+            security::refuse_foreign_origin,
+        ))
+        // HSTS when users reach the app over HTTPS (said by the settings:
+        // TLS ends at the reverse proxy).
+        .layer(middleware::from_fn_with_state(
+            hsts,
+            security::security_headers,
+        ))
+        .layer(CompressionLayer::new())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
+                .on_failure(()),
+        )
+        // Outermost: every request gets an id (or keeps the proxy's), which
+        // its log lines carry and the response echoes.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}

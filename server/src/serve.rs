@@ -1,0 +1,106 @@
+//! Serving: accepting connections (without Nagle's delay), graceful
+//! shutdown on SIGINT/SIGTERM, and the hourly clean-up of expired sessions.
+
+use anyhow::Context;
+use app::persistence::session_store::DbSessionStore;
+use std::{future::IntoFuture, net::SocketAddr, time::Duration};
+use tokio::net::TcpListener;
+use tower_sessions::ExpiredDeletion;
+
+use crate::startup::Prepared;
+
+impl Prepared {
+    /// Serves until SIGINT/SIGTERM, then stops accepting, lets requests in
+    /// flight finish for up to `grace`, and closes the database pool.
+    pub async fn serve(self, grace: Duration) -> anyhow::Result<()> {
+        tracing::info!(addr = %self.addr, "eventurl is listening");
+        let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
+        let server = axum::serve(
+            without_nagle(self.listener),
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            let _ = stopping_tx.send(true);
+        })
+        .into_future();
+        let deadline = async move {
+            let _ = stopping.wait_for(|stopping| *stopping).await;
+            tokio::time::sleep(grace).await;
+        };
+        tokio::select! {
+            served = server => served.context("serving HTTP")?,
+            () = deadline => tracing::warn!(
+                grace_secs = grace.as_secs(),
+                "requests still running after the grace period; stopping anyway"
+            ),
+        }
+        self.db.close().await.context("closing the database")?;
+        tracing::info!("eventurl stopped");
+        Ok(())
+    }
+
+    /// Serves in the background (for tests); returns the address.
+    pub fn spawn(self) -> SocketAddr {
+        let addr = self.addr;
+        tokio::spawn(async move {
+            let _ = axum::serve(
+                without_nagle(self.listener),
+                self.router
+                    .into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await;
+        });
+        addr
+    }
+}
+
+/// Accepted connections send each write at once: with Nagle's algorithm
+/// a response written in more than one piece (a file, a streamed body)
+/// waited for the client's delayed ACK, 40 ms a response.
+fn without_nagle(
+    listener: TcpListener,
+) -> axum::serve::TapIo<TcpListener, fn(&mut tokio::net::TcpStream)> {
+    use axum::serve::ListenerExt;
+    fn no_delay(tcp: &mut tokio::net::TcpStream) {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    }
+    listener.tap_io(no_delay as fn(&mut tokio::net::TcpStream))
+}
+
+/// Hourly clean-up of expired sessions; a failure is logged and retried
+/// at the next tick instead of ending the task.
+pub(crate) async fn delete_expired_sessions(store: DbSessionStore) {
+    let mut interval = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        interval.tick().await;
+        if let Err(e) = store.delete_expired().await {
+            tracing::warn!(error = %e, "could not delete expired sessions");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

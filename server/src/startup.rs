@@ -1,0 +1,137 @@
+//! Start-up: the database, the key, the HTTP sender and the first-run
+//! gate, then the app state, the session layer and the router, bound to
+//! its port.
+
+use anyhow::Context;
+use app::{
+    accounts,
+    auth::password::HashingPool,
+    persistence::session_store::DbSessionStore,
+    sender::TargetPolicy,
+    setup::SetupGate,
+    state::{AppConfig, AppState, Shared},
+    test_event::service::sender_for,
+};
+use axum::Router;
+use leptos::config::LeptosOptions;
+use sea_orm::DatabaseConnection;
+use std::{net::SocketAddr, sync::Arc};
+use tokio::net::TcpListener;
+use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
+
+use crate::{
+    assets,
+    config::Config,
+    database::{connect, load_cipher},
+    routes, security,
+    serve::delete_expired_sessions,
+};
+
+/// A server bound to its port, ready to serve.
+pub struct Prepared {
+    pub(crate) listener: TcpListener,
+    pub(crate) router: Router,
+    pub addr: SocketAddr,
+    /// Present when the database has no tenant yet: the first-run link's token.
+    pub setup_token: Option<String>,
+    pub db: DatabaseConnection,
+}
+
+pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
+    let db = connect(&config).await?;
+    let cipher = load_cipher(&config)?;
+    cipher.verify_against(&db).await?;
+
+    let policy = TargetPolicy::from_allow_list(&config.allow_private_targets)?;
+    if !policy.allowed_ranges().is_empty() {
+        let ranges: Vec<String> = policy
+            .allowed_ranges()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        tracing::info!(ranges = %ranges.join(","), "test events may reach these private ranges");
+    }
+    let sender = sender_for(policy).context("building the HTTP client for test events")?;
+
+    let setup = SetupGate::default();
+    let setup_token = if accounts::tenant_count(&db).await? == 0 {
+        Some(setup.open())
+    } else {
+        None
+    };
+
+    let listener = TcpListener::bind(config.site_addr)
+        .await
+        .with_context(|| format!("LEPTOS_SITE_ADDR: cannot listen on {}", config.site_addr))?;
+    let addr = listener.local_addr()?;
+
+    let hash_file = assets::hash_file(std::path::Path::new(&config.site_root));
+    assets::check_bundle(
+        std::path::Path::new(&config.site_root),
+        hash_file.as_deref(),
+    )?;
+    let leptos_options = LeptosOptions::builder()
+        .output_name("eventurl")
+        .site_root(config.site_root.clone())
+        .site_pkg_dir("pkg")
+        .hash_files(hash_file.is_some())
+        .hash_file(Arc::from(
+            hash_file
+                .as_deref()
+                .map_or("hash.txt".into(), |path| path.to_string_lossy()),
+        ))
+        .site_addr(addr)
+        .build();
+    let state = AppState::new(Shared {
+        db: db.clone(),
+        cipher,
+        sender,
+        hashing: HashingPool::for_this_machine(),
+        setup,
+        config: AppConfig {
+            test_events_per_minute: config.test_events_per_minute,
+            client_ip_header: config
+                .client_ip_header
+                .as_deref()
+                .filter(|h| !h.trim().is_empty())
+                .map(|h| http::HeaderName::from_bytes(h.trim().as_bytes()))
+                .transpose()
+                .context("EVENTURL_CLIENT_IP_HEADER is not a header name")?,
+        },
+        leptos_options,
+    });
+
+    let store = DbSessionStore::new(db.clone());
+    tokio::spawn(delete_expired_sessions(store.clone()));
+    let sessions = SessionManagerLayer::new(store)
+        .with_name("eventurl_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.secure_cookie())
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(i64::from(
+            config.session_idle_minutes,
+        ))));
+    let origins = security::AllowedOrigins {
+        public_origin: config.public_origin.as_deref().map(Arc::from),
+    };
+
+    let router = routes::with_layers(
+        routes::router(state),
+        sessions,
+        origins,
+        config.secure_cookie(),
+    );
+
+    if let Some(token) = &setup_token {
+        tracing::warn!(
+            "first run: no tenant exists yet. Open http://{addr}/setup?token={token} to create the first tenant and its administrator (the link works once), or use `eventurl tenant create` and `eventurl admin create`"
+        );
+    }
+    Ok(Prepared {
+        listener,
+        router,
+        addr,
+        setup_token,
+        db,
+    })
+}
