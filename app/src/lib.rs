@@ -14,6 +14,7 @@ mod form_echo;
 mod layout;
 pub mod paths;
 pub mod setup;
+mod shell;
 pub mod test_event;
 mod time_text;
 
@@ -33,101 +34,9 @@ pub mod state;
 #[cfg(feature = "ssr")]
 pub use form_echo::FormEcho;
 
-use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags};
-use leptos_router::{
-    components::{Route, Router, Routes},
-    path, SsrMode,
-};
-
-use activity::ActivityView;
-use auth::LoginPage;
-use event_url::EventUrlPage;
-use setup::SetupPage;
-
-/// The HTML document around the app, rendered on the server only.
-pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    set_page_security_policy();
-    // Only pages with islands load the wasm bundle (the login page has none).
-    #[cfg(feature = "ssr")]
-    let hydrate = use_context::<http::request::Parts>()
-        .is_some_and(|request| paths::has_islands(request.uri.path()));
-    #[cfg(not(feature = "ssr"))]
-    let hydrate = true;
-    view! {
-        <!DOCTYPE html>
-        <html lang="en">
-            <head>
-                <meta charset="utf-8"/>
-                <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <meta name="description" content="Manage where your PBX posts its webhook events."/>
-                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
-                <AutoReload options=options.clone()/>
-                <HashedStylesheet options=options.clone() id="leptos"/>
-                {hydrate.then(|| view! { <HydrationScripts options islands=true/> })}
-                <MetaTags/>
-            </head>
-            <body>
-                <App/>
-            </body>
-        </html>
-    }
-}
-
-/// The page's Content-Security-Policy: scripts only from this origin or
-/// inline with this render's nonce (Leptos puts it on its hydration and
-/// resource scripts), wasm compilation allowed, nothing framed or framing.
 #[cfg(feature = "ssr")]
-pub fn page_security_policy(nonce: &str) -> String {
-    format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    )
-}
-
-#[cfg(feature = "ssr")]
-fn set_page_security_policy() {
-    let (Some(nonce), Some(response)) = (
-        leptos::nonce::use_nonce(),
-        use_context::<leptos_axum::ResponseOptions>(),
-    ) else {
-        return;
-    };
-    if let Ok(value) = http::HeaderValue::from_str(&page_security_policy(&nonce)) {
-        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
-    }
-}
-
-#[component]
-pub fn App() -> impl IntoView {
-    provide_meta_context();
-    view! {
-        <Router>
-            <Routes fallback=|| view! { <NotFound/> }>
-                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
-                <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
-                <Route path=path!("/company/event-url") view=EventUrlPage ssr=SsrMode::Async/>
-                <Route path=path!("/company/activity") view=ActivityView ssr=SsrMode::Async/>
-            </Routes>
-        </Router>
-    }
-}
-
-#[component]
-fn NotFound() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(http::StatusCode::NOT_FOUND);
-    }
-    view! {
-        <main class="auth-page">
-            <div class="auth-card">
-                <h1>"Page not found"</h1>
-                <p><a href=paths::EVENT_URL>"Go to Company → Event URL"</a></p>
-            </div>
-        </main>
-    }
-}
+pub use shell::page_security_policy;
+pub use shell::{shell, App, BundleNames};
 
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
@@ -137,7 +46,7 @@ pub fn hydrate() {
     // hydrate; the rest of each page stays server-rendered HTML.
     leptos::mount::hydrate_islands();
     // Browser tests wait for this marker: a click before hydration is lost.
-    if let Some(body) = document().body() {
+    if let Some(body) = leptos::prelude::document().body() {
         let _ = body.set_attribute("data-hydrated", "true");
     }
 }

@@ -30,13 +30,14 @@ where
     parts.headers.remove(header::CONTENT_LENGTH);
     let request = Request::from_parts(parts, Body::empty());
     let options = state.leptos_options.clone();
+    let bundle = state.bundle.clone();
     let app_state = state.clone();
     let handler = leptos_axum::render_app_async_with_context(
         move || {
             provide_context(app_state.clone());
             provide_context(FormEcho(echo.clone()));
         },
-        move || shell(options.clone()),
+        move || shell(options.clone(), bundle.clone()),
     );
     handler(request).await
 }

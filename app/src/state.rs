@@ -42,6 +42,8 @@ pub struct Shared {
     pub setup: SetupGate,
     pub config: AppConfig,
     pub leptos_options: LeptosOptions,
+    /// The bundle's file names, as the build named them.
+    pub bundle: crate::BundleNames,
 }
 
 /// The operator's settings that requests consult.

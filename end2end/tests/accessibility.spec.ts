@@ -1,9 +1,13 @@
 import AxeBuilder from '@axe-core/playwright';
 import { test, expect, signIn, hydrated } from './fixtures';
 
-test('the login page has no accessibility violations', async ({ page }) => {
+test('the login page has no accessibility violations and loads no script or wasm', async ({ page }) => {
+  const loaded: string[] = [];
+  page.on('request', (request) => loaded.push(new URL(request.url()).pathname));
   await page.goto('/login');
-  await hydrated(page);
+  await page.waitForLoadState('networkidle');
+  expect(loaded.filter((path) => path.endsWith('.wasm') || path.endsWith('.js'))).toEqual([]);
+  await expect(page.locator('body')).not.toHaveAttribute('data-hydrated', 'true');
   const results = await new AxeBuilder({ page }).analyze();
   expect(results.violations).toEqual([]);
 });

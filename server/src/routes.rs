@@ -70,9 +70,13 @@ pub fn router(state: AppState) -> Router {
         )
         .leptos_routes_with_context(&state, routes, context, {
             let options = state.leptos_options.clone();
-            move || shell(options.clone())
+            let bundle = state.bundle.clone();
+            move || shell(options.clone(), bundle.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>({
+            let bundle = state.bundle.clone();
+            move |options| shell(options, bundle.clone())
+        }))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             guard::require_sign_in,

@@ -98,6 +98,15 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
                 .transpose()
                 .context("EVENTURL_CLIENT_IP_HEADER is not a header name")?,
         },
+        bundle: app::BundleNames::new(
+            "eventurl",
+            hash_file
+                .as_deref()
+                .map(std::fs::read_to_string)
+                .transpose()
+                .context("reading the bundle's hash.txt")?
+                .as_deref(),
+        ),
         leptos_options,
     });
 

@@ -23,7 +23,9 @@ pub fn secret_kind_of(row: &endpoint::Model) -> Option<SecretKind> {
     row.secret_kind.as_deref().and_then(SecretKind::parse)
 }
 
-/// One of the tenant's endpoints, with who last changed it.
+/// One of the tenant's endpoints, with who last changed it. (Unique by
+/// tenant and kind; `all` rather than `one`, whose bound `LIMIT ?` makes
+/// SQLite prepare the statement again on every use.)
 pub async fn find_endpoint(
     db: &impl ConnectionTrait,
     tenant_id: i32,
@@ -33,9 +35,10 @@ pub async fn find_endpoint(
         .filter(endpoint::Column::TenantId.eq(tenant_id))
         .filter(endpoint::Column::Kind.eq(kind.as_str()))
         .find_also_related(user::Entity)
-        .one(db)
+        .all(db)
         .await
         .context("loading an endpoint")?
+        .pop()
         .with_context(|| format!("tenant {tenant_id} has no {} endpoint", kind.as_str()))
 }
 

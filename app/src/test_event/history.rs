@@ -84,8 +84,10 @@ pub async fn prune(
 }
 
 /// Both sections' recent sends, newest first, in one query: `prune` keeps
-/// each section's last `HISTORY_LEN`, so the tenant's rows are both lists
-/// (a send racing its prune may leave one extra for a moment: cut here).
+/// each section's last `HISTORY_LEN` (in the send's own transaction), so
+/// the tenant's rows are both lists. No `LIMIT`: a bound one makes SQLite
+/// prepare the statement again on every use (~10% of a page's CPU), and
+/// the rows are few by construction; each list is cut here all the same.
 pub async fn recent(
     db: &impl ConnectionTrait,
     tenant_id: i32,
@@ -94,7 +96,6 @@ pub async fn recent(
         .filter(test_send::Column::TenantId.eq(tenant_id))
         .filter(test_send::Column::Outcome.ne(PENDING))
         .order_by_desc(test_send::Column::Id)
-        .limit(4 * HISTORY_LEN)
         .all(db)
         .await
         .context("loading test sends")?;

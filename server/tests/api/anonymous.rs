@@ -52,3 +52,24 @@ async fn login_page_health_and_assets_are_public() {
     assert_eq!(browser.get("/healthz").await.status(), StatusCode::OK);
     assert_eq!(browser.get("/readyz").await.status(), StatusCode::OK);
 }
+
+/// Paths are named once (`app::paths`); the Leptos routes spell the pages
+/// with `path!` literals, so they are checked against those names here.
+#[tokio::test]
+async fn every_page_path_is_a_route_of_the_app() {
+    let routes: Vec<String> = leptos_axum::generate_route_list(app::App)
+        .iter()
+        .map(|route| route.path().to_owned())
+        .collect();
+    for page in [
+        app::paths::LOGIN,
+        app::paths::SETUP,
+        app::paths::EVENT_URL,
+        app::paths::ACTIVITY,
+    ] {
+        assert!(routes.iter().any(|r| r == page), "{page} not in {routes:?}");
+    }
+    assert!(app::paths::has_islands(app::paths::EVENT_URL));
+    assert!(app::paths::has_islands(app::paths::ACTIVITY));
+    assert!(!app::paths::has_islands(app::paths::LOGIN));
+}
