@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use tower_sessions::Session;
 
 use super::{current_admin::CurrentAdmin, login_path, session::session_user};
-use crate::{client_ip::client_ip, paths, state::AppState};
+use crate::{client_ip::client_ip, error::ServiceError, paths, state::AppState};
 
 /// Files and probes: no session is read for them.
 fn is_static(path: &str) -> bool {
@@ -44,8 +44,14 @@ pub async fn require_sign_in(
     let user = match session_user(&session).await {
         Ok(user) => user,
         Err(e) => {
-            return crate::error::ServiceError::from(e.context("checking the session"))
-                .into_plain_response()
+            let error = ServiceError::from(e.context("checking the session"));
+            // Server functions answer in their own encoding, for the page.
+            return if path.starts_with(paths::API_PREFIX) {
+                let error = error.into_app_error();
+                (error.status(), axum::Json(error)).into_response()
+            } else {
+                error.into_plain_response()
+            };
         }
     };
     if let Some(user) = user {

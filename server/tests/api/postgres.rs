@@ -56,10 +56,16 @@ async fn a_lost_database_gives_clear_errors_and_recovers_without_a_restart() {
     let (status, error) = browser.server_fn("load_event_url", &[]).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{error}");
     assert_eq!(error, "Unavailable");
-    let (status, _) = browser
-        .save(&[("kind", "cdr"), ("auth_method", "disable"), ("url", "")])
+    let (status, error) = browser
+        .save_exactly(&[
+            ("kind", "cdr"),
+            ("auth_method", "disable"),
+            ("url", ""),
+            ("version", "1"),
+        ])
         .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(error, "Unavailable");
     let page = browser.get("/company/event-url").await;
     assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(page
