@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
-use crate::form_echo::use_form_echo;
+use crate::form_echo::form_echo;
 
 /// What a failed sign-in hands back to the page.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -20,7 +20,7 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.with(|q| q.get("next").unwrap_or_default());
     let signed_out = move || query.with(|q| q.get("signed_out").is_some());
-    let echo = use_form_echo::<LoginEcho>();
+    let echo = form_echo::<LoginEcho>().unwrap_or_default();
     view! {
         <Title text="Sign in · eventurl"/>
         <main class="auth-page">
@@ -29,8 +29,9 @@ pub fn LoginPage() -> impl IntoView {
                 <h1>"Sign in"</h1>
                 <p class="lead">"Manage where your PBX posts its webhook events."</p>
                 <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        let echo = echo.await.unwrap_or_default();
+                    {move || Suspend::new({
+                        let echo = echo.clone();
+                        async move {
                         let failed = !echo.message.is_empty();
                         view! {
                             <Show when=move || signed_out() && !failed>
@@ -56,7 +57,7 @@ pub fn LoginPage() -> impl IntoView {
                                 <button type="submit" class="primary">"Sign in"</button>
                             </form>
                         }
-                    })}
+                    }})}
                 </Suspense>
             </div>
         </main>

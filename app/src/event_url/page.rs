@@ -9,17 +9,18 @@ use super::{api::load_event_url, section::EndpointSection, SaveEcho, SwitchEcho}
 use crate::{
     domain::EndpointKind,
     error::AppError,
-    form_echo::use_form_echo,
+    form_echo::form_echo,
     layout::{CompanyLayout, CompanyTab},
     test_event::TestEcho,
 };
 
 #[component]
 pub fn EventUrlPage() -> impl IntoView {
-    let data = Resource::new_blocking(|| (), |_| load_event_url());
-    let echo = use_form_echo::<SaveEcho>();
-    let test_echo = use_form_echo::<TestEcho>();
-    let switch_echo = use_form_echo::<SwitchEcho>();
+    // Rendered on the server only (the sections are islands): the data is
+    // read straight from the server function, no resource to serialise.
+    let echo = form_echo::<SaveEcho>();
+    let test_echo = form_echo::<TestEcho>();
+    let switch_echo = form_echo::<SwitchEcho>();
     let query = use_query_map();
     let saved_kind = move || {
         query
@@ -29,11 +30,10 @@ pub fn EventUrlPage() -> impl IntoView {
     view! {
         <Title text="Event URL · Company · eventurl"/>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                let echo = echo.await;
-                let test_echo = test_echo.await;
-                let switch_echo = switch_echo.await;
-                match data.await {
+            {move || {
+                let (echo, test_echo, switch_echo) = (echo.clone(), test_echo.clone(), switch_echo.clone());
+                Suspend::new(async move {
+                match load_event_url().await {
                     Ok(data) => {
                         let saved = saved_kind();
                         let sections = EndpointKind::ALL.map(|kind| {
@@ -69,7 +69,7 @@ pub fn EventUrlPage() -> impl IntoView {
                         <main class="auth-page"><p role="alert" class="form-error">{e.to_string()}</p></main>
                     }.into_any(),
                 }
-            })}
+            })}}
         </Suspense>
     }
 }

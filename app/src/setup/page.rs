@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
-use crate::{error::AppError, form_echo::use_form_echo};
+use crate::{error::AppError, form_echo::form_echo};
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct SetupEcho {
@@ -26,7 +26,7 @@ pub fn SetupPage() -> impl IntoView {
     let query = use_query_map();
     let token = move || query.with(|q| q.get("token").unwrap_or_default());
     let valid = Resource::new_blocking(token, setup_token_valid);
-    let echo = use_form_echo::<SetupEcho>();
+    let echo = form_echo::<SetupEcho>().unwrap_or_default();
     view! {
         <Title text="Set up · eventurl"/>
         <main class="auth-page">
@@ -34,9 +34,10 @@ pub fn SetupPage() -> impl IntoView {
                 <p class="brand" aria-hidden="true">"eventurl"</p>
                 <h1>"Set up eventurl"</h1>
                 <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
+                    {move || Suspend::new({
+                        let echo = echo.clone();
+                        async move {
                         let valid = valid.await.unwrap_or(false);
-                        let echo = echo.await.unwrap_or_default();
                         if !valid {
                             return view! {
                                 <p class="form-error" role="alert">
@@ -76,7 +77,7 @@ pub fn SetupPage() -> impl IntoView {
                                 <button type="submit" class="primary">"Create tenant and sign in"</button>
                             </form>
                         }.into_any()
-                    })}
+                    }})}
                 </Suspense>
             </div>
         </main>
