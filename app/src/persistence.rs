@@ -6,3 +6,4 @@ pub mod crypto;
 pub mod endpoints;
 pub mod entities;
 pub mod session_store;
+pub mod write_gate;

@@ -33,6 +33,8 @@ impl std::ops::Deref for AppState {
 #[derive(Debug)]
 pub struct Shared {
     pub db: DatabaseConnection,
+    /// Queues this instance's write transactions on SQLite.
+    pub writes: crate::persistence::write_gate::WriteGate,
     pub cipher: SecretCipher,
     /// Posts events under the operator's address policy.
     pub sender: WebhookSender,

@@ -6,7 +6,7 @@ use anyhow::Context;
 use app::{
     accounts,
     auth::password::HashingPool,
-    persistence::session_store::DbSessionStore,
+    persistence::{session_store::DbSessionStore, write_gate::WriteGate},
     sender::TargetPolicy,
     setup::SetupGate,
     state::{AppConfig, AppState, Shared},
@@ -84,6 +84,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
         .build();
     let state = AppState::new(Shared {
         db: db.clone(),
+        writes: WriteGate::for_database_url(&config.database_url()?),
         cipher,
         sender,
         hashing: HashingPool::for_this_machine(),

@@ -25,7 +25,7 @@ pub async fn set_enabled(
     version: String,
 ) -> Result<EndpointView, AppError> {
     let (state, admin) = crate::auth::signed_in().await?;
-    super::service::set_enabled(&state.db, &admin, kind, enabled, &version)
+    super::service::set_enabled(&state.db, &state.writes, &admin, kind, enabled, &version)
         .await
         .map_err(crate::error::ServiceError::respond)
 }
@@ -40,7 +40,7 @@ pub async fn generate_secret(kind: SecretKind) -> Result<String, AppError> {
 #[server(prefix = "/api", endpoint = "save_endpoint")]
 pub async fn save_endpoint(form: EndpointForm) -> Result<EndpointView, AppError> {
     let (state, admin) = crate::auth::signed_in().await?;
-    super::service::save(&state.db, &state.cipher, &admin, &form)
+    super::service::save(&state.db, &state.writes, &state.cipher, &admin, &form)
         .await
         .map_err(crate::error::ServiceError::respond)
 }

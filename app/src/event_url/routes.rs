@@ -25,7 +25,7 @@ pub async fn save_form(
     Form(form): Form<EndpointForm>,
 ) -> Response {
     let kind = EndpointKind::parse(&form.kind).unwrap_or(EndpointKind::Cdr);
-    match service::save(&state.db, &state.cipher, &admin, &form).await {
+    match service::save(&state.db, &state.writes, &state.cipher, &admin, &form).await {
         Ok(_) => Redirect::to(&format!(
             "{EVENT_URL}?saved={}#{}",
             kind.as_str(),
@@ -91,7 +91,16 @@ pub async fn switch_form(
         };
         return render_with_echo(&state, parts, Some(EVENT_URL), question).await;
     }
-    match service::set_enabled(&state.db, &admin, kind, enable, &form.version).await {
+    match service::set_enabled(
+        &state.db,
+        &state.writes,
+        &admin,
+        kind,
+        enable,
+        &form.version,
+    )
+    .await
+    {
         Ok(_) => Redirect::to(&format!("{EVENT_URL}#{}", kind.as_str())).into_response(),
         Err(error) => {
             refused(

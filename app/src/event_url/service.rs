@@ -20,6 +20,7 @@ use crate::{
         crypto::SecretCipher,
         endpoints::{find_endpoint, secret_context, secret_kind_of, tenant_endpoints},
         entities::{endpoint, user},
+        write_gate::WriteGate,
     },
     test_event::history,
 };
@@ -108,6 +109,7 @@ fn loaded_version(text: &str) -> Result<i64, ServiceError> {
 /// change came first.
 async fn commit_change(
     db: &DatabaseConnection,
+    writes: &WriteGate,
     admin: &CurrentAdmin,
     kind: EndpointKind,
     row: &endpoint::Model,
@@ -117,6 +119,7 @@ async fn commit_change(
     use anyhow::Context;
     let now = OffsetDateTime::now_utc();
     let version = row.version + 1;
+    let _turn = writes.enter().await;
     let txn = db.begin().await.context("starting a transaction")?;
     let result = update
         .col_expr(endpoint::Column::Version, Expr::value(version))
@@ -152,6 +155,7 @@ async fn commit_change(
 /// field, the version and the activity entries, or nothing.
 pub async fn save(
     db: &DatabaseConnection,
+    writes: &WriteGate,
     cipher: &SecretCipher,
     admin: &CurrentAdmin,
     form: &EndpointForm,
@@ -264,7 +268,7 @@ pub async fn save(
             format!("{} replaced", noun(secret)),
         ));
     }
-    let view = commit_change(db, admin, kind, &row, update, entries).await?;
+    let view = commit_change(db, writes, admin, kind, &row, update, entries).await?;
     tracing::info!(
         tenant_id = admin.tenant_id,
         user_id = admin.user_id,
@@ -280,6 +284,7 @@ pub async fn save(
 /// Turning it on requires the saved settings to be complete.
 pub async fn set_enabled(
     db: &DatabaseConnection,
+    writes: &WriteGate,
     admin: &CurrentAdmin,
     kind: EndpointKind,
     enable: bool,
@@ -341,7 +346,7 @@ pub async fn set_enabled(
         }],
         ..NewEntry::by(admin, switched, Some(kind), summary)
     };
-    let view = commit_change(db, admin, kind, &row, update, vec![entry]).await?;
+    let view = commit_change(db, writes, admin, kind, &row, update, vec![entry]).await?;
     tracing::info!(
         tenant_id = admin.tenant_id,
         user_id = admin.user_id,

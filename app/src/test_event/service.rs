@@ -295,6 +295,7 @@ async fn run(
     done.duration_ms = Set(Some(i64::try_from(report.duration_ms).unwrap_or(i64::MAX)));
     done.report = Set(serde_json::to_string(&report).context("encoding a test report")?);
     // The outcome, the history's trim and the activity entry together.
+    let _turn = state.writes.enter().await;
     let txn = db.begin().await.context("starting a transaction")?;
     done.update(&txn)
         .await

@@ -1,0 +1,29 @@
+//! One multi-statement write transaction at a time per instance on SQLite.
+//! SQLite lets one writer in and makes the others sleep and retry with a
+//! growing back-off (1 ms up to 100 ms a try): under 16 concurrent saves
+//! that made a save's p99 ~330 ms. Queued here (first come, first served)
+//! they wait only for each other's few milliseconds. PostgreSQL locks rows
+//! and needs no gate.
+
+#[derive(Debug)]
+pub struct WriteGate(Option<tokio::sync::Mutex<()>>);
+
+impl WriteGate {
+    /// A gate for the database at `url`: closed to all but one writer on
+    /// SQLite, open on PostgreSQL.
+    pub fn for_database_url(url: &str) -> Self {
+        Self(
+            url.starts_with("sqlite:")
+                .then(|| tokio::sync::Mutex::new(())),
+        )
+    }
+
+    /// Waits for this instance's turn to write; the turn lasts while the
+    /// returned guard lives.
+    pub async fn enter(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.0 {
+            Some(gate) => Some(gate.lock().await),
+            None => None,
+        }
+    }
+}
