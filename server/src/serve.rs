@@ -13,6 +13,10 @@ impl Prepared {
     /// Serves until SIGINT/SIGTERM, then stops accepting, lets requests in
     /// flight finish for up to `grace`, and closes the database pool.
     pub async fn serve(self, grace: Duration) -> anyhow::Result<()> {
+        // Listen for the signals before saying we are listening: a SIGTERM
+        // sent as soon as the line appears must find its handler installed
+        // (else the default action kills the process uncleanly).
+        let stop = shutdown_signal()?;
         tracing::info!(addr = %self.addr, "eventurl is listening");
         let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
         let server = axum::serve(
@@ -21,7 +25,7 @@ impl Prepared {
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(async move {
-            shutdown_signal().await;
+            stop.await;
             let _ = stopping_tx.send(true);
         })
         .into_future();
@@ -83,24 +87,27 @@ pub(crate) async fn delete_expired_sessions(store: DbSessionStore) {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// SIGINT or SIGTERM, their handlers installed now; the future ends at
+/// the first of them.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut interrupt = signal(SignalKind::interrupt()).context("listening for SIGINT")?;
+        let mut terminate = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {},
+                _ = terminate.recv() => {},
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+            tracing::info!("shutting down: finishing requests in flight");
+        })
     }
-    tracing::info!("shutting down: finishing requests in flight");
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("shutting down: finishing requests in flight");
+        })
+    }
 }
