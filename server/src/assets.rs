@@ -72,6 +72,12 @@ pub fn routes(site_root: &Path, hashed: bool) -> Router {
         ))
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
-            move |response: &Response<Body>| response.status().is_success().then(|| cache.clone()),
+            // A 304 carries it too: the browser applies a 304's headers
+            // to its stored copy (else the security layer's no-store would).
+            move |response: &Response<Body>| {
+                let status = response.status();
+                (status.is_success() || status == http::StatusCode::NOT_MODIFIED)
+                    .then(|| cache.clone())
+            },
         ))
 }

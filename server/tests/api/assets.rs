@@ -58,6 +58,17 @@ async fn the_bundle_is_served_precompressed_as_the_client_accepts() {
         assert_eq!(response.bytes().await.unwrap(), body, "{accepts}");
     }
 
+    // Revalidated: the 304 says the same, so the browser keeps its copy.
+    let modified = get("").await.headers()[header::LAST_MODIFIED].clone();
+    let revalidated = client
+        .get(app.url("/pkg/eventurl.abc.js"))
+        .header(header::IF_MODIFIED_SINCE, modified)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revalidated.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(revalidated.headers()[header::CACHE_CONTROL], "no-cache");
+
     let missing = client
         .get(app.url("/pkg/eventurl.old.js"))
         .send()
