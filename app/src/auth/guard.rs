@@ -12,7 +12,11 @@ use axum::{
 use std::net::SocketAddr;
 use tower_sessions::Session;
 
-use super::{current_admin::CurrentAdmin, login_path, session::session_user};
+use super::{
+    current_admin::{CurrentAdmin, NotSignedIn},
+    login_path,
+    session::session_user,
+};
 use crate::{client_ip::client_ip, error::ServiceError, paths, state::AppState};
 
 /// Files and probes: no session is read for them.
@@ -83,6 +87,6 @@ pub async fn require_sign_in(
         )
             .into_response()
     } else {
-        (StatusCode::UNAUTHORIZED, "Sign in first.").into_response()
+        NotSignedIn.into_response()
     }
 }
