@@ -17,6 +17,19 @@ pub fn client_ip(
         .unwrap_or_else(|| peer.ip())
 }
 
+/// The network an address stands for when counting attempts: an IPv4
+/// address itself, an IPv6 address's /64 (one subscriber's whole prefix:
+/// a client can pick any address in it at will).
+pub fn network_of(ip: IpAddr) -> String {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+            format!("{}/64", std::net::Ipv6Addr::from(prefix))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::client_ip;
@@ -40,5 +53,17 @@ mod tests {
             client_ip(&headers, peer, Some(&name)).to_string(),
             "10.0.0.1"
         );
+    }
+
+    #[test]
+    fn ipv6_addresses_count_per_64_and_mapped_ipv4_as_ipv4() {
+        use super::network_of;
+        let a = network_of("2001:db8:1:2:aaaa::1".parse().unwrap());
+        let b = network_of("2001:db8:1:2:ffff:ffff:ffff:ffff".parse().unwrap());
+        assert_eq!(a, "2001:db8:1:2::/64");
+        assert_eq!(a, b);
+        assert_ne!(a, network_of("2001:db8:1:3::1".parse().unwrap()));
+        assert_eq!(network_of("::ffff:192.0.2.7".parse().unwrap()), "192.0.2.7");
+        assert_eq!(network_of("192.0.2.7".parse().unwrap()), "192.0.2.7");
     }
 }

@@ -12,7 +12,8 @@ mod sample_event;
 pub use credentials::{BearerToken, CredentialError, Password, Username};
 pub use endpoint::{
     AuthDraft, AuthMethod, EndpointDraft, EndpointForm, EndpointKind, SecretInput, SecretKind,
+    StoredSecret,
 };
-pub use endpoint_url::{EndpointUrl, UrlError, MAX_URL_LEN};
+pub use endpoint_url::{EndpointUrl, Origin, UrlError, MAX_URL_LEN};
 pub use field_errors::{Field, FieldErrors};
 pub use sample_event::SampleEvent;

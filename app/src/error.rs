@@ -48,7 +48,22 @@ pub enum AppError {
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
+    /// On the server, arguments that cannot be read (a non-numeric id, an
+    /// unknown section, a cut or oversized body) are the client's mistake:
+    /// 400, not 500. In the browser, this is how a failed call arrives.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        #[cfg(feature = "ssr")]
+        if matches!(
+            value,
+            ServerFnErrorErr::Args(_)
+                | ServerFnErrorErr::MissingArg(_)
+                | ServerFnErrorErr::Deserialization(_)
+        ) {
+            return AppError::BadRequest(format!(
+                "This request could not be read ({value}). Reload the page and try again."
+            ))
+            .into_response_status();
+        }
         AppError::Transport(value.to_string())
     }
 }

@@ -5,5 +5,7 @@
 pub mod crypto;
 pub mod endpoints;
 pub mod entities;
+pub mod private_files;
+pub mod rate_limit;
 pub mod session_store;
 pub mod write_gate;

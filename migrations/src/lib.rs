@@ -9,6 +9,7 @@ mod m20261127_000003_sign_in_failures;
 mod m20261127_000004_activity;
 mod m20261127_000005_secret_changed_by;
 mod m20261128_000006_session_user;
+mod m20261128_000007_security_review;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_activity::Migration),
             Box::new(m20261127_000005_secret_changed_by::Migration),
             Box::new(m20261128_000006_session_user::Migration),
+            Box::new(m20261128_000007_security_review::Migration),
         ]
     }
 }

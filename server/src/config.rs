@@ -160,17 +160,13 @@ impl Config {
             if path.is_empty() || path == ":memory:" {
                 return Ok(url);
             }
-            if let Some(dir) = PathBuf::from(path)
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-            {
-                std::fs::create_dir_all(dir).map_err(|e| {
-                    anyhow::anyhow!(
-                        "DATABASE_URL: cannot create the folder {}: {e}",
-                        dir.display()
-                    )
-                })?;
-            }
+            let file = PathBuf::from(path);
+            app::persistence::private_files::prepare_sqlite(&file).map_err(|e| {
+                anyhow::anyhow!(
+                    "DATABASE_URL: cannot create or secure the database file {}: {e}",
+                    file.display()
+                )
+            })?;
             if !url.contains("mode=") {
                 let sep = if url.contains('?') { '&' } else { '?' };
                 return Ok(format!("{url}{sep}mode=rwc"));

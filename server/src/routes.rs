@@ -26,6 +26,7 @@ use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRou
 use migrations::{Migrator, MigratorTrait};
 use tower_http::{
     compression::CompressionLayer,
+    limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     trace::{DefaultOnResponse, TraceLayer},
 };
@@ -119,6 +120,9 @@ async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
+/// The largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
 /// The layers every request passes, innermost first.
 pub fn with_layers(
     router: Router,
@@ -128,6 +132,9 @@ pub fn with_layers(
 ) -> Router {
     router
         .layer(sessions)
+        // Bigger bodies are refused (413) before any work: the app's forms
+        // and calls are a few KB at most.
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(
             origins,
             security::refuse_foreign_origin,

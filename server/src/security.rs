@@ -9,10 +9,33 @@ use axum::{
 };
 use std::sync::Arc;
 
-#[derive(Clone, Debug, Default)]
+/// Which `Origin` a state-changing request may carry: the request's own
+/// host under the scheme users reach the app by, or the configured public
+/// origin. Scheme, host and port all count: `https://host` is another
+/// origin than `http://host`.
+#[derive(Clone, Debug)]
 pub struct AllowedOrigins {
     /// Configured public origin, e.g. `https://hooks.example.com`.
     pub public_origin: Option<Arc<str>>,
+    /// `https` behind a TLS-terminating proxy (said by an `https://`
+    /// public origin or `EVENTURL_SECURE_COOKIE`), else `http`.
+    pub own_scheme: &'static str,
+}
+
+impl AllowedOrigins {
+    fn allows(&self, origin: &str, host: Option<&str>) -> bool {
+        let origin = origin.trim_end_matches('/');
+        let own = host.is_some_and(|host| {
+            origin.split_once("://").is_some_and(|(scheme, authority)| {
+                scheme.eq_ignore_ascii_case(self.own_scheme)
+                    && authority.eq_ignore_ascii_case(host)
+            })
+        });
+        own || self
+            .public_origin
+            .as_deref()
+            .is_some_and(|p| p.trim_end_matches('/').eq_ignore_ascii_case(origin))
+    }
 }
 
 pub async fn refuse_foreign_origin(
@@ -31,18 +54,7 @@ pub async fn refuse_foreign_origin(
     let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
     let same = match origin {
-        Some(origin) => {
-            let origin = origin.trim_end_matches('/');
-            let own = host.is_some_and(|host| {
-                origin
-                    .split_once("://")
-                    .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host))
-            });
-            own || allowed
-                .public_origin
-                .as_deref()
-                .is_some_and(|p| p.trim_end_matches('/').eq_ignore_ascii_case(origin))
-        }
+        Some(origin) => allowed.allows(origin, host),
         // No Origin: not a browser's cross-site request, unless the
         // browser says so through Fetch Metadata.
         None => !matches!(fetch_site, Some("cross-site") | Some("same-site")),

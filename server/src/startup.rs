@@ -123,6 +123,11 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
         ))));
     let origins = security::AllowedOrigins {
         public_origin: config.public_origin.as_deref().map(Arc::from),
+        own_scheme: if config.secure_cookie() {
+            "https"
+        } else {
+            "http"
+        },
     };
 
     let router = routes::with_layers(

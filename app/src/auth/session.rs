@@ -9,7 +9,7 @@ use tower_sessions::Session;
 use super::password::verify_password;
 use crate::persistence::{
     entities::{tenant, user},
-    session_store::{SessionUser, SESSION_USER_KEY},
+    session_store::{SessionUser, SESSION_USER_KEY, SIGNED_IN_AT_KEY},
 };
 
 /// The administrator the session belongs to, as read with the session in
@@ -120,22 +120,24 @@ async fn check_and_start(
     hashing: &super::password::HashingPool,
     found: Option<(user::Model, tenant::Model)>,
 ) -> Result<i32, SignInError> {
-    if let Some(retry_after_secs) = super::throttle::wait_needed(db, username, client_ip).await? {
-        return Err(SignInError::Throttled { retry_after_secs });
-    }
+    let user_id = found.as_ref().map(|(u, _)| u.id);
+    // Counted before the password is checked: no burst gets more checks
+    // than the limit, and a refusal costs no argon2 work.
+    let attempt = match super::throttle::begin(db, username, user_id, client_ip).await? {
+        Ok(attempt) => attempt,
+        Err(retry_after_secs) => return Err(SignInError::Throttled { retry_after_secs }),
+    };
     let stored = found.as_ref().map(|(u, _)| u.password_hash.clone());
     let ok = hashing
         .run(move || verify_password(&password, stored.as_deref()))
         .await?;
     let (user, tenant) = match (ok, found) {
         (true, Some(found)) => found,
-        _ => {
-            super::throttle::record_failure(db, username, client_ip).await?;
-            return Err(SignInError::InvalidCredentials);
-        }
+        // The attempt stays counted: it failed.
+        _ => return Err(SignInError::InvalidCredentials),
     };
-    super::throttle::clear_account(db, username).await?;
     let user_id = user.id;
+    super::throttle::succeeded(db, attempt, user_id, client_ip).await?;
     start_session(session, SessionUser::of(user, tenant)).await?;
     Ok(user_id)
 }
@@ -148,6 +150,13 @@ pub async fn start_session(session: &Session, user: SessionUser) -> anyhow::Resu
         .context("renewing the session id")?;
     session
         .insert(SESSION_USER_KEY, user)
+        .await
+        .context("writing the session")?;
+    session
+        .insert(
+            SIGNED_IN_AT_KEY,
+            time::OffsetDateTime::now_utc().unix_timestamp(),
+        )
         .await
         .context("writing the session")?;
     Ok(())

@@ -1,99 +1,122 @@
-//! Sign-in throttling: after too many failures for one account, or from one
-//! client address, within a window, attempts are refused (without checking
-//! the password) until the oldest failure leaves the window. Counted in the
-//! database, so every instance agrees.
+//! Sign-in throttling. Every attempt is counted *before* its password is
+//! checked (`persistence::rate_limit`), so a concurrent burst cannot get
+//! more checks than the limit, and a refused attempt costs no argon2 work.
+//! Limits: `PER_ACCOUNT` attempts per account and `PER_ADDRESS` per client
+//! network (an IPv4 address, an IPv6 /64) within `WINDOW`.
+//!
+//! Strangers must not be able to lock an administrator out by failing on
+//! purpose: attempts from a network the account has signed in from before
+//! (within `KNOWN_FOR`) are counted in a bucket of their own, so the owner
+//! keeps their usual way in while an attacker exhausts the shared one.
+//! A successful sign-in forgives its bucket's failures.
 
 use anyhow::Context;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    sea_query::OnConflict, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    Set,
 };
 use std::net::IpAddr;
 use time::{Duration, OffsetDateTime};
 
-use crate::persistence::entities::sign_in_failure;
+use crate::{
+    client_ip::network_of,
+    persistence::{
+        entities::sign_in_address,
+        rate_limit::{self, Rule, Taken, Verdict},
+    },
+};
 
-/// Failures allowed per account within `WINDOW`.
+/// Attempts allowed per account (per bucket) within `WINDOW`.
 pub const PER_ACCOUNT: u64 = 5;
-/// Failures allowed per client address within `WINDOW`.
+/// Attempts allowed per client network within `WINDOW`.
 pub const PER_ADDRESS: u64 = 20;
 pub const WINDOW: Duration = Duration::minutes(5);
+/// How long a network an administrator signed in from stays theirs.
+pub const KNOWN_FOR: Duration = Duration::days(90);
 
-fn keys(username: &str, ip: Option<IpAddr>) -> Vec<(String, u64)> {
-    let mut keys = vec![(
-        format!("account:{}", username.trim().to_lowercase()),
-        PER_ACCOUNT,
-    )];
-    if let Some(ip) = ip {
-        keys.push((format!("ip:{}", ip.to_canonical()), PER_ADDRESS));
-    }
-    keys
+/// An attempt that may go ahead, counted.
+pub struct Attempt {
+    account_key: String,
+    taken: Taken,
 }
 
-/// `Some(seconds)` to wait when this account or address is over its limit.
-pub async fn wait_needed(
-    db: &DatabaseConnection,
+/// Counts an attempt for `username` (the account `user_id`, when it
+/// exists) from `ip`; `Err(seconds)` to wait when over a limit.
+pub async fn begin(
+    db: &impl ConnectionTrait,
     username: &str,
+    user_id: Option<i32>,
     ip: Option<IpAddr>,
-) -> anyhow::Result<Option<u64>> {
-    let now = OffsetDateTime::now_utc();
-    let mut wait = None;
-    for (key, limit) in keys(username, ip) {
-        let recent: Vec<OffsetDateTime> = sign_in_failure::Entity::find()
-            .select_only()
-            .column(sign_in_failure::Column::FailedAt)
-            .filter(sign_in_failure::Column::Key.eq(&key))
-            .filter(sign_in_failure::Column::FailedAt.gt(now - WINDOW))
-            .order_by_desc(sign_in_failure::Column::FailedAt)
-            .limit(limit)
-            .into_tuple()
-            .all(db)
-            .await
-            .context("counting failed sign-ins")?;
-        if recent.len() as u64 >= limit {
-            // The oldest of the last `limit` failures must leave the window.
-            if let Some(oldest) = recent.last() {
-                let seconds = (*oldest + WINDOW - now).whole_seconds().max(0) + 1;
-                let seconds = u64::try_from(seconds).unwrap_or(1);
-                wait = Some(wait.map_or(seconds, |w: u64| w.max(seconds)));
-            }
-        }
+) -> anyhow::Result<Result<Attempt, u64>> {
+    let network = ip.map(network_of);
+    let known = match (user_id, &network) {
+        (Some(user_id), Some(network)) => is_known(db, user_id, network).await?,
+        _ => false,
+    };
+    let account_key = match (user_id, &network) {
+        (Some(user_id), Some(network)) if known => format!("sign-in:user:{user_id}@{network}"),
+        _ => format!("sign-in:account:{}", username.trim().to_lowercase()),
+    };
+    let mut rules = vec![Rule {
+        key: account_key.clone(),
+        max: PER_ACCOUNT,
+        window: WINDOW,
+    }];
+    if let Some(network) = network {
+        rules.push(Rule {
+            key: format!("sign-in:ip:{network}"),
+            max: PER_ADDRESS,
+            window: WINDOW,
+        });
     }
-    Ok(wait)
+    Ok(match rate_limit::take(db, &rules).await? {
+        Verdict::Allowed(taken) => Ok(Attempt { account_key, taken }),
+        Verdict::Refused { retry_after_secs } => Err(retry_after_secs),
+    })
 }
 
-pub async fn record_failure(
-    db: &DatabaseConnection,
-    username: &str,
+/// A successful sign-in: it does not count against its network, its
+/// bucket's failures are forgiven, and its network becomes known.
+pub async fn succeeded(
+    db: &impl ConnectionTrait,
+    attempt: Attempt,
+    user_id: i32,
     ip: Option<IpAddr>,
 ) -> anyhow::Result<()> {
-    let now = OffsetDateTime::now_utc();
-    for (key, _) in keys(username, ip) {
-        sign_in_failure::ActiveModel {
-            key: Set(key),
-            failed_at: Set(now),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .context("recording a failed sign-in")?;
-    }
-    // What left the window no longer counts.
-    sign_in_failure::Entity::delete_many()
-        .filter(sign_in_failure::Column::FailedAt.lt(now - WINDOW))
+    rate_limit::forgive(db, attempt.taken).await?;
+    rate_limit::clear(db, &attempt.account_key).await?;
+    if let Some(ip) = ip {
+        sign_in_address::Entity::insert(sign_in_address::ActiveModel {
+            user_id: Set(user_id),
+            network: Set(network_of(ip)),
+            last_signed_in_at: Set(OffsetDateTime::now_utc()),
+        })
+        .on_conflict(
+            OnConflict::columns([
+                sign_in_address::Column::UserId,
+                sign_in_address::Column::Network,
+            ])
+            .update_column(sign_in_address::Column::LastSignedInAt)
+            .to_owned(),
+        )
         .exec(db)
         .await
-        .context("forgetting old failed sign-ins")?;
+        .context("remembering a sign-in address")?;
+    }
     Ok(())
 }
 
-/// A successful sign-in forgives the account's failures (not the address's).
-pub async fn clear_account(db: &DatabaseConnection, username: &str) -> anyhow::Result<()> {
-    let (key, _) = keys(username, None).remove(0);
-    sign_in_failure::Entity::delete_many()
-        .filter(sign_in_failure::Column::Key.eq(key))
-        .exec(db)
+async fn is_known(db: &impl ConnectionTrait, user_id: i32, network: &str) -> anyhow::Result<bool> {
+    let since = OffsetDateTime::now_utc() - KNOWN_FOR;
+    let found: Vec<i32> = sign_in_address::Entity::find()
+        .select_only()
+        .column(sign_in_address::Column::UserId)
+        .filter(sign_in_address::Column::UserId.eq(user_id))
+        .filter(sign_in_address::Column::Network.eq(network))
+        .filter(sign_in_address::Column::LastSignedInAt.gt(since))
+        .into_tuple()
+        .all(db)
         .await
-        .context("clearing failed sign-ins")?;
-    Ok(())
+        .context("looking up sign-in addresses")?;
+    Ok(!found.is_empty())
 }

@@ -87,6 +87,17 @@ impl SecretKind {
     }
 }
 
+/// A secret saved for a section: its kind, and the only origin it is ever
+/// sent to (that of the URL it was saved with; none when saved without a
+/// URL). A URL on another origin needs the secret typed again, so a stored
+/// secret cannot be recovered by pointing the section at a receiver that
+/// echoes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredSecret {
+    pub kind: SecretKind,
+    pub origin: Option<super::Origin>,
+}
+
 impl AuthMethod {
     pub const ALL: [AuthMethod; 4] = [
         AuthMethod::Disable,
@@ -240,7 +251,7 @@ impl EndpointForm {
     /// The one place where typed input becomes a domain value. `stored` is
     /// the kind of secret already saved for this endpoint, if any: an empty
     /// secret field then keeps it.
-    pub fn parse(&self, stored: Option<SecretKind>) -> Result<EndpointDraft, FieldErrors> {
+    pub fn parse(&self, stored: Option<&StoredSecret>) -> Result<EndpointDraft, FieldErrors> {
         self.parse_for(stored, Purpose::Save)
     }
 
@@ -248,14 +259,14 @@ impl EndpointForm {
     /// the Enable box says (a paused endpoint can be tested too).
     pub fn parse_for_sending(
         &self,
-        stored: Option<SecretKind>,
+        stored: Option<&StoredSecret>,
     ) -> Result<EndpointDraft, FieldErrors> {
         self.parse_for(stored, Purpose::Send)
     }
 
     fn parse_for(
         &self,
-        stored: Option<SecretKind>,
+        stored: Option<&StoredSecret>,
         purpose: Purpose,
     ) -> Result<EndpointDraft, FieldErrors> {
         let mut errors = FieldErrors::default();
@@ -287,9 +298,24 @@ impl EndpointForm {
             }
         };
 
-        // An empty secret field keeps what is stored, if that fits the method.
-        let keeps_stored = stored.is_some() && stored == method.secret_kind();
+        // An empty secret field keeps what is stored, if that fits the method
+        // and the URL still leads to the origin it was saved for.
+        let fitting = stored.filter(|s| Some(s.kind) == method.secret_kind());
+        let elsewhere = fitting.and_then(|s| {
+            let url = url.as_ref()?;
+            (s.origin.as_ref() != Some(&url.origin())).then(|| (s.origin.clone(), url.origin()))
+        });
+        let keeps_stored = fitting.is_some() && elsewhere.is_none();
         let secret_missing = |typed: &str| typed.is_empty() && enabled && !keeps_stored;
+        let moved = |typed: &str, noun: &str| {
+            let (from, to) = elsewhere.as_ref().filter(|_| typed.is_empty())?;
+            Some(match from {
+                Some(from) => format!(
+                    "The saved {noun} is only ever sent to {from}. Type it again to use it with {to}."
+                ),
+                None => format!("The saved {noun} was saved without a URL. Type it again to use it with {to}."),
+            })
+        };
 
         let auth = match method {
             AuthMethod::Disable => Some(AuthDraft::Disable),
@@ -302,7 +328,10 @@ impl EndpointForm {
                         .map_err(|e| errors.add(Field::Username, e.to_string()))
                         .ok()
                 };
-                let password = if secret_missing(&self.password) {
+                let password = if let Some(message) = moved(&self.password, "password") {
+                    errors.add(Field::Password, message);
+                    None
+                } else if secret_missing(&self.password) {
                     errors.add(Field::Password, missing_secret("password"));
                     None
                 } else if self.password.is_empty() {
@@ -322,7 +351,10 @@ impl EndpointForm {
                 })
             }
             AuthMethod::Bearer => {
-                let token = if secret_missing(&self.token) {
+                let token = if let Some(message) = moved(&self.token, "bearer token") {
+                    errors.add(Field::Token, message);
+                    None
+                } else if secret_missing(&self.token) {
                     errors.add(Field::Token, missing_secret("bearer token"));
                     None
                 } else if self.token.is_empty() {
@@ -357,6 +389,43 @@ impl EndpointForm {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// A secret saved with the URL `https://x.example`.
+    fn saved(kind: SecretKind) -> StoredSecret {
+        StoredSecret {
+            kind,
+            origin: Some(crate::domain::EndpointUrl::parse("https://x.example/saved").unwrap().origin()),
+        }
+    }
+
+    #[test]
+    fn a_stored_secret_is_kept_only_for_the_origin_it_was_saved_for() {
+        let stored = saved(SecretKind::Password);
+        let mut f = form("basic", "https://x.example/other/path", true);
+        f.username = "pbx".into();
+        assert!(f.parse(Some(&stored)).is_ok(), "same origin, other path");
+        for elsewhere in ["https://echo.example/", "http://x.example/", "https://x.example:8443/"] {
+            f.url = elsewhere.into();
+            let errors = f.parse(Some(&stored)).unwrap_err();
+            let message = errors.get(Field::Password).unwrap();
+            assert!(message.contains("only ever sent to https://x.example"), "{elsewhere}: {message}");
+            let errors = f.parse_for_sending(Some(&stored)).unwrap_err();
+            assert!(errors.get(Field::Password).is_some(), "{elsewhere}");
+            // Typed again, it goes.
+            f.password = "typed-again".into();
+            assert!(f.parse(Some(&stored)).is_ok());
+            f.password.clear();
+        }
+        // Even a paused save cannot carry it elsewhere silently.
+        f.enabled = None;
+        assert!(f.parse(Some(&stored)).is_err());
+        // A token saved without any URL must be typed for the first URL.
+        let mut b = form("bearer", "https://x.example/", true);
+        let loose = StoredSecret { kind: SecretKind::Token, origin: None };
+        assert!(b.parse(Some(&loose)).unwrap_err().get(Field::Token).unwrap().contains("without a URL"));
+        b.token = "t0ken-typed".into();
+        assert!(b.parse(Some(&loose)).is_ok());
+    }
 
     fn form(method: &str, url: &str, enabled: bool) -> EndpointForm {
         EndpointForm {
@@ -416,7 +485,7 @@ mod tests {
         );
         let mut f = form("basic", "https://x.example", false);
         f.username = "pbx".into();
-        assert!(f.parse_for_sending(Some(SecretKind::Password)).is_ok());
+        assert!(f.parse_for_sending(Some(&saved(SecretKind::Password))).is_ok());
     }
 
     #[test]
@@ -431,7 +500,7 @@ mod tests {
     fn an_empty_secret_field_keeps_the_stored_secret_of_the_same_kind() {
         let mut f = form("digest", "https://x.example", true);
         f.username = "pbx".into();
-        let draft = f.parse(Some(SecretKind::Password)).unwrap();
+        let draft = f.parse(Some(&saved(SecretKind::Password))).unwrap();
         assert!(matches!(
             draft.auth,
             AuthDraft::Digest {
@@ -440,7 +509,7 @@ mod tests {
             }
         ));
         // A stored token cannot stand in for a password.
-        let errors = f.parse(Some(SecretKind::Token)).unwrap_err();
+        let errors = f.parse(Some(&saved(SecretKind::Token))).unwrap_err();
         assert!(errors.get(Field::Password).is_some());
     }
 
@@ -448,7 +517,7 @@ mod tests {
     fn a_typed_secret_replaces_the_stored_one() {
         let mut f = form("bearer", "https://x.example", true);
         f.token = "new-token".into();
-        let draft = f.parse(Some(SecretKind::Token)).unwrap();
+        let draft = f.parse(Some(&saved(SecretKind::Token))).unwrap();
         match draft.auth {
             AuthDraft::Bearer {
                 token: SecretInput::Replace(t),
@@ -505,6 +574,7 @@ mod tests {
             password in "[a-z]{0,6}",
             token in "[a-z]{0,6}",
             stored in prop::option::of(prop::sample::select(vec![SecretKind::Password, SecretKind::Token])),
+            stored_at in prop::sample::select(vec!["https://a.example", "https://b.example", "http://a.example"]),
         ) {
             let f = EndpointForm {
                 kind: "extension".into(),
@@ -516,7 +586,9 @@ mod tests {
                 enabled: Some("on".into()),
                 version: String::new(),
             };
-            if let Ok(draft) = f.parse(stored) {
+            let stored_origin = crate::domain::EndpointUrl::parse(stored_at).unwrap().origin();
+            let secret = stored.map(|kind| StoredSecret { kind, origin: Some(stored_origin.clone()) });
+            if let Ok(draft) = f.parse(secret.as_ref()) {
                 prop_assert!(draft.enabled);
                 prop_assert!(draft.url.is_some());
                 match draft.auth {
@@ -525,11 +597,13 @@ mod tests {
                         prop_assert!(username.is_some());
                         if matches!(password, SecretInput::Keep) {
                             prop_assert_eq!(stored, Some(SecretKind::Password));
+                            prop_assert_eq!(draft.url.as_ref().map(|u| u.origin()), Some(stored_origin.clone()));
                         }
                     }
                     AuthDraft::Bearer { token } => {
                         if matches!(token, SecretInput::Keep) {
                             prop_assert_eq!(stored, Some(SecretKind::Token));
+                            prop_assert_eq!(draft.url.as_ref().map(|u| u.origin()), Some(stored_origin.clone()));
                         }
                     }
                 }

@@ -88,6 +88,52 @@ impl EndpointUrl {
     }
 }
 
+/// Where a URL leads, as a browser would say it: scheme, host and port.
+/// A stored secret is bound to one (see `StoredSecret`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origin {
+    scheme: String,
+    host: String,
+    port: u16,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let default = match self.scheme.as_str() {
+            "https" => 443,
+            _ => 80,
+        };
+        write!(f, "{}://{}", self.scheme, self.host)?;
+        if self.port != default {
+            write!(f, ":{}", self.port)?;
+        }
+        Ok(())
+    }
+}
+
+impl EndpointUrl {
+    /// The URL's origin, compared as written (case aside): two spellings
+    /// of one host count as two origins, which errs on the safe side.
+    pub fn origin(&self) -> Origin {
+        let uri = self.0.parse::<http::Uri>().ok();
+        let scheme = uri
+            .as_ref()
+            .and_then(|u| u.scheme_str())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let host = uri
+            .as_ref()
+            .and_then(|u| u.host())
+            .unwrap_or(&self.0)
+            .to_ascii_lowercase();
+        let port = uri
+            .as_ref()
+            .and_then(http::Uri::port_u16)
+            .unwrap_or(if scheme == "https" { 443 } else { 80 });
+        Origin { scheme, host, port }
+    }
+}
+
 impl fmt::Display for EndpointUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -111,6 +157,36 @@ impl From<EndpointUrl> for String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn origins_compare_scheme_host_and_port() {
+        let origin = |u: &str| EndpointUrl::parse(u).unwrap().origin();
+        assert_eq!(
+            origin("https://Example.com/a?x=1"),
+            origin("https://example.com:443/b")
+        );
+        assert_ne!(
+            origin("https://example.com/a"),
+            origin("http://example.com/a")
+        );
+        assert_ne!(
+            origin("https://example.com/a"),
+            origin("https://example.com:8443/a")
+        );
+        assert_ne!(
+            origin("https://example.com/a"),
+            origin("https://example.com.evil.test/a")
+        );
+        assert_eq!(
+            origin("https://example.com:8443/x").to_string(),
+            "https://example.com:8443"
+        );
+        assert_eq!(origin("HTTP://Example.com/x").to_string(), "http://example.com");
+        assert_eq!(
+            origin("https://[2001:db8::1]/x").to_string(),
+            "https://[2001:db8::1]"
+        );
+    }
 
     #[test]
     fn accepts_https_and_http_urls_with_a_host() {

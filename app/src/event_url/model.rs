@@ -5,7 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    domain::{AuthMethod, EndpointForm, EndpointKind, FieldErrors, SecretKind},
+    domain::{
+        AuthMethod, EndpointForm, EndpointKind, EndpointUrl, FieldErrors, SecretKind, StoredSecret,
+    },
     test_event::TestReport,
 };
 
@@ -40,8 +42,19 @@ pub struct EndpointView {
 }
 
 impl EndpointView {
-    pub fn stored_secret(&self) -> Option<SecretKind> {
-        self.secret.as_ref().map(|s| s.kind)
+    /// The saved secret, bound to the origin of the saved URL.
+    pub fn stored_secret(&self) -> Option<StoredSecret> {
+        self.secret.as_ref().map(|s| StoredSecret {
+            kind: s.kind,
+            origin: EndpointUrl::parse(&self.url).ok().map(|u| u.origin()),
+        })
+    }
+
+    /// Where the saved secret may be sent, for the hint by its field.
+    pub fn secret_origin(&self) -> Option<String> {
+        EndpointUrl::parse(&self.url)
+            .ok()
+            .map(|u| u.origin().to_string())
     }
 
     /// The form as it stands for this saved endpoint, secret fields empty.

@@ -110,7 +110,7 @@ pub fn EndpointSection(
             return;
         }
         let form = current_form();
-        match form.parse(saved.with_untracked(EndpointView::stored_secret)) {
+        match form.parse(saved.with_untracked(EndpointView::stored_secret).as_ref()) {
             Ok(_) => {
                 errors.set(FieldErrors::default());
                 status.set(Status::Idle);
@@ -417,8 +417,12 @@ fn SecretField(
                 {move || match status() {
                     Some(secret) => {
                         let by = secret.changed_by.map(|b| format!(" by {b}")).unwrap_or_default();
+                        let only = saved.with(EndpointView::secret_origin).map_or_else(
+                            || " A URL needs it typed again.".to_owned(),
+                            |origin| format!(" It is only ever sent to {origin}: a URL on another site needs it typed again."),
+                        );
                         format!(
-                            "A {noun} is set (changed {}{by}). Leave empty to keep it, or type or generate a new one to replace it.",
+                            "A {noun} is set (changed {}{by}). Leave empty to keep it, or type or generate a new one to replace it.{only}",
                             utc_minutes(&secret.changed_at)
                         )
                     }

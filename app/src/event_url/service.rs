@@ -18,7 +18,9 @@ use crate::{
     error::{AppError, ServiceError},
     persistence::{
         crypto::SecretCipher,
-        endpoints::{find_endpoint, secret_context, secret_kind_of, tenant_endpoints},
+        endpoints::{
+            find_endpoint, secret_context, secret_kind_of, stored_secret_of, tenant_endpoints,
+        },
         entities::{endpoint, user},
         write_gate::WriteGate,
     },
@@ -172,8 +174,9 @@ pub async fn save(
     if loaded != row.version {
         return Err(conflict(db, admin.tenant_id, kind, loaded).await);
     }
-    let stored = secret_kind_of(&row);
-    let draft = form.parse(stored).map_err(AppError::Invalid)?;
+    let stored = stored_secret_of(&row);
+    let draft = form.parse(stored.as_ref()).map_err(AppError::Invalid)?;
+    let stored = stored.map(|s| s.kind);
 
     let now = OffsetDateTime::now_utc();
     let method = draft.auth.method();
@@ -304,7 +307,7 @@ pub async fn set_enabled(
             enabled: Some("on".to_owned()),
             ..saved.to_form()
         };
-        if let Err(errors) = form.parse(saved.stored_secret()) {
+        if let Err(errors) = form.parse(saved.stored_secret().as_ref()) {
             let missing: Vec<String> = errors
                 .iter()
                 .map(|(field, message)| match field {

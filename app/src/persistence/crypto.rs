@@ -70,7 +70,7 @@ impl SecretCipher {
     pub fn from_key_file(path: &Path) -> anyhow::Result<Self> {
         if !path.exists() {
             if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)
+                super::private_files::create_dir(dir)
                     .with_context(|| format!("creating the folder of {}", path.display()))?;
             }
             write_owner_only(path, Self::generate_key().expose_secret().as_bytes())

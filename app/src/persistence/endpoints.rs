@@ -4,8 +4,13 @@
 use anyhow::Context;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::entities::{endpoint, user};
-use crate::domain::{EndpointKind, SecretKind};
+use secrecy::{ExposeSecret, SecretString};
+
+use super::{
+    crypto::SecretCipher,
+    entities::{endpoint, user},
+};
+use crate::domain::{EndpointKind, EndpointUrl, SecretKind, StoredSecret};
 
 /// The associated data that binds a stored secret to its tenant, section
 /// and kind: a ciphertext moved to another row does not decrypt.
@@ -21,6 +26,49 @@ pub fn secret_context(tenant_id: i32, kind: EndpointKind, secret: SecretKind) ->
 pub fn secret_kind_of(row: &endpoint::Model) -> Option<SecretKind> {
     row.secret_ciphertext.as_ref()?;
     row.secret_kind.as_deref().and_then(SecretKind::parse)
+}
+
+/// The row's secret, bound to the origin of the row's URL: the origin it
+/// was saved for (a save that moves the URL to another origin must carry
+/// a newly typed secret, `EndpointForm::parse`).
+pub fn stored_secret_of(row: &endpoint::Model) -> Option<StoredSecret> {
+    Some(StoredSecret {
+        kind: secret_kind_of(row)?,
+        origin: row
+            .url
+            .as_deref()
+            .and_then(|u| EndpointUrl::parse(u).ok())
+            .map(|u| u.origin()),
+    })
+}
+
+/// The row's secret in clear, for a request to `target`: only when `target`
+/// is on the origin the secret was saved for. Every send goes through here,
+/// so no code path can carry a stored secret to another receiver.
+pub fn open_stored_secret(
+    cipher: &SecretCipher,
+    row: &endpoint::Model,
+    tenant_id: i32,
+    kind: EndpointKind,
+    secret: SecretKind,
+    target: &EndpointUrl,
+) -> anyhow::Result<SecretString> {
+    let bound = stored_secret_of(row).and_then(|s| s.origin);
+    anyhow::ensure!(
+        bound.as_ref() == Some(&target.origin()),
+        "refused to send the {} stored for {} to {}",
+        secret.as_str(),
+        bound.map_or_else(|| "no URL".to_owned(), |o| o.to_string()),
+        target.origin()
+    );
+    let sealed = row
+        .secret_ciphertext
+        .as_deref()
+        .context("the endpoint has no stored secret")?;
+    let plain = cipher.decrypt(sealed, &secret_context(tenant_id, kind, secret))?;
+    let text =
+        String::from_utf8(plain.expose_secret().clone()).context("a stored secret is not text")?;
+    Ok(SecretString::from(text))
 }
 
 /// One of the tenant's endpoints, with who last changed it. (Unique by

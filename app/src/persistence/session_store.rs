@@ -2,6 +2,11 @@
 //! can serve any session and SQLite and PostgreSQL work alike. Nothing is
 //! kept in memory: every request reads its session, and with it the
 //! signed-in administrator and their tenant, in one join.
+//!
+//! A session is stored under the SHA-256 of its id, never the id itself: a
+//! copy of the database (a backup, a leaked file) holds no cookie that
+//! signs anyone in. A signed-in session ends `MAX_LIFETIME` after sign-in
+//! however active it stays, besides its idle time-out.
 
 use async_trait::async_trait;
 use sea_orm::{
@@ -19,6 +24,28 @@ use super::entities::{session, tenant, user};
 
 /// The key under which a session carries its administrator.
 pub const SESSION_USER_KEY: &str = "user";
+/// The key under which a session carries when its administrator signed in
+/// (Unix seconds).
+pub const SIGNED_IN_AT_KEY: &str = "signed_in_at";
+/// How long a sign-in lasts at most, active or not.
+pub const MAX_LIFETIME: time::Duration = time::Duration::days(7);
+
+/// The stored key of a session id.
+fn key_of(id: &Id) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(id.to_string().as_bytes()))
+}
+
+/// When a signed-in session must end at the latest, `None` for a session
+/// without a sign-in. A signed-in record that does not say when it signed
+/// in has already ended.
+fn hard_end(record: &Record) -> Option<i64> {
+    record.data.get(SESSION_USER_KEY)?;
+    let signed_in = record.data.get(SIGNED_IN_AT_KEY).and_then(|v| v.as_i64());
+    Some(signed_in.map_or(i64::MIN, |at| {
+        at.saturating_add(MAX_LIFETIME.whole_seconds())
+    }))
+}
 
 /// The administrator a session belongs to, as the database says at the
 /// start of this request: `load` replaces whatever the record held with
@@ -72,11 +99,18 @@ fn user_id_of(record: &Record) -> Option<i32> {
         .and_then(|id| i32::try_from(id).ok())
 }
 
+/// The idle expiry, or the end of the sign-in's lifetime if sooner: the
+/// row expires (and is cleaned up) at whichever comes first.
+fn expires_at(record: &Record) -> i64 {
+    let idle = record.expiry_date.unix_timestamp();
+    hard_end(record).map_or(idle, |end| idle.min(end))
+}
+
 fn to_row(record: &Record) -> session_store::Result<session::ActiveModel> {
     Ok(session::ActiveModel {
-        id: Set(record.id.to_string()),
+        id: Set(key_of(&record.id)),
         data: Set(encode(record)?),
-        expires_at: Set(record.expiry_date.unix_timestamp()),
+        expires_at: Set(expires_at(record)),
         user_id: Set(user_id_of(record)),
     })
 }
@@ -95,7 +129,7 @@ struct SessionWithUser {
 /// prepare the statement again on every use, ~10% of a page's CPU.)
 async fn read(db: &DatabaseConnection, id: Id) -> session_store::Result<Option<Record>> {
     let now = OffsetDateTime::now_utc().unix_timestamp();
-    let Some(row) = session::Entity::find_by_id(id.to_string())
+    let Some(row) = session::Entity::find_by_id(key_of(&id))
         .filter(session::Column::ExpiresAt.gt(now))
         .select_only()
         .column(session::Column::Data)
@@ -115,6 +149,11 @@ async fn read(db: &DatabaseConnection, id: Id) -> session_store::Result<Option<R
     };
     let mut record: Record = serde_json::from_slice(&row.data)
         .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+    // Checked here too, not only through `expires_at`: the record is what
+    // says when its sign-in began.
+    if hard_end(&record).is_some_and(|end| end <= now) {
+        return Ok(None);
+    }
     let user = match (row.user_id, row.username, row.tenant_id, row.tenant_name) {
         (Some(user_id), Some(username), Some(tenant_id), Some(tenant_name)) => Some(SessionUser {
             user_id,
@@ -159,12 +198,9 @@ impl SessionStore for DbSessionStore {
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         session::Entity::update_many()
             .col_expr(session::Column::Data, Expr::value(encode(record)?))
-            .col_expr(
-                session::Column::ExpiresAt,
-                Expr::value(record.expiry_date.unix_timestamp()),
-            )
+            .col_expr(session::Column::ExpiresAt, Expr::value(expires_at(record)))
             .col_expr(session::Column::UserId, Expr::value(user_id_of(record)))
-            .filter(session::Column::Id.eq(record.id.to_string()))
+            .filter(session::Column::Id.eq(key_of(&record.id)))
             .exec(&self.db)
             .await
             .map_err(backend)?;
@@ -176,7 +212,7 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        session::Entity::delete_by_id(id.to_string())
+        session::Entity::delete_by_id(key_of(id))
             .exec(&self.db)
             .await
             .map_err(backend)?;

@@ -101,9 +101,12 @@ pub enum TlsProblem {
 /// Why no HTTP answer came back.
 #[derive(Clone, Debug)]
 pub enum Failure {
+    /// `named`: the host is a DNS name, whose resolved address is not for
+    /// the tenant to learn (it would map the provider's internal DNS); a
+    /// literal address was typed by the tenant and can be judged aloud.
     Blocked {
         host: String,
-        addr: IpAddr,
+        named: bool,
         reason: BlockReason,
     },
     NameNotFound {
@@ -133,6 +136,57 @@ pub struct Exchange {
     pub failure: Option<Failure>,
     pub elapsed: Duration,
     pub digest: Option<DigestRound>,
+}
+
+/// The forms in which a request's credential could come back in an answer:
+/// the secret itself, and the `Authorization` value built from it. Too
+/// short a secret (under 4 characters) would match all over any text.
+fn credential_forms(credentials: &Credentials) -> Vec<String> {
+    let mut forms = Vec::new();
+    match credentials {
+        Credentials::None => {}
+        Credentials::Basic { username, password } | Credentials::Digest { username, password } => {
+            let password = password.expose_secret();
+            forms.push(password.to_owned());
+            if matches!(credentials, Credentials::Basic { .. }) {
+                forms.push(
+                    base64::engine::general_purpose::STANDARD
+                        .encode(format!("{username}:{password}")),
+                );
+            }
+        }
+        Credentials::Bearer { token } => forms.push(token.expose_secret().to_owned()),
+    }
+    forms.retain(|f| f.len() >= 4);
+    forms
+}
+
+/// A receiver that echoes the request (many test receivers do) must not
+/// make its credential readable wherever the answer is kept or shown: each
+/// occurrence in the headers and body becomes `[redacted]`, and a body cut
+/// at the size limit loses a trailing start of one too.
+pub fn redact_echoed_credential(received: &mut Received, credentials: &Credentials) {
+    const MARK: &str = "[redacted]";
+    for form in credential_forms(credentials) {
+        for (_, value) in &mut received.headers {
+            if value.contains(&form) {
+                *value = value.replace(&form, MARK);
+            }
+        }
+        if received.body.contains(&form) {
+            received.body = received.body.replace(&form, MARK);
+        }
+        if received.body_truncated {
+            let cut = (4..form.len())
+                .rev()
+                .filter(|&n| form.is_char_boundary(n))
+                .find(|&n| received.body.ends_with(&form[..n]));
+            if let Some(n) = cut {
+                received.body.truncate(received.body.len() - n);
+                received.body.push_str(MARK);
+            }
+        }
+    }
 }
 
 /// Sends events: a client that resolves names through the target policy,
@@ -210,7 +264,10 @@ impl WebhookSender {
             },
         };
         let (response, failure) = match outcome {
-            Ok(received) => (Some(received), None),
+            Ok(mut received) => {
+                redact_echoed_credential(&mut received, &outgoing.credentials);
+                (Some(received), None)
+            }
             Err(failure) => (None, Some(failure)),
         };
         Exchange {
@@ -235,7 +292,7 @@ impl WebhookSender {
             .err()
             .map(|reason| Failure::Blocked {
                 host: url.host_str().unwrap_or_default().to_owned(),
-                addr,
+                named: false,
                 reason,
             })
     }
@@ -480,11 +537,15 @@ fn classify_error(error: &reqwest::Error, url: &reqwest::Url, timeout: Duration)
     for e in &chain {
         if let Some(target) = e.downcast_ref::<TargetError>() {
             return match target {
-                TargetError::Blocked { addr, reason } => Failure::Blocked {
-                    host,
-                    addr: *addr,
-                    reason: *reason,
-                },
+                TargetError::Blocked { addr, reason } => {
+                    // The operator's log may name it; the tenant's report does not.
+                    tracing::info!(%host, %addr, reason = reason.describe(), "send refused: the name resolves to a special-purpose address");
+                    Failure::Blocked {
+                        host,
+                        named: true,
+                        reason: *reason,
+                    }
+                }
                 TargetError::NotFound => Failure::NameNotFound { host },
             };
         }

@@ -70,8 +70,11 @@ fn classify_v4(ip: Ipv4Addr) -> Option<BlockReason> {
         (100, 64..=127, _) => BlockReason::SharedCgnat,
         (169, 254, _) => BlockReason::LinkLocal,
         (192, 0, 2) | (198, 51, 100) | (203, 0, 113) => BlockReason::Documentation,
-        // IETF protocol assignments, benchmarking, and 240/4.
-        (192, 0, 0) | (198, 18..=19, _) | (240..=255, _, _) => BlockReason::Reserved,
+        // IETF protocol assignments, the deprecated 6to4 relay anycast,
+        // benchmarking, and 240/4.
+        (192, 0, 0) | (192, 88, 99) | (198, 18..=19, _) | (240..=255, _, _) => {
+            BlockReason::Reserved
+        }
         (224..=239, _, _) => BlockReason::Multicast,
         _ => return None,
     })
@@ -101,6 +104,11 @@ fn classify_v6(ip: Ipv6Addr) -> Option<BlockReason> {
     if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
         return classify_v4(embedded_v4());
     }
+    // 6to4 2002::/16 carries the IPv4 address of its relay: 2002:a.b.c.d::.
+    if segments[0] == 0x2002 {
+        let [_, _, a, b, c, d, ..] = ip.octets();
+        return classify_v4(Ipv4Addr::new(a, b, c, d));
+    }
     let first = segments[0];
     Some(match first {
         _ if first & 0xff00 == 0xff00 => BlockReason::Multicast,
@@ -109,6 +117,9 @@ fn classify_v6(ip: Ipv6Addr) -> Option<BlockReason> {
         // Deprecated site-local.
         _ if first & 0xffc0 == 0xfec0 => BlockReason::Private,
         0x2001 if segments[1] == 0x0db8 => BlockReason::Documentation,
+        // IETF protocol assignments 2001::/23, Teredo 2001::/32 among them
+        // (its tunnels reach addresses nobody vetted).
+        0x2001 if segments[1] < 0x0200 => BlockReason::Reserved,
         0x3fff if segments[1] & 0xf000 == 0 => BlockReason::Documentation,
         // Discard-only 100::/64.
         0x0100 if segments[1..4] == [0, 0, 0] => BlockReason::Reserved,
@@ -186,6 +197,9 @@ mod tests {
             "2a00:1450:4001:80b::200e",
             "::ffff:8.8.8.8",
             "64:ff9b::808:808",
+            "2002:808:808::1",
+            "2001:200::1",
+            "2001:4860:4860::8888",
         ] {
             assert_eq!(class(ip), None, "{ip}");
         }
@@ -215,6 +229,7 @@ mod tests {
             ("198.18.0.1", Reserved),
             ("240.0.0.1", Reserved),
             ("192.0.0.8", Reserved),
+            ("192.88.99.1", Reserved),
         ] {
             assert_eq!(class(ip), Some(reason), "{ip}");
         }
@@ -244,6 +259,15 @@ mod tests {
             ("::8.8.8.8", Reserved),
             ("64:ff9b::a9fe:a9fe", LinkLocal),
             ("64:ff9b::7f00:1", Loopback),
+            // 6to4 is judged by the IPv4 address it embeds.
+            ("2002:7f00:1::", Loopback),
+            ("2002:a00:1::5", Private),
+            ("2002:a9fe:a9fe::", LinkLocal),
+            // Teredo and the rest of 2001::/23.
+            ("2001::1", Reserved),
+            ("2001:0:4136:e378:8000:63bf:3fff:fdd2", Reserved),
+            ("2001:2::1", Reserved),
+            ("2001:1ff:ffff::1", Reserved),
         ] {
             assert_eq!(class(ip), Some(reason), "{ip}");
         }

@@ -1,57 +1,14 @@
-//! The test-send history: each send is a row, reserved as pending before
-//! it goes out (so the rate limit counts it), finished with its report;
-//! each section keeps its newest `HISTORY_LEN`.
+//! The test-send history: each send is a row, written with its report once
+//! it is done; each section keeps its newest `HISTORY_LEN`.
 
 use anyhow::Context;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use time::OffsetDateTime;
 
 use super::report::TestReport;
-use crate::{
-    domain::EndpointKind,
-    error::{AppError, ServiceError},
-    persistence::entities::test_send,
-};
+use crate::{domain::EndpointKind, persistence::entities::test_send};
 
 /// How many test sends each section keeps.
 pub const HISTORY_LEN: u64 = 20;
-/// The outcome of a send under way.
-pub const PENDING: &str = "pending";
-
-/// Refuses the send reserved as `own_id` when the tenant already sent
-/// `limit` in the last minute, saying when the next one will be accepted.
-pub async fn check_rate(
-    db: &impl ConnectionTrait,
-    tenant_id: i32,
-    own_id: i32,
-    now: OffsetDateTime,
-    limit: u32,
-) -> Result<(), ServiceError> {
-    let window = time::Duration::seconds(60);
-    let earlier: Vec<OffsetDateTime> = test_send::Entity::find()
-        .select_only()
-        .column(test_send::Column::SentAt)
-        .filter(test_send::Column::TenantId.eq(tenant_id))
-        .filter(test_send::Column::SentAt.gt(now - window))
-        .filter(test_send::Column::Id.ne(own_id))
-        .order_by_asc(test_send::Column::SentAt)
-        .into_tuple()
-        .all(db)
-        .await
-        .context("counting recent test sends")?;
-    let limit_len = usize::try_from(limit).unwrap_or(usize::MAX);
-    if earlier.len() < limit_len {
-        return Ok(());
-    }
-    // The send that must leave the window before another fits.
-    let gate = earlier[earlier.len() - limit_len];
-    let wait = (gate + window - now).whole_seconds().max(0) + 1;
-    Err(AppError::RateLimited {
-        limit,
-        retry_after_secs: u64::try_from(wait).unwrap_or(60),
-    }
-    .into())
-}
 
 /// Keeps the newest `HISTORY_LEN` sends of a section.
 pub async fn prune(
@@ -94,7 +51,6 @@ pub async fn recent(
 ) -> anyhow::Result<(Vec<TestReport>, Vec<TestReport>)> {
     let rows = test_send::Entity::find()
         .filter(test_send::Column::TenantId.eq(tenant_id))
-        .filter(test_send::Column::Outcome.ne(PENDING))
         .order_by_desc(test_send::Column::Id)
         .all(db)
         .await
@@ -110,7 +66,7 @@ pub async fn recent(
             continue;
         }
         match serde_json::from_str::<TestReport>(&row.report) {
-            Ok(report) => list.push(report),
+            Ok(report) => list.push(TestReport { id: row.id, ..report }),
             Err(e) => tracing::warn!(id = row.id, error = %e, "unreadable test report skipped"),
         }
     }

@@ -10,7 +10,7 @@ use super::{
     report::{TestEcho, TestReport, Verdict},
 };
 use crate::{
-    domain::{EndpointForm, EndpointKind, FieldErrors, SampleEvent, SecretKind},
+    domain::{EndpointForm, EndpointKind, FieldErrors, SampleEvent, StoredSecret},
     error::AppError,
 };
 
@@ -91,7 +91,7 @@ pub fn TestEventControls(
     /// The form as it stands now.
     current_form: Callback<(), EndpointForm>,
     /// The kind of secret saved for this section, if any.
-    stored_secret: Signal<Option<SecretKind>>,
+    stored_secret: Signal<Option<StoredSecret>>,
     errors: RwSignal<FieldErrors>,
     /// Moves focus to the first field to fix.
     focus_first: Callback<FieldErrors>,
@@ -105,7 +105,7 @@ pub fn TestEventControls(
         }
         let form = current_form.run(());
         let sample_event = state.sample_event.get_untracked();
-        match form.parse_for_sending(stored_secret.get_untracked()) {
+        match form.parse_for_sending(stored_secret.get_untracked().as_ref()) {
             Ok(_) => {
                 errors.set(FieldErrors::default());
                 state.message.set(None);

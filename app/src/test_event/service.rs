@@ -3,11 +3,11 @@
 
 use anyhow::Context;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
 use super::{
-    history::{self, PENDING},
+    history,
     report::{RequestView, ResponseView, TestReport},
     sample::{self, SampleTenant},
     verdict,
@@ -20,8 +20,7 @@ use crate::{
     },
     error::{AppError, ServiceError},
     persistence::{
-        crypto::SecretCipher,
-        endpoints::{find_endpoint, secret_context, secret_kind_of},
+        endpoints::{find_endpoint, open_stored_secret, secret_kind_of, stored_secret_of},
         entities::test_send,
     },
     sender::{Credentials, Outgoing, WebhookSender},
@@ -53,9 +52,9 @@ pub async fn send_from_form(
         return Err(AppError::NotSent(errors).into());
     };
     let (row, _) = find_endpoint(&state.db, admin.tenant_id, kind).await?;
-    let stored = secret_kind_of(&row);
+    let stored = stored_secret_of(&row);
     let event = SampleEvent::parse(kind, sample_event);
-    let draft = match (form.parse_for_sending(stored), event) {
+    let draft = match (form.parse_for_sending(stored.as_ref()), event) {
         (Ok(draft), Some(_)) => draft,
         (parsed, _) => {
             let mut errors = parsed.err().unwrap_or_default();
@@ -73,7 +72,7 @@ pub async fn send_from_form(
     // A typed secret, or else the stored one.
     let secret = |typed: Option<&str>, secret: SecretKind| match typed {
         Some(typed) => Ok(SecretString::from(typed.to_owned())),
-        None => decrypt_stored(&state.cipher, &row, admin.tenant_id, kind, secret),
+        None => open_stored_secret(&state.cipher, &row, admin.tenant_id, kind, secret, &url),
     };
     let credentials = match &draft.auth {
         AuthDraft::Disable => Credentials::None,
@@ -128,7 +127,6 @@ pub async fn send_again(
 ) -> Result<TestReport, ServiceError> {
     let past = test_send::Entity::find_by_id(id)
         .filter(test_send::Column::TenantId.eq(admin.tenant_id))
-        .filter(test_send::Column::Outcome.ne(PENDING))
         .one(&state.db)
         .await
         .context("loading a test send")?
@@ -151,6 +149,16 @@ pub async fn send_again(
         None => Credentials::None,
         Some(secret) => {
             let (row, _) = find_endpoint(&state.db, admin.tenant_id, kind).await?;
+            let saved_for = stored_secret_of(&row).and_then(|s| s.origin);
+            if secret_kind_of(&row) == Some(secret) && saved_for.as_ref() != Some(&url.origin()) {
+                return Err(AppError::Refused(format!(
+                    "The saved {} is only ever sent to {}, and this test went to {}. Type it in the form and use Send test event.",
+                    if secret == SecretKind::Token { "bearer token" } else { "password" },
+                    saved_for.map_or_else(|| "the URL it is saved with".to_owned(), |o| o.to_string()),
+                    url.origin()
+                ))
+                .into());
+            }
             if secret_kind_of(&row) != Some(secret) {
                 return Err(AppError::Refused(format!(
                     "No {} is saved for {} now, so this test cannot be sent again. Type it in the form and use Send test event.",
@@ -159,7 +167,7 @@ pub async fn send_again(
                 ))
                 .into());
             }
-            let secret = decrypt_stored(&state.cipher, &row, admin.tenant_id, kind, secret)?;
+            let secret = open_stored_secret(&state.cipher, &row, admin.tenant_id, kind, secret, &url)?;
             let username = past.username.clone().unwrap_or_default();
             match auth_method {
                 AuthMethod::Basic => Credentials::Basic {
@@ -186,82 +194,61 @@ pub async fn send_again(
     run(state, admin, input).await
 }
 
-fn decrypt_stored(
-    cipher: &SecretCipher,
-    row: &crate::persistence::entities::endpoint::Model,
-    tenant_id: i32,
-    kind: EndpointKind,
-    secret: SecretKind,
-) -> anyhow::Result<SecretString> {
-    let sealed = row
-        .secret_ciphertext
-        .as_deref()
-        .context("the endpoint has no stored secret")?;
-    let plain = cipher.decrypt(sealed, &secret_context(tenant_id, kind, secret))?;
-    let text =
-        String::from_utf8(plain.expose_secret().clone()).context("a stored secret is not text")?;
-    Ok(SecretString::from(text))
+/// Counts the send against the tenant's limit, then sends and records it
+/// in a task of its own: a browser that goes away mid-send, or a failure
+/// anywhere in sending, cannot leave a send unrecorded or half-recorded.
+async fn run(
+    state: &AppState,
+    admin: &CurrentAdmin,
+    input: TestInput,
+) -> Result<TestReport, ServiceError> {
+    // Sends are counted, not history rows (which are trimmed to 20 a
+    // section), before anything goes out.
+    let rule = crate::persistence::rate_limit::Rule {
+        key: format!("test-send:tenant:{}", admin.tenant_id),
+        max: u64::from(state.config.test_events_per_minute),
+        window: time::Duration::seconds(60),
+    };
+    if let crate::persistence::rate_limit::Verdict::Refused { retry_after_secs } =
+        crate::persistence::rate_limit::take(&state.db, std::slice::from_ref(&rule)).await?
+    {
+        return Err(AppError::RateLimited {
+            limit: state.config.test_events_per_minute,
+            retry_after_secs,
+        }
+        .into());
+    }
+    let task = tokio::spawn({
+        let (state, admin) = (state.clone(), admin.clone());
+        async move { send_and_record(&state, &admin, input).await }
+    });
+    match task.await {
+        Ok(outcome) => outcome,
+        Err(e) => Err(anyhow::anyhow!("the test send task failed: {e}").into()),
+    }
 }
 
-async fn run(
+async fn send_and_record(
     state: &AppState,
     admin: &CurrentAdmin,
     input: TestInput,
 ) -> Result<TestReport, ServiceError> {
     let db = &state.db;
     let sent_at = OffsetDateTime::now_utc();
-    let pending = test_send::ActiveModel {
-        tenant_id: Set(admin.tenant_id),
-        endpoint_kind: Set(input.kind.as_str().to_owned()),
-        sent_at: Set(sent_at),
-        sent_by: Set(Some(admin.user_id)),
-        sent_by_name: Set(admin.username.clone()),
-        event_type: Set(input.event.as_str().to_owned()),
-        target_url: Set(input.url.as_str().to_owned()),
-        auth_method: Set(input.auth_method.as_str().to_owned()),
-        username: Set(input.username.clone()),
-        outcome: Set(PENDING.to_owned()),
-        status_code: Set(None),
-        duration_ms: Set(None),
-        body: Set(input.body.clone()),
-        report: Set(String::new()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .context("recording a test send")?;
-
-    // The reservation is counted with the others, so concurrent sends
-    // cannot slip past the limit together.
-    if let Err(limited) = history::check_rate(
-        db,
-        admin.tenant_id,
-        pending.id,
-        sent_at,
-        state.config.test_events_per_minute,
-    )
-    .await
-    {
-        test_send::Entity::delete_by_id(pending.id)
-            .exec(db)
-            .await
-            .context("dropping a refused test send")?;
-        return Err(limited);
-    }
-
     let outgoing = Outgoing {
         url: input.url.clone(),
         body: input.body.clone(),
         credentials: input.credentials,
     };
+    // (A receiver that echoes the credential gets it redacted there.)
     let exchange = state.sender.send(&outgoing).await;
     let host = url::Url::parse(input.url.as_str())
         .ok()
         .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_default();
     let judgement = verdict::judge(&exchange, input.auth_method, &host);
-    let report = TestReport {
-        id: pending.id,
+    let mut report = TestReport {
+        id: 0,
         kind: input.kind,
         event: input.event,
         sent_at: sent_at.format(&Rfc3339).unwrap_or_default(),
@@ -289,17 +276,32 @@ async fn run(
             remote_addr: r.remote_addr.map(|a| a.to_string()),
         }),
     };
-    let mut done: test_send::ActiveModel = pending.into();
-    done.outcome = Set(report.verdict.as_str().to_owned());
-    done.status_code = Set(report.response.as_ref().map(|r| i32::from(r.status)));
-    done.duration_ms = Set(Some(i64::try_from(report.duration_ms).unwrap_or(i64::MAX)));
-    done.report = Set(serde_json::to_string(&report).context("encoding a test report")?);
-    // The outcome, the history's trim and the activity entry together.
+    // The send, the history's trim and the activity entry together. (The
+    // stored report's id is the row's: `history::recent` sets it.)
+    let row = test_send::ActiveModel {
+        tenant_id: Set(admin.tenant_id),
+        endpoint_kind: Set(input.kind.as_str().to_owned()),
+        sent_at: Set(sent_at),
+        sent_by: Set(Some(admin.user_id)),
+        sent_by_name: Set(admin.username.clone()),
+        event_type: Set(input.event.as_str().to_owned()),
+        target_url: Set(input.url.as_str().to_owned()),
+        auth_method: Set(input.auth_method.as_str().to_owned()),
+        username: Set(input.username.clone()),
+        outcome: Set(report.verdict.as_str().to_owned()),
+        status_code: Set(report.response.as_ref().map(|r| i32::from(r.status))),
+        duration_ms: Set(Some(i64::try_from(report.duration_ms).unwrap_or(i64::MAX))),
+        body: Set(input.body.clone()),
+        report: Set(serde_json::to_string(&report).context("encoding a test report")?),
+        ..Default::default()
+    };
     let _turn = state.writes.enter().await;
     let txn = db.begin().await.context("starting a transaction")?;
-    done.update(&txn)
+    let row = row
+        .insert(&txn)
         .await
-        .context("recording a test send's outcome")?;
+        .context("recording a test send")?;
+    report.id = row.id;
     history::prune(&txn, admin.tenant_id, input.kind).await?;
     crate::activity::log::record(
         &txn,

@@ -157,9 +157,14 @@ fn credentials_help(
 
 fn judge_failure(failure: &Failure) -> (Verdict, String, Vec<String>) {
     match failure {
-        Failure::Blocked { host, addr, reason } => (
+        Failure::Blocked { host, named: true, .. } => (
             Verdict::NotSent,
-            format!("Not sent: {host} is {addr}, {reason}. For safety, test events go only to public addresses."),
+            format!("Not sent: the name {host} points to a private or special-purpose address. For safety, test events go only to public addresses."),
+            vec!["Use the receiver's public URL. If your PBX is on-premises and its receivers are on your own network, ask your eventurl operator to allow that address range (EVENTURL_ALLOW_PRIVATE_TARGETS).".to_owned()],
+        ),
+        Failure::Blocked { host, named: false, reason } => (
+            Verdict::NotSent,
+            format!("Not sent: {host} is {reason}. For safety, test events go only to public addresses."),
             vec!["Use the receiver's public URL. If your PBX is on-premises and its receivers are on your own network, ask your eventurl operator to allow that address range (EVENTURL_ALLOW_PRIVATE_TARGETS).".to_owned()],
         ),
         Failure::NameNotFound { host } => (

@@ -73,3 +73,41 @@ async fn every_page_path_is_a_route_of_the_app() {
     assert!(app::paths::has_islands(app::paths::ACTIVITY));
     assert!(!app::paths::has_islands(app::paths::LOGIN));
 }
+
+/// Bad input to a server function is the client's mistake: 4xx with a
+/// readable answer, never 500; signed in or not.
+#[tokio::test]
+async fn bad_input_to_server_functions_is_a_4xx_never_a_500() {
+    let app = spawn_app().await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let alice = Browser::signed_in(&app, "alice").await;
+    let anonymous = app.browser();
+    let cases: [(&str, Vec<(&str, &str)>); 5] = [
+        ("send_test_event_again", vec![("id", "not-a-number")]),
+        ("send_test_event_again", vec![]),
+        (
+            "set_enabled",
+            vec![("kind", "nope"), ("enabled", "true"), ("version", "1")],
+        ),
+        ("set_enabled", vec![("kind", "cdr"), ("enabled", "perhaps")]),
+        ("list_activity", vec![("page", "-3")]),
+    ];
+    for (name, form) in &cases {
+        let (status, body) = alice.server_fn(name, form).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{name} {form:?}: {body}");
+        assert!(
+            body.to_string().contains("could not be read"),
+            "{name}: {body}"
+        );
+        let (status, _) = anonymous.server_fn(name, form).await;
+        assert!(status.is_client_error(), "anonymous {name}: {status}");
+    }
+    // A 3 MB body is refused whole, before anything reads it.
+    let big = "x".repeat(3 << 20);
+    for browser in [&alice, &anonymous] {
+        let (status, _) = browser
+            .server_fn("save_endpoint", &[("form[url]", big.as_str())])
+            .await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    }
+}

@@ -81,7 +81,8 @@ pub async fn spawn_with(dir: TempDir, config: Config) -> TestApp {
 }
 
 /// A browser-like client: keeps cookies, does not follow redirects, and
-/// sends its own origin on posts.
+/// sends its own origin on posts. A clone shares the cookies.
+#[derive(Clone)]
 pub struct Browser {
     pub client: Client,
     pub base: String,

@@ -65,3 +65,61 @@ async fn own_origin_and_non_browser_clients_are_let_through() {
         StatusCode::SEE_OTHER
     );
 }
+
+/// The scheme is part of the origin: a page on `https://host` is another
+/// site than this plain-HTTP server on `host`, and is refused; behind a
+/// TLS-terminating proxy the public origin says which scheme is ours.
+#[tokio::test]
+async fn the_origin_check_compares_the_scheme_too() {
+    let app = spawn_app().await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let other_scheme = format!("https://{}", app.addr);
+    assert_eq!(
+        post_from(&app, "/login", Some(&other_scheme), None).await,
+        StatusCode::FORBIDDEN
+    );
+    let own = format!("http://{}", app.addr);
+    assert_eq!(
+        post_from(&app, "/login", Some(&own), None).await,
+        StatusCode::SEE_OTHER
+    );
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = test_config(&dir);
+    config.public_origin = Some("https://hooks.example.com".to_owned());
+    let behind_tls = spawn_with(dir, config).await;
+    behind_tls.create_tenant_with_admin("Acme", "alice").await;
+    for (origin, expected) in [
+        ("https://hooks.example.com", StatusCode::SEE_OTHER),
+        ("http://hooks.example.com", StatusCode::FORBIDDEN),
+        ("https://hooks.example.com:8443", StatusCode::FORBIDDEN),
+    ] {
+        assert_eq!(
+            post_from(&behind_tls, "/login", Some(origin), None).await,
+            expected,
+            "{origin}"
+        );
+    }
+    // Behind TLS, the request's own host under https is ours too, and
+    // under http it is not.
+    assert_eq!(
+        post_from(
+            &behind_tls,
+            "/login",
+            Some(&format!("http://{}", behind_tls.addr)),
+            None
+        )
+        .await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post_from(
+            &behind_tls,
+            "/login",
+            Some(&format!("https://{}", behind_tls.addr)),
+            None
+        )
+        .await,
+        StatusCode::SEE_OTHER
+    );
+}

@@ -43,7 +43,10 @@ pub const BEARER_TOKEN: &str = "receiver-token-Zm9vYmFy";
 impl Receiver {
     /// Paths: `/ok` 200, `/no-content` 204, `/missing` 404, `/boom` 500,
     /// `/moved` 302 to `/ok`, `/slow` answers after 15 s, `/bearer` 200 only
-    /// with `BEARER_TOKEN`, `/big` 10 KB of HTML-looking text.
+    /// with `BEARER_TOKEN`, `/big` 10 KB of HTML-looking text, `/echo` 200
+    /// with the request's headers in its body and `Authorization` in a
+    /// header of its own, `/digest-hostile` a 401 whose Digest challenge
+    /// has a non-ASCII parameter name (which panicked `digest_auth`).
     pub async fn start() -> Receiver {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let shared = Shared {
@@ -113,6 +116,30 @@ async fn answer(
             }
         }
         "/digest-stale" => digest_with_stale_nonce(&headers, &body),
+        "/echo" => {
+            let echoed: String = headers
+                .iter()
+                .map(|(name, value)| format!("{name}: {}\n", String::from_utf8_lossy(value.as_bytes())))
+                .collect();
+            let authorization = headers.get("authorization").cloned();
+            let mut response = (StatusCode::OK, echoed).into_response();
+            if let Some(value) = authorization {
+                response.headers_mut().insert("x-echo-authorization", value);
+            }
+            response
+        }
+        "/digest-hostile" => {
+            let challenge = axum::http::HeaderValue::from_bytes(
+                "Digest r\u{e9}alm=\"x\", nonce=\"abc\", qop=\"auth\"".as_bytes(),
+            )
+            .unwrap();
+            (
+                StatusCode::UNAUTHORIZED,
+                [(axum::http::header::WWW_AUTHENTICATE, challenge)],
+                "who are you",
+            )
+                .into_response()
+        }
         "/big" => {
             let body = "<script>alert(1)</script>".repeat(400);
             (StatusCode::OK, body).into_response()

@@ -40,7 +40,10 @@ async fn expired_sessions_are_deleted_and_live_ones_kept() {
         .into_iter()
         .map(|row| row.id)
         .collect();
-    assert_eq!(ids, vec![live.id.to_string()]);
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    // Stored under its hash: the table holds no cookie value.
+    assert_ne!(ids[0], live.id.to_string());
+    assert!(ids[0].len() == 64 && ids[0].chars().all(|c| c.is_ascii_hexdigit()));
 }
 
 /// The idle timeout counts from the last request, not from sign-in: a
@@ -111,9 +114,82 @@ async fn a_deleted_session_is_not_brought_back_by_a_late_save() {
     assert!(store.load(&record.id).await.unwrap().is_none());
     // Gone from the table too, for every instance.
     use sea_orm::EntityTrait;
-    let row = app::persistence::entities::session::Entity::find_by_id(record.id.to_string())
-        .one(&db)
+    let rows = app::persistence::entities::session::Entity::find()
+        .all(&db)
         .await
         .unwrap();
-    assert!(row.is_none());
+    assert!(rows.is_empty());
+}
+
+/// The table holds a hash of each session id, not the cookie value: a
+/// copy of the database signs nobody in.
+#[tokio::test]
+async fn session_ids_are_stored_hashed_so_a_stored_key_is_no_cookie() {
+    let app = spawn_app().await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let response = app.browser().sign_in("alice", PASSWORD).await;
+    let cookie = session_cookie(&response).expect("a session cookie");
+    let value = cookie
+        .trim_start_matches("eventurl_session=")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let db = server::connect(&app.config).await.unwrap();
+    use sea_orm::EntityTrait;
+    let rows = app::persistence::entities::session::Entity::find()
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_ne!(rows[0].id, value);
+    assert!(!app.database_holds(&value), "the cookie value is stored");
+    // The stored key, presented as a cookie, is nobody's session.
+    let forged = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url("/company/event-url"))
+        .header(header::COOKIE, format!("eventurl_session={}", rows[0].id))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::SEE_OTHER);
+}
+
+/// However active, a sign-in ends 7 days after it began.
+#[tokio::test]
+async fn a_sign_in_ends_after_its_absolute_lifetime_however_active() {
+    let app = spawn_app().await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let browser = Browser::signed_in(&app, "alice").await;
+    assert_eq!(
+        browser.get("/company/event-url").await.status(),
+        StatusCode::OK
+    );
+    // Move the sign-in 7 days and a minute into the past (the idle expiry
+    // stays in the future, as for an admin active all week).
+    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+    let db = server::connect(&app.config).await.unwrap();
+    let row = app::persistence::entities::session::Entity::find()
+        .all(&db)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    let mut record: serde_json::Value = serde_json::from_slice(&row.data).unwrap();
+    let signed_in = record["data"]["signed_in_at"].as_i64().expect("signed_in_at");
+    let week_ago = signed_in - 7 * 24 * 3600 - 60;
+    record["data"]["signed_in_at"] = week_ago.into();
+    let mut active = row.clone().into_active_model();
+    active.data = Set(serde_json::to_vec(&record).unwrap());
+    active.expires_at = Set(row.expires_at + 3600);
+    active.update(&db).await.unwrap();
+
+    let page = browser.get("/company/event-url").await;
+    assert_eq!(page.status(), StatusCode::SEE_OTHER, "signed out");
+    assert!(page.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/login"));
 }

@@ -239,3 +239,126 @@ async fn behind_a_proxy_the_configured_header_names_the_client() {
         .await
         .contains("Too many"));
 }
+
+/// 30 wrong passwords at once: each attempt is counted before its password
+/// is checked, so at most 5 are checked (answered "not right"); the rest
+/// are refused at once, and the account stays locked for the right one.
+#[tokio::test]
+async fn a_concurrent_burst_gets_no_more_checks_than_the_limit() {
+    let app = spawn_app().await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let mut attempts = tokio::task::JoinSet::new();
+    for _ in 0..30 {
+        let browser = app.browser();
+        attempts.spawn(async move { fail(&browser, "alice").await });
+    }
+    let pages = attempts.join_all().await;
+    let checked = pages
+        .iter()
+        .filter(|p| p.contains("The username or password is not right"))
+        .count();
+    let refused = pages.iter().filter(|p| p.contains("Too many")).count();
+    assert!(checked <= 5, "{checked} passwords checked");
+    assert_eq!(checked + refused, 30);
+    let page = app.browser().sign_in("alice", PASSWORD).await;
+    assert_eq!(page.status(), StatusCode::OK, "still locked");
+}
+
+fn behind_proxy(app: &TestApp, client: &str) -> Browser {
+    let browser = app.browser();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-forwarded-for", client.parse().unwrap());
+    Browser {
+        client: reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .unwrap(),
+        base: browser.base,
+    }
+}
+
+async fn spawn_behind_proxy() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(&dir);
+    config.client_ip_header = Some("X-Forwarded-For".into());
+    spawn_with(dir, config).await
+}
+
+/// Strangers who use up an account's attempts do not lock its owner out:
+/// from a network the owner has signed in from before, the owner's own
+/// attempts are counted apart.
+#[tokio::test]
+async fn strangers_cannot_lock_an_administrator_out_of_their_usual_network() {
+    let app = spawn_behind_proxy().await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let home = "198.51.100.7";
+    assert_eq!(
+        behind_proxy(&app, home).sign_in("alice", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let attacker = behind_proxy(&app, "203.0.113.50");
+    for _ in 0..5 {
+        fail(&attacker, "alice").await;
+    }
+    assert!(fail(&attacker, "alice").await.contains("Too many"));
+    // Even the right password, from a network alice never used, waits.
+    let elsewhere = behind_proxy(&app, "192.0.2.99");
+    let page = elsewhere.sign_in("alice", PASSWORD).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("Too many"));
+    // From her usual network, alice signs in.
+    assert_eq!(
+        behind_proxy(&app, home).sign_in("alice", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+/// One IPv6 client can use any address of its /64: they count as one.
+#[tokio::test]
+async fn ipv6_clients_are_counted_per_64() {
+    let app = spawn_behind_proxy().await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    for n in 1..=20 {
+        let text = fail(&behind_proxy(&app, &format!("2001:db8:5:6::{n:x}")), &format!("guess{n}")).await;
+        assert!(!text.contains("Too many"), "attempt {n}");
+    }
+    let same_64 = behind_proxy(&app, "2001:db8:5:6:ffff::1");
+    assert!(fail(&same_64, "another").await.contains("Too many"));
+    let next_64 = behind_proxy(&app, "2001:db8:5:7::1");
+    assert!(!fail(&next_64, "another").await.contains("Too many"));
+}
+
+/// Input no account could match is refused at the edge: nothing looked
+/// up, counted or logged; a body over the limit is refused whole.
+#[tokio::test]
+async fn implausible_sign_in_input_is_refused_at_the_edge_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let browser = app.browser();
+    let long_name = "n".repeat(65);
+    for (username, password) in [
+        (long_name.as_str(), "whatever"),
+        ("ali\u{0}ce", "whatever"),
+        ("alice", &*"p".repeat(1025)),
+    ] {
+        let page = browser.sign_in(username, password).await;
+        assert_eq!(page.status(), StatusCode::OK);
+        assert!(page
+            .text()
+            .await
+            .unwrap()
+            .contains("The username or password is not right"));
+    }
+    assert!(!app.database_holds(&long_name));
+    assert!(!app.database_holds_in_activity(&long_name).await);
+    // None of those counted against alice.
+    assert_eq!(
+        browser.sign_in("alice", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    // A megabyte of username never reaches the handler.
+    let page = app.browser().sign_in(&"n".repeat(1 << 20), "x").await;
+    assert_eq!(page.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}

@@ -66,3 +66,35 @@ async fn without_a_key_setting_a_key_file_is_created_and_reused() {
 }
 
 use secrecy::ExposeSecret;
+
+/// The data folder eventurl creates, its SQLite files and its key file are
+/// the owner's alone (sessions, hashes and encrypted secrets live there);
+/// a database file an earlier version left readable is tightened.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_folder_and_its_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let parent = tempfile::tempdir().unwrap();
+    let data = parent.path().join("data");
+    let mut config = test_config(&parent);
+    config.data_dir = data.clone();
+    config.database_url = None;
+    config.secret_key = None;
+    let app = spawn_with(tempfile::tempdir().unwrap(), config.clone()).await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    Browser::signed_in(&app, "alice").await;
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("eventurl.db")), 0o600);
+    assert_eq!(mode(&data.join("secret.key")), 0o600);
+    let wal = data.join("eventurl.db-wal");
+    if wal.exists() {
+        assert_eq!(mode(&wal), 0o600);
+    }
+    drop(app);
+    // An earlier version's 0644 file is made private at start.
+    std::fs::set_permissions(data.join("eventurl.db"), std::fs::Permissions::from_mode(0o644))
+        .unwrap();
+    server::prepare(config).await.expect("restart");
+    assert_eq!(mode(&data.join("eventurl.db")), 0o600);
+}

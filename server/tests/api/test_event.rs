@@ -93,7 +93,9 @@ async fn bearer_send_delivers_a_documented_cdr_event_and_redacts_the_token() {
 async fn an_empty_secret_field_sends_the_stored_secret_and_nothing_is_saved() {
     let (_app, browser) = signed_in_app(100).await;
     let receiver = Receiver::start().await;
-    let saved_url = "https://receiver.example/saved";
+    // Saved for the receiver's origin; the test goes to another path there.
+    let saved_url = receiver.url("/saved");
+    let saved_url = saved_url.as_str();
     let (status, _) = browser
         .save(&fields(
             "extension",
@@ -384,6 +386,18 @@ async fn private_targets_are_refused_unless_the_operator_allows_them() {
             .await;
         assert_eq!(status, StatusCode::OK, "{url}: {report}");
         assert_eq!(report["verdict"], "not_sent", "{url}: {report}");
+        // A name's resolved address is not the tenant's to learn (it maps
+        // the provider's internal DNS); a typed address may be judged.
+        let summary = report["summary"].as_str().unwrap();
+        if url.contains("localhost") {
+            assert!(
+                summary.contains("points to a private or special-purpose address")
+                    && !summary.contains("127.0.0.1")
+                    && !summary.contains("::1")
+                    && !summary.contains("loopback"),
+                "{summary}"
+            );
+        }
         assert!(report["help"][0]
             .as_str()
             .unwrap()
@@ -611,4 +625,183 @@ async fn sending_requires_sign_in() {
         )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+/// A stored secret goes only to the origin (scheme, host, port) it was
+/// saved for: not to another receiver typed in the form, not through a
+/// save that moves the URL, not through Send again. Typed again, it goes.
+#[tokio::test]
+async fn a_stored_secret_is_only_ever_sent_to_the_origin_it_was_saved_for() {
+    let (_app, browser) = signed_in_app(100).await;
+    let saved_at = Receiver::start().await;
+    let elsewhere = Receiver::start().await; // same host, another port
+    let (status, _) = browser
+        .save(&fields(
+            "cdr",
+            "bearer",
+            &saved_at.url("/bearer"),
+            &[("token", BEARER_TOKEN), ("enabled", "on")],
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, first) = browser
+        .send_test(&fields("cdr", "bearer", &saved_at.url("/echo"), &[]), "call_cdr")
+        .await;
+    assert_eq!(first["verdict"], "delivered", "{first}");
+
+    // A test send to another origin with the token field empty.
+    let (status, error) = browser
+        .send_test(&fields("cdr", "bearer", &elsewhere.url("/echo"), &[]), "call_cdr")
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    let message = error["NotSent"]["token"].as_str().unwrap_or_default().to_owned()
+        + &error.to_string();
+    assert!(message.contains("only ever sent to http://127.0.0.1:"), "{error}");
+    assert!(elsewhere.seen().is_empty(), "nothing went to the other origin");
+
+    // A save that moves the URL to another origin keeps nothing silently.
+    let before = browser.load().await;
+    let (status, error) = browser
+        .save(&fields(
+            "cdr",
+            "bearer",
+            &elsewhere.url("/echo"),
+            &[("enabled", "on")],
+        ))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert!(error.to_string().contains("Type it again"), "{error}");
+    assert_eq!(browser.load().await["cdr"], before["cdr"], "nothing changed");
+    // Paused, too.
+    let (status, _) = browser
+        .save(&fields("cdr", "bearer", &elsewhere.url("/echo"), &[]))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Send again of a test that went to the saved origin, after the URL
+    // moved elsewhere with a new token: refused, the old test's origin is
+    // not the saved one any more.
+    let (status, _) = browser
+        .save(&fields(
+            "cdr",
+            "bearer",
+            &elsewhere.url("/bearer"),
+            &[("token", "another-token-typed-again"), ("enabled", "on")],
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, error) = browser.send_again(first["id"].as_i64().unwrap()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert!(error.to_string().contains("only ever sent to"), "{error}");
+    assert!(elsewhere.seen().is_empty());
+    assert_eq!(saved_at.seen().len(), 1, "only the first test reached it");
+}
+
+/// A receiver that echoes the request (its headers in the body, the
+/// `Authorization` in a header) does not make the credential readable in
+/// the report or the history.
+#[tokio::test]
+async fn an_echoed_credential_is_redacted_from_the_report_and_the_history() {
+    let (app, browser) = signed_in_app(100).await;
+    let receiver = Receiver::start().await;
+    for (method, extra, secret) in [
+        ("bearer", vec![("token", BEARER_TOKEN)], BEARER_TOKEN.to_owned()),
+        (
+            "basic",
+            vec![("username", "pbx"), ("password", "echo-me-not-42")],
+            "echo-me-not-42".to_owned(),
+        ),
+    ] {
+        let (status, report) = browser
+            .send_test(&fields("cdr", method, &receiver.url("/echo"), &extra), "call_cdr")
+            .await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+        assert_eq!(report["verdict"], "delivered", "{report}");
+        let body = report["response"]["body"].as_str().unwrap();
+        assert!(body.contains("authorization: "), "the echo is shown: {body}");
+        assert!(body.contains("[redacted]"), "{body}");
+        let everything = report.to_string() + &browser.load().await.to_string();
+        assert!(!everything.contains(&secret), "{method}: {everything}");
+        // Basic's header value is the base64 of user:password.
+        assert!(!everything.contains("cGJ4OmVjaG8tbWUtbm90LTQy"), "{everything}");
+        assert!(!app.database_holds(&secret), "{method}");
+        assert!(!app.database_holds("cGJ4OmVjaG8tbWUtbm90LTQy"));
+    }
+}
+
+/// A `WWW-Authenticate` that once panicked the request (a non-ASCII
+/// parameter name) is explained like any unusable challenge, and the send
+/// is in the history, finished.
+#[tokio::test]
+async fn a_hostile_digest_challenge_is_explained_not_a_dropped_connection() {
+    let (_app, browser) = signed_in_app(100).await;
+    let receiver = Receiver::start().await;
+    let (status, report) = browser
+        .send_test(
+            &fields(
+                "cdr",
+                "digest",
+                &receiver.url("/digest-hostile"),
+                &[("username", "pbx"), ("password", "whatever-1")],
+            ),
+            "call_cdr",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_ne!(report["verdict"], "delivered", "{report}");
+    assert!(
+        report.to_string().contains("could not be used"),
+        "{report}"
+    );
+    let history = browser.load().await;
+    assert_eq!(history["cdr_tests"][0]["id"], report["id"]);
+    assert_eq!(history["cdr_tests"][0]["verdict"], report["verdict"]);
+}
+
+/// The limit counts sends, not the history rows kept (20 a section), so it
+/// holds above 40 a minute.
+#[tokio::test]
+async fn the_rate_limit_counts_sends_not_the_history_kept() {
+    let (_app, browser) = signed_in_app(45).await;
+    let receiver = Receiver::start().await;
+    let url = receiver.url("/ok");
+    for n in 0..45 {
+        let (kind, event) = if n % 2 == 0 {
+            ("cdr", "call_cdr")
+        } else {
+            ("extension", "extension_call")
+        };
+        let (status, report) = browser
+            .send_test(&fields(kind, "disable", &url, &[]), event)
+            .await;
+        assert_eq!(status, StatusCode::OK, "send {n}: {report}");
+    }
+    let (status, error) = browser
+        .send_test(&fields("cdr", "disable", &url, &[]), "call_cdr")
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{error}");
+    assert_eq!(receiver.seen().len(), 45);
+}
+
+/// Concurrent sends cannot slip past the limit together.
+#[tokio::test]
+async fn concurrent_test_sends_do_not_get_past_the_limit() {
+    let (_app, browser) = signed_in_app(5).await;
+    let receiver = Receiver::start().await;
+    let url = receiver.url("/ok");
+    let mut sends = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let browser = browser.clone();
+        let url = url.clone();
+        sends.spawn(async move {
+            browser
+                .send_test(&fields("cdr", "disable", &url, &[]), "call_cdr")
+                .await
+                .0
+        });
+    }
+    let statuses = sends.join_all().await;
+    let sent = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    assert!(sent <= 5 && sent >= 1, "{statuses:?}");
+    assert_eq!(receiver.seen().len(), sent);
 }

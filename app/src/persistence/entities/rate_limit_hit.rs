@@ -1,14 +1,14 @@
 use sea_orm::entity::prelude::*;
 
-/// One failed sign-in, counted under `account:<username>` and under
-/// `ip:<address>`.
+/// One attempt counted under a rate limit's key, recorded before the work
+/// it guards (see `persistence::rate_limit`).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "sign_in_failures")]
+#[sea_orm(table_name = "rate_limit_hits")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i32,
+    pub id: i64,
     pub key: String,
-    pub failed_at: TimeDateTimeWithTimeZone,
+    pub at: TimeDateTimeWithTimeZone,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
