@@ -27,8 +27,7 @@ impl AllowedOrigins {
         let origin = origin.trim_end_matches('/');
         let own = host.is_some_and(|host| {
             origin.split_once("://").is_some_and(|(scheme, authority)| {
-                scheme.eq_ignore_ascii_case(self.own_scheme)
-                    && authority.eq_ignore_ascii_case(host)
+                scheme.eq_ignore_ascii_case(self.own_scheme) && authority.eq_ignore_ascii_case(host)
             })
         });
         own || self

@@ -394,7 +394,11 @@ mod tests {
     fn saved(kind: SecretKind) -> StoredSecret {
         StoredSecret {
             kind,
-            origin: Some(crate::domain::EndpointUrl::parse("https://x.example/saved").unwrap().origin()),
+            origin: Some(
+                crate::domain::EndpointUrl::parse("https://x.example/saved")
+                    .unwrap()
+                    .origin(),
+            ),
         }
     }
 
@@ -404,11 +408,18 @@ mod tests {
         let mut f = form("basic", "https://x.example/other/path", true);
         f.username = "pbx".into();
         assert!(f.parse(Some(&stored)).is_ok(), "same origin, other path");
-        for elsewhere in ["https://echo.example/", "http://x.example/", "https://x.example:8443/"] {
+        for elsewhere in [
+            "https://echo.example/",
+            "http://x.example/",
+            "https://x.example:8443/",
+        ] {
             f.url = elsewhere.into();
             let errors = f.parse(Some(&stored)).unwrap_err();
             let message = errors.get(Field::Password).unwrap();
-            assert!(message.contains("only ever sent to https://x.example"), "{elsewhere}: {message}");
+            assert!(
+                message.contains("only ever sent to https://x.example"),
+                "{elsewhere}: {message}"
+            );
             let errors = f.parse_for_sending(Some(&stored)).unwrap_err();
             assert!(errors.get(Field::Password).is_some(), "{elsewhere}");
             // Typed again, it goes.
@@ -421,8 +432,16 @@ mod tests {
         assert!(f.parse(Some(&stored)).is_err());
         // A token saved without any URL must be typed for the first URL.
         let mut b = form("bearer", "https://x.example/", true);
-        let loose = StoredSecret { kind: SecretKind::Token, origin: None };
-        assert!(b.parse(Some(&loose)).unwrap_err().get(Field::Token).unwrap().contains("without a URL"));
+        let loose = StoredSecret {
+            kind: SecretKind::Token,
+            origin: None,
+        };
+        assert!(b
+            .parse(Some(&loose))
+            .unwrap_err()
+            .get(Field::Token)
+            .unwrap()
+            .contains("without a URL"));
         b.token = "t0ken-typed".into();
         assert!(b.parse(Some(&loose)).is_ok());
     }
@@ -485,7 +504,9 @@ mod tests {
         );
         let mut f = form("basic", "https://x.example", false);
         f.username = "pbx".into();
-        assert!(f.parse_for_sending(Some(&saved(SecretKind::Password))).is_ok());
+        assert!(f
+            .parse_for_sending(Some(&saved(SecretKind::Password)))
+            .is_ok());
     }
 
     #[test]

@@ -181,7 +181,10 @@ mod tests {
             origin("https://example.com:8443/x").to_string(),
             "https://example.com:8443"
         );
-        assert_eq!(origin("HTTP://Example.com/x").to_string(), "http://example.com");
+        assert_eq!(
+            origin("HTTP://Example.com/x").to_string(),
+            "http://example.com"
+        );
         assert_eq!(
             origin("https://[2001:db8::1]/x").to_string(),
             "https://[2001:db8::1]"

@@ -66,7 +66,10 @@ pub async fn recent(
             continue;
         }
         match serde_json::from_str::<TestReport>(&row.report) {
-            Ok(report) => list.push(TestReport { id: row.id, ..report }),
+            Ok(report) => list.push(TestReport {
+                id: row.id,
+                ..report
+            }),
             Err(e) => tracing::warn!(id = row.id, error = %e, "unreadable test report skipped"),
         }
     }

@@ -167,7 +167,8 @@ pub async fn send_again(
                 ))
                 .into());
             }
-            let secret = open_stored_secret(&state.cipher, &row, admin.tenant_id, kind, secret, &url)?;
+            let secret =
+                open_stored_secret(&state.cipher, &row, admin.tenant_id, kind, secret, &url)?;
             let username = past.username.clone().unwrap_or_default();
             match auth_method {
                 AuthMethod::Basic => Credentials::Basic {
@@ -297,10 +298,7 @@ async fn send_and_record(
     };
     let _turn = state.writes.enter().await;
     let txn = db.begin().await.context("starting a transaction")?;
-    let row = row
-        .insert(&txn)
-        .await
-        .context("recording a test send")?;
+    let row = row.insert(&txn).await.context("recording a test send")?;
     report.id = row.id;
     history::prune(&txn, admin.tenant_id, input.kind).await?;
     crate::activity::log::record(

@@ -119,7 +119,9 @@ async fn answer(
         "/echo" => {
             let echoed: String = headers
                 .iter()
-                .map(|(name, value)| format!("{name}: {}\n", String::from_utf8_lossy(value.as_bytes())))
+                .map(|(name, value)| {
+                    format!("{name}: {}\n", String::from_utf8_lossy(value.as_bytes()))
+                })
                 .collect();
             let authorization = headers.get("authorization").cloned();
             let mut response = (StatusCode::OK, echoed).into_response();

@@ -177,10 +177,12 @@ async fn a_sign_in_ends_after_its_absolute_lifetime_however_active() {
         .unwrap()
         .pop()
         .unwrap();
-    let mut record: serde_json::Value = serde_json::from_slice(&row.data).unwrap();
-    let signed_in = record["data"]["signed_in_at"].as_i64().expect("signed_in_at");
+    let mut record: Record = serde_json::from_slice(&row.data).unwrap();
+    let signed_in = record.data["signed_in_at"].as_i64().expect("signed_in_at");
     let week_ago = signed_in - 7 * 24 * 3600 - 60;
-    record["data"]["signed_in_at"] = week_ago.into();
+    record
+        .data
+        .insert("signed_in_at".into(), serde_json::Value::from(week_ago));
     let mut active = row.clone().into_active_model();
     active.data = Set(serde_json::to_vec(&record).unwrap());
     active.expires_at = Set(row.expires_at + 3600);

@@ -93,8 +93,11 @@ async fn the_data_folder_and_its_files_are_private() {
     }
     drop(app);
     // An earlier version's 0644 file is made private at start.
-    std::fs::set_permissions(data.join("eventurl.db"), std::fs::Permissions::from_mode(0o644))
-        .unwrap();
+    std::fs::set_permissions(
+        data.join("eventurl.db"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
     server::prepare(config).await.expect("restart");
     assert_eq!(mode(&data.join("eventurl.db")), 0o600);
 }

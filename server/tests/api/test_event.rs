@@ -645,19 +645,34 @@ async fn a_stored_secret_is_only_ever_sent_to_the_origin_it_was_saved_for() {
         .await;
     assert_eq!(status, StatusCode::OK);
     let (_, first) = browser
-        .send_test(&fields("cdr", "bearer", &saved_at.url("/echo"), &[]), "call_cdr")
+        .send_test(
+            &fields("cdr", "bearer", &saved_at.url("/echo"), &[]),
+            "call_cdr",
+        )
         .await;
     assert_eq!(first["verdict"], "delivered", "{first}");
 
     // A test send to another origin with the token field empty.
     let (status, error) = browser
-        .send_test(&fields("cdr", "bearer", &elsewhere.url("/echo"), &[]), "call_cdr")
+        .send_test(
+            &fields("cdr", "bearer", &elsewhere.url("/echo"), &[]),
+            "call_cdr",
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
-    let message = error["NotSent"]["token"].as_str().unwrap_or_default().to_owned()
+    let message = error["NotSent"]["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
         + &error.to_string();
-    assert!(message.contains("only ever sent to http://127.0.0.1:"), "{error}");
-    assert!(elsewhere.seen().is_empty(), "nothing went to the other origin");
+    assert!(
+        message.contains("only ever sent to http://127.0.0.1:"),
+        "{error}"
+    );
+    assert!(
+        elsewhere.seen().is_empty(),
+        "nothing went to the other origin"
+    );
 
     // A save that moves the URL to another origin keeps nothing silently.
     let before = browser.load().await;
@@ -671,7 +686,11 @@ async fn a_stored_secret_is_only_ever_sent_to_the_origin_it_was_saved_for() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
     assert!(error.to_string().contains("Type it again"), "{error}");
-    assert_eq!(browser.load().await["cdr"], before["cdr"], "nothing changed");
+    assert_eq!(
+        browser.load().await["cdr"],
+        before["cdr"],
+        "nothing changed"
+    );
     // Paused, too.
     let (status, _) = browser
         .save(&fields("cdr", "bearer", &elsewhere.url("/echo"), &[]))
@@ -705,7 +724,11 @@ async fn an_echoed_credential_is_redacted_from_the_report_and_the_history() {
     let (app, browser) = signed_in_app(100).await;
     let receiver = Receiver::start().await;
     for (method, extra, secret) in [
-        ("bearer", vec![("token", BEARER_TOKEN)], BEARER_TOKEN.to_owned()),
+        (
+            "bearer",
+            vec![("token", BEARER_TOKEN)],
+            BEARER_TOKEN.to_owned(),
+        ),
         (
             "basic",
             vec![("username", "pbx"), ("password", "echo-me-not-42")],
@@ -713,17 +736,26 @@ async fn an_echoed_credential_is_redacted_from_the_report_and_the_history() {
         ),
     ] {
         let (status, report) = browser
-            .send_test(&fields("cdr", method, &receiver.url("/echo"), &extra), "call_cdr")
+            .send_test(
+                &fields("cdr", method, &receiver.url("/echo"), &extra),
+                "call_cdr",
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "{report}");
         assert_eq!(report["verdict"], "delivered", "{report}");
         let body = report["response"]["body"].as_str().unwrap();
-        assert!(body.contains("authorization: "), "the echo is shown: {body}");
+        assert!(
+            body.contains("authorization: "),
+            "the echo is shown: {body}"
+        );
         assert!(body.contains("[redacted]"), "{body}");
         let everything = report.to_string() + &browser.load().await.to_string();
         assert!(!everything.contains(&secret), "{method}: {everything}");
         // Basic's header value is the base64 of user:password.
-        assert!(!everything.contains("cGJ4OmVjaG8tbWUtbm90LTQy"), "{everything}");
+        assert!(
+            !everything.contains("cGJ4OmVjaG8tbWUtbm90LTQy"),
+            "{everything}"
+        );
         assert!(!app.database_holds(&secret), "{method}");
         assert!(!app.database_holds("cGJ4OmVjaG8tbWUtbm90LTQy"));
     }
@@ -749,10 +781,7 @@ async fn a_hostile_digest_challenge_is_explained_not_a_dropped_connection() {
         .await;
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_ne!(report["verdict"], "delivered", "{report}");
-    assert!(
-        report.to_string().contains("could not be used"),
-        "{report}"
-    );
+    assert!(report.to_string().contains("could not be used"), "{report}");
     let history = browser.load().await;
     assert_eq!(history["cdr_tests"][0]["id"], report["id"]);
     assert_eq!(history["cdr_tests"][0]["verdict"], report["verdict"]);
