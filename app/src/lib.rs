@@ -23,6 +23,8 @@ pub mod accounts;
 #[cfg(feature = "ssr")]
 pub mod client_ip;
 #[cfg(feature = "ssr")]
+pub mod delivery;
+#[cfg(feature = "ssr")]
 pub mod persistence;
 #[cfg(feature = "ssr")]
 pub mod render;

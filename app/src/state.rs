@@ -40,6 +40,9 @@ pub struct Shared {
     pub sender: WebhookSender,
     /// Where sign-ins check passwords, a few at a time.
     pub hashing: HashingPool,
+    /// Rung when events are queued, so an idle delivery worker of this
+    /// instance starts at once instead of at its next poll.
+    pub wake_deliveries: tokio::sync::Notify,
     /// This process's one-time first-run link, while no tenant exists.
     pub setup: SetupGate,
     pub config: AppConfig,

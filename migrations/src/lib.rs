@@ -10,6 +10,7 @@ mod m20261127_000004_activity;
 mod m20261127_000005_secret_changed_by;
 mod m20261128_000006_session_user;
 mod m20261128_000007_security_review;
+mod m20261128_000008_deliveries;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_secret_changed_by::Migration),
             Box::new(m20261128_000006_session_user::Migration),
             Box::new(m20261128_000007_security_review::Migration),
+            Box::new(m20261128_000008_deliveries::Migration),
         ]
     }
 }

@@ -37,6 +37,30 @@ pub enum Command {
         #[command(subcommand)]
         action: AdminAction,
     },
+    /// Manage the keys PBXs hand events in with.
+    IngestKey {
+        #[command(subcommand)]
+        action: IngestKeyAction,
+    },
+    /// Only deliver events (no web app); `serve --no-deliver` is the other half.
+    Deliver,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum IngestKeyAction {
+    /// Create a key; it is printed once (only its hash is stored).
+    Create {
+        /// A name for the PBX that will use it, e.g. pbx-1.
+        #[arg(long)]
+        name: String,
+    },
+    /// List the keys: name, created, last used, revoked.
+    List,
+    /// Revoke a key at once.
+    Revoke {
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -47,6 +71,8 @@ pub enum TenantAction {
         #[arg(long)]
         name: String,
     },
+    /// List the tenants: id (for the ingest URL) and name.
+    List,
 }
 
 #[derive(Subcommand, Debug)]
@@ -87,7 +113,55 @@ fn read_password() -> anyhow::Result<SecretString> {
 
 pub async fn run_account_command(config: &Config, command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Serve => unreachable!("serve is handled by main"),
+        Command::Serve | Command::Deliver => unreachable!("serve and deliver are handled by main"),
+        Command::Tenant {
+            action: TenantAction::List,
+        } => {
+            use sea_orm::{EntityTrait, QueryOrder};
+            let db = crate::connect(config).await?;
+            let tenants = app::persistence::entities::tenant::Entity::find()
+                .order_by_asc(app::persistence::entities::tenant::Column::Id)
+                .all(&db)
+                .await
+                .context("listing tenants")?;
+            println!("ID\tNAME");
+            for tenant in tenants {
+                println!("{}\t{}", tenant.id, tenant.name);
+            }
+        }
+        Command::IngestKey { action } => {
+            use app::delivery::keys;
+            let db = crate::connect(config).await?;
+            match action {
+                IngestKeyAction::Create { name } => {
+                    let key = keys::create(&db, &name).await?;
+                    println!("{key}");
+                    eprintln!("Created ingest key {name:?}. It is shown only now: give it to the PBX as `Authorization: Bearer <key>`.");
+                }
+                IngestKeyAction::List => {
+                    println!("NAME\tCREATED\tLAST USED\tREVOKED");
+                    let when = |t: Option<time::OffsetDateTime>| {
+                        t.map_or("-".to_owned(), |t| {
+                            t.format(&time::format_description::well_known::Rfc3339)
+                                .unwrap_or_default()
+                        })
+                    };
+                    for key in keys::list(&db).await? {
+                        println!(
+                            "{}\t{}\t{}\t{}",
+                            key.name,
+                            when(Some(key.created_at)),
+                            when(key.last_used_at),
+                            when(key.revoked_at)
+                        );
+                    }
+                }
+                IngestKeyAction::Revoke { name } => {
+                    keys::revoke(&db, &name).await?;
+                    println!("Revoked ingest key {name:?}.");
+                }
+            }
+        }
         Command::Tenant {
             action: TenantAction::Create { name },
         } => {

@@ -126,6 +126,36 @@ pub struct Config {
     #[arg(long, env = "EVENTURL_SHUTDOWN_GRACE_SECS", value_name = "EVENTURL_SHUTDOWN_GRACE_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=600), global = true)]
     pub shutdown_grace_secs: u64,
 
+    /// Waits before each retry of a failed delivery (after the last, the
+    /// event is given up): PortSIP's schedule by default.
+    #[arg(
+        long,
+        env = "EVENTURL_RETRY_SCHEDULE",
+        value_name = "EVENTURL_RETRY_SCHEDULE",
+        default_value = "15s,1m,3m,8m,15m",
+        global = true
+    )]
+    pub retry_schedule: app::delivery::RetrySchedule,
+
+    /// Delivery attempts in flight at once per endpoint (a slow receiver
+    /// delays nobody else).
+    #[arg(long, env = "EVENTURL_MAX_IN_FLIGHT_PER_ENDPOINT", value_name = "EVENTURL_MAX_IN_FLIGHT_PER_ENDPOINT", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
+    pub max_in_flight_per_endpoint: u32,
+
+    /// Days delivered, given-up and skipped events are kept.
+    #[arg(long, env = "EVENTURL_DELIVERY_RETENTION_DAYS", value_name = "EVENTURL_DELIVERY_RETENTION_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=3650), global = true)]
+    pub delivery_retention_days: u32,
+
+    /// Seconds a worker's claim on an event lasts: an attempt cut short by
+    /// a crash is made again after it.
+    #[arg(long, env = "EVENTURL_DELIVERY_LEASE_SECS", value_name = "EVENTURL_DELIVERY_LEASE_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(11..=3600), global = true)]
+    pub delivery_lease_secs: u64,
+
+    /// Serve the web app without delivering events (run `eventurl deliver`
+    /// elsewhere to deliver).
+    #[arg(long = "no-deliver", env = "EVENTURL_NO_DELIVER", action = clap::ArgAction::SetTrue, value_parser = BoolishValueParser::new(), global = true)]
+    pub no_deliver: bool,
+
     /// Database connection pool size.
     #[arg(long, env = "EVENTURL_DB_MAX_CONNECTIONS", value_name = "EVENTURL_DB_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
     pub db_max_connections: u32,
@@ -139,6 +169,20 @@ pub enum LogFormat {
 
 impl Config {
     /// `Secure` cookies when configured, or when the public origin is HTTPS.
+    /// The delivery workers' settings.
+    pub fn delivery(&self) -> app::delivery::DeliveryConfig {
+        app::delivery::DeliveryConfig {
+            schedule: self.retry_schedule.clone(),
+            max_in_flight_per_endpoint: usize::try_from(self.max_in_flight_per_endpoint)
+                .unwrap_or(8),
+            lease: std::time::Duration::from_secs(self.delivery_lease_secs),
+            retention: std::time::Duration::from_secs(
+                u64::from(self.delivery_retention_days) * 24 * 3600,
+            ),
+            ..Default::default()
+        }
+    }
+
     pub fn secure_cookie(&self) -> bool {
         self.secure_cookie
             || self

@@ -40,6 +40,23 @@ async fn main() -> ExitCode {
             }
             Err(e) => Err(e),
         },
+        Some(Command::Deliver) => {
+            // No web app: its port is not taken (an ephemeral one is bound
+            // and never served).
+            let mut config = cli.config.clone();
+            config.site_addr = "127.0.0.1:0".parse().expect("a valid address");
+            config.no_deliver = false;
+            match server::prepare(config).await {
+                Ok(prepared) => {
+                    prepared
+                        .deliver_only(std::time::Duration::from_secs(
+                            cli.config.shutdown_grace_secs,
+                        ))
+                        .await
+                }
+                Err(e) => Err(e),
+            }
+        }
         Some(command) => run_account_command(&cli.config, command).await,
     };
     match result {

@@ -4,6 +4,7 @@
 
 use app::{
     auth::{guard, routes as auth_routes},
+    delivery::ingest,
     event_url::routes as event_url_routes,
     paths,
     persistence::session_store::DbSessionStore,
@@ -82,6 +83,16 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             guard::require_sign_in,
         ))
+        // Bigger bodies are refused (413) before any work: the app's forms
+        // and calls are a few KB at most.
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // The PBX's side: its own key, its own body limit, no session.
+        .route(
+            ingest::PATH,
+            post(ingest::ingest)
+                .layer(axum::extract::DefaultBodyLimit::max(ingest::MAX_BODY_BYTES))
+                .layer(middleware::from_fn(ingest_body_limit)),
+        )
         .with_state(state)
 }
 
@@ -120,6 +131,28 @@ async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
+/// An ingest body over its limit gets a JSON problem, as every ingest
+/// error does (the length is checked before the body is read; a body
+/// without a length is cut at the limit by the extractor's own check).
+async fn ingest_body_limit(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > ingest::MAX_BODY_BYTES) {
+        return ingest::too_large();
+    }
+    let response = next.run(request).await;
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return ingest::too_large();
+    }
+    response
+}
+
 /// The largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
@@ -132,9 +165,6 @@ pub fn with_layers(
 ) -> Router {
     router
         .layer(sessions)
-        // Bigger bodies are refused (413) before any work: the app's forms
-        // and calls are a few KB at most.
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(
             origins,
             security::refuse_foreign_origin,

@@ -19,6 +19,12 @@ impl Prepared {
         let stop = shutdown_signal()?;
         tracing::info!(addr = %self.addr, "eventurl is listening");
         let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
+        let delivering = self.delivery.clone().map(|config| {
+            tokio::spawn(
+                app::delivery::Deliverer::new(self.state.clone(), config)
+                    .run(stopping.clone(), grace),
+            )
+        });
         let server = axum::serve(
             without_nagle(self.listener),
             self.router
@@ -40,6 +46,27 @@ impl Prepared {
                 "requests still running after the grace period; stopping anyway"
             ),
         }
+        if let Some(delivering) = delivering {
+            // Stops claiming at once; attempts under way get the grace.
+            let _ = tokio::time::timeout(grace, delivering).await;
+        }
+        self.db.close().await.context("closing the database")?;
+        tracing::info!("eventurl stopped");
+        Ok(())
+    }
+
+    /// Only delivers (no web app), until SIGINT/SIGTERM.
+    pub async fn deliver_only(self, grace: Duration) -> anyhow::Result<()> {
+        let stop = shutdown_signal()?;
+        let config = self.delivery.clone().unwrap_or_default();
+        let (stopping_tx, stopping) = tokio::sync::watch::channel(false);
+        tracing::info!(schedule = %config.schedule, "eventurl is delivering");
+        let delivering = tokio::spawn(
+            app::delivery::Deliverer::new(self.state.clone(), config).run(stopping, grace),
+        );
+        stop.await;
+        let _ = stopping_tx.send(true);
+        let _ = tokio::time::timeout(grace + Duration::from_secs(1), delivering).await;
         self.db.close().await.context("closing the database")?;
         tracing::info!("eventurl stopped");
         Ok(())
@@ -48,6 +75,14 @@ impl Prepared {
     /// Serves in the background (for tests); returns the address.
     pub fn spawn(self) -> SocketAddr {
         let addr = self.addr;
+        if let Some(config) = self.delivery.clone() {
+            let (_never, stop) = tokio::sync::watch::channel(false);
+            let deliverer = app::delivery::Deliverer::new(self.state.clone(), config);
+            tokio::spawn(async move {
+                let _keep = _never;
+                deliverer.run(stop, Duration::ZERO).await;
+            });
+        }
         tokio::spawn(async move {
             let _ = axum::serve(
                 without_nagle(self.listener),

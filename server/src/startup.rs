@@ -35,6 +35,9 @@ pub struct Prepared {
     /// Present when the database has no tenant yet: the first-run link's token.
     pub setup_token: Option<String>,
     pub db: DatabaseConnection,
+    pub(crate) state: AppState,
+    /// The delivery workers' settings; `None` with `--no-deliver`.
+    pub(crate) delivery: Option<app::delivery::DeliveryConfig>,
 }
 
 pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
@@ -88,6 +91,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
         cipher,
         sender,
         hashing: HashingPool::for_this_machine(),
+        wake_deliveries: tokio::sync::Notify::new(),
         setup,
         config: AppConfig {
             test_events_per_minute: config.test_events_per_minute,
@@ -131,7 +135,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
     };
 
     let router = routes::with_layers(
-        routes::router(state),
+        routes::router(state.clone()),
         sessions,
         origins,
         config.secure_cookie(),
@@ -148,5 +152,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
         addr,
         setup_token,
         db,
+        state,
+        delivery: (!config.no_deliver).then(|| config.delivery()),
     })
 }

@@ -149,6 +149,11 @@ async fn commit_change(
         .await?;
     }
     let (saved, by) = find_endpoint(&txn, admin.tenant_id, kind).await?;
+    // Enabled with a URL: CDR events held while paused become due, oldest
+    // first, in the same transaction.
+    if saved.enabled && saved.url.is_some() {
+        crate::delivery::queue::release_held(&txn, admin.tenant_id, kind, now).await?;
+    }
     txn.commit().await.context("committing the change")?;
     Ok(view_of(saved, by, now)?)
 }

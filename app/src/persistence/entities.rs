@@ -2,7 +2,10 @@
 
 pub mod activity;
 pub mod app_setting;
+pub mod delivery_attempt;
 pub mod endpoint;
+pub mod event;
+pub mod ingest_key;
 pub mod rate_limit_hit;
 pub mod session;
 pub mod sign_in_address;

@@ -56,7 +56,13 @@ pub struct Outgoing {
     /// The JSON body exactly as sent.
     pub body: String,
     pub credentials: Credentials,
+    /// A delivered event's id, sent as `EVENT_ID_HEADER` on every attempt
+    /// (the same across retries, so receivers can drop duplicates).
+    pub event_id: Option<String>,
 }
+
+/// The header that carries an event's id (the Standard Webhooks name).
+pub const EVENT_ID_HEADER: &str = "Webhook-Id";
 
 /// The request as it went out; `Authorization` never holds a secret here.
 #[derive(Clone, Debug)]
@@ -327,20 +333,26 @@ impl WebhookSender {
         if let Some(value) = authorization {
             headers.push(("Authorization".to_owned(), value));
         }
+        if let Some(id) = &outgoing.event_id {
+            headers.push((EVENT_ID_HEADER.to_owned(), id.clone()));
+        }
         headers
     }
 
     async fn post(
         &self,
         url: &reqwest::Url,
-        body: &str,
+        outgoing: &Outgoing,
         authorization: Option<&str>,
     ) -> Result<reqwest::Response, Failure> {
         let mut builder = self
             .client
             .post(url.clone())
             .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
-            .body(body.to_owned());
+            .body(outgoing.body.clone());
+        if let Some(id) = &outgoing.event_id {
+            builder = builder.header(EVENT_ID_HEADER, id);
+        }
         if let Some(value) = authorization {
             builder = builder.header(header::AUTHORIZATION, value);
         }
@@ -368,7 +380,7 @@ impl WebhookSender {
         };
         let started = Instant::now();
         let response = self
-            .post(url, &outgoing.body, first_authorization.as_deref())
+            .post(url, outgoing, first_authorization.as_deref())
             .await?;
         let Credentials::Digest { username, password } = &outgoing.credentials else {
             return read(response, url, self.timeout).await;
@@ -420,7 +432,7 @@ impl WebhookSender {
             ));
             request.headers = self.request_headers(url, outgoing, Some(redact_digest(&header)));
             *digest = Some(round.clone());
-            let response = self.post(url, &outgoing.body, Some(&header)).await?;
+            let response = self.post(url, outgoing, Some(&header)).await?;
             if response.status() == StatusCode::UNAUTHORIZED && attempt == 1 {
                 if let Ok(fresh) = choose_challenge(
                     www_authenticate(response.headers())

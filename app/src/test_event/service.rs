@@ -240,6 +240,7 @@ async fn send_and_record(
         url: input.url.clone(),
         body: input.body.clone(),
         credentials: input.credentials,
+        event_id: None,
     };
     // (A receiver that echoes the credential gets it redacted there.)
     let exchange = state.sender.send(&outgoing).await;

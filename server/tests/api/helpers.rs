@@ -38,6 +38,11 @@ pub fn test_config(dir: &TempDir) -> Config {
         client_ip_header: None,
         log_format: server::config::LogFormat::Human,
         shutdown_grace_secs: 2,
+        retry_schedule: "200ms,200ms,200ms".parse().expect("a schedule"),
+        max_in_flight_per_endpoint: 8,
+        delivery_retention_days: 7,
+        delivery_lease_secs: 11,
+        no_deliver: false,
     }
 }
 

@@ -13,6 +13,7 @@ mod activity;
 mod anonymous;
 mod assets;
 mod cli;
+mod delivery;
 mod event_url;
 mod freshness;
 mod origin;

@@ -43,7 +43,9 @@ pub const BEARER_TOKEN: &str = "receiver-token-Zm9vYmFy";
 impl Receiver {
     /// Paths: `/ok` 200, `/no-content` 204, `/missing` 404, `/boom` 500,
     /// `/moved` 302 to `/ok`, `/slow` answers after 15 s, `/bearer` 200 only
-    /// with `BEARER_TOKEN`, `/big` 10 KB of HTML-looking text, `/echo` 200
+    /// with `BEARER_TOKEN`, `/flaky` 500 to an event id's first two tries
+    /// then 200, `/busy` 503 with `Retry-After: 1`,
+    /// `/big` 10 KB of HTML-looking text, `/echo` 200
     /// with the request's headers in its body and `Authorization` in a
     /// header of its own, `/digest-hostile` a 401 whose Digest challenge
     /// has a non-ASCII parameter name (which panicked `digest_auth`).
@@ -80,13 +82,28 @@ async fn answer(
     body: Bytes,
 ) -> Response {
     let path = uri.path().to_owned();
-    shared.seen.lock().unwrap().push(Seen {
-        path: path.clone(),
-        headers: headers.clone(),
-        body: String::from_utf8_lossy(&body).into_owned(),
-    });
+    let tries = {
+        let mut seen = shared.seen.lock().unwrap();
+        seen.push(Seen {
+            path: path.clone(),
+            headers: headers.clone(),
+            body: String::from_utf8_lossy(&body).into_owned(),
+        });
+        seen.iter()
+            .filter(|s| s.path == path && s.headers.get("webhook-id") == headers.get("webhook-id"))
+            .count()
+    };
     match path.as_str() {
         "/ok" => (StatusCode::OK, "thanks").into_response(),
+        // 500 to the first two tries of each event id, then 200.
+        "/flaky" if tries < 3 => (StatusCode::INTERNAL_SERVER_ERROR, "not yet").into_response(),
+        "/flaky" => (StatusCode::OK, "third time lucky").into_response(),
+        "/busy" => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [("retry-after", "1")],
+            "busy",
+        )
+            .into_response(),
         "/no-content" => StatusCode::NO_CONTENT.into_response(),
         "/missing" => (StatusCode::NOT_FOUND, "no such hook").into_response(),
         "/boom" => (StatusCode::INTERNAL_SERVER_ERROR, "receiver crashed").into_response(),

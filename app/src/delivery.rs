@@ -1,0 +1,16 @@
+//! Delivering the PBX's events: the PBX hands each event in (`ingest`, with
+//! an operator-issued key from `keys`), it waits in a durable queue in the
+//! database (`queue`), and workers (`worker`) post it to the tenant's
+//! endpoint with the section's settings at the time of each attempt,
+//! following PortSIP's rules: only 200 is delivered, 404 gives up, anything
+//! else is retried on the `schedule`, then given up.
+
+pub mod ingest;
+pub mod keys;
+pub mod queue;
+pub mod routing;
+pub mod schedule;
+pub mod worker;
+
+pub use schedule::RetrySchedule;
+pub use worker::{Deliverer, DeliveryConfig};

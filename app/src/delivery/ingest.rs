@@ -1,0 +1,223 @@
+//! `POST /ingest/v1/tenants/{tenant_id}/events`: the PBX hands in one
+//! PortSIP event object, or an array of up to `MAX_BATCH`, with
+//! `Authorization: Bearer <ingest key>`. All are accepted or none; `202`
+//! with their ids once they are durably committed. Errors are JSON
+//! problem details (RFC 9457).
+
+use axum::{
+    body::Bytes,
+    extract::{Path, State},
+    http::{header, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use sea_orm::{EntityTrait, TransactionTrait};
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+
+use super::{
+    keys,
+    queue::{self, NewEvent},
+    routing::section_of,
+};
+use crate::{persistence::entities::tenant, state::AppState};
+
+/// The route, for the router.
+pub const PATH: &str = "/ingest/v1/tenants/{tenant_id}/events";
+/// Largest body accepted.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Most events in one request.
+pub const MAX_BATCH: usize = 1000;
+/// Longest `event_id` a PBX may give.
+const MAX_EVENT_ID: usize = 128;
+
+fn problem(status: StatusCode, title: &str, detail: impl Into<String>) -> Response {
+    let body = json!({
+        "type": "about:blank",
+        "title": title,
+        "status": status.as_u16(),
+        "detail": detail.into(),
+    });
+    let mut response = (status, body.to_string()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/problem+json"),
+    );
+    response
+}
+
+/// The answer to a body over `MAX_BODY_BYTES` (the router's limit).
+pub fn too_large() -> Response {
+    problem(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "Body too large",
+        format!(
+            "A request may carry at most {MAX_BODY_BYTES} bytes; send fewer events per request."
+        ),
+    )
+}
+
+pub async fn ingest(
+    State(state): State<AppState>,
+    Path(tenant_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match accept(&state, &tenant_id, &headers, &body).await {
+        Ok(ids) => {
+            state.wake_deliveries.notify_waiters();
+            (
+                StatusCode::ACCEPTED,
+                [(header::CONTENT_TYPE, "application/json")],
+                json!({ "ids": ids }).to_string(),
+            )
+                .into_response()
+        }
+        Err(response) => response,
+    }
+}
+
+async fn accept(
+    state: &AppState,
+    tenant_id: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Vec<String>, Response> {
+    let unauthorized = || {
+        let mut response = problem(
+            StatusCode::UNAUTHORIZED,
+            "Ingest key required",
+            "Send `Authorization: Bearer <ingest key>` with a live key (`eventurl ingest-key create`).",
+        );
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer realm=\"eventurl ingest\""),
+        );
+        response
+    };
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or_else(unauthorized)?;
+    let ours = |e: anyhow::Error| {
+        tracing::error!(error = format!("{e:#}"), "ingest failed");
+        problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Not accepted",
+            "Nothing was stored; hand the events in again.",
+        )
+    };
+    let key_id = keys::verify(&state.db, presented)
+        .await
+        .map_err(ours)?
+        .ok_or_else(unauthorized)?;
+    let not_found = || {
+        problem(
+            StatusCode::NOT_FOUND,
+            "Unknown tenant",
+            format!("No tenant has the id {tenant_id:?} (`eventurl tenant list`)."),
+        )
+    };
+    let tenant_id: i32 = tenant_id.parse().map_err(|_| not_found())?;
+    let found = tenant::Entity::find_by_id(tenant_id)
+        .all(&state.db)
+        .await
+        .map_err(|e| ours(e.into()))?;
+    if found.is_empty() {
+        return Err(not_found());
+    }
+    let events = parse(body)?;
+    let ids: Vec<String> = events.iter().map(|e| e.uid.clone()).collect();
+    let now = OffsetDateTime::now_utc();
+    let rows = queue::prepare(&state.db, &state.cipher, tenant_id, events, now)
+        .await
+        .map_err(ours)?;
+    let _turn = state.writes.enter().await;
+    let stored = async {
+        let txn = state.db.begin().await?;
+        queue::enqueue(&txn, rows).await?;
+        keys::touch(&txn, key_id, now).await?;
+        txn.commit().await?;
+        anyhow::Ok(())
+    };
+    stored.await.map_err(ours)?;
+    Ok(ids)
+}
+
+/// One event object or an array of them, each with a known `event_type`.
+fn parse(body: &[u8]) -> Result<Vec<NewEvent>, Response> {
+    let bad = |detail: String| problem(StatusCode::BAD_REQUEST, "Not a PortSIP event", detail);
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| bad(format!("The body is not JSON: {e}.")))?;
+    let (objects, batch) = match value {
+        Value::Object(_) => (vec![value], false),
+        Value::Array(items) => (items, true),
+        _ => {
+            return Err(bad(
+                "Send one event object, or an array of event objects.".to_owned()
+            ))
+        }
+    };
+    if objects.len() > MAX_BATCH {
+        return Err(problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Too many events",
+            format!(
+                "A request may carry at most {MAX_BATCH} events; this one has {}.",
+                objects.len()
+            ),
+        ));
+    }
+    if objects.is_empty() {
+        return Err(bad("The array holds no events.".to_owned()));
+    }
+    let mut events = Vec::with_capacity(objects.len());
+    for (index, object) in objects.into_iter().enumerate() {
+        let at = if batch {
+            format!("Event {index}: ")
+        } else {
+            String::new()
+        };
+        let Value::Object(fields) = &object else {
+            return Err(bad(format!("{at}not an object.")));
+        };
+        let Some(event_type) = fields.get("event_type").and_then(Value::as_str) else {
+            return Err(bad(format!("{at}no `event_type` string.")));
+        };
+        let Some(section) = section_of(event_type) else {
+            return Err(problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Unknown event type",
+                format!("{at}`event_type` {event_type:?} is not a PortSIP event type eventurl delivers (CDR: call_cdr, call_start, call_update_info, cdr_target_*; extension: extension_*, queue_*)."),
+            ));
+        };
+        let uid = match fields.get("event_id") {
+            None => uuid::Uuid::new_v4().to_string(),
+            Some(Value::String(id))
+                if !id.is_empty()
+                    && id.chars().count() <= MAX_EVENT_ID
+                    && !id.chars().any(char::is_control) =>
+            {
+                id.clone()
+            }
+            Some(_) => {
+                return Err(bad(format!(
+                    "{at}`event_id` must be a string of 1 to {MAX_EVENT_ID} printable characters."
+                )))
+            }
+        };
+        events.push(NewEvent {
+            uid,
+            section,
+            event_type: event_type.to_owned(),
+            // A single event is kept byte for byte as sent.
+            body: if batch {
+                serde_json::to_vec(&object).map_err(|e| bad(format!("{at}{e}")))?
+            } else {
+                body.trim_ascii().to_vec()
+            },
+        });
+    }
+    Ok(events)
+}

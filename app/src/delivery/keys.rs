@@ -1,0 +1,139 @@
+//! Ingest keys: the operator issues one per PBX (`eventurl ingest-key
+//! create`); the key is shown once and only its SHA-256 is stored.
+
+use anyhow::Context;
+use rand::RngCore;
+use sea_orm::{
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, Set,
+};
+use time::OffsetDateTime;
+
+use crate::persistence::entities::ingest_key;
+
+/// Every key starts so, for secret scanners to spot a leaked one.
+pub const KEY_PREFIX: &str = "eui_";
+
+fn hash(key: &str) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(key.as_bytes()))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("Use a key name of 1 to 64 letters, digits, '.', '_' or '-'.")]
+    BadName,
+    #[error("A key named {0:?} exists already.")]
+    Taken(String),
+    #[error("No key is named {0:?}.")]
+    Unknown(String),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+fn check_name(name: &str) -> Result<(), KeyError> {
+    let ok = (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(KeyError::BadName)
+    }
+}
+
+/// A new key named `name`: the key itself, to show once.
+pub async fn create(db: &impl ConnectionTrait, name: &str) -> Result<String, KeyError> {
+    check_name(name)?;
+    let taken = ingest_key::Entity::find()
+        .filter(ingest_key::Column::Name.eq(name))
+        .all(db)
+        .await
+        .context("looking up ingest keys")?;
+    if !taken.is_empty() {
+        return Err(KeyError::Taken(name.to_owned()));
+    }
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    use base64::Engine;
+    let key = format!(
+        "{KEY_PREFIX}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    );
+    ingest_key::ActiveModel {
+        name: Set(name.to_owned()),
+        key_hash: Set(hash(&key)),
+        created_at: Set(OffsetDateTime::now_utc()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .context("storing an ingest key")?;
+    Ok(key)
+}
+
+/// Every key, oldest first.
+pub async fn list(db: &impl ConnectionTrait) -> anyhow::Result<Vec<ingest_key::Model>> {
+    ingest_key::Entity::find()
+        .order_by_asc(ingest_key::Column::Id)
+        .all(db)
+        .await
+        .context("listing ingest keys")
+}
+
+/// Ends a key at once.
+pub async fn revoke(db: &impl ConnectionTrait, name: &str) -> Result<(), KeyError> {
+    let done = ingest_key::Entity::update_many()
+        .col_expr(
+            ingest_key::Column::RevokedAt,
+            Expr::value(OffsetDateTime::now_utc()),
+        )
+        .filter(ingest_key::Column::Name.eq(name))
+        .filter(ingest_key::Column::RevokedAt.is_null())
+        .exec(db)
+        .await
+        .context("revoking an ingest key")?;
+    if done.rows_affected == 0 {
+        return Err(KeyError::Unknown(name.to_owned()));
+    }
+    Ok(())
+}
+
+/// The id of the live key `presented` is, if any. (Looked up by hash: the
+/// comparison happens on a digest, so its timing says nothing of the key.)
+pub async fn verify(db: &impl ConnectionTrait, presented: &str) -> anyhow::Result<Option<i32>> {
+    if !presented.starts_with(KEY_PREFIX) || presented.len() > 200 {
+        return Ok(None);
+    }
+    let found: Vec<i32> = {
+        use sea_orm::QuerySelect;
+        ingest_key::Entity::find()
+            .select_only()
+            .column(ingest_key::Column::Id)
+            .filter(ingest_key::Column::KeyHash.eq(hash(presented)))
+            .filter(ingest_key::Column::RevokedAt.is_null())
+            .into_tuple()
+            .all(db)
+            .await
+            .context("checking an ingest key")?
+    };
+    Ok(found.first().copied())
+}
+
+/// Notes that key `id` was used (at most once a minute, in the caller's
+/// transaction: no write of its own).
+pub async fn touch(db: &impl ConnectionTrait, id: i32, now: OffsetDateTime) -> anyhow::Result<()> {
+    ingest_key::Entity::update_many()
+        .col_expr(ingest_key::Column::LastUsedAt, Expr::value(now))
+        .filter(ingest_key::Column::Id.eq(id))
+        .filter(
+            sea_orm::Condition::any()
+                .add(ingest_key::Column::LastUsedAt.is_null())
+                .add(ingest_key::Column::LastUsedAt.lt(now - time::Duration::MINUTE)),
+        )
+        .exec(db)
+        .await
+        .context("noting an ingest key's use")?;
+    Ok(())
+}

@@ -1,0 +1,307 @@
+//! The durable queue: events in the database, claimed by workers with a
+//! lease (a crashed worker's claim runs out and the event is tried again),
+//! finished with the attempt that decided them, in one transaction.
+//!
+//! States: `pending` (due at `next_attempt_at`; leased while an attempt is
+//! under way), `held` (a CDR event while its section is paused: kept and
+//! delivered oldest first once enabled), `delivered`, `given_up`, and
+//! `skipped` (an extension event while paused, or no URL configured).
+
+use anyhow::Context;
+use sea_orm::{
+    sea_query::Expr, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult,
+    QueryFilter, Set, Statement,
+};
+use secrecy::ExposeSecret;
+use time::{Duration, OffsetDateTime};
+
+use crate::{
+    domain::EndpointKind,
+    persistence::{
+        crypto::SecretCipher,
+        endpoints::tenant_endpoints,
+        entities::{delivery_attempt, event},
+    },
+};
+
+pub const PENDING: &str = "pending";
+pub const HELD: &str = "held";
+pub const DELIVERED: &str = "delivered";
+pub const GIVEN_UP: &str = "given_up";
+pub const SKIPPED: &str = "skipped";
+
+/// The associated data binding a stored event body to its tenant and id.
+fn body_context(tenant_id: i32, uid: &str) -> String {
+    format!("eventurl/v1/tenant/{tenant_id}/event/{uid}")
+}
+
+/// An event as handed in, ready to queue.
+pub struct NewEvent {
+    pub uid: String,
+    pub section: EndpointKind,
+    pub event_type: String,
+    /// The event's JSON as the PBX sent it.
+    pub body: Vec<u8>,
+}
+
+/// The tenant's events as rows to queue, each in the state its section
+/// calls for now, bodies encrypted. (Read and encrypted before the writing
+/// transaction starts: on SQLite a transaction that reads first and then
+/// writes fails at once when another write came in between.)
+pub async fn prepare(
+    db: &impl ConnectionTrait,
+    cipher: &SecretCipher,
+    tenant_id: i32,
+    events: Vec<NewEvent>,
+    now: OffsetDateTime,
+) -> anyhow::Result<Vec<event::ActiveModel>> {
+    let endpoints = tenant_endpoints(db, tenant_id).await?;
+    let state_for = |section: EndpointKind| {
+        let row = endpoints
+            .iter()
+            .map(|(row, _)| row)
+            .find(|row| row.kind == section.as_str());
+        match row {
+            Some(row) if row.enabled && row.url.is_some() => PENDING,
+            Some(row) if section == EndpointKind::Cdr && row.url.is_some() => HELD,
+            _ => SKIPPED,
+        }
+    };
+    let mut rows = Vec::with_capacity(events.len());
+    for new in events {
+        let state = state_for(new.section);
+        rows.push(event::ActiveModel {
+            tenant_id: Set(tenant_id),
+            body: Set(cipher.encrypt(&new.body, &body_context(tenant_id, &new.uid))?),
+            event_uid: Set(new.uid),
+            section: Set(new.section.as_str().to_owned()),
+            event_type: Set(new.event_type),
+            state: Set(state.to_owned()),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            lease_until: Set(None),
+            last_status: Set(None),
+            last_error: Set(None),
+            created_at: Set(now),
+            finished_at: Set((state == SKIPPED).then_some(now)),
+            ..Default::default()
+        });
+    }
+    Ok(rows)
+}
+
+/// Queues prepared rows in `db` (a transaction: all or none). An event
+/// whose id the tenant used before is left as it is (the PBX retrying its
+/// hand-off).
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    rows: Vec<event::ActiveModel>,
+) -> anyhow::Result<()> {
+    // Inserted in chunks: a statement's bound values are limited.
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(200).collect();
+        event::Entity::insert_many(chunk)
+            .on_conflict_do_nothing_on([event::Column::TenantId, event::Column::EventUid])
+            .exec(db)
+            .await
+            .context("queueing events")?;
+    }
+    Ok(())
+}
+
+/// Held events of a section become due, oldest first (called in the
+/// transaction that enables the section).
+pub async fn release_held(
+    db: &impl ConnectionTrait,
+    tenant_id: i32,
+    section: EndpointKind,
+    now: OffsetDateTime,
+) -> anyhow::Result<u64> {
+    let done = event::Entity::update_many()
+        .col_expr(event::Column::State, Expr::value(PENDING))
+        .col_expr(event::Column::NextAttemptAt, Expr::value(now))
+        .filter(event::Column::TenantId.eq(tenant_id))
+        .filter(event::Column::Section.eq(section.as_str()))
+        .filter(event::Column::State.eq(HELD))
+        .exec(db)
+        .await
+        .context("releasing held events")?;
+    Ok(done.rows_affected)
+}
+
+/// A claimed event, its body in clear.
+#[derive(Debug)]
+pub struct Claimed {
+    pub id: i64,
+    pub tenant_id: i32,
+    pub uid: String,
+    pub section: EndpointKind,
+    pub attempts: i32,
+    pub body: String,
+}
+
+#[derive(FromQueryResult)]
+struct ClaimedRow {
+    id: i64,
+    tenant_id: i32,
+    event_uid: String,
+    section: String,
+    attempts: i32,
+    body: Vec<u8>,
+}
+
+/// Claims up to `limit` due events, oldest due first, for `lease`. On
+/// PostgreSQL rows another instance is claiming are skipped (`SKIP
+/// LOCKED`); SQLite has one writer at a time.
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    cipher: &SecretCipher,
+    limit: u64,
+    lease: Duration,
+) -> anyhow::Result<Vec<Claimed>> {
+    let now = OffsetDateTime::now_utc();
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DatabaseBackend::Postgres => {
+            "UPDATE events SET lease_until = $1 WHERE id IN (SELECT id FROM events \
+             WHERE state = 'pending' AND next_attempt_at <= $2 \
+             AND (lease_until IS NULL OR lease_until <= $3) \
+             ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+             RETURNING id, tenant_id, event_uid, section, attempts, body"
+        }
+        _ => {
+            "UPDATE events SET lease_until = ? WHERE id IN (SELECT id FROM events \
+             WHERE state = 'pending' AND next_attempt_at <= ? \
+             AND (lease_until IS NULL OR lease_until <= ?) \
+             ORDER BY next_attempt_at, id LIMIT ?) \
+             RETURNING id, tenant_id, event_uid, section, attempts, body"
+        }
+    };
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = ClaimedRow::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [(now + lease).into(), now.into(), now.into(), limit.into()],
+    ))
+    .all(db)
+    .await
+    .context("claiming due events")?;
+    let mut claimed = Vec::with_capacity(rows.len());
+    for row in rows {
+        let Some(section) = EndpointKind::parse(&row.section) else {
+            continue;
+        };
+        let body = cipher
+            .decrypt(&row.body, &body_context(row.tenant_id, &row.event_uid))
+            .with_context(|| format!("decrypting event {}", row.id))?;
+        claimed.push(Claimed {
+            id: row.id,
+            tenant_id: row.tenant_id,
+            uid: row.event_uid,
+            section,
+            attempts: row.attempts,
+            body: String::from_utf8_lossy(body.expose_secret()).into_owned(),
+        });
+    }
+    Ok(claimed)
+}
+
+/// What an attempt decided.
+#[derive(Clone, Debug)]
+pub enum Decision {
+    Delivered,
+    GivenUp,
+    RetryAt(OffsetDateTime),
+    /// Not attempted: the section was paused (CDR events) meanwhile.
+    Hold,
+    /// Not attempted: paused (extension events) or no URL.
+    Skip,
+    /// Not attempted now: too many in flight to its endpoint.
+    Later(OffsetDateTime),
+}
+
+/// One attempt's record.
+pub struct AttemptRecord {
+    pub url: String,
+    pub auth_method: String,
+    pub duration_ms: i64,
+    pub status: Option<i32>,
+    pub error: Option<String>,
+}
+
+/// Records the attempt (if one was made) and the event's new state, in
+/// one transaction; the lease ends.
+pub async fn finish(
+    db: &impl ConnectionTrait,
+    claimed: &Claimed,
+    decision: &Decision,
+    attempt: Option<AttemptRecord>,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let attempted = attempt.is_some();
+    let (status, error) = attempt
+        .as_ref()
+        .map_or((None, None), |a| (a.status, a.error.clone()));
+    if let Some(record) = attempt {
+        let outcome = match decision {
+            Decision::Delivered => DELIVERED,
+            Decision::GivenUp => GIVEN_UP,
+            _ => "retry",
+        };
+        delivery_attempt::Entity::insert(delivery_attempt::ActiveModel {
+            event_id: Set(claimed.id),
+            attempted_at: Set(now),
+            url: Set(record.url),
+            auth_method: Set(record.auth_method),
+            duration_ms: Set(record.duration_ms),
+            status: Set(record.status),
+            outcome: Set(outcome.to_owned()),
+            error: Set(record.error),
+            ..Default::default()
+        })
+        .exec(db)
+        .await
+        .context("recording an attempt")?;
+    }
+    let (state, next, finished) = match decision {
+        Decision::Delivered => (DELIVERED, now, Some(now)),
+        Decision::GivenUp => (GIVEN_UP, now, Some(now)),
+        Decision::RetryAt(at) | Decision::Later(at) => (PENDING, *at, None),
+        Decision::Hold => (HELD, now, None),
+        Decision::Skip => (SKIPPED, now, Some(now)),
+    };
+    let mut update = event::Entity::update_many()
+        .col_expr(event::Column::State, Expr::value(state))
+        .col_expr(event::Column::NextAttemptAt, Expr::value(next))
+        .col_expr(
+            event::Column::LeaseUntil,
+            Expr::value(Option::<OffsetDateTime>::None),
+        )
+        .col_expr(event::Column::FinishedAt, Expr::value(finished));
+    if attempted {
+        update = update
+            .col_expr(event::Column::Attempts, Expr::value(claimed.attempts + 1))
+            .col_expr(event::Column::LastStatus, Expr::value(status))
+            .col_expr(event::Column::LastError, Expr::value(error));
+    }
+    update
+        .filter(event::Column::Id.eq(claimed.id))
+        .exec(db)
+        .await
+        .context("recording an event's state")?;
+    Ok(())
+}
+
+/// Deletes finished events (delivered, given up, skipped) older than
+/// `retention`; held and pending ones stay.
+pub async fn purge(db: &impl ConnectionTrait, retention: Duration) -> anyhow::Result<u64> {
+    let cut = OffsetDateTime::now_utc() - retention;
+    let done = event::Entity::delete_many()
+        .filter(event::Column::State.is_in([DELIVERED, GIVEN_UP, SKIPPED]))
+        .filter(event::Column::FinishedAt.lt(cut))
+        .exec(db)
+        .await
+        .context("deleting old events")?;
+    Ok(done.rows_affected)
+}

@@ -1,0 +1,56 @@
+//! Which endpoint an event goes to, by its `event_type` (PortSIP's names).
+
+use crate::domain::EndpointKind;
+
+/// CDR-side types go to the CDR URL; extension and queue types to the
+/// Event URL; anything else is not a PortSIP event we deliver.
+pub fn section_of(event_type: &str) -> Option<EndpointKind> {
+    match event_type {
+        "call_cdr" | "call_start" | "call_update_info" => Some(EndpointKind::Cdr),
+        t if t.starts_with("cdr_target_") && t.len() > "cdr_target_".len() => {
+            Some(EndpointKind::Cdr)
+        }
+        t if (t.starts_with("extension_") && t.len() > "extension_".len())
+            || (t.starts_with("queue_") && t.len() > "queue_".len()) =>
+        {
+            Some(EndpointKind::Extension)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn portsip_event_types_are_routed_to_their_section() {
+        for t in [
+            "call_cdr",
+            "call_start",
+            "call_update_info",
+            "cdr_target_add",
+            "cdr_target_end",
+        ] {
+            assert_eq!(section_of(t), Some(EndpointKind::Cdr), "{t}");
+        }
+        for t in [
+            "extension_call",
+            "extension_presence",
+            "extension_status",
+            "queue_status",
+        ] {
+            assert_eq!(section_of(t), Some(EndpointKind::Extension), "{t}");
+        }
+        for t in [
+            "",
+            "call",
+            "extension_",
+            "cdr_target_",
+            "CALL_CDR",
+            "sms_in",
+        ] {
+            assert_eq!(section_of(t), None, "{t}");
+        }
+    }
+}

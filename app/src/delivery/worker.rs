@@ -1,0 +1,321 @@
+//! The workers: claim due events, post each with its section's settings
+//! as they are at that moment, decide by PortSIP's rules, record.
+//!
+//! A slow or dead receiver delays nobody else: at most
+//! `max_in_flight_per_endpoint` attempts run per endpoint (the rest wait
+//! their turn in the queue, unclaimed), within a global `max_in_flight`.
+
+use anyhow::Context;
+use sea_orm::TransactionTrait;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+use time::OffsetDateTime;
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+
+use super::{
+    queue::{self, AttemptRecord, Claimed, Decision},
+    schedule::RetrySchedule,
+};
+use crate::{
+    domain::{AuthMethod, EndpointKind, EndpointUrl, SecretKind},
+    persistence::endpoints::{find_endpoint, open_stored_secret},
+    sender::{Credentials, Outgoing},
+    state::AppState,
+};
+
+/// The operator's delivery settings.
+#[derive(Clone, Debug)]
+pub struct DeliveryConfig {
+    pub schedule: RetrySchedule,
+    pub max_in_flight_per_endpoint: usize,
+    pub max_in_flight: usize,
+    /// How long a claim lasts: an attempt cut short by a crash is made
+    /// again once it runs out (longer than an attempt's 10 s time-out).
+    pub lease: Duration,
+    /// How often an idle worker looks for due events (new ones wake it).
+    pub poll: Duration,
+    /// How long finished events are kept.
+    pub retention: Duration,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        Self {
+            schedule: RetrySchedule::default(),
+            max_in_flight_per_endpoint: 8,
+            max_in_flight: 256,
+            lease: Duration::from_secs(60),
+            poll: Duration::from_millis(500),
+            retention: Duration::from_secs(7 * 24 * 3600),
+        }
+    }
+}
+
+/// Delivers this instance's share of the queue.
+pub struct Deliverer {
+    state: AppState,
+    config: DeliveryConfig,
+    global: Arc<Semaphore>,
+    per_endpoint: Mutex<HashMap<(i32, EndpointKind), Arc<Semaphore>>>,
+}
+
+impl Deliverer {
+    pub fn new(state: AppState, config: DeliveryConfig) -> Arc<Self> {
+        Arc::new(Self {
+            global: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
+            state,
+            config,
+            per_endpoint: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Claims and delivers until `stop` turns true; then claims nothing
+    /// more and lets the attempts under way finish within `grace` (an
+    /// unfinished one is made again once its lease runs out).
+    pub async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>, grace: Duration) {
+        tokio::spawn(Arc::clone(&self).purge_old(stop.clone()));
+        let mut attempts = tokio::task::JoinSet::new();
+        while !*stop.borrow() {
+            while attempts.try_join_next().is_some() {}
+            let room = self.global.available_permits();
+            let claimed = if room == 0 {
+                Vec::new()
+            } else {
+                let db = &self.state.db;
+                let _turn = self.state.writes.enter().await;
+                queue::claim(
+                    db,
+                    &self.state.cipher,
+                    u64::try_from(room.min(100)).unwrap_or(100),
+                    time::Duration::try_from(self.config.lease).unwrap_or(time::Duration::MINUTE),
+                )
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = format!("{e:#}"), "could not claim events");
+                    Vec::new()
+                })
+            };
+            let idle = claimed.is_empty();
+            // Permits are taken here, in claim order (oldest due first): an
+            // endpoint at its limit gets its event back in the queue.
+            for event in claimed {
+                let permits = Arc::clone(&self.global)
+                    .try_acquire_owned()
+                    .and_then(|global| {
+                        self.endpoint_permits(event.tenant_id, event.section)
+                            .try_acquire_owned()
+                            .map(|endpoint| (global, endpoint))
+                    });
+                let Ok(permits) = permits else {
+                    self.later(&event).await;
+                    continue;
+                };
+                let me = Arc::clone(&self);
+                attempts.spawn(async move { me.deliver(event, permits).await });
+            }
+            if idle {
+                tokio::select! {
+                    () = self.state.wake_deliveries.notified() => {}
+                    () = tokio::time::sleep(self.config.poll) => {}
+                    _ = stop.changed() => {}
+                }
+            }
+        }
+        if tokio::time::timeout(grace, async {
+            while attempts.join_next().await.is_some() {}
+        })
+        .await
+        .is_err()
+        {
+            tracing::warn!(
+                "stopping with attempts under way; they are made again when their leases run out"
+            );
+        }
+    }
+
+    fn endpoint_permits(&self, tenant_id: i32, section: EndpointKind) -> Arc<Semaphore> {
+        let mut map = self
+            .per_endpoint
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(map.entry((tenant_id, section)).or_insert_with(|| {
+            Arc::new(Semaphore::new(
+                self.config.max_in_flight_per_endpoint.max(1),
+            ))
+        }))
+    }
+
+    /// Not attempted now: back in the queue, due in a moment.
+    async fn later(&self, event: &Claimed) {
+        let now = OffsetDateTime::now_utc();
+        let decision = Decision::Later(now + time::Duration::milliseconds(100));
+        let _turn = self.state.writes.enter().await;
+        if let Err(e) = queue::finish(&self.state.db, event, &decision, None, now).await {
+            tracing::warn!(
+                error = format!("{e:#}"),
+                event = event.id,
+                "could not requeue an event; its lease will run out"
+            );
+        }
+    }
+
+    async fn deliver(
+        self: Arc<Self>,
+        event: Claimed,
+        _permits: (OwnedSemaphorePermit, OwnedSemaphorePermit),
+    ) {
+        if let Err(e) = self.attempt(&event).await {
+            // The lease runs out and the event is tried again.
+            tracing::error!(
+                error = format!("{e:#}"),
+                event = event.id,
+                "delivery attempt failed"
+            );
+        }
+        // Room for the next one: the claiming loop need not wait its poll.
+        drop(_permits);
+        self.state.wake_deliveries.notify_one();
+    }
+
+    async fn attempt(&self, event: &Claimed) -> anyhow::Result<()> {
+        let state = &self.state;
+        let (row, _) = find_endpoint(&state.db, event.tenant_id, event.section).await?;
+        let url = row.url.as_deref().and_then(|u| EndpointUrl::parse(u).ok());
+        let now = OffsetDateTime::now_utc();
+        // Paused meanwhile: a CDR event is held, an extension event skipped.
+        let url = match (url, row.enabled, event.section) {
+            (Some(url), true, _) => url,
+            (Some(_), false, EndpointKind::Cdr) => {
+                return self.record(event, &Decision::Hold, None, now).await;
+            }
+            _ => return self.record(event, &Decision::Skip, None, now).await,
+        };
+        let method = AuthMethod::parse(&row.auth_method).unwrap_or_default();
+        let username = row.username.clone().unwrap_or_default();
+        let secret = |kind: SecretKind| {
+            open_stored_secret(
+                &state.cipher,
+                &row,
+                event.tenant_id,
+                event.section,
+                kind,
+                &url,
+            )
+        };
+        let credentials = match method {
+            AuthMethod::Disable => Credentials::None,
+            AuthMethod::Basic => Credentials::Basic {
+                username,
+                password: secret(SecretKind::Password)?,
+            },
+            AuthMethod::Digest => Credentials::Digest {
+                username,
+                password: secret(SecretKind::Password)?,
+            },
+            AuthMethod::Bearer => Credentials::Bearer {
+                token: secret(SecretKind::Token)?,
+            },
+        };
+        let outgoing = Outgoing {
+            url: url.clone(),
+            body: event.body.clone(),
+            credentials,
+            event_id: Some(event.uid.clone()),
+        };
+        let exchange = state.sender.send(&outgoing).await;
+        let finished = OffsetDateTime::now_utc();
+        let status = exchange.response.as_ref().map(|r| r.status);
+        let attempts = u32::try_from(event.attempts + 1).unwrap_or(u32::MAX);
+        let decision = match status {
+            Some(200) => Decision::Delivered,
+            Some(404) => Decision::GivenUp,
+            _ => match self.config.schedule.wait_after(attempts) {
+                None => Decision::GivenUp,
+                Some(step) => {
+                    let wait = retry_after(&exchange)
+                        .filter(|asked| *asked <= self.config.schedule.longest())
+                        .unwrap_or(step);
+                    Decision::RetryAt(
+                        finished + time::Duration::try_from(wait).unwrap_or(time::Duration::MINUTE),
+                    )
+                }
+            },
+        };
+        let host = url::Url::parse(url.as_str())
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_default();
+        let error = (status != Some(200))
+            .then(|| crate::test_event::verdict::judge(&exchange, method, &host).summary);
+        let record = AttemptRecord {
+            url: url.as_str().to_owned(),
+            auth_method: method.as_str().to_owned(),
+            duration_ms: i64::try_from(exchange.elapsed.as_millis()).unwrap_or(i64::MAX),
+            status: status.map(i32::from),
+            error,
+        };
+        tracing::info!(
+            tenant_id = event.tenant_id,
+            event = event.id,
+            section = event.section.as_str(),
+            attempt = attempts,
+            status,
+            decision = ?decision,
+            "delivery attempt"
+        );
+        self.record(event, &decision, Some(record), finished).await
+    }
+
+    async fn record(
+        &self,
+        event: &Claimed,
+        decision: &Decision,
+        attempt: Option<AttemptRecord>,
+        now: OffsetDateTime,
+    ) -> anyhow::Result<()> {
+        let _turn = self.state.writes.enter().await;
+        let txn = self
+            .state
+            .db
+            .begin()
+            .await
+            .context("starting a transaction")?;
+        queue::finish(&txn, event, decision, attempt, now).await?;
+        txn.commit().await.context("committing an attempt")?;
+        Ok(())
+    }
+
+    /// Deletes finished events past the retention time, hourly.
+    async fn purge_old(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
+        let retention =
+            time::Duration::try_from(self.config.retention).unwrap_or(time::Duration::WEEK);
+        loop {
+            match queue::purge(&self.state.db, retention).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "deleted events past their retention time"),
+                Err(e) => tracing::warn!(error = format!("{e:#}"), "could not delete old events"),
+            }
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_secs(3600)) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    }
+}
+
+/// A receiver's `Retry-After` (seconds) on 429 or 503.
+fn retry_after(exchange: &crate::sender::Exchange) -> Option<Duration> {
+    let response = exchange.response.as_ref()?;
+    if response.status != 429 && response.status != 503 {
+        return None;
+    }
+    response
+        .headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("retry-after"))
+        .and_then(|(_, value)| value.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+}

@@ -1,0 +1,541 @@
+//! Delivering the PBX's events, end to end: the real server ingests them,
+//! queues them in the database and posts them to real receivers by
+//! PortSIP's rules (shortened schedules); the real binary is killed with
+//! SIGKILL under load and nothing accepted is lost.
+
+use crate::{helpers::*, receivers::*};
+use reqwest::StatusCode;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// A server whose deliveries may reach loopback receivers, with `schedule`.
+async fn spawn_delivering(schedule: &str) -> TestApp {
+    spawn_delivering_with(schedule, 8).await
+}
+
+async fn spawn_delivering_with(schedule: &str, per_endpoint: u32) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = test_config(&dir);
+    config.allow_private_targets = "127.0.0.0/8".into();
+    config.retry_schedule = schedule.parse().expect("a schedule");
+    config.max_in_flight_per_endpoint = per_endpoint;
+    spawn_with(dir, config).await
+}
+
+struct Pbx {
+    client: reqwest::Client,
+    key: String,
+    base: String,
+}
+
+impl Pbx {
+    async fn new(app: &TestApp) -> Pbx {
+        let db = server::connect(&app.config).await.unwrap();
+        let key = app::delivery::keys::create(&db, "pbx-1").await.unwrap();
+        Pbx {
+            client: reqwest::Client::new(),
+            key,
+            base: app.url(""),
+        }
+    }
+
+    async fn send(&self, tenant: &str, body: &Value) -> (StatusCode, Value) {
+        self.send_raw(tenant, body.to_string(), Some(&self.key))
+            .await
+    }
+
+    async fn send_raw(&self, tenant: &str, body: String, key: Option<&str>) -> (StatusCode, Value) {
+        let mut request = self
+            .client
+            .post(format!("{}/ingest/v1/tenants/{tenant}/events", self.base))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let kind = response
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let text = response.text().await.unwrap();
+        if !status.is_success() {
+            assert_eq!(kind, "application/problem+json", "{status}: {text}");
+        }
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+}
+
+async fn tenant_id(app: &TestApp, name: &str) -> String {
+    let db = server::connect(&app.config).await.unwrap();
+    app::persistence::entities::tenant::Entity::find()
+        .filter(app::persistence::entities::tenant::Column::Name.eq(name))
+        .all(&db)
+        .await
+        .unwrap()[0]
+        .id
+        .to_string()
+}
+
+async fn events(app: &TestApp) -> Vec<app::persistence::entities::event::Model> {
+    let db = server::connect(&app.config).await.unwrap();
+    app::persistence::entities::event::Entity::find()
+        .order_by_asc(app::persistence::entities::event::Column::Id)
+        .all(&db)
+        .await
+        .unwrap()
+}
+
+async fn wait_for(what: &str, mut done: impl AsyncFnMut() -> bool) {
+    let started = std::time::Instant::now();
+    while !done().await {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn cdr(id: &str) -> Value {
+    json!({"event_type": "call_cdr", "event_id": id, "call_id": format!("call-{id}"), "tenant_id": "1"})
+}
+
+fn fields<'a>(
+    kind: &'a str,
+    method: &'a str,
+    url: &'a str,
+    extra: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut f = vec![("kind", kind), ("auth_method", method), ("url", url)];
+    f.extend_from_slice(extra);
+    f
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_with_problem_details_and_nothing_is_stored() {
+    let app = spawn_delivering("200ms").await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let tenant = tenant_id(&app, "Acme").await;
+    let pbx = Pbx::new(&app).await;
+    let event = cdr("e1").to_string();
+
+    for (key, status) in [
+        (None, StatusCode::UNAUTHORIZED),
+        (Some("eui_not-a-real-key"), StatusCode::UNAUTHORIZED),
+        (Some("Basic abc"), StatusCode::UNAUTHORIZED),
+    ] {
+        let (got, body) = pbx.send_raw(&tenant, event.clone(), key).await;
+        assert_eq!(got, status, "{key:?}: {body}");
+    }
+    for unknown in ["999999", "acme", "-1"] {
+        let (got, body) = pbx.send(unknown, &cdr("e1")).await;
+        assert_eq!(got, StatusCode::NOT_FOUND, "{unknown}: {body}");
+    }
+    let many: Vec<Value> = (0..1001).map(|n| cdr(&n.to_string())).collect();
+    for (body, status) in [
+        ("not json".to_owned(), StatusCode::BAD_REQUEST),
+        ("42".to_owned(), StatusCode::BAD_REQUEST),
+        ("[]".to_owned(), StatusCode::BAD_REQUEST),
+        ("[1]".to_owned(), StatusCode::BAD_REQUEST),
+        (json!({"call_id": "x"}).to_string(), StatusCode::BAD_REQUEST),
+        (
+            json!({"event_type": 7}).to_string(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({"event_type": "call_cdr", "event_id": 5}).to_string(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({"event_type": "sms_received"}).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        // One bad event refuses the whole batch.
+        (
+            json!([cdr("ok-1"), {"event_type": "nope"}]).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (json!(many).to_string(), StatusCode::PAYLOAD_TOO_LARGE),
+        (
+            format!(
+                "{{\"event_type\":\"call_cdr\",\"pad\":\"{}\"}}",
+                "x".repeat(257 * 1024)
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+    ] {
+        let (got, problem) = pbx.send_raw(&tenant, body.clone(), Some(&pbx.key)).await;
+        assert_eq!(got, status, "{}: {problem}", &body[..body.len().min(80)]);
+        assert_eq!(problem["status"], status.as_u16(), "{problem}");
+        assert!(
+            problem["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "{problem}"
+        );
+    }
+    assert!(events(&app).await.is_empty(), "nothing stored");
+
+    // A revoked key stops at once.
+    let db = server::connect(&app.config).await.unwrap();
+    app::delivery::keys::revoke(&db, "pbx-1").await.unwrap();
+    let (got, _) = pbx.send(&tenant, &cdr("e2")).await;
+    assert_eq!(got, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn an_event_is_delivered_once_as_sent_with_its_id_and_the_sections_credentials() {
+    let app = spawn_delivering("200ms,200ms").await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let tenant = tenant_id(&app, "Acme").await;
+    let alice = Browser::signed_in(&app, "alice").await;
+    let receiver = Receiver::start().await;
+    let (status, _) = alice
+        .save(&fields(
+            "cdr",
+            "bearer",
+            &receiver.url("/bearer"),
+            &[("token", BEARER_TOKEN), ("enabled", "on")],
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let pbx = Pbx::new(&app).await;
+
+    let body = r#"{"event_type":"call_cdr","event_id":"evt-1","talk_duration":21,"caller":"sip:101@test.io"}"#;
+    let (status, answer) = pbx.send_raw(&tenant, body.to_owned(), Some(&pbx.key)).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+    assert_eq!(answer["ids"], json!(["evt-1"]));
+    wait_for("the delivery", async || receiver.seen().len() == 1).await;
+    let got = &receiver.seen()[0];
+    assert_eq!(got.body, body, "the body exactly as sent");
+    assert_eq!(got.headers["webhook-id"], "evt-1");
+    assert_eq!(
+        got.headers["authorization"],
+        format!("Bearer {BEARER_TOKEN}").as_str()
+    );
+    wait_for("the record", async || {
+        events(&app).await[0].state == "delivered"
+    })
+    .await;
+    assert_eq!(events(&app).await[0].attempts, 1);
+
+    // Handed in again (the PBX retrying its hand-off): accepted, same id,
+    // not delivered again. Without an id, eventurl gives one.
+    let (status, again) = pbx.send_raw(&tenant, body.to_owned(), Some(&pbx.key)).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(again["ids"], json!(["evt-1"]));
+    let (status, fresh) = pbx
+        .send(&tenant, &json!([{"event_type": "cdr_target_add"}]))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let given = fresh["ids"][0].as_str().unwrap().to_owned();
+    assert_eq!(given.len(), 36, "a UUID: {given}");
+    wait_for("the second delivery", async || receiver.seen().len() == 2).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(receiver.seen().len(), 2, "evt-1 once, the new one once");
+    assert_eq!(receiver.seen()[1].headers["webhook-id"], given.as_str());
+    // Bodies are stored encrypted.
+    assert!(!app.database_holds("sip:101@test.io"));
+}
+
+#[tokio::test]
+async fn only_200_delivers_404_gives_up_at_once_and_the_rest_is_retried_on_the_schedule() {
+    let app = spawn_delivering("200ms,200ms,200ms").await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let tenant = tenant_id(&app, "Acme").await;
+    let alice = Browser::signed_in(&app, "alice").await;
+    let receiver = Receiver::start().await;
+    let pbx = Pbx::new(&app).await;
+    for (path, expected_state, expected_attempts) in [
+        ("/flaky", "delivered", 3),
+        ("/missing", "given_up", 1),
+        ("/boom", "given_up", 4),
+        ("/no-content", "given_up", 4),
+    ] {
+        let (status, _) = alice
+            .save(&fields(
+                "cdr",
+                "disable",
+                &receiver.url(path),
+                &[("enabled", "on")],
+            ))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let id = format!("evt{path}");
+        let (status, _) = pbx.send(&tenant, &cdr(&id)).await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        wait_for(path, async || {
+            events(&app)
+                .await
+                .iter()
+                .any(|e| e.event_uid == id && e.state == expected_state)
+        })
+        .await;
+        let event = events(&app)
+            .await
+            .into_iter()
+            .find(|e| e.event_uid == id)
+            .unwrap();
+        assert_eq!(event.attempts, expected_attempts, "{path}");
+        let tries = receiver.seen().iter().filter(|s| s.path == path).count();
+        assert_eq!(tries, expected_attempts as usize, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn paused_cdr_events_are_held_then_delivered_in_order_and_extension_events_skipped() {
+    // One at a time, so the order they are attempted in is the order they
+    // arrive in (with more in flight, arrival order is not guaranteed).
+    let app = spawn_delivering_with("200ms", 1).await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let tenant = tenant_id(&app, "Acme").await;
+    let alice = Browser::signed_in(&app, "alice").await;
+    let receiver = Receiver::start().await;
+    for kind in ["cdr", "extension"] {
+        let (status, _) = alice
+            .save(&fields(kind, "disable", &receiver.url("/ok"), &[]))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let pbx = Pbx::new(&app).await;
+    let batch: Vec<Value> = (1..=5).map(|n| cdr(&format!("held-{n}"))).collect();
+    assert_eq!(
+        pbx.send(&tenant, &json!(batch)).await.0,
+        StatusCode::ACCEPTED
+    );
+    let presence = json!({"event_type": "extension_presence", "event_id": "p1"});
+    assert_eq!(pbx.send(&tenant, &presence).await.0, StatusCode::ACCEPTED);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(receiver.seen().is_empty(), "nothing attempted while paused");
+    let states: Vec<String> = events(&app).await.iter().map(|e| e.state.clone()).collect();
+    assert_eq!(states, ["held", "held", "held", "held", "held", "skipped"]);
+
+    // Enabled: the held events go, oldest first.
+    let version = alice.load().await["cdr"]["version"].to_string();
+    let (status, body) = alice
+        .server_fn(
+            "set_enabled",
+            &[("kind", "cdr"), ("enabled", "true"), ("version", &version)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    wait_for("the held events", async || receiver.seen().len() == 5).await;
+    let order: Vec<String> = receiver
+        .seen()
+        .iter()
+        .map(|s| s.headers["webhook-id"].to_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(order, ["held-1", "held-2", "held-3", "held-4", "held-5"]);
+}
+
+#[tokio::test]
+async fn a_rotated_secret_is_used_from_the_next_attempt_on() {
+    let app = spawn_delivering("1s,1s,1s,1s").await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let tenant = tenant_id(&app, "Acme").await;
+    let alice = Browser::signed_in(&app, "alice").await;
+    let receiver = Receiver::start().await;
+    let url = receiver.url("/bearer");
+    let (status, _) = alice
+        .save(&fields(
+            "cdr",
+            "bearer",
+            &url,
+            &[("token", "the-old-token-0"), ("enabled", "on")],
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let pbx = Pbx::new(&app).await;
+    assert_eq!(
+        pbx.send(&tenant, &cdr("rot-1")).await.0,
+        StatusCode::ACCEPTED
+    );
+    wait_for("the first attempt", async || receiver.seen().len() == 1).await;
+    assert_eq!(
+        receiver.seen()[0].headers["authorization"],
+        "Bearer the-old-token-0"
+    );
+    let (status, _) = alice
+        .save(&fields(
+            "cdr",
+            "bearer",
+            &url,
+            &[("token", BEARER_TOKEN), ("enabled", "on")],
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    wait_for("the delivery", async || {
+        events(&app).await[0].state == "delivered"
+    })
+    .await;
+    let seen = receiver.seen();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(
+        seen[1].headers["authorization"],
+        format!("Bearer {BEARER_TOKEN}").as_str()
+    );
+}
+
+/// SIGKILL of the real binary while the PBX hands events in and they are
+/// being delivered: every event answered 202 is delivered once the
+/// service is back (attempts cut short are made again after their lease).
+#[tokio::test]
+async fn no_accepted_event_is_lost_when_the_process_is_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start().await;
+    let start = || {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_eventurl"));
+        command
+            .env_remove("DATABASE_URL")
+            .env_remove("EVENTURL_SECRET_KEY")
+            .env_remove("RUST_LOG")
+            .env("RUST_LOG", "warn,eventurl=info,server=info")
+            .env("EVENTURL_DATA_DIR", dir.path())
+            .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+            .env("LEPTOS_SITE_ROOT", "target/site")
+            .env("EVENTURL_ALLOW_PRIVATE_TARGETS", "127.0.0.0/8")
+            .env("EVENTURL_RETRY_SCHEDULE", "200ms,200ms,200ms")
+            .env("EVENTURL_DELIVERY_LEASE_SECS", "11");
+        if crate::database::on_postgres() {
+            command.env(
+                "DATABASE_URL",
+                crate::database::postgres_database_for(dir.path()),
+            );
+        }
+        crate::process::Running::start(command)
+    };
+    let first = start();
+    // The tenant, its enabled CDR endpoint and a key, in the same database.
+    let mut config = test_config(&dir);
+    config.database_url = if crate::database::on_postgres() {
+        Some(crate::database::postgres_database_for(dir.path()))
+    } else {
+        None
+    };
+    config.secret_key = None;
+    let db = server::connect(&config).await.unwrap();
+    let tenant = app::accounts::create_tenant(
+        &db,
+        app::accounts::NewTenant {
+            name: "Acme".into(),
+        },
+    )
+    .await
+    .unwrap();
+    {
+        use app::persistence::entities::endpoint;
+        use sea_orm::sea_query::Expr;
+        endpoint::Entity::update_many()
+            .col_expr(endpoint::Column::Url, Expr::value(receiver.url("/ok")))
+            .col_expr(endpoint::Column::Enabled, Expr::value(true))
+            .filter(endpoint::Column::TenantId.eq(tenant.id))
+            .filter(endpoint::Column::Kind.eq("cdr"))
+            .exec(&db)
+            .await
+            .unwrap();
+    }
+    let key = app::delivery::keys::create(&db, "pbx-1").await.unwrap();
+    let client = reqwest::Client::new();
+    let post = |base: String, n: usize| {
+        let client = client.clone();
+        let key = key.clone();
+        async move {
+            let batch: Vec<Value> = (0..50).map(|i| cdr(&format!("k-{n}-{i}"))).collect();
+            let answer = client
+                .post(format!("{base}/ingest/v1/tenants/{}/events", tenant.id))
+                .bearer_auth(&key)
+                .json(&batch)
+                .timeout(Duration::from_secs(10))
+                .send()
+                .await;
+            match answer {
+                Ok(r) if r.status() == StatusCode::ACCEPTED => {
+                    let ids: Value = r.json().await.unwrap();
+                    ids["ids"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|v| v.as_str().unwrap().to_owned())
+                        .collect()
+                }
+                Ok(r) => {
+                    eprintln!(
+                        "batch {n}: {} {}",
+                        r.status(),
+                        r.text().await.unwrap_or_default()
+                    );
+                    Vec::new()
+                }
+                Err(e) => {
+                    eprintln!("batch {n}: {e}");
+                    Vec::new()
+                }
+            }
+        }
+    };
+    let mut accepted = std::collections::BTreeSet::new();
+    let base = first.url("");
+    for n in 0..30 {
+        accepted.extend(post(base.clone(), n).await);
+    }
+    // Killed while delivering (and while another batch is being handed in).
+    wait_for("deliveries under way", async || {
+        receiver.seen().len() >= 100
+    })
+    .await;
+    let in_flight = tokio::spawn(post(base.clone(), 30));
+    let log = first.stop();
+    for line in log
+        .lines()
+        .filter(|l| l.contains("ERROR") || l.contains("WARN"))
+        .take(5)
+    {
+        eprintln!("{line}");
+    }
+    accepted.extend(in_flight.await.unwrap());
+    assert!(accepted.len() >= 1500, "{}", accepted.len());
+
+    let second = start();
+    let base = second.url("");
+    for n in 31..40 {
+        accepted.extend(post(base.clone(), n).await);
+    }
+    let delivered = || {
+        receiver
+            .seen()
+            .iter()
+            .filter_map(|s| {
+                s.headers
+                    .get("webhook-id")
+                    .map(|v| v.to_str().unwrap().to_owned())
+            })
+            .collect::<Vec<_>>()
+    };
+    let started = std::time::Instant::now();
+    loop {
+        let unique: std::collections::BTreeSet<String> = delivered().into_iter().collect();
+        if accepted.is_subset(&unique) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{} of {} accepted events delivered",
+            accepted.iter().filter(|id| unique.contains(*id)).count(),
+            accepted.len()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let all = delivered();
+    let unique: std::collections::BTreeSet<&String> = all.iter().collect();
+    println!(
+        "kill -9: {} accepted, all delivered; {} duplicate deliveries (attempts in flight at the kill, made again after their lease)",
+        accepted.len(),
+        all.len() - unique.len()
+    );
+    drop(second);
+}
