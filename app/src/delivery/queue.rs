@@ -149,6 +149,7 @@ struct ClaimedRow {
     section: String,
     attempts: i32,
     body: Vec<u8>,
+    next_attempt_at: OffsetDateTime,
 }
 
 /// Claims up to `limit` due events, oldest due first, for `lease`. On
@@ -168,18 +169,18 @@ pub async fn claim(
              WHERE state = 'pending' AND next_attempt_at <= $2 \
              AND (lease_until IS NULL OR lease_until <= $3) \
              ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
-             RETURNING id, tenant_id, event_uid, section, attempts, body"
+             RETURNING id, tenant_id, event_uid, section, attempts, body, next_attempt_at"
         }
         _ => {
             "UPDATE events SET lease_until = ? WHERE id IN (SELECT id FROM events \
              WHERE state = 'pending' AND next_attempt_at <= ? \
              AND (lease_until IS NULL OR lease_until <= ?) \
              ORDER BY next_attempt_at, id LIMIT ?) \
-             RETURNING id, tenant_id, event_uid, section, attempts, body"
+             RETURNING id, tenant_id, event_uid, section, attempts, body, next_attempt_at"
         }
     };
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let rows = ClaimedRow::find_by_statement(Statement::from_sql_and_values(
+    let mut rows = ClaimedRow::find_by_statement(Statement::from_sql_and_values(
         backend,
         sql,
         [(now + lease).into(), now.into(), now.into(), limit.into()],
@@ -187,6 +188,8 @@ pub async fn claim(
     .all(db)
     .await
     .context("claiming due events")?;
+    // `RETURNING` keeps no order: oldest due first again.
+    rows.sort_by_key(|row| (row.next_attempt_at, row.id));
     let mut claimed = Vec::with_capacity(rows.len());
     for row in rows {
         let Some(section) = EndpointKind::parse(&row.section) else {
