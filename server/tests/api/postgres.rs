@@ -269,3 +269,113 @@ async fn an_instance_with_another_key_is_refused() {
     let message = format!("{:#}", server::prepare(other).await.err().expect("refused"));
     assert!(message.contains("EVENTURL_SECRET_KEY"), "{message}");
 }
+
+/// Two `serve` instances and one `eventurl deliver` on one PostgreSQL share
+/// a load: every event handed in to either is delivered, none twice
+/// (claims skip rows another instance holds: `FOR UPDATE SKIP LOCKED`).
+#[tokio::test]
+async fn instances_share_deliveries_and_none_is_delivered_twice() {
+    use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter};
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = postgres_database_for(dir.path());
+    let key = app::persistence::crypto::SecretCipher::generate_key();
+    let key = secrecy::ExposeSecret::expose_secret(&key).to_owned();
+    let receiver = crate::receivers::Receiver::start().await;
+    let process = |tag: &str, args: &[&str]| {
+        let mut command = binary(&dir.path().join(tag));
+        command
+            .args(args)
+            .env("DATABASE_URL", &database_url)
+            .env("EVENTURL_SECRET_KEY", &key)
+            .env("RUST_LOG", "warn,app::delivery=info,server=info")
+            .env("EVENTURL_ALLOW_PRIVATE_TARGETS", "127.0.0.0/8");
+        command
+    };
+    let first = Running::start(process("a", &["serve", "--site-addr", "127.0.0.1:0"]));
+    let second = Running::start(process("b", &["serve", "--site-addr", "127.0.0.1:0"]));
+    let mut deliverer = process("c", &["deliver"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+
+    let db = sea_orm::Database::connect(&database_url).await.unwrap();
+    let tenant = app::accounts::create_tenant(
+        &db,
+        app::accounts::NewTenant {
+            name: "Acme".into(),
+        },
+    )
+    .await
+    .unwrap();
+    use app::persistence::entities::endpoint;
+    endpoint::Entity::update_many()
+        .col_expr(endpoint::Column::Url, Expr::value(receiver.url("/ok")))
+        .col_expr(endpoint::Column::Enabled, Expr::value(true))
+        .filter(endpoint::Column::TenantId.eq(tenant.id))
+        .exec(&db)
+        .await
+        .unwrap();
+    let ingest_key = app::delivery::keys::create(&db, "pbx-1").await.unwrap();
+    let client = reqwest::Client::new();
+    let mut expected = std::collections::BTreeSet::new();
+    for n in 0..20 {
+        let base = if n % 2 == 0 {
+            first.url("")
+        } else {
+            second.url("")
+        };
+        let batch: Vec<serde_json::Value> = (0..100)
+            .map(|i| {
+                let id = format!("e-{n}-{i}");
+                expected.insert(id.clone());
+                let kind = if i % 2 == 0 {
+                    "call_cdr"
+                } else {
+                    "extension_call"
+                };
+                serde_json::json!({"event_type": kind, "event_id": id})
+            })
+            .collect();
+        let answer = client
+            .post(format!("{base}/ingest/v1/tenants/{}/events", tenant.id))
+            .bearer_auth(&ingest_key)
+            .json(&batch)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::ACCEPTED);
+    }
+    let started = std::time::Instant::now();
+    while receiver.seen().len() < expected.len() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{} of {} delivered",
+            receiver.seen().len(),
+            expected.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let delivered: Vec<String> = receiver
+        .seen()
+        .iter()
+        .map(|s| s.headers["webhook-id"].to_str().unwrap().to_owned())
+        .collect();
+    let unique: std::collections::BTreeSet<String> = delivered.iter().cloned().collect();
+    assert_eq!(unique, expected, "every event delivered");
+    assert_eq!(delivered.len(), expected.len(), "none delivered twice");
+
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &deliverer.id().to_string()])
+        .status();
+    let exit = deliverer.wait().unwrap();
+    assert!(
+        exit.success(),
+        "`eventurl deliver` stops cleanly on SIGTERM"
+    );
+    let attempts = |log: &str| log.matches("delivery attempt").count();
+    let (a, b) = (attempts(&first.stop()), attempts(&second.stop()));
+    println!("attempts by instance: serve a {a}, serve b {b}, deliver (rest)");
+    assert!(a + b <= expected.len());
+}
