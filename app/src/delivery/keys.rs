@@ -25,7 +25,7 @@ pub enum KeyError {
     BadName,
     #[error("A key named {0:?} exists already.")]
     Taken(String),
-    #[error("No key is named {0:?}.")]
+    #[error("No live key is named {0:?} (see `eventurl ingest-key list`).")]
     Unknown(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),

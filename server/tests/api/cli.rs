@@ -364,3 +364,62 @@ async fn sigterm_finishes_requests_in_flight_within_the_grace_period() {
     assert!(log.contains("stopping anyway"), "{log}");
     assert!(in_flight.await.unwrap().is_err(), "the cut request fails");
 }
+
+/// The operator's side of ingest: tenant ids, and keys created (printed
+/// once, stored hashed), listed and revoked.
+#[test]
+fn ingest_keys_and_tenant_ids_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = eventurl(dir.path(), args, "");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    assert!(run(&["tenant", "create", "--name", "Acme"]).0);
+    assert!(run(&["tenant", "create", "--name", "Globex"]).0);
+    let (ok, listed, _) = run(&["tenant", "list"]);
+    assert!(ok);
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines[0], "ID\tNAME");
+    assert!(
+        lines[1].ends_with("\tAcme") && lines[2].ends_with("\tGlobex"),
+        "{listed}"
+    );
+
+    let (ok, key, told) = run(&["ingest-key", "create", "--name", "pbx-1"]);
+    assert!(ok, "{told}");
+    let key = key.trim();
+    assert!(key.starts_with("eui_") && key.len() > 40, "{key}");
+    assert!(told.contains("shown only now"), "{told}");
+    let stored = if crate::database::on_postgres() {
+        crate::database::stored_bytes(&crate::database::postgres_database_for(dir.path()))
+    } else {
+        crate::database::stored_bytes(&format!(
+            "sqlite://{}",
+            dir.path().join("eventurl.db").display()
+        ))
+    };
+    assert!(
+        !crate::database::holds(&stored, key),
+        "only a hash is stored"
+    );
+
+    let (ok, _, told) = run(&["ingest-key", "create", "--name", "pbx-1"]);
+    assert!(!ok && told.contains("exists already"), "{told}");
+    let (ok, _, told) = run(&["ingest-key", "create", "--name", "no spaces"]);
+    assert!(!ok && told.contains("key name"), "{told}");
+
+    let (_, listed, _) = run(&["ingest-key", "list"]);
+    assert!(listed.contains("pbx-1\t"), "{listed}");
+    assert!(!listed.contains(key));
+    let (ok, said, _) = run(&["ingest-key", "revoke", "--name", "pbx-1"]);
+    assert!(ok && said.contains("Revoked"), "{said}");
+    let (_, listed, _) = run(&["ingest-key", "list"]);
+    let row = listed.lines().find(|l| l.starts_with("pbx-1\t")).unwrap();
+    assert!(!row.ends_with("\t-"), "revoked shows when: {row}");
+    let (ok, _, told) = run(&["ingest-key", "revoke", "--name", "pbx-1"]);
+    assert!(!ok && told.contains("No live key is named"), "{told}");
+}
