@@ -10,6 +10,7 @@ pub mod keys;
 pub mod queue;
 pub mod routing;
 pub mod schedule;
+pub mod summary;
 pub mod worker;
 
 pub use schedule::RetrySchedule;

@@ -12,6 +12,8 @@ pub mod service;
 mod switch;
 
 pub use api::{generate_secret, load_event_url, save_endpoint, set_enabled};
-pub use model::{EndpointView, EventUrlData, SaveEcho, SecretStatus, ROTATE_AFTER_DAYS};
+pub use model::{
+    DeliverySummary, EndpointView, EventUrlData, SaveEcho, SecretStatus, ROTATE_AFTER_DAYS,
+};
 pub use page::EventUrlPage;
 pub use switch::SwitchEcho;

@@ -11,6 +11,8 @@ pub const EVENT_URL: &str = "/company/event-url";
 pub const EVENT_URL_SWITCH: &str = "/company/event-url/switch";
 /// Send test event without JavaScript.
 pub const EVENT_URL_TEST_EVENT: &str = "/company/event-url/test-event";
+/// Discard a section's held events (a confirmed form post).
+pub const EVENT_URL_DISCARD_HELD: &str = "/company/event-url/discard-held";
 pub const ACTIVITY: &str = "/company/activity";
 /// The Company tabs: the pages with interactive islands.
 pub const COMPANY_PREFIX: &str = "/company/";

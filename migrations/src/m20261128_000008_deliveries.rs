@@ -33,6 +33,7 @@ enum Events {
     LeaseUntil,
     LastStatus,
     LastError,
+    LastAttemptAt,
     CreatedAt,
     FinishedAt,
 }
@@ -89,7 +90,7 @@ impl MigrationTrait for Migration {
                     .col(string_len(Events::EventType, 64))
                     // The JSON as the PBX sent it, AEAD-encrypted.
                     .col(blob(Events::Body))
-                    // pending | held | delivered | given_up | skipped
+                    // pending | held | delivered | given_up | skipped | discarded
                     .col(string_len(Events::State, 16))
                     .col(integer(Events::Attempts).default(0))
                     .col(timestamp_with_time_zone(Events::NextAttemptAt))
@@ -97,6 +98,7 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(Events::LeaseUntil))
                     .col(integer_null(Events::LastStatus))
                     .col(text_null(Events::LastError))
+                    .col(timestamp_with_time_zone_null(Events::LastAttemptAt))
                     .col(timestamp_with_time_zone(Events::CreatedAt))
                     .col(timestamp_with_time_zone_null(Events::FinishedAt))
                     .foreign_key(
@@ -117,6 +119,10 @@ impl MigrationTrait for Migration {
             (
                 "idx_events_section_state",
                 vec![Events::TenantId, Events::Section, Events::State],
+            ),
+            (
+                "idx_events_last_attempt",
+                vec![Events::TenantId, Events::Section, Events::LastAttemptAt],
             ),
         ] {
             let mut index = Index::create();

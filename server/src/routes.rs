@@ -60,6 +60,10 @@ pub fn router(state: AppState) -> Router {
             post(test_event_routes::send_form),
         )
         .route(
+            paths::EVENT_URL_DISCARD_HELD,
+            post(event_url_routes::discard_held_form),
+        )
+        .route(
             &format!("{}{{*fn_name}}", paths::API_PREFIX),
             get(server_fns.clone()).post(server_fns),
         )

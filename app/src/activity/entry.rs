@@ -18,10 +18,11 @@ pub enum ActivityKind {
     SignInFailed,
     SignOut,
     SetupCompleted,
+    HeldEventsDiscarded,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 9] = [
+    pub const ALL: [ActivityKind; 10] = [
         ActivityKind::EndpointSaved,
         ActivityKind::EndpointEnabled,
         ActivityKind::EndpointDisabled,
@@ -31,6 +32,7 @@ impl ActivityKind {
         ActivityKind::SignInFailed,
         ActivityKind::SignOut,
         ActivityKind::SetupCompleted,
+        ActivityKind::HeldEventsDiscarded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -44,6 +46,7 @@ impl ActivityKind {
             ActivityKind::SignInFailed => "sign_in_failed",
             ActivityKind::SignOut => "sign_out",
             ActivityKind::SetupCompleted => "setup_completed",
+            ActivityKind::HeldEventsDiscarded => "held_events_discarded",
         }
     }
 
@@ -62,6 +65,7 @@ impl ActivityKind {
             ActivityKind::SignInFailed => "Sign-in failed",
             ActivityKind::SignOut => "Signed out",
             ActivityKind::SetupCompleted => "Setup completed",
+            ActivityKind::HeldEventsDiscarded => "Held events discarded",
         }
     }
 }

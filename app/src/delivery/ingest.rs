@@ -30,19 +30,44 @@ pub const MAX_BATCH: usize = 1000;
 /// Longest `event_id` a PBX may give.
 const MAX_EVENT_ID: usize = 128;
 
-fn problem(status: StatusCode, title: &str, detail: impl Into<String>) -> Response {
-    let body = json!({
-        "type": "about:blank",
-        "title": title,
-        "status": status.as_u16(),
-        "detail": detail.into(),
-    });
-    let mut response = (status, body.to_string()).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("application/problem+json"),
-    );
-    response
+/// A refusal, answered as RFC 9457 problem details.
+#[derive(Debug)]
+pub struct Problem {
+    status: StatusCode,
+    title: &'static str,
+    detail: String,
+}
+
+fn problem(status: StatusCode, title: &'static str, detail: impl Into<String>) -> Problem {
+    Problem {
+        status,
+        title,
+        detail: detail.into(),
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "type": "about:blank",
+            "title": self.title,
+            "status": self.status.as_u16(),
+            "detail": self.detail,
+        });
+        let mut response = (self.status, body.to_string()).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/problem+json"),
+        );
+        if self.status == StatusCode::UNAUTHORIZED {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer realm=\"eventurl ingest\""),
+            );
+        }
+        response
+    }
 }
 
 /// The answer to a body over `MAX_BODY_BYTES` (the router's limit).
@@ -54,6 +79,7 @@ pub fn too_large() -> Response {
             "A request may carry at most {MAX_BODY_BYTES} bytes; send fewer events per request."
         ),
     )
+    .into_response()
 }
 
 pub async fn ingest(
@@ -72,7 +98,7 @@ pub async fn ingest(
             )
                 .into_response()
         }
-        Err(response) => response,
+        Err(problem) => problem.into_response(),
     }
 }
 
@@ -81,18 +107,13 @@ async fn accept(
     tenant_id: &str,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<Vec<String>, Response> {
+) -> Result<Vec<String>, Problem> {
     let unauthorized = || {
-        let mut response = problem(
+        problem(
             StatusCode::UNAUTHORIZED,
             "Ingest key required",
             "Send `Authorization: Bearer <ingest key>` with a live key (`eventurl ingest-key create`).",
-        );
-        response.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            header::HeaderValue::from_static("Bearer realm=\"eventurl ingest\""),
-        );
-        response
+        )
     };
     let presented = headers
         .get(header::AUTHORIZATION)
@@ -146,7 +167,7 @@ async fn accept(
 }
 
 /// One event object or an array of them, each with a known `event_type`.
-fn parse(body: &[u8]) -> Result<Vec<NewEvent>, Response> {
+fn parse(body: &[u8]) -> Result<Vec<NewEvent>, Problem> {
     let bad = |detail: String| problem(StatusCode::BAD_REQUEST, "Not a PortSIP event", detail);
     let value: Value =
         serde_json::from_slice(body).map_err(|e| bad(format!("The body is not JSON: {e}.")))?;

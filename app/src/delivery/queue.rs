@@ -5,7 +5,8 @@
 //! States: `pending` (due at `next_attempt_at`; leased while an attempt is
 //! under way), `held` (a CDR event while its section is paused: kept and
 //! delivered oldest first once enabled), `delivered`, `given_up`, and
-//! `skipped` (an extension event while paused, or no URL configured).
+//! `skipped` (an extension event while paused, or no URL configured), and
+//! `discarded` (held events an administrator chose not to deliver).
 
 use anyhow::Context;
 use sea_orm::{
@@ -29,6 +30,7 @@ pub const HELD: &str = "held";
 pub const DELIVERED: &str = "delivered";
 pub const GIVEN_UP: &str = "given_up";
 pub const SKIPPED: &str = "skipped";
+pub const DISCARDED: &str = "discarded";
 
 /// The associated data binding a stored event body to its tenant and id.
 fn body_context(tenant_id: i32, uid: &str) -> String {
@@ -82,6 +84,7 @@ pub async fn prepare(
             lease_until: Set(None),
             last_status: Set(None),
             last_error: Set(None),
+            last_attempt_at: Set(None),
             created_at: Set(now),
             finished_at: Set((state == SKIPPED).then_some(now)),
             ..Default::default()
@@ -286,7 +289,8 @@ pub async fn finish(
         update = update
             .col_expr(event::Column::Attempts, Expr::value(claimed.attempts + 1))
             .col_expr(event::Column::LastStatus, Expr::value(status))
-            .col_expr(event::Column::LastError, Expr::value(error));
+            .col_expr(event::Column::LastError, Expr::value(error))
+            .col_expr(event::Column::LastAttemptAt, Expr::value(now));
     }
     update
         .filter(event::Column::Id.eq(claimed.id))
@@ -301,10 +305,30 @@ pub async fn finish(
 pub async fn purge(db: &impl ConnectionTrait, retention: Duration) -> anyhow::Result<u64> {
     let cut = OffsetDateTime::now_utc() - retention;
     let done = event::Entity::delete_many()
-        .filter(event::Column::State.is_in([DELIVERED, GIVEN_UP, SKIPPED]))
+        .filter(event::Column::State.is_in([DELIVERED, GIVEN_UP, SKIPPED, DISCARDED]))
         .filter(event::Column::FinishedAt.lt(cut))
         .exec(db)
         .await
         .context("deleting old events")?;
+    Ok(done.rows_affected)
+}
+
+/// Held events of a section are not to be delivered: discarded (kept,
+/// like other finished events, for the retention time). How many.
+pub async fn discard_held(
+    db: &impl ConnectionTrait,
+    tenant_id: i32,
+    section: EndpointKind,
+    now: OffsetDateTime,
+) -> anyhow::Result<u64> {
+    let done = event::Entity::update_many()
+        .col_expr(event::Column::State, Expr::value(DISCARDED))
+        .col_expr(event::Column::FinishedAt, Expr::value(now))
+        .filter(event::Column::TenantId.eq(tenant_id))
+        .filter(event::Column::Section.eq(section.as_str()))
+        .filter(event::Column::State.eq(HELD))
+        .exec(db)
+        .await
+        .context("discarding held events")?;
     Ok(done.rows_affected)
 }

@@ -85,6 +85,21 @@ pub struct SaveEcho {
     pub conflict: bool,
 }
 
+/// What happened to a section's events lately, for its header.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliverySummary {
+    pub delivered_24h: u64,
+    pub given_up_24h: u64,
+    pub skipped_24h: u64,
+    pub retrying: u64,
+    /// CDR events held while paused (all of them, not only 24 hours').
+    pub held: u64,
+    /// RFC 3339, UTC.
+    pub last_attempt_at: Option<String>,
+    /// The last attempt's answer; `None`: no answer (time-out, refused…).
+    pub last_status: Option<u16>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventUrlData {
     pub tenant_name: String,
@@ -94,9 +109,18 @@ pub struct EventUrlData {
     /// Recent test sends per section, newest first.
     pub cdr_tests: Vec<TestReport>,
     pub extension_tests: Vec<TestReport>,
+    pub cdr_deliveries: DeliverySummary,
+    pub extension_deliveries: DeliverySummary,
 }
 
 impl EventUrlData {
+    pub fn deliveries(&self, kind: EndpointKind) -> &DeliverySummary {
+        match kind {
+            EndpointKind::Cdr => &self.cdr_deliveries,
+            EndpointKind::Extension => &self.extension_deliveries,
+        }
+    }
+
     pub fn endpoint(&self, kind: EndpointKind) -> &EndpointView {
         match kind {
             EndpointKind::Cdr => &self.cdr,

@@ -47,6 +47,7 @@ pub fn EventUrlPage() -> impl IntoView {
                                 <EndpointSection
                                     initial=data.endpoint(kind).clone()
                                     tests=data.tests(kind).to_vec()
+                                    deliveries=data.deliveries(kind).clone()
                                     echo=echo
                                     test_echo=test_echo
                                     switch_echo=switch_echo

@@ -118,3 +118,31 @@ pub async fn switch_form(
         }
     }
 }
+
+#[derive(serde::Deserialize)]
+pub struct DiscardForm {
+    #[serde(default)]
+    kind: String,
+}
+
+/// Discard a section's held events: the form is the confirmation step (it
+/// sits in a disclosure that says what happens), with or without
+/// JavaScript; back to the section after.
+pub async fn discard_held_form(
+    State(state): State<AppState>,
+    admin: CurrentAdmin,
+    Form(form): Form<DiscardForm>,
+) -> Response {
+    let Some(kind) = EndpointKind::parse(&form.kind) else {
+        return AppError::BadRequest(
+            "This form does not say which section it is for; reload the page.".to_owned(),
+        )
+        .into_plain_response();
+    };
+    match service::discard_held(&state.db, &state.writes, &admin, kind).await {
+        Ok(n) => {
+            Redirect::to(&format!("{EVENT_URL}?discarded={n}#{}", kind.as_str())).into_response()
+        }
+        Err(error) => error.into_plain_response(),
+    }
+}

@@ -5,17 +5,17 @@
 //! (`:has(option:checked)`), so it works before hydration and without
 //! JavaScript; the form falls back to a plain POST when scripts are off.
 
-use crate::paths::EVENT_URL;
+use crate::paths::{EVENT_URL, EVENT_URL_DISCARD_HELD};
 use crate::{boxed_view::BoxedOnServer, time_text::utc_minutes};
 use leptos::{either::EitherOf4, ev::SubmitEvent, prelude::*};
 
 use super::{
     api::{GenerateSecret, SaveEndpoint},
-    model::{EndpointView, SaveEcho, ROTATE_AFTER_DAYS},
+    model::{DeliverySummary, EndpointView, SaveEcho, ROTATE_AFTER_DAYS},
     switch::{EnableSwitch, SwitchEcho},
 };
 use crate::{
-    domain::{AuthMethod, EndpointForm, EndpointUrl, Field, FieldErrors, SecretKind},
+    domain::{AuthMethod, EndpointForm, EndpointKind, EndpointUrl, Field, FieldErrors, SecretKind},
     error::AppError,
     test_event::{TestEcho, TestEventControls, TestEventResults, TestEventState, TestReport},
 };
@@ -33,6 +33,7 @@ enum Status {
 pub fn EndpointSection(
     initial: EndpointView,
     tests: Vec<TestReport>,
+    deliveries: DeliverySummary,
     echo: Option<SaveEcho>,
     test_echo: Option<TestEcho>,
     switch_echo: Option<SwitchEcho>,
@@ -143,6 +144,7 @@ pub fn EndpointSection(
                 <EnableSwitch saved form_enabled=enabled echo=switch_echo/>
             </div>
             <p class="hint">{kind.description()}</p>
+            <DeliveryStatus kind deliveries/>
             <form method="post" action=EVENT_URL novalidate on:submit=on_submit>
                 <input type="hidden" name="kind" value=k/>
                 <input type="hidden" name="version" value=start.version.clone()/>
@@ -473,4 +475,57 @@ fn SecretField(
         </div>
     }
     .boxed_on_server()
+}
+
+/// What happened to the section's events lately: the last attempt, the
+/// last 24 hours' counts, and the held events with a way to discard them
+/// (a disclosure that says what it does is the confirmation; it works
+/// without JavaScript).
+#[component]
+fn DeliveryStatus(kind: EndpointKind, deliveries: DeliverySummary) -> impl IntoView {
+    let d = deliveries;
+    let last = match (&d.last_attempt_at, d.last_status) {
+        (None, _) => "No event delivered yet.".to_owned(),
+        (Some(at), status) => {
+            let answer = match status {
+                Some(200) => "delivered (200)".to_owned(),
+                Some(code) => format!("not delivered ({code})"),
+                None => "not delivered (no answer)".to_owned(),
+            };
+            format!("Last attempt {}: {answer}.", utc_minutes(at))
+        }
+    };
+    let mut counts = vec![
+        format!("{} delivered", d.delivered_24h),
+        format!("{} given up", d.given_up_24h),
+    ];
+    if d.skipped_24h > 0 {
+        counts.push(format!("{} skipped", d.skipped_24h));
+    }
+    let retrying = if d.retrying > 0 {
+        format!(" {} waiting to be retried.", d.retrying)
+    } else {
+        String::new()
+    };
+    let line = format!("{last} Last 24 hours: {}.{retrying}", counts.join(", "));
+    let held = d.held;
+    let noun = if held == 1 { "event" } else { "events" };
+    view! {
+        <div class="deliveries" role="group" aria-label=format!("{} deliveries", kind.title())>
+            <p>{line}</p>
+            {(held > 0).then(|| view! {
+                <p class="held">
+                    {format!("{held} CDR {noun} held while paused: they are delivered, oldest first, when delivery is enabled again.")}
+                </p>
+                <details class="discard">
+                    <summary>"Discard held events…"</summary>
+                    <form method="post" action=EVENT_URL_DISCARD_HELD>
+                        <input type="hidden" name="kind" value=kind.as_str()/>
+                        <p>{format!("Discard the {held} held {noun}? They will not be delivered, even when delivery is enabled again. This is recorded in Activity.")}</p>
+                        <button type="submit" class="danger">{format!("Discard {held} held {noun}")}</button>
+                    </form>
+                </details>
+            })}
+        </div>
+    }
 }

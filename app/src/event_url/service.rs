@@ -10,7 +10,7 @@ use sea_orm::{
 };
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
-use super::model::{EndpointView, EventUrlData, SecretStatus};
+use super::model::{DeliverySummary, EndpointView, EventUrlData, SecretStatus};
 use crate::{
     activity::{self, log::NewEntry, ActivityKind, Change},
     auth::CurrentAdmin,
@@ -70,11 +70,12 @@ pub async fn load(
     admin: &CurrentAdmin,
 ) -> Result<EventUrlData, ServiceError> {
     use anyhow::Context;
-    let (rows, (cdr_tests, extension_tests)) = tokio::try_join!(
+    let now = OffsetDateTime::now_utc();
+    let (rows, (cdr_tests, extension_tests), [cdr_deliveries, extension_deliveries]) = tokio::try_join!(
         tenant_endpoints(db, admin.tenant_id),
         history::recent(db, admin.tenant_id),
+        crate::delivery::summary::counts(db, admin.tenant_id, now),
     )?;
-    let now = OffsetDateTime::now_utc();
     let (mut cdr, mut extension) = (None, None);
     for (row, by) in rows {
         let view = view_of(row, by, now)?;
@@ -90,7 +91,63 @@ pub async fn load(
         extension: extension.context("the tenant has no Extension endpoint")?,
         cdr_tests,
         extension_tests,
+        cdr_deliveries: summary_of(cdr_deliveries),
+        extension_deliveries: summary_of(extension_deliveries),
     })
+}
+
+fn summary_of(counts: crate::delivery::summary::SectionCounts) -> DeliverySummary {
+    let (last_attempt_at, last_status) = match counts.last_attempt {
+        Some((at, status)) => (
+            Some(rfc3339(at)),
+            status.and_then(|s| u16::try_from(s).ok()),
+        ),
+        None => (None, None),
+    };
+    DeliverySummary {
+        delivered_24h: counts.delivered_24h,
+        given_up_24h: counts.given_up_24h,
+        skipped_24h: counts.skipped_24h,
+        retrying: counts.retrying,
+        held: counts.held,
+        last_attempt_at,
+        last_status,
+    }
+}
+
+/// Discards a section's held events (they will not be delivered), with its
+/// activity entry, in one transaction. How many.
+pub async fn discard_held(
+    db: &DatabaseConnection,
+    writes: &WriteGate,
+    admin: &CurrentAdmin,
+    kind: EndpointKind,
+) -> Result<u64, ServiceError> {
+    use anyhow::Context;
+    let now = OffsetDateTime::now_utc();
+    let _turn = writes.enter().await;
+    let txn = db.begin().await.context("starting a transaction")?;
+    let discarded = crate::delivery::queue::discard_held(&txn, admin.tenant_id, kind, now).await?;
+    if discarded > 0 {
+        activity::log::record(
+            &txn,
+            NewEntry::by(
+                admin,
+                ActivityKind::HeldEventsDiscarded,
+                Some(kind),
+                format!("discarded {discarded} held events; they will not be delivered"),
+            ),
+        )
+        .await?;
+    }
+    txn.commit().await.context("committing the discard")?;
+    tracing::info!(
+        tenant_id = admin.tenant_id,
+        section = kind.as_str(),
+        discarded,
+        "held events discarded"
+    );
+    Ok(discarded)
 }
 
 /// The version a form was loaded with; a change without one is refused

@@ -539,3 +539,86 @@ async fn no_accepted_event_is_lost_when_the_process_is_killed() {
     );
     drop(second);
 }
+
+/// The section header says what happened lately; held events can be
+/// discarded (confirmed, recorded in Activity) and are then not delivered.
+#[tokio::test]
+async fn the_tab_shows_recent_deliveries_and_held_events_can_be_discarded() {
+    let app = spawn_delivering("200ms").await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let tenant = tenant_id(&app, "Acme").await;
+    let alice = Browser::signed_in(&app, "alice").await;
+    let receiver = Receiver::start().await;
+    let (status, _) = alice
+        .save(&fields(
+            "extension",
+            "disable",
+            &receiver.url("/ok"),
+            &[("enabled", "on")],
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = alice
+        .save(&fields("cdr", "disable", &receiver.url("/ok"), &[]))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let pbx = Pbx::new(&app).await;
+    let presence: Vec<Value> = (0..3)
+        .map(|n| json!({"event_type": "extension_presence", "event_id": format!("p{n}")}))
+        .collect();
+    assert_eq!(
+        pbx.send(&tenant, &json!(presence)).await.0,
+        StatusCode::ACCEPTED
+    );
+    let held: Vec<Value> = (0..4).map(|n| cdr(&format!("h{n}"))).collect();
+    assert_eq!(
+        pbx.send(&tenant, &json!(held)).await.0,
+        StatusCode::ACCEPTED
+    );
+    wait_for("the deliveries", async || receiver.seen().len() == 3).await;
+    wait_for("their records", async || {
+        alice.load().await["extension_deliveries"]["delivered_24h"] == 3
+    })
+    .await;
+
+    let data = alice.load().await;
+    assert_eq!(data["extension_deliveries"]["last_status"], 200);
+    assert_eq!(data["cdr_deliveries"]["held"], 4);
+    let page = alice.get("/company/event-url").await.text().await.unwrap();
+    assert!(
+        page.contains("Last 24 hours: 3 delivered, 0 given up"),
+        "{page}"
+    );
+    assert!(page.contains("4 CDR events held while paused"), "{page}");
+    assert!(page.contains("Discard 4 held events"), "{page}");
+
+    // Discarded (the form post, as without JavaScript), then enabling
+    // delivers nothing of them.
+    let response = alice
+        .post_form("/company/event-url/discard-held", &[("kind", "cdr")])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(alice.load().await["cdr_deliveries"]["held"], 0);
+    assert!(
+        app.database_holds_in_activity("discarded 4 held events")
+            .await
+    );
+    let version = alice.load().await["cdr"]["version"].to_string();
+    let (status, _) = alice
+        .server_fn(
+            "set_enabled",
+            &[("kind", "cdr"), ("enabled", "true"), ("version", &version)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(
+        receiver.seen().len(),
+        3,
+        "the discarded events were not delivered"
+    );
+    // Another tenant cannot discard Acme's, nor see its counts.
+    app.create_tenant_with_admin("Other", "bob").await;
+    let bob = Browser::signed_in(&app, "bob").await;
+    assert_eq!(bob.load().await["extension_deliveries"]["delivered_24h"], 0);
+}

@@ -18,6 +18,7 @@ pub struct Model {
     pub lease_until: Option<TimeDateTimeWithTimeZone>,
     pub last_status: Option<i32>,
     pub last_error: Option<String>,
+    pub last_attempt_at: Option<TimeDateTimeWithTimeZone>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub finished_at: Option<TimeDateTimeWithTimeZone>,
 }
