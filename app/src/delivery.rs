@@ -7,6 +7,7 @@
 
 pub mod ingest;
 pub mod keys;
+pub mod metrics;
 pub mod queue;
 pub mod routing;
 pub mod schedule;

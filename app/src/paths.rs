@@ -22,6 +22,8 @@ pub const API_PREFIX: &str = "/api/";
 pub const PKG_PREFIX: &str = "/pkg/";
 pub const HEALTHZ: &str = "/healthz";
 pub const READYZ: &str = "/readyz";
+/// Prometheus metrics, for the operator's token only.
+pub const METRICS: &str = "/metrics";
 
 /// Where to go after signing in, if `next` is not a safe local path.
 pub const HOME: &str = EVENT_URL;

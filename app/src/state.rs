@@ -43,6 +43,8 @@ pub struct Shared {
     /// Rung when events are queued, so an idle delivery worker of this
     /// instance starts at once instead of at its next poll.
     pub wake_deliveries: tokio::sync::Notify,
+    /// This instance's delivery counters, for `/metrics`.
+    pub metrics: crate::delivery::metrics::DeliveryMetrics,
     /// This process's one-time first-run link, while no tenant exists.
     pub setup: SetupGate,
     pub config: AppConfig,
@@ -58,6 +60,8 @@ pub struct AppConfig {
     pub test_events_per_minute: u32,
     /// Behind a reverse proxy: the header that carries the client address.
     pub client_ip_header: Option<http::HeaderName>,
+    /// `/metrics` is served only with this token (unset: not at all).
+    pub metrics_token: Option<String>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -156,6 +156,17 @@ pub struct Config {
     #[arg(long = "no-deliver", env = "EVENTURL_NO_DELIVER", action = clap::ArgAction::SetTrue, value_parser = BoolishValueParser::new(), global = true)]
     pub no_deliver: bool,
 
+    /// Serve `GET /metrics` (Prometheus) to requests with
+    /// `Authorization: Bearer <this token>`; unset: not served.
+    #[arg(
+        long,
+        env = "EVENTURL_METRICS_TOKEN",
+        value_name = "EVENTURL_METRICS_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    pub metrics_token: Option<String>,
+
     /// Database connection pool size.
     #[arg(long, env = "EVENTURL_DB_MAX_CONNECTIONS", value_name = "EVENTURL_DB_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
     pub db_max_connections: u32,

@@ -92,6 +92,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
         sender,
         hashing: HashingPool::for_this_machine(),
         wake_deliveries: tokio::sync::Notify::new(),
+        metrics: app::delivery::metrics::DeliveryMetrics::default(),
         setup,
         config: AppConfig {
             test_events_per_minute: config.test_events_per_minute,
@@ -102,6 +103,10 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
                 .map(|h| http::HeaderName::from_bytes(h.trim().as_bytes()))
                 .transpose()
                 .context("EVENTURL_CLIENT_IP_HEADER is not a header name")?,
+            metrics_token: config
+                .metrics_token
+                .clone()
+                .filter(|t| !t.trim().is_empty()),
         },
         bundle: app::BundleNames::new(
             "eventurl",

@@ -154,6 +154,10 @@ async fn accept(
     let rows = queue::prepare(&state.db, &state.cipher, tenant_id, events, now)
         .await
         .map_err(ours)?;
+    let states: Vec<String> = rows
+        .iter()
+        .filter_map(|row| row.state.try_as_ref().cloned())
+        .collect();
     let _turn = state.writes.enter().await;
     let stored = async {
         let txn = state.db.begin().await?;
@@ -163,6 +167,16 @@ async fn accept(
         anyhow::Ok(())
     };
     stored.await.map_err(ours)?;
+    state
+        .metrics
+        .accepted(u64::try_from(ids.len()).unwrap_or(0));
+    for held_or_skipped in &states {
+        match held_or_skipped.as_str() {
+            queue::HELD => state.metrics.event("held"),
+            queue::SKIPPED => state.metrics.event("skipped"),
+            _ => {}
+        }
+    }
     Ok(ids)
 }
 

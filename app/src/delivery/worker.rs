@@ -276,15 +276,33 @@ impl Deliverer {
         attempt: Option<AttemptRecord>,
         now: OffsetDateTime,
     ) -> anyhow::Result<()> {
-        let _turn = self.state.writes.enter().await;
-        let txn = self
-            .state
-            .db
-            .begin()
-            .await
-            .context("starting a transaction")?;
-        queue::finish(&txn, event, decision, attempt, now).await?;
-        txn.commit().await.context("committing an attempt")?;
+        let attempted = attempt
+            .as_ref()
+            .map(|a| (a.status == Some(200), a.duration_ms));
+        {
+            let _turn = self.state.writes.enter().await;
+            let txn = self
+                .state
+                .db
+                .begin()
+                .await
+                .context("starting a transaction")?;
+            queue::finish(&txn, event, decision, attempt, now).await?;
+            txn.commit().await.context("committing an attempt")?;
+        }
+        let metrics = &self.state.metrics;
+        if let Some((delivered, millis)) = attempted {
+            let seconds = Duration::from_millis(u64::try_from(millis).unwrap_or(0)).as_secs_f64();
+            metrics.attempt(delivered, seconds);
+        }
+        match decision {
+            Decision::Delivered => metrics.event("delivered"),
+            Decision::GivenUp => metrics.event("given_up"),
+            Decision::RetryAt(_) => metrics.event("retried"),
+            Decision::Hold => metrics.event("held"),
+            Decision::Skip => metrics.event("skipped"),
+            Decision::Later(_) => {}
+        }
         Ok(())
     }
 

@@ -622,3 +622,72 @@ async fn the_tab_shows_recent_deliveries_and_held_events_can_be_discarded() {
     let bob = Browser::signed_in(&app, "bob").await;
     assert_eq!(bob.load().await["extension_deliveries"]["delivered_24h"], 0);
 }
+
+/// `/metrics` for the operator: only with the token, Prometheus text with
+/// this instance's counts and the queue as the database has it.
+#[tokio::test]
+async fn metrics_are_served_only_with_the_operators_token() {
+    let off = spawn_delivering("200ms").await;
+    assert_eq!(
+        off.browser().get("/metrics").await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = test_config(&dir);
+    config.allow_private_targets = "127.0.0.0/8".into();
+    config.metrics_token = Some("metrics-token-1".into());
+    let app = spawn_with(dir, config).await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let tenant = tenant_id(&app, "Acme").await;
+    let alice = Browser::signed_in(&app, "alice").await;
+    let receiver = Receiver::start().await;
+    alice
+        .save(&fields(
+            "cdr",
+            "disable",
+            &receiver.url("/ok"),
+            &[("enabled", "on")],
+        ))
+        .await;
+    let pbx = Pbx::new(&app).await;
+    let batch = json!([cdr("m1"), cdr("m2"), {"event_type": "queue_status"}]);
+    assert_eq!(pbx.send(&tenant, &batch).await.0, StatusCode::ACCEPTED);
+    wait_for("the deliveries", async || receiver.seen().len() == 2).await;
+
+    let client = reqwest::Client::new();
+    let anonymous = client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    // Signed in to the app is not enough either.
+    assert_eq!(
+        alice.get("/metrics").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let text = || async {
+        client
+            .get(app.url("/metrics"))
+            .bearer_auth("metrics-token-1")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    wait_for("the counts", async || {
+        text()
+            .await
+            .contains("eventurl_delivery_attempts_total{outcome=\"delivered\"} 2")
+    })
+    .await;
+    let text = text().await;
+    for line in [
+        "eventurl_events_accepted_total 3",
+        "eventurl_events_total{outcome=\"delivered\"} 2",
+        "eventurl_events_total{outcome=\"skipped\"} 1",
+        "eventurl_queue_depth 0",
+        "eventurl_delivery_attempt_seconds_count 2",
+    ] {
+        assert!(text.contains(line), "{line} missing from\n{text}");
+    }
+}

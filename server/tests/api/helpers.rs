@@ -43,6 +43,7 @@ pub fn test_config(dir: &TempDir) -> Config {
         delivery_retention_days: 7,
         delivery_lease_secs: 11,
         no_deliver: false,
+        metrics_token: None,
     }
 }
 

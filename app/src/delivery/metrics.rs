@@ -1,0 +1,170 @@
+//! `GET /metrics` in Prometheus text format: this instance's counters
+//! (events accepted and how they ended, attempts by outcome, attempt
+//! latency) and the queue as the database has it now (depth, oldest due
+//! event's age). Served only with `EVENTURL_METRICS_TOKEN`, to requests
+//! that carry it.
+
+use anyhow::Context;
+use prometheus_client::{
+    encoding::text::encode,
+    metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
+    registry::Registry,
+};
+use sea_orm::{ConnectionTrait, FromQueryResult, Statement};
+use time::OffsetDateTime;
+
+type Labels = Vec<(&'static str, &'static str)>;
+
+/// Counted as it happens, per instance (Prometheus adds instances up).
+#[derive(Debug)]
+pub struct DeliveryMetrics {
+    registry: Registry,
+    accepted: Counter,
+    /// By what became of them: delivered, retried, given_up, held, skipped.
+    events: Family<Labels, Counter>,
+    /// By outcome: delivered, failed.
+    attempts: Family<Labels, Counter>,
+    latency: Histogram,
+    depth: Gauge,
+    oldest_due: Gauge,
+}
+
+impl Default for DeliveryMetrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("eventurl");
+        let accepted = Counter::default();
+        let events = Family::<Labels, Counter>::default();
+        let attempts = Family::<Labels, Counter>::default();
+        let latency = Histogram::new([0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]);
+        let depth = Gauge::default();
+        let oldest_due = Gauge::default();
+        registry.register(
+            "events_accepted",
+            "Events handed in by the PBX and committed",
+            accepted.clone(),
+        );
+        registry.register(
+            "events",
+            "Events by what became of them (delivered, retried, given_up, held, skipped)",
+            events.clone(),
+        );
+        registry.register(
+            "delivery_attempts",
+            "Delivery attempts by outcome (delivered, failed)",
+            attempts.clone(),
+        );
+        registry.register(
+            "delivery_attempt_seconds",
+            "How long a delivery attempt took",
+            latency.clone(),
+        );
+        registry.register(
+            "queue_depth",
+            "Events waiting for an attempt (due or retrying), all instances",
+            depth.clone(),
+        );
+        registry.register(
+            "queue_oldest_due_seconds",
+            "Age of the oldest event due for an attempt, all instances",
+            oldest_due.clone(),
+        );
+        Self {
+            registry,
+            accepted,
+            events,
+            attempts,
+            latency,
+            depth,
+            oldest_due,
+        }
+    }
+}
+
+impl DeliveryMetrics {
+    pub fn accepted(&self, n: u64) {
+        self.accepted.inc_by(n);
+    }
+
+    /// `what`: delivered, retried, given_up, held or skipped.
+    pub fn event(&self, what: &'static str) {
+        self.events.get_or_create(&vec![("outcome", what)]).inc();
+    }
+
+    pub fn attempt(&self, delivered: bool, seconds: f64) {
+        let outcome = if delivered { "delivered" } else { "failed" };
+        self.attempts
+            .get_or_create(&vec![("outcome", outcome)])
+            .inc();
+        self.latency.observe(seconds);
+    }
+
+    /// The text exposition, with the queue read from the database now.
+    pub async fn render(&self, db: &impl ConnectionTrait) -> anyhow::Result<String> {
+        #[derive(FromQueryResult)]
+        struct Queue {
+            depth: i64,
+            oldest: Option<OffsetDateTime>,
+        }
+        let queue = Queue::find_by_statement(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS depth, MIN(next_attempt_at) AS oldest FROM events WHERE state = 'pending'",
+        ))
+        .one(db)
+        .await
+        .context("reading the queue")?;
+        if let Some(queue) = queue {
+            self.depth.set(queue.depth);
+            let age = queue
+                .oldest
+                .map(|at| (OffsetDateTime::now_utc() - at).whole_seconds().max(0))
+                .unwrap_or(0);
+            self.oldest_due.set(age);
+        }
+        let mut text = String::new();
+        encode(&mut text, &self.registry).context("encoding metrics")?;
+        Ok(text)
+    }
+}
+
+/// `GET /metrics`: 404 unless the operator set a token; 401 without it.
+pub async fn serve(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::{http::StatusCode, response::IntoResponse};
+    use sha2::{Digest, Sha256};
+    let Some(token) = &state.config.metrics_token else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let presented = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    // Compared as digests: the time taken says nothing about the token.
+    if Sha256::digest(presented.as_bytes()) != Sha256::digest(token.as_bytes()) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(
+                axum::http::header::WWW_AUTHENTICATE,
+                "Bearer realm=\"eventurl metrics\"",
+            )],
+            "Send `Authorization: Bearer <EVENTURL_METRICS_TOKEN>`.",
+        )
+            .into_response();
+    }
+    match state.metrics.render(&state.db).await {
+        Ok(text) => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )],
+            text,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::warn!(error = format!("{e:#}"), "metrics unavailable");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
