@@ -47,8 +47,9 @@ impl Prepared {
             ),
         }
         if let Some(delivering) = delivering {
-            // Stops claiming at once; attempts under way get the grace.
-            let _ = tokio::time::timeout(grace, delivering).await;
+            // Stops claiming at once; attempts under way get the grace,
+            // then what is left is released.
+            let _ = tokio::time::timeout(grace + Duration::from_secs(2), delivering).await;
         }
         self.db.close().await.context("closing the database")?;
         tracing::info!("eventurl stopped");
@@ -66,7 +67,7 @@ impl Prepared {
         );
         stop.await;
         let _ = stopping_tx.send(true);
-        let _ = tokio::time::timeout(grace + Duration::from_secs(1), delivering).await;
+        let _ = tokio::time::timeout(grace + Duration::from_secs(2), delivering).await;
         self.db.close().await.context("closing the database")?;
         tracing::info!("eventurl stopped");
         Ok(())

@@ -332,3 +332,22 @@ pub async fn discard_held(
         .context("discarding held events")?;
     Ok(done.rows_affected)
 }
+
+/// Ends the leases of claimed events whose attempts were cut short by a
+/// stop: due again at once, for any instance.
+pub async fn release(db: &impl ConnectionTrait, ids: &[i64]) -> anyhow::Result<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let done = event::Entity::update_many()
+        .col_expr(
+            event::Column::LeaseUntil,
+            Expr::value(Option::<OffsetDateTime>::None),
+        )
+        .filter(event::Column::Id.is_in(ids.iter().copied()))
+        .filter(event::Column::State.eq(PENDING))
+        .exec(db)
+        .await
+        .context("releasing claimed events")?;
+    Ok(done.rows_affected)
+}

@@ -60,6 +60,8 @@ pub struct Deliverer {
     config: DeliveryConfig,
     global: Arc<Semaphore>,
     per_endpoint: Mutex<HashMap<(i32, EndpointKind), Arc<Semaphore>>>,
+    /// Events claimed and not yet recorded: released at a stop.
+    in_flight: Mutex<std::collections::HashSet<i64>>,
 }
 
 impl Deliverer {
@@ -69,6 +71,7 @@ impl Deliverer {
             state,
             config,
             per_endpoint: Mutex::new(HashMap::new()),
+            in_flight: Mutex::new(std::collections::HashSet::new()),
         })
     }
 
@@ -113,6 +116,7 @@ impl Deliverer {
                     self.later(&event).await;
                     continue;
                 };
+                self.in_flight_ids().insert(event.id);
                 let me = Arc::clone(&self);
                 attempts.spawn(async move { me.deliver(event, permits).await });
             }
@@ -130,10 +134,21 @@ impl Deliverer {
         .await
         .is_err()
         {
-            tracing::warn!(
-                "stopping with attempts under way; they are made again when their leases run out"
-            );
+            // Whatever did not finish goes back to the queue now, for any
+            // instance, instead of waiting for its lease to run out.
+            attempts.abort_all();
+            let ids: Vec<i64> = self.in_flight_ids().drain().collect();
+            match queue::release(&self.state.db, &ids).await {
+                Ok(n) => tracing::warn!(released = n, "stopped with attempts under way; their events are back in the queue"),
+                Err(e) => tracing::warn!(error = format!("{e:#}"), "stopped with attempts under way; they are made again when their leases run out"),
+            }
         }
+    }
+
+    fn in_flight_ids(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<i64>> {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn endpoint_permits(&self, tenant_id: i32, section: EndpointKind) -> Arc<Semaphore> {
@@ -168,14 +183,36 @@ impl Deliverer {
         _permits: (OwnedSemaphorePermit, OwnedSemaphorePermit),
     ) {
         if let Err(e) = self.attempt(&event).await {
-            // The lease runs out and the event is tried again.
+            // Ours (a secret that does not decrypt, the database): counted
+            // as a failed attempt, so the rules still end it; if even that
+            // cannot be recorded, the lease runs out and it is tried again.
             tracing::error!(
                 error = format!("{e:#}"),
                 event = event.id,
                 "delivery attempt failed"
             );
+            let now = OffsetDateTime::now_utc();
+            let decision = self.after_failure(&event, None, now);
+            let record = AttemptRecord {
+                url: String::new(),
+                auth_method: String::new(),
+                duration_ms: 0,
+                status: None,
+                error: Some(
+                    "eventurl could not prepare the request; the operator's log has the cause."
+                        .to_owned(),
+                ),
+            };
+            if let Err(e) = self.record(&event, &decision, Some(record), now).await {
+                tracing::error!(
+                    error = format!("{e:#}"),
+                    event = event.id,
+                    "could not record a failed attempt"
+                );
+            }
         }
         // Room for the next one: the claiming loop need not wait its poll.
+        self.in_flight_ids().remove(&event.id);
         drop(_permits);
         self.state.wake_deliveries.notify_one();
     }
@@ -232,17 +269,7 @@ impl Deliverer {
         let decision = match status {
             Some(200) => Decision::Delivered,
             Some(404) => Decision::GivenUp,
-            _ => match self.config.schedule.wait_after(attempts) {
-                None => Decision::GivenUp,
-                Some(step) => {
-                    let wait = retry_after(&exchange)
-                        .filter(|asked| *asked <= self.config.schedule.longest())
-                        .unwrap_or(step);
-                    Decision::RetryAt(
-                        finished + time::Duration::try_from(wait).unwrap_or(time::Duration::MINUTE),
-                    )
-                }
-            },
+            _ => self.after_failure(event, retry_after(&exchange), finished),
         };
         let host = url::Url::parse(url.as_str())
             .ok()
@@ -267,6 +294,29 @@ impl Deliverer {
             "delivery attempt"
         );
         self.record(event, &decision, Some(record), finished).await
+    }
+
+    /// After a failed attempt: the next one on the schedule (or sooner,
+    /// when the receiver asked within the schedule's longest step), or
+    /// given up after the last.
+    fn after_failure(
+        &self,
+        event: &Claimed,
+        asked: Option<Duration>,
+        now: OffsetDateTime,
+    ) -> Decision {
+        let attempts = u32::try_from(event.attempts + 1).unwrap_or(u32::MAX);
+        match self.config.schedule.wait_after(attempts) {
+            None => Decision::GivenUp,
+            Some(step) => {
+                let wait = asked
+                    .filter(|asked| *asked <= self.config.schedule.longest())
+                    .unwrap_or(step);
+                Decision::RetryAt(
+                    now + time::Duration::try_from(wait).unwrap_or(time::Duration::MINUTE),
+                )
+            }
+        }
     }
 
     async fn record(

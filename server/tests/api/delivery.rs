@@ -691,3 +691,66 @@ async fn metrics_are_served_only_with_the_operators_token() {
         assert!(text.contains(line), "{line} missing from\n{text}");
     }
 }
+
+/// SIGTERM: no more claims; an attempt still under way after the grace
+/// period is cut and its event released to the queue at once (not after
+/// its lease), unattempted as far as the rules count.
+#[tokio::test]
+async fn a_stop_releases_attempts_still_under_way_after_the_grace_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start().await;
+    let mut command = crate::cli::binary(dir.path());
+    command
+        .args(["serve", "--site-addr", "127.0.0.1:0"])
+        .env("EVENTURL_ALLOW_PRIVATE_TARGETS", "127.0.0.0/8")
+        .env("EVENTURL_SHUTDOWN_GRACE_SECS", "1");
+    let server = crate::process::Running::start(command);
+    let mut config = test_config(&dir);
+    config.database_url =
+        crate::database::on_postgres().then(|| crate::database::postgres_database_for(dir.path()));
+    config.secret_key = None;
+    let db = server::connect(&config).await.unwrap();
+    let tenant = app::accounts::create_tenant(
+        &db,
+        app::accounts::NewTenant {
+            name: "Acme".into(),
+        },
+    )
+    .await
+    .unwrap();
+    {
+        use app::persistence::entities::endpoint;
+        use sea_orm::sea_query::Expr;
+        endpoint::Entity::update_many()
+            .col_expr(endpoint::Column::Url, Expr::value(receiver.url("/slow")))
+            .col_expr(endpoint::Column::Enabled, Expr::value(true))
+            .filter(endpoint::Column::TenantId.eq(tenant.id))
+            .exec(&db)
+            .await
+            .unwrap();
+    }
+    let key = app::delivery::keys::create(&db, "pbx-1").await.unwrap();
+    let answer = reqwest::Client::new()
+        .post(server.url(&format!("/ingest/v1/tenants/{}/events", tenant.id)))
+        .bearer_auth(&key)
+        .json(&cdr("slow-1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::ACCEPTED);
+    wait_for("the attempt to start", async || receiver.seen().len() == 1).await;
+
+    let (status, took, log) = server.terminate();
+    assert!(status.success(), "{log}");
+    assert!(took < Duration::from_secs(6), "stopped in {took:?}");
+    assert!(log.contains("back in the queue"), "{log}");
+    let event = app::persistence::entities::event::Entity::find()
+        .all(&db)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(event.state, "pending");
+    assert_eq!(event.lease_until, None, "released, not left to its lease");
+    assert_eq!(event.attempts, 0);
+}
