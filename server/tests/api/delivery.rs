@@ -754,3 +754,88 @@ async fn a_stop_releases_attempts_still_under_way_after_the_grace_period() {
     assert_eq!(event.lease_until, None, "released, not left to its lease");
     assert_eq!(event.attempts, 0);
 }
+
+/// The stored password, through Digest and Basic, at Apache httpd's
+/// mod_auth_digest and mod_auth_basic (with one Apache for both).
+#[tokio::test]
+async fn events_are_delivered_through_apache_digest_and_basic() {
+    let app = spawn_delivering("200ms,200ms").await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let tenant = tenant_id(&app, "Acme").await;
+    let alice = Browser::signed_in(&app, "alice").await;
+    let apache = Apache::start().await;
+    let pbx = Pbx::new(&app).await;
+    for (method, path, id) in [
+        ("digest", "/digest/hook?tenant=acme", "via-digest"),
+        ("basic", "/basic/hook", "via-basic"),
+    ] {
+        let (status, body) = alice
+            .save(&fields(
+                "cdr",
+                method,
+                &apache.url(path),
+                &[
+                    ("username", APACHE_USER),
+                    ("password", APACHE_PASSWORD),
+                    ("enabled", "on"),
+                ],
+            ))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(pbx.send(&tenant, &cdr(id)).await.0, StatusCode::ACCEPTED);
+        wait_for(method, async || {
+            events(&app)
+                .await
+                .iter()
+                .any(|e| e.event_uid == id && e.state == "delivered")
+        })
+        .await;
+        let event = events(&app)
+            .await
+            .into_iter()
+            .find(|e| e.event_uid == id)
+            .unwrap();
+        assert_eq!(
+            event.attempts, 1,
+            "{method}: one attempt (its challenge round inside)"
+        );
+        assert_eq!(event.last_status, Some(200));
+    }
+}
+
+/// A 503 with `Retry-After` within the schedule's longest step is honoured
+/// (here 1 s instead of the 200 ms step); the schedule still ends it.
+#[tokio::test]
+async fn retry_after_is_honoured_within_the_schedules_longest_step() {
+    let app = spawn_delivering("200ms,2s").await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let tenant = tenant_id(&app, "Acme").await;
+    let alice = Browser::signed_in(&app, "alice").await;
+    let receiver = Receiver::start().await;
+    alice
+        .save(&fields(
+            "cdr",
+            "disable",
+            &receiver.url("/busy"),
+            &[("enabled", "on")],
+        ))
+        .await;
+    let pbx = Pbx::new(&app).await;
+    assert_eq!(
+        pbx.send(&tenant, &cdr("busy-1")).await.0,
+        StatusCode::ACCEPTED
+    );
+    wait_for("the first attempt", async || receiver.seen().len() == 1).await;
+    let first = std::time::Instant::now();
+    wait_for("the second attempt", async || receiver.seen().len() == 2).await;
+    let gap = first.elapsed();
+    assert!(
+        gap >= Duration::from_millis(800),
+        "waited {gap:?}, not the 200 ms step"
+    );
+    wait_for("giving up", async || {
+        events(&app).await[0].state == "given_up"
+    })
+    .await;
+    assert_eq!(events(&app).await[0].attempts, 3);
+}
