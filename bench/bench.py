@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -21,6 +22,7 @@ LIGHTHOUSE = "--lighthouse" in sys.argv
 DURATION = "2s" if SMOKE else "10s"
 PASSWORD = "correct horse battery staple"
 BIN = "target/release/eventurl"
+RECEIVER = "target/release/examples/bench_receiver"
 SITE = "target/site"
 
 
@@ -236,6 +238,8 @@ def main():
         results["curl_ms_p50"] = round(curls[len(curls) // 2], 2)
         results["test_event_vs_curl"] = round(ours[len(ours) // 2] / max(curls[len(curls) // 2], 0.001), 2)
 
+        results["deliveries"] = deliveries(env, base, data, server.pid)
+
         if LIGHTHOUSE:
             results["lighthouse"] = lighthouse(base, cookie, data)
     finally:
@@ -249,6 +253,77 @@ def main():
 
 
 PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+
+
+def deliveries(env, base, data, pid):
+    """The PBX's side: ingest (one event a request at 64 connections, and
+    batches of 100) into a paused CDR section (held, so only ingest is
+    measured), then the section enabled and the backlog delivered to a
+    local receiver that answers 200 at once; the same receiver loaded
+    directly by wrk is the ceiling."""
+    out = {}
+    receiver = subprocess.Popen([RECEIVER, "0"], stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(receiver.stdout.readline())
+        hook = f"http://127.0.0.1:{port}"
+        key = subprocess.run([BIN, "ingest-key", "create", "--name", "bench"], env=env, check=True,
+                             capture_output=True, text=True).stdout.strip()
+        listed = subprocess.run([BIN, "tenant", "list"], env=env, check=True, capture_output=True, text=True).stdout
+        tenant = next(line.split("\t")[0] for line in listed.splitlines() if line.endswith("\tBench 1"))
+        db = sqlite3.connect(os.path.join(data, "eventurl.db"), timeout=30)
+        db.execute("UPDATE endpoints SET url = ?, auth_method = 'disable', enabled = 0 "
+                   "WHERE tenant_id = ? AND kind = 'cdr'", (hook + "/cdr", int(tenant)))
+        db.commit()
+        path = f"/ingest/v1/tenants/{tenant}/events"
+        for name, size, conns in (("ingest_single_c64", 1, 64), ("ingest_batch100_c16", 100, 16)):
+            script = os.path.join(data, f"{name}.lua")
+            with open(script, "w") as f:
+                f.write("n = 0\ncounter = 0\n")
+                f.write("function setup(thread) n = n + 1; thread:set('me', n) end\n")
+                f.write("function request()\n  local parts = {}\n"
+                        f"  for i = 1, {size} do\n    counter = counter + 1\n"
+                        "    parts[i] = string.format('{\"event_type\":\"call_cdr\",\"event_id\":\"%s-%d-%d\",'"
+                        " .. '\"call_id\":\"bench\",\"caller\":\"sip:101@bench.test\",\"talk_duration\":\"21\"}', "
+                        f"'{name}', me, counter)\n  end\n"
+                        f"  local body = {'table.concat(parts)' if size == 1 else 'string.format("[%s]", table.concat(parts, ","))'}\n"
+                        f"  return wrk.format('POST', '{path}', {{['Content-Type'] = 'application/json', "
+                        f"['Authorization'] = 'Bearer {key}'}}, body)\n"
+                        "end\n")
+            run = wrk(base + path, conns, script=script)
+            assert run["errors"] == 0, f"{name}: refused requests {run}"
+            run["events_per_s"] = round(run["rps"] * size)
+            out[name] = run
+        held = db.execute("SELECT COUNT(*) FROM events WHERE state = 'held'").fetchone()[0]
+        out["held"] = held
+        out["rss_with_held_mb"] = round(rss_mb(pid), 1)
+
+        # End to end: enabled, the held backlog drains to the receiver.
+        def count():
+            with urllib.request.urlopen(hook + "/count") as r:
+                return int(r.read())
+        window = 3 if SMOKE else 20
+        before = count()
+        db.execute("UPDATE endpoints SET enabled = 1 WHERE tenant_id = ? AND kind = 'cdr'", (int(tenant),))
+        db.execute("UPDATE events SET state = 'pending' WHERE state = 'held'")
+        db.commit()
+        started = time.monotonic()
+        while time.monotonic() - started < window and count() - before < held:
+            time.sleep(0.25)
+        elapsed = time.monotonic() - started
+        delivered = count() - before
+        out["delivered"] = delivered
+        out["deliveries_per_s"] = round(delivered / elapsed)
+        body_script = os.path.join(data, "direct.lua")
+        with open(body_script, "w") as f:
+            f.write("wrk.method = 'POST'\nwrk.headers['Content-Type'] = 'application/json'\n"
+                    "wrk.body = '{\"event_type\":\"call_cdr\",\"event_id\":\"x\",\"call_id\":\"bench\"}'\n")
+        out["receiver_direct_c64"] = wrk(hook + "/direct", 64, script=body_script)
+        out["deliveries_vs_direct"] = round(out["deliveries_per_s"] / out["receiver_direct_c64"]["rps"], 3)
+        db.close()
+    finally:
+        receiver.terminate()
+        receiver.wait()
+    return out
 
 
 def psql(sql):
@@ -392,6 +467,15 @@ def print_table(r):
     row("RSS idle / after load", f"{r['rss_idle_mb']} MB / {r['rss_after_mb']} MB")
     row("start to ready", f"{r['start_to_ready_ms']} ms")
     row("test event vs curl (p50)", f"{r['test_event_ms_p50']} ms vs {r['curl_ms_p50']} ms: x{r['test_event_vs_curl']}")
+    d = r["deliveries"]
+    for name, label in (("ingest_single_c64", "ingest, 1 event a request, 64 conn"),
+                        ("ingest_batch100_c16", "ingest, batches of 100, 16 conn")):
+        i = d[name]
+        row(label, f"{i['events_per_s']} events/s, p50 {i['p50_ms']:.2f} ms, p99 {i['p99_ms']:.2f} ms")
+    row("RSS with held events", f"{d['rss_with_held_mb']} MB ({d['held']} held)")
+    row("delivered (end to end, SQLite)", f"{d['deliveries_per_s']}/s ({d['delivered']} events), "
+        f"{d['deliveries_vs_direct'] * 100:.0f}% of the receiver loaded directly "
+        f"({d['receiver_direct_c64']['rps']:.0f}/s)")
     if "lighthouse" in r:
         for page, scores in r["lighthouse"].items():
             row(f"Lighthouse {page}", ", ".join(f"{k} {scores[k]}" for k in
@@ -406,6 +490,9 @@ def print_table(r):
         ("page p99 during 16 sign-ins <= 50 ms", r["page_during_storm_c8"]["p99_ms"] <= 50),
         ("first visit <= 250 KB gzip", fv["total_served_gzip_kb"] <= 250),
         ("login page loads no wasm", not r["login_loads_wasm"]),
+        ("ingest >= 5,000 events/s at 64 conn (issue 14)", d["ingest_single_c64"]["events_per_s"] >= 5000),
+        ("ingest p99 <= 20 ms at 64 conn (issue 14)", d["ingest_single_c64"]["p99_ms"] <= 20),
+        ("deliveries >= 2,000/s (issue 14)", d["deliveries_per_s"] >= 2000),
     ]:
         row(label, "met" if ok else "NOT MET")
     print("  (written to bench/results.json)")
