@@ -15,9 +15,12 @@ async fn main() -> std::io::Result<()> {
     let delay: u64 = args.next().and_then(|d| d.parse().ok()).unwrap_or(0);
     let count = Arc::new(AtomicU64::new(0));
     let app = Router::new()
-        .route("/count", get(|State(count): State<Arc<AtomicU64>>| async move {
-            count.load(Ordering::Relaxed).to_string()
-        }))
+        .route(
+            "/count",
+            get(|State(count): State<Arc<AtomicU64>>| async move {
+                count.load(Ordering::Relaxed).to_string()
+            }),
+        )
         .fallback(move |State(count): State<Arc<AtomicU64>>| async move {
             if delay > 0 {
                 tokio::time::sleep(std::time::Duration::from_millis(delay)).await;

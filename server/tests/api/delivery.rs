@@ -839,3 +839,99 @@ async fn retry_after_is_honoured_within_the_schedules_longest_step() {
     .await;
     assert_eq!(events(&app).await[0].attempts, 3);
 }
+
+/// A receiver that hangs delays nobody else: its endpoint gets at most its
+/// share of attempts in flight, and another tenant's events go at once.
+#[tokio::test]
+async fn a_hanging_receiver_does_not_delay_other_tenants() {
+    let app = spawn_delivering_with("200ms", 2).await;
+    app.create_tenant_with_admin("Slowco", "sam").await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let slow_tenant = tenant_id(&app, "Slowco").await;
+    let tenant = tenant_id(&app, "Acme").await;
+    let receiver = Receiver::start().await;
+    let sam = Browser::signed_in(&app, "sam").await;
+    sam.save(&fields(
+        "cdr",
+        "disable",
+        &receiver.url("/slow"),
+        &[("enabled", "on")],
+    ))
+    .await;
+    let alice = Browser::signed_in(&app, "alice").await;
+    alice
+        .save(&fields(
+            "cdr",
+            "disable",
+            &receiver.url("/ok"),
+            &[("enabled", "on")],
+        ))
+        .await;
+    let pbx = Pbx::new(&app).await;
+    let stuck: Vec<Value> = (0..20).map(|n| cdr(&format!("slow-{n}"))).collect();
+    assert_eq!(
+        pbx.send(&slow_tenant, &json!(stuck)).await.0,
+        StatusCode::ACCEPTED
+    );
+    wait_for("the slow receiver's attempts", async || {
+        receiver.seen().iter().any(|s| s.path == "/slow")
+    })
+    .await;
+    let started = std::time::Instant::now();
+    assert_eq!(
+        pbx.send(&tenant, &cdr("quick-1")).await.0,
+        StatusCode::ACCEPTED
+    );
+    wait_for("the other tenant's delivery", async || {
+        receiver.seen().iter().any(|s| s.path == "/ok")
+    })
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    let hanging = receiver.seen().iter().filter(|s| s.path == "/slow").count();
+    assert!(hanging <= 2, "{hanging} attempts in flight to one endpoint");
+}
+
+/// Finished events older than the retention time are deleted; held and
+/// pending ones stay whatever their age.
+#[tokio::test]
+async fn finished_events_are_deleted_after_the_retention_time() {
+    let app = spawn_delivering("200ms").await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let tenant = tenant_id(&app, "Acme").await;
+    let alice = Browser::signed_in(&app, "alice").await;
+    let receiver = Receiver::start().await;
+    alice
+        .save(&fields("cdr", "disable", &receiver.url("/ok"), &[]))
+        .await;
+    let pbx = Pbx::new(&app).await;
+    // Held (CDR, paused) and skipped (extension, no URL).
+    let batch = json!([cdr("kept"), {"event_type": "extension_call", "event_id": "gone"}]);
+    assert_eq!(pbx.send(&tenant, &batch).await.0, StatusCode::ACCEPTED);
+    let db = server::connect(&app.config).await.unwrap();
+    {
+        use app::persistence::entities::event;
+        use sea_orm::sea_query::Expr;
+        let long_ago = time::OffsetDateTime::now_utc() - time::Duration::days(30);
+        event::Entity::update_many()
+            .col_expr(event::Column::CreatedAt, Expr::value(long_ago))
+            .col_expr(event::Column::FinishedAt, Expr::value(Some(long_ago)))
+            .filter(event::Column::State.eq("skipped"))
+            .exec(&db)
+            .await
+            .unwrap();
+    }
+    let deleted = app::delivery::queue::purge(&db, time::Duration::days(7))
+        .await
+        .unwrap();
+    assert_eq!(deleted, 1);
+    let left: Vec<String> = events(&app)
+        .await
+        .into_iter()
+        .map(|e| e.event_uid)
+        .collect();
+    assert_eq!(left, ["kept"]);
+}
