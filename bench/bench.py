@@ -277,6 +277,7 @@ def deliveries(env, base, data, pid):
         path = f"/ingest/v1/tenants/{tenant}/events"
         for name, size, conns in (("ingest_single_c64", 1, 64), ("ingest_batch100_c16", 100, 16)):
             script = os.path.join(data, f"{name}.lua")
+            body_expr = "table.concat(parts)" if size == 1 else "'[' .. table.concat(parts, ',') .. ']'"
             with open(script, "w") as f:
                 f.write("n = 0\ncounter = 0\n")
                 f.write("function setup(thread) n = n + 1; thread:set('me', n) end\n")
@@ -285,7 +286,7 @@ def deliveries(env, base, data, pid):
                         "    parts[i] = string.format('{\"event_type\":\"call_cdr\",\"event_id\":\"%s-%d-%d\",'"
                         " .. '\"call_id\":\"bench\",\"caller\":\"sip:101@bench.test\",\"talk_duration\":\"21\"}', "
                         f"'{name}', me, counter)\n  end\n"
-                        f"  local body = {'table.concat(parts)' if size == 1 else 'string.format("[%s]", table.concat(parts, ","))'}\n"
+                        f"  local body = {body_expr}\n"
                         f"  return wrk.format('POST', '{path}', {{['Content-Type'] = 'application/json', "
                         f"['Authorization'] = 'Bearer {key}'}}, body)\n"
                         "end\n")
