@@ -9,6 +9,7 @@ pub mod ingest;
 pub mod keys;
 pub mod metrics;
 pub mod queue;
+pub mod routes;
 pub mod routing;
 pub mod schedule;
 pub mod summary;

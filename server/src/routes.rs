@@ -97,7 +97,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(ingest::MAX_BODY_BYTES))
                 .layer(middleware::from_fn(ingest_body_limit)),
         )
-        .route(paths::METRICS, get(app::delivery::metrics::serve))
+        .route(paths::METRICS, get(app::delivery::routes::metrics))
         .with_state(state)
 }
 
