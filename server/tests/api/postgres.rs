@@ -379,3 +379,109 @@ async fn instances_share_deliveries_and_none_is_delivered_twice() {
     println!("attempts by instance: serve a {a}, serve b {b}, deliver (rest)");
     assert!(a + b <= expected.len());
 }
+
+/// The database goes away in the middle of a load (every connection cut,
+/// new ones refused) and comes back: hand-ins meanwhile are refused (503),
+/// and every event that was answered 202 is delivered afterwards.
+#[tokio::test]
+async fn a_database_outage_during_a_load_loses_no_accepted_event() {
+    use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter};
+    let proxy = Proxy::start(postgres_addr().await).await;
+    let dir = tempfile::tempdir().unwrap();
+    let direct_url = postgres_database_for(dir.path());
+    let mut config = test_config(&dir);
+    config.database_url = Some(through(&proxy, &direct_url));
+    config.allow_private_targets = "127.0.0.0/8".into();
+    let app = spawn_with(dir, config).await;
+    let receiver = crate::receivers::Receiver::start().await;
+    let db = sea_orm::Database::connect(&direct_url).await.unwrap();
+    let tenant = app::accounts::create_tenant(
+        &db,
+        app::accounts::NewTenant {
+            name: "Acme".into(),
+        },
+    )
+    .await
+    .unwrap();
+    use app::persistence::entities::endpoint;
+    endpoint::Entity::update_many()
+        .col_expr(endpoint::Column::Url, Expr::value(receiver.url("/ok")))
+        .col_expr(endpoint::Column::Enabled, Expr::value(true))
+        .filter(endpoint::Column::TenantId.eq(tenant.id))
+        .exec(&db)
+        .await
+        .unwrap();
+    let key = app::delivery::keys::create(&db, "pbx-1").await.unwrap();
+    let client = reqwest::Client::new();
+    let url = app.url(&format!("/ingest/v1/tenants/{}/events", tenant.id));
+
+    let mut accepted = std::collections::BTreeSet::new();
+    let mut refused = 0;
+    let started = std::time::Instant::now();
+    let mut cut = false;
+    let mut restored = false;
+    for n in 0.. {
+        let elapsed = started.elapsed();
+        if !cut && elapsed > Duration::from_millis(800) {
+            proxy.set_up(false);
+            cut = true;
+        }
+        if cut && !restored && elapsed > Duration::from_millis(2500) {
+            proxy.set_up(true);
+            restored = true;
+        }
+        if elapsed > Duration::from_secs(4) {
+            break;
+        }
+        let batch: Vec<serde_json::Value> = (0..20)
+            .map(
+                |i| serde_json::json!({"event_type": "call_cdr", "event_id": format!("o-{n}-{i}")}),
+            )
+            .collect();
+        let answer = client
+            .post(&url)
+            .bearer_auth(&key)
+            .json(&batch)
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await;
+        match answer {
+            Ok(r) if r.status() == StatusCode::ACCEPTED => {
+                let body: serde_json::Value = r.json().await.unwrap();
+                for id in body["ids"].as_array().unwrap() {
+                    accepted.insert(id.as_str().unwrap().to_owned());
+                }
+            }
+            Ok(r) => {
+                assert!(r.status().is_server_error(), "{}", r.status());
+                refused += 1;
+            }
+            Err(_) => refused += 1,
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(refused > 0, "the outage refused hand-ins");
+    assert!(accepted.len() >= 200, "{}", accepted.len());
+    let started = std::time::Instant::now();
+    loop {
+        let delivered: std::collections::BTreeSet<String> = receiver
+            .seen()
+            .iter()
+            .map(|s| s.headers["webhook-id"].to_str().unwrap().to_owned())
+            .collect();
+        if accepted.is_subset(&delivered) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{} of {} accepted events delivered",
+            accepted.iter().filter(|id| delivered.contains(*id)).count(),
+            accepted.len()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    println!(
+        "outage: {} accepted, all delivered; {refused} hand-ins refused while the database was away",
+        accepted.len()
+    );
+}
