@@ -30,6 +30,18 @@ pub fn network_of(ip: IpAddr) -> String {
     }
 }
 
+/// The wider network of an IPv6 client (its /48, a site's usual
+/// allocation), counted too; `None` for IPv4.
+pub fn wide_network_of(ip: IpAddr) -> Option<String> {
+    match ip.to_canonical() {
+        IpAddr::V4(_) => None,
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !((1u128 << 80) - 1);
+            Some(format!("{}/48", std::net::Ipv6Addr::from(prefix)))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::client_ip;
@@ -65,5 +77,11 @@ mod tests {
         assert_ne!(a, network_of("2001:db8:1:3::1".parse().unwrap()));
         assert_eq!(network_of("::ffff:192.0.2.7".parse().unwrap()), "192.0.2.7");
         assert_eq!(network_of("192.0.2.7".parse().unwrap()), "192.0.2.7");
+        use super::wide_network_of;
+        assert_eq!(
+            wide_network_of("2001:db8:1:2:aaaa::1".parse().unwrap()).as_deref(),
+            Some("2001:db8:1::/48")
+        );
+        assert_eq!(wide_network_of("192.0.2.7".parse().unwrap()), None);
     }
 }

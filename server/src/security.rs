@@ -23,17 +23,19 @@ pub struct AllowedOrigins {
 }
 
 impl AllowedOrigins {
+    /// With a public origin configured, only it: the request's `Host` is
+    /// then not trusted (a rebound DNS name would carry any host).
     fn allows(&self, origin: &str, host: Option<&str>) -> bool {
         let origin = origin.trim_end_matches('/');
+        if let Some(public) = self.public_origin.as_deref() {
+            return public.trim_end_matches('/').eq_ignore_ascii_case(origin);
+        }
         let own = host.is_some_and(|host| {
             origin.split_once("://").is_some_and(|(scheme, authority)| {
                 scheme.eq_ignore_ascii_case(self.own_scheme) && authority.eq_ignore_ascii_case(host)
             })
         });
-        own || self
-            .public_origin
-            .as_deref()
-            .is_some_and(|p| p.trim_end_matches('/').eq_ignore_ascii_case(origin))
+        own
     }
 }
 

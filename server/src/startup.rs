@@ -24,7 +24,7 @@ use crate::{
     config::Config,
     database::{connect, load_cipher},
     routes, security,
-    serve::delete_expired_sessions,
+    serve::hourly_cleanup,
 };
 
 /// A server bound to its port, ready to serve.
@@ -121,7 +121,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
     });
 
     let store = DbSessionStore::new(db.clone());
-    tokio::spawn(delete_expired_sessions(store.clone()));
+    tokio::spawn(hourly_cleanup(store.clone(), db.clone()));
     let sessions = SessionManagerLayer::new(store)
         .with_name("eventurl_session")
         .with_http_only(true)

@@ -2,7 +2,8 @@
 //! checked (`persistence::rate_limit`), so a concurrent burst cannot get
 //! more checks than the limit, and a refused attempt costs no argon2 work.
 //! Limits: `PER_ACCOUNT` attempts per account and `PER_ADDRESS` per client
-//! network (an IPv4 address, an IPv6 /64) within `WINDOW`.
+//! network (an IPv4 address, an IPv6 /64; and `PER_WIDE_NETWORK` per IPv6
+//! /48) within `WINDOW`.
 //!
 //! Strangers must not be able to lock an administrator out by failing on
 //! purpose: attempts from a network the account has signed in from before
@@ -18,7 +19,7 @@ use std::net::IpAddr;
 use time::{Duration, OffsetDateTime};
 
 use crate::{
-    client_ip::network_of,
+    client_ip::{network_of, wide_network_of},
     persistence::{
         entities::sign_in_address,
         rate_limit::{self, Rule, Taken, Verdict},
@@ -29,6 +30,8 @@ use crate::{
 pub const PER_ACCOUNT: u64 = 5;
 /// Attempts allowed per client network within `WINDOW`.
 pub const PER_ADDRESS: u64 = 20;
+/// Attempts allowed per IPv6 /48 within `WINDOW`.
+pub const PER_WIDE_NETWORK: u64 = 100;
 pub const WINDOW: Duration = Duration::minutes(5);
 /// How long a network an administrator signed in from stays theirs.
 pub const KNOWN_FOR: Duration = Duration::days(90);
@@ -48,13 +51,21 @@ pub async fn begin(
     ip: Option<IpAddr>,
 ) -> anyhow::Result<Result<Attempt, u64>> {
     let network = ip.map(network_of);
-    let known = match (user_id, &network) {
-        (Some(user_id), Some(network)) => is_known(db, user_id, network).await?,
-        _ => false,
-    };
+    // Looked up for a name that matches no account too: the time taken
+    // says nothing about whether it exists.
+    let known = is_known(
+        db,
+        user_id.unwrap_or(-1),
+        network.as_deref().unwrap_or_default(),
+    )
+    .await?;
+    // An account's own bucket (by id: two names that differ only in case
+    // are two accounts, and one's success must not clear the other's
+    // failures); a name no account has is counted by the name.
     let account_key = match (user_id, &network) {
         (Some(user_id), Some(network)) if known => format!("sign-in:user:{user_id}@{network}"),
-        _ => format!("sign-in:account:{}", username.trim().to_lowercase()),
+        (Some(user_id), _) => format!("sign-in:user:{user_id}"),
+        (None, _) => format!("sign-in:name:{}", username.trim().to_lowercase()),
     };
     let mut rules = vec![Rule {
         key: account_key.clone(),
@@ -65,6 +76,14 @@ pub async fn begin(
         rules.push(Rule {
             key: format!("sign-in:ip:{network}"),
             max: PER_ADDRESS,
+            window: WINDOW,
+        });
+    }
+    // One holder of an IPv6 /48 has 65,536 /64s: the /48 has a limit too.
+    if let Some(wide) = ip.and_then(wide_network_of) {
+        rules.push(Rule {
+            key: format!("sign-in:ip48:{wide}"),
+            max: PER_WIDE_NETWORK,
             window: WINDOW,
         });
     }
@@ -118,4 +137,14 @@ async fn is_known(db: &impl ConnectionTrait, user_id: i32, network: &str) -> any
         .await
         .context("looking up sign-in addresses")?;
     Ok(!found.is_empty())
+}
+
+/// Forgets the networks not signed in from within `KNOWN_FOR`.
+pub async fn forget_old_networks(db: &impl ConnectionTrait) -> anyhow::Result<u64> {
+    let done = sign_in_address::Entity::delete_many()
+        .filter(sign_in_address::Column::LastSignedInAt.lt(OffsetDateTime::now_utc() - KNOWN_FOR))
+        .exec(db)
+        .await
+        .context("forgetting old sign-in networks")?;
+    Ok(done.rows_affected)
 }

@@ -22,6 +22,27 @@ pub fn create_file(path: &Path) -> std::io::Result<()> {
     options.open(path).map(drop)
 }
 
+/// An existing folder left open to other users (by an earlier version, or
+/// chosen so) is the operator's to close: said at start, not changed.
+fn warn_if_open(dir: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(metadata) = std::fs::metadata(dir) {
+            let mode = metadata.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                tracing::warn!(
+                    folder = %dir.display(),
+                    mode = format!("{mode:o}"),
+                    "the database folder is open to other local users; `chmod 700` it (its files are made private)"
+                );
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
 /// Takes group and other access away from an existing file or folder (one
 /// created by an earlier version); a missing one is fine.
 pub fn restrict(path: &Path) -> std::io::Result<()> {
@@ -50,6 +71,7 @@ pub fn restrict(path: &Path) -> std::io::Result<()> {
 pub fn prepare_sqlite(db_file: &Path) -> std::io::Result<()> {
     if let Some(dir) = db_file.parent().filter(|d| !d.as_os_str().is_empty()) {
         create_dir(dir)?;
+        warn_if_open(dir);
     }
     create_file(db_file)?;
     for suffix in ["", "-wal", "-shm", "-journal"] {

@@ -122,3 +122,14 @@ pub async fn clear(db: &impl ConnectionTrait, key: &str) -> anyhow::Result<()> {
         .context("clearing attempts")?;
     Ok(())
 }
+
+/// Deletes every record older than `older_than` (longer than any window):
+/// keys that never come back (random names, passing networks) go too.
+pub async fn purge(db: &impl ConnectionTrait, older_than: Duration) -> anyhow::Result<u64> {
+    let done = rate_limit_hit::Entity::delete_many()
+        .filter(rate_limit_hit::Column::At.lt(OffsetDateTime::now_utc() - older_than))
+        .exec(db)
+        .await
+        .context("deleting old attempt records")?;
+    Ok(done.rows_affected)
+}

@@ -145,9 +145,40 @@ pub struct Exchange {
 }
 
 /// The forms in which a request's credential could come back in an answer:
-/// the secret itself, and the `Authorization` value built from it. Too
-/// short a secret (under 4 characters) would match all over any text.
+/// the secret itself, and the `Authorization` value built from it, each as
+/// sent and as common echo code escapes it (JSON, with `/` escaped as PHP
+/// does or `+`, `&`, `<`, `>`, `'` as \uXXXX as .NET does; percent-encoded).
+/// Too short a secret (under 4 characters) would match all over any text.
 fn credential_forms(credentials: &Credentials) -> Vec<String> {
+    let forms = raw_credential_forms(credentials);
+    let mut all = Vec::new();
+    for form in forms {
+        let json = serde_json::to_string(&form).unwrap_or_default();
+        let json = json
+            .strip_prefix('"')
+            .and_then(|j| j.strip_suffix('"'))
+            .unwrap_or_default()
+            .to_owned();
+        let php = json.replace('/', "\\/");
+        let dotnet: String = json
+            .chars()
+            .map(|c| match c {
+                '+' | '&' | '<' | '>' | '\'' => format!("\\u{:04X}", u32::from(c)),
+                c => c.to_string(),
+            })
+            .collect();
+        let percent: String = url::form_urlencoded::byte_serialize(form.as_bytes()).collect();
+        let percent_space = percent.replace('+', "%20");
+        all.extend([form, json, php, dotnet, percent, percent_space]);
+    }
+    all.retain(|f| f.len() >= 4);
+    // Longest first: a form that contains another is replaced whole.
+    all.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    all.dedup();
+    all
+}
+
+fn raw_credential_forms(credentials: &Credentials) -> Vec<String> {
     let mut forms = Vec::new();
     match credentials {
         Credentials::None => {}
@@ -163,7 +194,6 @@ fn credential_forms(credentials: &Credentials) -> Vec<String> {
         }
         Credentials::Bearer { token } => forms.push(token.expose_secret().to_owned()),
     }
-    forms.retain(|f| f.len() >= 4);
     forms
 }
 
@@ -692,5 +722,50 @@ mod tests {
             !shown.contains("hunter2") && !shown.contains("tok-123"),
             "{shown}"
         );
+    }
+
+    /// Echo code escapes what it echoes; each common escaping of the
+    /// credential is redacted, not only the bytes as sent.
+    #[test]
+    fn escaped_echoes_of_the_credential_are_redacted() {
+        let credentials = Credentials::Basic {
+            username: "pbx".to_owned(),
+            password: SecretString::from("p/a+s&s\"w<o>r'd"),
+        };
+        let basic = base64::engine::general_purpose::STANDARD.encode("pbx:p/a+s&s\"w<o>r'd");
+        let echoes = [
+            serde_json::json!({"password": "p/a+s&s\"w<o>r'd"}).to_string(),
+            serde_json::json!({"authorization": format!("Basic {basic}")})
+                .to_string()
+                .replace('/', "\\/"),
+            r#"{"password":"p/a\u002Bs\u0026s\"w\u003Co\u003Er\u0027d"}"#.to_owned(),
+            format!(
+                "password=p%2Fa%2Bs%26s%22w%3Co%3Er%27d&auth=Basic+{}",
+                basic
+                    .replace('/', "%2F")
+                    .replace('+', "%2B")
+                    .replace('=', "%3D")
+            ),
+        ];
+        for echo in echoes {
+            let mut received = Received {
+                status: 200,
+                reason: "OK".to_owned(),
+                headers: vec![("x-echo".to_owned(), echo.clone())],
+                body: echo.clone(),
+                body_truncated: false,
+                remote_addr: None,
+            };
+            redact_echoed_credential(&mut received, &credentials);
+            for shown in [&received.body, &received.headers[0].1] {
+                assert!(
+                    !shown.contains("s&s")
+                        && !shown.contains("s%26s")
+                        && !shown.contains("s\\u0026s"),
+                    "{echo} -> {shown}"
+                );
+                assert!(shown.contains("[redacted]"), "{echo} -> {shown}");
+            }
+        }
     }
 }

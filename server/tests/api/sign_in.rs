@@ -171,8 +171,10 @@ async fn repeated_failures_lock_the_account_for_a_while_even_with_the_right_pass
         .and_then(|n| n.parse().ok())
         .unwrap();
     assert!((1..=300).contains(&seconds), "{seconds}");
-    // Case does not get around it; another account is not affected.
-    assert!(fail(&browser, "ALICE").await.contains("Too many failed"));
+    // Another spelling is another name, which signs nobody in; another
+    // account is not affected.
+    let page = browser.sign_in("ALICE", PASSWORD).await;
+    assert_eq!(page.status(), StatusCode::OK, "ALICE is not alice");
     assert_eq!(
         browser.sign_in("bob", PASSWORD).await.status(),
         StatusCode::SEE_OTHER
@@ -387,4 +389,30 @@ async fn implausible_sign_in_input_is_refused_at_the_edge_and_nothing_is_stored(
     // A megabyte of username never reaches the handler.
     let page = app.browser().sign_in(&"n".repeat(1 << 20), "x").await;
     assert_eq!(page.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+/// Two accounts whose names differ only in case are two accounts: one's
+/// successful sign-ins do not forgive the other's failures (which would
+/// give an attacker holding one endless guesses at the other).
+#[tokio::test]
+async fn one_accounts_success_does_not_clear_anothers_failures() {
+    let app = spawn_app().await;
+    app.create_tenant_with_admin("Acme", "Admin").await;
+    app.create_tenant_with_admin("Other", "admin").await;
+    let attacker = app.browser();
+    for round in 0..2 {
+        for _ in 0..3 {
+            let text = fail(&attacker, "admin").await;
+            if round == 1 {
+                // 3 + the first of these 3 reach 5 failures in all.
+                continue;
+            }
+            assert!(text.contains("not right"), "{text}");
+        }
+        assert_eq!(
+            attacker.sign_in("Admin", PASSWORD).await.status(),
+            StatusCode::SEE_OTHER
+        );
+    }
+    assert!(fail(&attacker, "admin").await.contains("Too many"));
 }
