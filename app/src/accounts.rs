@@ -129,25 +129,23 @@ pub(crate) async fn create_tenant_in(
     db: &impl ConnectionTrait,
     new: NewTenant,
 ) -> Result<tenant::Model, AccountError> {
+    // Inserted first, the unique name saying whether it exists: on SQLite a
+    // transaction that reads and then writes fails at once when another
+    // connection (the server's workers) wrote in between.
     let name = new.name.trim().to_owned();
-    if tenant::Entity::find()
-        .filter(tenant::Column::Name.eq(&name))
-        .one(db)
-        .await
-        .context("looking up tenants")?
-        .is_some()
-    {
-        return Err(AccountError::TenantExists(name));
-    }
     let now = OffsetDateTime::now_utc();
-    let tenant = tenant::ActiveModel {
-        name: Set(name),
+    let tenant = match (tenant::ActiveModel {
+        name: Set(name.clone()),
         created_at: Set(now),
         ..Default::default()
-    }
+    })
     .insert(db)
     .await
-    .context("inserting the tenant")?;
+    {
+        Ok(tenant) => tenant,
+        Err(e) if is_unique_violation(&e) => return Err(AccountError::TenantExists(name)),
+        Err(e) => return Err(anyhow::Error::new(e).context("inserting the tenant").into()),
+    };
     for kind in EndpointKind::ALL {
         endpoint::ActiveModel {
             tenant_id: Set(tenant.id),
@@ -180,16 +178,14 @@ pub async fn create_admin(
 ) -> Result<user::Model, AccountError> {
     validate(&new)?;
     password_rules(&new.password)?;
-    let txn = db.begin().await.context("starting a transaction")?;
     let tenant = tenant::Entity::find()
         .filter(tenant::Column::Name.eq(tenant_name.trim()))
-        .one(&txn)
+        .one(db)
         .await
         .context("looking up the tenant")?
         .ok_or_else(|| AccountError::NoSuchTenant(tenant_name.to_owned()))?;
-    let admin = create_admin_in(&txn, tenant.id, new).await?;
-    txn.commit().await.context("committing the new admin")?;
-    Ok(admin)
+    // One insert: no transaction that reads before it writes.
+    create_admin_in(db, tenant.id, new).await
 }
 
 pub(crate) async fn create_admin_in(
@@ -197,29 +193,33 @@ pub(crate) async fn create_admin_in(
     tenant_id: i32,
     new: NewAdmin,
 ) -> Result<user::Model, AccountError> {
-    if user::Entity::find()
-        .filter(user::Column::Username.eq(&new.username))
-        .one(db)
-        .await
-        .context("looking up users")?
-        .is_some()
-    {
-        return Err(AccountError::UsernameTaken(new.username));
-    }
     let password = new.password;
     let hash = tokio::task::spawn_blocking(move || hash_password(&password))
         .await
         .context("hashing task")??;
-    Ok(user::ActiveModel {
+    // The unique username says whether it is taken (no read before the
+    // write: see `create_tenant_in`).
+    match (user::ActiveModel {
         tenant_id: Set(tenant_id),
-        username: Set(new.username),
+        username: Set(new.username.clone()),
         password_hash: Set(hash),
         created_at: Set(OffsetDateTime::now_utc()),
         ..Default::default()
-    }
+    })
     .insert(db)
     .await
-    .context("inserting the admin")?)
+    {
+        Ok(admin) => Ok(admin),
+        Err(e) if is_unique_violation(&e) => Err(AccountError::UsernameTaken(new.username)),
+        Err(e) => Err(anyhow::Error::new(e).context("inserting the admin").into()),
+    }
+}
+
+fn is_unique_violation(error: &sea_orm::DbErr) -> bool {
+    matches!(
+        error.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
 }
 
 /// Validates a new tenant and admin together, as the setup form sends them.

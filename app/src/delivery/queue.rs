@@ -155,6 +155,38 @@ struct ClaimedRow {
     next_attempt_at: OffsetDateTime,
 }
 
+/// Whether any event is due: a read, so an idle worker takes no write
+/// lock (on SQLite an `UPDATE` takes it even when it matches nothing, and
+/// other writers, such as the CLI, would meet it every poll).
+pub async fn any_due(db: &impl ConnectionTrait) -> anyhow::Result<bool> {
+    #[derive(FromQueryResult)]
+    struct Due {
+        #[allow(dead_code)]
+        id: i64,
+    }
+    let now = OffsetDateTime::now_utc();
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DatabaseBackend::Postgres => {
+            "SELECT id FROM events WHERE state = 'pending' AND next_attempt_at <= $1 \
+             AND (lease_until IS NULL OR lease_until <= $2) LIMIT 1"
+        }
+        _ => {
+            "SELECT id FROM events WHERE state = 'pending' AND next_attempt_at <= ? \
+             AND (lease_until IS NULL OR lease_until <= ?) LIMIT 1"
+        }
+    };
+    let found = Due::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [now.into(), now.into()],
+    ))
+    .all(db)
+    .await
+    .context("looking for due events")?;
+    Ok(!found.is_empty())
+}
+
 /// Claims up to `limit` due events, oldest due first, for `lease`. On
 /// PostgreSQL rows another instance is claiming are skipped (`SKIP
 /// LOCKED`); SQLite has one writer at a time.

@@ -84,13 +84,15 @@ impl Deliverer {
         while !*stop.borrow() {
             while attempts.try_join_next().is_some() {}
             let room = self.global.available_permits();
-            let claimed = if room == 0 {
-                Vec::new()
-            } else {
-                let db = &self.state.db;
+            let due = room > 0
+                && queue::any_due(&self.state.db).await.unwrap_or_else(|e| {
+                    tracing::warn!(error = format!("{e:#}"), "could not look for due events");
+                    false
+                });
+            let claimed = if due {
                 let _turn = self.state.writes.enter().await;
                 queue::claim(
-                    db,
+                    &self.state.db,
                     &self.state.cipher,
                     u64::try_from(room.min(100)).unwrap_or(100),
                     time::Duration::try_from(self.config.lease).unwrap_or(time::Duration::MINUTE),
@@ -100,19 +102,32 @@ impl Deliverer {
                     tracing::warn!(error = format!("{e:#}"), "could not claim events");
                     Vec::new()
                 })
+            } else {
+                Vec::new()
             };
             let idle = claimed.is_empty();
             // Permits are taken here, in claim order (oldest due first): an
-            // endpoint at its limit gets its event back in the queue.
+            // endpoint at its limit gets its event back in the queue, and so
+            // do its later ones in this batch (a permit freed meanwhile must
+            // not let a younger event go before an older one).
+            let mut full = std::collections::HashSet::new();
             for event in claimed {
-                let permits = Arc::clone(&self.global)
-                    .try_acquire_owned()
-                    .and_then(|global| {
-                        self.endpoint_permits(event.tenant_id, event.section)
-                            .try_acquire_owned()
-                            .map(|endpoint| (global, endpoint))
-                    });
-                let Ok(permits) = permits else {
+                let endpoint = (event.tenant_id, event.section);
+                let permits = if full.contains(&endpoint) {
+                    None
+                } else {
+                    Arc::clone(&self.global)
+                        .try_acquire_owned()
+                        .ok()
+                        .and_then(|global| {
+                            self.endpoint_permits(event.tenant_id, event.section)
+                                .try_acquire_owned()
+                                .ok()
+                                .map(|endpoint| (global, endpoint))
+                        })
+                };
+                let Some(permits) = permits else {
+                    full.insert(endpoint);
                     self.later(&event).await;
                     continue;
                 };
