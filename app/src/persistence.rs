@@ -7,5 +7,6 @@ pub mod endpoints;
 pub mod entities;
 pub mod private_files;
 pub mod rate_limit;
+pub mod raw_sql;
 pub mod session_store;
 pub mod write_gate;

@@ -10,7 +10,7 @@ use axum::{
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
-use sea_orm::{EntityTrait, TransactionTrait};
+use sea_orm::TransactionTrait;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
@@ -19,7 +19,7 @@ use super::{
     queue::{self, NewEvent},
     routing::section_of,
 };
-use crate::{persistence::entities::tenant, state::AppState};
+use crate::{persistence::endpoints::tenant_endpoints, state::AppState};
 
 /// The route, for the router.
 pub const PATH: &str = "/ingest/v1/tenants/{tenant_id}/events";
@@ -141,19 +141,21 @@ async fn accept(
         )
     };
     let tenant_id: i32 = tenant_id.parse().map_err(|_| not_found())?;
-    let found = tenant::Entity::find_by_id(tenant_id)
-        .all(&state.db)
+    // Every tenant has its two endpoints: none means no such tenant. Read
+    // once, for both questions (whether it exists, where events go).
+    let endpoints: Vec<_> = tenant_endpoints(&state.db, tenant_id)
         .await
-        .map_err(|e| ours(e.into()))?;
-    if found.is_empty() {
+        .map_err(ours)?
+        .into_iter()
+        .map(|(row, _)| row)
+        .collect();
+    if endpoints.is_empty() {
         return Err(not_found());
     }
     let events = parse(body)?;
     let ids: Vec<String> = events.iter().map(|e| e.uid.clone()).collect();
     let now = OffsetDateTime::now_utc();
-    let rows = queue::prepare(&state.db, &state.cipher, tenant_id, events, now)
-        .await
-        .map_err(ours)?;
+    let rows = queue::prepare(&state.cipher, tenant_id, &endpoints, events, now).map_err(ours)?;
     let states: Vec<String> = rows
         .iter()
         .filter_map(|row| row.state.try_as_ref().cloned())

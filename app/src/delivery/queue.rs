@@ -11,7 +11,7 @@
 use anyhow::Context;
 use sea_orm::{
     sea_query::Expr, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult,
-    QueryFilter, Set, Statement,
+    QueryFilter, Set,
 };
 use secrecy::ExposeSecret;
 use time::{Duration, OffsetDateTime};
@@ -20,8 +20,8 @@ use crate::{
     domain::EndpointKind,
     persistence::{
         crypto::SecretCipher,
-        endpoints::tenant_endpoints,
-        entities::{delivery_attempt, event},
+        entities::{delivery_attempt, endpoint, event},
+        raw_sql,
     },
 };
 
@@ -47,22 +47,18 @@ pub struct NewEvent {
 }
 
 /// The tenant's events as rows to queue, each in the state its section
-/// calls for now, bodies encrypted. (Read and encrypted before the writing
-/// transaction starts: on SQLite a transaction that reads first and then
-/// writes fails at once when another write came in between.)
-pub async fn prepare(
-    db: &impl ConnectionTrait,
+/// (`endpoints`, as read now) calls for, bodies encrypted. (Prepared before
+/// the writing transaction starts: on SQLite a transaction that reads first
+/// and then writes fails at once when another write came in between.)
+pub fn prepare(
     cipher: &SecretCipher,
     tenant_id: i32,
+    endpoints: &[endpoint::Model],
     events: Vec<NewEvent>,
     now: OffsetDateTime,
 ) -> anyhow::Result<Vec<event::ActiveModel>> {
-    let endpoints = tenant_endpoints(db, tenant_id).await?;
     let state_for = |section: EndpointKind| {
-        let row = endpoints
-            .iter()
-            .map(|(row, _)| row)
-            .find(|row| row.kind == section.as_str());
+        let row = endpoints.iter().find(|row| row.kind == section.as_str());
         match row {
             Some(row) if row.enabled && row.url.is_some() => PENDING,
             Some(row) if section == EndpointKind::Cdr && row.url.is_some() => HELD,
@@ -155,6 +151,11 @@ struct ClaimedRow {
     next_attempt_at: OffsetDateTime,
 }
 
+/// The condition of an event due for an attempt (its two placeholders:
+/// now, now): pending, its time come, and no live claim on it.
+const DUE: &str =
+    "state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)";
+
 /// Whether any event is due: a read, so an idle worker takes no write
 /// lock (on SQLite an `UPDATE` takes it even when it matches nothing, and
 /// other writers, such as the CLI, would meet it every poll).
@@ -165,20 +166,9 @@ pub async fn any_due(db: &impl ConnectionTrait) -> anyhow::Result<bool> {
         id: i64,
     }
     let now = OffsetDateTime::now_utc();
-    let backend = db.get_database_backend();
-    let sql = match backend {
-        DatabaseBackend::Postgres => {
-            "SELECT id FROM events WHERE state = 'pending' AND next_attempt_at <= $1 \
-             AND (lease_until IS NULL OR lease_until <= $2) LIMIT 1"
-        }
-        _ => {
-            "SELECT id FROM events WHERE state = 'pending' AND next_attempt_at <= ? \
-             AND (lease_until IS NULL OR lease_until <= ?) LIMIT 1"
-        }
-    };
-    let found = Due::find_by_statement(Statement::from_sql_and_values(
-        backend,
-        sql,
+    let found = Due::find_by_statement(raw_sql::statement(
+        db.get_database_backend(),
+        &format!("SELECT id FROM events WHERE {DUE} LIMIT 1"),
         [now.into(), now.into()],
     ))
     .all(db)
@@ -198,26 +188,21 @@ pub async fn claim(
 ) -> anyhow::Result<Vec<Claimed>> {
     let now = OffsetDateTime::now_utc();
     let backend = db.get_database_backend();
-    let sql = match backend {
-        DatabaseBackend::Postgres => {
-            "UPDATE events SET lease_until = $1 WHERE id IN (SELECT id FROM events \
-             WHERE state = 'pending' AND next_attempt_at <= $2 \
-             AND (lease_until IS NULL OR lease_until <= $3) \
-             ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
-             RETURNING id, tenant_id, event_uid, section, attempts, body, next_attempt_at"
-        }
-        _ => {
-            "UPDATE events SET lease_until = ? WHERE id IN (SELECT id FROM events \
-             WHERE state = 'pending' AND next_attempt_at <= ? \
-             AND (lease_until IS NULL OR lease_until <= ?) \
-             ORDER BY next_attempt_at, id LIMIT ?) \
-             RETURNING id, tenant_id, event_uid, section, attempts, body, next_attempt_at"
-        }
+    // Rows another instance is claiming are skipped on PostgreSQL; SQLite
+    // has one writer at a time and no such clause.
+    let lock = if backend == DatabaseBackend::Postgres {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
     };
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let mut rows = ClaimedRow::find_by_statement(Statement::from_sql_and_values(
+    let mut rows = ClaimedRow::find_by_statement(raw_sql::statement(
         backend,
-        sql,
+        &format!(
+            "UPDATE events SET lease_until = ? WHERE id IN (SELECT id FROM events \
+             WHERE {DUE} ORDER BY next_attempt_at, id LIMIT ?{lock}) \
+             RETURNING id, tenant_id, event_uid, section, attempts, body, next_attempt_at"
+        ),
         [(now + lease).into(), now.into(), now.into(), limit.into()],
     ))
     .all(db)

@@ -2,11 +2,11 @@
 //! attempt, and counts over the last 24 hours (held events: all of them).
 
 use anyhow::Context;
-use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Statement};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 use time::OffsetDateTime;
 
 use super::queue::{DELIVERED, GIVEN_UP, HELD, PENDING, SKIPPED};
-use crate::domain::EndpointKind;
+use crate::{domain::EndpointKind, persistence::raw_sql};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SectionCounts {
@@ -35,24 +35,6 @@ struct LastRow {
     last_status: Option<i32>,
 }
 
-fn sql(backend: DatabaseBackend, text: &str) -> String {
-    // `?` placeholders, numbered for PostgreSQL.
-    if backend != DatabaseBackend::Postgres {
-        return text.to_owned();
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut n = 0;
-    for c in text.chars() {
-        if c == '?' {
-            n += 1;
-            out.push_str(&format!("${n}"));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// Both sections' counts, in two queries (indexes on tenant, section and
 /// state, and on tenant, section and last attempt).
 pub async fn counts(
@@ -62,14 +44,11 @@ pub async fn counts(
 ) -> anyhow::Result<[SectionCounts; 2]> {
     let backend = db.get_database_backend();
     let since = now - time::Duration::DAY;
-    let rows = CountRow::find_by_statement(Statement::from_sql_and_values(
+    let rows = CountRow::find_by_statement(raw_sql::statement(
         backend,
-        sql(
-            backend,
-            "SELECT section, state, attempts > 0 AS retrying, COUNT(*) AS n FROM events \
+        "SELECT section, state, attempts > 0 AS retrying, COUNT(*) AS n FROM events \
              WHERE tenant_id = ? AND (state IN ('held', 'pending') OR finished_at > ?) \
              GROUP BY section, state, attempts > 0",
-        ),
         [tenant_id.into(), since.into()],
     ))
     .all(db)
@@ -96,11 +75,9 @@ pub async fn counts(
             _ => {}
         }
     }
-    let last = LastRow::find_by_statement(Statement::from_sql_and_values(
+    let last = LastRow::find_by_statement(raw_sql::statement(
         backend,
-        sql(
-            backend,
-            "SELECT section, last_attempt_at, last_status FROM (\
+        "SELECT section, last_attempt_at, last_status FROM (\
                SELECT * FROM (SELECT section, last_attempt_at, last_status FROM events \
                  WHERE tenant_id = ? AND section = 'cdr' AND last_attempt_at IS NOT NULL \
                  ORDER BY last_attempt_at DESC LIMIT 1) AS c \
@@ -108,7 +85,6 @@ pub async fn counts(
                SELECT * FROM (SELECT section, last_attempt_at, last_status FROM events \
                  WHERE tenant_id = ? AND section = 'extension' AND last_attempt_at IS NOT NULL \
                  ORDER BY last_attempt_at DESC LIMIT 1) AS e) AS last",
-        ),
         [tenant_id.into(), tenant_id.into()],
     ))
     .all(db)

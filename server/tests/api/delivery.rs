@@ -72,6 +72,31 @@ impl Pbx {
     }
 }
 
+/// A tenant "Acme" whose two sections deliver, without authentication, to
+/// `url`, and an ingest key: what a PBX needs, set up in the database
+/// directly (for tests that run the real binary).
+pub async fn tenant_delivering_to(db: &sea_orm::DatabaseConnection, url: &str) -> (i32, String) {
+    use app::persistence::entities::endpoint;
+    use sea_orm::sea_query::Expr;
+    let tenant = app::accounts::create_tenant(
+        db,
+        app::accounts::NewTenant {
+            name: "Acme".into(),
+        },
+    )
+    .await
+    .unwrap();
+    endpoint::Entity::update_many()
+        .col_expr(endpoint::Column::Url, Expr::value(url))
+        .col_expr(endpoint::Column::Enabled, Expr::value(true))
+        .filter(endpoint::Column::TenantId.eq(tenant.id))
+        .exec(db)
+        .await
+        .unwrap();
+    let key = app::delivery::keys::create(db, "pbx-1").await.unwrap();
+    (tenant.id, key)
+}
+
 async fn tenant_id(app: &TestApp, name: &str) -> String {
     let db = server::connect(&app.config).await.unwrap();
     app::persistence::entities::tenant::Entity::find()
@@ -419,27 +444,7 @@ async fn no_accepted_event_is_lost_when_the_process_is_killed() {
     };
     config.secret_key = None;
     let db = server::connect(&config).await.unwrap();
-    let tenant = app::accounts::create_tenant(
-        &db,
-        app::accounts::NewTenant {
-            name: "Acme".into(),
-        },
-    )
-    .await
-    .unwrap();
-    {
-        use app::persistence::entities::endpoint;
-        use sea_orm::sea_query::Expr;
-        endpoint::Entity::update_many()
-            .col_expr(endpoint::Column::Url, Expr::value(receiver.url("/ok")))
-            .col_expr(endpoint::Column::Enabled, Expr::value(true))
-            .filter(endpoint::Column::TenantId.eq(tenant.id))
-            .filter(endpoint::Column::Kind.eq("cdr"))
-            .exec(&db)
-            .await
-            .unwrap();
-    }
-    let key = app::delivery::keys::create(&db, "pbx-1").await.unwrap();
+    let (tenant, key) = tenant_delivering_to(&db, &receiver.url("/ok")).await;
     let client = reqwest::Client::new();
     let post = |base: String, n: usize| {
         let client = client.clone();
@@ -447,7 +452,7 @@ async fn no_accepted_event_is_lost_when_the_process_is_killed() {
         async move {
             let batch: Vec<Value> = (0..50).map(|i| cdr(&format!("k-{n}-{i}"))).collect();
             let answer = client
-                .post(format!("{base}/ingest/v1/tenants/{}/events", tenant.id))
+                .post(format!("{base}/ingest/v1/tenants/{tenant}/events"))
                 .bearer_auth(&key)
                 .json(&batch)
                 .timeout(Duration::from_secs(10))
@@ -710,28 +715,9 @@ async fn a_stop_releases_attempts_still_under_way_after_the_grace_period() {
         crate::database::on_postgres().then(|| crate::database::postgres_database_for(dir.path()));
     config.secret_key = None;
     let db = server::connect(&config).await.unwrap();
-    let tenant = app::accounts::create_tenant(
-        &db,
-        app::accounts::NewTenant {
-            name: "Acme".into(),
-        },
-    )
-    .await
-    .unwrap();
-    {
-        use app::persistence::entities::endpoint;
-        use sea_orm::sea_query::Expr;
-        endpoint::Entity::update_many()
-            .col_expr(endpoint::Column::Url, Expr::value(receiver.url("/slow")))
-            .col_expr(endpoint::Column::Enabled, Expr::value(true))
-            .filter(endpoint::Column::TenantId.eq(tenant.id))
-            .exec(&db)
-            .await
-            .unwrap();
-    }
-    let key = app::delivery::keys::create(&db, "pbx-1").await.unwrap();
+    let (tenant, key) = tenant_delivering_to(&db, &receiver.url("/slow")).await;
     let answer = reqwest::Client::new()
-        .post(server.url(&format!("/ingest/v1/tenants/{}/events", tenant.id)))
+        .post(server.url(&format!("/ingest/v1/tenants/{tenant}/events")))
         .bearer_auth(&key)
         .json(&cdr("slow-1"))
         .send()

@@ -275,7 +275,6 @@ async fn an_instance_with_another_key_is_refused() {
 /// (claims skip rows another instance holds: `FOR UPDATE SKIP LOCKED`).
 #[tokio::test]
 async fn instances_share_deliveries_and_none_is_delivered_twice() {
-    use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter};
     let dir = tempfile::tempdir().unwrap();
     let database_url = postgres_database_for(dir.path());
     let key = app::persistence::crypto::SecretCipher::generate_key();
@@ -300,23 +299,8 @@ async fn instances_share_deliveries_and_none_is_delivered_twice() {
         .unwrap();
 
     let db = sea_orm::Database::connect(&database_url).await.unwrap();
-    let tenant = app::accounts::create_tenant(
-        &db,
-        app::accounts::NewTenant {
-            name: "Acme".into(),
-        },
-    )
-    .await
-    .unwrap();
-    use app::persistence::entities::endpoint;
-    endpoint::Entity::update_many()
-        .col_expr(endpoint::Column::Url, Expr::value(receiver.url("/ok")))
-        .col_expr(endpoint::Column::Enabled, Expr::value(true))
-        .filter(endpoint::Column::TenantId.eq(tenant.id))
-        .exec(&db)
-        .await
-        .unwrap();
-    let ingest_key = app::delivery::keys::create(&db, "pbx-1").await.unwrap();
+    let (tenant, ingest_key) =
+        crate::delivery::tenant_delivering_to(&db, &receiver.url("/ok")).await;
     let client = reqwest::Client::new();
     let mut expected = std::collections::BTreeSet::new();
     for n in 0..20 {
@@ -338,7 +322,7 @@ async fn instances_share_deliveries_and_none_is_delivered_twice() {
             })
             .collect();
         let answer = client
-            .post(format!("{base}/ingest/v1/tenants/{}/events", tenant.id))
+            .post(format!("{base}/ingest/v1/tenants/{tenant}/events"))
             .bearer_auth(&ingest_key)
             .json(&batch)
             .send()
@@ -385,7 +369,6 @@ async fn instances_share_deliveries_and_none_is_delivered_twice() {
 /// and every event that was answered 202 is delivered afterwards.
 #[tokio::test]
 async fn a_database_outage_during_a_load_loses_no_accepted_event() {
-    use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter};
     let proxy = Proxy::start(postgres_addr().await).await;
     let dir = tempfile::tempdir().unwrap();
     let direct_url = postgres_database_for(dir.path());
@@ -395,25 +378,9 @@ async fn a_database_outage_during_a_load_loses_no_accepted_event() {
     let app = spawn_with(dir, config).await;
     let receiver = crate::receivers::Receiver::start().await;
     let db = sea_orm::Database::connect(&direct_url).await.unwrap();
-    let tenant = app::accounts::create_tenant(
-        &db,
-        app::accounts::NewTenant {
-            name: "Acme".into(),
-        },
-    )
-    .await
-    .unwrap();
-    use app::persistence::entities::endpoint;
-    endpoint::Entity::update_many()
-        .col_expr(endpoint::Column::Url, Expr::value(receiver.url("/ok")))
-        .col_expr(endpoint::Column::Enabled, Expr::value(true))
-        .filter(endpoint::Column::TenantId.eq(tenant.id))
-        .exec(&db)
-        .await
-        .unwrap();
-    let key = app::delivery::keys::create(&db, "pbx-1").await.unwrap();
+    let (tenant, key) = crate::delivery::tenant_delivering_to(&db, &receiver.url("/ok")).await;
     let client = reqwest::Client::new();
-    let url = app.url(&format!("/ingest/v1/tenants/{}/events", tenant.id));
+    let url = app.url(&format!("/ingest/v1/tenants/{tenant}/events"));
 
     let mut accepted = std::collections::BTreeSet::new();
     let mut refused = 0;
