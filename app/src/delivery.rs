@@ -14,6 +14,7 @@ pub mod routing;
 pub mod schedule;
 pub mod summary;
 pub mod worker;
+pub mod writer;
 
 pub use schedule::RetrySchedule;
 pub use worker::{Deliverer, DeliveryConfig};

@@ -34,7 +34,9 @@ impl std::ops::Deref for AppState {
 pub struct Shared {
     pub db: DatabaseConnection,
     /// Queues this instance's write transactions on SQLite.
-    pub writes: crate::persistence::write_gate::WriteGate,
+    pub writes: std::sync::Arc<crate::persistence::write_gate::WriteGate>,
+    /// Commits the queue's writes (hand-ins, attempt records) in groups.
+    pub queue_writes: crate::delivery::writer::QueueWriter,
     pub cipher: SecretCipher,
     /// Posts events under the operator's address policy.
     pub sender: WebhookSender,

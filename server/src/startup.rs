@@ -85,9 +85,11 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
         ))
         .site_addr(addr)
         .build();
+    let writes = Arc::new(WriteGate::for_backend(db.get_database_backend()));
     let state = AppState::new(Shared {
         db: db.clone(),
-        writes: WriteGate::for_database_url(&config.database_url()?),
+        queue_writes: app::delivery::writer::QueueWriter::start(db.clone(), Arc::clone(&writes)),
+        writes,
         cipher,
         sender,
         hashing: HashingPool::for_this_machine(),

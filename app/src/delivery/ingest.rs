@@ -10,7 +10,6 @@ use axum::{
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
-use sea_orm::TransactionTrait;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
@@ -18,6 +17,7 @@ use super::{
     keys,
     queue::{self, NewEvent},
     routing::section_of,
+    writer::Write,
 };
 use crate::{persistence::endpoints::tenant_endpoints, state::AppState};
 
@@ -160,15 +160,11 @@ async fn accept(
         .iter()
         .filter_map(|row| row.state.try_as_ref().cloned())
         .collect();
-    let _turn = state.writes.enter().await;
-    let stored = async {
-        let txn = state.db.begin().await?;
-        queue::enqueue(&txn, rows).await?;
-        keys::touch(&txn, key_id, now).await?;
-        txn.commit().await?;
-        anyhow::Ok(())
-    };
-    stored.await.map_err(ours)?;
+    state
+        .queue_writes
+        .write(Write::Enqueue { rows, key_id, now })
+        .await
+        .map_err(ours)?;
     state
         .metrics
         .accepted(u64::try_from(ids.len()).unwrap_or(0));

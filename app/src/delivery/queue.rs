@@ -245,6 +245,7 @@ pub enum Decision {
 }
 
 /// One attempt's record.
+#[derive(Clone, Debug)]
 pub struct AttemptRecord {
     pub url: String,
     pub auth_method: String,
@@ -253,67 +254,84 @@ pub struct AttemptRecord {
     pub error: Option<String>,
 }
 
-/// Records the attempt (if one was made) and the event's new state, in
-/// one transaction; the lease ends.
-pub async fn finish(
-    db: &impl ConnectionTrait,
-    claimed: &Claimed,
-    decision: &Decision,
-    attempt: Option<AttemptRecord>,
-    now: OffsetDateTime,
-) -> anyhow::Result<()> {
-    let attempted = attempt.is_some();
-    let (status, error) = attempt
-        .as_ref()
-        .map_or((None, None), |a| (a.status, a.error.clone()));
-    if let Some(record) = attempt {
-        let outcome = match decision {
+/// How a claimed event ended this round: what was decided, the attempt
+/// that decided it (none when it was not attempted), and when.
+#[derive(Clone)]
+pub struct Outcome {
+    pub event_id: i64,
+    /// Attempts made before this one.
+    pub attempts_before: i32,
+    pub decision: Decision,
+    pub attempt: Option<AttemptRecord>,
+    pub at: OffsetDateTime,
+}
+
+impl Outcome {
+    /// The attempt's row, if one was made.
+    fn attempt_row(&self) -> Option<delivery_attempt::ActiveModel> {
+        let record = self.attempt.as_ref()?;
+        let outcome = match self.decision {
             Decision::Delivered => DELIVERED,
             Decision::GivenUp => GIVEN_UP,
             _ => "retry",
         };
-        delivery_attempt::Entity::insert(delivery_attempt::ActiveModel {
-            event_id: Set(claimed.id),
-            attempted_at: Set(now),
-            url: Set(record.url),
-            auth_method: Set(record.auth_method),
+        Some(delivery_attempt::ActiveModel {
+            event_id: Set(self.event_id),
+            attempted_at: Set(self.at),
+            url: Set(record.url.clone()),
+            auth_method: Set(record.auth_method.clone()),
             duration_ms: Set(record.duration_ms),
             status: Set(record.status),
             outcome: Set(outcome.to_owned()),
-            error: Set(record.error),
+            error: Set(record.error.clone()),
             ..Default::default()
         })
-        .exec(db)
-        .await
-        .context("recording an attempt")?;
     }
-    let (state, next, finished) = match decision {
-        Decision::Delivered => (DELIVERED, now, Some(now)),
-        Decision::GivenUp => (GIVEN_UP, now, Some(now)),
-        Decision::RetryAt(at) | Decision::Later(at) => (PENDING, *at, None),
-        Decision::Hold => (HELD, now, None),
-        Decision::Skip => (SKIPPED, now, Some(now)),
-    };
-    let mut update = event::Entity::update_many()
-        .col_expr(event::Column::State, Expr::value(state))
-        .col_expr(event::Column::NextAttemptAt, Expr::value(next))
-        .col_expr(
-            event::Column::LeaseUntil,
-            Expr::value(Option::<OffsetDateTime>::None),
-        )
-        .col_expr(event::Column::FinishedAt, Expr::value(finished));
-    if attempted {
-        update = update
-            .col_expr(event::Column::Attempts, Expr::value(claimed.attempts + 1))
-            .col_expr(event::Column::LastStatus, Expr::value(status))
-            .col_expr(event::Column::LastError, Expr::value(error))
-            .col_expr(event::Column::LastAttemptAt, Expr::value(now));
+}
+
+/// Records outcomes in `db` (a transaction): the attempts made, each
+/// event's new state; their leases end.
+pub async fn finish(db: &impl ConnectionTrait, outcomes: &[&Outcome]) -> anyhow::Result<()> {
+    let attempts: Vec<_> = outcomes.iter().filter_map(|o| o.attempt_row()).collect();
+    for chunk in attempts.chunks(200) {
+        delivery_attempt::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await
+            .context("recording attempts")?;
     }
-    update
-        .filter(event::Column::Id.eq(claimed.id))
-        .exec(db)
-        .await
-        .context("recording an event's state")?;
+    for outcome in outcomes {
+        let now = outcome.at;
+        let (state, next, finished) = match outcome.decision {
+            Decision::Delivered => (DELIVERED, now, Some(now)),
+            Decision::GivenUp => (GIVEN_UP, now, Some(now)),
+            Decision::RetryAt(at) | Decision::Later(at) => (PENDING, at, None),
+            Decision::Hold => (HELD, now, None),
+            Decision::Skip => (SKIPPED, now, Some(now)),
+        };
+        let mut update = event::Entity::update_many()
+            .col_expr(event::Column::State, Expr::value(state))
+            .col_expr(event::Column::NextAttemptAt, Expr::value(next))
+            .col_expr(
+                event::Column::LeaseUntil,
+                Expr::value(Option::<OffsetDateTime>::None),
+            )
+            .col_expr(event::Column::FinishedAt, Expr::value(finished));
+        if let Some(attempt) = &outcome.attempt {
+            update = update
+                .col_expr(
+                    event::Column::Attempts,
+                    Expr::value(outcome.attempts_before + 1),
+                )
+                .col_expr(event::Column::LastStatus, Expr::value(attempt.status))
+                .col_expr(event::Column::LastError, Expr::value(attempt.error.clone()))
+                .col_expr(event::Column::LastAttemptAt, Expr::value(now));
+        }
+        update
+            .filter(event::Column::Id.eq(outcome.event_id))
+            .exec(db)
+            .await
+            .context("recording an event's state")?;
+    }
     Ok(())
 }
 

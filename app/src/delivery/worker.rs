@@ -6,7 +6,6 @@
 //! their turn in the queue, unclaimed), within a global `max_in_flight`.
 
 use anyhow::Context;
-use sea_orm::TransactionTrait;
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
@@ -16,8 +15,9 @@ use time::OffsetDateTime;
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
 use super::{
-    queue::{self, AttemptRecord, Claimed, Decision},
+    queue::{self, AttemptRecord, Claimed, Decision, Outcome},
     schedule::RetrySchedule,
+    writer::Write,
 };
 use crate::{
     domain::{AuthMethod, EndpointKind, EndpointUrl, SecretKind},
@@ -111,6 +111,7 @@ impl Deliverer {
             // do its later ones in this batch (a permit freed meanwhile must
             // not let a younger event go before an older one).
             let mut full = std::collections::HashSet::new();
+            let mut later = Vec::new();
             for event in claimed {
                 let endpoint = (event.tenant_id, event.section);
                 let permits = if full.contains(&endpoint) {
@@ -128,13 +129,14 @@ impl Deliverer {
                 };
                 let Some(permits) = permits else {
                     full.insert(endpoint);
-                    self.later(&event).await;
+                    later.push(event);
                     continue;
                 };
                 self.in_flight_ids().insert(event.id);
                 let me = Arc::clone(&self);
                 attempts.spawn(async move { me.deliver(event, permits).await });
             }
+            self.later(&later).await;
             if idle {
                 tokio::select! {
                     () = self.state.wake_deliveries.notified() => {}
@@ -179,15 +181,26 @@ impl Deliverer {
     }
 
     /// Not attempted now: back in the queue, due in a moment.
-    async fn later(&self, event: &Claimed) {
+    async fn later(&self, events: &[Claimed]) {
+        if events.is_empty() {
+            return;
+        }
         let now = OffsetDateTime::now_utc();
-        let decision = Decision::Later(now + time::Duration::milliseconds(100));
-        let _turn = self.state.writes.enter().await;
-        if let Err(e) = queue::finish(&self.state.db, event, &decision, None, now).await {
+        let outcomes = events
+            .iter()
+            .map(|event| Outcome {
+                event_id: event.id,
+                attempts_before: event.attempts,
+                decision: Decision::Later(now + time::Duration::milliseconds(100)),
+                attempt: None,
+                at: now,
+            })
+            .collect();
+        if let Err(e) = self.state.queue_writes.write(Write::Finish(outcomes)).await {
             tracing::warn!(
                 error = format!("{e:#}"),
-                event = event.id,
-                "could not requeue an event; its lease will run out"
+                events = events.len(),
+                "could not requeue events; their leases will run out"
             );
         }
     }
@@ -344,17 +357,17 @@ impl Deliverer {
         let attempted = attempt
             .as_ref()
             .map(|a| (a.status == Some(200), a.duration_ms));
-        {
-            let _turn = self.state.writes.enter().await;
-            let txn = self
-                .state
-                .db
-                .begin()
-                .await
-                .context("starting a transaction")?;
-            queue::finish(&txn, event, decision, attempt, now).await?;
-            txn.commit().await.context("committing an attempt")?;
-        }
+        self.state
+            .queue_writes
+            .write(Write::Finish(vec![Outcome {
+                event_id: event.id,
+                attempts_before: event.attempts,
+                decision: decision.clone(),
+                attempt,
+                at: now,
+            }]))
+            .await
+            .context("recording an attempt")?;
         let metrics = &self.state.metrics;
         if let Some((delivered, millis)) = attempted {
             let seconds = Duration::from_millis(u64::try_from(millis).unwrap_or(0)).as_secs_f64();

@@ -14,12 +14,24 @@ pub fn create_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 /// Creates an empty file readable by the owner only, unless it exists.
+///
+/// An existing file is not opened at all: closing a descriptor of a file
+/// drops every POSIX lock this process holds on it, and SQLite's locks on
+/// an open database are such locks. With them gone, another process (the
+/// CLI, a backup) may take the database as its own, check-point and
+/// delete the write-ahead log under the server's connections, and the
+/// database is corrupt. (Seen: `eventurl ingest-key create` beside a busy
+/// server.)
 pub fn create_file(path: &Path) -> std::io::Result<()> {
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(false);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path).map(drop)
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// An existing folder left open to other users (by an earlier version, or

@@ -9,13 +9,10 @@
 pub struct WriteGate(Option<tokio::sync::Mutex<()>>);
 
 impl WriteGate {
-    /// A gate for the database at `url`: closed to all but one writer on
+    /// A gate for a database of `backend`: closed to all but one writer on
     /// SQLite, open on PostgreSQL.
-    pub fn for_database_url(url: &str) -> Self {
-        Self(
-            url.starts_with("sqlite:")
-                .then(|| tokio::sync::Mutex::new(())),
-        )
+    pub fn for_backend(backend: sea_orm::DatabaseBackend) -> Self {
+        Self((backend == sea_orm::DatabaseBackend::Sqlite).then(|| tokio::sync::Mutex::new(())))
     }
 
     /// Waits for this instance's turn to write; the turn lasts while the
