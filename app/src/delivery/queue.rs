@@ -138,6 +138,8 @@ pub struct Claimed {
     pub section: EndpointKind,
     pub attempts: i32,
     pub body: String,
+    /// Until when this claim is ours.
+    pub lease_until: OffsetDateTime,
 }
 
 #[derive(FromQueryResult)]
@@ -177,16 +179,19 @@ pub async fn any_due(db: &impl ConnectionTrait) -> anyhow::Result<bool> {
     Ok(!found.is_empty())
 }
 
-/// Claims up to `limit` due events, oldest due first, for `lease`. On
-/// PostgreSQL rows another instance is claiming are skipped (`SKIP
-/// LOCKED`); SQLite has one writer at a time.
+/// Claims up to `limit` due events, oldest due first, for `lease`, except
+/// those of the endpoints in `skip` (tenant, section). On PostgreSQL rows
+/// another instance is claiming are skipped (`SKIP LOCKED`); SQLite has
+/// one writer at a time.
 pub async fn claim(
     db: &impl ConnectionTrait,
     cipher: &SecretCipher,
     limit: u64,
     lease: Duration,
+    skip: &[(i32, EndpointKind)],
 ) -> anyhow::Result<Vec<Claimed>> {
     let now = OffsetDateTime::now_utc();
+    let lease_until = now + lease;
     let backend = db.get_database_backend();
     // Rows another instance is claiming are skipped on PostgreSQL; SQLite
     // has one writer at a time and no such clause.
@@ -196,14 +201,22 @@ pub async fn claim(
         ""
     };
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut values: Vec<sea_orm::Value> = vec![lease_until.into(), now.into(), now.into()];
+    let mut skipped = String::new();
+    for (tenant_id, section) in skip {
+        skipped.push_str(" AND NOT (tenant_id = ? AND section = ?)");
+        values.push((*tenant_id).into());
+        values.push(section.as_str().into());
+    }
+    values.push(limit.into());
     let mut rows = ClaimedRow::find_by_statement(raw_sql::statement(
         backend,
         &format!(
             "UPDATE events SET lease_until = ? WHERE id IN (SELECT id FROM events \
-             WHERE {DUE} ORDER BY next_attempt_at, id LIMIT ?{lock}) \
+             WHERE {DUE}{skipped} ORDER BY next_attempt_at, id LIMIT ?{lock}) \
              RETURNING id, tenant_id, event_uid, section, attempts, body, next_attempt_at"
         ),
-        [(now + lease).into(), now.into(), now.into(), limit.into()],
+        values,
     ))
     .all(db)
     .await
@@ -225,6 +238,7 @@ pub async fn claim(
             section,
             attempts: row.attempts,
             body: String::from_utf8_lossy(body.expose_secret()).into_owned(),
+            lease_until,
         });
     }
     Ok(claimed)

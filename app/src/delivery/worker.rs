@@ -2,17 +2,28 @@
 //! as they are at that moment, decide by PortSIP's rules, record.
 //!
 //! A slow or dead receiver delays nobody else: at most
-//! `max_in_flight_per_endpoint` attempts run per endpoint (the rest wait
-//! their turn in the queue, unclaimed), within a global `max_in_flight`.
+//! `max_in_flight_per_endpoint` attempts run per endpoint, within a global
+//! `max_in_flight`. Claimed events wait for their endpoint's turn in its
+//! lane, in claim order (oldest due first); an endpoint whose lane is not
+//! empty is not claimed for, so a slow one holds at most one claim's worth
+//! (and all lanes together at most `MOST_WAITING`). An attempt frees its
+//! endpoint's turn as soon as the receiver has answered; its record is
+//! committed meanwhile, with others' (`writer`).
 
 use anyhow::Context;
 use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
+    collections::{HashMap, HashSet, VecDeque},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, Mutex,
+    },
     time::Duration,
 };
 use time::OffsetDateTime;
-use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::{
+    sync::{watch, OwnedSemaphorePermit, Semaphore},
+    task::JoinSet,
+};
 
 use super::{
     queue::{self, AttemptRecord, Claimed, Decision, Outcome},
@@ -54,14 +65,30 @@ impl Default for DeliveryConfig {
     }
 }
 
+/// Most events claimed at once.
+const CLAIM_BATCH: usize = 100;
+/// Most claimed events waiting in lanes, all endpoints together.
+const MOST_WAITING: usize = 1000;
+
+type Endpoint = (i32, EndpointKind);
+
 /// Delivers this instance's share of the queue.
 pub struct Deliverer {
     state: AppState,
     config: DeliveryConfig,
     global: Arc<Semaphore>,
-    per_endpoint: Mutex<HashMap<(i32, EndpointKind), Arc<Semaphore>>>,
-    /// Events claimed and not yet recorded: released at a stop.
-    in_flight: Mutex<std::collections::HashSet<i64>>,
+    per_endpoint: Mutex<HashMap<Endpoint, Arc<Semaphore>>>,
+    /// Claimed events waiting for their endpoint's turn, oldest first.
+    lanes: Mutex<HashMap<Endpoint, VecDeque<Claimed>>>,
+    /// Events claimed and not yet recorded (waiting or under way):
+    /// released at a stop.
+    in_flight: Mutex<HashSet<i64>>,
+    attempts: Mutex<JoinSet<()>>,
+    stopping: AtomicBool,
+}
+
+fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Deliverer {
@@ -71,7 +98,10 @@ impl Deliverer {
             state,
             config,
             per_endpoint: Mutex::new(HashMap::new()),
-            in_flight: Mutex::new(std::collections::HashSet::new()),
+            lanes: Mutex::new(HashMap::new()),
+            in_flight: Mutex::new(HashSet::new()),
+            attempts: Mutex::new(JoinSet::new()),
+            stopping: AtomicBool::new(false),
         })
     }
 
@@ -80,10 +110,17 @@ impl Deliverer {
     /// unfinished one is made again once its lease runs out).
     pub async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>, grace: Duration) {
         tokio::spawn(Arc::clone(&self).purge_old(stop.clone()));
-        let mut attempts = tokio::task::JoinSet::new();
         while !*stop.borrow() {
-            while attempts.try_join_next().is_some() {}
-            let room = self.global.available_permits();
+            {
+                let mut attempts = locked(&self.attempts);
+                while attempts.try_join_next().is_some() {}
+            }
+            let (waiting, busy) = {
+                let lanes = locked(&self.lanes);
+                let waiting: usize = lanes.values().map(VecDeque::len).sum();
+                (waiting, lanes.keys().copied().collect::<Vec<_>>())
+            };
+            let room = MOST_WAITING.saturating_sub(waiting).min(CLAIM_BATCH);
             let due = room > 0
                 && queue::any_due(&self.state.db).await.unwrap_or_else(|e| {
                     tracing::warn!(error = format!("{e:#}"), "could not look for due events");
@@ -94,8 +131,9 @@ impl Deliverer {
                 queue::claim(
                     &self.state.db,
                     &self.state.cipher,
-                    u64::try_from(room.min(100)).unwrap_or(100),
+                    u64::try_from(room).unwrap_or(100),
                     time::Duration::try_from(self.config.lease).unwrap_or(time::Duration::MINUTE),
+                    &busy,
                 )
                 .await
                 .unwrap_or_else(|e| {
@@ -106,37 +144,21 @@ impl Deliverer {
                 Vec::new()
             };
             let idle = claimed.is_empty();
-            // Permits are taken here, in claim order (oldest due first): an
-            // endpoint at its limit gets its event back in the queue, and so
-            // do its later ones in this batch (a permit freed meanwhile must
-            // not let a younger event go before an older one).
-            let mut full = std::collections::HashSet::new();
-            let mut later = Vec::new();
-            for event in claimed {
-                let endpoint = (event.tenant_id, event.section);
-                let permits = if full.contains(&endpoint) {
-                    None
-                } else {
-                    Arc::clone(&self.global)
-                        .try_acquire_owned()
-                        .ok()
-                        .and_then(|global| {
-                            self.endpoint_permits(event.tenant_id, event.section)
-                                .try_acquire_owned()
-                                .ok()
-                                .map(|endpoint| (global, endpoint))
-                        })
-                };
-                let Some(permits) = permits else {
-                    full.insert(endpoint);
-                    later.push(event);
-                    continue;
-                };
-                self.in_flight_ids().insert(event.id);
-                let me = Arc::clone(&self);
-                attempts.spawn(async move { me.deliver(event, permits).await });
+            {
+                let mut lanes = locked(&self.lanes);
+                let mut ids = locked(&self.in_flight);
+                for event in claimed {
+                    // Ours already (its lease ran out while it waited or was
+                    // under way): the attempt we have records it.
+                    if ids.insert(event.id) {
+                        lanes
+                            .entry((event.tenant_id, event.section))
+                            .or_default()
+                            .push_back(event);
+                    }
+                }
             }
-            self.later(&later).await;
+            self.pump();
             if idle {
                 tokio::select! {
                     () = self.state.wake_deliveries.notified() => {}
@@ -145,39 +167,88 @@ impl Deliverer {
                 }
             }
         }
+        self.stopping.store(true, Ordering::SeqCst);
+        locked(&self.lanes).clear();
+        let mut attempts = std::mem::take(&mut *locked(&self.attempts));
         if tokio::time::timeout(grace, async {
             while attempts.join_next().await.is_some() {}
         })
         .await
         .is_err()
         {
-            // Whatever did not finish goes back to the queue now, for any
-            // instance, instead of waiting for its lease to run out.
             attempts.abort_all();
-            let ids: Vec<i64> = self.in_flight_ids().drain().collect();
+        }
+        // Whatever did not finish (or never started) goes back to the queue
+        // now, for any instance, instead of waiting for its lease to run out.
+        let ids: Vec<i64> = locked(&self.in_flight).drain().collect();
+        if !ids.is_empty() {
             match queue::release(&self.state.db, &ids).await {
-                Ok(n) => tracing::warn!(released = n, "stopped with attempts under way; their events are back in the queue"),
-                Err(e) => tracing::warn!(error = format!("{e:#}"), "stopped with attempts under way; they are made again when their leases run out"),
+                Ok(n) => tracing::warn!(released = n, "stopped with events claimed; they are back in the queue"),
+                Err(e) => tracing::warn!(error = format!("{e:#}"), "stopped with events claimed; they are made again when their leases run out"),
             }
         }
     }
 
-    fn in_flight_ids(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<i64>> {
-        self.in_flight
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    fn endpoint_permits(&self, tenant_id: i32, section: EndpointKind) -> Arc<Semaphore> {
-        let mut map = self
-            .per_endpoint
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        Arc::clone(map.entry((tenant_id, section)).or_insert_with(|| {
+    fn endpoint_permits(&self, endpoint: Endpoint) -> Arc<Semaphore> {
+        let mut map = locked(&self.per_endpoint);
+        Arc::clone(map.entry(endpoint).or_insert_with(|| {
             Arc::new(Semaphore::new(
                 self.config.max_in_flight_per_endpoint.max(1),
             ))
         }))
+    }
+
+    /// Starts waiting events whose endpoints have a free turn (and the
+    /// global pool room), oldest first per endpoint. An event whose claim
+    /// would run out before an attempt could end goes back to the queue.
+    fn pump(self: &Arc<Self>) {
+        if self.stopping.load(Ordering::SeqCst) {
+            return;
+        }
+        let now = OffsetDateTime::now_utc();
+        let needs = time::Duration::try_from(self.state.sender.timeout())
+            .unwrap_or(time::Duration::seconds(10))
+            .min(time::Duration::try_from(self.config.lease / 2).unwrap_or_default());
+        let mut stale = Vec::new();
+        let mut started = Vec::new();
+        {
+            let mut lanes = locked(&self.lanes);
+            lanes.retain(|endpoint, lane| {
+                while let Some(first) = lane.front() {
+                    if first.lease_until - now < needs {
+                        stale.extend(lane.pop_front());
+                        continue;
+                    }
+                    let Ok(global) = Arc::clone(&self.global).try_acquire_owned() else {
+                        break;
+                    };
+                    let Ok(turn) = self.endpoint_permits(*endpoint).try_acquire_owned() else {
+                        break;
+                    };
+                    if let Some(event) = lane.pop_front() {
+                        started.push((event, (global, turn)));
+                    }
+                }
+                !lane.is_empty()
+            });
+        }
+        if !started.is_empty() {
+            let mut attempts = locked(&self.attempts);
+            for (event, permits) in started {
+                let me = Arc::clone(self);
+                attempts.spawn(async move { me.deliver(event, permits).await });
+            }
+        }
+        if !stale.is_empty() {
+            let me = Arc::clone(self);
+            tokio::spawn(async move {
+                me.later(&stale).await;
+                let mut ids = locked(&me.in_flight);
+                for event in &stale {
+                    ids.remove(&event.id);
+                }
+            });
+        }
     }
 
     /// Not attempted now: back in the queue, due in a moment.
@@ -208,44 +279,54 @@ impl Deliverer {
     async fn deliver(
         self: Arc<Self>,
         event: Claimed,
-        _permits: (OwnedSemaphorePermit, OwnedSemaphorePermit),
+        permits: (OwnedSemaphorePermit, OwnedSemaphorePermit),
     ) {
-        if let Err(e) = self.attempt(&event).await {
-            // Ours (a secret that does not decrypt, the database): counted
-            // as a failed attempt, so the rules still end it; if even that
-            // cannot be recorded, the lease runs out and it is tried again.
-            tracing::error!(
-                error = format!("{e:#}"),
-                event = event.id,
-                "delivery attempt failed"
-            );
-            let now = OffsetDateTime::now_utc();
-            let decision = self.after_failure(&event, None, now);
-            let record = AttemptRecord {
-                url: String::new(),
-                auth_method: String::new(),
-                duration_ms: 0,
-                status: None,
-                error: Some(
-                    "eventurl could not prepare the request; the operator's log has the cause."
-                        .to_owned(),
-                ),
-            };
-            if let Err(e) = self.record(&event, &decision, Some(record), now).await {
+        let (decision, record, at) = match self.attempt(&event).await {
+            Ok(done) => done,
+            Err(e) => {
+                // Ours (a secret that does not decrypt, the database): counted
+                // as a failed attempt, so the rules still end it; if even that
+                // cannot be recorded, the lease runs out and it is tried again.
                 tracing::error!(
                     error = format!("{e:#}"),
                     event = event.id,
-                    "could not record a failed attempt"
+                    "delivery attempt failed"
                 );
+                let now = OffsetDateTime::now_utc();
+                let record = AttemptRecord {
+                    url: String::new(),
+                    auth_method: String::new(),
+                    duration_ms: 0,
+                    status: None,
+                    error: Some(
+                        "eventurl could not prepare the request; the operator's log has the cause."
+                            .to_owned(),
+                    ),
+                };
+                (self.after_failure(&event, None, now), Some(record), now)
             }
+        };
+        // The receiver has answered: the endpoint's turn goes to the next.
+        drop(permits);
+        self.pump();
+        if let Err(e) = self.record(&event, &decision, record, at).await {
+            tracing::error!(
+                error = format!("{e:#}"),
+                event = event.id,
+                "could not record an attempt; it is made again when its lease runs out"
+            );
         }
-        // Room for the next one: the claiming loop need not wait its poll.
-        self.in_flight_ids().remove(&event.id);
-        drop(_permits);
+        locked(&self.in_flight).remove(&event.id);
+        // Room for the next claim: the claiming loop need not wait its poll.
         self.state.wake_deliveries.notify_one();
     }
 
-    async fn attempt(&self, event: &Claimed) -> anyhow::Result<()> {
+    /// Makes the attempt (or not, when the section was paused meanwhile):
+    /// what it decided, its record, when.
+    async fn attempt(
+        &self,
+        event: &Claimed,
+    ) -> anyhow::Result<(Decision, Option<AttemptRecord>, OffsetDateTime)> {
         let state = &self.state;
         let (row, _) = find_endpoint(&state.db, event.tenant_id, event.section).await?;
         let url = row.url.as_deref().and_then(|u| EndpointUrl::parse(u).ok());
@@ -253,10 +334,8 @@ impl Deliverer {
         // Paused meanwhile: a CDR event is held, an extension event skipped.
         let url = match (url, row.enabled, event.section) {
             (Some(url), true, _) => url,
-            (Some(_), false, EndpointKind::Cdr) => {
-                return self.record(event, &Decision::Hold, None, now).await;
-            }
-            _ => return self.record(event, &Decision::Skip, None, now).await,
+            (Some(_), false, EndpointKind::Cdr) => return Ok((Decision::Hold, None, now)),
+            _ => return Ok((Decision::Skip, None, now)),
         };
         let method = AuthMethod::parse(&row.auth_method).unwrap_or_default();
         let username = row.username.clone().unwrap_or_default();
@@ -321,7 +400,7 @@ impl Deliverer {
             decision = ?decision,
             "delivery attempt"
         );
-        self.record(event, &decision, Some(record), finished).await
+        Ok((decision, Some(record), finished))
     }
 
     /// After a failed attempt: the next one on the schedule (or sooner,
