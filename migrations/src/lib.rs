@@ -11,6 +11,7 @@ mod m20261127_000005_secret_changed_by;
 mod m20261128_000006_session_user;
 mod m20261128_000007_security_review;
 mod m20261128_000008_deliveries;
+mod m20261128_000009_due_index;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000006_session_user::Migration),
             Box::new(m20261128_000007_security_review::Migration),
             Box::new(m20261128_000008_deliveries::Migration),
+            Box::new(m20261128_000009_due_index::Migration),
         ]
     }
 }

@@ -90,7 +90,7 @@ pub async fn ingest(
 ) -> Response {
     match accept(&state, &tenant_id, &headers, &body).await {
         Ok(ids) => {
-            state.wake_deliveries.notify_waiters();
+            state.wake_deliveries.notify_one();
             (
                 StatusCode::ACCEPTED,
                 [(header::CONTENT_TYPE, "application/json")],

@@ -154,7 +154,11 @@ struct ClaimedRow {
 }
 
 /// The condition of an event due for an attempt (its two placeholders:
-/// now, now): pending, its time come, and no live claim on it.
+/// now, now): pending, its time come, and no live claim on it. A claim
+/// also moves `next_attempt_at` to the end of its lease, so claimed events
+/// are out of the due range of the index `(state, next_attempt_at)`: a
+/// claim or a look for due events reads only due ones, however many are
+/// claimed (the lease check alone would read each claimed row).
 const DUE: &str =
     "state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)";
 
@@ -201,7 +205,12 @@ pub async fn claim(
         ""
     };
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let mut values: Vec<sea_orm::Value> = vec![lease_until.into(), now.into(), now.into()];
+    let mut values: Vec<sea_orm::Value> = vec![
+        lease_until.into(),
+        lease_until.into(),
+        now.into(),
+        now.into(),
+    ];
     let mut skipped = String::new();
     for (tenant_id, section) in skip {
         skipped.push_str(" AND NOT (tenant_id = ? AND section = ?)");
@@ -212,7 +221,7 @@ pub async fn claim(
     let mut rows = ClaimedRow::find_by_statement(raw_sql::statement(
         backend,
         &format!(
-            "UPDATE events SET lease_until = ? WHERE id IN (SELECT id FROM events \
+            "UPDATE events SET lease_until = ?, next_attempt_at = ? WHERE id IN (SELECT id FROM events \
              WHERE {DUE}{skipped} ORDER BY next_attempt_at, id LIMIT ?{lock}) \
              RETURNING id, tenant_id, event_uid, section, attempts, body, next_attempt_at"
         ),
@@ -221,7 +230,8 @@ pub async fn claim(
     .all(db)
     .await
     .context("claiming due events")?;
-    // `RETURNING` keeps no order: oldest due first again.
+    // `RETURNING` keeps no order (and says the new `next_attempt_at`, the
+    // same for all): oldest first again.
     rows.sort_by_key(|row| (row.next_attempt_at, row.id));
     let mut claimed = Vec::with_capacity(rows.len());
     for row in rows {
@@ -392,6 +402,10 @@ pub async fn release(db: &impl ConnectionTrait, ids: &[i64]) -> anyhow::Result<u
         .col_expr(
             event::Column::LeaseUntil,
             Expr::value(Option::<OffsetDateTime>::None),
+        )
+        .col_expr(
+            event::Column::NextAttemptAt,
+            Expr::value(OffsetDateTime::now_utc()),
         )
         .filter(event::Column::Id.is_in(ids.iter().copied()))
         .filter(event::Column::State.eq(PENDING))

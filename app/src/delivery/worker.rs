@@ -88,7 +88,9 @@ pub struct Deliverer {
 }
 
 fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Deliverer {
@@ -143,7 +145,6 @@ impl Deliverer {
             } else {
                 Vec::new()
             };
-            let idle = claimed.is_empty();
             {
                 let mut lanes = locked(&self.lanes);
                 let mut ids = locked(&self.in_flight);
@@ -159,12 +160,14 @@ impl Deliverer {
                 }
             }
             self.pump();
-            if idle {
-                tokio::select! {
-                    () = self.state.wake_deliveries.notified() => {}
-                    () = tokio::time::sleep(self.config.poll) => {}
-                    _ = stop.changed() => {}
-                }
+            // Claimed or not, the next claim waits for a reason: new events
+            // (ingest), an endpoint whose lane emptied, or the poll. (Right
+            // away, it would skip the endpoints just given work and read
+            // past their due events for nothing.)
+            tokio::select! {
+                () = self.state.wake_deliveries.notified() => {}
+                () = tokio::time::sleep(self.config.poll) => {}
+                _ = stop.changed() => {}
             }
         }
         self.stopping.store(true, Ordering::SeqCst);
@@ -183,8 +186,14 @@ impl Deliverer {
         let ids: Vec<i64> = locked(&self.in_flight).drain().collect();
         if !ids.is_empty() {
             match queue::release(&self.state.db, &ids).await {
-                Ok(n) => tracing::warn!(released = n, "stopped with events claimed; they are back in the queue"),
-                Err(e) => tracing::warn!(error = format!("{e:#}"), "stopped with events claimed; they are made again when their leases run out"),
+                Ok(n) => tracing::warn!(
+                    released = n,
+                    "stopped with events claimed; they are back in the queue"
+                ),
+                Err(e) => tracing::warn!(
+                    error = format!("{e:#}"),
+                    "stopped with events claimed; they are made again when their leases run out"
+                ),
             }
         }
     }
@@ -317,8 +326,13 @@ impl Deliverer {
             );
         }
         locked(&self.in_flight).remove(&event.id);
-        // Room for the next claim: the claiming loop need not wait its poll.
-        self.state.wake_deliveries.notify_one();
+        // Its endpoint has room for more: the claiming loop need not wait
+        // its poll. (Not while its lane still waits: a claim then skips the
+        // endpoint, and reading past its due events for others' would be
+        // all the claim did.)
+        if !locked(&self.lanes).contains_key(&(event.tenant_id, event.section)) {
+            self.state.wake_deliveries.notify_one();
+        }
     }
 
     /// Makes the attempt (or not, when the section was paused meanwhile):
