@@ -1,7 +1,8 @@
 //! The due-events index covers what a claim reads: `(state,
-//! next_attempt_at)` plus the endpoint (`tenant_id`, `section`) and the
-//! lease. A claim that skips endpoints already busy in this instance reads
-//! past their due events in the index alone, not row by row in the table.
+//! next_attempt_at, id)`, the claim's order, plus the endpoint
+//! (`tenant_id`, `section`) and the lease. A claim that skips endpoints
+//! already busy in this instance reads past their due events in the index
+//! alone, not row by row in the table.
 
 use sea_orm_migration::prelude::*;
 
@@ -13,6 +14,7 @@ enum Events {
     Table,
     State,
     NextAttemptAt,
+    Id,
     TenantId,
     Section,
     LeaseUntil,
@@ -29,6 +31,7 @@ impl MigrationTrait for Migration {
                     .table(Events::Table)
                     .col(Events::State)
                     .col(Events::NextAttemptAt)
+                    .col(Events::Id)
                     .col(Events::TenantId)
                     .col(Events::Section)
                     .col(Events::LeaseUntil)

@@ -150,7 +150,6 @@ struct ClaimedRow {
     section: String,
     attempts: i32,
     body: Vec<u8>,
-    next_attempt_at: OffsetDateTime,
 }
 
 /// The condition of an event due for an attempt (its two placeholders:
@@ -162,77 +161,82 @@ struct ClaimedRow {
 const DUE: &str =
     "state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)";
 
-/// Whether any event is due: a read, so an idle worker takes no write
-/// lock (on SQLite an `UPDATE` takes it even when it matches nothing, and
-/// other writers, such as the CLI, would meet it every poll).
-pub async fn any_due(db: &impl ConnectionTrait) -> anyhow::Result<bool> {
+/// Up to `limit` due events, oldest due first, except those of the
+/// endpoints in `skip` (tenant, section): a read, so looking past a busy
+/// endpoint's due events holds up no writer (`claim` takes them).
+pub async fn due(
+    db: &impl ConnectionTrait,
+    limit: u64,
+    skip: &[(i32, EndpointKind)],
+) -> anyhow::Result<Vec<i64>> {
     #[derive(FromQueryResult)]
     struct Due {
-        #[allow(dead_code)]
         id: i64,
     }
     let now = OffsetDateTime::now_utc();
-    let found = Due::find_by_statement(raw_sql::statement(
-        db.get_database_backend(),
-        &format!("SELECT id FROM events WHERE {DUE} LIMIT 1"),
-        [now.into(), now.into()],
-    ))
-    .all(db)
-    .await
-    .context("looking for due events")?;
-    Ok(!found.is_empty())
-}
-
-/// Claims up to `limit` due events, oldest due first, for `lease`, except
-/// those of the endpoints in `skip` (tenant, section). On PostgreSQL rows
-/// another instance is claiming are skipped (`SKIP LOCKED`); SQLite has
-/// one writer at a time.
-pub async fn claim(
-    db: &impl ConnectionTrait,
-    cipher: &SecretCipher,
-    limit: u64,
-    lease: Duration,
-    skip: &[(i32, EndpointKind)],
-) -> anyhow::Result<Vec<Claimed>> {
-    let now = OffsetDateTime::now_utc();
-    let lease_until = now + lease;
-    let backend = db.get_database_backend();
-    // Rows another instance is claiming are skipped on PostgreSQL; SQLite
-    // has one writer at a time and no such clause.
-    let lock = if backend == DatabaseBackend::Postgres {
-        " FOR UPDATE SKIP LOCKED"
-    } else {
-        ""
-    };
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let mut values: Vec<sea_orm::Value> = vec![
-        lease_until.into(),
-        lease_until.into(),
-        now.into(),
-        now.into(),
-    ];
+    let mut values: Vec<sea_orm::Value> = vec![now.into(), now.into()];
     let mut skipped = String::new();
     for (tenant_id, section) in skip {
         skipped.push_str(" AND NOT (tenant_id = ? AND section = ?)");
         values.push((*tenant_id).into());
         values.push(section.as_str().into());
     }
-    values.push(limit.into());
+    values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
+    let found = Due::find_by_statement(raw_sql::statement(
+        db.get_database_backend(),
+        &format!("SELECT id FROM events WHERE {DUE}{skipped} ORDER BY next_attempt_at, id LIMIT ?"),
+        values,
+    ))
+    .all(db)
+    .await
+    .context("looking for due events")?;
+    Ok(found.into_iter().map(|due| due.id).collect())
+}
+
+/// Claims those of events `ids` (from `due`) still due, for `lease`, in
+/// the order given. On PostgreSQL rows another instance is claiming are
+/// skipped (`SKIP LOCKED`); SQLite has one writer at a time.
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    cipher: &SecretCipher,
+    ids: &[i64],
+    lease: Duration,
+) -> anyhow::Result<Vec<Claimed>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = OffsetDateTime::now_utc();
+    let lease_until = now + lease;
+    let backend = db.get_database_backend();
+    let lock = if backend == DatabaseBackend::Postgres {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
+    let mut values: Vec<sea_orm::Value> = vec![
+        lease_until.into(),
+        lease_until.into(),
+        now.into(),
+        now.into(),
+    ];
+    values.extend(ids.iter().map(|id| sea_orm::Value::from(*id)));
+    let listed = vec!["?"; ids.len()].join(", ");
     let mut rows = ClaimedRow::find_by_statement(raw_sql::statement(
         backend,
         &format!(
             "UPDATE events SET lease_until = ?, next_attempt_at = ? WHERE id IN (SELECT id FROM events \
-             WHERE {DUE}{skipped} ORDER BY next_attempt_at, id LIMIT ?{lock}) \
-             RETURNING id, tenant_id, event_uid, section, attempts, body, next_attempt_at"
+             WHERE {DUE} AND id IN ({listed}){lock}) \
+             RETURNING id, tenant_id, event_uid, section, attempts, body"
         ),
         values,
     ))
     .all(db)
     .await
     .context("claiming due events")?;
-    // `RETURNING` keeps no order (and says the new `next_attempt_at`, the
-    // same for all): oldest first again.
-    rows.sort_by_key(|row| (row.next_attempt_at, row.id));
+    // `RETURNING` keeps no order: as `due` found them, oldest due first.
+    let order: std::collections::HashMap<i64, usize> =
+        ids.iter().enumerate().map(|(at, id)| (*id, at)).collect();
+    rows.sort_by_key(|row| order.get(&row.id).copied().unwrap_or(usize::MAX));
     let mut claimed = Vec::with_capacity(rows.len());
     for row in rows {
         let Some(section) = EndpointKind::parse(&row.section) else {

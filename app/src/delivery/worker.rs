@@ -123,27 +123,34 @@ impl Deliverer {
                 (waiting, lanes.keys().copied().collect::<Vec<_>>())
             };
             let room = MOST_WAITING.saturating_sub(waiting).min(CLAIM_BATCH);
-            let due = room > 0
-                && queue::any_due(&self.state.db).await.unwrap_or_else(|e| {
-                    tracing::warn!(error = format!("{e:#}"), "could not look for due events");
-                    false
-                });
-            let claimed = if due {
+            // Found by a read (an idle worker takes no write lock, and
+            // looking past busy endpoints' events holds up no writer), then
+            // claimed in a short write.
+            let due = if room > 0 {
+                queue::due(&self.state.db, u64::try_from(room).unwrap_or(100), &busy)
+                    .await
+                    .unwrap_or_else(|e| {
+                        tracing::warn!(error = format!("{e:#}"), "could not look for due events");
+                        Vec::new()
+                    })
+            } else {
+                Vec::new()
+            };
+            let claimed = if due.is_empty() {
+                Vec::new()
+            } else {
                 let _turn = self.state.writes.enter().await;
                 queue::claim(
                     &self.state.db,
                     &self.state.cipher,
-                    u64::try_from(room).unwrap_or(100),
+                    &due,
                     time::Duration::try_from(self.config.lease).unwrap_or(time::Duration::MINUTE),
-                    &busy,
                 )
                 .await
                 .unwrap_or_else(|e| {
                     tracing::warn!(error = format!("{e:#}"), "could not claim events");
                     Vec::new()
                 })
-            } else {
-                Vec::new()
             };
             {
                 let mut lanes = locked(&self.lanes);
