@@ -2,7 +2,9 @@
 //! next_attempt_at, id)`, the claim's order, plus the endpoint
 //! (`tenant_id`, `section`) and the lease. A claim that skips endpoints
 //! already busy in this instance reads past their due events in the index
-//! alone, not row by row in the table.
+//! alone, not row by row in the table. And one endpoint's due events are
+//! found by a seek: `(tenant_id, section, state)` gains `next_attempt_at,
+//! id`.
 
 use sea_orm_migration::prelude::*;
 
@@ -39,14 +41,31 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .drop_index(
-                Index::drop()
-                    .if_exists()
-                    .name("idx_events_due")
+            .create_index(
+                Index::create()
+                    .if_not_exists()
+                    .name("idx_events_endpoint_due")
                     .table(Events::Table)
+                    .col(Events::TenantId)
+                    .col(Events::Section)
+                    .col(Events::State)
+                    .col(Events::NextAttemptAt)
+                    .col(Events::Id)
                     .to_owned(),
             )
-            .await
+            .await?;
+        for old in ["idx_events_due", "idx_events_section_state"] {
+            manager
+                .drop_index(
+                    Index::drop()
+                        .if_exists()
+                        .name(old)
+                        .table(Events::Table)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -62,13 +81,28 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .drop_index(
-                Index::drop()
-                    .if_exists()
-                    .name("idx_events_due_covering")
+            .create_index(
+                Index::create()
+                    .if_not_exists()
+                    .name("idx_events_section_state")
                     .table(Events::Table)
+                    .col(Events::TenantId)
+                    .col(Events::Section)
+                    .col(Events::State)
                     .to_owned(),
             )
-            .await
+            .await?;
+        for new in ["idx_events_due_covering", "idx_events_endpoint_due"] {
+            manager
+                .drop_index(
+                    Index::drop()
+                        .if_exists()
+                        .name(new)
+                        .table(Events::Table)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
     }
 }
