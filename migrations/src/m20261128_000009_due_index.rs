@@ -2,9 +2,7 @@
 //! next_attempt_at, id)`, the claim's order, plus the endpoint
 //! (`tenant_id`, `section`) and the lease. A claim that skips endpoints
 //! already busy in this instance reads past their due events in the index
-//! alone, not row by row in the table. And one endpoint's due events are
-//! found by a seek: `(tenant_id, section, state)` gains `next_attempt_at,
-//! id`.
+//! alone, not row by row in the table.
 
 use sea_orm_migration::prelude::*;
 
@@ -41,31 +39,14 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .if_not_exists()
-                    .name("idx_events_endpoint_due")
+            .drop_index(
+                Index::drop()
+                    .if_exists()
+                    .name("idx_events_due")
                     .table(Events::Table)
-                    .col(Events::TenantId)
-                    .col(Events::Section)
-                    .col(Events::State)
-                    .col(Events::NextAttemptAt)
-                    .col(Events::Id)
                     .to_owned(),
             )
-            .await?;
-        for old in ["idx_events_due", "idx_events_section_state"] {
-            manager
-                .drop_index(
-                    Index::drop()
-                        .if_exists()
-                        .name(old)
-                        .table(Events::Table)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        Ok(())
+            .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -81,28 +62,13 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .if_not_exists()
-                    .name("idx_events_section_state")
+            .drop_index(
+                Index::drop()
+                    .if_exists()
+                    .name("idx_events_due_covering")
                     .table(Events::Table)
-                    .col(Events::TenantId)
-                    .col(Events::Section)
-                    .col(Events::State)
                     .to_owned(),
             )
-            .await?;
-        for new in ["idx_events_due_covering", "idx_events_endpoint_due"] {
-            manager
-                .drop_index(
-                    Index::drop()
-                        .if_exists()
-                        .name(new)
-                        .table(Events::Table)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        Ok(())
+            .await
     }
 }

@@ -161,22 +161,14 @@ struct ClaimedRow {
 const DUE: &str =
     "state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)";
 
-/// Whose due events to look for.
-#[derive(Clone, Copy, Debug)]
-pub enum Scope<'a> {
-    /// Every endpoint's but these (tenant, section): read in due order
-    /// from the index `(state, next_attempt_at, id, …)`, past the skipped
-    /// endpoints' entries.
-    AllBut(&'a [(i32, EndpointKind)]),
-    /// One endpoint's: a seek in `(tenant_id, section, state,
-    /// next_attempt_at, id)`.
-    Only(i32, EndpointKind),
-}
-
-/// Up to `limit` due events of `of`, oldest due first: a read, so looking
-/// past a busy endpoint's due events holds up no writer (`claim` takes
-/// them).
-pub async fn due(db: &impl ConnectionTrait, limit: u64, of: Scope<'_>) -> anyhow::Result<Vec<i64>> {
+/// Up to `limit` due events, oldest due first, except those of the
+/// endpoints in `skip` (tenant, section): a read, so looking past a busy
+/// endpoint's due events holds up no writer (`claim` takes them).
+pub async fn due(
+    db: &impl ConnectionTrait,
+    limit: u64,
+    skip: &[(i32, EndpointKind)],
+) -> anyhow::Result<Vec<i64>> {
     #[derive(FromQueryResult)]
     struct Due {
         id: i64,
@@ -184,19 +176,10 @@ pub async fn due(db: &impl ConnectionTrait, limit: u64, of: Scope<'_>) -> anyhow
     let now = OffsetDateTime::now_utc();
     let mut values: Vec<sea_orm::Value> = vec![now.into(), now.into()];
     let mut skipped = String::new();
-    match of {
-        Scope::AllBut(skip) => {
-            for (tenant_id, section) in skip {
-                skipped.push_str(" AND NOT (tenant_id = ? AND section = ?)");
-                values.push((*tenant_id).into());
-                values.push(section.as_str().into());
-            }
-        }
-        Scope::Only(tenant_id, section) => {
-            skipped.push_str(" AND tenant_id = ? AND section = ?");
-            values.push(tenant_id.into());
-            values.push(section.as_str().into());
-        }
+    for (tenant_id, section) in skip {
+        skipped.push_str(" AND NOT (tenant_id = ? AND section = ?)");
+        values.push((*tenant_id).into());
+        values.push(section.as_str().into());
     }
     values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
     let found = Due::find_by_statement(raw_sql::statement(

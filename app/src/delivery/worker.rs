@@ -84,9 +84,6 @@ pub struct Deliverer {
     /// released at a stop.
     in_flight: Mutex<HashSet<i64>>,
     attempts: Mutex<JoinSet<()>>,
-    /// Endpoints whose lanes emptied: claimed for first, one by one.
-    freed: Mutex<HashSet<Endpoint>>,
-    endpoint_freed: tokio::sync::Notify,
     stopping: AtomicBool,
 }
 
@@ -106,8 +103,6 @@ impl Deliverer {
             lanes: Mutex::new(HashMap::new()),
             in_flight: Mutex::new(HashSet::new()),
             attempts: Mutex::new(JoinSet::new()),
-            freed: Mutex::new(HashSet::new()),
-            endpoint_freed: tokio::sync::Notify::new(),
             stopping: AtomicBool::new(false),
         })
     }
@@ -117,11 +112,6 @@ impl Deliverer {
     /// unfinished one is made again once its lease runs out).
     pub async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>, grace: Duration) {
         tokio::spawn(Arc::clone(&self).purge_old(stop.clone()));
-        // The look across all endpoints reads past busy endpoints' due
-        // events: at most every `WIDE_EVERY`, when events were handed in or
-        // at the poll. An endpoint whose lane emptied is looked at alone.
-        const WIDE_EVERY: Duration = Duration::from_millis(25);
-        let mut next_wide = tokio::time::Instant::now();
         while !*stop.borrow() {
             {
                 let mut attempts = locked(&self.attempts);
@@ -132,52 +122,20 @@ impl Deliverer {
                 let waiting: usize = lanes.values().map(VecDeque::len).sum();
                 (waiting, lanes.keys().copied().collect::<Vec<_>>())
             };
-            let freed: Vec<Endpoint> = locked(&self.freed).drain().collect();
             let room = MOST_WAITING.saturating_sub(waiting).min(CLAIM_BATCH);
-            let wide = freed.is_empty() && tokio::time::Instant::now() >= next_wide;
             // Found by a read (an idle worker takes no write lock, and
             // looking past busy endpoints' events holds up no writer), then
             // claimed in a short write.
-            let mut due = Vec::new();
-            if room > 0 {
-                let looked = if wide {
-                    next_wide = tokio::time::Instant::now() + WIDE_EVERY;
-                    queue::due(
-                        &self.state.db,
-                        u64::try_from(room).unwrap_or(100),
-                        queue::Scope::AllBut(&busy),
-                    )
+            let due = if room > 0 {
+                queue::due(&self.state.db, u64::try_from(room).unwrap_or(100), &busy)
                     .await
-                } else {
-                    let mut found = Vec::new();
-                    for (tenant_id, section) in freed.iter().filter(|e| !busy.contains(e)) {
-                        let left = room.saturating_sub(found.len());
-                        if left == 0 {
-                            break;
-                        }
-                        match queue::due(
-                            &self.state.db,
-                            u64::try_from(left.min(CLAIM_BATCH)).unwrap_or(100),
-                            queue::Scope::Only(*tenant_id, *section),
-                        )
-                        .await
-                        {
-                            Ok(ids) => found.extend(ids),
-                            Err(e) => {
-                                tracing::warn!(
-                                    error = format!("{e:#}"),
-                                    "could not look for due events"
-                                );
-                            }
-                        }
-                    }
-                    Ok(found)
-                };
-                due = looked.unwrap_or_else(|e| {
-                    tracing::warn!(error = format!("{e:#}"), "could not look for due events");
-                    Vec::new()
-                });
-            }
+                    .unwrap_or_else(|e| {
+                        tracing::warn!(error = format!("{e:#}"), "could not look for due events");
+                        Vec::new()
+                    })
+            } else {
+                Vec::new()
+            };
             let claimed = if due.is_empty() {
                 Vec::new()
             } else {
@@ -213,15 +171,8 @@ impl Deliverer {
             // (ingest), an endpoint whose lane emptied, or the poll. (Right
             // away, it would skip the endpoints just given work and read
             // past their due events for nothing.)
-            if !locked(&self.freed).is_empty() {
-                continue;
-            }
             tokio::select! {
-                () = self.state.wake_deliveries.notified() => {
-                    // Events handed in: the next wide look, when it is time.
-                    tokio::time::sleep_until(next_wide).await;
-                }
-                () = self.endpoint_freed.notified() => {}
+                () = self.state.wake_deliveries.notified() => {}
                 () = tokio::time::sleep(self.config.poll) => {}
                 _ = stop.changed() => {}
             }
@@ -386,10 +337,8 @@ impl Deliverer {
         // its poll. (Not while its lane still waits: a claim then skips the
         // endpoint, and reading past its due events for others' would be
         // all the claim did.)
-        let endpoint = (event.tenant_id, event.section);
-        if !locked(&self.lanes).contains_key(&endpoint) {
-            locked(&self.freed).insert(endpoint);
-            self.endpoint_freed.notify_one();
+        if !locked(&self.lanes).contains_key(&(event.tenant_id, event.section)) {
+            self.state.wake_deliveries.notify_one();
         }
     }
 
