@@ -13,6 +13,7 @@ pub mod routes;
 pub mod routing;
 pub mod schedule;
 pub mod summary;
+pub mod wake;
 pub mod worker;
 pub mod writer;
 

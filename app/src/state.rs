@@ -42,9 +42,9 @@ pub struct Shared {
     pub sender: WebhookSender,
     /// Where sign-ins check passwords, a few at a time.
     pub hashing: HashingPool,
-    /// Rung when events are queued, so an idle delivery worker of this
-    /// instance starts at once instead of at its next poll.
-    pub wake_deliveries: tokio::sync::Notify,
+    /// Told which endpoints were given due events, so this instance's
+    /// delivery worker claims for them at once instead of at its next look.
+    pub wake_deliveries: crate::delivery::wake::Wake,
     /// This instance's delivery counters, for `/metrics`.
     pub metrics: crate::delivery::metrics::DeliveryMetrics,
     /// This process's one-time first-run link, while no tenant exists.

@@ -12,6 +12,7 @@ mod m20261128_000006_session_user;
 mod m20261128_000007_security_review;
 mod m20261128_000008_deliveries;
 mod m20261128_000009_due_index;
+mod m20261128_000010_endpoint_due;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000007_security_review::Migration),
             Box::new(m20261128_000008_deliveries::Migration),
             Box::new(m20261128_000009_due_index::Migration),
+            Box::new(m20261128_000010_endpoint_due::Migration),
         ]
     }
 }

@@ -93,7 +93,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
         cipher,
         sender,
         hashing: HashingPool::for_this_machine(),
-        wake_deliveries: tokio::sync::Notify::new(),
+        wake_deliveries: app::delivery::wake::Wake::default(),
         metrics: app::delivery::metrics::DeliveryMetrics::default(),
         setup,
         config: AppConfig {

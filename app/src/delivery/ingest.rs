@@ -14,12 +14,12 @@ use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use super::{
-    keys,
+    keys::{self, Admission},
     queue::{self, NewEvent},
     routing::section_of,
     writer::Write,
 };
-use crate::{persistence::endpoints::tenant_endpoints, state::AppState};
+use crate::{domain::EndpointKind, state::AppState};
 
 /// The route, for the router.
 pub const PATH: &str = "/ingest/v1/tenants/{tenant_id}/events";
@@ -89,15 +89,12 @@ pub async fn ingest(
     body: Bytes,
 ) -> Response {
     match accept(&state, &tenant_id, &headers, &body).await {
-        Ok(ids) => {
-            state.wake_deliveries.notify_one();
-            (
-                StatusCode::ACCEPTED,
-                [(header::CONTENT_TYPE, "application/json")],
-                json!({ "ids": ids }).to_string(),
-            )
-                .into_response()
-        }
+        Ok(ids) => (
+            StatusCode::ACCEPTED,
+            [(header::CONTENT_TYPE, "application/json")],
+            json!({ "ids": ids }).to_string(),
+        )
+            .into_response(),
         Err(problem) => problem.into_response(),
     }
 }
@@ -129,10 +126,6 @@ async fn accept(
             "Nothing was stored; hand the events in again.",
         )
     };
-    let key_id = keys::verify(&state.db, presented)
-        .await
-        .map_err(ours)?
-        .ok_or_else(unauthorized)?;
     let not_found = || {
         problem(
             StatusCode::NOT_FOUND,
@@ -140,31 +133,41 @@ async fn accept(
             format!("No tenant has the id {tenant_id:?} (`eventurl tenant list`)."),
         )
     };
-    let tenant_id: i32 = tenant_id.parse().map_err(|_| not_found())?;
-    // Every tenant has its two endpoints: none means no such tenant. Read
-    // once, for both questions (whether it exists, where events go).
-    let endpoints: Vec<_> = tenant_endpoints(&state.db, tenant_id)
+    let parsed: Option<i32> = tenant_id.parse().ok();
+    let (key_id, routes) = match keys::admit(&state.db, presented, parsed)
         .await
         .map_err(ours)?
-        .into_iter()
-        .map(|(row, _)| row)
-        .collect();
-    if endpoints.is_empty() {
-        return Err(not_found());
-    }
+    {
+        Admission::NoKey => return Err(unauthorized()),
+        Admission::NoTenant => return Err(not_found()),
+        Admission::Admitted { key_id, routes } => (key_id, routes),
+    };
+    let tenant_id = parsed.ok_or_else(not_found)?;
     let events = parse(body)?;
     let ids: Vec<String> = events.iter().map(|e| e.uid.clone()).collect();
     let now = OffsetDateTime::now_utc();
-    let rows = queue::prepare(&state.cipher, tenant_id, &endpoints, events, now).map_err(ours)?;
+    let rows = queue::prepare(&state.cipher, tenant_id, &routes, events, now).map_err(ours)?;
     let states: Vec<String> = rows
         .iter()
         .filter_map(|row| row.state.try_as_ref().cloned())
+        .collect();
+    let due: Vec<EndpointKind> = EndpointKind::ALL
+        .into_iter()
+        .filter(|kind| {
+            rows.iter().zip(&states).any(|(row, state)| {
+                state == queue::PENDING
+                    && row.section.try_as_ref().map(String::as_str) == Some(kind.as_str())
+            })
+        })
         .collect();
     state
         .queue_writes
         .write(Write::Enqueue { rows, key_id, now })
         .await
         .map_err(ours)?;
+    for kind in due {
+        state.wake_deliveries.due((tenant_id, kind));
+    }
     state
         .metrics
         .accepted(u64::try_from(ids.len()).unwrap_or(0));

@@ -4,12 +4,16 @@
 use anyhow::Context;
 use rand::RngCore;
 use sea_orm::{
-    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, Set,
 };
 use time::OffsetDateTime;
 
-use crate::persistence::entities::ingest_key;
+use super::routing::Route;
+use crate::{
+    domain::EndpointKind,
+    persistence::{entities::ingest_key, raw_sql},
+};
 
 /// Every key starts so, for secret scanners to spot a leaked one.
 pub const KEY_PREFIX: &str = "eui_";
@@ -100,25 +104,66 @@ pub async fn revoke(db: &impl ConnectionTrait, name: &str) -> Result<(), KeyErro
     Ok(())
 }
 
-/// The id of the live key `presented` is, if any. (Looked up by hash: the
-/// comparison happens on a digest, so its timing says nothing of the key.)
-pub async fn verify(db: &impl ConnectionTrait, presented: &str) -> anyhow::Result<Option<i32>> {
-    if !presented.starts_with(KEY_PREFIX) || presented.len() > 200 {
-        return Ok(None);
+/// What the ingest's one read found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// `presented` is not a live key.
+    NoKey,
+    /// A live key, but no tenant has this id.
+    NoTenant,
+    Admitted {
+        key_id: i32,
+        routes: Vec<Route>,
+    },
+}
+
+/// Whether `presented` is a live key and, if so, where `tenant_id`'s
+/// events go: one query (the key looked up by hash, so the comparison
+/// happens on a digest and its timing says nothing of the key; every
+/// tenant has its two endpoint rows, so none means no such tenant).
+pub async fn admit(
+    db: &impl ConnectionTrait,
+    presented: &str,
+    tenant_id: Option<i32>,
+) -> anyhow::Result<Admission> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        key_id: i32,
+        kind: Option<String>,
+        enabled: Option<bool>,
+        has_url: Option<bool>,
     }
-    let found: Vec<i32> = {
-        use sea_orm::QuerySelect;
-        ingest_key::Entity::find()
-            .select_only()
-            .column(ingest_key::Column::Id)
-            .filter(ingest_key::Column::KeyHash.eq(hash(presented)))
-            .filter(ingest_key::Column::RevokedAt.is_null())
-            .into_tuple()
-            .all(db)
-            .await
-            .context("checking an ingest key")?
+    if !presented.starts_with(KEY_PREFIX) || presented.len() > 200 {
+        return Ok(Admission::NoKey);
+    }
+    let rows = Row::find_by_statement(raw_sql::statement(
+        db.get_database_backend(),
+        "SELECT k.id AS key_id, p.kind AS kind, p.enabled AS enabled, \
+         (p.url IS NOT NULL) AS has_url \
+         FROM ingest_keys k LEFT JOIN endpoints p ON p.tenant_id = ? \
+         WHERE k.key_hash = ? AND k.revoked_at IS NULL",
+        [tenant_id.unwrap_or(-1).into(), hash(presented).into()],
+    ))
+    .all(db)
+    .await
+    .context("checking an ingest key")?;
+    let Some(key_id) = rows.first().map(|row| row.key_id) else {
+        return Ok(Admission::NoKey);
     };
-    Ok(found.first().copied())
+    let routes: Vec<Route> = rows
+        .into_iter()
+        .filter_map(|row| {
+            Some(Route {
+                section: EndpointKind::parse(row.kind.as_deref()?)?,
+                enabled: row.enabled?,
+                has_url: row.has_url?,
+            })
+        })
+        .collect();
+    if routes.is_empty() {
+        return Ok(Admission::NoTenant);
+    }
+    Ok(Admission::Admitted { key_id, routes })
 }
 
 /// Notes that key `id` was used (at most once a minute, in the caller's

@@ -16,11 +16,12 @@ use sea_orm::{
 use secrecy::ExposeSecret;
 use time::{Duration, OffsetDateTime};
 
+use super::routing::Route;
 use crate::{
     domain::EndpointKind,
     persistence::{
         crypto::SecretCipher,
-        entities::{delivery_attempt, endpoint, event},
+        entities::{delivery_attempt, event},
         raw_sql,
     },
 };
@@ -47,24 +48,22 @@ pub struct NewEvent {
 }
 
 /// The tenant's events as rows to queue, each in the state its section
-/// (`endpoints`, as read now) calls for, bodies encrypted. (Prepared before
+/// (`routes`, as read now) calls for, bodies encrypted. (Prepared before
 /// the writing transaction starts: on SQLite a transaction that reads first
 /// and then writes fails at once when another write came in between.)
 pub fn prepare(
     cipher: &SecretCipher,
     tenant_id: i32,
-    endpoints: &[endpoint::Model],
+    routes: &[Route],
     events: Vec<NewEvent>,
     now: OffsetDateTime,
 ) -> anyhow::Result<Vec<event::ActiveModel>> {
-    let state_for = |section: EndpointKind| {
-        let row = endpoints.iter().find(|row| row.kind == section.as_str());
-        match row {
-            Some(row) if row.enabled && row.url.is_some() => PENDING,
-            Some(row) if section == EndpointKind::Cdr && row.url.is_some() => HELD,
+    let state_for =
+        |section: EndpointKind| match routes.iter().find(|route| route.section == section) {
+            Some(route) if route.enabled && route.has_url => PENDING,
+            Some(route) if section == EndpointKind::Cdr && route.has_url => HELD,
             _ => SKIPPED,
-        }
-    };
+        };
     let mut rows = Vec::with_capacity(events.len());
     for new in events {
         let state = state_for(new.section);
@@ -161,39 +160,65 @@ struct ClaimedRow {
 const DUE: &str =
     "state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)";
 
-/// Up to `limit` due events, oldest due first, except those of the
-/// endpoints in `skip` (tenant, section): a read, so looking past a busy
-/// endpoint's due events holds up no writer (`claim` takes them).
-pub async fn due(
+/// The endpoints (tenant, section) with events due now, the one whose
+/// oldest due event waited longest first: one seek per endpoint in
+/// `idx_events_endpoint_due`, so a long backlog of one endpoint costs the
+/// look nothing (every tenant has its two endpoint rows).
+pub async fn due_endpoints(db: &impl ConnectionTrait) -> anyhow::Result<Vec<(i32, EndpointKind)>> {
+    #[derive(FromQueryResult)]
+    struct Due {
+        tenant_id: i32,
+        kind: String,
+    }
+    let now = OffsetDateTime::now_utc();
+    let found = Due::find_by_statement(raw_sql::statement(
+        db.get_database_backend(),
+        "SELECT tenant_id, kind FROM (SELECT p.tenant_id, p.kind, (SELECT MIN(e.next_attempt_at) \
+         FROM events e WHERE e.tenant_id = p.tenant_id AND e.section = p.kind \
+         AND e.state = 'pending') AS oldest FROM endpoints p) d \
+         WHERE oldest <= ? ORDER BY oldest",
+        vec![now.into()],
+    ))
+    .all(db)
+    .await
+    .context("looking for endpoints with due events")?;
+    Ok(found
+        .into_iter()
+        .filter_map(|due| Some((due.tenant_id, EndpointKind::parse(&due.kind)?)))
+        .collect())
+}
+
+/// Up to `limit` of an endpoint's due events, oldest due first: a read
+/// (`claim` takes them). A claimed event's `next_attempt_at` is the end of
+/// its lease, so what is due is not claimed.
+pub async fn due_for(
     db: &impl ConnectionTrait,
-    limit: u64,
-    skip: &[(i32, EndpointKind)],
+    (tenant_id, section): (i32, EndpointKind),
+    limit: usize,
 ) -> anyhow::Result<Vec<i64>> {
     #[derive(FromQueryResult)]
     struct Due {
         id: i64,
     }
     let now = OffsetDateTime::now_utc();
-    let mut values: Vec<sea_orm::Value> = vec![now.into(), now.into()];
-    let mut skipped = String::new();
-    for (tenant_id, section) in skip {
-        skipped.push_str(" AND NOT (tenant_id = ? AND section = ?)");
-        values.push((*tenant_id).into());
-        values.push(section.as_str().into());
-    }
-    values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
     let found = Due::find_by_statement(raw_sql::statement(
         db.get_database_backend(),
-        &format!("SELECT id FROM events WHERE {DUE}{skipped} ORDER BY next_attempt_at, id LIMIT ?"),
-        values,
+        "SELECT id FROM events WHERE tenant_id = ? AND section = ? AND state = 'pending' \
+         AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+        vec![
+            tenant_id.into(),
+            section.as_str().into(),
+            now.into(),
+            i64::try_from(limit).unwrap_or(i64::MAX).into(),
+        ],
     ))
     .all(db)
     .await
-    .context("looking for due events")?;
+    .context("looking for an endpoint's due events")?;
     Ok(found.into_iter().map(|due| due.id).collect())
 }
 
-/// Claims those of events `ids` (from `due`) still due, for `lease`, in
+/// Claims those of events `ids` (from `due_for`) still due, for `lease`, in
 /// the order given. On PostgreSQL rows another instance is claiming are
 /// skipped (`SKIP LOCKED`); SQLite has one writer at a time.
 pub async fn claim(
@@ -208,24 +233,21 @@ pub async fn claim(
     let now = OffsetDateTime::now_utc();
     let lease_until = now + lease;
     let backend = db.get_database_backend();
+    let from = by_id(backend);
     let lock = if backend == DatabaseBackend::Postgres {
         " FOR UPDATE SKIP LOCKED"
     } else {
         ""
     };
-    let mut values: Vec<sea_orm::Value> = vec![
-        lease_until.into(),
-        lease_until.into(),
-        now.into(),
-        now.into(),
-    ];
+    let mut values: Vec<sea_orm::Value> = vec![lease_until.into(), lease_until.into()];
     values.extend(ids.iter().map(|id| sea_orm::Value::from(*id)));
+    values.extend([now.into(), now.into()]);
     let listed = vec!["?"; ids.len()].join(", ");
     let mut rows = ClaimedRow::find_by_statement(raw_sql::statement(
         backend,
         &format!(
-            "UPDATE events SET lease_until = ?, next_attempt_at = ? WHERE id IN (SELECT id FROM events \
-             WHERE {DUE} AND id IN ({listed}){lock}) \
+            "UPDATE events SET lease_until = ?, next_attempt_at = ? WHERE id IN (SELECT id FROM {from} \
+             WHERE id IN ({listed}) AND {DUE}{lock}) \
              RETURNING id, tenant_id, event_uid, section, attempts, body"
         ),
         values,
@@ -233,7 +255,7 @@ pub async fn claim(
     .all(db)
     .await
     .context("claiming due events")?;
-    // `RETURNING` keeps no order: as `due` found them, oldest due first.
+    // `RETURNING` keeps no order: as `due_for` found them, oldest due first.
     let order: std::collections::HashMap<i64, usize> =
         ids.iter().enumerate().map(|(at, id)| (*id, at)).collect();
     rows.sort_by_key(|row| order.get(&row.id).copied().unwrap_or(usize::MAX));
@@ -402,19 +424,33 @@ pub async fn release(db: &impl ConnectionTrait, ids: &[i64]) -> anyhow::Result<u
     if ids.is_empty() {
         return Ok(0);
     }
-    let done = event::Entity::update_many()
-        .col_expr(
-            event::Column::LeaseUntil,
-            Expr::value(Option::<OffsetDateTime>::None),
-        )
-        .col_expr(
-            event::Column::NextAttemptAt,
-            Expr::value(OffsetDateTime::now_utc()),
-        )
-        .filter(event::Column::Id.is_in(ids.iter().copied()))
-        .filter(event::Column::State.eq(PENDING))
-        .exec(db)
+    let backend = db.get_database_backend();
+    let mut values: Vec<sea_orm::Value> = vec![OffsetDateTime::now_utc().into()];
+    values.extend(ids.iter().map(|id| sea_orm::Value::from(*id)));
+    let done = db
+        .execute_raw(raw_sql::statement(
+            backend,
+            &format!(
+                "UPDATE {} SET lease_until = NULL, next_attempt_at = ? \
+                 WHERE id IN ({}) AND state = 'pending'",
+                by_id(backend),
+                vec!["?"; ids.len()].join(", ")
+            ),
+            values,
+        ))
         .await
         .context("releasing claimed events")?;
-    Ok(done.rows_affected)
+    Ok(done.rows_affected())
+}
+
+/// The events table for a statement that picks rows by id: on SQLite the
+/// planner would otherwise prefer walking `idx_events_due` by state (every
+/// pending event, a backlog of millions) to the few ids listed; `NOT
+/// INDEXED` still looks rows up by id.
+fn by_id(backend: DatabaseBackend) -> &'static str {
+    if backend == DatabaseBackend::Sqlite {
+        "events NOT INDEXED"
+    } else {
+        "events"
+    }
 }

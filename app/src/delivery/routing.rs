@@ -2,6 +2,16 @@
 
 use crate::domain::EndpointKind;
 
+/// Where a tenant's events of one section go, as its endpoint row says at
+/// hand-in: enabled with a URL, they are due; paused (CDR, with a URL),
+/// held; otherwise skipped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Route {
+    pub section: EndpointKind,
+    pub enabled: bool,
+    pub has_url: bool,
+}
+
 /// CDR-side types go to the CDR URL; extension and queue types to the
 /// Event URL; anything else is not a PortSIP event we deliver.
 pub fn section_of(event_type: &str) -> Option<EndpointKind> {

@@ -4,9 +4,10 @@
 //! A slow or dead receiver delays nobody else: at most
 //! `max_in_flight_per_endpoint` attempts run per endpoint, within a global
 //! `max_in_flight`. Claimed events wait for their endpoint's turn in its
-//! lane, in claim order (oldest due first); an endpoint whose lane is not
-//! empty is not claimed for, so a slow one holds at most one claim's worth
-//! (and all lanes together at most `MOST_WAITING`). An attempt frees its
+//! lane, in claim order (oldest due first); a lane holds at most
+//! `CLAIM_BATCH` and is topped up when it runs low, so a slow endpoint
+//! holds at most that many (all lanes together at most `MOST_WAITING`),
+//! and a fast one never waits for its next claim. An attempt frees its
 //! endpoint's turn as soon as the receiver has answered; its record is
 //! committed meanwhile, with others' (`writer`).
 
@@ -28,6 +29,7 @@ use tokio::{
 use super::{
     queue::{self, AttemptRecord, Claimed, Decision, Outcome},
     schedule::RetrySchedule,
+    wake::Endpoint,
     writer::Write,
 };
 use crate::{
@@ -65,12 +67,20 @@ impl Default for DeliveryConfig {
     }
 }
 
-/// Most events claimed at once.
+/// Most claimed events waiting in one endpoint's lane.
 const CLAIM_BATCH: usize = 100;
+/// A lane with fewer waiting is topped up (when its last look found more).
+const LOW_WATER: usize = CLAIM_BATCH / 2;
 /// Most claimed events waiting in lanes, all endpoints together.
 const MOST_WAITING: usize = 1000;
 
-type Endpoint = (i32, EndpointKind);
+/// An endpoint's claimed events, oldest due first.
+#[derive(Default)]
+struct Lane {
+    waiting: VecDeque<Claimed>,
+    /// Its last look found all it asked for: there may be more due.
+    more: bool,
+}
 
 /// Delivers this instance's share of the queue.
 pub struct Deliverer {
@@ -78,8 +88,8 @@ pub struct Deliverer {
     config: DeliveryConfig,
     global: Arc<Semaphore>,
     per_endpoint: Mutex<HashMap<Endpoint, Arc<Semaphore>>>,
-    /// Claimed events waiting for their endpoint's turn, oldest first.
-    lanes: Mutex<HashMap<Endpoint, VecDeque<Claimed>>>,
+    /// Claimed events waiting for their endpoint's turn.
+    lanes: Mutex<HashMap<Endpoint, Lane>>,
     /// Events claimed and not yet recorded (waiting or under way):
     /// released at a stop.
     in_flight: Mutex<HashSet<i64>>,
@@ -110,48 +120,37 @@ impl Deliverer {
     /// Claims and delivers until `stop` turns true; then claims nothing
     /// more and lets the attempts under way finish within `grace` (an
     /// unfinished one is made again once its lease runs out).
+    ///
+    /// Claims are made per endpoint (one index seek each): for endpoints
+    /// ingest just gave events, for lanes running low whose last look
+    /// found more, and, every `poll`, for every endpoint the database says
+    /// has due events (retries come due, other instances' hand-ins). A long
+    /// backlog of one endpoint is never read past to find another's.
     pub async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>, grace: Duration) {
         tokio::spawn(Arc::clone(&self).purge_old(stop.clone()));
+        let mut next_look = tokio::time::Instant::now();
+        // Endpoints named but not claimed for (no room): next time.
+        let mut deferred: Vec<Endpoint> = Vec::new();
         while !*stop.borrow() {
             {
                 let mut attempts = locked(&self.attempts);
                 while attempts.try_join_next().is_some() {}
             }
-            let (waiting, busy) = {
-                let lanes = locked(&self.lanes);
-                let waiting: usize = lanes.values().map(VecDeque::len).sum();
-                (waiting, lanes.keys().copied().collect::<Vec<_>>())
-            };
-            let room = MOST_WAITING.saturating_sub(waiting).min(CLAIM_BATCH);
-            // Found by a read (an idle worker takes no write lock, and
-            // looking past busy endpoints' events holds up no writer), then
-            // claimed in a short write.
-            let due = if room > 0 {
-                queue::due(&self.state.db, u64::try_from(room).unwrap_or(100), &busy)
-                    .await
-                    .unwrap_or_else(|e| {
-                        tracing::warn!(error = format!("{e:#}"), "could not look for due events");
-                        Vec::new()
-                    })
-            } else {
-                Vec::new()
-            };
-            let claimed = if due.is_empty() {
-                Vec::new()
-            } else {
-                let _turn = self.state.writes.enter().await;
-                queue::claim(
-                    &self.state.db,
-                    &self.state.cipher,
-                    &due,
-                    time::Duration::try_from(self.config.lease).unwrap_or(time::Duration::MINUTE),
-                )
-                .await
-                .unwrap_or_else(|e| {
-                    tracing::warn!(error = format!("{e:#}"), "could not claim events");
-                    Vec::new()
-                })
-            };
+            let mut wanted = std::mem::take(&mut deferred);
+            wanted.extend(self.state.wake_deliveries.take());
+            wanted.extend(self.running_low());
+            if tokio::time::Instant::now() >= next_look {
+                next_look = tokio::time::Instant::now() + self.config.poll;
+                match queue::due_endpoints(&self.state.db).await {
+                    Ok(found) => wanted.extend(found),
+                    Err(e) => {
+                        tracing::warn!(error = format!("{e:#}"), "could not look for due events")
+                    }
+                }
+            }
+            let mut seen = HashSet::new();
+            wanted.retain(|endpoint| seen.insert(*endpoint));
+            let claimed = self.claim_for(wanted, &mut deferred).await;
             {
                 let mut lanes = locked(&self.lanes);
                 let mut ids = locked(&self.in_flight);
@@ -162,18 +161,16 @@ impl Deliverer {
                         lanes
                             .entry((event.tenant_id, event.section))
                             .or_default()
+                            .waiting
                             .push_back(event);
                     }
                 }
+                lanes.retain(|_, lane| lane.more || !lane.waiting.is_empty());
             }
             self.pump();
-            // Claimed or not, the next claim waits for a reason: new events
-            // (ingest), an endpoint whose lane emptied, or the poll. (Right
-            // away, it would skip the endpoints just given work and read
-            // past their due events for nothing.)
             tokio::select! {
                 () = self.state.wake_deliveries.notified() => {}
-                () = tokio::time::sleep(self.config.poll) => {}
+                () = tokio::time::sleep_until(next_look) => {}
                 _ = stop.changed() => {}
             }
         }
@@ -205,6 +202,76 @@ impl Deliverer {
         }
     }
 
+    /// Endpoints whose lane runs low while their last look found more.
+    fn running_low(&self) -> Vec<Endpoint> {
+        locked(&self.lanes)
+            .iter()
+            .filter(|(_, lane)| lane.more && lane.waiting.len() < LOW_WATER)
+            .map(|(endpoint, _)| *endpoint)
+            .collect()
+    }
+
+    /// Reads each wanted endpoint's due events (up to what its lane and
+    /// all lanes together have room for), then claims them in one short
+    /// write. Endpoints there was no room for go to `deferred`.
+    async fn claim_for(&self, wanted: Vec<Endpoint>, deferred: &mut Vec<Endpoint>) -> Vec<Claimed> {
+        let (mut room, mut have): (usize, HashMap<Endpoint, usize>) = {
+            let lanes = locked(&self.lanes);
+            let waiting: usize = lanes.values().map(|lane| lane.waiting.len()).sum();
+            (
+                MOST_WAITING.saturating_sub(waiting),
+                lanes
+                    .iter()
+                    .map(|(endpoint, lane)| (*endpoint, lane.waiting.len()))
+                    .collect(),
+            )
+        };
+        let mut ids = Vec::new();
+        let mut looked = Vec::new();
+        for endpoint in wanted {
+            let asked = CLAIM_BATCH
+                .saturating_sub(have.remove(&endpoint).unwrap_or(0))
+                .min(room);
+            if asked == 0 {
+                if room == 0 {
+                    deferred.push(endpoint);
+                }
+                continue;
+            }
+            match queue::due_for(&self.state.db, endpoint, asked).await {
+                Ok(found) => {
+                    room -= found.len();
+                    looked.push((endpoint, found.len() == asked));
+                    ids.extend(found);
+                }
+                Err(e) => {
+                    tracing::warn!(error = format!("{e:#}"), "could not look for due events");
+                }
+            }
+        }
+        {
+            let mut lanes = locked(&self.lanes);
+            for (endpoint, more) in looked {
+                lanes.entry(endpoint).or_default().more = more;
+            }
+        }
+        if ids.is_empty() {
+            return Vec::new();
+        }
+        let _turn = self.state.writes.enter().await;
+        queue::claim(
+            &self.state.db,
+            &self.state.cipher,
+            &ids,
+            time::Duration::try_from(self.config.lease).unwrap_or(time::Duration::MINUTE),
+        )
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = format!("{e:#}"), "could not claim events");
+            Vec::new()
+        })
+    }
+
     fn endpoint_permits(&self, endpoint: Endpoint) -> Arc<Semaphore> {
         let mut map = locked(&self.per_endpoint);
         Arc::clone(map.entry(endpoint).or_insert_with(|| {
@@ -229,7 +296,8 @@ impl Deliverer {
         let mut started = Vec::new();
         {
             let mut lanes = locked(&self.lanes);
-            lanes.retain(|endpoint, lane| {
+            for (endpoint, lane) in lanes.iter_mut() {
+                let lane = &mut lane.waiting;
                 while let Some(first) = lane.front() {
                     if first.lease_until - now < needs {
                         stale.extend(lane.pop_front());
@@ -245,8 +313,8 @@ impl Deliverer {
                         started.push((event, (global, turn)));
                     }
                 }
-                !lane.is_empty()
-            });
+            }
+            lanes.retain(|_, lane| lane.more || !lane.waiting.is_empty());
         }
         if !started.is_empty() {
             let mut attempts = locked(&self.attempts);
@@ -333,12 +401,13 @@ impl Deliverer {
             );
         }
         locked(&self.in_flight).remove(&event.id);
-        // Its endpoint has room for more: the claiming loop need not wait
-        // its poll. (Not while its lane still waits: a claim then skips the
-        // endpoint, and reading past its due events for others' would be
-        // all the claim did.)
-        if !locked(&self.lanes).contains_key(&(event.tenant_id, event.section)) {
-            self.state.wake_deliveries.notify_one();
+        // Its lane runs low and there is more: the claiming loop need not
+        // wait for its poll.
+        if locked(&self.lanes)
+            .get(&(event.tenant_id, event.section))
+            .is_some_and(|lane| lane.more && lane.waiting.len() < LOW_WATER)
+        {
+            self.state.wake_deliveries.nudge();
         }
     }
 
