@@ -157,27 +157,46 @@ struct ClaimedRow {
 /// are out of the due range of the index `(state, next_attempt_at)`: a
 /// claim or a look for due events reads only due ones, however many are
 /// claimed (the lease check alone would read each claimed row).
-const DUE: &str =
-    "state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)";
+/// An event listed by id is still due. Written as a `CASE` so that no
+/// planner can use it to pick an index: given a few ids, SQLite's and
+/// PostgreSQL's planners (with statistics a mass release of held events
+/// made stale) both preferred walking `idx_events_due` through every due
+/// event, a backlog of millions, to looking the listed ids up (40–50 ms a
+/// claim of 50 on PostgreSQL; 370 deliveries/s on SQLite).
+const STILL_DUE: &str = "CASE WHEN state = 'pending' AND next_attempt_at <= ? \
+     AND (lease_until IS NULL OR lease_until <= ?) THEN 1 ELSE 0 END = 1";
 
-/// The endpoints (tenant, section) with events due now, the one whose
-/// oldest due event waited longest first: one seek per endpoint in
-/// `idx_events_endpoint_due`, so a long backlog of one endpoint costs the
-/// look nothing (every tenant has its two endpoint rows).
-pub async fn due_endpoints(db: &impl ConnectionTrait) -> anyhow::Result<Vec<(i32, EndpointKind)>> {
+/// The endpoints (tenant, section) with events due now, except those in
+/// `skip`: one seek per endpoint in `idx_events_endpoint_due`, so a long
+/// backlog of one endpoint costs the look nothing (every tenant has its two
+/// endpoint rows). `skip`: endpoints the caller is claiming for anyway,
+/// whose index range is busiest (on PostgreSQL, full of the versions its
+/// claims just left behind).
+pub async fn due_endpoints(
+    db: &impl ConnectionTrait,
+    skip: &[(i32, EndpointKind)],
+) -> anyhow::Result<Vec<(i32, EndpointKind)>> {
     #[derive(FromQueryResult)]
     struct Due {
         tenant_id: i32,
         kind: String,
     }
-    let now = OffsetDateTime::now_utc();
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    let mut skipped = String::new();
+    for (tenant_id, section) in skip {
+        skipped.push_str(" AND NOT (p.tenant_id = ? AND p.kind = ?)");
+        values.push((*tenant_id).into());
+        values.push(section.as_str().into());
+    }
+    values.push(OffsetDateTime::now_utc().into());
     let found = Due::find_by_statement(raw_sql::statement(
         db.get_database_backend(),
-        "SELECT tenant_id, kind FROM (SELECT p.tenant_id, p.kind, (SELECT MIN(e.next_attempt_at) \
-         FROM events e WHERE e.tenant_id = p.tenant_id AND e.section = p.kind \
-         AND e.state = 'pending') AS oldest FROM endpoints p) d \
-         WHERE oldest <= ? ORDER BY oldest",
-        vec![now.into()],
+        &format!(
+            "SELECT p.tenant_id, p.kind FROM endpoints p WHERE TRUE{skipped} AND EXISTS \
+             (SELECT 1 FROM events e WHERE e.tenant_id = p.tenant_id AND e.section = p.kind \
+             AND e.state = 'pending' AND e.next_attempt_at <= ?)"
+        ),
+        values,
     ))
     .all(db)
     .await
@@ -233,7 +252,6 @@ pub async fn claim(
     let now = OffsetDateTime::now_utc();
     let lease_until = now + lease;
     let backend = db.get_database_backend();
-    let from = by_id(backend);
     let lock = if backend == DatabaseBackend::Postgres {
         " FOR UPDATE SKIP LOCKED"
     } else {
@@ -246,8 +264,8 @@ pub async fn claim(
     let mut rows = ClaimedRow::find_by_statement(raw_sql::statement(
         backend,
         &format!(
-            "UPDATE events SET lease_until = ?, next_attempt_at = ? WHERE id IN (SELECT id FROM {from} \
-             WHERE id IN ({listed}) AND {DUE}{lock}) \
+            "UPDATE events SET lease_until = ?, next_attempt_at = ? WHERE id IN (SELECT id FROM events \
+             WHERE id IN ({listed}) AND {STILL_DUE}{lock}) \
              RETURNING id, tenant_id, event_uid, section, attempts, body"
         ),
         values,
@@ -431,9 +449,8 @@ pub async fn release(db: &impl ConnectionTrait, ids: &[i64]) -> anyhow::Result<u
         .execute_raw(raw_sql::statement(
             backend,
             &format!(
-                "UPDATE {} SET lease_until = NULL, next_attempt_at = ? \
-                 WHERE id IN ({}) AND state = 'pending'",
-                by_id(backend),
+                "UPDATE events SET lease_until = NULL, next_attempt_at = ? \
+                 WHERE id IN ({}) AND CASE WHEN state = 'pending' THEN 1 ELSE 0 END = 1",
                 vec!["?"; ids.len()].join(", ")
             ),
             values,
@@ -441,16 +458,4 @@ pub async fn release(db: &impl ConnectionTrait, ids: &[i64]) -> anyhow::Result<u
         .await
         .context("releasing claimed events")?;
     Ok(done.rows_affected())
-}
-
-/// The events table for a statement that picks rows by id: on SQLite the
-/// planner would otherwise prefer walking `idx_events_due` by state (every
-/// pending event, a backlog of millions) to the few ids listed; `NOT
-/// INDEXED` still looks rows up by id.
-fn by_id(backend: DatabaseBackend) -> &'static str {
-    if backend == DatabaseBackend::Sqlite {
-        "events NOT INDEXED"
-    } else {
-        "events"
-    }
 }

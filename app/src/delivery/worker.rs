@@ -141,7 +141,13 @@ impl Deliverer {
             wanted.extend(self.running_low());
             if tokio::time::Instant::now() >= next_look {
                 next_look = tokio::time::Instant::now() + self.config.poll;
-                match queue::due_endpoints(&self.state.db).await {
+                // Lanes whose last read found more are topped up anyway.
+                let topped_up: Vec<Endpoint> = locked(&self.lanes)
+                    .iter()
+                    .filter(|(_, lane)| lane.more)
+                    .map(|(endpoint, _)| *endpoint)
+                    .collect();
+                match queue::due_endpoints(&self.state.db, &topped_up).await {
                     Ok(found) => wanted.extend(found),
                     Err(e) => {
                         tracing::warn!(error = format!("{e:#}"), "could not look for due events")
