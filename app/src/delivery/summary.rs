@@ -20,79 +20,78 @@ pub struct SectionCounts {
     pub last_attempt: Option<(OffsetDateTime, Option<i32>)>,
 }
 
+/// A row of the summary: a count (`part` = 'count') or a section's last
+/// attempt (`part` = 'last').
 #[derive(FromQueryResult)]
-struct CountRow {
+struct Row {
+    part: String,
     section: String,
-    state: String,
-    retrying: bool,
-    n: i64,
-}
-
-#[derive(FromQueryResult)]
-struct LastRow {
-    section: String,
-    last_attempt_at: OffsetDateTime,
+    state: Option<String>,
+    retrying: Option<bool>,
+    n: Option<i64>,
+    last_attempt_at: Option<OffsetDateTime>,
     last_status: Option<i32>,
 }
 
-/// Both sections' counts, in two queries (indexes on tenant, section and
-/// state, and on tenant, section and last attempt).
+/// Both sections' counts and last attempts, in one query (the index on
+/// tenant, section, state…, and the one on tenant, section and last
+/// attempt).
 pub async fn counts(
     db: &impl ConnectionTrait,
     tenant_id: i32,
     now: OffsetDateTime,
 ) -> anyhow::Result<[SectionCounts; 2]> {
-    let backend = db.get_database_backend();
     let since = now - time::Duration::DAY;
-    let rows = CountRow::find_by_statement(raw_sql::statement(
-        backend,
-        "SELECT section, state, attempts > 0 AS retrying, COUNT(*) AS n FROM events \
+    let last = |section: &str| {
+        format!(
+            "SELECT * FROM (SELECT 'last' AS part, section, CAST(NULL AS VARCHAR(16)) AS state, \
+             CAST(NULL AS BOOLEAN) AS retrying, CAST(NULL AS BIGINT) AS n, last_attempt_at, \
+             last_status FROM events WHERE tenant_id = ? AND section = '{section}' \
+             AND last_attempt_at IS NOT NULL ORDER BY last_attempt_at DESC LIMIT 1) AS {section}"
+        )
+    };
+    let rows = Row::find_by_statement(raw_sql::statement(
+        db.get_database_backend(),
+        &format!(
+            "SELECT 'count' AS part, section, state, attempts > 0 AS retrying, COUNT(*) AS n, \
+             NULL AS last_attempt_at, NULL AS last_status FROM events \
              WHERE tenant_id = ? AND (state IN ('held', 'pending') OR finished_at > ?) \
-             GROUP BY section, state, attempts > 0",
-        [tenant_id.into(), since.into()],
+             GROUP BY section, state, attempts > 0 \
+             UNION ALL {} UNION ALL {}",
+            last("cdr"),
+            last("extension")
+        ),
+        [
+            tenant_id.into(),
+            since.into(),
+            tenant_id.into(),
+            tenant_id.into(),
+        ],
     ))
     .all(db)
     .await
-    .context("counting deliveries")?;
+    .context("summing up deliveries")?;
     let mut out = [SectionCounts::default(), SectionCounts::default()];
-    let index = |section: &str| match EndpointKind::parse(section) {
-        Some(EndpointKind::Cdr) => Some(0),
-        Some(EndpointKind::Extension) => Some(1),
-        None => None,
-    };
     for row in rows {
-        let Some(i) = index(&row.section) else {
-            continue;
+        let counts = match EndpointKind::parse(&row.section) {
+            Some(EndpointKind::Cdr) => &mut out[0],
+            Some(EndpointKind::Extension) => &mut out[1],
+            None => continue,
         };
-        let n = u64::try_from(row.n).unwrap_or(0);
-        let counts = &mut out[i];
-        match row.state.as_str() {
+        if row.part == "last" {
+            if let Some(at) = row.last_attempt_at {
+                counts.last_attempt = Some((at, row.last_status));
+            }
+            continue;
+        }
+        let n = u64::try_from(row.n.unwrap_or(0)).unwrap_or(0);
+        match row.state.as_deref().unwrap_or_default() {
             DELIVERED => counts.delivered_24h += n,
             GIVEN_UP => counts.given_up_24h += n,
             SKIPPED => counts.skipped_24h += n,
             HELD => counts.held += n,
-            PENDING if row.retrying => counts.retrying += n,
+            PENDING if row.retrying.unwrap_or(false) => counts.retrying += n,
             _ => {}
-        }
-    }
-    let last = LastRow::find_by_statement(raw_sql::statement(
-        backend,
-        "SELECT section, last_attempt_at, last_status FROM (\
-               SELECT * FROM (SELECT section, last_attempt_at, last_status FROM events \
-                 WHERE tenant_id = ? AND section = 'cdr' AND last_attempt_at IS NOT NULL \
-                 ORDER BY last_attempt_at DESC LIMIT 1) AS c \
-               UNION ALL \
-               SELECT * FROM (SELECT section, last_attempt_at, last_status FROM events \
-                 WHERE tenant_id = ? AND section = 'extension' AND last_attempt_at IS NOT NULL \
-                 ORDER BY last_attempt_at DESC LIMIT 1) AS e) AS last",
-        [tenant_id.into(), tenant_id.into()],
-    ))
-    .all(db)
-    .await
-    .context("reading the last delivery attempts")?;
-    for row in last {
-        if let Some(i) = index(&row.section) {
-            out[i].last_attempt = Some((row.last_attempt_at, row.last_status));
         }
     }
     Ok(out)
