@@ -1,7 +1,8 @@
 //! Due events are found per endpoint: `(tenant_id, section, state,
 //! next_attempt_at, id)` gives an endpoint's due events in delivery order
 //! with one seek, however many other endpoints (or it itself) have queued;
-//! it also serves what `(tenant_id, section, state)` served, which goes.
+//! it also serves what `(tenant_id, section, state)` served, which goes,
+//! and with `attempts` the tab's counts are read from it alone.
 //! The wide due index of migration 9 goes too: nothing looks across
 //! endpoints in due order any more, and `(state, next_attempt_at)` is
 //! enough for the queue's depth and age (`/metrics`) and the purge.
@@ -20,6 +21,7 @@ enum Events {
     TenantId,
     Section,
     LeaseUntil,
+    Attempts,
 }
 
 fn create(name: &str, columns: Vec<Events>) -> IndexCreateStatement {
@@ -46,7 +48,7 @@ impl MigrationTrait for Migration {
         manager
             .create_index(create(
                 "idx_events_endpoint_due",
-                vec![TenantId, Section, State, NextAttemptAt, Id],
+                vec![TenantId, Section, State, NextAttemptAt, Id, Attempts],
             ))
             .await?;
         manager

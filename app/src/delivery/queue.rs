@@ -369,6 +369,8 @@ pub async fn finish(db: &impl ConnectionTrait, outcomes: &[&Outcome]) -> anyhow:
     }
     for outcome in outcomes {
         let now = outcome.at;
+        // A finished event's `next_attempt_at` is when it finished: the
+        // tab's 24-hour counts read it from the endpoint index.
         let (state, next, finished) = match outcome.decision {
             Decision::Delivered => (DELIVERED, now, Some(now)),
             Decision::GivenUp => (GIVEN_UP, now, Some(now)),

@@ -5,7 +5,7 @@ use anyhow::Context;
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use time::OffsetDateTime;
 
-use super::queue::{DELIVERED, GIVEN_UP, HELD, PENDING, SKIPPED};
+use super::queue::{DELIVERED, GIVEN_UP, HELD, SKIPPED};
 use crate::{domain::EndpointKind, persistence::raw_sql};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -20,53 +20,70 @@ pub struct SectionCounts {
     pub last_attempt: Option<(OffsetDateTime, Option<i32>)>,
 }
 
-/// A row of the summary: a count (`part` = 'count') or a section's last
-/// attempt (`part` = 'last').
+/// A row of the summary: a count (`part` = 'count', `state` what is
+/// counted, 'retrying' for pending events attempted before) or a section's
+/// last attempt (`part` = 'last').
 #[derive(FromQueryResult)]
 struct Row {
     part: String,
     section: String,
     state: Option<String>,
-    retrying: Option<bool>,
     n: Option<i64>,
     last_attempt_at: Option<OffsetDateTime>,
     last_status: Option<i32>,
 }
 
-/// Both sections' counts and last attempts, in one query (the index on
-/// tenant, section, state…, and the one on tenant, section and last
-/// attempt).
+/// Both sections' counts and last attempts, in one query of ranges: each
+/// count reads only its own entries of `idx_events_endpoint_due` (which
+/// holds `attempts` too), so a tenant's week of finished events or a
+/// million held ones cost a count of those, never a read of its rows. (A
+/// finished event's `next_attempt_at` is when it finished. The NULLs are
+/// typed: PostgreSQL resolves a chain of UNIONs pair by pair.)
 pub async fn counts(
     db: &impl ConnectionTrait,
     tenant_id: i32,
     now: OffsetDateTime,
 ) -> anyhow::Result<[SectionCounts; 2]> {
     let since = now - time::Duration::DAY;
-    let last = |section: &str| {
-        format!(
+    let mut branches = Vec::new();
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    for section in EndpointKind::ALL.map(EndpointKind::as_str) {
+        for (label, condition, recent) in [
+            (HELD, "state = 'held'", false),
+            ("retrying", "state = 'pending' AND attempts > 0", false),
+            (
+                DELIVERED,
+                "state = 'delivered' AND next_attempt_at > ?",
+                true,
+            ),
+            (GIVEN_UP, "state = 'given_up' AND next_attempt_at > ?", true),
+            (SKIPPED, "state = 'skipped' AND next_attempt_at > ?", true),
+        ] {
+            branches.push(format!(
+                "SELECT 'count' AS part, '{section}' AS section, '{label}' AS state, COUNT(*) AS n, \
+                 CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS last_attempt_at, \
+                 CAST(NULL AS INTEGER) AS last_status FROM events \
+                 WHERE tenant_id = ? AND section = '{section}' AND {condition}"
+            ));
+            values.push(tenant_id.into());
+            if recent {
+                values.push(since.into());
+            }
+        }
+    }
+    for section in EndpointKind::ALL.map(EndpointKind::as_str) {
+        branches.push(format!(
             "SELECT * FROM (SELECT 'last' AS part, section, CAST(NULL AS VARCHAR(16)) AS state, \
-             CAST(NULL AS BOOLEAN) AS retrying, CAST(NULL AS BIGINT) AS n, last_attempt_at, \
-             last_status FROM events WHERE tenant_id = ? AND section = '{section}' \
-             AND last_attempt_at IS NOT NULL ORDER BY last_attempt_at DESC LIMIT 1) AS {section}"
-        )
-    };
+             CAST(NULL AS BIGINT) AS n, last_attempt_at, last_status FROM events \
+             WHERE tenant_id = ? AND section = '{section}' AND last_attempt_at IS NOT NULL \
+             ORDER BY last_attempt_at DESC LIMIT 1) AS last_{section}"
+        ));
+        values.push(tenant_id.into());
+    }
     let rows = Row::find_by_statement(raw_sql::statement(
         db.get_database_backend(),
-        &format!(
-            "SELECT 'count' AS part, section, state, attempts > 0 AS retrying, COUNT(*) AS n, \
-             NULL AS last_attempt_at, NULL AS last_status FROM events \
-             WHERE tenant_id = ? AND (state IN ('held', 'pending') OR finished_at > ?) \
-             GROUP BY section, state, attempts > 0 \
-             UNION ALL {} UNION ALL {}",
-            last("cdr"),
-            last("extension")
-        ),
-        [
-            tenant_id.into(),
-            since.into(),
-            tenant_id.into(),
-            tenant_id.into(),
-        ],
+        &branches.join(" UNION ALL "),
+        values,
     ))
     .all(db)
     .await
@@ -90,7 +107,7 @@ pub async fn counts(
             GIVEN_UP => counts.given_up_24h += n,
             SKIPPED => counts.skipped_24h += n,
             HELD => counts.held += n,
-            PENDING if row.retrying.unwrap_or(false) => counts.retrying += n,
+            "retrying" => counts.retrying += n,
             _ => {}
         }
     }
