@@ -250,7 +250,12 @@ pub async fn claim(
         return Ok(Vec::new());
     }
     let now = OffsetDateTime::now_utc();
+    // Whole microseconds (PostgreSQL's precision), so that `release` can
+    // match the lease exactly.
     let lease_until = now + lease;
+    let lease_until = lease_until
+        .replace_nanosecond(lease_until.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(lease_until);
     let backend = db.get_database_backend();
     let lock = if backend == DatabaseBackend::Postgres {
         " FOR UPDATE SKIP LOCKED"
@@ -282,9 +287,20 @@ pub async fn claim(
         let Some(section) = EndpointKind::parse(&row.section) else {
             continue;
         };
-        let body = cipher
-            .decrypt(&row.body, &body_context(row.tenant_id, &row.event_uid))
-            .with_context(|| format!("decrypting event {}", row.id))?;
+        // One body that does not open (a wrong key, a damaged row) must not
+        // cost the others their claim: it keeps its lease, and is tried
+        // again when the lease runs out (with the key fixed, it is sent).
+        let body = match cipher.decrypt(&row.body, &body_context(row.tenant_id, &row.event_uid)) {
+            Ok(body) => body,
+            Err(e) => {
+                tracing::error!(
+                    error = format!("{e:#}"),
+                    event = row.id,
+                    "a queued event's body could not be decrypted; it is tried again after its lease"
+                );
+                continue;
+            }
+        };
         claimed.push(Claimed {
             id: row.id,
             tenant_id: row.tenant_id,
@@ -439,25 +455,35 @@ pub async fn discard_held(
 }
 
 /// Ends the leases of claimed events whose attempts were cut short by a
-/// stop: due again at once, for any instance.
-pub async fn release(db: &impl ConnectionTrait, ids: &[i64]) -> anyhow::Result<u64> {
-    if ids.is_empty() {
-        return Ok(0);
+/// stop: due again at once, for any instance. Each is given with its lease,
+/// so an event whose lease ran out and that another instance has claimed
+/// since is left alone.
+pub async fn release(
+    db: &impl ConnectionTrait,
+    claims: &[(i64, OffsetDateTime)],
+) -> anyhow::Result<u64> {
+    let mut released = 0;
+    for chunk in claims.chunks(200) {
+        let mut values: Vec<sea_orm::Value> = vec![OffsetDateTime::now_utc().into()];
+        let mut listed = Vec::with_capacity(chunk.len());
+        for (id, lease_until) in chunk {
+            listed.push("(id = ? AND lease_until = ?)");
+            values.push((*id).into());
+            values.push((*lease_until).into());
+        }
+        let done = db
+            .execute_raw(raw_sql::statement(
+                db.get_database_backend(),
+                &format!(
+                    "UPDATE events SET lease_until = NULL, next_attempt_at = ? \
+                     WHERE ({}) AND CASE WHEN state = 'pending' THEN 1 ELSE 0 END = 1",
+                    listed.join(" OR ")
+                ),
+                values,
+            ))
+            .await
+            .context("releasing claimed events")?;
+        released += done.rows_affected();
     }
-    let backend = db.get_database_backend();
-    let mut values: Vec<sea_orm::Value> = vec![OffsetDateTime::now_utc().into()];
-    values.extend(ids.iter().map(|id| sea_orm::Value::from(*id)));
-    let done = db
-        .execute_raw(raw_sql::statement(
-            backend,
-            &format!(
-                "UPDATE events SET lease_until = NULL, next_attempt_at = ? \
-                 WHERE id IN ({}) AND CASE WHEN state = 'pending' THEN 1 ELSE 0 END = 1",
-                vec!["?"; ids.len()].join(", ")
-            ),
-            values,
-        ))
-        .await
-        .context("releasing claimed events")?;
-    Ok(done.rows_affected())
+    Ok(released)
 }

@@ -92,7 +92,7 @@ pub struct Deliverer {
     lanes: Mutex<HashMap<Endpoint, Lane>>,
     /// Events claimed and not yet recorded (waiting or under way):
     /// released at a stop.
-    in_flight: Mutex<HashSet<i64>>,
+    in_flight: Mutex<HashMap<i64, OffsetDateTime>>,
     attempts: Mutex<JoinSet<()>>,
     stopping: AtomicBool,
 }
@@ -111,7 +111,7 @@ impl Deliverer {
             config,
             per_endpoint: Mutex::new(HashMap::new()),
             lanes: Mutex::new(HashMap::new()),
-            in_flight: Mutex::new(HashSet::new()),
+            in_flight: Mutex::new(HashMap::new()),
             attempts: Mutex::new(JoinSet::new()),
             stopping: AtomicBool::new(false),
         })
@@ -162,8 +162,9 @@ impl Deliverer {
                 let mut ids = locked(&self.in_flight);
                 for event in claimed {
                     // Ours already (its lease ran out while it waited or was
-                    // under way): the attempt we have records it.
-                    if ids.insert(event.id) {
+                    // under way): the attempt we have records it; the new
+                    // lease is the one to release at a stop.
+                    if ids.insert(event.id, event.lease_until).is_none() {
                         lanes
                             .entry((event.tenant_id, event.section))
                             .or_default()
@@ -193,7 +194,7 @@ impl Deliverer {
         }
         // Whatever did not finish (or never started) goes back to the queue
         // now, for any instance, instead of waiting for its lease to run out.
-        let ids: Vec<i64> = locked(&self.in_flight).drain().collect();
+        let ids: Vec<(i64, OffsetDateTime)> = locked(&self.in_flight).drain().collect();
         if !ids.is_empty() {
             match queue::release(&self.state.db, &ids).await {
                 Ok(n) => tracing::warn!(
@@ -241,6 +242,9 @@ impl Deliverer {
             if asked == 0 {
                 if room == 0 {
                     deferred.push(endpoint);
+                } else {
+                    // Its lane is full: topped up once it runs low.
+                    looked.push((endpoint, true));
                 }
                 continue;
             }
