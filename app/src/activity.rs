@@ -10,4 +10,4 @@ mod page;
 
 pub use api::{list_activity, ListActivity};
 pub use entry::{ActivityEntry, ActivityKind, ActivityPage, Change, PAGE_SIZE};
-pub use page::ActivityView;
+pub use page::{ActivityView, LocalTime};

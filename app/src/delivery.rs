@@ -12,6 +12,7 @@ pub mod queue;
 pub mod routes;
 pub mod routing;
 pub mod schedule;
+pub mod search_terms;
 pub mod summary;
 pub mod wake;
 pub mod worker;

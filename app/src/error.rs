@@ -35,6 +35,10 @@ pub enum AppError {
     NotSent(FieldErrors),
     #[error("{0}")]
     Refused(String),
+    /// Nothing of the signed-in tenant's by that name (another tenant's
+    /// is not theirs to know of).
+    #[error("{0}")]
+    NotFound(String),
     #[error("Too many test events: at most {limit} a minute for your company. Try again in {retry_after_secs} seconds.")]
     RateLimited { limit: u32, retry_after_secs: u64 },
     #[error("The service cannot reach its database right now, so nothing was loaded or changed. Try again in a moment.")]
@@ -76,6 +80,7 @@ impl AppError {
         match self {
             AppError::SignInRequired => StatusCode::UNAUTHORIZED,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Invalid(_) | AppError::NotSent(_) | AppError::Refused(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }

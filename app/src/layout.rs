@@ -7,6 +7,7 @@ use leptos::prelude::*;
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum CompanyTab {
     EventUrl,
+    Deliveries,
     Activity,
 }
 
@@ -40,6 +41,9 @@ pub fn CompanyLayout(
                 <nav class="tabs" aria-label="Company settings">
                     <a href=paths::EVENT_URL aria-current=current(CompanyTab::EventUrl)>
                         "Event URL"
+                    </a>
+                    <a href=paths::DELIVERIES aria-current=current(CompanyTab::Deliveries)>
+                        "Deliveries"
                     </a>
                     <a href=paths::ACTIVITY aria-current=current(CompanyTab::Activity)>
                         "Activity"

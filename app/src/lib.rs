@@ -7,6 +7,7 @@
 pub mod activity;
 pub mod auth;
 mod boxed_view;
+pub mod deliveries;
 pub mod domain;
 pub mod error;
 pub mod event_url;

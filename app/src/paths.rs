@@ -14,6 +14,10 @@ pub const EVENT_URL_TEST_EVENT: &str = "/company/event-url/test-event";
 /// Discard a section's held events (a confirmed form post).
 pub const EVENT_URL_DISCARD_HELD: &str = "/company/event-url/discard-held";
 pub const ACTIVITY: &str = "/company/activity";
+/// Company → Deliveries; one event at `/company/deliveries/{id}`.
+pub const DELIVERIES: &str = "/company/deliveries";
+/// A redelivery: its confirmation page (GET) and the confirmed form (POST).
+pub const REDELIVER: &str = "/company/redeliver";
 /// The Company tabs: the pages with interactive islands.
 pub const COMPANY_PREFIX: &str = "/company/";
 /// Server functions.

@@ -12,7 +12,12 @@ use leptos_router::{
 };
 
 use crate::{
-    activity::ActivityView, auth::LoginPage, event_url::EventUrlPage, paths, setup::SetupPage,
+    activity::ActivityView,
+    auth::LoginPage,
+    deliveries::{DeliveriesView, DeliveryEventView, RedeliverView},
+    event_url::EventUrlPage,
+    paths,
+    setup::SetupPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -78,6 +83,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
                 <Route path=path!("/company/event-url") view=EventUrlPage ssr=SsrMode::Async/>
                 <Route path=path!("/company/activity") view=ActivityView ssr=SsrMode::Async/>
+                <Route path=path!("/company/deliveries") view=DeliveriesView ssr=SsrMode::Async/>
+                <Route path=path!("/company/deliveries/:id") view=DeliveryEventView ssr=SsrMode::Async/>
+                <Route path=path!("/company/redeliver") view=RedeliverView ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -13,6 +13,7 @@ mod m20261128_000007_security_review;
 mod m20261128_000008_deliveries;
 mod m20261128_000009_due_index;
 mod m20261128_000010_endpoint_due;
+mod m20261128_000011_deliveries_tab;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000008_deliveries::Migration),
             Box::new(m20261128_000009_due_index::Migration),
             Box::new(m20261128_000010_endpoint_due::Migration),
+            Box::new(m20261128_000011_deliveries_tab::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@
 
 use app::{
     auth::{guard, routes as auth_routes},
+    deliveries::routes as deliveries_routes,
     delivery::ingest,
     event_url::routes as event_url_routes,
     paths,
@@ -63,6 +64,7 @@ pub fn router(state: AppState) -> Router {
             paths::EVENT_URL_DISCARD_HELD,
             post(event_url_routes::discard_held_form),
         )
+        .route(paths::REDELIVER, post(deliveries_routes::redeliver_form))
         .route(
             &format!("{}{{*fn_name}}", paths::API_PREFIX),
             get(server_fns.clone()).post(server_fns),

@@ -19,10 +19,11 @@ pub enum ActivityKind {
     SignOut,
     SetupCompleted,
     HeldEventsDiscarded,
+    Redelivered,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 10] = [
+    pub const ALL: [ActivityKind; 11] = [
         ActivityKind::EndpointSaved,
         ActivityKind::EndpointEnabled,
         ActivityKind::EndpointDisabled,
@@ -33,6 +34,7 @@ impl ActivityKind {
         ActivityKind::SignOut,
         ActivityKind::SetupCompleted,
         ActivityKind::HeldEventsDiscarded,
+        ActivityKind::Redelivered,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +49,7 @@ impl ActivityKind {
             ActivityKind::SignOut => "sign_out",
             ActivityKind::SetupCompleted => "setup_completed",
             ActivityKind::HeldEventsDiscarded => "held_events_discarded",
+            ActivityKind::Redelivered => "redelivered",
         }
     }
 
@@ -66,6 +69,7 @@ impl ActivityKind {
             ActivityKind::SignOut => "Signed out",
             ActivityKind::SetupCompleted => "Setup completed",
             ActivityKind::HeldEventsDiscarded => "Held events discarded",
+            ActivityKind::Redelivered => "Redelivery requested",
         }
     }
 }

@@ -17,6 +17,7 @@ use super::{
     keys::{self, Admission},
     queue::{self, NewEvent},
     routing::section_of,
+    search_terms,
     writer::Write,
 };
 use crate::{domain::EndpointKind, state::AppState};
@@ -147,17 +148,12 @@ async fn accept(
     let ids: Vec<String> = events.iter().map(|e| e.uid.clone()).collect();
     let now = OffsetDateTime::now_utc();
     let rows = queue::prepare(&state.cipher, tenant_id, &routes, events, now).map_err(ours)?;
-    let states: Vec<String> = rows
-        .iter()
-        .filter_map(|row| row.state.try_as_ref().cloned())
-        .collect();
+    let states: Vec<&'static str> = rows.iter().map(|q| q.state).collect();
     let due: Vec<EndpointKind> = EndpointKind::ALL
         .into_iter()
         .filter(|kind| {
-            rows.iter().zip(&states).any(|(row, state)| {
-                state == queue::PENDING
-                    && row.section.try_as_ref().map(String::as_str) == Some(kind.as_str())
-            })
+            rows.iter()
+                .any(|q| q.section == *kind && q.state == queue::PENDING)
         })
         .collect();
     state
@@ -171,8 +167,8 @@ async fn accept(
     state
         .metrics
         .accepted(u64::try_from(ids.len()).unwrap_or(0));
-    for held_or_skipped in &states {
-        match held_or_skipped.as_str() {
+    for held_or_skipped in states {
+        match held_or_skipped {
             queue::HELD => state.metrics.event("held"),
             queue::SKIPPED => state.metrics.event("skipped"),
             _ => {}
@@ -244,6 +240,7 @@ fn parse(body: &[u8]) -> Result<Vec<NewEvent>, Problem> {
             }
         };
         events.push(NewEvent {
+            terms: search_terms::of_event(fields),
             uid,
             section,
             event_type: event_type.to_owned(),

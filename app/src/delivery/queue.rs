@@ -10,8 +10,9 @@
 
 use anyhow::Context;
 use sea_orm::{
-    sea_query::Expr, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult,
-    QueryFilter, Set,
+    sea_query::{Expr, OnConflict, Query},
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, QueryFilter,
+    QueryTrait, Set,
 };
 use secrecy::ExposeSecret;
 use time::{Duration, OffsetDateTime};
@@ -21,7 +22,7 @@ use crate::{
     domain::EndpointKind,
     persistence::{
         crypto::SecretCipher,
-        entities::{delivery_attempt, event},
+        entities::{delivery_attempt, event, event_ref},
         raw_sql,
     },
 };
@@ -34,7 +35,7 @@ pub const SKIPPED: &str = "skipped";
 pub const DISCARDED: &str = "discarded";
 
 /// The associated data binding a stored event body to its tenant and id.
-fn body_context(tenant_id: i32, uid: &str) -> String {
+pub(crate) fn body_context(tenant_id: i32, uid: &str) -> String {
     format!("eventurl/v1/tenant/{tenant_id}/event/{uid}")
 }
 
@@ -45,6 +46,18 @@ pub struct NewEvent {
     pub event_type: String,
     /// The event's JSON as the PBX sent it.
     pub body: Vec<u8>,
+    /// What the tenant can search it by (`search_terms`), in clear.
+    pub terms: Vec<String>,
+}
+
+/// An event's row, ready to insert, and its search terms' keyed hashes.
+#[derive(Clone)]
+pub struct Queued {
+    pub row: event::ActiveModel,
+    pub terms: Vec<Vec<u8>>,
+    pub section: EndpointKind,
+    /// The state it is queued in (`PENDING`, `HELD` or `SKIPPED`).
+    pub state: &'static str,
 }
 
 /// The tenant's events as rows to queue, each in the state its section
@@ -57,7 +70,7 @@ pub fn prepare(
     routes: &[Route],
     events: Vec<NewEvent>,
     now: OffsetDateTime,
-) -> anyhow::Result<Vec<event::ActiveModel>> {
+) -> anyhow::Result<Vec<Queued>> {
     let state_for =
         |section: EndpointKind| match routes.iter().find(|route| route.section == section) {
             Some(route) if route.enabled && route.has_url => PENDING,
@@ -67,7 +80,12 @@ pub fn prepare(
     let mut rows = Vec::with_capacity(events.len());
     for new in events {
         let state = state_for(new.section);
-        rows.push(event::ActiveModel {
+        let terms = new
+            .terms
+            .iter()
+            .map(|term| cipher.term_hash(tenant_id, term))
+            .collect();
+        let row = event::ActiveModel {
             tenant_id: Set(tenant_id),
             body: Set(cipher.encrypt(&new.body, &body_context(tenant_id, &new.uid))?),
             event_uid: Set(new.uid),
@@ -82,7 +100,14 @@ pub fn prepare(
             last_attempt_at: Set(None),
             created_at: Set(now),
             finished_at: Set((state == SKIPPED).then_some(now)),
+            manual: Set(false),
             ..Default::default()
+        };
+        rows.push(Queued {
+            row,
+            terms,
+            section: new.section,
+            state,
         });
     }
     Ok(rows)
@@ -91,19 +116,61 @@ pub fn prepare(
 /// Queues prepared rows in `db` (a transaction: all or none). An event
 /// whose id the tenant used before is left as it is (the PBX retrying its
 /// hand-off).
-pub async fn enqueue(
-    db: &impl ConnectionTrait,
-    rows: Vec<event::ActiveModel>,
-) -> anyhow::Result<()> {
+pub async fn enqueue(db: &impl ConnectionTrait, rows: Vec<Queued>) -> anyhow::Result<()> {
+    #[derive(FromQueryResult)]
+    struct Inserted {
+        id: i64,
+        tenant_id: i32,
+        event_uid: String,
+    }
+    let backend = db.get_database_backend();
     // Inserted in chunks: a statement's bound values are limited.
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(200).collect();
-        event::Entity::insert_many(chunk)
-            .on_conflict_do_nothing_on([event::Column::TenantId, event::Column::EventUid])
-            .exec(db)
+        let chunk: Vec<Queued> = rows.by_ref().take(200).collect();
+        let mut insert = event::Entity::insert_many(chunk.iter().map(|q| q.row.clone()))
+            .on_conflict(
+                OnConflict::columns([event::Column::TenantId, event::Column::EventUid])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .into_query();
+        insert.returning(Query::returning().columns([
+            event::Column::Id,
+            event::Column::TenantId,
+            event::Column::EventUid,
+        ]));
+        // Only the rows inserted come back (not those handed in before).
+        let inserted = Inserted::find_by_statement(backend.build(&insert))
+            .all(db)
             .await
             .context("queueing events")?;
+        let mut terms: std::collections::HashMap<(i32, &str), &[Vec<u8>]> = chunk
+            .iter()
+            .filter_map(|q| match (&q.row.tenant_id, &q.row.event_uid) {
+                (Set(tenant_id), Set(uid)) => Some(((*tenant_id, uid.as_str()), &q.terms[..])),
+                _ => None,
+            })
+            .collect();
+        let refs: Vec<event_ref::ActiveModel> = inserted
+            .iter()
+            .flat_map(|row| {
+                let found = terms
+                    .remove(&(row.tenant_id, row.event_uid.as_str()))
+                    .unwrap_or_default();
+                found.iter().map(|term| event_ref::ActiveModel {
+                    tenant_id: Set(row.tenant_id),
+                    term: Set(term.clone()),
+                    event_id: Set(row.id),
+                })
+            })
+            .collect();
+        for refs in refs.chunks(300) {
+            event_ref::Entity::insert_many(refs.to_vec())
+                .exec_without_returning(db)
+                .await
+                .context("recording events' search terms")?;
+        }
     }
     Ok(())
 }
@@ -137,6 +204,8 @@ pub struct Claimed {
     pub section: EndpointKind,
     pub attempts: i32,
     pub body: String,
+    /// This attempt is a redelivery an administrator asked for.
+    pub manual: bool,
     /// Until when this claim is ours.
     pub lease_until: OffsetDateTime,
 }
@@ -149,6 +218,7 @@ struct ClaimedRow {
     section: String,
     attempts: i32,
     body: Vec<u8>,
+    manual: bool,
 }
 
 /// The condition of an event due for an attempt (its two placeholders:
@@ -271,7 +341,7 @@ pub async fn claim(
         &format!(
             "UPDATE events SET lease_until = ?, next_attempt_at = ? WHERE id IN (SELECT id FROM events \
              WHERE id IN ({listed}) AND {STILL_DUE}{lock}) \
-             RETURNING id, tenant_id, event_uid, section, attempts, body"
+             RETURNING id, tenant_id, event_uid, section, attempts, body, manual"
         ),
         values,
     ))
@@ -308,6 +378,7 @@ pub async fn claim(
             section,
             attempts: row.attempts,
             body: String::from_utf8_lossy(body.expose_secret()).into_owned(),
+            manual: row.manual,
             lease_until,
         });
     }
@@ -335,7 +406,25 @@ pub struct AttemptRecord {
     pub auth_method: String,
     pub duration_ms: i64,
     pub status: Option<i32>,
+    /// What went wrong (none when delivered).
     pub error: Option<String>,
+    /// What to fix, one line each.
+    pub help: Vec<String>,
+    /// A redelivery an administrator asked for.
+    pub manual: bool,
+    /// The request's headers as sent, `Authorization` redacted.
+    pub request_headers: Vec<(String, String)>,
+    /// What came back, if anything did.
+    pub response: Option<ResponseRecord>,
+}
+
+/// A receiver's answer as kept: headers, and the first 4 KB of its body
+/// (a credential it echoed redacted by the sender).
+#[derive(Clone, Debug)]
+pub struct ResponseRecord {
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    pub truncated: bool,
 }
 
 /// How a claimed event ended this round: what was decided, the attempt
@@ -368,6 +457,15 @@ impl Outcome {
             status: Set(record.status),
             outcome: Set(outcome.to_owned()),
             error: Set(record.error.clone()),
+            manual: Set(record.manual),
+            request_headers: Set(serde_json::to_string(&record.request_headers).ok()),
+            response_headers: Set(record
+                .response
+                .as_ref()
+                .and_then(|r| serde_json::to_string(&r.headers).ok())),
+            response_body: Set(record.response.as_ref().map(|r| r.body.clone())),
+            response_truncated: Set(record.response.as_ref().is_some_and(|r| r.truncated)),
+            help: Set((!record.help.is_empty()).then(|| record.help.join("\n"))),
             ..Default::default()
         })
     }
@@ -401,7 +499,8 @@ pub async fn finish(db: &impl ConnectionTrait, outcomes: &[&Outcome]) -> anyhow:
                 event::Column::LeaseUntil,
                 Expr::value(Option::<OffsetDateTime>::None),
             )
-            .col_expr(event::Column::FinishedAt, Expr::value(finished));
+            .col_expr(event::Column::FinishedAt, Expr::value(finished))
+            .col_expr(event::Column::Manual, Expr::value(false));
         if let Some(attempt) = &outcome.attempt {
             update = update
                 .col_expr(
@@ -486,4 +585,106 @@ pub async fn release(
         released += done.rows_affected();
     }
     Ok(released)
+}
+
+/// Makes a tenant's event due now for a redelivery an administrator asked
+/// for (in `db`, the transaction that records it): its next attempt is
+/// marked manual. Any state but held (delivered on enable anyway); not
+/// while an attempt of it is under way. Whether it was.
+pub async fn redeliver_event(
+    db: &impl ConnectionTrait,
+    tenant_id: i32,
+    event_id: i64,
+    now: OffsetDateTime,
+) -> anyhow::Result<bool> {
+    let done = db
+        .execute_raw(raw_sql::statement(
+            db.get_database_backend(),
+            "UPDATE events SET state = 'pending', next_attempt_at = ?, finished_at = NULL, \
+             manual = ? WHERE id = ? AND tenant_id = ? AND state <> 'held' \
+             AND (state <> 'pending' OR lease_until IS NULL OR lease_until <= ?)",
+            vec![
+                now.into(),
+                true.into(),
+                event_id.into(),
+                tenant_id.into(),
+                now.into(),
+            ],
+        ))
+        .await
+        .context("redelivering an event")?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The condition of a section's given-up events handed in within
+/// `[from, to)`, and its values.
+fn given_up_in(
+    tenant_id: i32,
+    section: EndpointKind,
+    from: Option<OffsetDateTime>,
+    to: Option<OffsetDateTime>,
+) -> (String, Vec<sea_orm::Value>) {
+    let mut sql = "tenant_id = ? AND state = 'given_up' AND section = ?".to_owned();
+    let mut values: Vec<sea_orm::Value> = vec![tenant_id.into(), section.as_str().into()];
+    if let Some(from) = from {
+        sql.push_str(" AND created_at >= ?");
+        values.push(from.into());
+    }
+    if let Some(to) = to {
+        sql.push_str(" AND created_at < ?");
+        values.push(to.into());
+    }
+    (sql, values)
+}
+
+/// How many of a section's events handed in within `[from, to)` were given
+/// up (read from `(tenant_id, state, created_at, id)`).
+pub async fn count_given_up(
+    db: &impl ConnectionTrait,
+    tenant_id: i32,
+    section: EndpointKind,
+    from: Option<OffsetDateTime>,
+    to: Option<OffsetDateTime>,
+) -> anyhow::Result<u64> {
+    #[derive(FromQueryResult)]
+    struct Count {
+        n: i64,
+    }
+    let (condition, values) = given_up_in(tenant_id, section, from, to);
+    let found = Count::find_by_statement(raw_sql::statement(
+        db.get_database_backend(),
+        &format!("SELECT COUNT(*) AS n FROM events WHERE {condition}"),
+        values,
+    ))
+    .one(db)
+    .await
+    .context("counting given-up events")?;
+    Ok(found.map_or(0, |c| u64::try_from(c.n).unwrap_or(0)))
+}
+
+/// Makes those given-up events due now, each next attempt marked manual
+/// (in the transaction that records it). How many.
+pub async fn redeliver_given_up(
+    db: &impl ConnectionTrait,
+    tenant_id: i32,
+    section: EndpointKind,
+    from: Option<OffsetDateTime>,
+    to: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+) -> anyhow::Result<u64> {
+    let (condition, condition_values) = given_up_in(tenant_id, section, from, to);
+    let mut values: Vec<sea_orm::Value> = vec![now.into(), true.into()];
+    values.extend(condition_values);
+    let done = db
+        .execute_raw(raw_sql::statement(
+            db.get_database_backend(),
+            &format!(
+                "UPDATE events SET state = 'pending', next_attempt_at = ?, finished_at = NULL, \
+                 manual = ? WHERE {condition}"
+            ),
+            values,
+        ))
+        .await
+        .context("redelivering given-up events")?;
+    Ok(done.rows_affected())
 }

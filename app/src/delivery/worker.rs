@@ -27,7 +27,7 @@ use tokio::{
 };
 
 use super::{
-    queue::{self, AttemptRecord, Claimed, Decision, Outcome},
+    queue::{self, AttemptRecord, Claimed, Decision, Outcome, ResponseRecord},
     schedule::RetrySchedule,
     wake::Endpoint,
     writer::Write,
@@ -396,6 +396,10 @@ impl Deliverer {
                         "eventurl could not prepare the request; the operator's log has the cause."
                             .to_owned(),
                     ),
+                    help: Vec::new(),
+                    manual: event.manual,
+                    request_headers: Vec::new(),
+                    response: None,
                 };
                 (self.after_failure(&event, None, now), Some(record), now)
             }
@@ -482,14 +486,26 @@ impl Deliverer {
             .ok()
             .and_then(|u| u.host_str().map(str::to_owned))
             .unwrap_or_default();
-        let error = (status != Some(200))
-            .then(|| crate::test_event::verdict::judge(&exchange, method, &host).summary);
+        let (error, help) = if status == Some(200) {
+            (None, Vec::new())
+        } else {
+            let judged = crate::test_event::verdict::judge(&exchange, method, &host);
+            (Some(judged.summary), judged.help)
+        };
         let record = AttemptRecord {
             url: url.as_str().to_owned(),
             auth_method: method.as_str().to_owned(),
             duration_ms: i64::try_from(exchange.elapsed.as_millis()).unwrap_or(i64::MAX),
             status: status.map(i32::from),
             error,
+            help,
+            manual: event.manual,
+            request_headers: exchange.request.headers.clone(),
+            response: exchange.response.as_ref().map(|r| ResponseRecord {
+                headers: r.headers.clone(),
+                body: r.body.clone(),
+                truncated: r.body_truncated,
+            }),
         };
         tracing::info!(
             tenant_id = event.tenant_id,

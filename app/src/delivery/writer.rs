@@ -16,9 +16,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{
     keys,
-    queue::{self, Outcome},
+    queue::{self, Outcome, Queued},
 };
-use crate::persistence::{entities::event, write_gate::WriteGate};
+use crate::persistence::write_gate::WriteGate;
 
 /// Most writes committed together.
 const GROUP: usize = 128;
@@ -28,7 +28,7 @@ const GROUP: usize = 128;
 pub enum Write {
     /// Events handed in with ingest key `key_id`: all queued or none.
     Enqueue {
-        rows: Vec<event::ActiveModel>,
+        rows: Vec<Queued>,
         key_id: i32,
         now: OffsetDateTime,
     },

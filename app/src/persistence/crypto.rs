@@ -2,6 +2,10 @@
 //! random 192-bit nonce per value and associated data that binds each
 //! ciphertext to its tenant, endpoint and secret kind (so a ciphertext copied
 //! to another row does not decrypt).
+//!
+//! The same key also keys the hashes of search terms (a blind index): a
+//! tenant can find its events by call id or extension number although the
+//! bodies are encrypted, and the stored hashes say nothing without the key.
 
 use anyhow::{anyhow, bail, Context};
 use base64::{engine::general_purpose::STANDARD, Engine};
@@ -9,6 +13,7 @@ use chacha20poly1305::{
     aead::{Aead, KeyInit, Payload},
     XChaCha20Poly1305, XNonce,
 };
+use hmac::{Hmac, Mac};
 use rand::{rngs::OsRng, RngCore};
 use sea_orm::{DatabaseConnection, EntityTrait, Set};
 use secrecy::{ExposeSecret, SecretBox, SecretString};
@@ -25,7 +30,14 @@ const KEY_CHECK_PLAINTEXT: &[u8] = b"eventurl secret key check v1";
 #[derive(Clone)]
 pub struct SecretCipher {
     cipher: XChaCha20Poly1305,
+    /// HMAC-SHA-256 keyed with a key derived from the secret key, for
+    /// search terms (`term_hash`).
+    terms: Hmac<sha2::Sha256>,
 }
+
+/// Bytes kept of a search term's hash: enough that two terms of a tenant
+/// never collide in practice, small in the index.
+pub const TERM_HASH_LEN: usize = 16;
 
 impl fmt::Debug for SecretCipher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -49,7 +61,15 @@ impl SecretCipher {
         }
         let cipher = XChaCha20Poly1305::new_from_slice(bytes.expose_secret())
             .map_err(|_| anyhow!("the key has the wrong length"))?;
-        Ok(Self { cipher })
+        // A key of its own for the search terms, derived from the secret
+        // key (HMAC as the PRF), so no hash is ever made with the AEAD key.
+        let mut derive = <Hmac<sha2::Sha256> as Mac>::new_from_slice(bytes.expose_secret())
+            .map_err(|_| anyhow!("the key has the wrong length"))?;
+        derive.update(b"eventurl/v1/search-terms");
+        let terms_key = SecretBox::new(Box::new(derive.finalize().into_bytes().to_vec()));
+        let terms = <Hmac<sha2::Sha256> as Mac>::new_from_slice(terms_key.expose_secret())
+            .map_err(|_| anyhow!("the key has the wrong length"))?;
+        Ok(Self { cipher, terms })
     }
 
     /// A fresh random key, as base64 text.
@@ -81,6 +101,15 @@ impl SecretCipher {
             .with_context(|| format!("reading the key file {}", path.display()))?;
         Self::from_base64(&SecretString::from(text))
             .with_context(|| format!("the key file {} is not usable", path.display()))
+    }
+
+    /// The keyed hash of a tenant's search term (`kind:value`, e.g.
+    /// `call:Q0sX…` or `ext:101`): equal for equal terms of one tenant.
+    pub fn term_hash(&self, tenant_id: i32, term: &str) -> Vec<u8> {
+        let mut mac = self.terms.clone();
+        mac.update(&tenant_id.to_be_bytes());
+        mac.update(term.as_bytes());
+        mac.finalize().into_bytes()[..TERM_HASH_LEN].to_vec()
     }
 
     pub fn encrypt(&self, plaintext: &[u8], context: &str) -> anyhow::Result<Vec<u8>> {
@@ -183,6 +212,21 @@ mod tests {
         assert_eq!(
             cipher.decrypt(&sealed, "tenant=1").unwrap().expose_secret(),
             b"hunter2"
+        );
+    }
+
+    #[test]
+    fn term_hashes_match_per_tenant_and_key_only() {
+        let cipher = SecretCipher::for_testing();
+        let a = cipher.term_hash(1, "ext:101");
+        assert_eq!(a.len(), TERM_HASH_LEN);
+        assert_eq!(a, cipher.term_hash(1, "ext:101"));
+        assert_ne!(a, cipher.term_hash(2, "ext:101"), "another tenant");
+        assert_ne!(a, cipher.term_hash(1, "ext:102"), "another term");
+        assert_ne!(
+            a,
+            SecretCipher::for_testing().term_hash(1, "ext:101"),
+            "another key"
         );
     }
 

@@ -5,6 +5,7 @@ pub mod app_setting;
 pub mod delivery_attempt;
 pub mod endpoint;
 pub mod event;
+pub mod event_ref;
 pub mod ingest_key;
 pub mod rate_limit_hit;
 pub mod session;

@@ -66,9 +66,16 @@ async fn every_page_path_is_a_route_of_the_app() {
         app::paths::SETUP,
         app::paths::EVENT_URL,
         app::paths::ACTIVITY,
+        app::paths::DELIVERIES,
+        app::paths::REDELIVER,
     ] {
         assert!(routes.iter().any(|r| r == page), "{page} not in {routes:?}");
     }
+    let event_page = format!("{}/{{id}}", app::paths::DELIVERIES);
+    assert!(
+        routes.contains(&event_page),
+        "{event_page} not in {routes:?}"
+    );
     assert!(app::paths::has_islands(app::paths::EVENT_URL));
     assert!(app::paths::has_islands(app::paths::ACTIVITY));
     assert!(!app::paths::has_islands(app::paths::LOGIN));

@@ -10,11 +10,11 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 /// A server whose deliveries may reach loopback receivers, with `schedule`.
-async fn spawn_delivering(schedule: &str) -> TestApp {
+pub async fn spawn_delivering(schedule: &str) -> TestApp {
     spawn_delivering_with(schedule, 8).await
 }
 
-async fn spawn_delivering_with(schedule: &str, per_endpoint: u32) -> TestApp {
+pub async fn spawn_delivering_with(schedule: &str, per_endpoint: u32) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = test_config(&dir);
     config.allow_private_targets = "127.0.0.0/8".into();
@@ -23,14 +23,14 @@ async fn spawn_delivering_with(schedule: &str, per_endpoint: u32) -> TestApp {
     spawn_with(dir, config).await
 }
 
-struct Pbx {
+pub struct Pbx {
     client: reqwest::Client,
-    key: String,
+    pub key: String,
     base: String,
 }
 
 impl Pbx {
-    async fn new(app: &TestApp) -> Pbx {
+    pub async fn new(app: &TestApp) -> Pbx {
         let db = server::connect(&app.config).await.unwrap();
         let key = app::delivery::keys::create(&db, "pbx-1").await.unwrap();
         Pbx {
@@ -40,7 +40,7 @@ impl Pbx {
         }
     }
 
-    async fn send(&self, tenant: &str, body: &Value) -> (StatusCode, Value) {
+    pub async fn send(&self, tenant: &str, body: &Value) -> (StatusCode, Value) {
         self.send_raw(tenant, body.to_string(), Some(&self.key))
             .await
     }
@@ -97,7 +97,7 @@ pub async fn tenant_delivering_to(db: &sea_orm::DatabaseConnection, url: &str) -
     (tenant.id, key)
 }
 
-async fn tenant_id(app: &TestApp, name: &str) -> String {
+pub async fn tenant_id(app: &TestApp, name: &str) -> String {
     let db = server::connect(&app.config).await.unwrap();
     app::persistence::entities::tenant::Entity::find()
         .filter(app::persistence::entities::tenant::Column::Name.eq(name))
@@ -108,7 +108,7 @@ async fn tenant_id(app: &TestApp, name: &str) -> String {
         .to_string()
 }
 
-async fn events(app: &TestApp) -> Vec<app::persistence::entities::event::Model> {
+pub async fn events(app: &TestApp) -> Vec<app::persistence::entities::event::Model> {
     let db = server::connect(&app.config).await.unwrap();
     app::persistence::entities::event::Entity::find()
         .order_by_asc(app::persistence::entities::event::Column::Id)
@@ -117,7 +117,7 @@ async fn events(app: &TestApp) -> Vec<app::persistence::entities::event::Model> 
         .unwrap()
 }
 
-async fn wait_for(what: &str, mut done: impl AsyncFnMut() -> bool) {
+pub async fn wait_for(what: &str, mut done: impl AsyncFnMut() -> bool) {
     let started = std::time::Instant::now();
     while !done().await {
         assert!(
@@ -128,11 +128,11 @@ async fn wait_for(what: &str, mut done: impl AsyncFnMut() -> bool) {
     }
 }
 
-fn cdr(id: &str) -> Value {
+pub fn cdr(id: &str) -> Value {
     json!({"event_type": "call_cdr", "event_id": id, "call_id": format!("call-{id}"), "tenant_id": "1"})
 }
 
-fn fields<'a>(
+pub fn fields<'a>(
     kind: &'a str,
     method: &'a str,
     url: &'a str,

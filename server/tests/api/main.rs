@@ -13,6 +13,7 @@ mod activity;
 mod anonymous;
 mod assets;
 mod cli;
+mod deliveries;
 mod delivery;
 mod event_url;
 mod freshness;

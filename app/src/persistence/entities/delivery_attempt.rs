@@ -14,6 +14,18 @@ pub struct Model {
     pub status: Option<i32>,
     pub outcome: String,
     pub error: Option<String>,
+    /// A redelivery an administrator asked for.
+    pub manual: bool,
+    /// The request's headers as sent (`Authorization` redacted): JSON
+    /// `[[name, value], …]`.
+    pub request_headers: Option<String>,
+    /// The answer's headers, the same way.
+    pub response_headers: Option<String>,
+    /// The answer's first 4 KB (a credential it echoed redacted).
+    pub response_body: Option<String>,
+    pub response_truncated: bool,
+    /// What to fix, one line each.
+    pub help: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -21,6 +21,8 @@ pub struct Model {
     pub last_attempt_at: Option<TimeDateTimeWithTimeZone>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub finished_at: Option<TimeDateTimeWithTimeZone>,
+    /// Its next attempt is a redelivery an administrator asked for.
+    pub manual: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

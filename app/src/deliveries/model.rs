@@ -1,0 +1,246 @@
+//! What the Deliveries pages show, built on the server, read by the
+//! browser. No secret is ever part of it (`Authorization` is redacted
+//! before an attempt is stored).
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::EndpointKind;
+
+/// Events a page.
+pub const PAGE_SIZE: u64 = 50;
+
+/// An event's state as the admin reads it. `Retrying` is every queued
+/// event (the first attempt not yet made, or the next one scheduled).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DeliveryState {
+    Delivered,
+    Retrying,
+    GivenUp,
+    Held,
+    Skipped,
+    Discarded,
+}
+
+impl DeliveryState {
+    pub const ALL: [DeliveryState; 6] = [
+        DeliveryState::Delivered,
+        DeliveryState::Retrying,
+        DeliveryState::GivenUp,
+        DeliveryState::Held,
+        DeliveryState::Skipped,
+        DeliveryState::Discarded,
+    ];
+
+    /// The word in the URL (`?state=given_up`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Delivered => "delivered",
+            DeliveryState::Retrying => "retrying",
+            DeliveryState::GivenUp => "given_up",
+            DeliveryState::Held => "held",
+            DeliveryState::Skipped => "skipped",
+            DeliveryState::Discarded => "discarded",
+        }
+    }
+
+    pub fn parse(input: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == input)
+    }
+
+    /// The queue's own word for it.
+    pub fn stored(self) -> &'static str {
+        match self {
+            DeliveryState::Retrying => "pending",
+            other => other.as_str(),
+        }
+    }
+
+    pub fn from_stored(stored: &str) -> Option<Self> {
+        match stored {
+            "pending" => Some(DeliveryState::Retrying),
+            other => Self::parse(other),
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            DeliveryState::Delivered => "Delivered",
+            DeliveryState::Retrying => "Retrying",
+            DeliveryState::GivenUp => "Given up",
+            DeliveryState::Held => "Held",
+            DeliveryState::Skipped => "Skipped",
+            DeliveryState::Discarded => "Discarded",
+        }
+    }
+
+    /// What it means, for the admin.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            DeliveryState::Delivered => "Your receiver answered 200 OK.",
+            DeliveryState::Retrying => {
+                "Not delivered yet: it is tried again at the time shown, by PortSIP's retry rules."
+            }
+            DeliveryState::GivenUp => {
+                "Not delivered: the receiver answered 404, or every retry failed. Fix the receiver, then redeliver."
+            }
+            DeliveryState::Held => {
+                "Kept while CDR delivery is paused; delivered oldest first when you enable it again."
+            }
+            DeliveryState::Skipped => {
+                "Not sent: the section was paused (extension events are not kept) or had no URL."
+            }
+            DeliveryState::Discarded => "Held, then discarded by an administrator.",
+        }
+    }
+}
+
+/// The filters, as they stand in the URL (every field may be empty).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryFilters {
+    pub section: String,
+    pub state: String,
+    pub event_type: String,
+    /// `YYYY-MM-DDTHH:MM` (UTC) or RFC 3339.
+    pub from: String,
+    pub to: String,
+    /// An event id, a call id or an extension number.
+    pub q: String,
+}
+
+impl DeliveryFilters {
+    /// The query string of these filters (no leading `?`), URL-encoded.
+    pub fn query(&self) -> String {
+        let mut parts = Vec::new();
+        for (name, value) in [
+            ("section", &self.section),
+            ("state", &self.state),
+            ("type", &self.event_type),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("q", &self.q),
+        ] {
+            if !value.is_empty() {
+                parts.push(format!("{name}={}", encode(value)));
+            }
+        }
+        parts.join("&")
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.query().is_empty()
+    }
+}
+
+/// Percent-encodes a query value (everything but unreserved characters).
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// One event in the list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryRow {
+    pub id: i64,
+    /// The PBX's `event_id` (or the one given at hand-in).
+    pub uid: String,
+    /// When it was handed in, RFC 3339 UTC.
+    pub created_at: String,
+    pub section: EndpointKind,
+    pub event_type: String,
+    pub state: DeliveryState,
+    pub attempts: i32,
+    pub last_status: Option<i32>,
+    /// When it is tried next (retrying only), RFC 3339 UTC.
+    pub next_attempt_at: Option<String>,
+}
+
+/// A page of the list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveriesData {
+    pub tenant_name: String,
+    pub admin_username: String,
+    pub filters: DeliveryFilters,
+    /// What is wrong with the filters (the list is not shown then).
+    pub filter_errors: Vec<String>,
+    pub rows: Vec<DeliveryRow>,
+    /// Cursor of the next (older) page, if there is one.
+    pub older: Option<String>,
+    /// Cursor of the previous (newer) page, if this is not the first.
+    pub newer: Option<String>,
+    /// With a section and `given_up` chosen: that all of them can be
+    /// redelivered (the confirmation page counts them).
+    pub bulk_redeliver: bool,
+    /// After a redelivery: how many were asked for.
+    pub redelivered: Option<u64>,
+}
+
+/// One attempt, as the event page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttemptView {
+    pub attempted_at: String,
+    pub url: String,
+    pub auth_method: String,
+    pub duration_ms: i64,
+    pub status: Option<i32>,
+    /// `delivered`, `retry` or `given_up`.
+    pub outcome: String,
+    pub manual: bool,
+    /// The verdict in the PBX's terms.
+    pub verdict: String,
+    pub error: Option<String>,
+    pub help: Vec<String>,
+    pub request_headers: Vec<(String, String)>,
+    pub response_headers: Vec<(String, String)>,
+    pub response_body: Option<String>,
+    pub response_truncated: bool,
+}
+
+/// One event with its body and attempts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventDetail {
+    pub tenant_name: String,
+    pub admin_username: String,
+    pub row: DeliveryRow,
+    /// Pretty-printed JSON.
+    pub body: String,
+    pub attempts: Vec<AttemptView>,
+    /// Why it cannot be redelivered now, if it cannot.
+    pub redeliver_refused: Option<String>,
+    /// After a redelivery was asked for.
+    pub redelivered: bool,
+}
+
+/// What a redelivery is for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RedeliveryTarget {
+    Event {
+        id: i64,
+        uid: String,
+    },
+    GivenUp {
+        section: EndpointKind,
+        from: String,
+        to: String,
+    },
+}
+
+/// The confirmation page of a redelivery.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedeliveryPlan {
+    pub tenant_name: String,
+    pub admin_username: String,
+    pub target: RedeliveryTarget,
+    /// How many events it would send again.
+    pub count: u64,
+    /// Where to (the section's URL now).
+    pub url: Option<String>,
+    /// Why not, when it is refused.
+    pub refused: Option<String>,
+}

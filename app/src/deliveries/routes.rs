@@ -1,0 +1,38 @@
+//! The confirmed redelivery as a plain POST (the confirmation page's
+//! form, with or without JavaScript): on success to the event or the
+//! section's list, which say what was asked; refused, back to the
+//! confirmation page, which says why.
+
+use axum::{
+    extract::State,
+    response::{IntoResponse, Redirect, Response},
+    Form,
+};
+
+use super::{
+    model::encode,
+    service::{self, RedeliveryForm},
+};
+use crate::{auth::CurrentAdmin, error::ServiceError, paths::REDELIVER, state::AppState};
+
+pub async fn redeliver_form(
+    State(state): State<AppState>,
+    admin: CurrentAdmin,
+    Form(form): Form<RedeliveryForm>,
+) -> Response {
+    match service::redeliver(&state, &admin, &form).await {
+        Ok((done, count)) => Redirect::to(&done.page(count)).into_response(),
+        Err(ServiceError::User(error)) => {
+            let back = format!(
+                "{REDELIVER}?id={}&section={}&from={}&to={}&error={}",
+                encode(&form.id),
+                encode(&form.section),
+                encode(&form.from),
+                encode(&form.to),
+                encode(&error.to_string())
+            );
+            Redirect::to(&back).into_response()
+        }
+        Err(error) => error.into_plain_response(),
+    }
+}

@@ -1,0 +1,184 @@
+//! Company → Deliveries: each attempt keeps what was sent and what came
+//! back (headers with `Authorization` redacted, the first 4 KB of the
+//! answer) and whether an administrator asked for it (a redelivery);
+//! the tab's list reads one index per filter, newest first:
+//! `(tenant_id, created_at, id)` for all events and a time range,
+//! `(tenant_id, state, created_at, id)` for a state, and
+//! `(tenant_id, event_type, created_at, id)` for an event type (a section
+//! is a filter on top of these). A search by call id or extension number
+//! reads `event_refs`: keyed hashes of those values (bodies are encrypted,
+//! so the values themselves are stored nowhere in clear).
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum Events {
+    Table,
+    Id,
+    TenantId,
+    State,
+    EventType,
+    CreatedAt,
+    Manual,
+}
+
+#[derive(DeriveIden)]
+enum DeliveryAttempts {
+    Table,
+    Manual,
+    RequestHeaders,
+    ResponseHeaders,
+    ResponseBody,
+    ResponseTruncated,
+    Help,
+}
+
+#[derive(DeriveIden)]
+enum EventRefs {
+    Table,
+    TenantId,
+    Term,
+    EventId,
+}
+
+fn index(name: &str, columns: Vec<Events>) -> IndexCreateStatement {
+    let mut index = Index::create();
+    index.if_not_exists().name(name).table(Events::Table);
+    for column in columns {
+        index.col(column);
+    }
+    index.to_owned()
+}
+
+const INDEXES: [&str; 3] = [
+    "idx_events_tenant_created",
+    "idx_events_tenant_state_created",
+    "idx_events_tenant_type_created",
+];
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // The next attempt is a redelivery an administrator asked for.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Events::Table)
+                    .add_column(boolean(Events::Manual).default(false))
+                    .to_owned(),
+            )
+            .await?;
+        // SQLite takes one added column a statement.
+        for column in [
+            boolean(DeliveryAttempts::Manual).default(false).to_owned(),
+            text_null(DeliveryAttempts::RequestHeaders).to_owned(),
+            text_null(DeliveryAttempts::ResponseHeaders).to_owned(),
+            text_null(DeliveryAttempts::ResponseBody).to_owned(),
+            boolean(DeliveryAttempts::ResponseTruncated)
+                .default(false)
+                .to_owned(),
+            // What to fix, one line each (the test event's words).
+            text_null(DeliveryAttempts::Help).to_owned(),
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(DeliveryAttempts::Table)
+                        .add_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        manager
+            .create_table(
+                Table::create()
+                    .table(EventRefs::Table)
+                    .if_not_exists()
+                    .col(integer(EventRefs::TenantId))
+                    // A keyed hash (HMAC-SHA-256, 16 bytes) of `kind:value`.
+                    .col(binary_len(EventRefs::Term, 16))
+                    .col(big_integer(EventRefs::EventId))
+                    .primary_key(
+                        Index::create()
+                            .col(EventRefs::TenantId)
+                            .col(EventRefs::Term)
+                            .col(EventRefs::EventId),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(EventRefs::Table, EventRefs::EventId)
+                            .to(Events::Table, Events::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        // The cascade from a purged event finds its refs by event.
+        manager
+            .create_index(
+                Index::create()
+                    .if_not_exists()
+                    .name("idx_event_refs_event")
+                    .table(EventRefs::Table)
+                    .col(EventRefs::EventId)
+                    .to_owned(),
+            )
+            .await?;
+        use Events::{CreatedAt, EventType, Id, State, TenantId};
+        let [all, by_state, by_type] = INDEXES;
+        manager
+            .create_index(index(all, vec![TenantId, CreatedAt, Id]))
+            .await?;
+        manager
+            .create_index(index(by_state, vec![TenantId, State, CreatedAt, Id]))
+            .await?;
+        manager
+            .create_index(index(by_type, vec![TenantId, EventType, CreatedAt, Id]))
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for name in INDEXES {
+            manager
+                .drop_index(
+                    Index::drop()
+                        .if_exists()
+                        .name(name)
+                        .table(Events::Table)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        manager
+            .drop_table(Table::drop().table(EventRefs::Table).if_exists().to_owned())
+            .await?;
+        for column in [
+            DeliveryAttempts::Manual,
+            DeliveryAttempts::RequestHeaders,
+            DeliveryAttempts::ResponseHeaders,
+            DeliveryAttempts::ResponseBody,
+            DeliveryAttempts::ResponseTruncated,
+            DeliveryAttempts::Help,
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(DeliveryAttempts::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Events::Table)
+                    .drop_column(Events::Manual)
+                    .to_owned(),
+            )
+            .await
+    }
+}
