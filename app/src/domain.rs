@@ -4,12 +4,14 @@
 //! servers, SQL or Leptos.
 
 mod credentials;
+mod delivery_alert;
 mod endpoint;
 mod endpoint_url;
 mod field_errors;
 mod sample_event;
 
 pub use credentials::{BearerToken, CredentialError, Password, Username};
+pub use delivery_alert::{AlertKind, DeliveryAlert};
 pub use endpoint::{
     AuthDraft, AuthMethod, EndpointDraft, EndpointForm, EndpointKind, SecretInput, SecretKind,
     StoredSecret,

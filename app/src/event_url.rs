@@ -2,6 +2,7 @@
 //! signed-in administrator's tenant.
 
 mod api;
+mod chart;
 mod model;
 mod page;
 #[cfg(feature = "ssr")]
@@ -13,7 +14,8 @@ mod switch;
 
 pub use api::{generate_secret, load_event_url, save_endpoint, set_enabled};
 pub use model::{
-    DeliverySummary, EndpointView, EventUrlData, SaveEcho, SecretStatus, ROTATE_AFTER_DAYS,
+    DeliverySummary, EndpointView, EventUrlData, HourCount, SaveEcho, SecretStatus,
+    ROTATE_AFTER_DAYS,
 };
 pub use page::EventUrlPage;
 pub use switch::SwitchEcho;

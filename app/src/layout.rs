@@ -1,7 +1,28 @@
 //! The signed-in page chrome: header, left-hand menu, Company tabs.
 
-use crate::paths;
+use crate::{
+    domain::{AlertKind, DeliveryAlert},
+    paths,
+};
 use leptos::prelude::*;
+
+/// The signed-in tenant's sections in trouble, as the sign-in guard read
+/// them with the session for this request (pages render on the server).
+fn alerts() -> Vec<DeliveryAlert> {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .and_then(|parts| {
+                parts
+                    .extensions
+                    .get::<crate::auth::CurrentAdmin>()
+                    .map(|admin| admin.alerts.clone())
+            })
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    Vec::new()
+}
 
 /// The Company area's tabs.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -19,6 +40,24 @@ pub fn CompanyLayout(
     children: Children,
 ) -> impl IntoView {
     let current = move |t: CompanyTab| (t == tab).then_some("page");
+    let banners = alerts()
+        .into_iter()
+        .map(|alert| {
+            let href = format!("{}?{}", paths::DELIVERIES, alert.deliveries_query());
+            let class = match alert.kind {
+                AlertKind::Failing => "banner banner-warn",
+                AlertKind::AutoPaused => "banner banner-bad",
+            };
+            view! {
+                <p class=class>
+                    {alert.message()} " " <a href=href>"See these deliveries"</a>
+                </p>
+            }
+        })
+        .collect::<Vec<_>>();
+    let banners = (!banners.is_empty()).then(|| {
+        view! { <section class="banners" aria-label="Delivery problems">{banners}</section> }
+    });
     view! {
         <a class="skip-link" href="#content">"Skip to content"</a>
         <header class="topbar">
@@ -37,6 +76,7 @@ pub fn CompanyLayout(
                 </ul>
             </nav>
             <main id="content" class="content">
+                {banners}
                 <h1>"Company"</h1>
                 <nav class="tabs" aria-label="Company settings">
                     <a href=paths::EVENT_URL aria-current=current(CompanyTab::EventUrl)>

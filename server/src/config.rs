@@ -167,6 +167,16 @@ pub struct Config {
     )]
     pub metrics_token: Option<String>,
 
+    /// Given-up events in a row that pause a section automatically (its
+    /// admin enables it again); 0: never.
+    #[arg(long, env = "EVENTURL_AUTO_PAUSE_AFTER", value_name = "EVENTURL_AUTO_PAUSE_AFTER", default_value_t = 50, value_parser = clap::value_parser!(u32).range(0..=1_000_000), global = true)]
+    pub auto_pause_after: u32,
+
+    /// Failed delivery attempts in a row that flag a section as failing
+    /// (a banner on every page of its tenant); 0: never.
+    #[arg(long, env = "EVENTURL_FAILING_AFTER", value_name = "EVENTURL_FAILING_AFTER", default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=1_000_000), global = true)]
+    pub failing_after: u32,
+
     /// Database connection pool size.
     #[arg(long, env = "EVENTURL_DB_MAX_CONNECTIONS", value_name = "EVENTURL_DB_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
     pub db_max_connections: u32,
@@ -179,7 +189,14 @@ pub enum LogFormat {
 }
 
 impl Config {
-    /// `Secure` cookies when configured, or when the public origin is HTTPS.
+    /// When a section is flagged as failing, and paused.
+    pub fn health(&self) -> app::delivery::health::HealthRules {
+        app::delivery::health::HealthRules {
+            failing_after: self.failing_after,
+            auto_pause_after: self.auto_pause_after,
+        }
+    }
+
     /// The delivery workers' settings.
     pub fn delivery(&self) -> app::delivery::DeliveryConfig {
         app::delivery::DeliveryConfig {
@@ -194,6 +211,7 @@ impl Config {
         }
     }
 
+    /// `Secure` cookies when configured, or when the public origin is HTTPS.
     pub fn secure_cookie(&self) -> bool {
         self.secure_cookie
             || self

@@ -88,7 +88,11 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
     let writes = Arc::new(WriteGate::for_backend(db.get_database_backend()));
     let state = AppState::new(Shared {
         db: db.clone(),
-        queue_writes: app::delivery::writer::QueueWriter::start(db.clone(), Arc::clone(&writes)),
+        queue_writes: app::delivery::writer::QueueWriter::start(
+            db.clone(),
+            Arc::clone(&writes),
+            config.health(),
+        ),
         writes,
         cipher,
         sender,

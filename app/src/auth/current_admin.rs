@@ -20,6 +20,9 @@ pub struct CurrentAdmin {
     pub tenant_name: String,
     /// Where the request came from, for the activity log.
     pub ip: Option<IpAddr>,
+    /// The tenant's sections in trouble, as the database says now (read
+    /// with the session): every page's banner.
+    pub alerts: Vec<crate::domain::DeliveryAlert>,
 }
 
 impl CurrentAdmin {
@@ -29,6 +32,7 @@ impl CurrentAdmin {
             username: user.username,
             tenant_id: user.tenant_id,
             tenant_name: user.tenant_name,
+            alerts: user.alerts,
             ip,
         }
     }

@@ -432,6 +432,8 @@ pub struct ResponseRecord {
 #[derive(Clone)]
 pub struct Outcome {
     pub event_id: i64,
+    /// Its endpoint (tenant, section).
+    pub endpoint: (i32, EndpointKind),
     /// Attempts made before this one.
     pub attempts_before: i32,
     pub decision: Decision,

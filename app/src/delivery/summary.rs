@@ -1,5 +1,6 @@
 //! What a tenant sees of its deliveries in each section's header: the last
-//! attempt, and counts over the last 24 hours (held events: all of them).
+//! attempt, counts over the last 24 hours (held events: all of them), and
+//! the attempts of each of the last 24 hours (the chart).
 
 use anyhow::Context;
 use sea_orm::{ConnectionTrait, FromQueryResult};
@@ -18,19 +19,24 @@ pub struct SectionCounts {
     pub held: u64,
     /// When the last attempt was made, and its status (none: no answer).
     pub last_attempt: Option<(OffsetDateTime, Option<i32>)>,
+    /// Attempts per hour of the last 24 (hours with none left out):
+    /// the hour's start, delivered, failed.
+    pub hours: Vec<(OffsetDateTime, u64, u64)>,
 }
 
 /// A row of the summary: a count (`part` = 'count', `state` what is
-/// counted, 'retrying' for pending events attempted before) or a section's
-/// last attempt (`part` = 'last').
+/// counted, 'retrying' for pending events attempted before), a section's
+/// last attempt (`part` = 'last': `at`, `status`), or an hour's attempts
+/// (`part` = 'hour': `at` the hour, `n` delivered, `m` failed).
 #[derive(FromQueryResult)]
 struct Row {
     part: String,
     section: String,
     state: Option<String>,
     n: Option<i64>,
-    last_attempt_at: Option<OffsetDateTime>,
-    last_status: Option<i32>,
+    at: Option<OffsetDateTime>,
+    status: Option<i32>,
+    m: Option<i64>,
 }
 
 /// Both sections' counts and last attempts, in one query of ranges: each
@@ -61,8 +67,8 @@ pub async fn counts(
         ] {
             branches.push(format!(
                 "SELECT 'count' AS part, '{section}' AS section, '{label}' AS state, COUNT(*) AS n, \
-                 CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS last_attempt_at, \
-                 CAST(NULL AS INTEGER) AS last_status FROM events \
+                 CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS at, CAST(NULL AS INTEGER) AS status, \
+                 CAST(NULL AS BIGINT) AS m FROM events \
                  WHERE tenant_id = ? AND section = '{section}' AND {condition}"
             ));
             values.push(tenant_id.into());
@@ -74,12 +80,22 @@ pub async fn counts(
     for section in EndpointKind::ALL.map(EndpointKind::as_str) {
         branches.push(format!(
             "SELECT * FROM (SELECT 'last' AS part, section, CAST(NULL AS VARCHAR(16)) AS state, \
-             CAST(NULL AS BIGINT) AS n, last_attempt_at, last_status FROM events \
+             CAST(NULL AS BIGINT) AS n, last_attempt_at AS at, last_status AS status, \
+             CAST(NULL AS BIGINT) AS m FROM events \
              WHERE tenant_id = ? AND section = '{section}' AND last_attempt_at IS NOT NULL \
              ORDER BY last_attempt_at DESC LIMIT 1) AS last_{section}"
         ));
         values.push(tenant_id.into());
     }
+    // The chart: at most 25 rows a section, read by the table's key.
+    branches.push(
+        "SELECT 'hour' AS part, section, CAST(NULL AS VARCHAR(16)) AS state, delivered AS n, \
+         hour AS at, CAST(NULL AS INTEGER) AS status, failed AS m FROM delivery_hours \
+         WHERE tenant_id = ? AND hour > ?"
+            .to_owned(),
+    );
+    values.push(tenant_id.into());
+    values.push(since.into());
     let rows = Row::find_by_statement(raw_sql::statement(
         db.get_database_backend(),
         &branches.join(" UNION ALL "),
@@ -96,8 +112,15 @@ pub async fn counts(
             None => continue,
         };
         if row.part == "last" {
-            if let Some(at) = row.last_attempt_at {
-                counts.last_attempt = Some((at, row.last_status));
+            if let Some(at) = row.at {
+                counts.last_attempt = Some((at, row.status));
+            }
+            continue;
+        }
+        if row.part == "hour" {
+            if let Some(at) = row.at {
+                let count = |n: Option<i64>| u64::try_from(n.unwrap_or(0)).unwrap_or(0);
+                counts.hours.push((at, count(row.n), count(row.m)));
             }
             continue;
         }
@@ -110,6 +133,9 @@ pub async fn counts(
             "retrying" => counts.retrying += n,
             _ => {}
         }
+    }
+    for counts in &mut out {
+        counts.hours.sort_by_key(|(at, _, _)| *at);
     }
     Ok(out)
 }

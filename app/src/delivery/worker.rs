@@ -355,6 +355,7 @@ impl Deliverer {
             .iter()
             .map(|event| Outcome {
                 event_id: event.id,
+                endpoint: (event.tenant_id, event.section),
                 attempts_before: event.attempts,
                 decision: Decision::Later(now + time::Duration::milliseconds(100)),
                 attempt: None,
@@ -556,6 +557,7 @@ impl Deliverer {
             .queue_writes
             .write(Write::Finish(vec![Outcome {
                 event_id: event.id,
+                endpoint: (event.tenant_id, event.section),
                 attempts_before: event.attempts,
                 decision: decision.clone(),
                 attempt,

@@ -7,6 +7,9 @@
 //!
 //! Each write is still all or none: when a group fails, its writes are
 //! committed again one by one, so one bad write refuses only itself.
+//!
+//! With the attempts, each endpoint's failure streaks, alert and hourly
+//! counts are kept (`health`), in the same transaction.
 
 use anyhow::Context;
 use sea_orm::{DatabaseConnection, TransactionTrait};
@@ -15,6 +18,7 @@ use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
+    health::{self, HealthRules},
     keys,
     queue::{self, Outcome, Queued},
 };
@@ -46,9 +50,10 @@ pub struct QueueWriter {
 
 impl QueueWriter {
     /// Starts the writer (a task that ends when every handle is dropped).
-    pub fn start(db: DatabaseConnection, gate: Arc<WriteGate>) -> Self {
+    /// `rules`: when an endpoint whose attempts fail is flagged, and paused.
+    pub fn start(db: DatabaseConnection, gate: Arc<WriteGate>, rules: HealthRules) -> Self {
         let (jobs, queue) = mpsc::channel(4 * GROUP);
-        tokio::spawn(run(db, gate, queue));
+        tokio::spawn(run(db, gate, rules, queue));
         Self { jobs }
     }
 
@@ -65,7 +70,12 @@ impl QueueWriter {
     }
 }
 
-async fn run(db: DatabaseConnection, gate: Arc<WriteGate>, mut queue: mpsc::Receiver<Job>) {
+async fn run(
+    db: DatabaseConnection,
+    gate: Arc<WriteGate>,
+    rules: HealthRules,
+    mut queue: mpsc::Receiver<Job>,
+) {
     let mut group: Vec<Job> = Vec::with_capacity(GROUP);
     while queue.recv_many(&mut group, GROUP).await > 0 {
         let turn = gate.enter().await;
@@ -77,7 +87,7 @@ async fn run(db: DatabaseConnection, gate: Arc<WriteGate>, mut queue: mpsc::Rece
             }
         }
         let writes: Vec<&Write> = group.iter().map(|(write, _)| write).collect();
-        match commit(&db, &writes).await {
+        match commit(&db, &writes, rules).await {
             Ok(()) => {
                 for (_, answer) in group.drain(..) {
                     let _ = answer.send(Ok(()));
@@ -95,7 +105,7 @@ async fn run(db: DatabaseConnection, gate: Arc<WriteGate>, mut queue: mpsc::Rece
                     "a group of queue writes failed; committing them one by one"
                 );
                 for (write, answer) in group.drain(..) {
-                    let _ = answer.send(commit(&db, &[&write]).await);
+                    let _ = answer.send(commit(&db, &[&write], rules).await);
                 }
             }
         }
@@ -104,7 +114,11 @@ async fn run(db: DatabaseConnection, gate: Arc<WriteGate>, mut queue: mpsc::Rece
 }
 
 /// Makes `writes` in one transaction.
-async fn commit(db: &DatabaseConnection, writes: &[&Write]) -> anyhow::Result<()> {
+async fn commit(
+    db: &DatabaseConnection,
+    writes: &[&Write],
+    rules: HealthRules,
+) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     let mut keys_used: HashMap<i32, OffsetDateTime> = HashMap::new();
     let mut outcomes = Vec::new();
@@ -128,5 +142,6 @@ async fn commit(db: &DatabaseConnection, writes: &[&Write]) -> anyhow::Result<()
         keys::touch(&txn, key_id, now).await?;
     }
     queue::finish(&txn, &outcomes).await?;
+    health::keep(&txn, &outcomes, rules).await?;
     txn.commit().await.context("committing queue writes")
 }

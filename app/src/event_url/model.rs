@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     domain::{
-        AuthMethod, EndpointForm, EndpointKind, EndpointUrl, FieldErrors, SecretKind, StoredSecret,
+        AuthMethod, DeliveryAlert, EndpointForm, EndpointKind, EndpointUrl, FieldErrors,
+        SecretKind, StoredSecret,
     },
     test_event::TestReport,
 };
@@ -39,6 +40,9 @@ pub struct EndpointView {
     pub updated_at: String,
     pub updated_by: Option<String>,
     pub version: i64,
+    /// Failing, or paused automatically (with when, RFC 3339 UTC).
+    pub alert: Option<DeliveryAlert>,
+    pub alert_since: Option<String>,
 }
 
 impl EndpointView {
@@ -100,6 +104,15 @@ pub struct DeliverySummary {
     pub last_status: Option<u16>,
 }
 
+/// One hour of a section's attempts, for its 24-hour chart.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HourCount {
+    /// The hour's start, RFC 3339 UTC.
+    pub hour: String,
+    pub delivered: u64,
+    pub failed: u64,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventUrlData {
     pub tenant_name: String,
@@ -111,6 +124,9 @@ pub struct EventUrlData {
     pub extension_tests: Vec<TestReport>,
     pub cdr_deliveries: DeliverySummary,
     pub extension_deliveries: DeliverySummary,
+    /// The last 24 hours, oldest first, one entry an hour.
+    pub cdr_hours: Vec<HourCount>,
+    pub extension_hours: Vec<HourCount>,
 }
 
 impl EventUrlData {
@@ -118,6 +134,13 @@ impl EventUrlData {
         match kind {
             EndpointKind::Cdr => &self.cdr_deliveries,
             EndpointKind::Extension => &self.extension_deliveries,
+        }
+    }
+
+    pub fn hours(&self, kind: EndpointKind) -> &[HourCount] {
+        match kind {
+            EndpointKind::Cdr => &self.cdr_hours,
+            EndpointKind::Extension => &self.extension_hours,
         }
     }
 

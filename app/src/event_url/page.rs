@@ -5,7 +5,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::{api::load_event_url, section::EndpointSection, SaveEcho, SwitchEcho};
+use super::{
+    api::load_event_url, chart::DeliveryChart, section::EndpointSection, SaveEcho, SwitchEcho,
+};
 use crate::{
     domain::EndpointKind,
     error::AppError,
@@ -43,6 +45,7 @@ pub fn EventUrlPage() -> impl IntoView {
                             let echo = echo.clone().filter(|e| e.kind == kind);
                             let test_echo = test_echo.clone().filter(|e| e.kind == kind);
                             let switch_echo = switch_echo.clone().filter(|e| e.kind == kind);
+                            let hours = data.hours(kind).to_vec();
                             view! {
                                 <EndpointSection
                                     initial=data.endpoint(kind).clone()
@@ -52,7 +55,9 @@ pub fn EventUrlPage() -> impl IntoView {
                                     test_echo=test_echo
                                     switch_echo=switch_echo
                                     just_saved=saved == Some(kind)
-                                />
+                                >
+                                    <DeliveryChart kind hours=hours.clone()/>
+                                </EndpointSection>
                             }
                         });
                         view! {

@@ -15,7 +15,10 @@ use super::{
     switch::{EnableSwitch, SwitchEcho},
 };
 use crate::{
-    domain::{AuthMethod, EndpointForm, EndpointKind, EndpointUrl, Field, FieldErrors, SecretKind},
+    domain::{
+        AlertKind, AuthMethod, EndpointForm, EndpointKind, EndpointUrl, Field, FieldErrors,
+        SecretKind,
+    },
     error::AppError,
     test_event::{TestEcho, TestEventControls, TestEventResults, TestEventState, TestReport},
 };
@@ -38,6 +41,8 @@ pub fn EndpointSection(
     test_echo: Option<TestEcho>,
     switch_echo: Option<SwitchEcho>,
     just_saved: bool,
+    /// Rendered on the server only (the 24-hour chart).
+    children: Children,
 ) -> impl IntoView {
     let kind = initial.kind;
     let k = kind.as_str();
@@ -144,6 +149,29 @@ pub fn EndpointSection(
                 <EnableSwitch saved form_enabled=enabled echo=switch_echo/>
             </div>
             <p class="hint">{kind.description()}</p>
+            {move || {
+                saved.with(|s| {
+                    s.alert
+                        .clone()
+                        .filter(|alert| alert.kind == AlertKind::AutoPaused)
+                        .map(|alert| {
+                            let since = s
+                                .alert_since
+                                .as_deref()
+                                .map(|at| format!(" on {}", utc_minutes(at)))
+                                .unwrap_or_default();
+                            view! {
+                                <p class="paused-reason">
+                                    {format!(
+                                        "Paused automatically{since}: its last {} events were all given up. Fix the receiver, then enable delivery again.",
+                                        alert.count
+                                    )}
+                                </p>
+                            }
+                        })
+                })
+            }}
+            {children()}
             <DeliveryStatus kind deliveries/>
             <form method="post" action=EVENT_URL novalidate on:submit=on_submit>
                 <input type="hidden" name="kind" value=k/>

@@ -10,7 +10,7 @@ use sea_orm::{
 };
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
-use super::model::{DeliverySummary, EndpointView, EventUrlData, SecretStatus};
+use super::model::{DeliverySummary, EndpointView, EventUrlData, HourCount, SecretStatus};
 use crate::{
     activity::{self, log::NewEntry, ActivityKind, Change},
     auth::CurrentAdmin,
@@ -60,6 +60,15 @@ fn view_of(
         updated_at: rfc3339(row.updated_at),
         updated_by: updated_by.map(|u| u.username),
         version: row.version,
+        alert: row.alert.as_deref().and_then(|alert| {
+            let count = if alert == crate::delivery::health::FAILING {
+                row.failed_streak
+            } else {
+                row.given_up_streak
+            };
+            crate::domain::DeliveryAlert::parse(kind, &format!("{alert}:{count}"))
+        }),
+        alert_since: row.alert_since.map(rfc3339),
     })
 }
 
@@ -91,9 +100,35 @@ pub async fn load(
         extension: extension.context("the tenant has no Extension endpoint")?,
         cdr_tests,
         extension_tests,
+        cdr_hours: hours_of(&cdr_deliveries, now),
+        extension_hours: hours_of(&extension_deliveries, now),
         cdr_deliveries: summary_of(cdr_deliveries),
         extension_deliveries: summary_of(extension_deliveries),
     })
+}
+
+/// The last 24 hours, oldest first, each with its counts (0 when none).
+fn hours_of(
+    counts: &crate::delivery::summary::SectionCounts,
+    now: OffsetDateTime,
+) -> Vec<HourCount> {
+    let this_hour = crate::delivery::health::hour_of(now);
+    (0..24i64)
+        .rev()
+        .map(|ago| {
+            let hour = this_hour - time::Duration::hours(ago);
+            let (delivered, failed) = counts
+                .hours
+                .iter()
+                .find(|(at, _, _)| *at == hour)
+                .map_or((0, 0), |(_, d, f)| (*d, *f));
+            HourCount {
+                hour: rfc3339(hour),
+                delivered,
+                failed,
+            }
+        })
+        .collect()
 }
 
 fn summary_of(counts: crate::delivery::summary::SectionCounts) -> DeliverySummary {
@@ -253,7 +288,7 @@ pub async fn save(
             SecretInput::Keep => None,
         },
     };
-    let mut update = endpoint::Entity::update_many()
+    let update = endpoint::Entity::update_many()
         .col_expr(endpoint::Column::AuthMethod, Expr::value(method.as_str()))
         .col_expr(
             endpoint::Column::Url,
@@ -272,6 +307,7 @@ pub async fn save(
                 Some(now)
             }),
         );
+    let mut update = with_fresh_health(update);
     let new_secret_kind = new_secret.as_ref().map(|(k, _)| *k);
     match new_secret {
         Some((secret_kind, plaintext)) => {
@@ -385,12 +421,14 @@ pub async fn set_enabled(
             .into());
         }
     }
-    let update = endpoint::Entity::update_many()
-        .col_expr(endpoint::Column::Enabled, Expr::value(enable))
-        .col_expr(
-            endpoint::Column::EnabledChangedAt,
-            Expr::value(Some(OffsetDateTime::now_utc())),
-        );
+    let update = with_fresh_health(
+        endpoint::Entity::update_many()
+            .col_expr(endpoint::Column::Enabled, Expr::value(enable))
+            .col_expr(
+                endpoint::Column::EnabledChangedAt,
+                Expr::value(Some(OffsetDateTime::now_utc())),
+            ),
+    );
     let url = row.url.clone().unwrap_or_default();
     let (switched, summary) = if enable {
         (
@@ -420,6 +458,22 @@ pub async fn set_enabled(
         "endpoint switched"
     );
     Ok(view)
+}
+
+/// A change of the settings (saved, enabled or paused by the admin) starts
+/// the endpoint's record afresh: no failure streak, no alert (a section
+/// paused automatically is enabled again this way).
+fn with_fresh_health(
+    update: sea_orm::UpdateMany<endpoint::Entity>,
+) -> sea_orm::UpdateMany<endpoint::Entity> {
+    update
+        .col_expr(endpoint::Column::FailedStreak, Expr::value(0))
+        .col_expr(endpoint::Column::GivenUpStreak, Expr::value(0))
+        .col_expr(endpoint::Column::Alert, Expr::value(Option::<String>::None))
+        .col_expr(
+            endpoint::Column::AlertSince,
+            Expr::value(Option::<OffsetDateTime>::None),
+        )
 }
 
 /// A fresh secret: a bearer token of 256 random bits (base64url, 43

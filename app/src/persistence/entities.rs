@@ -3,6 +3,7 @@
 pub mod activity;
 pub mod app_setting;
 pub mod delivery_attempt;
+pub mod delivery_hour;
 pub mod endpoint;
 pub mod event;
 pub mod event_ref;

@@ -21,6 +21,7 @@ use tower_sessions::{
 };
 
 use super::entities::{session, tenant, user};
+use crate::domain::{DeliveryAlert, EndpointKind};
 
 /// The key under which a session carries its administrator.
 pub const SESSION_USER_KEY: &str = "user";
@@ -57,6 +58,9 @@ pub struct SessionUser {
     pub username: String,
     pub tenant_id: i32,
     pub tenant_name: String,
+    /// The tenant's sections in trouble, read in the same query.
+    #[serde(default)]
+    pub alerts: Vec<DeliveryAlert>,
 }
 
 impl SessionUser {
@@ -66,6 +70,7 @@ impl SessionUser {
             username: user.username,
             tenant_id: tenant.id,
             tenant_name: tenant.name,
+            alerts: Vec::new(),
         }
     }
 }
@@ -122,6 +127,19 @@ struct SessionWithUser {
     username: Option<String>,
     tenant_id: Option<i32>,
     tenant_name: Option<String>,
+    cdr_alert: Option<String>,
+    extension_alert: Option<String>,
+}
+
+/// A section's alert with its count (`failing:7`), or NULL: a lookup in
+/// `idx_endpoints_tenant_kind`, the page's only read of the endpoints.
+fn alert_of(kind: EndpointKind) -> sea_orm::sea_query::SimpleExpr {
+    Expr::cust(format!(
+        "(SELECT e.alert || ':' || CAST(CASE WHEN e.alert = 'failing' THEN e.failed_streak \
+         ELSE e.given_up_streak END AS TEXT) FROM endpoints e \
+         WHERE e.tenant_id = users.tenant_id AND e.kind = '{}' AND e.alert IS NOT NULL)",
+        kind.as_str()
+    ))
 }
 
 /// The unexpired session with its user and tenant, in one query. (`all`,
@@ -137,6 +155,8 @@ async fn read(db: &DatabaseConnection, id: Id) -> session_store::Result<Option<R
         .column_as(user::Column::Username, "username")
         .column_as(tenant::Column::Id, "tenant_id")
         .column_as(tenant::Column::Name, "tenant_name")
+        .column_as(alert_of(EndpointKind::Cdr), "cdr_alert")
+        .column_as(alert_of(EndpointKind::Extension), "extension_alert")
         .join(JoinType::LeftJoin, session::Relation::User.def())
         .join(JoinType::LeftJoin, user::Relation::Tenant.def())
         .into_model::<SessionWithUser>()
@@ -160,6 +180,13 @@ async fn read(db: &DatabaseConnection, id: Id) -> session_store::Result<Option<R
             username,
             tenant_id,
             tenant_name,
+            alerts: [
+                (EndpointKind::Cdr, row.cdr_alert),
+                (EndpointKind::Extension, row.extension_alert),
+            ]
+            .into_iter()
+            .filter_map(|(kind, stored)| DeliveryAlert::parse(kind, stored.as_deref()?))
+            .collect(),
         }),
         _ => None,
     };

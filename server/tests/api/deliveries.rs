@@ -328,3 +328,136 @@ async fn a_given_up_event_is_redelivered_once_the_receiver_is_fixed_and_it_is_re
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert!(location(&response).contains("error="));
 }
+
+/// A server delivering to loopback receivers that flags a section as
+/// failing after 2 failed attempts and pauses it after 3 given-up events.
+async fn spawn_with_thresholds() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = test_config(&dir);
+    config.allow_private_targets = "127.0.0.0/8".into();
+    config.retry_schedule = "100ms".parse().unwrap();
+    config.failing_after = 2;
+    config.auto_pause_after = 3;
+    spawn_with(dir, config).await
+}
+
+#[tokio::test]
+async fn a_failing_section_is_flagged_on_every_page_then_paused_and_its_cdr_events_held() {
+    let app = spawn_with_thresholds().await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let tenant = tenant_id(&app, "Acme").await;
+    let alice = Browser::signed_in(&app, "alice").await;
+    let receiver = Receiver::start().await;
+    // 404: each event is given up at its first attempt.
+    let (status, _) = alice
+        .save(&fields(
+            "cdr",
+            "disable",
+            &receiver.url("/missing"),
+            &[("enabled", "on")],
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let pbx = Pbx::new(&app).await;
+    let given_up = async |n: usize| {
+        wait_for("given up", async || {
+            events(&app)
+                .await
+                .iter()
+                .filter(|e| e.state == "given_up")
+                .count()
+                == n
+        })
+        .await;
+    };
+    let (status, _) = pbx.send(&tenant, &call("g1", "101")).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    given_up(1).await;
+    let activity = page(&alice, "/company/activity").await;
+    assert!(
+        !activity.contains("Delivery problems"),
+        "one failure is no alarm"
+    );
+
+    // Two failed attempts in a row: every page says so, and links to them.
+    let (status, _) = pbx.send(&tenant, &call("g2", "101")).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    given_up(2).await;
+    for path in [
+        "/company/activity",
+        "/company/event-url",
+        "/company/deliveries",
+    ] {
+        let text = page(&alice, path).await;
+        assert!(
+            text.contains("CDR Events deliveries are failing: the last 2 attempts"),
+            "{path}: {text}"
+        );
+        assert!(
+            text.contains("href=\"/company/deliveries?section=cdr\""),
+            "{path}"
+        );
+    }
+    let loaded_version = alice.load().await["cdr"]["version"].as_i64().unwrap();
+
+    // Three given up in a row: paused automatically, said everywhere,
+    // recorded; a form loaded before is refused, naming why.
+    let (status, _) = pbx.send(&tenant, &call("g3", "101")).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    given_up(3).await;
+    let settings = alice.load().await;
+    assert_eq!(settings["cdr"]["enabled"], false, "{settings}");
+    assert_eq!(settings["cdr"]["alert"]["kind"], "AutoPaused");
+    let event_url = page(&alice, "/company/event-url").await;
+    assert!(event_url.contains(
+        "CDR Events delivery was paused automatically: its last 3 events were all given up."
+    ));
+    assert!(
+        event_url.contains("Paused automatically on "),
+        "the section's header"
+    );
+    assert!(
+        event_url.contains("CDR Events attempts, last 24 hours: 0 delivered, 3 failed."),
+        "the chart's text"
+    );
+    assert!(event_url.contains("<svg"));
+    assert!(
+        app.database_holds_in_activity("paused automatically: its last 3 events were all given up")
+            .await
+    );
+    let version = loaded_version.to_string();
+    let (status, conflict) = alice
+        .save(&fields(
+            "cdr",
+            "disable",
+            &receiver.url("/missing"),
+            &[("enabled", "on"), ("version", &version)],
+        ))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{conflict}");
+    assert!(conflict.to_string().contains("eventurl"), "{conflict}");
+    // Meanwhile CDR events are held.
+    let (status, _) = pbx.send(&tenant, &call("h1", "101")).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(state_of(&app, "h1").await, "held");
+
+    // Fixed and enabled in one save: the alert is gone, the held event
+    // delivered, the chart counts it.
+    let (status, body) = alice
+        .save(&fields(
+            "cdr",
+            "disable",
+            &receiver.url("/ok"),
+            &[("enabled", "on")],
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    wait_for("the held event", async || {
+        state_of(&app, "h1").await == "delivered"
+    })
+    .await;
+    let event_url = page(&alice, "/company/event-url").await;
+    assert!(!event_url.contains("Delivery problems"), "{event_url}");
+    assert!(!event_url.contains("Paused automatically"));
+    assert!(event_url.contains("CDR Events attempts, last 24 hours: 1 delivered, 3 failed."));
+}

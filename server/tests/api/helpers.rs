@@ -41,6 +41,8 @@ pub fn test_config(dir: &TempDir) -> Config {
         retry_schedule: "200ms,200ms,200ms".parse().expect("a schedule"),
         max_in_flight_per_endpoint: 8,
         delivery_retention_days: 7,
+        auto_pause_after: 50,
+        failing_after: 5,
         delivery_lease_secs: 11,
         no_deliver: false,
         metrics_token: None,

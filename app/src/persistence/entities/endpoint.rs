@@ -23,6 +23,13 @@ pub struct Model {
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
     pub updated_by: Option<i32>,
+    /// Failed attempts in a row (a delivery resets it).
+    pub failed_streak: i32,
+    /// Given-up events in a row (a delivery resets it).
+    pub given_up_streak: i32,
+    /// `failing` or `auto_paused`: the banner on every page.
+    pub alert: Option<String>,
+    pub alert_since: Option<TimeDateTimeWithTimeZone>,
 }
 
 impl fmt::Debug for Model {

@@ -1,0 +1,21 @@
+use sea_orm::entity::prelude::*;
+
+/// An endpoint's delivered and failed attempts in one hour (UTC), for the
+/// section's 24-hour chart.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "delivery_hours")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub tenant_id: i32,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub section: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub hour: TimeDateTimeWithTimeZone,
+    pub delivered: i64,
+    pub failed: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
