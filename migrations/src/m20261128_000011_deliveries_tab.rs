@@ -6,8 +6,9 @@
 //! `(tenant_id, state, created_at, id)` for a state, and
 //! `(tenant_id, event_type, created_at, id)` for an event type (a section
 //! is a filter on top of these). A search by call id or extension number
-//! reads `event_refs`: keyed hashes of those values (bodies are encrypted,
-//! so the values themselves are stored nowhere in clear).
+//! reads `event_refs` by `(tenant_id, term, created_at, event_id)`: keyed
+//! hashes of those values (bodies are encrypted, so the values themselves
+//! are stored nowhere in clear), newest first.
 //!
 //! Failing endpoints: each endpoint counts its failed attempts and
 //! given-up events in a row (a delivery resets both) and carries its alert
@@ -73,6 +74,7 @@ enum EventRefs {
     Table,
     TenantId,
     Term,
+    CreatedAt,
     EventId,
 }
 
@@ -173,11 +175,15 @@ impl MigrationTrait for Migration {
                     .col(integer(EventRefs::TenantId))
                     // A keyed hash (HMAC-SHA-256, 16 bytes) of `kind:value`.
                     .col(binary_len(EventRefs::Term, 16))
+                    // The event's: a search reads one term's events newest
+                    // first and stops after a page.
+                    .col(timestamp_with_time_zone(EventRefs::CreatedAt))
                     .col(big_integer(EventRefs::EventId))
                     .primary_key(
                         Index::create()
                             .col(EventRefs::TenantId)
                             .col(EventRefs::Term)
+                            .col(EventRefs::CreatedAt)
                             .col(EventRefs::EventId),
                     )
                     .foreign_key(

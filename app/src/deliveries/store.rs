@@ -82,8 +82,15 @@ impl EventRow {
     }
 }
 
+const COLUMNS: &str = "e.id, e.event_uid, e.created_at, e.section, e.event_type, e.state, \
+     e.attempts, e.last_status, e.next_attempt_at";
+
 /// Up to `limit` + 1 of the tenant's events from `place` (the extra one
-/// says there are more), newest first.
+/// says there are more), newest first. Each read walks one index in list
+/// order and stops after a page: the events by time, by state or by type
+/// (migration 11); a search walks each of its terms' events in
+/// `event_refs` the same way (and looks the event id up), and the pages
+/// are merged.
 pub async fn list(
     db: &impl ConnectionTrait,
     cipher: &SecretCipher,
@@ -92,56 +99,111 @@ pub async fn list(
     place: Place,
     limit: u64,
 ) -> anyhow::Result<Vec<EventRow>> {
-    let mut sql = String::from(
-        "SELECT id, event_uid, created_at, section, event_type, state, attempts, last_status, \
-         next_attempt_at FROM events WHERE tenant_id = ?",
-    );
-    let mut values: Vec<sea_orm::Value> = vec![tenant_id.into()];
+    let newer = matches!(place, Place::Newer(_));
+    let mut rows = match &query.search {
+        None => read(db, tenant_id, query, place, limit, None).await?,
+        Some(search) => {
+            let mut rows = read(db, tenant_id, query, place, limit, Some(By::Uid(search))).await?;
+            for term in crate::delivery::search_terms::of_query(search) {
+                let hash = cipher.term_hash(tenant_id, &term);
+                rows.extend(read(db, tenant_id, query, place, limit, Some(By::Term(hash))).await?);
+            }
+            rows.sort_by_key(|row| std::cmp::Reverse((row.created_at, row.id)));
+            rows.dedup_by_key(|row| row.id);
+            if newer {
+                // The page just newer than the cursor: the oldest of these.
+                let keep = usize::try_from(limit + 1).unwrap_or(usize::MAX);
+                let skip = rows.len().saturating_sub(keep);
+                rows.drain(..skip);
+            } else {
+                rows.truncate(usize::try_from(limit + 1).unwrap_or(usize::MAX));
+            }
+            return Ok(rows);
+        }
+    };
+    if newer {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// What a search looks for.
+enum By<'a> {
+    /// The event's id as the PBX gave it.
+    Uid(&'a str),
+    /// A term's keyed hash.
+    Term(Vec<u8>),
+}
+
+/// One read in list order (oldest first for a `Newer` page).
+async fn read(
+    db: &impl ConnectionTrait,
+    tenant_id: i32,
+    query: &ListQuery,
+    place: Place,
+    limit: u64,
+    by: Option<By<'_>>,
+) -> anyhow::Result<Vec<EventRow>> {
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    // The table whose (created_at, id) the read walks.
+    let (mut sql, at, id) = match by {
+        Some(By::Term(hash)) => {
+            values.extend([tenant_id.into(), hash.into(), tenant_id.into()]);
+            (
+                format!(
+                    "SELECT {COLUMNS} FROM event_refs r JOIN events e ON e.id = r.event_id \
+                     WHERE r.tenant_id = ? AND r.term = ? AND e.tenant_id = ?"
+                ),
+                "r.created_at",
+                "r.event_id",
+            )
+        }
+        Some(By::Uid(uid)) => {
+            values.extend([tenant_id.into(), uid.into()]);
+            (
+                format!("SELECT {COLUMNS} FROM events e WHERE e.tenant_id = ? AND e.event_uid = ?"),
+                "e.created_at",
+                "e.id",
+            )
+        }
+        None => {
+            values.push(tenant_id.into());
+            (
+                format!("SELECT {COLUMNS} FROM events e WHERE e.tenant_id = ?"),
+                "e.created_at",
+                "e.id",
+            )
+        }
+    };
     if let Some(section) = query.section {
-        sql.push_str(" AND section = ?");
+        sql.push_str(" AND e.section = ?");
         values.push(section.as_str().into());
     }
     if let Some(state) = query.state {
-        sql.push_str(" AND state = ?");
+        sql.push_str(" AND e.state = ?");
         values.push(state.stored().into());
     }
     if let Some(event_type) = &query.event_type {
-        sql.push_str(" AND event_type = ?");
+        sql.push_str(" AND e.event_type = ?");
         values.push(event_type.clone().into());
     }
     if let Some(from) = query.from {
-        sql.push_str(" AND created_at >= ?");
+        sql.push_str(&format!(" AND {at} >= ?"));
         values.push(from.into());
     }
     if let Some(to) = query.to {
-        sql.push_str(" AND created_at < ?");
+        sql.push_str(&format!(" AND {at} < ?"));
         values.push(to.into());
-    }
-    if let Some(search) = &query.search {
-        // The event id itself, or a term the event names (keyed hashes).
-        let terms = crate::delivery::search_terms::of_query(search);
-        sql.push_str(
-            " AND id IN (SELECT id FROM events WHERE tenant_id = ? AND event_uid = ? \
-             UNION SELECT event_id FROM event_refs WHERE tenant_id = ? AND term IN (",
-        );
-        values.extend([tenant_id.into(), search.clone().into(), tenant_id.into()]);
-        sql.push_str(&vec!["?"; terms.len()].join(", "));
-        sql.push_str("))");
-        values.extend(
-            terms
-                .iter()
-                .map(|term| sea_orm::Value::from(cipher.term_hash(tenant_id, term))),
-        );
     }
     let order = match place {
         Place::Newest => "DESC",
         Place::Older(cursor) => {
-            sql.push_str(" AND (created_at, id) < (?, ?)");
+            sql.push_str(&format!(" AND ({at}, {id}) < (?, ?)"));
             values.extend([cursor.at.into(), cursor.id.into()]);
             "DESC"
         }
         Place::Newer(cursor) => {
-            sql.push_str(" AND (created_at, id) > (?, ?)");
+            sql.push_str(&format!(" AND ({at}, {id}) > (?, ?)"));
             values.extend([cursor.at.into(), cursor.id.into()]);
             "ASC"
         }
@@ -149,18 +211,13 @@ pub async fn list(
     // The limit is written, not bound: a bound one makes SQLite prepare
     // the statement again on every use.
     sql.push_str(&format!(
-        " ORDER BY created_at {order}, id {order} LIMIT {}",
+        " ORDER BY {at} {order}, {id} {order} LIMIT {}",
         limit + 1
     ));
-    let mut rows =
-        EventRow::find_by_statement(raw_sql::statement(db.get_database_backend(), &sql, values))
-            .all(db)
-            .await
-            .context("listing events")?;
-    if matches!(place, Place::Newer(_)) {
-        rows.reverse();
-    }
-    Ok(rows)
+    EventRow::find_by_statement(raw_sql::statement(db.get_database_backend(), &sql, values))
+        .all(db)
+        .await
+        .context("listing events")
 }
 
 /// One of the tenant's events (none if it is not the tenant's).

@@ -145,22 +145,27 @@ pub async fn enqueue(db: &impl ConnectionTrait, rows: Vec<Queued>) -> anyhow::Re
             .all(db)
             .await
             .context("queueing events")?;
-        let mut terms: std::collections::HashMap<(i32, &str), &[Vec<u8>]> = chunk
+        let mut terms: std::collections::HashMap<(i32, &str), (&[Vec<u8>], OffsetDateTime)> = chunk
             .iter()
-            .filter_map(|q| match (&q.row.tenant_id, &q.row.event_uid) {
-                (Set(tenant_id), Set(uid)) => Some(((*tenant_id, uid.as_str()), &q.terms[..])),
-                _ => None,
-            })
+            .filter_map(
+                |q| match (&q.row.tenant_id, &q.row.event_uid, &q.row.created_at) {
+                    (Set(tenant_id), Set(uid), Set(at)) => {
+                        Some(((*tenant_id, uid.as_str()), (&q.terms[..], *at)))
+                    }
+                    _ => None,
+                },
+            )
             .collect();
         let refs: Vec<event_ref::ActiveModel> = inserted
             .iter()
             .flat_map(|row| {
-                let found = terms
+                let (found, at) = terms
                     .remove(&(row.tenant_id, row.event_uid.as_str()))
-                    .unwrap_or_default();
-                found.iter().map(|term| event_ref::ActiveModel {
+                    .unwrap_or((&[], OffsetDateTime::UNIX_EPOCH));
+                found.iter().map(move |term| event_ref::ActiveModel {
                     tenant_id: Set(row.tenant_id),
                     term: Set(term.clone()),
+                    created_at: Set(at),
                     event_id: Set(row.id),
                 })
             })

@@ -42,6 +42,14 @@ fn call(id: &str, caller: &str) -> Value {
            "caller": format!("sip:{caller}@test.io"), "callee": "sip:300@test.io"})
 }
 
+/// The first link of `html` whose target contains `part`.
+fn link_with(html: &str, part: &str) -> Option<String> {
+    html.split("href=\"").skip(1).find_map(|rest| {
+        let href = &rest[..rest.find('"')?];
+        href.contains(part).then(|| href.replace("&amp;", "&"))
+    })
+}
+
 /// Where a redirect goes.
 fn location(response: &reqwest::Response) -> String {
     response.headers()["location"].to_str().unwrap().to_owned()
@@ -105,13 +113,7 @@ async fn the_tab_lists_filters_pages_and_opens_the_tenants_own_events_only() {
     let at = |text: &str, uid: &str| text.find(&format!(">{uid}<"));
     assert!(at(&first, "x59") < at(&first, "x10") && at(&first, "x10").is_some());
     assert!(at(&first, "x09").is_none() && at(&first, "c1").is_none());
-    let older = first
-        .split("href=\"")
-        .find_map(|rest| {
-            let href = &rest[..rest.find('"').unwrap()];
-            href.contains("before=").then(|| href.replace("&amp;", "&"))
-        })
-        .expect("an Older link");
+    let older = link_with(&first, "before=").expect("an Older link");
     let second = page(&alice, &older).await;
     assert!(second.contains("Showing 13 events."), "{second}");
     assert!(at(&second, "x09") < at(&second, "c3") && at(&second, "c1").is_some());

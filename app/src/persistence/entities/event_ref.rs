@@ -11,6 +11,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub term: Vec<u8>,
     #[sea_orm(primary_key, auto_increment = false)]
+    pub created_at: TimeDateTimeWithTimeZone,
+    #[sea_orm(primary_key, auto_increment = false)]
     pub event_id: i64,
 }
 
