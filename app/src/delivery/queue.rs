@@ -145,31 +145,29 @@ pub async fn enqueue(db: &impl ConnectionTrait, rows: Vec<Queued>) -> anyhow::Re
             .all(db)
             .await
             .context("queueing events")?;
-        let mut terms: std::collections::HashMap<(i32, &str), (&[Vec<u8>], OffsetDateTime)> = chunk
+        // Each inserted event's terms, found by (tenant, uid).
+        let by_uid: std::collections::HashMap<(i32, &str), &Queued> = chunk
             .iter()
-            .filter_map(
-                |q| match (&q.row.tenant_id, &q.row.event_uid, &q.row.created_at) {
-                    (Set(tenant_id), Set(uid), Set(at)) => {
-                        Some(((*tenant_id, uid.as_str()), (&q.terms[..], *at)))
-                    }
-                    _ => None,
-                },
-            )
-            .collect();
-        let refs: Vec<event_ref::ActiveModel> = inserted
-            .iter()
-            .flat_map(|row| {
-                let (found, at) = terms
-                    .remove(&(row.tenant_id, row.event_uid.as_str()))
-                    .unwrap_or((&[], OffsetDateTime::UNIX_EPOCH));
-                found.iter().map(move |term| event_ref::ActiveModel {
-                    tenant_id: Set(row.tenant_id),
-                    term: Set(term.clone()),
-                    created_at: Set(at),
-                    event_id: Set(row.id),
-                })
+            .filter_map(|q| match (&q.row.tenant_id, &q.row.event_uid) {
+                (Set(tenant_id), Set(uid)) => Some(((*tenant_id, uid.as_str()), q)),
+                _ => None,
             })
             .collect();
+        let mut refs: Vec<event_ref::ActiveModel> = Vec::new();
+        for row in &inserted {
+            let Some(q) = by_uid.get(&(row.tenant_id, row.event_uid.as_str())) else {
+                continue;
+            };
+            let Set(created_at) = q.row.created_at else {
+                continue;
+            };
+            refs.extend(q.terms.iter().map(|term| event_ref::ActiveModel {
+                tenant_id: Set(row.tenant_id),
+                term: Set(term.clone()),
+                created_at: Set(created_at),
+                event_id: Set(row.id),
+            }));
+        }
         for refs in refs.chunks(300) {
             event_ref::Entity::insert_many(refs.to_vec())
                 .exec_without_returning(db)
