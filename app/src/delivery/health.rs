@@ -186,6 +186,19 @@ pub async fn keep(
     Ok(())
 }
 
+/// Deletes hourly counts older than the chart's day (and a day's margin).
+pub async fn purge_hours(db: &impl ConnectionTrait, now: OffsetDateTime) -> anyhow::Result<u64> {
+    let done = db
+        .execute_raw(raw_sql::statement(
+            db.get_database_backend(),
+            "DELETE FROM delivery_hours WHERE hour < ?",
+            vec![(now - time::Duration::days(2)).into()],
+        ))
+        .await
+        .context("deleting old hourly counts")?;
+    Ok(done.rows_affected())
+}
+
 /// Pauses an endpoint whose last events were all given up, as a change of
 /// its settings (a new version, so a form loaded before is refused and
 /// told why), recorded in Activity.

@@ -581,7 +581,8 @@ impl Deliverer {
         Ok(())
     }
 
-    /// Deletes finished events past the retention time, hourly.
+    /// Deletes finished events past the retention time (and the chart's
+    /// old hourly counts), hourly.
     async fn purge_old(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
         let retention =
             time::Duration::try_from(self.config.retention).unwrap_or(time::Duration::WEEK);
@@ -590,6 +591,14 @@ impl Deliverer {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(deleted = n, "deleted events past their retention time"),
                 Err(e) => tracing::warn!(error = format!("{e:#}"), "could not delete old events"),
+            }
+            if let Err(e) =
+                super::health::purge_hours(&self.state.db, OffsetDateTime::now_utc()).await
+            {
+                tracing::warn!(
+                    error = format!("{e:#}"),
+                    "could not delete old hourly counts"
+                );
             }
             tokio::select! {
                 () = tokio::time::sleep(Duration::from_secs(3600)) => {}

@@ -1004,7 +1004,7 @@ async fn finished_events_are_deleted_after_the_retention_time() {
         .await;
     let pbx = Pbx::new(&app).await;
     // Held (CDR, paused) and skipped (extension, no URL).
-    let batch = json!([cdr("kept"), {"event_type": "extension_call", "event_id": "gone"}]);
+    let batch = json!([cdr("kept"), {"event_type": "extension_call", "event_id": "gone", "extension": "sip:101@t"}]);
     assert_eq!(pbx.send(&tenant, &batch).await.0, StatusCode::ACCEPTED);
     let db = server::connect(&app.config).await.unwrap();
     {
@@ -1029,4 +1029,29 @@ async fn finished_events_are_deleted_after_the_retention_time() {
         .map(|e| e.event_uid)
         .collect();
     assert_eq!(left, ["kept"]);
+    // The deleted event's search terms went with it; the kept one's stay.
+    let refs = app::persistence::entities::event_ref::Entity::find()
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(refs.len(), 1, "only kept's call id: {refs:?}");
+
+    // The chart's hourly counts are kept two days.
+    use app::persistence::entities::delivery_hour;
+    use sea_orm::{ActiveModelTrait, Set};
+    let now = time::OffsetDateTime::now_utc();
+    for hour in [now - time::Duration::days(3), now] {
+        delivery_hour::ActiveModel {
+            tenant_id: Set(tenant.parse().unwrap()),
+            section: Set("cdr".into()),
+            hour: Set(app::delivery::health::hour_of(hour)),
+            delivered: Set(1),
+            failed: Set(0),
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+    }
+    let deleted = app::delivery::health::purge_hours(&db, now).await.unwrap();
+    assert_eq!(deleted, 1);
 }
