@@ -136,7 +136,7 @@ test('a section whose events are all given up is paused automatically, with a ba
 
   // Every page says so; the banner leads to the given-up events.
   await page.goto('/company/activity');
-  await expect(page.getByText('paused automatically: its last 50 events were all given up')).toBeVisible();
+  await expect(page.getByRole('cell', { name: /paused automatically: its last 50 events were all given up/ })).toBeVisible();
   await banner.getByRole('link', { name: 'See these deliveries' }).click();
   await expect(page).toHaveURL(/\/company\/deliveries\?section=cdr&state=given_up/);
   await expect(page.getByRole('status').first()).toHaveText('Showing 50 events.');
