@@ -216,7 +216,24 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(index(by_type, vec![TenantId, EventType, CreatedAt, Id]))
-            .await
+            .await?;
+        // PostgreSQL plans the tab's reads on its statistics: planned on
+        // those of a table that has since grown by a million rows, a search
+        // sorted 300,000 rows (850 ms) instead of walking its index for 51
+        // (0.3 ms). These tables change fast; they are analysed (and
+        // vacuumed) after 2% (5%) of their rows changed, not 10% (20%).
+        if manager.get_database_backend() == sea_orm_migration::sea_orm::DatabaseBackend::Postgres {
+            for table in ["events", "event_refs"] {
+                manager
+                    .get_connection()
+                    .execute_unprepared(&format!(
+                        "ALTER TABLE {table} SET (autovacuum_analyze_scale_factor = 0.02, \
+                         autovacuum_vacuum_scale_factor = 0.05)"
+                    ))
+                    .await?;
+            }
+        }
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -141,7 +141,10 @@ async fn commit(
     for (key_id, now) in keys_used {
         keys::touch(&txn, key_id, now).await?;
     }
-    queue::finish(&txn, &outcomes).await?;
+    // The endpoints' rows first, as a save or switch of the settings does
+    // (then the held events it releases): on PostgreSQL, two transactions
+    // that take the same rows in the same order never deadlock.
     health::keep(&txn, &outcomes, rules).await?;
+    queue::finish(&txn, &outcomes).await?;
     txn.commit().await.context("committing queue writes")
 }
