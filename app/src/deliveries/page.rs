@@ -412,7 +412,6 @@ pub fn RedeliverView() -> impl IntoView {
             (get("id"), get("section"), get("from"), get("to"))
         })
     };
-    let error = move || query.with(|q| q.get("error"));
     let data = Resource::new_blocking(args, |(id, section, from, to)| {
         redelivery_preview(id, section, from, to)
     });
@@ -421,7 +420,7 @@ pub fn RedeliverView() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(preview) => confirmation(preview, error()),
+                    Ok(preview) => confirmation(preview),
                     Err(e) => failed(e, REDELIVER),
                 }
             })}
@@ -429,7 +428,7 @@ pub fn RedeliverView() -> impl IntoView {
     }
 }
 
-fn confirmation(preview: RedeliveryPlan, error: Option<String>) -> AnyView {
+fn confirmation(preview: RedeliveryPlan) -> AnyView {
     let (what, back, fields) = match &preview.target {
         RedeliveryTarget::Event { id, uid } => (
             format!("Send event {uid} again"),
@@ -480,7 +479,6 @@ fn confirmation(preview: RedeliveryPlan, error: Option<String>) -> AnyView {
     view! {
         <CompanyLayout tenant=preview.tenant_name.clone() username=preview.admin_username.clone() tab=CompanyTab::Deliveries>
             <h2>"Redeliver"</h2>
-            {error.map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             {match preview.refused.clone() {
                 Some(why) => view! {
                     <p class="form-error" role="alert">{format!("Not possible now: {why}")}</p>

@@ -1,7 +1,9 @@
 //! The confirmed redelivery as a plain POST (the confirmation page's
 //! form, with or without JavaScript): on success to the event or the
-//! section's list, which say what was asked; refused, back to the
-//! confirmation page, which says why.
+//! section's list, which say what was asked; refused (paused meanwhile, an
+//! attempt under way), back to the confirmation page, which works out and
+//! says why itself (no message travels in the URL); another tenant's or no
+//! event: 404 / 400.
 
 use axum::{
     extract::State,
@@ -13,7 +15,12 @@ use super::{
     model::encode,
     service::{self, RedeliveryForm},
 };
-use crate::{auth::CurrentAdmin, error::ServiceError, paths::REDELIVER, state::AppState};
+use crate::{
+    auth::CurrentAdmin,
+    error::{AppError, ServiceError},
+    paths::REDELIVER,
+    state::AppState,
+};
 
 pub async fn redeliver_form(
     State(state): State<AppState>,
@@ -22,14 +29,13 @@ pub async fn redeliver_form(
 ) -> Response {
     match service::redeliver(&state, &admin, &form).await {
         Ok((done, count)) => Redirect::to(&done.page(count)).into_response(),
-        Err(ServiceError::User(error)) => {
+        Err(ServiceError::User(AppError::Refused(_))) => {
             let back = format!(
-                "{REDELIVER}?id={}&section={}&from={}&to={}&error={}",
+                "{REDELIVER}?id={}&section={}&from={}&to={}",
                 encode(&form.id),
                 encode(&form.section),
                 encode(&form.from),
                 encode(&form.to),
-                encode(&error.to_string())
             );
             Redirect::to(&back).into_response()
         }

@@ -35,8 +35,9 @@ fn parse_time(text: &str) -> Result<Option<OffsetDateTime>, ()> {
     if text.is_empty() {
         return Ok(None);
     }
+    // In UTC, as stored: SQLite compares the stored text.
     if let Ok(at) = OffsetDateTime::parse(text, &Rfc3339) {
-        return Ok(Some(at));
+        return Ok(Some(at.to_offset(time::UtcOffset::UTC)));
     }
     let minutes = format_description!("[year]-[month]-[day]T[hour]:[minute]");
     let seconds = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
@@ -181,8 +182,13 @@ pub async fn list_page(
         }
     }
     data.rows = rows.iter().filter_map(to_row).collect();
-    data.bulk_redeliver =
-        query.section.is_some() && query.state == Some(DeliveryState::GivenUp) && !rows.is_empty();
+    // Offered when the list shows exactly what it would send: a section's
+    // given-up events in a time range, no type or search narrowing it.
+    data.bulk_redeliver = query.section.is_some()
+        && query.state == Some(DeliveryState::GivenUp)
+        && query.event_type.is_none()
+        && query.search.is_none()
+        && !rows.is_empty();
     Ok(data)
 }
 
@@ -416,8 +422,23 @@ pub async fn preview(
             event_refusal(event).or(section_refused),
         ),
         Target::GivenUp { section, from, to } => {
+            // An open range ends now, pinned in the form: events handed in
+            // after the confirmation are not part of what was confirmed.
+            let now = OffsetDateTime::now_utc();
+            let now = now.replace_nanosecond(0).unwrap_or(now);
+            let (to, to_text) = match to {
+                Some(to) => (*to, form.to.trim().to_owned()),
+                None => (
+                    now,
+                    now.format(format_description!(
+                        "[year]-[month]-[day]T[hour]:[minute]:[second]"
+                    ))
+                    .unwrap_or_default(),
+                ),
+            };
             let count =
-                queue::count_given_up(&state.db, admin.tenant_id, *section, *from, *to).await?;
+                queue::count_given_up(&state.db, admin.tenant_id, *section, *from, Some(to))
+                    .await?;
             let nothing = (count == 0).then(|| {
                 "There are no given-up events of this section in that time range.".to_owned()
             });
@@ -425,7 +446,7 @@ pub async fn preview(
                 RedeliveryTarget::GivenUp {
                     section: *section,
                     from: form.from.trim().to_owned(),
-                    to: form.to.trim().to_owned(),
+                    to: to_text,
                 },
                 count,
                 section_refused.or(nothing),

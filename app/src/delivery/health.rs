@@ -109,11 +109,19 @@ pub async fn keep(
         } else {
             ("failed_streak + ?", "given_up_streak + ?")
         };
+        // Delivered last, on an endpoint with a clean record: nothing to
+        // write (on PostgreSQL each write is a new row version, and other
+        // instances' groups would queue on the row).
+        let unless_clean = if tally.reset && tally.failed == 0 && tally.given_up == 0 {
+            " AND NOT (failed_streak = 0 AND given_up_streak = 0 AND alert IS NULL)"
+        } else {
+            ""
+        };
         let Some(streaks) = Streaks::find_by_statement(raw_sql::statement(
             backend,
             &format!(
                 "UPDATE endpoints SET failed_streak = {failed}, given_up_streak = {given_up} \
-                 WHERE tenant_id = ? AND kind = ? \
+                 WHERE tenant_id = ? AND kind = ?{unless_clean} \
                  RETURNING failed_streak, given_up_streak, alert, enabled, version, url"
             ),
             vec![

@@ -529,6 +529,11 @@ impl Deliverer {
         asked: Option<Duration>,
         now: OffsetDateTime,
     ) -> Decision {
+        // A redelivery an admin asked for is one attempt: failed, it is
+        // given up again, not put back on the schedule.
+        if event.manual {
+            return Decision::GivenUp;
+        }
         let attempts = u32::try_from(event.attempts + 1).unwrap_or(u32::MAX);
         match self.config.schedule.wait_after(attempts) {
             None => Decision::GivenUp,

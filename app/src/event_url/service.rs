@@ -307,7 +307,15 @@ pub async fn save(
                 Some(now)
             }),
         );
-    let mut update = with_fresh_health(update);
+    // A section paused automatically and saved still paused keeps its
+    // reason; any other save starts its record afresh.
+    let still_auto_paused =
+        !draft.enabled && row.alert.as_deref() == Some(crate::delivery::health::AUTO_PAUSED);
+    let mut update = if still_auto_paused {
+        update
+    } else {
+        with_fresh_health(update)
+    };
     let new_secret_kind = new_secret.as_ref().map(|(k, _)| *k);
     match new_secret {
         Some((secret_kind, plaintext)) => {

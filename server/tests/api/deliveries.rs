@@ -194,8 +194,7 @@ async fn the_tab_lists_filters_pages_and_opens_the_tenants_own_events_only() {
     let response = bob
         .post_form("/company/redeliver", &[("id", &c1.to_string())])
         .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert!(location(&response).contains("error="), "refused");
+    assert_eq!(response.status(), StatusCode::NOT_FOUND, "not Bob's");
     assert_eq!(state_of(&app, "c1").await, "given_up", "left alone");
     assert!(!app.database_holds_in_activity("redeliver").await);
     // Signed out: no page.
@@ -239,6 +238,27 @@ async fn a_given_up_event_is_redelivered_once_the_receiver_is_fixed_and_it_is_re
     .await;
     let e1 = event_id(&app, "e1").await;
 
+    // A redelivery is one attempt: failing (500), it is given up again, not
+    // put back on the retry schedule.
+    save("/boom", true).await;
+    let response = alice
+        .post_form("/company/redeliver", &[("id", &e1.to_string())])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    wait_for("the manual attempt", async || {
+        events(&app)
+            .await
+            .iter()
+            .any(|e| e.event_uid == "e1" && e.attempts == 2 && e.state == "given_up")
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert_eq!(
+        receiver.seen().iter().filter(|s| s.path == "/boom").count(),
+        1,
+        "no retry after a failed redelivery"
+    );
+
     // Paused: refused with the reason, nothing changes.
     save("/ok", false).await;
     let confirm = page(&alice, &format!("/company/redeliver?id={e1}")).await;
@@ -248,10 +268,8 @@ async fn a_given_up_event_is_redelivered_once_the_receiver_is_fixed_and_it_is_re
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let back = location(&response);
-    assert!(
-        back.starts_with("/company/redeliver?id=") && back.contains("paused"),
-        "{back}"
-    );
+    assert!(back.starts_with("/company/redeliver?id="), "{back}");
+    assert!(page(&alice, &back).await.contains("delivery is paused"));
     assert_eq!(state_of(&app, "e1").await, "given_up");
 
     // Fixed and enabled: confirmed, sent again, marked manual, recorded.
@@ -276,7 +294,7 @@ async fn a_given_up_event_is_redelivered_once_the_receiver_is_fixed_and_it_is_re
         "only e1 was sent again"
     );
     let detail = page(&alice, &format!("/company/deliveries/{e1}")).await;
-    assert!(detail.contains("Attempt 2"), "{detail}");
+    assert!(detail.contains("Attempt 3"), "{detail}");
     assert!(detail.contains("manual redelivery"));
     assert!(detail.contains("Delivered: the receiver answered 200 OK."));
     assert!(
@@ -327,8 +345,7 @@ async fn a_given_up_event_is_redelivered_once_the_receiver_is_fixed_and_it_is_re
     let response = alice
         .post_form("/company/redeliver", &[("id", "not-a-number")])
         .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert!(location(&response).contains("error="));
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 }
 
 /// A server delivering to loopback receivers that flags a section as
