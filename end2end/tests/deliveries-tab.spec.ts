@@ -27,6 +27,9 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
+  // eventurl keeps its connections to a receiver open for the next
+  // delivery: closed here, or close() waits for them.
+  receiver.closeAllConnections();
   await new Promise((resolve) => receiver.close(resolve));
 });
 
