@@ -28,7 +28,7 @@ pub async fn redeliver_form(
     Form(form): Form<RedeliveryForm>,
 ) -> Response {
     match service::redeliver(&state, &admin, &form).await {
-        Ok((done, count)) => Redirect::to(&done.page(count)).into_response(),
+        Ok((done, count)) => Redirect::to(&service::page_after(&done, count)).into_response(),
         Err(ServiceError::User(AppError::Refused(_))) => {
             let back = format!(
                 "{REDELIVER}?id={}&section={}&from={}&to={}",

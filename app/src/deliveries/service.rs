@@ -471,7 +471,7 @@ pub async fn redeliver(
     state: &AppState,
     admin: &CurrentAdmin,
     form: &RedeliveryForm,
-) -> Result<(Redelivered, u64), ServiceError> {
+) -> Result<(RedeliveryTarget, u64), ServiceError> {
     let now = OffsetDateTime::now_utc();
     let _turn = state.writes.enter().await;
     let txn = state.db.begin().await.context("starting a transaction")?;
@@ -503,7 +503,10 @@ pub async fn redeliver(
                     DeliveryState::from_stored(&event.state)
                         .map_or("unknown", DeliveryState::label)
                 ),
-                Redelivered::Event(event.id),
+                RedeliveryTarget::Event {
+                    id: event.id,
+                    uid: event.event_uid.clone(),
+                },
             )
         }
         Target::GivenUp { section, from, to } => {
@@ -531,7 +534,7 @@ pub async fn redeliver(
             (
                 n,
                 format!("asked to redeliver {n} given-up events{range}"),
-                Redelivered::GivenUp {
+                RedeliveryTarget::GivenUp {
                     section: *section,
                     from: form.from.trim().to_owned(),
                     to: form.to.trim().to_owned(),
@@ -555,30 +558,20 @@ pub async fn redeliver(
     Ok((done, count))
 }
 
-/// Where a redelivery leaves the admin: the event, or the section's list.
-pub enum Redelivered {
-    Event(i64),
-    GivenUp {
-        section: EndpointKind,
-        from: String,
-        to: String,
-    },
-}
-
-impl Redelivered {
-    pub fn page(&self, count: u64) -> String {
-        use crate::paths::DELIVERIES;
-        match self {
-            Redelivered::Event(id) => format!("{DELIVERIES}/{id}?redelivered=1"),
-            Redelivered::GivenUp { section, from, to } => {
-                let filters = DeliveryFilters {
-                    section: section.as_str().to_owned(),
-                    from: from.clone(),
-                    to: to.clone(),
-                    ..Default::default()
-                };
-                format!("{DELIVERIES}?{}&redelivered={count}", filters.query())
-            }
+/// Where a redelivery leaves the admin: the event, or the section's list,
+/// saying how many were asked for.
+pub fn page_after(target: &RedeliveryTarget, count: u64) -> String {
+    use crate::paths::DELIVERIES;
+    match target {
+        RedeliveryTarget::Event { id, .. } => format!("{DELIVERIES}/{id}?redelivered=1"),
+        RedeliveryTarget::GivenUp { section, from, to } => {
+            let filters = DeliveryFilters {
+                section: section.as_str().to_owned(),
+                from: from.clone(),
+                to: to.clone(),
+                ..Default::default()
+            };
+            format!("{DELIVERIES}?{}&redelivered={count}", filters.query())
         }
     }
 }
