@@ -6,7 +6,8 @@
 //! given up is paused, flagged `auto_paused` and recorded in Activity (its
 //! CDR events are held from then on, as for a manual pause). Each hour's
 //! delivered and failed attempts are counted per endpoint for the
-//! section's 24-hour chart.
+//! section's 24-hour chart, with the hour's last attempt (the section's
+//! "Last attempt" is its newest hour's).
 
 use anyhow::Context;
 use sea_orm::{ConnectionTrait, FromQueryResult};
@@ -52,6 +53,15 @@ struct Tally {
     given_up: i32,
 }
 
+/// An endpoint's attempts in one hour of a group.
+#[derive(Default)]
+struct Hour {
+    delivered: i64,
+    failed: i64,
+    /// The hour's last attempt and its status (none: no answer).
+    last: Option<(OffsetDateTime, Option<i32>)>,
+}
+
 #[derive(FromQueryResult)]
 struct Streaks {
     failed_streak: i32,
@@ -78,7 +88,7 @@ pub async fn keep(
     rules: HealthRules,
 ) -> anyhow::Result<()> {
     let mut tallies: BTreeMap<(i32, EndpointKind), Tally> = BTreeMap::new();
-    let mut hours: BTreeMap<(i32, EndpointKind, OffsetDateTime), (i64, i64)> = BTreeMap::new();
+    let mut hours: BTreeMap<(i32, EndpointKind, OffsetDateTime), Hour> = BTreeMap::new();
     for outcome in outcomes {
         let Some(attempt) = &outcome.attempt else {
             continue;
@@ -87,15 +97,18 @@ pub async fn keep(
         let hour = hours
             .entry((outcome.endpoint.0, outcome.endpoint.1, hour_of(outcome.at)))
             .or_default();
+        if hour.last.is_none_or(|(at, _)| outcome.at >= at) {
+            hour.last = Some((outcome.at, attempt.status));
+        }
         if attempt.status == Some(200) {
             *tally = Tally {
                 reset: true,
                 ..Tally::default()
             };
-            hour.0 += 1;
+            hour.delivered += 1;
         } else {
             tally.failed += 1;
-            hour.1 += 1;
+            hour.failed += 1;
         }
         if matches!(outcome.decision, Decision::GivenUp) {
             tally.given_up += 1;
@@ -166,25 +179,33 @@ pub async fn keep(
         let mut values: Vec<sea_orm::Value> = Vec::new();
         let rows: Vec<&str> = hours
             .iter()
-            .map(|((tenant_id, section, hour), (delivered, failed))| {
+            .map(|((tenant_id, section, hour), counts)| {
                 values.extend([
                     (*tenant_id).into(),
                     section.as_str().into(),
                     (*hour).into(),
-                    (*delivered).into(),
-                    (*failed).into(),
+                    counts.delivered.into(),
+                    counts.failed.into(),
+                    counts.last.map(|(at, _)| at).into(),
+                    counts.last.and_then(|(_, status)| status).into(),
                 ]);
-                "(?, ?, ?, ?, ?)"
+                "(?, ?, ?, ?, ?, ?, ?)"
             })
             .collect();
         db.execute_raw(raw_sql::statement(
             backend,
             &format!(
-                "INSERT INTO delivery_hours (tenant_id, section, hour, delivered, failed) VALUES {} \
+                "INSERT INTO delivery_hours \
+                 (tenant_id, section, hour, delivered, failed, last_at, last_status) VALUES {} \
                  ON CONFLICT (tenant_id, section, hour) DO UPDATE SET \
                  delivered = delivery_hours.delivered + excluded.delivered, \
-                 failed = delivery_hours.failed + excluded.failed",
-                rows.join(", ")
+                 failed = delivery_hours.failed + excluded.failed, \
+                 last_status = CASE WHEN {newer} THEN excluded.last_status \
+                 ELSE delivery_hours.last_status END, \
+                 last_at = CASE WHEN {newer} THEN excluded.last_at ELSE delivery_hours.last_at END",
+                rows.join(", "),
+                newer =
+                    "delivery_hours.last_at IS NULL OR excluded.last_at >= delivery_hours.last_at",
             ),
             values,
         ))
@@ -194,12 +215,15 @@ pub async fn keep(
     Ok(())
 }
 
-/// Deletes hourly counts older than the chart's day (and a day's margin).
+/// Deletes hourly counts older than the chart's day (and a day's margin),
+/// but never an endpoint's newest hour: it holds its last attempt.
 pub async fn purge_hours(db: &impl ConnectionTrait, now: OffsetDateTime) -> anyhow::Result<u64> {
     let done = db
         .execute_raw(raw_sql::statement(
             db.get_database_backend(),
-            "DELETE FROM delivery_hours WHERE hour < ?",
+            "DELETE FROM delivery_hours WHERE hour < ? AND hour < (SELECT MAX(newest.hour) \
+             FROM delivery_hours newest WHERE newest.tenant_id = delivery_hours.tenant_id \
+             AND newest.section = delivery_hours.section)",
             vec![(now - time::Duration::days(2)).into()],
         ))
         .await

@@ -44,7 +44,9 @@ struct Row {
 /// holds `attempts` too), so a tenant's week of finished events or a
 /// million held ones cost a count of those, never a read of its rows. (A
 /// finished event's `next_attempt_at` is when it finished. The NULLs are
-/// typed: PostgreSQL resolves a chain of UNIONs pair by pair.)
+/// typed: PostgreSQL resolves a chain of UNIONs pair by pair.) A
+/// section's last attempt is its newest hour's in `delivery_hours`, read by
+/// that table's key.
 pub async fn counts(
     db: &impl ConnectionTrait,
     tenant_id: i32,
@@ -80,10 +82,10 @@ pub async fn counts(
     for section in EndpointKind::ALL.map(EndpointKind::as_str) {
         branches.push(format!(
             "SELECT * FROM (SELECT 'last' AS part, section, CAST(NULL AS VARCHAR(16)) AS state, \
-             CAST(NULL AS BIGINT) AS n, last_attempt_at AS at, last_status AS status, \
-             CAST(NULL AS BIGINT) AS m FROM events \
-             WHERE tenant_id = ? AND section = '{section}' AND last_attempt_at IS NOT NULL \
-             ORDER BY last_attempt_at DESC LIMIT 1) AS last_{section}"
+             CAST(NULL AS BIGINT) AS n, last_at AS at, last_status AS status, \
+             CAST(NULL AS BIGINT) AS m FROM delivery_hours \
+             WHERE tenant_id = ? AND section = '{section}' AND last_at IS NOT NULL \
+             ORDER BY hour DESC LIMIT 1) AS last_{section}"
         ));
         values.push(tenant_id.into());
     }

@@ -309,6 +309,13 @@ async fn only_200_delivers_404_gives_up_at_once_and_the_rest_is_retried_on_the_s
         assert_eq!(event.attempts, expected_attempts, "{path}");
         let tries = receiver.seen().iter().filter(|s| s.path == path).count();
         assert_eq!(tries, expected_attempts as usize, "{path}");
+        // The section's header names this event's last attempt, in the same
+        // commit as the event's state.
+        assert_eq!(
+            alice.load().await["cdr_deliveries"]["last_status"],
+            json!(event.last_status),
+            "{path}"
+        );
     }
 }
 
@@ -704,6 +711,14 @@ async fn the_tab_shows_recent_deliveries_and_held_events_can_be_discarded() {
         "{page}"
     );
     assert!(page.contains("4 CDR events held while paused"), "{page}");
+    // Each section's last attempt (kept with its newest hour's counts).
+    assert!(
+        data["extension_deliveries"]["last_attempt_at"].is_string(),
+        "{data}"
+    );
+    assert_eq!(data["cdr_deliveries"]["last_attempt_at"], Value::Null);
+    assert!(page.contains(": delivered (200)."), "{page}");
+    assert!(page.contains("No event delivered yet."), "{page}");
     assert!(page.contains("Discard 4 held events"), "{page}");
 
     // Discarded (the form post, as without JavaScript), then enabling
@@ -1036,22 +1051,39 @@ async fn finished_events_are_deleted_after_the_retention_time() {
         .unwrap();
     assert_eq!(refs.len(), 1, "only kept's call id: {refs:?}");
 
-    // The chart's hourly counts are kept two days.
+    // The chart's hourly counts are kept two days, but a section's newest
+    // hour stays however old: it holds the section's last attempt.
     use app::persistence::entities::delivery_hour;
     use sea_orm::{ActiveModelTrait, Set};
     let now = time::OffsetDateTime::now_utc();
-    for hour in [now - time::Duration::days(3), now] {
+    let old = now - time::Duration::days(3);
+    for (section, hour) in [("cdr", old), ("cdr", now), ("extension", old)] {
         delivery_hour::ActiveModel {
             tenant_id: Set(tenant.parse().unwrap()),
-            section: Set("cdr".into()),
+            section: Set(section.into()),
             hour: Set(app::delivery::health::hour_of(hour)),
             delivered: Set(1),
             failed: Set(0),
+            last_at: Set(Some(hour)),
+            last_status: Set(Some(200)),
         }
         .insert(&db)
         .await
         .unwrap();
     }
     let deleted = app::delivery::health::purge_hours(&db, now).await.unwrap();
-    assert_eq!(deleted, 1);
+    assert_eq!(deleted, 1, "only the cdr section's older hour");
+    let kept: Vec<(String, bool)> = delivery_hour::Entity::find()
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|h| h.tenant_id.to_string() == tenant)
+        .map(|h| (h.section, h.hour < now - time::Duration::days(2)))
+        .collect();
+    assert_eq!(
+        kept,
+        [("cdr".to_owned(), false), ("extension".to_owned(), true)],
+        "the extension section's only (old) hour is kept"
+    );
 }

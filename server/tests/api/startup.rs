@@ -101,3 +101,99 @@ async fn the_data_folder_and_its_files_are_private() {
     server::prepare(config).await.expect("restart");
     assert_eq!(mode(&data.join("eventurl.db")), 0o600);
 }
+
+/// Migration 12 moves each section's last attempt out of the events' index
+/// (into the hour's counts) and, on SQLite, rebuilds the search terms'
+/// table: a database of the version before keeps both.
+#[tokio::test]
+async fn an_older_database_keeps_its_last_attempts_and_search_terms_through_the_upgrade() {
+    use app::persistence::raw_sql::statement;
+    use migrations::{Migrator, MigratorTrait};
+    use sea_orm::ConnectionTrait;
+    use time::{macros::datetime, OffsetDateTime};
+
+    let dir = tempfile::tempdir().unwrap();
+    // Opened as it is (`server::connect` would apply every migration).
+    let url = crate::database::database_url_for(dir.path());
+    let url = if url.starts_with("sqlite:") {
+        format!("{url}?mode=rwc")
+    } else {
+        url
+    };
+    let db = sea_orm::Database::connect(url).await.unwrap();
+    Migrator::up(&db, Some(11)).await.unwrap();
+    let tenant = app::accounts::create_tenant(
+        &db,
+        app::accounts::NewTenant {
+            name: "Acme".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let backend = db.get_database_backend();
+    let older = datetime!(2026-11-20 10:15:00 UTC);
+    let newer = datetime!(2026-11-21 08:59:30 UTC);
+    for (uid, at, status) in [("a", older, 200), ("b", newer, 503)] {
+        db.execute_raw(statement(
+            backend,
+            "INSERT INTO events (tenant_id, event_uid, section, event_type, body, state, attempts, \
+             next_attempt_at, last_status, last_attempt_at, created_at, finished_at, manual) \
+             VALUES (?, ?, 'cdr', 'call_cdr', ?, 'given_up', 1, ?, ?, ?, ?, ?, ?)",
+            vec![
+                tenant.id.into(),
+                uid.into(),
+                vec![1u8, 2, 3].into(),
+                at.into(),
+                status.into(),
+                at.into(),
+                at.into(),
+                at.into(),
+                false.into(),
+            ],
+        ))
+        .await
+        .unwrap();
+    }
+    db.execute_raw(statement(
+        backend,
+        "INSERT INTO event_refs (tenant_id, term, created_at, event_id) \
+         SELECT tenant_id, ?, created_at, id FROM events",
+        vec![vec![7u8; 16].into()],
+    ))
+    .await
+    .unwrap();
+
+    Migrator::up(&db, None).await.unwrap();
+    let [cdr, extension] =
+        app::delivery::summary::counts(&db, tenant.id, OffsetDateTime::now_utc())
+            .await
+            .unwrap();
+    assert_eq!(cdr.last_attempt, Some((newer, Some(503))));
+    assert_eq!(extension.last_attempt, None);
+    let refs = db
+        .query_all_raw(statement(
+            backend,
+            "SELECT event_id FROM event_refs WHERE tenant_id = ?",
+            vec![tenant.id.into()],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(refs.len(), 2, "the search terms are kept");
+    // A purge still takes an event's terms with it (the cascade's index).
+    db.execute_raw(statement(
+        backend,
+        "DELETE FROM events WHERE event_uid = 'a'",
+        vec![],
+    ))
+    .await
+    .unwrap();
+    let refs = db
+        .query_all_raw(statement(
+            backend,
+            "SELECT event_id FROM event_refs",
+            vec![],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(refs.len(), 1);
+}
