@@ -5,6 +5,7 @@
 //! handlers ← components.
 
 pub mod activity;
+pub mod api_tokens;
 pub mod auth;
 mod boxed_view;
 pub mod deliveries;
@@ -29,6 +30,8 @@ pub mod delivery;
 pub mod persistence;
 #[cfg(feature = "ssr")]
 pub mod render;
+#[cfg(feature = "ssr")]
+pub mod rest;
 #[cfg(feature = "ssr")]
 pub mod sender;
 #[cfg(feature = "ssr")]

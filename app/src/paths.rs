@@ -20,8 +20,8 @@ pub const DELIVERIES: &str = "/company/deliveries";
 pub const REDELIVER: &str = "/company/redeliver";
 /// The Company tabs: the pages with interactive islands.
 pub const COMPANY_PREFIX: &str = "/company/";
-/// Server functions.
-pub const API_PREFIX: &str = "/api/";
+/// Server functions, the page's own calls (`/api/` is the public API).
+pub const RPC_PREFIX: &str = "/rpc/";
 /// The built bundle (wasm, JS, CSS).
 pub const PKG_PREFIX: &str = "/pkg/";
 pub const HEALTHZ: &str = "/healthz";

@@ -15,6 +15,7 @@ mod m20261128_000009_due_index;
 mod m20261128_000010_endpoint_due;
 mod m20261128_000011_deliveries_tab;
 mod m20261129_000012_lean_events;
+mod m20261129_000013_api_tokens;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000010_endpoint_due::Migration),
             Box::new(m20261128_000011_deliveries_tab::Migration),
             Box::new(m20261129_000012_lean_events::Migration),
+            Box::new(m20261129_000013_api_tokens::Migration),
         ]
     }
 }

@@ -42,6 +42,11 @@ pub enum Command {
         #[command(subcommand)]
         action: IngestKeyAction,
     },
+    /// Manage tenants' REST API tokens.
+    ApiToken {
+        #[command(subcommand)]
+        action: ApiTokenAction,
+    },
     /// Only deliver events (no web app); `serve --no-deliver` is the other half.
     Deliver,
 }
@@ -60,6 +65,30 @@ pub enum IngestKeyAction {
     Revoke {
         #[arg(long)]
         name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApiTokenAction {
+    /// Create a tenant's API token for a script; it is printed once (only
+    /// its hash is stored). It acts in the name of the tenant's
+    /// administrator (--admin when there are several).
+    Create {
+        /// The tenant's name.
+        #[arg(long)]
+        tenant: String,
+        /// A name for the script that will use it, e.g. ci.
+        #[arg(long)]
+        name: String,
+        /// read, or write (read and write).
+        #[arg(long, default_value = "read")]
+        scope: String,
+        /// Days until it expires: 30, 90 or 365; none for never.
+        #[arg(long, default_value = "90")]
+        expires: String,
+        /// The administrator in whose name it acts.
+        #[arg(long)]
+        admin: Option<String>,
     },
 }
 
@@ -161,6 +190,36 @@ pub async fn run_account_command(config: &Config, command: Command) -> anyhow::R
                     println!("Revoked ingest key {name:?}.");
                 }
             }
+        }
+        Command::ApiToken {
+            action:
+                ApiTokenAction::Create {
+                    tenant,
+                    name,
+                    scope,
+                    expires,
+                    admin,
+                },
+        } => {
+            let new = app::api_tokens::NewToken::parse(&name, &scope, &expires)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let db = crate::connect(config).await?;
+            let writes =
+                app::persistence::write_gate::WriteGate::for_backend(db.get_database_backend());
+            let token = app::api_tokens::service::create_from_cli(
+                &db,
+                &writes,
+                &tenant,
+                admin.as_deref(),
+                &new,
+            )
+            .await?;
+            println!("{token}");
+            eprintln!(
+                "Created API token {:?} for tenant {tenant:?} ({}). It is shown only now; store it in your secret manager.",
+                new.name,
+                new.scope.label()
+            );
         }
         Command::Tenant {
             action: TenantAction::Create { name },

@@ -66,7 +66,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route(paths::REDELIVER, post(deliveries_routes::redeliver_form))
         .route(
-            &format!("{}{{*fn_name}}", paths::API_PREFIX),
+            &format!("{}{{*fn_name}}", paths::RPC_PREFIX),
             get(server_fns.clone()).post(server_fns),
         )
         .nest_service(
@@ -100,6 +100,8 @@ pub fn router(state: AppState) -> Router {
                 .layer(middleware::from_fn(ingest_body_limit)),
         )
         .route(paths::METRICS, get(app::delivery::routes::metrics))
+        // The public REST API: API tokens, never the session's cookie.
+        .nest("/api", app::rest::router())
         .with_state(state)
 }
 

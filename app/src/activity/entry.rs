@@ -20,10 +20,12 @@ pub enum ActivityKind {
     SetupCompleted,
     HeldEventsDiscarded,
     Redelivered,
+    ApiTokenCreated,
+    ApiTokenRevoked,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 11] = [
+    pub const ALL: [ActivityKind; 13] = [
         ActivityKind::EndpointSaved,
         ActivityKind::EndpointEnabled,
         ActivityKind::EndpointDisabled,
@@ -35,6 +37,8 @@ impl ActivityKind {
         ActivityKind::SetupCompleted,
         ActivityKind::HeldEventsDiscarded,
         ActivityKind::Redelivered,
+        ActivityKind::ApiTokenCreated,
+        ActivityKind::ApiTokenRevoked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +54,8 @@ impl ActivityKind {
             ActivityKind::SetupCompleted => "setup_completed",
             ActivityKind::HeldEventsDiscarded => "held_events_discarded",
             ActivityKind::Redelivered => "redelivered",
+            ActivityKind::ApiTokenCreated => "api_token_created",
+            ActivityKind::ApiTokenRevoked => "api_token_revoked",
         }
     }
 
@@ -70,6 +76,8 @@ impl ActivityKind {
             ActivityKind::SetupCompleted => "Setup completed",
             ActivityKind::HeldEventsDiscarded => "Held events discarded",
             ActivityKind::Redelivered => "Redelivery requested",
+            ActivityKind::ApiTokenCreated => "API token created",
+            ActivityKind::ApiTokenRevoked => "API token revoked",
         }
     }
 }

@@ -43,7 +43,10 @@ impl NewEntry {
             ip: admin.ip,
             kind,
             section,
-            summary,
+            summary: match &admin.via_token {
+                Some(token) => format!("{summary} (with API token {token:?})"),
+                None => summary,
+            },
             changes: Vec::new(),
             version: None,
         }

@@ -23,6 +23,8 @@ pub struct CurrentAdmin {
     /// The tenant's sections in trouble, as the database says now (read
     /// with the session): every page's banner.
     pub alerts: Vec<crate::domain::DeliveryAlert>,
+    /// Acting through this API token (its name), not a signed-in browser.
+    pub via_token: Option<String>,
 }
 
 impl CurrentAdmin {
@@ -34,6 +36,7 @@ impl CurrentAdmin {
             tenant_name: user.tenant_name,
             alerts: user.alerts,
             ip,
+            via_token: None,
         }
     }
 }

@@ -28,11 +28,11 @@ fn is_static(path: &str) -> bool {
         )
 }
 
-/// Paths an anonymous visitor may open. Server functions under `/api/`
+/// Paths an anonymous visitor may open. Server functions under `/rpc/`
 /// answer 401 themselves (`signed_in`).
 fn is_public(path: &str) -> bool {
     matches!(path, paths::LOGIN | paths::SETUP | paths::LOGOUT)
-        || path.starts_with(paths::API_PREFIX)
+        || path.starts_with(paths::RPC_PREFIX)
 }
 
 pub async fn require_sign_in(
@@ -50,7 +50,7 @@ pub async fn require_sign_in(
         Err(e) => {
             let error = ServiceError::from(e.context("checking the session"));
             // Server functions answer in their own encoding, for the page.
-            return if path.starts_with(paths::API_PREFIX) {
+            return if path.starts_with(paths::RPC_PREFIX) {
                 let error = error.into_app_error();
                 (error.status(), axum::Json(error)).into_response()
             } else {

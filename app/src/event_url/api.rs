@@ -8,7 +8,7 @@ use crate::{
     error::AppError,
 };
 
-#[server(prefix = "/api", endpoint = "load_event_url")]
+#[server(prefix = "/rpc", endpoint = "load_event_url")]
 pub async fn load_event_url() -> Result<EventUrlData, AppError> {
     let (state, admin) = crate::auth::signed_in().await?;
     super::service::load(&state.db, &admin)
@@ -18,7 +18,7 @@ pub async fn load_event_url() -> Result<EventUrlData, AppError> {
 
 /// Enable (checked first) or pause a saved endpoint, based on the version
 /// the page shows.
-#[server(prefix = "/api", endpoint = "set_enabled")]
+#[server(prefix = "/rpc", endpoint = "set_enabled")]
 pub async fn set_enabled(
     kind: EndpointKind,
     enabled: bool,
@@ -31,13 +31,13 @@ pub async fn set_enabled(
 }
 
 /// A new random secret for the form; stored only when the form is saved.
-#[server(prefix = "/api", endpoint = "generate_secret")]
+#[server(prefix = "/rpc", endpoint = "generate_secret")]
 pub async fn generate_secret(kind: SecretKind) -> Result<String, AppError> {
     crate::auth::signed_in().await?;
     Ok(super::service::generate_secret(kind))
 }
 
-#[server(prefix = "/api", endpoint = "save_endpoint")]
+#[server(prefix = "/rpc", endpoint = "save_endpoint")]
 pub async fn save_endpoint(form: EndpointForm) -> Result<EndpointView, AppError> {
     let (state, admin) = crate::auth::signed_in().await?;
     super::service::save(&state.db, &state.writes, &state.cipher, &admin, &form)

@@ -107,6 +107,28 @@ pub async fn load(
     })
 }
 
+/// Both sections' settings as saved (CDR, Extension), for the REST API:
+/// one query, nothing else of the tab.
+pub async fn settings(
+    db: &DatabaseConnection,
+    tenant_id: i32,
+) -> Result<[EndpointView; 2], ServiceError> {
+    use anyhow::Context;
+    let now = OffsetDateTime::now_utc();
+    let (mut cdr, mut extension) = (None, None);
+    for (row, by) in tenant_endpoints(db, tenant_id).await? {
+        let view = view_of(row, by, now)?;
+        match view.kind {
+            EndpointKind::Cdr => cdr = Some(view),
+            EndpointKind::Extension => extension = Some(view),
+        }
+    }
+    Ok([
+        cdr.context("the tenant has no CDR endpoint")?,
+        extension.context("the tenant has no Extension endpoint")?,
+    ])
+}
+
 /// The last 24 hours, oldest first, each with its counts (0 when none).
 fn hours_of(
     counts: &crate::delivery::summary::SectionCounts,

@@ -1,6 +1,7 @@
 //! One sea-orm entity per table; the schema itself lives in `migrations/`.
 
 pub mod activity;
+pub mod api_token;
 pub mod app_setting;
 pub mod delivery_attempt;
 pub mod delivery_hour;

@@ -173,7 +173,7 @@ async fn no_secret_reaches_the_log_even_at_debug_level() {
         ),
     ] {
         let saved = client
-            .post(format!("{base}/api/save_endpoint"))
+            .post(format!("{base}/rpc/save_endpoint"))
             .form(&[
                 ("form[kind]", kind),
                 ("form[auth_method]", method),
@@ -190,7 +190,7 @@ async fn no_secret_reaches_the_log_even_at_debug_level() {
     }
     // A refused save with a secret in it is logged too, without the secret.
     let _ = client
-        .post(format!("{base}/api/save_endpoint"))
+        .post(format!("{base}/rpc/save_endpoint"))
         .form(&[
             ("form[kind]", "cdr"),
             ("form[auth_method]", "bearer"),
@@ -216,7 +216,7 @@ async fn no_secret_reaches_the_log_even_at_debug_level() {
     ] {
         let url = receiver.url(path);
         let sent = client
-            .post(format!("{base}/api/send_test_event"))
+            .post(format!("{base}/rpc/send_test_event"))
             .form(&[
                 ("form[kind]", kind),
                 ("form[auth_method]", method),
@@ -343,7 +343,7 @@ async fn sigterm_finishes_requests_in_flight_within_the_grace_period() {
     let slow = receiver.url("/slow");
     let in_flight = tokio::spawn(
         client
-            .post(server.url("/api/send_test_event"))
+            .post(server.url("/rpc/send_test_event"))
             .form(&[
                 ("form[kind]", "cdr"),
                 ("form[auth_method]", "disable"),

@@ -47,7 +47,7 @@ async fn pages_carry_a_nonce_policy_that_matches_their_scripts() {
 #[tokio::test]
 async fn other_responses_allow_nothing_to_run() {
     let app = spawn_app().await;
-    for path in ["/healthz", "/api/load_event_url", "/no-such-page"] {
+    for path in ["/healthz", "/rpc/load_event_url", "/no-such-page"] {
         let response = app.browser().get(path).await;
         let headers = response.headers();
         let csp = headers["content-security-policy"].to_str().unwrap();
@@ -103,7 +103,7 @@ async fn private_responses_say_no_store() {
     }
     let answer = browser
         .client
-        .post(format!("{}/api/load_event_url", browser.base))
+        .post(format!("{}/rpc/load_event_url", browser.base))
         .send()
         .await
         .unwrap();

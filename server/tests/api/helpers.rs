@@ -214,7 +214,7 @@ impl Browser {
     pub async fn server_fn(&self, name: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
         let response = self
             .client
-            .post(format!("{}/api/{name}", self.base))
+            .post(format!("{}/rpc/{name}", self.base))
             .header(header::ORIGIN, &self.base)
             .form(form)
             .send()

@@ -20,6 +20,7 @@ mod freshness;
 mod origin;
 mod postgres;
 mod process;
+mod rest;
 mod sessions;
 mod setup;
 mod sign_in;

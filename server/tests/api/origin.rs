@@ -31,7 +31,7 @@ async fn state_changing_requests_from_a_foreign_origin_are_refused() {
         "/logout",
         "/setup",
         "/company/event-url",
-        "/api/save_endpoint",
+        "/rpc/save_endpoint",
     ] {
         assert_eq!(
             post_from(&app, path, Some("https://evil.example"), None).await,

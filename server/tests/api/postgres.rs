@@ -200,7 +200,7 @@ async fn two_instances_share_sessions_and_data_through_one_database() {
 
     // Saved through the first (with a secret), read through the second.
     let saved = client
-        .post(first.url("/api/save_endpoint"))
+        .post(first.url("/rpc/save_endpoint"))
         .header("origin", format!("http://{}", first.addr))
         .form(&[
             ("form[kind]", "extension"),
@@ -216,7 +216,7 @@ async fn two_instances_share_sessions_and_data_through_one_database() {
     assert_eq!(saved.status(), StatusCode::OK);
     // The second shows the save at once.
     let loaded: serde_json::Value = client
-        .post(second.url("/api/load_event_url"))
+        .post(second.url("/rpc/load_event_url"))
         .header("origin", format!("http://{}", second.addr))
         .send()
         .await

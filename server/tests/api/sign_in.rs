@@ -111,7 +111,7 @@ async fn signing_out_ends_the_session_on_the_server() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
-        .post(app.url("/api/load_event_url"))
+        .post(app.url("/rpc/load_event_url"))
         .header("cookie", cookie.split(';').next().unwrap())
         .send()
         .await

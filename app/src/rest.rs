@@ -1,0 +1,42 @@
+//! The public REST API under `/api/`: a tenant's settings over HTTP with
+//! an API token (`Authorization: Bearer eut_…`; cookies are never read
+//! here, so no cross-site request can ride on a browser's session).
+//! Errors are RFC 9457 problem documents. The same services as the tab do
+//! the work, with the same rules, versions and activity entries.
+//!
+//! - `/api/v1/event-url[/{cdr|extension}[/pause|/enable]]`: this product's
+//!   own resources, versioned by `ETag` / `If-Match`.
+//! - `/api/tenant`: PortSIP's own `cdr_event` / `extension_event` objects,
+//!   so a script written for PortSIP works unchanged for these fields.
+
+mod caller;
+mod event_url;
+mod portsip;
+mod problem;
+
+use axum::{
+    routing::{get, post},
+    Router,
+};
+
+use crate::state::AppState;
+
+pub use problem::Problem;
+
+/// The largest request body the API reads.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The API's routes, to be nested under `/api`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/event-url", get(event_url::both))
+        .route(
+            "/v1/event-url/{section}",
+            get(event_url::one).put(event_url::replace),
+        )
+        .route("/v1/event-url/{section}/pause", post(event_url::pause))
+        .route("/v1/event-url/{section}/enable", post(event_url::enable))
+        .route("/tenant", get(portsip::read).post(portsip::update))
+        .fallback(problem::not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+}

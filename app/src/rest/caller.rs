@@ -1,0 +1,76 @@
+//! Who calls the API: the token in `Authorization: Bearer`, checked on
+//! every request against the database (a revoked or expired token is
+//! refused at once, on every instance).
+
+use axum::{
+    extract::{ConnectInfo, FromRequestParts},
+    http::{header, request::Parts, StatusCode},
+};
+use std::net::SocketAddr;
+
+use super::problem::Problem;
+use crate::{
+    api_tokens::{
+        service::{authenticate, Presented},
+        Scope,
+    },
+    auth::CurrentAdmin,
+    client_ip::client_ip,
+    state::AppState,
+};
+
+/// A live token's administrator and scope.
+pub struct Caller {
+    pub admin: CurrentAdmin,
+    pub scope: Scope,
+}
+
+impl Caller {
+    /// A write needs a read-and-write token: 403 otherwise.
+    pub fn may_write(&self) -> Result<(), Problem> {
+        match self.scope {
+            Scope::Write => Ok(()),
+            Scope::Read => Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                "Read-only token",
+                "This token may only read; create one with the scope \"Read and write\" to change settings.",
+            )),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let refused = || {
+            Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "API token required",
+                "Send `Authorization: Bearer <token>` with a live API token (Company → API tokens, or `eventurl api-token create`).",
+            )
+        };
+        let presented = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(refused)?;
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|peer| {
+                client_ip(
+                    &parts.headers,
+                    peer.0,
+                    state.config.client_ip_header.as_ref(),
+                )
+            });
+        match authenticate(&state.db, &state.writes, presented, ip).await {
+            Ok(Presented::Live { admin, scope }) => Ok(Caller { admin, scope }),
+            Ok(Presented::Refused) => Err(refused()),
+            Err(e) => Err(Problem::of(e.into(), "")),
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! Tenant API tokens for the REST API (`/api/*`): only a SHA-256 of each
+//! token is kept; a token acts for the tenant with its scope, in the name
+//! of the administrator who created it.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum ApiTokens {
+    Table,
+    Id,
+    TenantId,
+    Name,
+    Scope,
+    TokenHash,
+    CreatedBy,
+    CreatedAt,
+    ExpiresAt,
+    LastUsedAt,
+    LastUsedIp,
+    RevokedAt,
+}
+
+#[derive(DeriveIden)]
+enum Tenants {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Users {
+    Table,
+    Id,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(ApiTokens::Table)
+                    .if_not_exists()
+                    .col(pk_auto(ApiTokens::Id))
+                    .col(integer(ApiTokens::TenantId))
+                    .col(string_len(ApiTokens::Name, 64))
+                    // `read` | `write`
+                    .col(string_len(ApiTokens::Scope, 16))
+                    // SHA-256, hex: the token is looked up by it.
+                    .col(string_len_uniq(ApiTokens::TokenHash, 64))
+                    .col(integer(ApiTokens::CreatedBy))
+                    .col(timestamp_with_time_zone(ApiTokens::CreatedAt))
+                    .col(timestamp_with_time_zone_null(ApiTokens::ExpiresAt))
+                    .col(timestamp_with_time_zone_null(ApiTokens::LastUsedAt))
+                    .col(string_len_null(ApiTokens::LastUsedIp, 64))
+                    .col(timestamp_with_time_zone_null(ApiTokens::RevokedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(ApiTokens::Table, ApiTokens::TenantId)
+                            .to(Tenants::Table, Tenants::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(ApiTokens::Table, ApiTokens::CreatedBy)
+                            .to(Users::Table, Users::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        // The tab lists a tenant's tokens.
+        manager
+            .create_index(
+                Index::create()
+                    .if_not_exists()
+                    .name("idx_api_tokens_tenant")
+                    .table(ApiTokens::Table)
+                    .col(ApiTokens::TenantId)
+                    .col(ApiTokens::Id)
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(ApiTokens::Table).if_exists().to_owned())
+            .await
+    }
+}

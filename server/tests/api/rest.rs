@@ -1,0 +1,548 @@
+//! The REST API (`/api/`) with API tokens: scopes, token states, versions
+//! (`ETag` / `If-Match`), problem documents, tenant isolation, PortSIP's
+//! `/api/tenant` fields, and `eventurl api-token create`.
+
+use reqwest::{header, Client, StatusCode};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, Browser, TestApp};
+
+/// A new token of `tenant`, made by the real binary as a script would.
+fn cli_token(app: &TestApp, tenant: &str, name: &str, scope: &str, admin: Option<&str>) -> String {
+    let mut command = crate::cli::binary(app._dir.path());
+    command
+        .env(
+            "DATABASE_URL",
+            app.config.database_url.clone().unwrap_or_default(),
+        )
+        .args([
+            "api-token",
+            "create",
+            "--tenant",
+            tenant,
+            "--name",
+            name,
+            "--scope",
+            scope,
+        ]);
+    if let Some(admin) = admin {
+        command.args(["--admin", admin]);
+    }
+    let out = command.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(token.starts_with("eut_"), "{token}");
+    token
+}
+
+struct Api {
+    client: Client,
+    base: String,
+    token: Option<String>,
+}
+
+impl Api {
+    fn new(app: &TestApp, token: Option<&str>) -> Self {
+        Self {
+            client: Client::new(),
+            base: app.url(""),
+            token: token.map(str::to_owned),
+        }
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&str>,
+        if_match: Option<&str>,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body.to_owned());
+        }
+        if let Some(version) = if_match {
+            request = request.header(header::IF_MATCH, version);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, headers, value)
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+        self.call(reqwest::Method::GET, path, None, None).await
+    }
+}
+
+fn is_problem(headers: &reqwest::header::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v == "application/problem+json")
+}
+
+#[tokio::test]
+async fn a_token_reads_and_replaces_settings_by_version_within_its_scope_and_tenant() {
+    let app = spawn_app().await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    app.create_tenant_with_admin("Other", "bob").await;
+    let writer = Api::new(&app, Some(&cli_token(&app, "Acme", "ci", "write", None)));
+    let reader = Api::new(
+        &app,
+        Some(&cli_token(&app, "Acme", "dashboard", "read", None)),
+    );
+    let bob = Api::new(&app, Some(&cli_token(&app, "Other", "ci", "write", None)));
+
+    // No token, a wrong one, or only a signed-in browser's cookie: 401.
+    let alice = Browser::signed_in(&app, "alice").await;
+    let with_cookie = alice
+        .client
+        .get(app.url("/api/v1/event-url"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_cookie.status(), StatusCode::UNAUTHORIZED);
+    for api in [Api::new(&app, None), Api::new(&app, Some("eut_nottoken"))] {
+        let (status, headers, body) = api.get("/api/v1/event-url").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(is_problem(&headers), "{headers:?}");
+        assert!(headers.contains_key(header::WWW_AUTHENTICATE));
+        assert_eq!(body["status"], 401);
+    }
+
+    // Both sections, in PortSIP's words; one with its version as ETag.
+    let (status, _, both) = reader.get("/api/v1/event-url").await;
+    assert_eq!(status, StatusCode::OK, "{both}");
+    assert_eq!(both["cdr"]["auth"], "DISABLE");
+    assert_eq!(both["extension"]["enabled"], false);
+    let (status, headers, cdr) = reader.get("/api/v1/event-url/cdr").await;
+    assert_eq!(status, StatusCode::OK);
+    let version = cdr["version"].as_i64().unwrap();
+    assert_eq!(headers[header::ETAG], format!("\"{version}\""));
+    let (status, headers, _) = reader.get("/api/v1/event-url/billing").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(is_problem(&headers));
+
+    let settings = json!({
+        "enabled": true,
+        "auth": "BEARER",
+        "url": "https://receiver.example/cdr",
+        "token": "a-bearer-token-of-the-receiver",
+    })
+    .to_string();
+    let etag = format!("\"{version}\"");
+    // A read token may not write; a replacement needs If-Match.
+    let (status, _, body) = reader
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/event-url/cdr",
+            Some(&settings),
+            Some(&etag),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, headers, body) = writer
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/event-url/cdr",
+            Some(&settings),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::PRECONDITION_REQUIRED, "{body}");
+    assert!(is_problem(&headers));
+
+    // Bad input: each field's message in the form's words, nothing saved.
+    let bad = json!({"enabled": true, "auth": "BASIC", "url": "ftp://x"}).to_string();
+    let (status, _, body) = writer
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/event-url/cdr",
+            Some(&bad),
+            Some(&etag),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"url") && fields.contains(&"username"),
+        "{body}"
+    );
+    assert!(
+        body.to_string()
+            .contains("Use a URL that starts with https://"),
+        "{body}"
+    );
+    for (text, expected) in [
+        ("{not json", StatusCode::BAD_REQUEST),
+        (r#"{"enabled": "yes"}"#, StatusCode::UNPROCESSABLE_ENTITY),
+        (r#"{"colour": "blue"}"#, StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let (status, headers, body) = writer
+            .call(
+                reqwest::Method::PUT,
+                "/api/v1/event-url/cdr",
+                Some(text),
+                Some(&etag),
+            )
+            .await;
+        assert_eq!(status, expected, "{text}: {body}");
+        assert!(is_problem(&headers));
+    }
+    let (_, _, unchanged) = reader.get("/api/v1/event-url/cdr").await;
+    assert_eq!(unchanged["version"], version, "nothing was saved");
+
+    // Replaced: a new version; the token is stored encrypted, never shown.
+    let (status, headers, saved) = writer
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/event-url/cdr",
+            Some(&settings),
+            Some(&etag),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["auth"], "BEARER");
+    assert_eq!(saved["token_set"], true);
+    assert_eq!(saved["updated_by"], "alice");
+    assert!(!saved.to_string().contains("a-bearer-token-of-the-receiver"));
+    let new_version = saved["version"].as_i64().unwrap();
+    assert_eq!(new_version, version + 1);
+    assert_eq!(headers[header::ETAG], format!("\"{new_version}\""));
+    assert!(!app.database_holds("a-bearer-token-of-the-receiver"));
+    // In Activity, in alice's name, saying which token did it.
+    assert!(app.database_holds_in_activity("with API token").await);
+
+    // The same replacement on the old version: 412, saying who changed what.
+    let (status, _, body) = writer
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/event-url/cdr",
+            Some(&settings),
+            Some(&etag),
+        )
+        .await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("alice"), "{body}");
+
+    // The secret is kept when left out (a replacement without it).
+    let keep = json!({"enabled": true, "auth": "BEARER", "url": "https://receiver.example/cdr2"});
+    let (status, _, kept) = writer
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/event-url/cdr",
+            Some(&keep.to_string()),
+            Some(&format!("\"{new_version}\"")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{kept}");
+    assert_eq!(kept["token_set"], true);
+
+    // Pause and enable, as the switch does.
+    let (status, _, paused) = writer
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/event-url/cdr/pause",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{paused}");
+    assert_eq!(paused["enabled"], false);
+    let (status, _, body) = reader
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/event-url/cdr/enable",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, _, enabled) = writer
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/event-url/cdr/enable",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{enabled}");
+    assert_eq!(enabled["enabled"], true);
+    // The Extension section has no URL: enabling it is refused, said why.
+    let (status, _, body) = writer
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/event-url/extension/enable",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    // Another tenant's token sees and changes only its own.
+    let (_, _, theirs) = bob.get("/api/v1/event-url/cdr").await;
+    assert_eq!(theirs["auth"], "DISABLE");
+    assert_eq!(theirs["url"], "");
+
+    // Any other path under /api is a problem document, not a page.
+    let (status, headers, _) = reader.get("/api/v1/nothing-here").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(is_problem(&headers));
+}
+
+#[tokio::test]
+async fn revoked_and_expired_tokens_are_refused_at_once_and_use_is_noted() {
+    use app::persistence::entities::api_token;
+    let app = spawn_app().await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let token = cli_token(&app, "Acme", "ci", "read", None);
+    let api = Api::new(&app, Some(&token));
+    assert_eq!(api.get("/api/v1/event-url").await.0, StatusCode::OK);
+
+    let db = server::connect(&app.config).await.unwrap();
+    let tenant_id = app::persistence::entities::tenant::Entity::find()
+        .filter(app::persistence::entities::tenant::Column::Name.eq("Acme"))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let listed = app::api_tokens::service::list(&db, tenant_id)
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].created_by.as_deref(), Some("alice"));
+    assert_eq!(listed[0].last_used_ip.as_deref(), Some("127.0.0.1"));
+    assert!(listed[0].last_used_at.is_some());
+
+    // Expired: refused on the next call.
+    api_token::Entity::update_many()
+        .col_expr(
+            api_token::Column::ExpiresAt,
+            sea_orm::sea_query::Expr::value(
+                time::OffsetDateTime::now_utc() - time::Duration::SECOND,
+            ),
+        )
+        .filter(api_token::Column::Id.eq(listed[0].id))
+        .exec(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        api.get("/api/v1/event-url").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Revoked (by the tenant's administrator): refused at once.
+    let second = cli_token(&app, "Acme", "deploy", "write", Some("alice"));
+    let api = Api::new(&app, Some(&second));
+    assert_eq!(api.get("/api/tenant").await.0, StatusCode::OK);
+    let id = app::api_tokens::service::list(&db, tenant_id)
+        .await
+        .unwrap()[0]
+        .id;
+    let alice = app::auth::CurrentAdmin {
+        user_id: app::persistence::entities::user::Entity::find()
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        username: "alice".into(),
+        tenant_id,
+        tenant_name: "Acme".into(),
+        ip: None,
+        alerts: Vec::new(),
+        via_token: None,
+    };
+    let writes = app::persistence::write_gate::WriteGate::for_backend(
+        sea_orm::ConnectionTrait::get_database_backend(&db),
+    );
+    let revoked = app::api_tokens::service::revoke(&db, &writes, &alice, id)
+        .await
+        .unwrap();
+    assert!(revoked.revoked_at.is_some());
+    assert_eq!(api.get("/api/tenant").await.0, StatusCode::UNAUTHORIZED);
+    assert!(app.database_holds_in_activity("revoked API token").await);
+    assert!(app.database_holds_in_activity("created API token").await);
+    // Only hashes are stored.
+    assert!(!app.database_holds(&second));
+}
+
+#[tokio::test]
+async fn portsip_tenant_fields_are_read_and_changed_as_portsip_names_them() {
+    let app = spawn_app().await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let api = Api::new(
+        &app,
+        Some(&cli_token(&app, "Acme", "provisioning", "write", None)),
+    );
+    let (status, _, tenant) = api.get("/api/tenant").await;
+    assert_eq!(status, StatusCode::OK, "{tenant}");
+    assert_eq!(
+        tenant,
+        json!({
+            "cdr_event": {"enabled": false, "auth": "DISABLE", "username": "", "url": ""},
+            "extension_event": {"enabled": false, "auth": "DISABLE", "username": "", "url": ""},
+        })
+    );
+
+    // A PortSIP script's update: the password is taken, never returned.
+    let update = json!({
+        "cdr_event": {
+            "enabled": true,
+            "auth": "BASIC",
+            "username": "pbxhooks",
+            "password": "receiver-password-1",
+            "url": "https://receiver.example/cdr",
+        }
+    });
+    let (status, _, changed) = api
+        .call(
+            reqwest::Method::POST,
+            "/api/tenant",
+            Some(&update.to_string()),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(
+        changed["cdr_event"],
+        json!({"enabled": true, "auth": "BASIC", "username": "pbxhooks", "url": "https://receiver.example/cdr"})
+    );
+    assert!(!changed.to_string().contains("receiver-password-1"));
+    assert!(!app.database_holds("receiver-password-1"));
+
+    // Only the fields sent change; a mistake in one object saves neither.
+    let update = json!({
+        "cdr_event": {"url": "https://receiver.example/cdr-2"},
+        "extension_event": {"enabled": true, "auth": "BEARER", "url": "not a url"},
+    });
+    let (status, headers, body) = api
+        .call(
+            reqwest::Method::POST,
+            "/api/tenant",
+            Some(&update.to_string()),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(is_problem(&headers));
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(fields.contains(&"extension_event.url"), "{body}");
+    let (_, _, now) = api.get("/api/tenant").await;
+    assert_eq!(now["cdr_event"]["url"], "https://receiver.example/cdr");
+
+    let update = json!({"cdr_event": {"url": "https://receiver.example/cdr-2"}});
+    let (status, _, changed) = api
+        .call(
+            reqwest::Method::POST,
+            "/api/tenant",
+            Some(&update.to_string()),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(
+        changed["cdr_event"]["url"],
+        "https://receiver.example/cdr-2"
+    );
+    assert_eq!(changed["cdr_event"]["auth"], "BASIC", "kept as saved");
+
+    // PortSIP's other tenant fields are not this product's: said, not ignored.
+    let (status, _, body) = api
+        .call(
+            reqwest::Method::POST,
+            "/api/tenant",
+            Some(r#"{"name": "Acme"}"#),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+}
+
+#[test]
+fn a_token_for_a_tenant_with_several_admins_needs_to_say_whose() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], stdin: &str| {
+        use std::io::Write;
+        let mut child = crate::cli::binary(dir.path())
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let password = format!("{}\n", crate::helpers::PASSWORD);
+    assert!(run(&["tenant", "create", "--name", "Acme"], "")
+        .status
+        .success());
+    let create = ["api-token", "create", "--tenant", "Acme", "--name", "ci"];
+    let none = run(&create, "");
+    assert!(!none.status.success());
+    assert!(
+        String::from_utf8_lossy(&none.stderr).contains("has no administrator yet"),
+        "{}",
+        String::from_utf8_lossy(&none.stderr)
+    );
+    for admin in ["alice", "carol"] {
+        let made = run(
+            &["admin", "create", "--tenant", "Acme", "--username", admin],
+            &password,
+        );
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+    }
+    let which = run(&create, "");
+    assert!(
+        String::from_utf8_lossy(&which.stderr).contains("--admin"),
+        "{}",
+        String::from_utf8_lossy(&which.stderr)
+    );
+    let bad = run(&[&create[..], &["--scope", "admin"]].concat(), "");
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("Read, or Read and write"));
+    let made = run(
+        &[&create[..], &["--admin", "carol", "--expires", "30"]].concat(),
+        "",
+    );
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    assert!(String::from_utf8_lossy(&made.stdout)
+        .trim()
+        .starts_with("eut_"));
+}
