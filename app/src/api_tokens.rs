@@ -4,8 +4,17 @@
 //! tokens or with `eventurl api-token create`; shown once; only a hash is
 //! stored; revoked at once.
 
+mod api;
 mod model;
+mod page;
+#[cfg(feature = "ssr")]
+pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod service;
 
-pub use model::{ApiTokenView, NewToken, NewTokenError, Scope, EXPIRY_DAYS, TOKEN_PREFIX};
+pub use api::list_api_tokens;
+pub use model::{
+    ApiTokenView, ApiTokensData, NewToken, NewTokenError, Scope, TokenEcho, EXPIRY_DAYS,
+    TOKEN_PREFIX,
+};
+pub use page::ApiTokensView;

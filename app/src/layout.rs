@@ -30,6 +30,7 @@ pub enum CompanyTab {
     EventUrl,
     Deliveries,
     Activity,
+    ApiTokens,
 }
 
 #[component]
@@ -87,6 +88,9 @@ pub fn CompanyLayout(
                     </a>
                     <a href=paths::ACTIVITY aria-current=current(CompanyTab::Activity)>
                         "Activity"
+                    </a>
+                    <a href=paths::API_TOKENS aria-current=current(CompanyTab::ApiTokens)>
+                        "API tokens"
                     </a>
                 </nav>
                 {children()}

@@ -18,6 +18,10 @@ pub const ACTIVITY: &str = "/company/activity";
 pub const DELIVERIES: &str = "/company/deliveries";
 /// A redelivery: its confirmation page (GET) and the confirmed form (POST).
 pub const REDELIVER: &str = "/company/redeliver";
+/// Company → API tokens: the list and the create form (POST).
+pub const API_TOKENS: &str = "/company/api-tokens";
+/// Revoking a token (POST).
+pub const API_TOKENS_REVOKE: &str = "/company/api-tokens/revoke";
 /// The Company tabs: the pages with interactive islands.
 pub const COMPANY_PREFIX: &str = "/company/";
 /// Server functions, the page's own calls (`/api/` is the public API).

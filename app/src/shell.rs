@@ -13,6 +13,7 @@ use leptos_router::{
 
 use crate::{
     activity::ActivityView,
+    api_tokens::ApiTokensView,
     auth::LoginPage,
     deliveries::{DeliveriesView, DeliveryEventView, RedeliverView},
     event_url::EventUrlPage,
@@ -86,6 +87,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/company/deliveries") view=DeliveriesView ssr=SsrMode::Async/>
                 <Route path=path!("/company/deliveries/:id") view=DeliveryEventView ssr=SsrMode::Async/>
                 <Route path=path!("/company/redeliver") view=RedeliverView ssr=SsrMode::Async/>
+                <Route path=path!("/company/api-tokens") view=ApiTokensView ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

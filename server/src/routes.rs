@@ -3,6 +3,7 @@
 //! request ids), outermost last.
 
 use app::{
+    api_tokens::routes as api_tokens_routes,
     auth::{guard, routes as auth_routes},
     deliveries::routes as deliveries_routes,
     delivery::ingest,
@@ -65,6 +66,11 @@ pub fn router(state: AppState) -> Router {
             post(event_url_routes::discard_held_form),
         )
         .route(paths::REDELIVER, post(deliveries_routes::redeliver_form))
+        .route(paths::API_TOKENS, post(api_tokens_routes::create_form))
+        .route(
+            paths::API_TOKENS_REVOKE,
+            post(api_tokens_routes::revoke_form),
+        )
         .route(
             &format!("{}{{*fn_name}}", paths::RPC_PREFIX),
             get(server_fns.clone()).post(server_fns),

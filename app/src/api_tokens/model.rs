@@ -61,6 +61,18 @@ pub enum NewTokenError {
     Expiry,
 }
 
+impl NewTokenError {
+    /// The form field the message belongs to.
+    pub fn field(&self) -> crate::domain::Field {
+        use crate::domain::Field;
+        match self {
+            NewTokenError::Name => Field::Name,
+            NewTokenError::Scope => Field::Scope,
+            NewTokenError::Expiry => Field::Expiry,
+        }
+    }
+}
+
 impl NewToken {
     /// `expiry`: a number of days offered, or "none" / empty.
     pub fn parse(name: &str, scope: &str, expiry: &str) -> Result<Self, NewTokenError> {
@@ -100,6 +112,27 @@ pub struct ApiTokenView {
     pub last_used_at: Option<String>,
     pub last_used_ip: Option<String>,
     pub revoked_at: Option<String>,
+}
+
+/// The tab's data: the tenant's tokens, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiTokensData {
+    pub tenant_name: String,
+    pub admin_username: String,
+    pub tokens: Vec<ApiTokenView>,
+}
+
+/// The answer to the create form: the new token, shown once in this
+/// response (it is stored nowhere else), or what was typed and why it was
+/// refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenEcho {
+    pub created: Option<(String, ApiTokenView)>,
+    pub name: String,
+    pub scope: String,
+    pub expiry: String,
+    pub errors: crate::domain::FieldErrors,
+    pub message: Option<String>,
 }
 
 #[cfg(test)]

@@ -13,6 +13,10 @@ pub enum Field {
     Url,
     Enabled,
     SampleEvent,
+    /// An API token's name, scope and expiry.
+    Name,
+    Scope,
+    Expiry,
 }
 
 impl Field {
@@ -26,6 +30,9 @@ impl Field {
             Field::Token => "token",
             Field::Enabled => "enabled",
             Field::SampleEvent => "sample_event",
+            Field::Name => "name",
+            Field::Scope => "scope",
+            Field::Expiry => "expiry",
         }
     }
 }
