@@ -6,11 +6,16 @@
 //!
 //! - `/api/v1/event-url[/{cdr|extension}[/pause|/enable]]`: this product's
 //!   own resources, versioned by `ETag` / `If-Match`.
+//! - `/api/v1/activity`, `/api/v1/deliveries[/{id}[/redeliver]]`: the
+//!   Activity and Deliveries tabs, with their filters and pages.
 //! - `/api/tenant`: PortSIP's own `cdr_event` / `extension_event` objects,
 //!   so a script written for PortSIP works unchanged for these fields.
 
+mod activity;
 mod caller;
+mod deliveries;
 mod event_url;
+mod limit;
 mod portsip;
 mod problem;
 
@@ -21,6 +26,7 @@ use axum::{
 
 use crate::state::AppState;
 
+pub use limit::ApiLimiter;
 pub use problem::Problem;
 
 /// The largest request body the API reads.
@@ -36,6 +42,14 @@ pub fn router() -> Router<AppState> {
         )
         .route("/v1/event-url/{section}/pause", post(event_url::pause))
         .route("/v1/event-url/{section}/enable", post(event_url::enable))
+        .route(
+            "/v1/event-url/{section}/test-event",
+            post(event_url::test_event),
+        )
+        .route("/v1/activity", get(activity::list))
+        .route("/v1/deliveries", get(deliveries::list))
+        .route("/v1/deliveries/{id}", get(deliveries::one))
+        .route("/v1/deliveries/{id}/redeliver", post(deliveries::redeliver))
         .route("/tenant", get(portsip::read).post(portsip::update))
         .fallback(problem::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -45,6 +45,8 @@ pub struct Shared {
     /// Told which endpoints were given due events, so this instance's
     /// delivery worker claims for them at once instead of at its next look.
     pub wake_deliveries: crate::delivery::wake::Wake,
+    /// This instance's count of each API token's requests (its rate limit).
+    pub api_limiter: crate::rest::ApiLimiter,
     /// This instance's delivery counters, for `/metrics`.
     pub metrics: crate::delivery::metrics::DeliveryMetrics,
     /// This process's one-time first-run link, while no tenant exists.

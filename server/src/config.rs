@@ -102,6 +102,11 @@ pub struct Config {
     #[arg(long, env = "EVENTURL_TEST_EVENTS_PER_MINUTE", value_name = "EVENTURL_TEST_EVENTS_PER_MINUTE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10000), global = true)]
     pub test_events_per_minute: u32,
 
+    /// Requests each REST API token may make per minute (on each instance),
+    /// in bursts of as many; over it, 429 with Retry-After.
+    #[arg(long, env = "EVENTURL_API_REQUESTS_PER_MINUTE", value_name = "EVENTURL_API_REQUESTS_PER_MINUTE", default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..=1_000_000), global = true)]
+    pub api_requests_per_minute: u32,
+
     /// Seconds a request waits for a free database connection before it is
     /// answered "unavailable".
     #[arg(long, env = "EVENTURL_DB_ACQUIRE_TIMEOUT_SECS", value_name = "EVENTURL_DB_ACQUIRE_TIMEOUT_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=600), global = true)]

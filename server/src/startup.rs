@@ -99,6 +99,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
         hashing: HashingPool::for_this_machine(),
         wake_deliveries: app::delivery::wake::Wake::default(),
         metrics: app::delivery::metrics::DeliveryMetrics::default(),
+        api_limiter: app::rest::ApiLimiter::per_minute(config.api_requests_per_minute),
         setup,
         config: AppConfig {
             test_events_per_minute: config.test_events_per_minute,

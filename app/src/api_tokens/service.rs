@@ -264,6 +264,7 @@ pub enum Presented {
     /// Not a token of ours, or revoked, or expired: 401 alike.
     Refused,
     Live {
+        token_id: i32,
         admin: CurrentAdmin,
         scope: Scope,
     },
@@ -329,6 +330,7 @@ pub async fn authenticate(
             .context("noting an API token's use")?;
     }
     Ok(Presented::Live {
+        token_id: row.id,
         admin: CurrentAdmin {
             user_id: row.user_id,
             username: row.username,

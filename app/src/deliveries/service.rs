@@ -117,6 +117,11 @@ fn to_row(row: &EventRow) -> Option<DeliveryRow> {
     })
 }
 
+/// Whether `text` is a cursor of the list's page links.
+pub fn is_cursor(text: &str) -> bool {
+    Cursor::parse(text).is_some()
+}
+
 /// A page of the tenant's events: the newest, or older than `before`, or
 /// newer than `after` (cursors of the page's links).
 pub async fn list_page(

@@ -68,7 +68,24 @@ impl FromRequestParts<AppState> for Caller {
                 )
             });
         match authenticate(&state.db, &state.writes, presented, ip).await {
-            Ok(Presented::Live { admin, scope }) => Ok(Caller { admin, scope }),
+            Ok(Presented::Live {
+                token_id,
+                admin,
+                scope,
+            }) => match state.api_limiter.check(token_id) {
+                Ok(()) => Ok(Caller { admin, scope }),
+                Err(wait) => Err(Problem {
+                    retry_after: Some(wait),
+                    ..Problem::new(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "Too many requests",
+                        format!(
+                            "This token may make {} requests a minute; try again in {wait} seconds.",
+                            state.api_limiter.limit()
+                        ),
+                    )
+                }),
+            },
             Ok(Presented::Refused) => Err(refused()),
             Err(e) => Err(Problem::of(e.into(), "")),
         }

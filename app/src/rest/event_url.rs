@@ -297,3 +297,44 @@ pub async fn enable(
 ) -> Result<Response, Problem> {
     switch(state, caller, name, headers, true).await
 }
+
+/// What to send as a test (`sample_event`: one of the section's PortSIP
+/// event types; left out, the section's usual one).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestIn {
+    pub sample_event: Option<String>,
+}
+
+/// `POST /api/v1/event-url/{section}/test-event`: a sample event to the
+/// section's saved URL with its saved authentication, with the same rate
+/// limit and report as the tab's button (kept in its history).
+pub async fn test_event(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    caller.may_write()?;
+    let kind = section_of(&name)?;
+    let sent: TestIn = if body.iter().all(u8::is_ascii_whitespace) {
+        TestIn::default()
+    } else {
+        read_json(&body)?
+    };
+    let sample = sent.sample_event.unwrap_or_else(|| {
+        crate::domain::SampleEvent::default_for(kind)
+            .as_str()
+            .to_owned()
+    });
+    let saved = section(&state, &caller, kind).await?;
+    let report = crate::test_event::service::send_from_form(
+        &state,
+        &caller.admin,
+        &saved.to_form(),
+        &sample,
+    )
+    .await
+    .map_err(|e| Problem::of(e, ""))?;
+    Ok(Json(report).into_response())
+}

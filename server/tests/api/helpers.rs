@@ -35,6 +35,7 @@ pub fn test_config(dir: &TempDir) -> Config {
         db_start_timeout_secs: 10,
         allow_private_targets: String::new(),
         test_events_per_minute: 100,
+        api_requests_per_minute: 600,
         client_ip_header: None,
         log_format: server::config::LogFormat::Human,
         shutdown_grace_secs: 2,

@@ -11,6 +11,7 @@ mod receivers;
 
 mod activity;
 mod anonymous;
+mod api_tokens;
 mod assets;
 mod cli;
 mod deliveries;

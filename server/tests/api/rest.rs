@@ -546,3 +546,207 @@ fn a_token_for_a_tenant_with_several_admins_needs_to_say_whose() {
         .trim()
         .starts_with("eut_"));
 }
+
+#[tokio::test]
+async fn each_token_is_rate_limited_with_retry_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = crate::helpers::test_config(&dir);
+    config.api_requests_per_minute = 3;
+    let app = crate::helpers::spawn_with(dir, config).await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let busy = Api::new(&app, Some(&cli_token(&app, "Acme", "busy", "read", None)));
+    let other = Api::new(&app, Some(&cli_token(&app, "Acme", "other", "read", None)));
+    for _ in 0..3 {
+        assert_eq!(busy.get("/api/tenant").await.0, StatusCode::OK);
+    }
+    let (status, headers, body) = busy.get("/api/tenant").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(is_problem(&headers));
+    let wait: u64 = headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=20).contains(&wait), "{wait}");
+    assert!(body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("3 requests a minute"));
+    // Counted per token: another is not held back.
+    assert_eq!(other.get("/api/tenant").await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_test_event_goes_to_the_saved_url_with_the_saved_secret_within_the_rate_limit() {
+    use crate::receivers::{Receiver, BEARER_TOKEN};
+    let app = crate::helpers::spawn_allowing_loopback(2).await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let receiver = Receiver::start().await;
+    let api = Api::new(&app, Some(&cli_token(&app, "Acme", "ci", "write", None)));
+    let reader = Api::new(
+        &app,
+        Some(&cli_token(&app, "Acme", "ro", "read", Some("alice"))),
+    );
+    let (_, _, cdr) = api.get("/api/v1/event-url/cdr").await;
+    let settings = json!({
+        "enabled": false,
+        "auth": "BEARER",
+        "url": receiver.url("/bearer"),
+        "token": BEARER_TOKEN,
+    });
+    let (status, _, body) = api
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/event-url/cdr",
+            Some(&settings.to_string()),
+            Some(&format!("\"{}\"", cdr["version"])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let path = "/api/v1/event-url/cdr/test-event";
+    let (status, _, _) = reader.call(reqwest::Method::POST, path, None, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The report as the tab shows it: the saved token was used.
+    let (status, _, report) = api.call(reqwest::Method::POST, path, None, None).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["verdict"], "delivered", "{report}");
+    assert_eq!(report["event"], "call_cdr");
+    assert!(!report.to_string().contains(BEARER_TOKEN), "redacted");
+    assert_eq!(receiver.seen().len(), 1);
+
+    // A sample of the other section is refused by its field.
+    let (status, _, body) = api
+        .call(
+            reqwest::Method::POST,
+            path,
+            Some(r#"{"sample_event": "queue_status"}"#),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["errors"][0]["field"], "sample_event", "{body}");
+
+    // The tenant's test sends per minute (2 here) hold for the API too.
+    let (status, _, _) = api
+        .call(
+            reqwest::Method::POST,
+            path,
+            Some(r#"{"sample_event": "call_start"}"#),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, headers, body) = api.call(reqwest::Method::POST, path, None, None).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(headers.contains_key(header::RETRY_AFTER));
+    assert_eq!(receiver.seen().len(), 2);
+}
+
+#[tokio::test]
+async fn deliveries_and_activity_are_read_and_an_event_redelivered_over_the_api() {
+    use crate::delivery::{cdr, fields, spawn_delivering, tenant_id, wait_for, Pbx};
+    use crate::receivers::Receiver;
+    let app = spawn_delivering("200ms").await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    app.create_tenant_with_admin("Other", "bob").await;
+    let tenant = tenant_id(&app, "Acme").await;
+    let alice = Browser::signed_in(&app, "alice").await;
+    let receiver = Receiver::start().await;
+    let (status, _) = alice
+        .save(&fields(
+            "cdr",
+            "disable",
+            &receiver.url("/ok"),
+            &[("enabled", "on")],
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let pbx = Pbx::new(&app).await;
+    let (status, _) = pbx
+        .send(&tenant, &json!([cdr("e1"), cdr("e2"), cdr("e3")]))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    wait_for("the deliveries", async || receiver.seen().len() == 3).await;
+    let api = Api::new(&app, Some(&cli_token(&app, "Acme", "ci", "write", None)));
+    let reader = Api::new(
+        &app,
+        Some(&cli_token(&app, "Acme", "ro", "read", Some("alice"))),
+    );
+    let bob = Api::new(&app, Some(&cli_token(&app, "Other", "ci", "write", None)));
+
+    // The list, newest first, with the tab's filters; bad ones are named.
+    let mut delivered = Value::Null;
+    wait_for("their records", async || {
+        delivered = reader
+            .get("/api/v1/deliveries?section=cdr&state=delivered")
+            .await
+            .2;
+        delivered["events"].as_array().is_some_and(|e| e.len() == 3)
+    })
+    .await;
+    let uids: Vec<&str> = delivered["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["uid"].as_str().unwrap())
+        .collect();
+    assert_eq!(uids, ["e3", "e2", "e1"]);
+    assert_eq!(delivered["older"], Value::Null, "one page");
+    for (query, field) in [
+        ("state=sideways", "filters"),
+        ("before=not-a-cursor", "before"),
+        ("colour=blue", "query"),
+    ] {
+        let (status, headers, body) = reader.get(&format!("/api/v1/deliveries?{query}")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {body}");
+        assert!(is_problem(&headers));
+        assert_eq!(body["errors"][0]["field"], field, "{query}: {body}");
+    }
+
+    // One event: its body as JSON and its attempt; another tenant's: 404.
+    let id = delivered["events"][0]["id"].as_i64().unwrap();
+    let (status, _, event) = reader.get(&format!("/api/v1/deliveries/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{event}");
+    assert_eq!(event["body"]["event_id"], "e3");
+    assert_eq!(event["attempts"].as_array().unwrap().len(), 1);
+    assert_eq!(event["attempts"][0]["status"], 200);
+    let (status, headers, _) = bob.get(&format!("/api/v1/deliveries/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(is_problem(&headers));
+
+    // Redelivered: a read token may not; a write token queues one attempt.
+    let path = format!("/api/v1/deliveries/{id}/redeliver");
+    let (status, _, _) = reader.call(reqwest::Method::POST, &path, None, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = bob.call(reqwest::Method::POST, &path, None, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, queued) = api.call(reqwest::Method::POST, &path, None, None).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{queued}");
+    assert_eq!(queued["queued"], 1);
+    assert_eq!(queued["event_id"], "e3");
+    wait_for("the redelivery", async || receiver.seen().len() == 4).await;
+
+    // Activity, filtered as the tab does.
+    let (status, _, log) = reader.get("/api/v1/activity?kind=redelivered").await;
+    assert_eq!(status, StatusCode::OK, "{log}");
+    assert_eq!(log["total"], 1, "{log}");
+    assert!(
+        log["entries"][0]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("with API token \"ci\""),
+        "{log}"
+    );
+    let (status, _, body) = reader.get("/api/v1/activity?kind=nothing&page=0").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let named: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(named, ["page", "kind"]);
+    let (_, _, theirs) = bob.get("/api/v1/activity?kind=redelivered").await;
+    assert_eq!(theirs["total"], 0, "another tenant's log: {theirs}");
+}
