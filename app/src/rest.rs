@@ -15,7 +15,7 @@ mod activity;
 mod caller;
 mod deliveries;
 mod event_url;
-mod limit;
+pub mod limit;
 mod portsip;
 mod problem;
 

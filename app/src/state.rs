@@ -46,7 +46,7 @@ pub struct Shared {
     /// delivery worker claims for them at once instead of at its next look.
     pub wake_deliveries: crate::delivery::wake::Wake,
     /// This instance's count of each API token's requests (its rate limit).
-    pub api_limiter: crate::rest::ApiLimiter,
+    pub api_limiter: crate::rest::limit::ApiLimiter,
     /// This instance's delivery counters, for `/metrics`.
     pub metrics: crate::delivery::metrics::DeliveryMetrics,
     /// This process's one-time first-run link, while no tenant exists.
