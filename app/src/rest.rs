@@ -53,4 +53,7 @@ pub fn router() -> Router<AppState> {
         .route("/tenant", get(portsip::read).post(portsip::update))
         .fallback(problem::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(
+            problem::every_error_a_problem,
+        ))
 }

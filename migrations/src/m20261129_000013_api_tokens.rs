@@ -37,6 +37,13 @@ enum Users {
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    /// All or nothing on SQLite too (sea-orm-migration wraps only
+    /// PostgreSQL's by default): a crash half-way must not leave a schema a
+    /// rerun cannot migrate.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .create_table(

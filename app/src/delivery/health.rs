@@ -204,8 +204,7 @@ pub async fn keep(
                  ELSE delivery_hours.last_status END, \
                  last_at = CASE WHEN {newer} THEN excluded.last_at ELSE delivery_hours.last_at END",
                 rows.join(", "),
-                newer =
-                    "delivery_hours.last_at IS NULL OR excluded.last_at >= delivery_hours.last_at",
+                newer = newer_than_stored(backend),
             ),
             values,
         ))
@@ -213,6 +212,17 @@ pub async fn keep(
         .context("counting deliveries per hour")?;
     }
     Ok(())
+}
+
+/// Whether the upserted hour's last attempt is at least as new as the
+/// stored one. SQLite keeps times as text whose fractional seconds are
+/// trimmed (`…:43Z` sorts after `…:43.5Z`): compared as times there.
+fn newer_than_stored(backend: sea_orm::DatabaseBackend) -> &'static str {
+    if backend == sea_orm::DatabaseBackend::Sqlite {
+        "delivery_hours.last_at IS NULL OR julianday(excluded.last_at) >= julianday(delivery_hours.last_at)"
+    } else {
+        "delivery_hours.last_at IS NULL OR excluded.last_at >= delivery_hours.last_at"
+    }
 }
 
 /// Deletes hourly counts older than the chart's day (and a day's margin),

@@ -69,7 +69,7 @@ impl From<&EndpointView> for SectionOut {
 
 /// A section's settings as sent (PUT here, or PortSIP's object): what is
 /// left out is `None`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SectionIn {
     pub enabled: Option<bool>,
@@ -78,6 +78,20 @@ pub struct SectionIn {
     pub password: Option<String>,
     pub token: Option<String>,
     pub url: Option<String>,
+}
+
+impl std::fmt::Debug for SectionIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let given = |secret: &Option<String>| secret.as_ref().map(|_| "<redacted>");
+        f.debug_struct("SectionIn")
+            .field("enabled", &self.enabled)
+            .field("auth", &self.auth)
+            .field("username", &self.username)
+            .field("password", &given(&self.password))
+            .field("token", &given(&self.token))
+            .field("url", &self.url)
+            .finish()
+    }
 }
 
 impl SectionIn {
@@ -122,11 +136,19 @@ impl SectionIn {
 pub fn read_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
     serde_json::from_slice(body).map_err(|e| {
         if e.is_data() {
-            Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Unexpected fields",
-                format!("The body does not have the expected fields: {e}."),
-            )
+            // serde's words name a wrong value itself (it may be a
+            // password): those are not echoed, only where it is.
+            let text = e.to_string();
+            let detail = if text.starts_with("invalid type") || text.starts_with("invalid value") {
+                format!(
+                    "A field has a value of the wrong type (line {}, column {}): `enabled` is true or false, the others are strings.",
+                    e.line(),
+                    e.column()
+                )
+            } else {
+                format!("The body does not have the expected fields: {text}.")
+            };
+            Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Unexpected fields", detail)
         } else {
             Problem::new(
                 StatusCode::BAD_REQUEST,
@@ -169,17 +191,35 @@ fn if_match(headers: &HeaderMap, current: i64) -> Result<Option<i64>, Problem> {
     if text == "*" {
         return Ok(Some(current));
     }
-    text.trim_start_matches("W/")
-        .trim_matches('"')
-        .parse::<i64>()
-        .map(Some)
-        .map_err(|_| {
-            Problem::new(
-                StatusCode::BAD_REQUEST,
-                "Unreadable If-Match",
-                format!("If-Match must be the section's ETag, e.g. \"{current}\"."),
-            )
-        })
+    let unreadable = || {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "Unreadable If-Match",
+            format!("If-Match must be the section's ETag, e.g. \"{current}\"."),
+        )
+    };
+    // A list of tags matches when one is the current version; a weak tag
+    // never does (If-Match compares strongly, RFC 9110).
+    let mut based_on = None;
+    for tag in text.split(',').map(str::trim) {
+        let version = match tag.strip_prefix("W/") {
+            Some(weak) => {
+                weak.trim_matches('"')
+                    .parse::<i64>()
+                    .map_err(|_| unreadable())?;
+                continue;
+            }
+            None => tag
+                .trim_matches('"')
+                .parse::<i64>()
+                .map_err(|_| unreadable())?,
+        };
+        if version == current || based_on.is_none() {
+            based_on = Some(version);
+        }
+    }
+    // Only weak tags: based on no version the section has (stale).
+    Ok(Some(based_on.unwrap_or(-1)))
 }
 
 async fn section(

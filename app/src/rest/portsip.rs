@@ -8,7 +8,9 @@
 //! carries (the rest stay as saved); it carries no version (PortSIP's
 //! scripts send none), so it applies to the sections as they are. Both
 //! objects are checked before either is saved: a mistake in one saves
-//! neither.
+//! neither. (Each is then saved in its own transaction: a change by
+//! someone else in the instant between them is answered 409 after the
+//! first was saved.)
 
 use axum::{
     body::Bytes,
@@ -110,10 +112,24 @@ pub async fn update(
             &form,
         )
         .await
-        .map_err(|e| Problem::of(e, prefix))?;
+        .map_err(|e| changed_meanwhile(Problem::of(e, prefix)))?;
     }
     let [cdr, extension] = service::settings(&state.db, caller.admin.tenant_id)
         .await
         .map_err(|e| Problem::of(e, ""))?;
     Ok(body_of(&cdr, &extension))
+}
+
+/// This endpoint carries no version: a section changed by someone else
+/// between its read and its save is a conflict (409), not a failed
+/// precondition the client never sent.
+fn changed_meanwhile(problem: Problem) -> Problem {
+    if problem.status != StatusCode::PRECONDITION_FAILED {
+        return problem;
+    }
+    Problem::new(
+        StatusCode::CONFLICT,
+        "Changed meanwhile",
+        "Someone changed these settings while this request was being saved; read them again (GET /api/tenant) and retry.",
+    )
 }

@@ -150,3 +150,36 @@ pub async fn not_found() -> Problem {
         "No such API resource; the resources are under /api/v1/ and /api/tenant.",
     )
 }
+
+/// Any other error the API's routing or extractors answer (a method the
+/// resource does not take, a body over the limit, an unreadable path) as a
+/// problem document too, with its status and headers (`Allow`).
+pub async fn every_error_a_problem(response: Response) -> Response {
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v == "application/problem+json");
+    if is_problem || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let detail = match status {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            "This resource does not take that method; the Allow header lists those it takes."
+                .to_owned()
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => format!(
+            "A request body may be at most {} bytes.",
+            super::MAX_BODY_BYTES
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "Send the body as application/json.".to_owned(),
+        _ => "The request could not be read as this resource expects.".to_owned(),
+    };
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let mut problem =
+        Problem::new(status, status.canonical_reason().unwrap_or("Error"), detail).into_response();
+    if let Some(allow) = allow {
+        problem.headers_mut().insert(header::ALLOW, allow);
+    }
+    problem
+}

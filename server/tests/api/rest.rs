@@ -750,3 +750,75 @@ async fn deliveries_and_activity_are_read_and_an_event_redelivered_over_the_api(
     let (_, _, theirs) = bob.get("/api/v1/activity?kind=redelivered").await;
     assert_eq!(theirs["total"], 0, "another tenant's log: {theirs}");
 }
+
+#[tokio::test]
+async fn every_api_error_is_a_problem_and_no_sent_value_is_echoed() {
+    let app = spawn_app().await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let token = cli_token(&app, "Acme", "ci", "write", None);
+    let api = Api::new(&app, Some(&token));
+    let client = Client::new();
+
+    // A method the resource does not take, a body over the limit.
+    let (status, headers, _) = api
+        .call(reqwest::Method::DELETE, "/api/v1/event-url/cdr", None, None)
+        .await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(is_problem(&headers), "{headers:?}");
+    assert!(headers[header::ALLOW].to_str().unwrap().contains("PUT"));
+    let big = format!(r#"{{"url": "{}"}}"#, "x".repeat(70 * 1024));
+    let (status, headers, _) = api
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/event-url/cdr",
+            Some(&big),
+            Some("\"1\""),
+        )
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(is_problem(&headers), "{headers:?}");
+
+    // A wrong type is placed, its value not repeated (it may be a secret).
+    let (status, _, body) = api
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/event-url/cdr",
+            Some(r#"{"auth": "BASIC", "password": 987654321}"#),
+            Some("\"1\""),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(!body.to_string().contains("987654321"), "{body}");
+
+    // If-Match compares strongly: a weak tag of the current version is stale.
+    let (status, _, body) = api
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/event-url/cdr",
+            Some(r#"{"enabled": false, "auth": "DISABLE", "url": ""}"#),
+            Some("W/\"1\""),
+        )
+        .await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{body}");
+    // A list holding the current version matches.
+    let (status, _, body) = api
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/event-url/cdr",
+            Some(r#"{"enabled": false, "auth": "DISABLE", "url": ""}"#),
+            Some("\"0\", \"1\""),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // The scheme's name in any case; a foreign Origin does not matter to a
+    // token (no cookie is ever read here).
+    let response = client
+        .post(app.url("/api/v1/event-url/cdr/pause"))
+        .header(header::AUTHORIZATION, format!("bearer {token}"))
+        .header(header::ORIGIN, "https://elsewhere.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
