@@ -4,7 +4,6 @@
 //! nothing of the token).
 
 use anyhow::Context;
-use rand::RngCore;
 use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Set, TransactionTrait,
@@ -21,25 +20,15 @@ use crate::{
     auth::CurrentAdmin,
     error::{AppError, ServiceError},
     persistence::{
+        crypto::{credential_digest as hash, new_bearer_credential},
         entities::{api_token, tenant, user},
         raw_sql,
         write_gate::WriteGate,
     },
 };
 
-fn hash(token: &str) -> String {
-    use sha2::Digest;
-    format!("{:x}", sha2::Sha256::digest(token.as_bytes()))
-}
-
 fn fresh_token() -> String {
-    use base64::Engine;
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    format!(
-        "{TOKEN_PREFIX}{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-    )
+    new_bearer_credential(TOKEN_PREFIX)
 }
 
 fn rfc3339(at: OffsetDateTime) -> String {

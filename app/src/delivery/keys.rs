@@ -2,7 +2,6 @@
 //! create`); the key is shown once and only its SHA-256 is stored.
 
 use anyhow::Context;
-use rand::RngCore;
 use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
     QueryFilter, QueryOrder, Set,
@@ -18,10 +17,7 @@ use crate::{
 /// Every key starts so, for secret scanners to spot a leaked one.
 pub const KEY_PREFIX: &str = "eui_";
 
-fn hash(key: &str) -> String {
-    use sha2::Digest;
-    format!("{:x}", sha2::Sha256::digest(key.as_bytes()))
-}
+use crate::persistence::crypto::{credential_digest as hash, new_bearer_credential};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
@@ -58,13 +54,7 @@ pub async fn create(db: &impl ConnectionTrait, name: &str) -> Result<String, Key
     if !taken.is_empty() {
         return Err(KeyError::Taken(name.to_owned()));
     }
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    use base64::Engine;
-    let key = format!(
-        "{KEY_PREFIX}{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-    );
+    let key = new_bearer_credential(KEY_PREFIX);
     ingest_key::ActiveModel {
         name: Set(name.to_owned()),
         key_hash: Set(hash(&key)),

@@ -200,6 +200,21 @@ fn write_owner_only(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     std::fs::write(path, contents)
 }
 
+/// A new bearer credential of ours (an ingest key, an API token): `prefix`
+/// and 256 random bits, base64url. Shown once; only its `digest` is kept.
+pub fn new_bearer_credential(prefix: &str) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// What is stored of such a credential, and looked up by: its SHA-256, hex.
+pub fn credential_digest(credential: &str) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(credential.as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -229,7 +229,7 @@ async fn section(
 ) -> Result<EndpointView, Problem> {
     let [cdr, extension] = service::settings(&state.db, caller.admin.tenant_id)
         .await
-        .map_err(|e| Problem::of(e, ""))?;
+        .map_err(|e| Problem::of(e.into(), ""))?;
     Ok(match kind {
         EndpointKind::Cdr => cdr,
         EndpointKind::Extension => extension,
@@ -240,7 +240,7 @@ async fn section(
 pub async fn both(State(state): State<AppState>, caller: Caller) -> Result<Response, Problem> {
     let [cdr, extension] = service::settings(&state.db, caller.admin.tenant_id)
         .await
-        .map_err(|e| Problem::of(e, ""))?;
+        .map_err(|e| Problem::of(e.into(), ""))?;
     Ok(Json(serde_json::json!({
         "cdr": SectionOut::from(&cdr),
         "extension": SectionOut::from(&extension),

@@ -54,7 +54,7 @@ fn body_of(cdr: &EndpointView, extension: &EndpointView) -> Response {
 pub async fn read(State(state): State<AppState>, caller: Caller) -> Result<Response, Problem> {
     let [cdr, extension] = service::settings(&state.db, caller.admin.tenant_id)
         .await
-        .map_err(|e| Problem::of(e, ""))?;
+        .map_err(|e| Problem::of(e.into(), ""))?;
     Ok(body_of(&cdr, &extension))
 }
 
@@ -84,7 +84,7 @@ pub async fn update(
     }
     let [cdr, extension] = service::settings(&state.db, caller.admin.tenant_id)
         .await
-        .map_err(|e| Problem::of(e, ""))?;
+        .map_err(|e| Problem::of(e.into(), ""))?;
     let mut forms = Vec::new();
     for (kind, object, saved, prefix) in [
         (EndpointKind::Cdr, &sent.cdr_event, &cdr, "cdr_event."),
@@ -116,7 +116,7 @@ pub async fn update(
     }
     let [cdr, extension] = service::settings(&state.db, caller.admin.tenant_id)
         .await
-        .map_err(|e| Problem::of(e, ""))?;
+        .map_err(|e| Problem::of(e.into(), ""))?;
     Ok(body_of(&cdr, &extension))
 }
 
