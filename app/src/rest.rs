@@ -10,12 +10,15 @@
 //!   Activity and Deliveries tabs, with their filters and pages.
 //! - `/api/tenant`: PortSIP's own `cdr_event` / `extension_event` objects,
 //!   so a script written for PortSIP works unchanged for these fields.
+//! - `/api/v1/openapi.json`: the OpenAPI 3.1 document, derived from the
+//!   handlers and types here.
 
 mod activity;
 mod caller;
 mod deliveries;
 mod event_url;
 pub mod limit;
+pub mod openapi;
 mod portsip;
 mod problem;
 
@@ -35,6 +38,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// The API's routes, to be nested under `/api`.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/v1/openapi.json", get(openapi::document))
         .route("/v1/event-url", get(event_url::both))
         .route(
             "/v1/event-url/{section}",

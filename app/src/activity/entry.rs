@@ -6,6 +6,7 @@ use crate::domain::EndpointKind;
 
 pub const PAGE_SIZE: u64 = 25;
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ActivityKind {
@@ -83,6 +84,7 @@ impl ActivityKind {
 }
 
 /// One field's change; secrets are never given, only that they changed.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Change {
     pub field: String,
@@ -90,6 +92,7 @@ pub struct Change {
     pub new: String,
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivityEntry {
     pub id: i64,

@@ -11,7 +11,9 @@ pub const PAGE_SIZE: u64 = 50;
 
 /// An event's state as the admin reads it. `Retrying` is every queued
 /// event (the first attempt not yet made, or the next one scheduled).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum DeliveryState {
     Delivered,
     Retrying,
@@ -145,6 +147,7 @@ pub fn encode(value: &str) -> String {
 }
 
 /// One event in the list.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryRow {
     pub id: i64,
@@ -182,6 +185,7 @@ pub struct DeliveriesData {
 }
 
 /// One attempt, as the event page shows it.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttemptView {
     pub attempted_at: String,

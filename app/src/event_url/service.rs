@@ -215,6 +215,15 @@ fn loaded_version(text: &str) -> Result<i64, ServiceError> {
 /// with, bumps the version and writes `entries`, in one transaction; then
 /// reads the endpoint back. Refused with who changed what since if another
 /// change came first.
+/// A section's change, checked against the version it was based on and
+/// ready to commit.
+struct SectionChange {
+    kind: EndpointKind,
+    row: endpoint::Model,
+    update: UpdateMany<endpoint::Entity>,
+    entries: Vec<NewEntry>,
+}
+
 async fn commit_change(
     db: &DatabaseConnection,
     writes: &WriteGate,
@@ -224,44 +233,78 @@ async fn commit_change(
     update: UpdateMany<endpoint::Entity>,
     entries: Vec<NewEntry>,
 ) -> Result<EndpointView, ServiceError> {
+    let change = SectionChange {
+        kind,
+        row: row.clone(),
+        update,
+        entries,
+    };
+    let mut views = commit_changes(db, writes, admin, vec![change]).await?;
+    views
+        .pop()
+        .ok_or_else(|| anyhow::anyhow!("a committed change without its section").into())
+}
+
+/// Commits each section's change, each with its new version and activity
+/// entries, in one transaction: all of them, or (when one section was
+/// changed by someone else meanwhile) none.
+async fn commit_changes(
+    db: &DatabaseConnection,
+    writes: &WriteGate,
+    admin: &CurrentAdmin,
+    changes: Vec<SectionChange>,
+) -> Result<Vec<EndpointView>, ServiceError> {
     use anyhow::Context;
     let now = OffsetDateTime::now_utc();
-    let version = row.version + 1;
     let _turn = writes.enter().await;
     let txn = db.begin().await.context("starting a transaction")?;
-    let result = update
-        .col_expr(endpoint::Column::Version, Expr::value(version))
-        .col_expr(endpoint::Column::UpdatedAt, Expr::value(now))
-        .col_expr(endpoint::Column::UpdatedBy, Expr::value(admin.user_id))
-        .filter(endpoint::Column::Id.eq(row.id))
-        .filter(endpoint::Column::TenantId.eq(admin.tenant_id))
-        .filter(endpoint::Column::Version.eq(row.version))
-        .exec(&txn)
-        .await
-        .context("changing the endpoint")?;
-    if result.rows_affected != 1 {
-        // Another change of the same version won the race.
-        txn.rollback().await.context("rolling back")?;
-        return Err(conflict(db, admin.tenant_id, kind, row.version).await);
-    }
-    for entry in entries {
-        activity::log::record(
-            &txn,
-            NewEntry {
-                version: Some(version),
-                ..entry
-            },
-        )
-        .await?;
-    }
-    let (saved, by) = find_endpoint(&txn, admin.tenant_id, kind).await?;
-    // Enabled with a URL: CDR events held while paused become due, oldest
-    // first, in the same transaction.
-    if saved.enabled && saved.url.is_some() {
-        crate::delivery::queue::release_held(&txn, admin.tenant_id, kind, now).await?;
+    let mut saved_rows = Vec::with_capacity(changes.len());
+    for SectionChange {
+        kind,
+        row,
+        update,
+        entries,
+    } in changes
+    {
+        let version = row.version + 1;
+        let result = update
+            .col_expr(endpoint::Column::Version, Expr::value(version))
+            .col_expr(endpoint::Column::UpdatedAt, Expr::value(now))
+            .col_expr(endpoint::Column::UpdatedBy, Expr::value(admin.user_id))
+            .filter(endpoint::Column::Id.eq(row.id))
+            .filter(endpoint::Column::TenantId.eq(admin.tenant_id))
+            .filter(endpoint::Column::Version.eq(row.version))
+            .exec(&txn)
+            .await
+            .context("changing the endpoint")?;
+        if result.rows_affected != 1 {
+            // Another change of the same version won the race.
+            txn.rollback().await.context("rolling back")?;
+            return Err(conflict(db, admin.tenant_id, kind, row.version).await);
+        }
+        for entry in entries {
+            activity::log::record(
+                &txn,
+                NewEntry {
+                    version: Some(version),
+                    ..entry
+                },
+            )
+            .await?;
+        }
+        let (saved, by) = find_endpoint(&txn, admin.tenant_id, kind).await?;
+        // Enabled with a URL: CDR events held while paused become due,
+        // oldest first, in the same transaction.
+        if saved.enabled && saved.url.is_some() {
+            crate::delivery::queue::release_held(&txn, admin.tenant_id, kind, now).await?;
+        }
+        saved_rows.push((saved, by));
     }
     txn.commit().await.context("committing the change")?;
-    Ok(view_of(saved, by, now)?)
+    saved_rows
+        .into_iter()
+        .map(|(saved, by)| Ok(view_of(saved, by, now)?))
+        .collect()
 }
 
 /// Validates the form against the stored endpoint and saves it: every
@@ -273,6 +316,50 @@ pub async fn save(
     admin: &CurrentAdmin,
     form: &EndpointForm,
 ) -> Result<EndpointView, ServiceError> {
+    let mut views = save_sections(db, writes, cipher, admin, std::slice::from_ref(form)).await?;
+    views
+        .pop()
+        .ok_or_else(|| anyhow::anyhow!("a saved form without its section").into())
+}
+
+/// Validates each form (one a section) against its stored endpoint and
+/// saves them all in one transaction, or none: a mistake in one, or a
+/// change someone made meanwhile, saves nothing.
+pub async fn save_sections(
+    db: &DatabaseConnection,
+    writes: &WriteGate,
+    cipher: &SecretCipher,
+    admin: &CurrentAdmin,
+    forms: &[EndpointForm],
+) -> Result<Vec<EndpointView>, ServiceError> {
+    let mut changes = Vec::with_capacity(forms.len());
+    let mut logged = Vec::with_capacity(forms.len());
+    for form in forms {
+        let (change, method, enabled) = prepare_save(db, cipher, admin, form).await?;
+        logged.push((change.kind, method, enabled));
+        changes.push(change);
+    }
+    let views = commit_changes(db, writes, admin, changes).await?;
+    for (kind, method, enabled) in logged {
+        tracing::info!(
+            tenant_id = admin.tenant_id,
+            user_id = admin.user_id,
+            endpoint = kind.as_str(),
+            auth_method = method.as_str(),
+            enabled,
+            "endpoint saved"
+        );
+    }
+    Ok(views)
+}
+
+/// A form's change, checked: its section, and what it saves (for the log).
+async fn prepare_save(
+    db: &DatabaseConnection,
+    cipher: &SecretCipher,
+    admin: &CurrentAdmin,
+    form: &EndpointForm,
+) -> Result<(SectionChange, AuthMethod, bool), ServiceError> {
     let Some(kind) = EndpointKind::parse(&form.kind) else {
         return Err(AppError::BadRequest(
             "This form does not say which section it saves; reload the page.".to_owned(),
@@ -391,16 +478,13 @@ pub async fn save(
             format!("{} replaced", noun(secret)),
         ));
     }
-    let view = commit_change(db, writes, admin, kind, &row, update, entries).await?;
-    tracing::info!(
-        tenant_id = admin.tenant_id,
-        user_id = admin.user_id,
-        endpoint = kind.as_str(),
-        auth_method = method.as_str(),
-        enabled = draft.enabled,
-        "endpoint saved"
-    );
-    Ok(view)
+    let change = SectionChange {
+        kind,
+        row,
+        update,
+        entries,
+    };
+    Ok((change, method, draft.enabled))
 }
 
 /// Turns a saved endpoint on or off, leaving everything else as saved.

@@ -8,42 +8,137 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 
-use super::{caller::Caller, problem::Problem};
+use super::{
+    caller::Caller,
+    problem::{FieldError, Problem, ProblemDoc},
+};
 use crate::{
     deliveries::{
         service::{self, RedeliveryForm},
-        DeliveryFilters, RedeliveryTarget,
+        AttemptView, DeliveryFilters, DeliveryRow, DeliveryState, RedeliveryTarget,
     },
+    domain::EndpointKind,
     state::AppState,
 };
 
-#[derive(Debug, Default, Deserialize)]
+/// The Deliveries tab's filters and cursors.
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    #[serde(default)]
-    section: String,
-    #[serde(default)]
-    state: String,
-    #[serde(default, rename = "type")]
-    event_type: String,
-    #[serde(default)]
-    from: String,
-    #[serde(default)]
-    to: String,
-    #[serde(default)]
-    q: String,
+    /// Only this section's events.
+    #[param(value_type = EndpointKind, required = false, example = "cdr")]
+    section: Option<String>,
+    /// Only events in this state.
+    #[param(value_type = DeliveryState, required = false, example = "given_up")]
+    state: Option<String>,
+    /// Only this PBX event type (`call_cdr`, `extension_status`, …).
+    #[serde(rename = "type")]
+    #[param(rename = "type", value_type = String, required = false, min_length = 1, max_length = 64, example = "call_cdr")]
+    event_type: Option<String>,
+    /// Handed in at or after this time (RFC 3339; `YYYY-MM-DDTHH:MM` is
+    /// read as UTC). Must be before `to`.
+    #[param(value_type = String, required = false, format = DateTime, example = "2026-11-28T00:00:00Z")]
+    from: Option<String>,
+    /// Handed in before this time.
+    #[param(value_type = String, required = false, format = DateTime, example = "2026-11-29T00:00:00Z")]
+    to: Option<String>,
+    /// Text to find: an event id, a call id, an extension number.
+    #[param(value_type = String, required = false, min_length = 1, max_length = 128, example = "101")]
+    q: Option<String>,
     /// A page's `older` cursor: the page after it.
-    #[serde(default)]
-    before: String,
+    #[param(value_type = String, required = false, pattern = r"^-?[0-9]{1,19}\.[0-9]{1,18}$", example = "1764321243000000000.1812")]
+    before: Option<String>,
     /// A page's `newer` cursor: the page before it.
-    #[serde(default)]
-    after: String,
+    #[param(value_type = String, required = false, pattern = r"^-?[0-9]{1,19}\.[0-9]{1,18}$", example = "1764321243000000000.1813")]
+    after: Option<String>,
 }
 
-fn invalid(errors: Vec<Value>) -> Problem {
+/// A page of events, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "events": [{
+        "id": 1812,
+        "uid": "6f1c2d0e-5b7a-4c1e-9a43-0d8e2f6b7c11",
+        "created_at": "2026-11-28T09:14:03Z",
+        "section": "cdr",
+        "event_type": "call_cdr",
+        "state": "delivered",
+        "attempts": 1,
+        "last_status": 200,
+        "next_attempt_at": null
+    }],
+    "older": "1764321243000000000.1812",
+    "newer": null
+}))]
+pub struct DeliveriesOut {
+    pub events: Vec<DeliveryRow>,
+    /// The `before` cursor of the next (older) page, if there is one.
+    pub older: Option<String>,
+    /// The `after` cursor of the previous (newer) page, unless this is
+    /// the first.
+    pub newer: Option<String>,
+}
+
+/// One event: its body as the PBX sent it and every attempt.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "event": {
+        "id": 1812,
+        "uid": "6f1c2d0e-5b7a-4c1e-9a43-0d8e2f6b7c11",
+        "created_at": "2026-11-28T09:14:03Z",
+        "section": "cdr",
+        "event_type": "call_cdr",
+        "state": "delivered",
+        "attempts": 1,
+        "last_status": 200,
+        "next_attempt_at": null
+    },
+    "body": {"event_type": "call_cdr", "call_id": "a84b4c76e66710", "caller": "101", "callee": "102"},
+    "attempts": [{
+        "attempted_at": "2026-11-28T09:14:03Z",
+        "url": "https://crm.example.com/cdr",
+        "auth_method": "bearer",
+        "duration_ms": 41,
+        "status": 200,
+        "outcome": "delivered",
+        "manual": false,
+        "verdict": "Delivered",
+        "error": null,
+        "help": [],
+        "request_headers": [["content-type", "application/json"], ["authorization", "Bearer ••••"]],
+        "response_headers": [["content-type", "text/plain"]],
+        "response_body": "ok",
+        "response_truncated": false
+    }],
+    "redeliver_refused": null
+}))]
+pub struct DeliveryOut {
+    pub event: DeliveryRow,
+    /// The event's JSON body as the PBX handed it in.
+    #[schema(value_type = Object)]
+    pub body: Value,
+    pub attempts: Vec<AttemptView>,
+    /// Why it cannot be redelivered now, if it cannot.
+    pub redeliver_refused: Option<String>,
+}
+
+/// A redelivery queued.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": 1812, "event_id": "6f1c2d0e-5b7a-4c1e-9a43-0d8e2f6b7c11", "queued": 1}))]
+pub struct RedeliveredOut {
+    pub id: i64,
+    /// The PBX's `event_id`.
+    pub event_id: Option<String>,
+    /// How many events were queued again.
+    pub queued: u64,
+}
+
+fn invalid(errors: Vec<FieldError>) -> Problem {
     Problem {
         errors,
         ..Problem::new(
@@ -54,38 +149,78 @@ fn invalid(errors: Vec<Value>) -> Problem {
     }
 }
 
-/// `GET /api/v1/deliveries`.
+/// The tenant's events, newest first, 50 a page, with the Deliveries
+/// tab's filters; `older` / `newer` are the cursors of the next pages.
+#[utoipa::path(
+    get,
+    path = "/api/v1/deliveries",
+    operation_id = "listDeliveries",
+    tag = "deliveries",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of events.", body = DeliveriesOut),
+        (status = 422, description = "A filter or cursor that is not one; `errors` names it.", body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Problem> {
     let Query(query) = query.map_err(|e| {
-        invalid(vec![json!({"field": "query", "message": format!("{e}. The parameters are section, state, type, from, to, q, before and after.")})])
+        invalid(vec![FieldError::new(
+            "query",
+            format!("{e}. The parameters are section, state, type, from, to, q, before and after."),
+        )])
     })?;
+    // A parameter given is read as given: empty is not "left out".
     let mut errors = Vec::new();
+    for (name, given) in [
+        ("section", &query.section),
+        ("state", &query.state),
+        ("type", &query.event_type),
+        ("from", &query.from),
+        ("to", &query.to),
+        ("q", &query.q),
+        ("before", &query.before),
+        ("after", &query.after),
+    ] {
+        if given.as_deref().is_some_and(|text| text.trim().is_empty()) {
+            errors.push(FieldError::new(
+                name,
+                "Give a value, or leave the parameter out.",
+            ));
+        }
+    }
     for (name, cursor) in [("before", &query.before), ("after", &query.after)] {
-        if !cursor.is_empty() && !service::is_cursor(cursor) {
-            errors.push(json!({"field": name, "message": "Use a cursor from a page's older or newer field."}));
+        if cursor
+            .as_deref()
+            .is_some_and(|c| !c.trim().is_empty() && !service::is_cursor(c))
+        {
+            errors.push(FieldError::new(
+                name,
+                "Use a cursor from a page's older or newer field.",
+            ));
         }
     }
     if !errors.is_empty() {
         return Err(invalid(errors));
     }
+    let given = |value: Option<String>| value.unwrap_or_default();
     let filters = DeliveryFilters {
-        section: query.section,
-        state: query.state,
-        event_type: query.event_type,
-        from: query.from,
-        to: query.to,
-        q: query.q,
+        section: given(query.section),
+        state: given(query.state),
+        event_type: given(query.event_type),
+        from: given(query.from),
+        to: given(query.to),
+        q: given(query.q),
     };
     let page = service::list_page(
         &state,
         &caller.admin,
         filters,
-        &query.before,
-        &query.after,
+        query.before.as_deref().unwrap_or_default(),
+        query.after.as_deref().unwrap_or_default(),
         None,
     )
     .await
@@ -94,15 +229,15 @@ pub async fn list(
         return Err(invalid(
             page.filter_errors
                 .iter()
-                .map(|message| json!({"field": "filters", "message": message}))
+                .map(|message| FieldError::new("filters", message))
                 .collect(),
         ));
     }
-    Ok(Json(json!({
-        "events": page.rows,
-        "older": page.older,
-        "newer": page.newer,
-    }))
+    Ok(Json(DeliveriesOut {
+        events: page.rows,
+        older: page.older,
+        newer: page.newer,
+    })
     .into_response())
 }
 
@@ -116,7 +251,18 @@ fn event_id(text: &str) -> Result<i64, Problem> {
     })
 }
 
-/// `GET /api/v1/deliveries/{id}`: the event, its body and every attempt.
+/// One event, its body and every attempt.
+#[utoipa::path(
+    get,
+    path = "/api/v1/deliveries/{id}",
+    operation_id = "getDelivery",
+    tag = "deliveries",
+    params(("id" = i64, Path, description = "The event's `id` in a page of events.", example = 1812)),
+    responses(
+        (status = 200, description = "The event.", body = DeliveryOut),
+        (status = 404, description = "No event of this tenant has this id.", body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 pub async fn one(
     State(state): State<AppState>,
     caller: Caller,
@@ -127,17 +273,29 @@ pub async fn one(
         .await
         .map_err(|e| Problem::of(e, ""))?;
     let body: Value = serde_json::from_str(&detail.body).unwrap_or(Value::String(detail.body));
-    Ok(Json(json!({
-        "event": detail.row,
-        "body": body,
-        "attempts": detail.attempts,
-        "redeliver_refused": detail.redeliver_refused,
-    }))
+    Ok(Json(DeliveryOut {
+        event: detail.row,
+        body,
+        attempts: detail.attempts,
+        redeliver_refused: detail.redeliver_refused,
+    })
     .into_response())
 }
 
-/// `POST /api/v1/deliveries/{id}/redeliver`: one more attempt, marked
-/// manual, with the section's current settings (202: queued).
+/// One more attempt, marked manual, with the section's current settings.
+#[utoipa::path(
+    post,
+    path = "/api/v1/deliveries/{id}/redeliver",
+    operation_id = "redeliverEvent",
+    tag = "deliveries",
+    params(("id" = i64, Path, description = "The event's `id`.", example = 1812)),
+    responses(
+        (status = 202, description = "Queued: the next free worker sends it.", body = RedeliveredOut),
+        (status = 403, description = "A read-only token.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No event of this tenant has this id.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Not now (e.g. its section has no URL or is paused); `detail` says why.", body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 pub async fn redeliver(
     State(state): State<AppState>,
     caller: Caller,
@@ -158,7 +316,11 @@ pub async fn redeliver(
     };
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({ "id": id, "event_id": uid, "queued": count })),
+        Json(RedeliveredOut {
+            id,
+            event_id: uid,
+            queued: count,
+        }),
     )
         .into_response())
 }

@@ -10,22 +10,61 @@ use axum::{
     Json,
 };
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-use super::{caller::Caller, problem::Problem};
+use super::{
+    caller::Caller,
+    problem::{Problem, ProblemDoc},
+};
 use crate::{
     domain::{AuthMethod, EndpointForm, EndpointKind, SecretKind},
     event_url::{service, EndpointView},
     state::AppState,
+    test_event::TestReport,
 };
+
+/// How the PBX authenticates to the receiver, in PortSIP's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum ApiAuth {
+    Disable,
+    Basic,
+    Digest,
+    Bearer,
+}
+
+impl From<AuthMethod> for ApiAuth {
+    fn from(method: AuthMethod) -> Self {
+        match method {
+            AuthMethod::Disable => ApiAuth::Disable,
+            AuthMethod::Basic => ApiAuth::Basic,
+            AuthMethod::Digest => ApiAuth::Digest,
+            AuthMethod::Bearer => ApiAuth::Bearer,
+        }
+    }
+}
 
 /// A section as the API shows it: PortSIP's field names, plus what this
 /// product adds (read-only). Secrets are never returned.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "section": "cdr",
+    "enabled": true,
+    "auth": "BEARER",
+    "username": "",
+    "url": "https://crm.example.com/portsip/cdr",
+    "password_set": false,
+    "token_set": true,
+    "secret_changed_at": "2026-11-20T08:00:00Z",
+    "secret_changed_by": "alice",
+    "version": 7,
+    "updated_at": "2026-11-28T09:14:03Z",
+    "updated_by": "alice"
+}))]
 pub struct SectionOut {
-    pub section: &'static str,
+    pub section: EndpointKind,
     pub enabled: bool,
-    /// `DISABLE` | `BASIC` | `DIGEST` | `BEARER`
-    pub auth: &'static str,
+    pub auth: ApiAuth,
     pub username: String,
     pub url: String,
     pub password_set: bool,
@@ -33,27 +72,41 @@ pub struct SectionOut {
     /// RFC 3339, UTC.
     pub secret_changed_at: Option<String>,
     pub secret_changed_by: Option<String>,
+    /// The section's version: its `ETag`, and `If-Match` of a change.
     pub version: i64,
+    /// RFC 3339, UTC.
     pub updated_at: String,
     pub updated_by: Option<String>,
 }
 
-pub fn auth_name(method: AuthMethod) -> &'static str {
-    match method {
-        AuthMethod::Disable => "DISABLE",
-        AuthMethod::Basic => "BASIC",
-        AuthMethod::Digest => "DIGEST",
-        AuthMethod::Bearer => "BEARER",
+/// Both sections.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "cdr": {
+        "section": "cdr", "enabled": true, "auth": "BEARER", "username": "",
+        "url": "https://crm.example.com/portsip/cdr", "password_set": false, "token_set": true,
+        "secret_changed_at": "2026-11-20T08:00:00Z", "secret_changed_by": "alice",
+        "version": 7, "updated_at": "2026-11-28T09:14:03Z", "updated_by": "alice"
+    },
+    "extension": {
+        "section": "extension", "enabled": false, "auth": "DISABLE", "username": "",
+        "url": "", "password_set": false, "token_set": false,
+        "secret_changed_at": null, "secret_changed_by": null,
+        "version": 1, "updated_at": "2026-11-01T12:00:00Z", "updated_by": null
     }
+}))]
+pub struct BothOut {
+    pub cdr: SectionOut,
+    pub extension: SectionOut,
 }
 
 impl From<&EndpointView> for SectionOut {
     fn from(view: &EndpointView) -> Self {
         let secret = view.secret.as_ref();
         Self {
-            section: view.kind.as_str(),
+            section: view.kind,
             enabled: view.enabled,
-            auth: auth_name(view.auth_method),
+            auth: view.auth_method.into(),
             username: view.username.clone(),
             url: view.url.clone(),
             password_set: secret.is_some_and(|s| s.kind == SecretKind::Password),
@@ -67,16 +120,31 @@ impl From<&EndpointView> for SectionOut {
     }
 }
 
-/// A section's settings as sent (PUT here, or PortSIP's object): what is
-/// left out is `None`.
-#[derive(Default, Deserialize)]
+/// A section's settings as sent (PUT here, or PortSIP's object). In a
+/// PUT, a field left out is cleared (`enabled` false, `auth` `DISABLE`),
+/// except `password` and `token`: left out or empty, the stored secret is
+/// kept. In PortSIP's `POST /api/tenant`, a field left out keeps its value.
+#[derive(Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "enabled": true,
+    "auth": "BEARER",
+    "url": "https://crm.example.com/portsip/cdr",
+    "token": "s3cr3t-rotated-2026-11"
+}))]
 pub struct SectionIn {
     pub enabled: Option<bool>,
+    /// `DISABLE` | `BASIC` | `DIGEST` | `BEARER` (any case).
+    #[schema(value_type = Option<ApiAuth>)]
     pub auth: Option<String>,
+    /// For `BASIC` and `DIGEST`.
     pub username: Option<String>,
+    /// For `BASIC` and `DIGEST`; write-only.
     pub password: Option<String>,
+    /// For `BEARER`; write-only.
     pub token: Option<String>,
+    /// Where the PBX posts this section's events (`http://` or
+    /// `https://`); required while enabled.
     pub url: Option<String>,
 }
 
@@ -159,6 +227,41 @@ pub fn read_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Probl
     })
 }
 
+/// The section in a path.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct SectionPath {
+    /// `cdr` (CDR Events) or `extension` (Extension Events).
+    #[param(value_type = EndpointKind, example = "cdr")]
+    section: String,
+}
+
+/// `If-Match` of a replacement (read by `if_match`; this type documents
+/// it).
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct IfMatchRequired {
+    /// The version being replaced: the section's `ETag` (`"7"`; a weak
+    /// tag never matches), a list of them, or `*`.
+    #[param(
+        rename = "If-Match",
+        pattern = r#"^(\*|(W/)?("[0-9]{1,18}"|[0-9]{1,18})( *, *(W/)?("[0-9]{1,18}"|[0-9]{1,18}))*)$"#,
+        example = "\"7\""
+    )]
+    if_match: String,
+}
+
+/// `If-Match` of a switch: optional.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct IfMatchOptional {
+    /// The version being switched, if the change must apply only to it.
+    #[param(rename = "If-Match", value_type = String, required = false, pattern = r#"^(\*|(W/)?("[0-9]{1,18}"|[0-9]{1,18})( *, *(W/)?("[0-9]{1,18}"|[0-9]{1,18}))*)$"#, example = "\"7\"")]
+    if_match: Option<String>,
+}
+
 fn section_of(name: &str) -> Result<EndpointKind, Problem> {
     EndpointKind::parse(name).ok_or_else(|| {
         Problem::new(
@@ -200,20 +303,23 @@ fn if_match(headers: &HeaderMap, current: i64) -> Result<Option<i64>, Problem> {
     };
     // A list of tags matches when one is the current version; a weak tag
     // never does (If-Match compares strongly, RFC 9110).
+    let version_of = |tag: &str| {
+        // Quoted as sent in ETag, or the bare number (what a hand-written
+        // curl line often has).
+        tag.strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+            .or(Some(tag))
+            .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|t| t.parse::<i64>().ok())
+            .ok_or_else(unreadable)
+    };
     let mut based_on = None;
     for tag in text.split(',').map(str::trim) {
-        let version = match tag.strip_prefix("W/") {
-            Some(weak) => {
-                weak.trim_matches('"')
-                    .parse::<i64>()
-                    .map_err(|_| unreadable())?;
-                continue;
-            }
-            None => tag
-                .trim_matches('"')
-                .parse::<i64>()
-                .map_err(|_| unreadable())?,
-        };
+        if let Some(weak) = tag.strip_prefix("W/") {
+            version_of(weak)?;
+            continue;
+        }
+        let version = version_of(tag)?;
         if version == current || based_on.is_none() {
             based_on = Some(version);
         }
@@ -236,38 +342,78 @@ async fn section(
     })
 }
 
-/// `GET /api/v1/event-url`: both sections.
+/// Both sections' settings.
+#[utoipa::path(
+    get,
+    path = "/api/v1/event-url",
+    operation_id = "getEventUrl",
+    tag = "event-url",
+    responses((status = 200, description = "Both sections.", body = BothOut))
+)]
 pub async fn both(State(state): State<AppState>, caller: Caller) -> Result<Response, Problem> {
     let [cdr, extension] = service::settings(&state.db, caller.admin.tenant_id)
         .await
         .map_err(|e| Problem::of(e.into(), ""))?;
-    Ok(Json(serde_json::json!({
-        "cdr": SectionOut::from(&cdr),
-        "extension": SectionOut::from(&extension),
-    }))
+    Ok(Json(BothOut {
+        cdr: SectionOut::from(&cdr),
+        extension: SectionOut::from(&extension),
+    })
     .into_response())
 }
 
-/// `GET /api/v1/event-url/{section}`, its version as `ETag`.
+/// One section's settings, its version also as `ETag`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/event-url/{section}",
+    operation_id = "getEventUrlSection",
+    tag = "event-url",
+    params(SectionPath),
+    responses(
+        (status = 200, description = "The section.", body = SectionOut,
+            headers(("ETag" = String, description = "The section's version, for If-Match."))),
+        (status = 404, description = "Not a section.", body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 pub async fn one(
     State(state): State<AppState>,
     caller: Caller,
-    Path(name): Path<String>,
+    Path(SectionPath { section: name }): Path<SectionPath>,
 ) -> Result<Response, Problem> {
     let kind = section_of(&name)?;
     Ok(with_etag(&section(&state, &caller, kind).await?))
 }
 
-/// `PUT /api/v1/event-url/{section}`: replaces the section's settings.
+/// Replaces a section's settings. `If-Match` with the version being
+/// replaced is required; secrets are write-only (omit to keep).
+#[utoipa::path(
+    put,
+    path = "/api/v1/event-url/{section}",
+    operation_id = "replaceEventUrlSection",
+    tag = "event-url",
+    params(SectionPath, IfMatchRequired),
+    request_body(content = SectionIn, description = "The section's settings."),
+    responses(
+        (status = 200, description = "Saved: the section as it is now.", body = SectionOut,
+            headers(("ETag" = String, description = "The new version."))),
+        (status = 403, description = "A read-only token.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "Not a section.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since that version; `detail` says who changed what.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid settings; `errors` has each field's message.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 428, description = "No If-Match.", body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 pub async fn replace(
     State(state): State<AppState>,
     caller: Caller,
-    Path(name): Path<String>,
+    Path(SectionPath { section: name }): Path<SectionPath>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
     caller.may_write()?;
     let kind = section_of(&name)?;
+    // The body first: a request that could never be saved is told so
+    // whatever its version.
+    let sent: SectionIn = read_json(&body)?;
     let current = section(&state, &caller, kind).await?;
     let Some(version) = if_match(&headers, current.version)? else {
         return Err(Problem::new(
@@ -280,8 +426,12 @@ pub async fn replace(
             ),
         ));
     };
-    let sent: SectionIn = read_json(&body)?;
     let form = sent.to_form(kind, version, None);
+    // Invalid settings are told as such (422) whatever the version: they
+    // could not be saved on any.
+    if let Err(errors) = form.parse(current.stored_secret().as_ref()) {
+        return Err(Problem::invalid(&errors, ""));
+    }
     let saved = service::save(
         &state.db,
         &state.writes,
@@ -318,41 +468,89 @@ async fn switch(
     Ok(with_etag(&saved))
 }
 
-/// `POST /api/v1/event-url/{section}/pause` (`If-Match` optional).
+/// Pauses a section's delivery (events are held, not lost).
+#[utoipa::path(
+    post,
+    path = "/api/v1/event-url/{section}/pause",
+    operation_id = "pauseEventUrlSection",
+    tag = "event-url",
+    params(SectionPath, IfMatchOptional),
+    responses(
+        (status = 200, description = "Paused: the section as it is now.", body = SectionOut,
+            headers(("ETag" = String, description = "The new version."))),
+        (status = 403, description = "A read-only token.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "Not a section.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since the If-Match version.", body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 pub async fn pause(
     State(state): State<AppState>,
     caller: Caller,
-    Path(name): Path<String>,
+    Path(SectionPath { section: name }): Path<SectionPath>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     switch(state, caller, name, headers, false).await
 }
 
-/// `POST /api/v1/event-url/{section}/enable` (`If-Match` optional).
+/// Enables a section's delivery (it needs a URL).
+#[utoipa::path(
+    post,
+    path = "/api/v1/event-url/{section}/enable",
+    operation_id = "enableEventUrlSection",
+    tag = "event-url",
+    params(SectionPath, IfMatchOptional),
+    responses(
+        (status = 200, description = "Enabled: the section as it is now.", body = SectionOut,
+            headers(("ETag" = String, description = "The new version."))),
+        (status = 403, description = "A read-only token.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "Not a section.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since the If-Match version.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "It cannot be enabled as saved (no URL); `errors` says why.", body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 pub async fn enable(
     State(state): State<AppState>,
     caller: Caller,
-    Path(name): Path<String>,
+    Path(SectionPath { section: name }): Path<SectionPath>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     switch(state, caller, name, headers, true).await
 }
 
-/// What to send as a test (`sample_event`: one of the section's PortSIP
-/// event types; left out, the section's usual one).
-#[derive(Debug, Default, Deserialize)]
+/// What to send as a test.
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"sample_event": "call_cdr"}))]
 pub struct TestIn {
+    /// One of the section's PortSIP event types (`call_cdr`, `call_start`
+    /// for CDR; `extension_call`, `extension_presence`, `extension_status`,
+    /// `queue_status` for extension events); left out, the section's usual
+    /// one.
+    #[schema(value_type = Option<crate::domain::SampleEvent>)]
     pub sample_event: Option<String>,
 }
 
-/// `POST /api/v1/event-url/{section}/test-event`: a sample event to the
-/// section's saved URL with its saved authentication, with the same rate
-/// limit and report as the tab's button (kept in its history).
+/// Sends a sample event to the section's saved URL with its saved
+/// authentication, with the same rate limit and report as the tab's
+/// button (kept in its history). The body may be empty.
+#[utoipa::path(
+    post,
+    path = "/api/v1/event-url/{section}/test-event",
+    operation_id = "sendTestEvent",
+    tag = "event-url",
+    params(SectionPath),
+    request_body(content = Option<TestIn>, description = "Which event to send; may be left out."),
+    responses(
+        (status = 200, description = "Sent (or refused before sending): what the receiver answered and what the PBX would make of it.", body = TestReport),
+        (status = 403, description = "A read-only token.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "Not a section.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Nothing to send to (no URL saved), or an event type of the other section.", body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 pub async fn test_event(
     State(state): State<AppState>,
     caller: Caller,
-    Path(name): Path<String>,
+    Path(SectionPath { section: name }): Path<SectionPath>,
     body: Bytes,
 ) -> Result<Response, Problem> {
     caller.may_write()?;

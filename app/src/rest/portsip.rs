@@ -7,10 +7,9 @@
 //! A `POST` changes the objects it carries, and in them the fields it
 //! carries (the rest stay as saved); it carries no version (PortSIP's
 //! scripts send none), so it applies to the sections as they are. Both
-//! objects are checked before either is saved: a mistake in one saves
-//! neither. (Each is then saved in its own transaction: a change by
-//! someone else in the instant between them is answered 409 after the
-//! first was saved.)
+//! objects are saved in one transaction, or neither: a mistake in one, or
+//! a change someone made in the instant since they were read (409), saves
+//! nothing.
 
 use axum::{
     body::Bytes,
@@ -19,13 +18,13 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::{
     caller::Caller,
-    event_url::{auth_name, read_json, SectionIn},
-    problem::Problem,
+    event_url::{read_json, ApiAuth, SectionIn},
+    problem::{Problem, ProblemDoc},
 };
 use crate::{
     domain::EndpointKind,
@@ -33,24 +32,55 @@ use crate::{
     state::AppState,
 };
 
-fn portsip_object(view: &EndpointView) -> serde_json::Value {
-    json!({
-        "enabled": view.enabled,
-        "auth": auth_name(view.auth_method),
-        "username": view.username,
-        "url": view.url,
-    })
+/// PortSIP's `cdr_event` / `extension_event` object as returned (never
+/// with `password` or `token`).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"enabled": true, "auth": "BASIC", "username": "pbx", "url": "https://crm.example.com/portsip/cdr"}))]
+pub struct PortsipEventOut {
+    pub enabled: bool,
+    pub auth: ApiAuth,
+    pub username: String,
+    pub url: String,
+}
+
+impl From<&EndpointView> for PortsipEventOut {
+    fn from(view: &EndpointView) -> Self {
+        Self {
+            enabled: view.enabled,
+            auth: view.auth_method.into(),
+            username: view.username.clone(),
+            url: view.url.clone(),
+        }
+    }
+}
+
+/// The tenant's event URL fields, as PortSIP's tenant object names them.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "cdr_event": {"enabled": true, "auth": "BASIC", "username": "pbx", "url": "https://crm.example.com/portsip/cdr"},
+    "extension_event": {"enabled": false, "auth": "DISABLE", "username": "", "url": ""}
+}))]
+pub struct TenantOut {
+    pub cdr_event: PortsipEventOut,
+    pub extension_event: PortsipEventOut,
 }
 
 fn body_of(cdr: &EndpointView, extension: &EndpointView) -> Response {
-    Json(json!({
-        "cdr_event": portsip_object(cdr),
-        "extension_event": portsip_object(extension),
-    }))
+    Json(TenantOut {
+        cdr_event: cdr.into(),
+        extension_event: extension.into(),
+    })
     .into_response()
 }
 
-/// `GET /api/tenant`: the two objects.
+/// PortSIP's tenant fields `cdr_event` and `extension_event`.
+#[utoipa::path(
+    get,
+    path = "/api/tenant",
+    operation_id = "getTenant",
+    tag = "portsip",
+    responses((status = 200, description = "The two objects (never a password or token).", body = TenantOut))
+)]
 pub async fn read(State(state): State<AppState>, caller: Caller) -> Result<Response, Problem> {
     let [cdr, extension] = service::settings(&state.db, caller.admin.tenant_id)
         .await
@@ -60,14 +90,33 @@ pub async fn read(State(state): State<AppState>, caller: Caller) -> Result<Respo
 
 /// PortSIP's tenant object: only the event URL fields are this product's;
 /// any other field of PortSIP's tenant is refused by name, not ignored.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "cdr_event": {"enabled": true, "auth": "BASIC", "username": "pbx", "password": "s3cr3t", "url": "https://crm.example.com/portsip/cdr"}
+}))]
 pub struct TenantIn {
+    /// Changes to the CDR section (fields left out keep their values).
     cdr_event: Option<SectionIn>,
+    /// Changes to the extension events section.
     extension_event: Option<SectionIn>,
 }
 
-/// `POST /api/tenant`: changes the objects sent; answers as `GET`.
+/// Changes the objects sent, and in them the fields sent; answers as
+/// `GET`. Both objects are checked before either is saved.
+#[utoipa::path(
+    post,
+    path = "/api/tenant",
+    operation_id = "updateTenant",
+    tag = "portsip",
+    request_body(content = TenantIn, description = "`cdr_event`, `extension_event` or both."),
+    responses(
+        (status = 200, description = "Saved: the two objects as they are now.", body = TenantOut),
+        (status = 403, description = "A read-only token.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Someone changed these settings while this request was being saved.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid settings (`errors` names `cdr_event.url` etc.), or neither object sent.", body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -97,23 +146,22 @@ pub async fn update(
     ] {
         let Some(object) = object else { continue };
         let form = object.to_form(kind, saved.version, Some(saved));
-        // Checked now, both before either is saved.
+        // Checked here to name the object a field is in.
         if let Err(errors) = form.parse(saved.stored_secret().as_ref()) {
             return Err(Problem::invalid(&errors, prefix));
         }
-        forms.push((form, prefix));
+        forms.push(form);
     }
-    for (form, prefix) in forms {
-        service::save(
-            &state.db,
-            &state.writes,
-            &state.cipher,
-            &caller.admin,
-            &form,
-        )
-        .await
-        .map_err(|e| changed_meanwhile(Problem::of(e, prefix)))?;
-    }
+    // Both saved in one transaction, or neither.
+    service::save_sections(
+        &state.db,
+        &state.writes,
+        &state.cipher,
+        &caller.admin,
+        &forms,
+    )
+    .await
+    .map_err(|e| changed_meanwhile(Problem::of(e, "")))?;
     let [cdr, extension] = service::settings(&state.db, caller.admin.tenant_id)
         .await
         .map_err(|e| Problem::of(e.into(), ""))?;

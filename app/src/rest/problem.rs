@@ -6,20 +6,60 @@ use axum::{
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
-use serde_json::{json, Value};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::{
     domain::{Field, FieldErrors},
     error::{AppError, ServiceError},
 };
 
+/// One field's (or parameter's) message, in the form's words.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"field": "url", "message": "Enter a URL starting with http:// or https://."}))]
+pub struct FieldError {
+    /// The field's name in the request (`cdr_event.url`, a query
+    /// parameter's name).
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// An RFC 9457 problem document (`application/problem+json`).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "about:blank",
+    "title": "Invalid settings",
+    "status": 422,
+    "detail": "Not saved: correct the fields listed in `errors`.",
+    "errors": [{"field": "url", "message": "Enter a URL starting with http:// or https://."}]
+}))]
+pub struct ProblemDoc {
+    /// Always `about:blank`: `title` names the problem.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    /// Each field's message, when the request's fields were the problem.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
 #[derive(Debug)]
 pub struct Problem {
     pub status: StatusCode,
     pub title: &'static str,
     pub detail: String,
-    /// Per field: `{"field": …, "message": …}`.
-    pub errors: Vec<Value>,
+    pub errors: Vec<FieldError>,
     /// Sent as `Retry-After` (seconds).
     pub retry_after: Option<u64>,
 }
@@ -40,7 +80,9 @@ impl Problem {
     pub fn invalid(errors: &FieldErrors, prefix: &str) -> Self {
         let errors = errors
             .iter()
-            .map(|(field, message)| json!({ "field": format!("{prefix}{}", field_name(field)), "message": message }))
+            .map(|(field, message)| {
+                FieldError::new(format!("{prefix}{}", field_name(field)), message)
+            })
             .collect();
         Self {
             errors,
@@ -114,16 +156,15 @@ fn field_name(field: Field) -> &'static str {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let mut body = json!({
-            "type": "about:blank",
-            "title": self.title,
-            "status": self.status.as_u16(),
-            "detail": self.detail,
-        });
-        if !self.errors.is_empty() {
-            body["errors"] = Value::Array(self.errors);
-        }
-        let mut response = (self.status, body.to_string()).into_response();
+        let body = ProblemDoc {
+            kind: "about:blank",
+            title: self.title,
+            status: self.status.as_u16(),
+            detail: self.detail,
+            errors: self.errors,
+        };
+        let text = serde_json::to_string(&body).unwrap_or_default();
+        let mut response = (self.status, text).into_response();
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,

@@ -7,6 +7,7 @@ use crate::domain::{AuthMethod, EndpointKind, SampleEvent};
 
 /// What the PBX would make of the receiver's answer (PortSIP: only 200 is
 /// delivered, 404 stops retries, anything else is retried).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
@@ -57,6 +58,7 @@ impl Verdict {
     }
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestView {
     pub method: String,
@@ -67,6 +69,7 @@ pub struct RequestView {
     pub body: String,
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResponseView {
     pub status: u16,
@@ -78,6 +81,36 @@ pub struct ResponseView {
     pub remote_addr: Option<String>,
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "id": 12,
+    "kind": "cdr",
+    "event": "call_cdr",
+    "sent_at": "2026-11-28T09:14:03Z",
+    "sent_by": "alice",
+    "auth_method": "bearer",
+    "verdict": "delivered",
+    "summary": "The receiver answered 200 OK in 41 ms: the PBX would count this event as delivered.",
+    "help": [],
+    "duration_ms": 41,
+    "duration_us": 41230,
+    "digest_ms": null,
+    "digest_note": null,
+    "request": {
+        "method": "POST",
+        "url": "https://crm.example.com/portsip/cdr",
+        "headers": [["content-type", "application/json"], ["authorization", "Bearer ••••"]],
+        "body": "{\n  \"event_type\": \"call_cdr\"\n}"
+    },
+    "response": {
+        "status": 200,
+        "reason": "OK",
+        "headers": [["content-type", "text/plain"]],
+        "body": "ok",
+        "body_truncated": false,
+        "remote_addr": "198.51.100.20:443"
+    }
+})))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TestReport {
     pub id: i32,

@@ -811,6 +811,52 @@ async fn every_api_error_is_a_problem_and_no_sent_value_is_echoed() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
+    // A bare number is read as the version (a hand-written curl line);
+    // an If-Match that is no version at all is 400.
+    let (status, _, body) = api
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/event-url/cdr",
+            Some(r#"{"enabled": false, "auth": "DISABLE", "url": ""}"#),
+            Some("2"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _, body) = api
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/event-url/cdr/pause",
+            None,
+            Some("null"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    // Settings that could not be saved on any version are 422 even on a
+    // stale one: fixing the version would not help.
+    let (status, _, body) = api
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/event-url/cdr",
+            Some(r#"{"enabled": true, "auth": "SIDEWAYS", "url": "https://a.example/x"}"#),
+            Some("\"1\""),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["errors"][0]["field"], "auth", "{body}");
+    // A query parameter given empty is not "left out": each is named.
+    let (status, _, body) = api.get("/api/v1/deliveries?to=&state=").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let named: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(named, ["state", "to"], "{body}");
+    let (status, _, body) = api.get("/api/v1/activity?page=&kind=").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["errors"].as_array().unwrap().len(), 2, "{body}");
+
     // The scheme's name in any case; a foreign Origin does not matter to a
     // token (no cookie is ever read here).
     let response = client
@@ -821,4 +867,110 @@ async fn every_api_error_is_a_problem_and_no_sent_value_is_echoed() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
+}
+
+/// The media type's example, or its schema's (following a `$ref` and an
+/// optional body's `oneOf`), if it has one.
+fn example_of(doc: &Value, media: &Value) -> Option<Value> {
+    if let Some(example) = media.get("example") {
+        return Some(example.clone());
+    }
+    let mut schema = media.get("schema")?.clone();
+    for _ in 0..4 {
+        if let Some(examples) = schema.get("examples").and_then(Value::as_array) {
+            return examples.first().cloned();
+        }
+        if let Some(example) = schema.get("example") {
+            return Some(example.clone());
+        }
+        schema = if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+            let name = reference.strip_prefix("#/components/schemas/")?;
+            doc["components"]["schemas"][name].clone()
+        } else {
+            schema
+                .get("oneOf")
+                .and_then(Value::as_array)?
+                .iter()
+                .find(|s| s.get("$ref").is_some())?
+                .clone()
+        };
+    }
+    None
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_operation_with_examples() {
+    let app = spawn_app().await;
+    // No token needed: it holds no tenant's data.
+    let (status, headers, doc) = Api::new(&app, None).get("/api/v1/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "application/json");
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    assert_eq!(
+        doc["components"]["securitySchemes"]["token"]["scheme"],
+        "bearer"
+    );
+
+    // Every route the API serves, and nothing it does not.
+    let mut operations = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            operations.push(format!("{} {path}", method.to_uppercase()));
+            // Every request and response body has an example.
+            if let Some(content) = operation["requestBody"]["content"].as_object() {
+                for (media_type, media) in content {
+                    assert!(
+                        example_of(&doc, media).is_some(),
+                        "{method} {path}: request {media_type} has no example"
+                    );
+                }
+            }
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                let response = match response.get("$ref") {
+                    Some(_) => continue,
+                    None => response,
+                };
+                for (media_type, media) in response["content"].as_object().into_iter().flatten() {
+                    assert!(
+                        example_of(&doc, media).is_some(),
+                        "{method} {path}: {status} {media_type} has no example"
+                    );
+                }
+            }
+            // Every operation says how a missing token is answered.
+            assert!(
+                operation["responses"].get("401").is_some(),
+                "{method} {path}: no 401"
+            );
+        }
+    }
+    operations.sort();
+    assert_eq!(
+        operations,
+        [
+            "GET /api/tenant",
+            "GET /api/v1/activity",
+            "GET /api/v1/deliveries",
+            "GET /api/v1/deliveries/{id}",
+            "GET /api/v1/event-url",
+            "GET /api/v1/event-url/{section}",
+            "POST /api/tenant",
+            "POST /api/v1/deliveries/{id}/redeliver",
+            "POST /api/v1/event-url/{section}/enable",
+            "POST /api/v1/event-url/{section}/pause",
+            "POST /api/v1/event-url/{section}/test-event",
+            "PUT /api/v1/event-url/{section}",
+        ]
+    );
+    // A section's read links to its replacement with the version.
+    let links = &doc["paths"]["/api/v1/event-url/{section}"]["get"]["responses"]["200"]["links"];
+    assert_eq!(links["replace"]["operationId"], "replaceEventUrlSection");
+    assert_eq!(
+        links["replace"]["parameters"]["header.If-Match"],
+        "$response.header.ETag"
+    );
 }
