@@ -122,16 +122,23 @@ pub async fn endpoint_changes_since(
     tenant_id: i32,
     section: EndpointKind,
     version: i64,
-) -> anyhow::Result<Vec<ActivityEntry>> {
-    let rows = activity::Entity::find()
+    newest: u64,
+) -> anyhow::Result<(Vec<ActivityEntry>, bool)> {
+    // The newest few, oldest first, and whether there were more: a version
+    // far behind (or none the section had) costs no more than a recent one.
+    let mut rows = activity::Entity::find()
         .filter(activity::Column::TenantId.eq(tenant_id))
         .filter(activity::Column::Section.eq(section.as_str()))
         .filter(activity::Column::Version.gt(version))
-        .order_by_asc(activity::Column::Id)
+        .order_by_desc(activity::Column::Id)
+        .limit(newest + 1)
         .all(db)
         .await
         .context("loading changes since a version")?;
-    Ok(rows.into_iter().filter_map(to_entry).collect())
+    let more = rows.len() as u64 > newest;
+    rows.truncate(usize::try_from(newest).unwrap_or(usize::MAX));
+    rows.reverse();
+    Ok((rows.into_iter().filter_map(to_entry).collect(), more))
 }
 
 /// Builds a page for the view.

@@ -211,10 +211,6 @@ fn loaded_version(text: &str) -> Result<i64, ServiceError> {
     })
 }
 
-/// Applies `update` to `row` if it is still at the version it was read
-/// with, bumps the version and writes `entries`, in one transaction; then
-/// reads the endpoint back. Refused with who changed what since if another
-/// change came first.
 /// A section's change, checked against the version it was based on and
 /// ready to commit.
 struct SectionChange {
@@ -224,6 +220,10 @@ struct SectionChange {
     entries: Vec<NewEntry>,
 }
 
+/// Applies `update` to `row` if it is still at the version it was read
+/// with, bumps the version and writes `entries`, in one transaction; then
+/// reads the endpoint back. Refused with who changed what since if another
+/// change came first.
 async fn commit_change(
     db: &DatabaseConnection,
     writes: &WriteGate,
@@ -256,7 +256,7 @@ async fn commit_changes(
 ) -> Result<Vec<EndpointView>, ServiceError> {
     use anyhow::Context;
     let now = OffsetDateTime::now_utc();
-    let _turn = writes.enter().await;
+    let turn = writes.enter().await;
     let txn = db.begin().await.context("starting a transaction")?;
     let mut saved_rows = Vec::with_capacity(changes.len());
     for SectionChange {
@@ -278,8 +278,10 @@ async fn commit_changes(
             .await
             .context("changing the endpoint")?;
         if result.rows_affected != 1 {
-            // Another change of the same version won the race.
+            // Another change of the same version won the race; the write
+            // turn is given back before the conflict is described.
             txn.rollback().await.context("rolling back")?;
+            drop(turn);
             return Err(conflict(db, admin.tenant_id, kind, row.version).await);
         }
         for entry in entries {
@@ -301,6 +303,7 @@ async fn commit_changes(
         saved_rows.push((saved, by));
     }
     txn.commit().await.context("committing the change")?;
+    drop(turn);
     saved_rows
         .into_iter()
         .map(|(saved, by)| Ok(view_of(saved, by, now)?))
@@ -609,10 +612,11 @@ async fn conflict(
     kind: EndpointKind,
     loaded: i64,
 ) -> ServiceError {
-    let since = match activity::log::endpoint_changes_since(db, tenant_id, kind, loaded).await {
-        Ok(entries) => entries,
-        Err(e) => return e.into(),
-    };
+    let (since, more) =
+        match activity::log::endpoint_changes_since(db, tenant_id, kind, loaded, 5).await {
+            Ok(found) => found,
+            Err(e) => return e.into(),
+        };
     let described: Vec<String> = since
         .iter()
         .map(|e| {
@@ -627,6 +631,11 @@ async fn conflict(
         .collect();
     let detail = if described.is_empty() {
         "someone else saved this section since you opened the page.".to_owned()
+    } else if more {
+        format!(
+            "since you opened the page, earlier changes, then {}.",
+            described.join("; ")
+        )
     } else {
         format!("since you opened the page, {}.", described.join("; "))
     };

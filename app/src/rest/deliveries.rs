@@ -119,8 +119,8 @@ pub struct DeliveriesOut {
 }))]
 pub struct DeliveryOut {
     pub event: DeliveryRow,
-    /// The event's JSON body as the PBX handed it in.
-    #[schema(value_type = Object)]
+    /// The event's body as the PBX handed it in (JSON; as text if it
+    /// cannot be read as JSON).
     pub body: Value,
     pub attempts: Vec<AttemptView>,
     /// Why it cannot be redelivered now, if it cannot.

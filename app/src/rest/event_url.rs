@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use super::{
     caller::Caller,
-    problem::{Problem, ProblemDoc},
+    problem::{FieldError, Problem, ProblemDoc},
 };
 use crate::{
     domain::{AuthMethod, EndpointForm, EndpointKind, SecretKind},
@@ -121,9 +121,10 @@ impl From<&EndpointView> for SectionOut {
 }
 
 /// A section's settings as sent (PUT here, or PortSIP's object). In a
-/// PUT, a field left out is cleared (`enabled` false, `auth` `DISABLE`),
-/// except `password` and `token`: left out or empty, the stored secret is
-/// kept. In PortSIP's `POST /api/tenant`, a field left out keeps its value.
+/// PUT, `auth` is required and a field left out is cleared (`enabled`
+/// false), except `password` and `token`: left out or empty, the stored
+/// secret is kept while the method still uses it. In PortSIP's
+/// `POST /api/tenant`, a field left out keeps its value.
 #[derive(Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
@@ -414,6 +415,14 @@ pub async fn replace(
     // The body first: a request that could never be saved is told so
     // whatever its version.
     let sent: SectionIn = read_json(&body)?;
+    // A replacement names its method: left out, it would be Disable, and
+    // the stored secret would go with it unasked.
+    if sent.auth.is_none() {
+        return Err(Problem::invalid_fields(vec![FieldError::new(
+            "auth",
+            "Choose the authentication method: DISABLE, BASIC, DIGEST or BEARER.",
+        )]));
+    }
     let current = section(&state, &caller, kind).await?;
     let Some(version) = if_match(&headers, current.version)? else {
         return Err(Problem::new(
@@ -505,7 +514,7 @@ pub async fn pause(
         (status = 403, description = "A read-only token.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "Not a section.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 412, description = "Changed since the If-Match version.", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "It cannot be enabled as saved (no URL); `errors` says why.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "It cannot be enabled as saved (no URL); `detail` says why.", body = ProblemDoc, content_type = "application/problem+json"),
     )
 )]
 pub async fn enable(

@@ -109,6 +109,9 @@ impl Modify for Shared {
                     )
                     .into(),
                 );
+                if operation.request_body.is_some() {
+                    responses.insert("413".into(), problem("A body over 64 KB.").into());
+                }
                 if readable {
                     responses.insert(
                         "400".into(),

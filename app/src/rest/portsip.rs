@@ -135,6 +135,7 @@ pub async fn update(
         .await
         .map_err(|e| Problem::of(e.into(), ""))?;
     let mut forms = Vec::new();
+    let mut invalid = Vec::new();
     for (kind, object, saved, prefix) in [
         (EndpointKind::Cdr, &sent.cdr_event, &cdr, "cdr_event."),
         (
@@ -146,14 +147,19 @@ pub async fn update(
     ] {
         let Some(object) = object else { continue };
         let form = object.to_form(kind, saved.version, Some(saved));
-        // Checked here to name the object a field is in.
+        // Checked here to name the object a field is in; every object's
+        // mistakes are told at once.
         if let Err(errors) = form.parse(saved.stored_secret().as_ref()) {
-            return Err(Problem::invalid(&errors, prefix));
+            invalid.extend(Problem::invalid(&errors, prefix).errors);
         }
         forms.push(form);
     }
-    // Both saved in one transaction, or neither.
-    service::save_sections(
+    if !invalid.is_empty() {
+        return Err(Problem::invalid_fields(invalid));
+    }
+    // Both saved in one transaction, or neither; the answer is what was
+    // saved (a section not sent, as it was read).
+    let saved = service::save_sections(
         &state.db,
         &state.writes,
         &state.cipher,
@@ -162,9 +168,13 @@ pub async fn update(
     )
     .await
     .map_err(|e| changed_meanwhile(Problem::of(e, "")))?;
-    let [cdr, extension] = service::settings(&state.db, caller.admin.tenant_id)
-        .await
-        .map_err(|e| Problem::of(e.into(), ""))?;
+    let (mut cdr, mut extension) = (cdr, extension);
+    for view in saved {
+        match view.kind {
+            EndpointKind::Cdr => cdr = view,
+            EndpointKind::Extension => extension = view,
+        }
+    }
     Ok(body_of(&cdr, &extension))
 }
 

@@ -78,12 +78,18 @@ impl Problem {
     /// 422 with each field's message; `prefix` names the object the
     /// fields are in (`cdr_event.`), if any.
     pub fn invalid(errors: &FieldErrors, prefix: &str) -> Self {
-        let errors = errors
-            .iter()
-            .map(|(field, message)| {
-                FieldError::new(format!("{prefix}{}", field_name(field)), message)
-            })
-            .collect();
+        Self::invalid_fields(
+            errors
+                .iter()
+                .map(|(field, message)| {
+                    FieldError::new(format!("{prefix}{}", field_name(field)), message)
+                })
+                .collect(),
+        )
+    }
+
+    /// 422: settings not saved, with each field's message.
+    pub fn invalid_fields(errors: Vec<FieldError>) -> Self {
         Self {
             errors,
             ..Self::new(

@@ -470,6 +470,69 @@ async fn portsip_tenant_fields_are_read_and_changed_as_portsip_names_them() {
     );
     assert_eq!(changed["cdr_event"]["auth"], "BASIC", "kept as saved");
 
+    // Both objects wrong: every mistake is told at once, each placed.
+    let update = json!({
+        "cdr_event": {"enabled": true, "url": "ftp://x"},
+        "extension_event": {"enabled": true, "auth": "BEARER", "url": "not a url"},
+    });
+    let (status, _, body) = api
+        .call(
+            reqwest::Method::POST,
+            "/api/tenant",
+            Some(&update.to_string()),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"cdr_event.url") && fields.contains(&"extension_event.url"),
+        "{body}"
+    );
+
+    // A read token changes nothing here either.
+    let reader = Api::new(&app, Some(&cli_token(&app, "Acme", "audit", "read", None)));
+    let (status, _, body) = reader
+        .call(
+            reqwest::Method::POST,
+            "/api/tenant",
+            Some(&update.to_string()),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, _, body) = reader
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/event-url/cdr/pause",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+
+    // A PUT names its method: left out, the stored password would go with
+    // an implied Disable; refused instead, the password kept.
+    let (_, headers, _) = api.get("/api/v1/event-url/cdr").await;
+    let etag = headers[header::ETAG].to_str().unwrap().to_owned();
+    let (status, _, body) = api
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/event-url/cdr",
+            Some(r#"{"enabled": true, "url": "https://receiver.example/cdr-3"}"#),
+            Some(&etag),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["errors"][0]["field"], "auth", "{body}");
+    let (_, _, cdr) = api.get("/api/v1/event-url/cdr").await;
+    assert_eq!(cdr["password_set"], true, "{cdr}");
+
     // PortSIP's other tenant fields are not this product's: said, not ignored.
     let (status, _, body) = api
         .call(
