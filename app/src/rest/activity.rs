@@ -116,14 +116,7 @@ pub async fn list(
         }),
     };
     if !errors.is_empty() {
-        return Err(Problem {
-            errors,
-            ..Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Invalid filters",
-                "Correct the parameters listed in `errors`.",
-            )
-        });
+        return Err(Problem::invalid_filters(errors));
     }
     let admin = &caller.admin;
     let found = log::page(

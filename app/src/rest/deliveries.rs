@@ -138,17 +138,6 @@ pub struct RedeliveredOut {
     pub queued: u64,
 }
 
-fn invalid(errors: Vec<FieldError>) -> Problem {
-    Problem {
-        errors,
-        ..Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Invalid filters",
-            "Correct the parameters listed in `errors`.",
-        )
-    }
-}
-
 /// The tenant's events, newest first, 50 a page, with the Deliveries
 /// tab's filters; `older` / `newer` are the cursors of the next pages.
 #[utoipa::path(
@@ -168,7 +157,7 @@ pub async fn list(
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Problem> {
     let Query(query) = query.map_err(|e| {
-        invalid(vec![FieldError::new(
+        Problem::invalid_filters(vec![FieldError::new(
             "query",
             format!("{e}. The parameters are section, state, type, from, to, q, before and after."),
         )])
@@ -204,7 +193,7 @@ pub async fn list(
         }
     }
     if !errors.is_empty() {
-        return Err(invalid(errors));
+        return Err(Problem::invalid_filters(errors));
     }
     let given = |value: Option<String>| value.unwrap_or_default();
     let filters = DeliveryFilters {
@@ -226,7 +215,7 @@ pub async fn list(
     .await
     .map_err(|e| Problem::of(e, ""))?;
     if !page.filter_errors.is_empty() {
-        return Err(invalid(
+        return Err(Problem::invalid_filters(
             page.filter_errors
                 .iter()
                 .map(|message| FieldError::new("filters", message))

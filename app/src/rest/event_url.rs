@@ -329,14 +329,22 @@ fn if_match(headers: &HeaderMap, current: i64) -> Result<Option<i64>, Problem> {
     Ok(Some(based_on.unwrap_or(-1)))
 }
 
+/// The caller's tenant's two sections (CDR, Extension) as saved.
+pub(super) async fn sections(
+    state: &AppState,
+    caller: &Caller,
+) -> Result<[EndpointView; 2], Problem> {
+    service::settings(&state.db, caller.admin.tenant_id)
+        .await
+        .map_err(|e| Problem::of(e.into(), ""))
+}
+
 async fn section(
     state: &AppState,
     caller: &Caller,
     kind: EndpointKind,
 ) -> Result<EndpointView, Problem> {
-    let [cdr, extension] = service::settings(&state.db, caller.admin.tenant_id)
-        .await
-        .map_err(|e| Problem::of(e.into(), ""))?;
+    let [cdr, extension] = sections(state, caller).await?;
     Ok(match kind {
         EndpointKind::Cdr => cdr,
         EndpointKind::Extension => extension,
@@ -352,9 +360,7 @@ async fn section(
     responses((status = 200, description = "Both sections.", body = BothOut))
 )]
 pub async fn both(State(state): State<AppState>, caller: Caller) -> Result<Response, Problem> {
-    let [cdr, extension] = service::settings(&state.db, caller.admin.tenant_id)
-        .await
-        .map_err(|e| Problem::of(e.into(), ""))?;
+    let [cdr, extension] = sections(&state, &caller).await?;
     Ok(Json(BothOut {
         cdr: SectionOut::from(&cdr),
         extension: SectionOut::from(&extension),

@@ -23,7 +23,7 @@ use utoipa::ToSchema;
 
 use super::{
     caller::Caller,
-    event_url::{read_json, ApiAuth, SectionIn},
+    event_url::{read_json, sections, ApiAuth, SectionIn},
     problem::{Problem, ProblemDoc},
 };
 use crate::{
@@ -82,9 +82,7 @@ fn body_of(cdr: &EndpointView, extension: &EndpointView) -> Response {
     responses((status = 200, description = "The two objects (never a password or token).", body = TenantOut))
 )]
 pub async fn read(State(state): State<AppState>, caller: Caller) -> Result<Response, Problem> {
-    let [cdr, extension] = service::settings(&state.db, caller.admin.tenant_id)
-        .await
-        .map_err(|e| Problem::of(e.into(), ""))?;
+    let [cdr, extension] = sections(&state, &caller).await?;
     Ok(body_of(&cdr, &extension))
 }
 
@@ -131,9 +129,7 @@ pub async fn update(
             "Send cdr_event, extension_event or both.",
         ));
     }
-    let [cdr, extension] = service::settings(&state.db, caller.admin.tenant_id)
-        .await
-        .map_err(|e| Problem::of(e.into(), ""))?;
+    let [cdr, extension] = sections(&state, &caller).await?;
     let mut forms = Vec::new();
     let mut invalid = Vec::new();
     for (kind, object, saved, prefix) in [

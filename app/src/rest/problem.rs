@@ -100,6 +100,18 @@ impl Problem {
         }
     }
 
+    /// 422: query parameters that are not what they may be, each named.
+    pub fn invalid_filters(errors: Vec<FieldError>) -> Self {
+        Self {
+            errors,
+            ..Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Invalid filters",
+                "Correct the parameters listed in `errors`.",
+            )
+        }
+    }
+
     /// What a service's refusal or failure is for an API client.
     pub fn of(error: ServiceError, prefix: &str) -> Self {
         match error.into_app_error() {
