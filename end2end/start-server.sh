@@ -11,10 +11,12 @@ export EVENTURL_DATA_DIR="$data" LEPTOS_SITE_ROOT=target/site
 unset DATABASE_URL EVENTURL_SECRET_KEY
 export EVENTURL_ALLOW_PRIVATE_TARGETS=127.0.0.0/8
 bin=target/release/eventurl
-for n in $(seq 1 18); do
+for n in $(seq 1 20); do
   "$bin" tenant create --name "Tenant $n" >/dev/null
   echo "correct horse battery staple" | "$bin" admin create --tenant "Tenant $n" --username "admin$n" >/dev/null
 done
+# A viewer beside the administrator, for the people tests.
+echo "correct horse battery staple" | "$bin" admin create --tenant "Tenant 19" --username viewer19 --role viewer >/dev/null
 # The PBX's side, for the delivery tests: a key and the tenants' ids.
 key=$("$bin" ingest-key create --name e2e 2>/dev/null)
 "$bin" tenant list | awk -F'\t' -v key="$key" '

@@ -12,7 +12,7 @@ use validator::{Validate, ValidationError};
 
 use crate::{
     auth::password::hash_password,
-    domain::{AuthMethod, EndpointKind},
+    domain::{AuthMethod, EndpointKind, Role},
     persistence::entities::{endpoint, tenant, user},
 };
 
@@ -26,7 +26,7 @@ pub enum AccountError {
     TenantExists(String),
     #[error("no tenant is named {0:?}")]
     NoSuchTenant(String),
-    #[error("the username {0:?} is taken")]
+    #[error("The username {0:?} is taken: choose another.")]
     UsernameTaken(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
@@ -62,6 +62,8 @@ pub struct NewAdmin {
     /// which a secret must not have.
     #[validate(skip)]
     pub password: SecretString,
+    #[validate(skip)]
+    pub role: Role,
 }
 
 fn printable(text: &str) -> Result<(), ValidationError> {
@@ -82,15 +84,33 @@ fn username_chars(text: &str) -> Result<(), ValidationError> {
     }
 }
 
-fn password_rules(password: &SecretString) -> Result<(), AccountError> {
-    let len = password.expose_secret().chars().count() as u64;
-    if (MIN_PASSWORD_LEN..=128).contains(&len) {
-        Ok(())
-    } else {
-        Err(AccountError::Invalid(format!(
+/// A password of 12 to 128 characters that `zxcvbn` does not find among
+/// common and breached passwords, keyboard patterns, dates or the
+/// account's own names (`user_inputs`): score 3 of 4 or better. The
+/// refusal says why, in zxcvbn's words.
+pub fn password_rules(password: &SecretString, user_inputs: &[&str]) -> Result<(), AccountError> {
+    let text = password.expose_secret();
+    let len = text.chars().count() as u64;
+    if !(MIN_PASSWORD_LEN..=128).contains(&len) {
+        return Err(AccountError::Invalid(format!(
             "Use a password of {MIN_PASSWORD_LEN} to 128 characters."
-        )))
+        )));
     }
+    let estimate = zxcvbn::zxcvbn(text, user_inputs);
+    if estimate.score() >= zxcvbn::Score::Three {
+        return Ok(());
+    }
+    let reason = estimate
+        .feedback()
+        .and_then(|f| {
+            f.warning()
+                .map(|w| w.to_string())
+                .or_else(|| f.suggestions().first().map(|s| s.to_string()))
+        })
+        .unwrap_or_else(|| "It would be guessed too easily.".to_owned());
+    Err(AccountError::Invalid(format!(
+        "Choose a stronger password: {reason} A few unusual words together make a good one."
+    )))
 }
 
 /// The first message of a failed validation, for a form or a terminal.
@@ -176,8 +196,7 @@ pub async fn create_admin(
     tenant_name: &str,
     new: NewAdmin,
 ) -> Result<user::Model, AccountError> {
-    validate(&new)?;
-    password_rules(&new.password)?;
+    check_new_member(&new, tenant_name)?;
     let tenant = tenant::Entity::find()
         .filter(tenant::Column::Name.eq(tenant_name.trim()))
         .one(db)
@@ -197,22 +216,40 @@ pub(crate) async fn create_admin_in(
     let hash = tokio::task::spawn_blocking(move || hash_password(&password))
         .await
         .context("hashing task")??;
-    // The unique username says whether it is taken (no read before the
-    // write: see `create_tenant_in`).
+    insert_member(db, tenant_id, &new.username, hash, new.role).await
+}
+
+/// Inserts a member whose password is hashed already. The unique username
+/// says whether it is taken (no read before the write: see
+/// `create_tenant_in`).
+pub(crate) async fn insert_member(
+    db: &impl ConnectionTrait,
+    tenant_id: i32,
+    username: &str,
+    password_hash: String,
+    role: Role,
+) -> Result<user::Model, AccountError> {
     match (user::ActiveModel {
         tenant_id: Set(tenant_id),
-        username: Set(new.username.clone()),
-        password_hash: Set(hash),
+        username: Set(username.to_owned()),
+        password_hash: Set(password_hash),
+        role: Set(role.as_str().to_owned()),
         created_at: Set(OffsetDateTime::now_utc()),
         ..Default::default()
     })
     .insert(db)
     .await
     {
-        Ok(admin) => Ok(admin),
-        Err(e) if is_unique_violation(&e) => Err(AccountError::UsernameTaken(new.username)),
-        Err(e) => Err(anyhow::Error::new(e).context("inserting the admin").into()),
+        Ok(member) => Ok(member),
+        Err(e) if is_unique_violation(&e) => Err(AccountError::UsernameTaken(username.to_owned())),
+        Err(e) => Err(anyhow::Error::new(e).context("inserting the member").into()),
     }
+}
+
+/// Checks a new member's username and password (before any hashing).
+pub fn check_new_member(new: &NewAdmin, tenant_name: &str) -> Result<(), AccountError> {
+    validate(new)?;
+    password_rules(&new.password, &[&new.username, tenant_name])
 }
 
 fn is_unique_violation(error: &sea_orm::DbErr) -> bool {
@@ -226,5 +263,39 @@ fn is_unique_violation(error: &sea_orm::DbErr) -> bool {
 pub fn validate_setup(tenant: &NewTenant, admin: &NewAdmin) -> Result<(), AccountError> {
     validate(tenant)?;
     validate(admin)?;
-    password_rules(&admin.password)
+    password_rules(&admin.password, &[&admin.username, &tenant.name])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{password_rules, AccountError};
+    use secrecy::SecretString;
+
+    fn check(password: &str) -> Result<(), AccountError> {
+        password_rules(&SecretString::from(password), &["alice", "Acme"])
+    }
+
+    #[test]
+    fn passwords_are_long_and_not_guessable_and_the_reason_is_told() {
+        assert!(check("correct horse battery staple").is_ok());
+        assert!(check("velvet-ostrich-quarry-19").is_ok());
+        for weak in [
+            "password1234",
+            "qwertyuiop123",
+            "Password2026!",
+            "111111111111",
+        ] {
+            let Err(AccountError::Invalid(message)) = check(weak) else {
+                panic!("{weak} was accepted");
+            };
+            assert!(
+                message.starts_with("Choose a stronger password: "),
+                "{message}"
+            );
+        }
+        let Err(AccountError::Invalid(message)) = check("short") else {
+            panic!("a short password was accepted");
+        };
+        assert_eq!(message, "Use a password of 12 to 128 characters.");
+    }
 }

@@ -18,10 +18,10 @@ mod signed_in;
 pub mod throttle;
 
 #[cfg(feature = "ssr")]
-pub use current_admin::CurrentAdmin;
+pub use current_admin::{Administrator, CurrentAdmin, ViewerOnly};
 pub use login::{LoginEcho, LoginPage};
 #[cfg(feature = "ssr")]
-pub use signed_in::signed_in;
+pub use signed_in::{signed_in, signed_in_administrator};
 
 use crate::paths::{HOME, LOGIN};
 

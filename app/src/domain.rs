@@ -8,6 +8,7 @@ mod delivery_alert;
 mod endpoint;
 mod endpoint_url;
 mod field_errors;
+mod role;
 mod sample_event;
 
 pub use credentials::{BearerToken, CredentialError, Password, Username};
@@ -18,4 +19,5 @@ pub use endpoint::{
 };
 pub use endpoint_url::{EndpointUrl, Origin, UrlError, MAX_URL_LEN};
 pub use field_errors::{Field, FieldErrors};
+pub use role::Role;
 pub use sample_event::SampleEvent;

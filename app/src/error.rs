@@ -35,6 +35,9 @@ pub enum AppError {
     NotSent(FieldErrors),
     #[error("{0}")]
     Refused(String),
+    /// The signed-in member's role does not allow it (a viewer's write).
+    #[error("{0}")]
+    Forbidden(String),
     /// Nothing of the signed-in tenant's by that name (another tenant's
     /// is not theirs to know of).
     #[error("{0}")]
@@ -81,6 +84,7 @@ impl AppError {
             AppError::SignInRequired => StatusCode::UNAUTHORIZED,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Invalid(_) | AppError::NotSent(_) | AppError::Refused(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }

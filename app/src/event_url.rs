@@ -5,6 +5,7 @@ mod api;
 mod chart;
 mod model;
 mod page;
+mod read_only;
 #[cfg(feature = "ssr")]
 pub mod routes;
 mod section;

@@ -24,6 +24,25 @@ fn alerts() -> Vec<DeliveryAlert> {
     Vec::new()
 }
 
+/// Whether the signed-in member may change things (an administrator), as
+/// the sign-in guard read their role with the session for this request:
+/// pages show a viewer no control the server would refuse.
+pub fn may_manage() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .and_then(|parts| {
+                parts
+                    .extensions
+                    .get::<crate::auth::CurrentAdmin>()
+                    .map(|admin| admin.role.may_manage())
+            })
+            .unwrap_or(false)
+    }
+    #[cfg(not(feature = "ssr"))]
+    false
+}
+
 /// The Company area's tabs.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum CompanyTab {
@@ -31,6 +50,9 @@ pub enum CompanyTab {
     Deliveries,
     Activity,
     ApiTokens,
+    Members,
+    /// My account: not a Company tab; the page has no tab bar.
+    Account,
 }
 
 #[component]
@@ -65,7 +87,12 @@ pub fn CompanyLayout(
             <span class="brand">"eventurl"</span>
             <span class="tenant" title="Tenant">{tenant}</span>
             <span class="spacer"></span>
-            <span class="user">"Signed in as " <strong>{username}</strong></span>
+            <span class="user">
+                "Signed in as "
+                <a href=paths::ACCOUNT aria-current=current(CompanyTab::Account) title="My account">
+                    <strong>{username}</strong>
+                </a>
+            </span>
             <form method="post" action=paths::LOGOUT>
                 <button type="submit" class="link-button">"Sign out"</button>
             </form>
@@ -78,7 +105,22 @@ pub fn CompanyLayout(
             </nav>
             <main id="content" class="content">
                 {banners}
-                <h1>"Company"</h1>
+                {if tab == CompanyTab::Account {
+                    view! { <h1>"My account"</h1> }.into_any()
+                } else {
+                    view! { <h1>"Company"</h1> <CompanyTabs current/> }.into_any()
+                }}
+                {children()}
+            </main>
+        </div>
+    }
+}
+
+#[component]
+fn CompanyTabs(
+    current: impl Fn(CompanyTab) -> Option<&'static str> + Copy + Send + 'static,
+) -> impl IntoView {
+    view! {
                 <nav class="tabs" aria-label="Company settings">
                     <a href=paths::EVENT_URL aria-current=current(CompanyTab::EventUrl)>
                         "Event URL"
@@ -92,9 +134,9 @@ pub fn CompanyLayout(
                     <a href=paths::API_TOKENS aria-current=current(CompanyTab::ApiTokens)>
                         "API tokens"
                     </a>
+                    <a href=paths::MEMBERS aria-current=current(CompanyTab::Members)>
+                        "Administrators"
+                    </a>
                 </nav>
-                {children()}
-            </main>
-        </div>
     }
 }

@@ -4,16 +4,19 @@
 //! domain ← persistence / sender / auth ← services ← server functions and
 //! handlers ← components.
 
+pub mod account;
 pub mod activity;
 pub mod api_tokens;
 pub mod auth;
 mod boxed_view;
+mod copy_button;
 pub mod deliveries;
 pub mod domain;
 pub mod error;
 pub mod event_url;
 mod form_echo;
 mod layout;
+pub mod members;
 pub mod paths;
 pub mod setup;
 mod shell;

@@ -22,6 +22,25 @@ pub const REDELIVER: &str = "/company/redeliver";
 pub const API_TOKENS: &str = "/company/api-tokens";
 /// Revoking a token (POST).
 pub const API_TOKENS_REVOKE: &str = "/company/api-tokens/revoke";
+/// Company → Administrators: the tenant's people and open invitations.
+pub const MEMBERS: &str = "/company/administrators";
+/// Creating an invitation link (POST).
+pub const MEMBERS_INVITE: &str = "/company/administrators/invite";
+/// Revoking an open invitation (POST).
+pub const MEMBERS_REVOKE_INVITATION: &str = "/company/administrators/revoke-invitation";
+/// Changing a member's role (POST).
+pub const MEMBERS_ROLE: &str = "/company/administrators/role";
+/// Removing a member (POST).
+pub const MEMBERS_REMOVE: &str = "/company/administrators/remove";
+/// An invitation link (`?token=…`): the page to join (GET) and joining
+/// (POST). Public: the token is the invitee's key.
+pub const INVITATION: &str = "/invitation";
+/// My account: password and sessions.
+pub const ACCOUNT: &str = "/account";
+/// Changing one's password (POST).
+pub const ACCOUNT_PASSWORD: &str = "/account/password";
+/// Signing out one's other sessions (POST).
+pub const ACCOUNT_SIGN_OUT_OTHERS: &str = "/account/sign-out-others";
 /// The Company tabs: the pages with interactive islands.
 pub const COMPANY_PREFIX: &str = "/company/";
 /// Server functions, the page's own calls (`/api/` is the public API).
@@ -39,5 +58,5 @@ pub const HOME: &str = EVENT_URL;
 /// Whether the page at `path` has islands and so loads the wasm bundle;
 /// the others (sign-in, setup, not found) are plain HTML and CSS.
 pub fn has_islands(path: &str) -> bool {
-    path.starts_with(COMPANY_PREFIX)
+    path.starts_with(COMPANY_PREFIX) || path == ACCOUNT
 }

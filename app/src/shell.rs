@@ -12,11 +12,13 @@ use leptos_router::{
 };
 
 use crate::{
+    account::AccountView,
     activity::ActivityView,
     api_tokens::ApiTokensView,
     auth::LoginPage,
     deliveries::{DeliveriesView, DeliveryEventView, RedeliverView},
     event_url::EventUrlPage,
+    members::{InvitationPage, MembersView},
     paths,
     setup::SetupPage,
 };
@@ -88,6 +90,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/company/deliveries/:id") view=DeliveryEventView ssr=SsrMode::Async/>
                 <Route path=path!("/company/redeliver") view=RedeliverView ssr=SsrMode::Async/>
                 <Route path=path!("/company/api-tokens") view=ApiTokensView ssr=SsrMode::Async/>
+                <Route path=path!("/company/administrators") view=MembersView ssr=SsrMode::Async/>
+                <Route path=path!("/invitation") view=InvitationPage ssr=SsrMode::Async/>
+                <Route path=path!("/account") view=AccountView ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -2,6 +2,13 @@
 //! "2026-11-27T08:01:02.5Z" → "2026-11-27 08:01 UTC" (or "… 08:01:02 UTC").
 //! Text that is not such a time is shown as it is.
 
+/// A stored time as views carry it: RFC 3339.
+#[cfg(feature = "ssr")]
+pub fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
 /// To the minute.
 pub fn utc_minutes(rfc3339: &str) -> String {
     utc(rfc3339, 16)

@@ -34,7 +34,7 @@ test('the page is usable on a phone-sized screen', async ({ page }) => {
   expect(width).toBeLessThanOrEqual(375);
   await expect(page.getByRole('button', { name: 'Save' }).first()).toBeVisible();
   // Every Company tab fits too (wide tables scroll inside their region).
-  for (const tab of ['Deliveries', 'Activity', 'API tokens']) {
+  for (const tab of ['Deliveries', 'Activity', 'API tokens', 'Administrators']) {
     await page.getByRole('link', { name: tab, exact: true }).click();
     await expect(page.getByRole('link', { name: tab, exact: true })).toHaveAttribute('aria-current', 'page');
     expect(await page.evaluate(() => document.documentElement.scrollWidth), tab).toBeLessThanOrEqual(375);

@@ -16,6 +16,7 @@ mod m20261128_000010_endpoint_due;
 mod m20261128_000011_deliveries_tab;
 mod m20261129_000012_lean_events;
 mod m20261129_000013_api_tokens;
+mod m20261129_000014_members;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000011_deliveries_tab::Migration),
             Box::new(m20261129_000012_lean_events::Migration),
             Box::new(m20261129_000013_api_tokens::Migration),
+            Box::new(m20261129_000014_members::Migration),
         ]
     }
 }

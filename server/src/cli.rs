@@ -2,7 +2,10 @@
 //! account commands, for scripts.
 
 use anyhow::{bail, Context};
-use app::accounts::{self, NewAdmin, NewTenant};
+use app::{
+    accounts::{self, NewAdmin, NewTenant},
+    domain::Role,
+};
 use clap::{Parser, Subcommand};
 use secrecy::SecretString;
 use std::io::{BufRead, IsTerminal};
@@ -115,7 +118,14 @@ pub enum AdminAction {
         /// Sign-in name, unique across tenants.
         #[arg(long)]
         username: String,
+        /// `administrator` (changes everything) or `viewer` (only reads).
+        #[arg(long, default_value = "administrator", value_parser = parse_role)]
+        role: Role,
     },
+}
+
+fn parse_role(input: &str) -> Result<Role, String> {
+    Role::parse(input).ok_or_else(|| "use `administrator` or `viewer`".to_owned())
 }
 
 fn read_password() -> anyhow::Result<SecretString> {
@@ -229,15 +239,26 @@ pub async fn run_account_command(config: &Config, command: Command) -> anyhow::R
             println!("Created tenant {:?} (id {}).", tenant.name, tenant.id);
         }
         Command::Admin {
-            action: AdminAction::Create { tenant, username },
+            action:
+                AdminAction::Create {
+                    tenant,
+                    username,
+                    role,
+                },
         } => {
             let password = read_password()?;
             let db = crate::connect(config).await?;
-            let admin =
-                accounts::create_admin(&db, &tenant, NewAdmin { username, password }).await?;
+            let new = NewAdmin {
+                username,
+                password,
+                role,
+            };
+            let admin = accounts::create_admin(&db, &tenant, new).await?;
             println!(
-                "Created administrator {:?} for tenant {:?}.",
-                admin.username, tenant
+                "Created {} {:?} for tenant {:?}.",
+                role.label().to_lowercase(),
+                admin.username,
+                tenant
             );
         }
     }

@@ -3,11 +3,13 @@
 //! request ids), outermost last.
 
 use app::{
+    account::routes as account_routes,
     api_tokens::routes as api_tokens_routes,
     auth::{guard, routes as auth_routes},
     deliveries::routes as deliveries_routes,
     delivery::ingest,
     event_url::routes as event_url_routes,
+    members::routes as members_routes,
     paths,
     persistence::session_store::DbSessionStore,
     setup::routes as setup_routes,
@@ -70,6 +72,19 @@ pub fn router(state: AppState) -> Router {
         .route(
             paths::API_TOKENS_REVOKE,
             post(api_tokens_routes::revoke_form),
+        )
+        .route(paths::MEMBERS_INVITE, post(members_routes::invite_form))
+        .route(
+            paths::MEMBERS_REVOKE_INVITATION,
+            post(members_routes::revoke_invitation_form),
+        )
+        .route(paths::MEMBERS_ROLE, post(members_routes::role_form))
+        .route(paths::MEMBERS_REMOVE, post(members_routes::remove_form))
+        .route(paths::INVITATION, post(members_routes::accept_form))
+        .route(paths::ACCOUNT_PASSWORD, post(account_routes::password_form))
+        .route(
+            paths::ACCOUNT_SIGN_OUT_OTHERS,
+            post(account_routes::sign_out_others_form),
         )
         .route(
             &format!("{}{{*fn_name}}", paths::RPC_PREFIX),

@@ -23,10 +23,17 @@ pub enum ActivityKind {
     Redelivered,
     ApiTokenCreated,
     ApiTokenRevoked,
+    MemberInvited,
+    InvitationRevoked,
+    MemberJoined,
+    RoleChanged,
+    MemberRemoved,
+    PasswordChanged,
+    SessionsEnded,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 13] = [
+    pub const ALL: [ActivityKind; 20] = [
         ActivityKind::EndpointSaved,
         ActivityKind::EndpointEnabled,
         ActivityKind::EndpointDisabled,
@@ -40,6 +47,13 @@ impl ActivityKind {
         ActivityKind::Redelivered,
         ActivityKind::ApiTokenCreated,
         ActivityKind::ApiTokenRevoked,
+        ActivityKind::MemberInvited,
+        ActivityKind::InvitationRevoked,
+        ActivityKind::MemberJoined,
+        ActivityKind::RoleChanged,
+        ActivityKind::MemberRemoved,
+        ActivityKind::PasswordChanged,
+        ActivityKind::SessionsEnded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +71,13 @@ impl ActivityKind {
             ActivityKind::Redelivered => "redelivered",
             ActivityKind::ApiTokenCreated => "api_token_created",
             ActivityKind::ApiTokenRevoked => "api_token_revoked",
+            ActivityKind::MemberInvited => "member_invited",
+            ActivityKind::InvitationRevoked => "invitation_revoked",
+            ActivityKind::MemberJoined => "member_joined",
+            ActivityKind::RoleChanged => "role_changed",
+            ActivityKind::MemberRemoved => "member_removed",
+            ActivityKind::PasswordChanged => "password_changed",
+            ActivityKind::SessionsEnded => "sessions_ended",
         }
     }
 
@@ -79,6 +100,13 @@ impl ActivityKind {
             ActivityKind::Redelivered => "Redelivery requested",
             ActivityKind::ApiTokenCreated => "API token created",
             ActivityKind::ApiTokenRevoked => "API token revoked",
+            ActivityKind::MemberInvited => "Member invited",
+            ActivityKind::InvitationRevoked => "Invitation revoked",
+            ActivityKind::MemberJoined => "Member joined",
+            ActivityKind::RoleChanged => "Role changed",
+            ActivityKind::MemberRemoved => "Member removed",
+            ActivityKind::PasswordChanged => "Password changed",
+            ActivityKind::SessionsEnded => "Other sessions signed out",
         }
     }
 }

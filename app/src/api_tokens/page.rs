@@ -15,6 +15,7 @@ use super::{
 use crate::{
     activity::LocalTime,
     auth::login_path,
+    copy_button::CopyButton,
     domain::Field,
     error::AppError,
     form_echo::form_echo,
@@ -36,6 +37,7 @@ pub fn ApiTokensView() -> impl IntoView {
                 Suspend::new(async move {
                     match data.await {
                         Ok(page) => {
+                            let manage = crate::layout::may_manage();
                             let revoked_name = revoked().and_then(|id| {
                                 page.tokens.iter().find(|t| t.id == id).map(|t| t.name.clone())
                             });
@@ -52,8 +54,12 @@ pub fn ApiTokensView() -> impl IntoView {
                                         <p class="notice" role="status">{format!("Token {name:?} revoked: it no longer works.")}</p>
                                     })}
                                     {echo.as_ref().and_then(|e| e.created.clone()).map(|(token, view)| view! { <NewTokenShown token view/> })}
-                                    <CreateForm echo=echo.clone()/>
-                                    <TokenTable tokens=page.tokens.clone()/>
+                                    {if manage {
+                                        view! { <CreateForm echo=echo.clone()/> }.into_any()
+                                    } else {
+                                        view! { <p class="notice" role="status">"Your role is Viewer: an administrator creates and revokes tokens."</p> }.into_any()
+                                    }}
+                                    <TokenTable tokens=page.tokens.clone() manage/>
                                 </CompanyLayout>
                             }
                             .into_any()
@@ -94,32 +100,6 @@ fn NewTokenShown(token: String, view: ApiTokenView) -> impl IntoView {
             <p class="hint">"Use it as a bearer token, for example:"</p>
             <pre class="example"><code>{example}</code></pre>
         </section>
-    }
-}
-
-/// Copies the value of the input `target` to the clipboard.
-#[island]
-fn CopyButton(target: String) -> impl IntoView {
-    let copied = RwSignal::new(false);
-    let copy = move |_| {
-        #[cfg(feature = "hydrate")]
-        {
-            use leptos::wasm_bindgen::JsCast;
-            let value = document()
-                .get_element_by_id(&target)
-                .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
-                .map(|input| input.value());
-            if let Some(value) = value {
-                let _ = window().navigator().clipboard().write_text(&value);
-                copied.set(true);
-            }
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = &target;
-    };
-    view! {
-        <button type="button" class="secondary" on:click=copy>"Copy"</button>
-        <span class="hint" role="status">{move || if copied.get() { "Copied." } else { "" }}</span>
     }
 }
 
@@ -206,7 +186,7 @@ fn CreateForm(echo: Option<TokenEcho>) -> impl IntoView {
 }
 
 #[component]
-fn TokenTable(tokens: Vec<ApiTokenView>) -> impl IntoView {
+fn TokenTable(tokens: Vec<ApiTokenView>, manage: bool) -> impl IntoView {
     if tokens.is_empty() {
         return view! { <p class="empty">"No API tokens yet."</p> }.into_any();
     }
@@ -224,7 +204,7 @@ fn TokenTable(tokens: Vec<ApiTokenView>) -> impl IntoView {
                     </tr>
                 </thead>
                 <tbody>
-                    {tokens.into_iter().map(|t| view! { <TokenRow token=t/> }).collect_view()}
+                    {tokens.into_iter().map(|t| view! { <TokenRow token=t manage/> }).collect_view()}
                 </tbody>
             </table>
         </div>
@@ -233,13 +213,15 @@ fn TokenTable(tokens: Vec<ApiTokenView>) -> impl IntoView {
 }
 
 #[component]
-fn TokenRow(token: ApiTokenView) -> impl IntoView {
+fn TokenRow(token: ApiTokenView, manage: bool) -> impl IntoView {
     let t = token;
     let live = t.revoked_at.is_none() && !t.expired;
     let status = if let Some(at) = &t.revoked_at {
         view! { "Revoked " <LocalTime utc=at.clone()/> }.into_any()
     } else if t.expired {
         view! { "Expired" }.into_any()
+    } else if !manage {
+        view! { "Active" }.into_any()
     } else {
         let question = format!(
             "Revoke {:?}? Whatever uses it stops working at once. This is recorded in Activity.",

@@ -10,7 +10,7 @@ use axum::{
 
 use super::{model::TokenEcho, service, NewToken};
 use crate::{
-    auth::CurrentAdmin,
+    auth::Administrator,
     domain::FieldErrors,
     error::{AppError, ServiceError},
     paths::API_TOKENS,
@@ -30,7 +30,7 @@ pub struct CreateForm {
 
 pub async fn create_form(
     State(state): State<AppState>,
-    admin: CurrentAdmin,
+    admin: Administrator,
     parts: http::request::Parts,
     Form(form): Form<CreateForm>,
 ) -> Response {
@@ -71,7 +71,7 @@ pub struct RevokeForm {
 
 pub async fn revoke_form(
     State(state): State<AppState>,
-    admin: CurrentAdmin,
+    admin: Administrator,
     Form(form): Form<RevokeForm>,
 ) -> Response {
     let Ok(id) = form.id.trim().parse::<i32>() else {

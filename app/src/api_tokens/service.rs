@@ -17,7 +17,8 @@ use crate::{
         log::{record, NewEntry},
         ActivityKind,
     },
-    auth::CurrentAdmin,
+    auth::{Administrator, CurrentAdmin},
+    domain::Role,
     error::{AppError, ServiceError},
     persistence::{
         crypto::{credential_digest as hash, new_bearer_credential},
@@ -31,10 +32,7 @@ fn fresh_token() -> String {
     new_bearer_credential(TOKEN_PREFIX)
 }
 
-fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
+use crate::time_text::rfc3339;
 
 fn view_of(row: api_token::Model, created_by: Option<String>, now: OffsetDateTime) -> ApiTokenView {
     ApiTokenView {
@@ -97,7 +95,7 @@ fn created_summary(new: &NewToken) -> String {
 pub async fn create(
     db: &DatabaseConnection,
     writes: &WriteGate,
-    admin: &CurrentAdmin,
+    admin: &Administrator,
     new: &NewToken,
 ) -> Result<(String, ApiTokenView), ServiceError> {
     let now = OffsetDateTime::now_utc();
@@ -208,7 +206,7 @@ pub async fn list(
 pub async fn revoke(
     db: &DatabaseConnection,
     writes: &WriteGate,
-    admin: &CurrentAdmin,
+    admin: &Administrator,
     id: i32,
 ) -> Result<ApiTokenView, ServiceError> {
     let now = OffsetDateTime::now_utc();
@@ -278,6 +276,7 @@ pub async fn authenticate(
         last_used_ip: Option<String>,
         user_id: i32,
         username: String,
+        role: String,
         tenant_id: i32,
         tenant_name: String,
     }
@@ -288,7 +287,7 @@ pub async fn authenticate(
     let Some(row) = Row::find_by_statement(raw_sql::statement(
         backend,
         "SELECT k.id, k.name, k.scope, k.expires_at, k.last_used_at, k.last_used_ip, \
-         u.id AS user_id, u.username, t.id AS tenant_id, t.name AS tenant_name \
+         u.id AS user_id, u.username, u.role, t.id AS tenant_id, t.name AS tenant_name \
          FROM api_tokens k JOIN users u ON u.id = k.created_by \
          JOIN tenants t ON t.id = k.tenant_id AND u.tenant_id = t.id \
          WHERE k.token_hash = ? AND k.revoked_at IS NULL",
@@ -329,6 +328,9 @@ pub async fn authenticate(
             username: row.username,
             tenant_id: row.tenant_id,
             tenant_name: row.tenant_name,
+            // The role its member has now: a token of someone made a
+            // viewer writes nothing from then on.
+            role: Role::parse(&row.role).unwrap_or(Role::Viewer),
             ip,
             alerts: Vec::new(),
             via_token: Some(row.name),

@@ -31,8 +31,10 @@ fn is_static(path: &str) -> bool {
 /// Paths an anonymous visitor may open. Server functions under `/rpc/`
 /// answer 401 themselves (`signed_in`).
 fn is_public(path: &str) -> bool {
-    matches!(path, paths::LOGIN | paths::SETUP | paths::LOGOUT)
-        || path.starts_with(paths::RPC_PREFIX)
+    matches!(
+        path,
+        paths::LOGIN | paths::SETUP | paths::LOGOUT | paths::INVITATION
+    ) || path.starts_with(paths::RPC_PREFIX)
 }
 
 pub async fn require_sign_in(

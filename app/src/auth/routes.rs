@@ -22,6 +22,7 @@ use crate::{
     client_ip::client_ip,
     error::ServiceError,
     paths,
+    persistence::session_store::SessionClient,
     render::render_with_echo,
     state::AppState,
 };
@@ -64,7 +65,7 @@ pub async fn login(
         &state.db,
         &username,
         SecretString::from(form.password),
-        Some(client_ip),
+        SessionClient::of(&request_parts.headers, Some(client_ip)),
         &state.hashing,
     )
     .await;

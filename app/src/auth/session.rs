@@ -9,7 +9,9 @@ use tower_sessions::Session;
 use super::password::verify_password;
 use crate::persistence::{
     entities::{tenant, user},
-    session_store::{SessionUser, SESSION_USER_KEY, SIGNED_IN_AT_KEY},
+    session_store::{
+        SessionClient, SessionUser, CLIENT_KEY, SEEN_KEY, SESSION_USER_KEY, SIGNED_IN_AT_KEY,
+    },
 };
 
 /// The administrator the session belongs to, as read with the session in
@@ -25,8 +27,6 @@ pub async fn session_user(session: &Session) -> anyhow::Result<Option<SessionUse
     keep_alive(session).await?;
     Ok(Some(user))
 }
-
-const SEEN_KEY: &str = "seen";
 
 /// Activity keeps a session alive: the session is written again (a later
 /// expiry, the cookie re-issued) once a tenth of the idle timeout, at most
@@ -83,7 +83,7 @@ pub async fn sign_in(
     db: &DatabaseConnection,
     username: &str,
     password: SecretString,
-    client_ip: Option<std::net::IpAddr>,
+    client: SessionClient,
     hashing: &super::password::HashingPool,
 ) -> SignInAttempt {
     use sea_orm::{ColumnTrait, QueryFilter};
@@ -107,7 +107,7 @@ pub async fn sign_in(
         user_id: u.id,
         tenant_id: u.tenant_id,
     });
-    let outcome = check_and_start(session, db, username, password, client_ip, hashing, found).await;
+    let outcome = check_and_start(session, db, username, password, client, hashing, found).await;
     SignInAttempt { named, outcome }
 }
 
@@ -116,10 +116,11 @@ async fn check_and_start(
     db: &DatabaseConnection,
     username: &str,
     password: SecretString,
-    client_ip: Option<std::net::IpAddr>,
+    client: SessionClient,
     hashing: &super::password::HashingPool,
     found: Option<(user::Model, tenant::Model)>,
 ) -> Result<i32, SignInError> {
+    let client_ip = client.ip;
     let user_id = found.as_ref().map(|(u, _)| u.id);
     // Counted before the password is checked: no burst gets more checks
     // than the limit, and a refusal costs no argon2 work.
@@ -138,18 +139,27 @@ async fn check_and_start(
     };
     let user_id = user.id;
     super::throttle::succeeded(db, attempt, user_id, client_ip).await?;
-    start_session(session, SessionUser::of(user, tenant)).await?;
+    start_session(session, SessionUser::of(user, tenant), client).await?;
     Ok(user_id)
 }
 
-/// Renews the session id (against fixation) and records the administrator.
-pub async fn start_session(session: &Session, user: SessionUser) -> anyhow::Result<()> {
+/// Renews the session id (against fixation) and records the administrator
+/// and the device.
+pub async fn start_session(
+    session: &Session,
+    user: SessionUser,
+    client: SessionClient,
+) -> anyhow::Result<()> {
     session
         .cycle_id()
         .await
         .context("renewing the session id")?;
     session
         .insert(SESSION_USER_KEY, user)
+        .await
+        .context("writing the session")?;
+    session
+        .insert(CLIENT_KEY, client)
         .await
         .context("writing the session")?;
     session

@@ -21,7 +21,7 @@ use time::{Duration, OffsetDateTime};
 use crate::{
     client_ip::{network_of, wide_network_of},
     persistence::{
-        entities::sign_in_address,
+        entities::{sign_in_address, user},
         rate_limit::{self, Rule, Taken, Verdict},
     },
 };
@@ -103,6 +103,15 @@ pub async fn succeeded(
 ) -> anyhow::Result<()> {
     rate_limit::forgive(db, attempt.taken).await?;
     rate_limit::clear(db, &attempt.account_key).await?;
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::LastSignedInAt,
+            sea_orm::sea_query::Expr::value(OffsetDateTime::now_utc()),
+        )
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await
+        .context("noting the sign-in")?;
     if let Some(ip) = ip {
         sign_in_address::Entity::insert(sign_in_address::ActiveModel {
             user_id: Set(user_id),

@@ -16,7 +16,7 @@ use super::{
     service::{self, RedeliveryForm},
 };
 use crate::{
-    auth::CurrentAdmin,
+    auth::Administrator,
     error::{AppError, ServiceError},
     paths::REDELIVER,
     state::AppState,
@@ -24,7 +24,7 @@ use crate::{
 
 pub async fn redeliver_form(
     State(state): State<AppState>,
-    admin: CurrentAdmin,
+    admin: Administrator,
     Form(form): Form<RedeliveryForm>,
 ) -> Response {
     match service::redeliver(&state, &admin, &form).await {

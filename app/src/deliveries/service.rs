@@ -16,7 +16,7 @@ use super::{
 };
 use crate::{
     activity::{self, log::NewEntry, ActivityKind},
-    auth::CurrentAdmin,
+    auth::{Administrator, CurrentAdmin},
     delivery::queue,
     domain::EndpointKind,
     error::{AppError, ServiceError},
@@ -24,9 +24,7 @@ use crate::{
     state::AppState,
 };
 
-fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&Rfc3339).unwrap_or_default()
-}
+use crate::time_text::rfc3339;
 
 /// A time typed in a filter: `YYYY-MM-DDTHH:MM` (what a `datetime-local`
 /// field sends; read as UTC), with seconds, or RFC 3339.
@@ -189,7 +187,8 @@ pub async fn list_page(
     data.rows = rows.iter().filter_map(to_row).collect();
     // Offered when the list shows exactly what it would send: a section's
     // given-up events in a time range, no type or search narrowing it.
-    data.bulk_redeliver = query.section.is_some()
+    data.bulk_redeliver = admin.role.may_manage()
+        && query.section.is_some()
         && query.state == Some(DeliveryState::GivenUp)
         && query.event_type.is_none()
         && query.search.is_none()
@@ -335,7 +334,11 @@ pub async fn event_page(
                 response_truncated: a.response_truncated,
             })
             .collect(),
-        redeliver_refused: event_refusal(&event).or(refusal),
+        redeliver_refused: if admin.role.may_manage() {
+            event_refusal(&event).or(refusal)
+        } else {
+            Some("only an administrator can redeliver events (your role is Viewer).".to_owned())
+        },
         redelivered,
     })
 }
@@ -412,7 +415,9 @@ pub async fn preview(
     admin: &CurrentAdmin,
     form: &RedeliveryForm,
 ) -> Result<RedeliveryPlan, ServiceError> {
-    let target = read_target(&state.db, admin, form).await?;
+    // The confirmation step of a change: a viewer is told at once.
+    let admin = admin.clone().administrator()?;
+    let target = read_target(&state.db, &admin, form).await?;
     let section = target
         .section()
         .ok_or_else(|| ServiceError::Ours(anyhow::anyhow!("an event with an unknown section")))?;
@@ -474,7 +479,7 @@ pub async fn preview(
 /// is paused or has no URL. How many.
 pub async fn redeliver(
     state: &AppState,
-    admin: &CurrentAdmin,
+    admin: &Administrator,
     form: &RedeliveryForm,
 ) -> Result<(RedeliveryTarget, u64), ServiceError> {
     let now = OffsetDateTime::now_utc();

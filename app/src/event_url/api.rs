@@ -24,7 +24,7 @@ pub async fn set_enabled(
     enabled: bool,
     version: String,
 ) -> Result<EndpointView, AppError> {
-    let (state, admin) = crate::auth::signed_in().await?;
+    let (state, admin) = crate::auth::signed_in_administrator().await?;
     super::service::set_enabled(&state.db, &state.writes, &admin, kind, enabled, &version)
         .await
         .map_err(crate::error::ServiceError::respond)
@@ -33,13 +33,13 @@ pub async fn set_enabled(
 /// A new random secret for the form; stored only when the form is saved.
 #[server(prefix = "/rpc", endpoint = "generate_secret")]
 pub async fn generate_secret(kind: SecretKind) -> Result<String, AppError> {
-    crate::auth::signed_in().await?;
+    crate::auth::signed_in_administrator().await?;
     Ok(super::service::generate_secret(kind))
 }
 
 #[server(prefix = "/rpc", endpoint = "save_endpoint")]
 pub async fn save_endpoint(form: EndpointForm) -> Result<EndpointView, AppError> {
-    let (state, admin) = crate::auth::signed_in().await?;
+    let (state, admin) = crate::auth::signed_in_administrator().await?;
     super::service::save(&state.db, &state.writes, &state.cipher, &admin, &form)
         .await
         .map_err(crate::error::ServiceError::respond)

@@ -6,7 +6,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{
-    api::load_event_url, chart::DeliveryChart, section::EndpointSection, SaveEcho, SwitchEcho,
+    api::load_event_url, chart::DeliveryChart, read_only::ReadOnlySection,
+    section::EndpointSection, SaveEcho, SwitchEcho,
 };
 use crate::{
     domain::EndpointKind,
@@ -41,7 +42,17 @@ pub fn EventUrlPage() -> impl IntoView {
                 match data.await {
                     Ok(data) => {
                         let saved = saved_kind();
+                        let manage = crate::layout::may_manage();
                         let sections = EndpointKind::ALL.map(|kind| {
+                            if !manage {
+                                let hours = data.hours(kind).to_vec();
+                                return view! {
+                                    <ReadOnlySection saved=data.endpoint(kind).clone() deliveries=data.deliveries(kind).clone()>
+                                        <DeliveryChart kind hours=hours.clone()/>
+                                    </ReadOnlySection>
+                                }
+                                .into_any();
+                            }
                             let echo = echo.clone().filter(|e| e.kind == kind);
                             let test_echo = test_echo.clone().filter(|e| e.kind == kind);
                             let switch_echo = switch_echo.clone().filter(|e| e.kind == kind);
@@ -59,12 +70,16 @@ pub fn EventUrlPage() -> impl IntoView {
                                     <DeliveryChart kind hours=hours.clone()/>
                                 </EndpointSection>
                             }
+                            .into_any()
                         });
                         view! {
                             <CompanyLayout tenant=data.tenant_name.clone() username=data.admin_username.clone() tab=CompanyTab::EventUrl>
                                 <p class="tab-intro">
                                     "The PBX posts events as JSON to these URLs. They must be reachable from the PBX; use HTTPS so events and credentials travel encrypted."
                                 </p>
+                                {(!manage).then(|| view! {
+                                    <p class="notice" role="status">"Your role is Viewer: you see these settings and their deliveries; an administrator can change them."</p>
+                                })}
                                 {sections}
                             </CompanyLayout>
                         }.into_any()

@@ -10,7 +10,7 @@ use axum::{
 
 use super::{service, SaveEcho, SwitchEcho};
 use crate::{
-    auth::CurrentAdmin,
+    auth::Administrator,
     domain::{EndpointForm, EndpointKind, FieldErrors},
     error::AppError,
     paths::EVENT_URL,
@@ -20,7 +20,7 @@ use crate::{
 
 pub async fn save_form(
     State(state): State<AppState>,
-    admin: CurrentAdmin,
+    admin: Administrator,
     parts: http::request::Parts,
     Form(form): Form<EndpointForm>,
 ) -> Response {
@@ -77,7 +77,7 @@ pub struct SwitchForm {
 /// question on the page, then takes the confirmed post.
 pub async fn switch_form(
     State(state): State<AppState>,
-    admin: CurrentAdmin,
+    admin: Administrator,
     parts: http::request::Parts,
     Form(form): Form<SwitchForm>,
 ) -> Response {
@@ -130,7 +130,7 @@ pub struct DiscardForm {
 /// JavaScript; back to the section after.
 pub async fn discard_held_form(
     State(state): State<AppState>,
-    admin: CurrentAdmin,
+    admin: Administrator,
     Form(form): Form<DiscardForm>,
 ) -> Response {
     let Some(kind) = EndpointKind::parse(&form.kind) else {

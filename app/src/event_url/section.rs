@@ -510,7 +510,13 @@ fn SecretField(
 /// (a disclosure that says what it does is the confirmation; it works
 /// without JavaScript).
 #[component]
-fn DeliveryStatus(kind: EndpointKind, deliveries: DeliverySummary) -> impl IntoView {
+pub(super) fn DeliveryStatus(
+    kind: EndpointKind,
+    deliveries: DeliverySummary,
+    /// Offer to discard held events (an administrator).
+    #[prop(default = true)]
+    manage: bool,
+) -> impl IntoView {
     let d = deliveries;
     let last = match (&d.last_attempt_at, d.last_status) {
         (None, _) => "No event delivered yet.".to_owned(),
@@ -545,6 +551,8 @@ fn DeliveryStatus(kind: EndpointKind, deliveries: DeliverySummary) -> impl IntoV
                 <p class="held">
                     {format!("{held} CDR {noun} held while paused: they are delivered, oldest first, when delivery is enabled again.")}
                 </p>
+            })}
+            {(held > 0 && manage).then(|| view! {
                 <details class="discard">
                     <summary>"Discard held events…"</summary>
                     <form method="post" action=EVENT_URL_DISCARD_HELD>

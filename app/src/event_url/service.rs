@@ -8,12 +8,12 @@ use sea_orm::{
     sea_query::Expr, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
     UpdateMany,
 };
-use time::{format_description::well_known::Rfc3339, OffsetDateTime};
+use time::OffsetDateTime;
 
 use super::model::{DeliverySummary, EndpointView, EventUrlData, HourCount, SecretStatus};
 use crate::{
     activity::{self, log::NewEntry, ActivityKind, Change},
-    auth::CurrentAdmin,
+    auth::{Administrator, CurrentAdmin},
     domain::{AuthDraft, AuthMethod, EndpointForm, EndpointKind, Field, SecretInput, SecretKind},
     error::{AppError, ServiceError},
     persistence::{
@@ -27,9 +27,7 @@ use crate::{
     test_event::history,
 };
 
-fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&Rfc3339).unwrap_or_default()
-}
+use crate::time_text::rfc3339;
 
 fn view_of(
     row: endpoint::Model,
@@ -169,7 +167,7 @@ fn summary_of(counts: crate::delivery::summary::SectionCounts) -> DeliverySummar
 pub async fn discard_held(
     db: &DatabaseConnection,
     writes: &WriteGate,
-    admin: &CurrentAdmin,
+    admin: &Administrator,
     kind: EndpointKind,
 ) -> Result<u64, ServiceError> {
     use anyhow::Context;
@@ -316,7 +314,7 @@ pub async fn save(
     db: &DatabaseConnection,
     writes: &WriteGate,
     cipher: &SecretCipher,
-    admin: &CurrentAdmin,
+    admin: &Administrator,
     form: &EndpointForm,
 ) -> Result<EndpointView, ServiceError> {
     let mut views = save_sections(db, writes, cipher, admin, std::slice::from_ref(form)).await?;
@@ -332,7 +330,7 @@ pub async fn save_sections(
     db: &DatabaseConnection,
     writes: &WriteGate,
     cipher: &SecretCipher,
-    admin: &CurrentAdmin,
+    admin: &Administrator,
     forms: &[EndpointForm],
 ) -> Result<Vec<EndpointView>, ServiceError> {
     let mut changes = Vec::with_capacity(forms.len());
@@ -495,7 +493,7 @@ async fn prepare_save(
 pub async fn set_enabled(
     db: &DatabaseConnection,
     writes: &WriteGate,
-    admin: &CurrentAdmin,
+    admin: &Administrator,
     kind: EndpointKind,
     enable: bool,
     loaded: &str,

@@ -9,6 +9,7 @@ pub mod endpoint;
 pub mod event;
 pub mod event_ref;
 pub mod ingest_key;
+pub mod invitation;
 pub mod rate_limit_hit;
 pub mod session;
 pub mod sign_in_address;

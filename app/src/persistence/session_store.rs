@@ -10,8 +10,8 @@
 
 use async_trait::async_trait;
 use sea_orm::{
-    sea_query::Expr, ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, JoinType,
-    QueryFilter, QuerySelect, RelationTrait, Set,
+    sea_query::Expr, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    FromQueryResult, JoinType, QueryFilter, QuerySelect, RelationTrait, Set,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -21,18 +21,106 @@ use tower_sessions::{
 };
 
 use super::entities::{session, tenant, user};
-use crate::domain::{DeliveryAlert, EndpointKind};
+use crate::domain::{DeliveryAlert, EndpointKind, Role};
 
 /// The key under which a session carries its administrator.
 pub const SESSION_USER_KEY: &str = "user";
 /// The key under which a session carries when its administrator signed in
 /// (Unix seconds).
 pub const SIGNED_IN_AT_KEY: &str = "signed_in_at";
+/// The key under which a session carries when it was last active (Unix
+/// seconds; written at most once a minute: `auth::session`).
+pub const SEEN_KEY: &str = "seen";
+/// The key under which a session carries the device it was signed in from.
+pub const CLIENT_KEY: &str = "client";
 /// How long a sign-in lasts at most, active or not.
 pub const MAX_LIFETIME: time::Duration = time::Duration::days(7);
 
+/// The device a session was signed in from, for My account's list.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionClient {
+    pub ip: Option<std::net::IpAddr>,
+    /// The browser's `User-Agent`, cut to 200 characters.
+    pub agent: Option<String>,
+}
+
+impl SessionClient {
+    pub fn of(headers: &http::HeaderMap, ip: Option<std::net::IpAddr>) -> Self {
+        Self {
+            ip: ip.map(|ip| ip.to_canonical()),
+            agent: headers
+                .get(http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(|agent| agent.chars().take(200).collect()),
+        }
+    }
+}
+
+/// One of a member's signed-in sessions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionSummary {
+    /// Its stored key (not its id: see `key_of`).
+    pub key: String,
+    pub client: SessionClient,
+    /// Unix seconds.
+    pub signed_in_at: Option<i64>,
+    pub seen_at: Option<i64>,
+}
+
+/// A member's unexpired sessions, most recently active first.
+pub async fn sessions_of(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> anyhow::Result<Vec<SessionSummary>> {
+    use anyhow::Context;
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let rows = session::Entity::find()
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::ExpiresAt.gt(now))
+        .all(db)
+        .await
+        .context("listing sessions")?;
+    let mut found: Vec<SessionSummary> = rows
+        .into_iter()
+        .filter_map(|row| {
+            let record: Record = serde_json::from_slice(&row.data).ok()?;
+            hard_end(&record).filter(|end| *end > now)?;
+            let get = |key: &str| record.data.get(key).cloned();
+            Some(SessionSummary {
+                key: row.id,
+                client: get(CLIENT_KEY)
+                    .and_then(|v| serde_json::from_value(v).ok())
+                    .unwrap_or_default(),
+                signed_in_at: get(SIGNED_IN_AT_KEY).and_then(|v| v.as_i64()),
+                seen_at: get(SEEN_KEY).and_then(|v| v.as_i64()),
+            })
+        })
+        .collect();
+    found.sort_by_key(|s| std::cmp::Reverse(s.seen_at.or(s.signed_in_at)));
+    Ok(found)
+}
+
+/// Ends a member's sessions at once, on every instance, but `keep` (the
+/// stored key of the one acting, if any). Returns how many ended.
+pub async fn end_sessions_of(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    keep: Option<&str>,
+) -> anyhow::Result<u64> {
+    use anyhow::Context;
+    let mut delete = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
+    if let Some(keep) = keep {
+        delete = delete.filter(session::Column::Id.ne(keep));
+    }
+    Ok(delete
+        .exec(db)
+        .await
+        .context("ending sessions")?
+        .rows_affected)
+}
+
 /// The stored key of a session id.
-fn key_of(id: &Id) -> String {
+pub fn key_of(id: &Id) -> String {
     use sha2::Digest;
     format!("{:x}", sha2::Sha256::digest(id.to_string().as_bytes()))
 }
@@ -58,6 +146,10 @@ pub struct SessionUser {
     pub username: String,
     pub tenant_id: i32,
     pub tenant_name: String,
+    /// What they may do, as the database says for this request: a changed
+    /// role holds from the next request on, on every instance.
+    #[serde(default)]
+    pub role: Role,
     /// The tenant's sections in trouble, read in the same query.
     #[serde(default)]
     pub alerts: Vec<DeliveryAlert>,
@@ -70,6 +162,7 @@ impl SessionUser {
             username: user.username,
             tenant_id: tenant.id,
             tenant_name: tenant.name,
+            role: Role::parse(&user.role).unwrap_or(Role::Viewer),
             alerts: Vec::new(),
         }
     }
@@ -125,6 +218,7 @@ struct SessionWithUser {
     data: Vec<u8>,
     user_id: Option<i32>,
     username: Option<String>,
+    role: Option<String>,
     tenant_id: Option<i32>,
     tenant_name: Option<String>,
     cdr_alert: Option<String>,
@@ -153,6 +247,7 @@ async fn read(db: &DatabaseConnection, id: Id) -> session_store::Result<Option<R
         .column(session::Column::Data)
         .column_as(user::Column::Id, "user_id")
         .column_as(user::Column::Username, "username")
+        .column_as(user::Column::Role, "role")
         .column_as(tenant::Column::Id, "tenant_id")
         .column_as(tenant::Column::Name, "tenant_name")
         .column_as(alert_of(EndpointKind::Cdr), "cdr_alert")
@@ -180,6 +275,12 @@ async fn read(db: &DatabaseConnection, id: Id) -> session_store::Result<Option<R
             username,
             tenant_id,
             tenant_name,
+            // An unknown role reads as the one that changes nothing.
+            role: row
+                .role
+                .as_deref()
+                .and_then(Role::parse)
+                .unwrap_or(Role::Viewer),
             alerts: [
                 (EndpointKind::Cdr, row.cdr_alert),
                 (EndpointKind::Extension, row.extension_alert),

@@ -14,7 +14,7 @@ use crate::{
         service::{authenticate, Presented},
         Scope,
     },
-    auth::CurrentAdmin,
+    auth::{Administrator, CurrentAdmin},
     client_ip::client_ip,
     state::AppState,
 };
@@ -26,10 +26,17 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// A write needs a read-and-write token: 403 otherwise.
-    pub fn may_write(&self) -> Result<(), Problem> {
+    /// A write needs a read-and-write token of a member who is an
+    /// administrator now: 403 otherwise.
+    pub fn may_write(&self) -> Result<Administrator, Problem> {
         match self.scope {
-            Scope::Write => Ok(()),
+            Scope::Write => self.admin.clone().administrator().map_err(|refusal| {
+                Problem::new(
+                    StatusCode::FORBIDDEN,
+                    "Viewer's token",
+                    format!("This token acts for {:?}, whose role is Viewer: it may only read. {refusal}", self.admin.username),
+                )
+            }),
             Scope::Read => Err(Problem::new(
                 StatusCode::FORBIDDEN,
                 "Read-only token",

@@ -290,13 +290,13 @@ pub async fn redeliver(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    caller.may_write()?;
+    let admin = caller.may_write()?;
     let id = event_id(&id)?;
     let form = RedeliveryForm {
         id: id.to_string(),
         ..RedeliveryForm::default()
     };
-    let (target, count) = service::redeliver(&state, &caller.admin, &form)
+    let (target, count) = service::redeliver(&state, &admin, &form)
         .await
         .map_err(|e| Problem::of(e, ""))?;
     let uid = match target {

@@ -416,7 +416,7 @@ pub async fn replace(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    caller.may_write()?;
+    let admin = caller.may_write()?;
     let kind = section_of(&name)?;
     // The body first: a request that could never be saved is told so
     // whatever its version.
@@ -447,15 +447,9 @@ pub async fn replace(
     if let Err(errors) = form.parse(current.stored_secret().as_ref()) {
         return Err(Problem::invalid(&errors, ""));
     }
-    let saved = service::save(
-        &state.db,
-        &state.writes,
-        &state.cipher,
-        &caller.admin,
-        &form,
-    )
-    .await
-    .map_err(|e| Problem::of(e, ""))?;
+    let saved = service::save(&state.db, &state.writes, &state.cipher, &admin, &form)
+        .await
+        .map_err(|e| Problem::of(e, ""))?;
     Ok(with_etag(&saved))
 }
 
@@ -466,14 +460,14 @@ async fn switch(
     headers: HeaderMap,
     enable: bool,
 ) -> Result<Response, Problem> {
-    caller.may_write()?;
+    let admin = caller.may_write()?;
     let kind = section_of(&name)?;
     let current = section(&state, &caller, kind).await?;
     let version = if_match(&headers, current.version)?.unwrap_or(current.version);
     let saved = service::set_enabled(
         &state.db,
         &state.writes,
-        &caller.admin,
+        &admin,
         kind,
         enable,
         &version.to_string(),
@@ -568,7 +562,7 @@ pub async fn test_event(
     Path(SectionPath { section: name }): Path<SectionPath>,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    caller.may_write()?;
+    let admin = caller.may_write()?;
     let kind = section_of(&name)?;
     let sent: TestIn = if body.iter().all(u8::is_ascii_whitespace) {
         TestIn::default()
@@ -581,13 +575,9 @@ pub async fn test_event(
             .to_owned()
     });
     let saved = section(&state, &caller, kind).await?;
-    let report = crate::test_event::service::send_from_form(
-        &state,
-        &caller.admin,
-        &saved.to_form(),
-        &sample,
-    )
-    .await
-    .map_err(|e| Problem::of(e, ""))?;
+    let report =
+        crate::test_event::service::send_from_form(&state, &admin, &saved.to_form(), &sample)
+            .await
+            .map_err(|e| Problem::of(e, ""))?;
     Ok(Json(report).into_response())
 }

@@ -120,7 +120,7 @@ pub async fn update(
     caller: Caller,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    caller.may_write()?;
+    let admin = caller.may_write()?;
     let sent: TenantIn = read_json(&body)?;
     if sent.cdr_event.is_none() && sent.extension_event.is_none() {
         return Err(Problem::new(
@@ -155,15 +155,9 @@ pub async fn update(
     }
     // Both saved in one transaction, or neither; the answer is what was
     // saved (a section not sent, as it was read).
-    let saved = service::save_sections(
-        &state.db,
-        &state.writes,
-        &state.cipher,
-        &caller.admin,
-        &forms,
-    )
-    .await
-    .map_err(|e| changed_meanwhile(Problem::of(e, "")))?;
+    let saved = service::save_sections(&state.db, &state.writes, &state.cipher, &admin, &forms)
+        .await
+        .map_err(|e| changed_meanwhile(Problem::of(e, "")))?;
     let (mut cdr, mut extension) = (cdr, extension);
     for view in saved {
         match view.kind {

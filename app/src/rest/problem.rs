@@ -144,6 +144,9 @@ impl Problem {
             error @ AppError::NotFound(_) => {
                 Self::new(StatusCode::NOT_FOUND, "Not found", error.to_string())
             }
+            error @ AppError::Forbidden(_) => {
+                Self::new(StatusCode::FORBIDDEN, "Forbidden", error.to_string())
+            }
             error @ AppError::SignInRequired => Self::new(
                 StatusCode::UNAUTHORIZED,
                 "Token required",

@@ -18,8 +18,9 @@ use crate::{
     accounts::{self, AccountError, NewAdmin, NewTenant},
     auth::session::start_session,
     client_ip::client_ip,
+    domain::Role,
     paths::{HOME, LOGIN},
-    persistence::session_store::SessionUser,
+    persistence::session_store::{SessionClient, SessionUser},
     render::render_with_echo,
     state::AppState,
 };
@@ -56,6 +57,7 @@ pub async fn setup(
     let admin = NewAdmin {
         username: form.username.trim().to_owned(),
         password: SecretString::from(form.password),
+        role: Role::Administrator,
     };
     let echo = |message: String| SetupEcho {
         tenant: tenant.name.clone(),
@@ -77,16 +79,18 @@ pub async fn setup(
         state.config.client_ip_header.as_ref(),
     ));
     match create_first_tenant(&state, tenant, admin, client).await {
-        Ok(user) => match start_session(&session, user).await {
-            Ok(()) => {
-                tracing::info!("setup completed; the setup link is closed");
-                Redirect::to(HOME).into_response()
+        Ok(user) => {
+            match start_session(&session, user, SessionClient::of(&parts.headers, client)).await {
+                Ok(()) => {
+                    tracing::info!("setup completed; the setup link is closed");
+                    Redirect::to(HOME).into_response()
+                }
+                Err(e) => {
+                    tracing::error!(error = format!("{e:#}"), "signing in after setup");
+                    Redirect::to(LOGIN).into_response()
+                }
             }
-            Err(e) => {
-                tracing::error!(error = format!("{e:#}"), "signing in after setup");
-                Redirect::to(LOGIN).into_response()
-            }
-        },
+        }
         Err(e) => {
             state.setup.restore(form.token);
             tracing::error!(error = format!("{e:#}"), "setup failed");

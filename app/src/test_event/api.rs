@@ -12,7 +12,7 @@ pub async fn send_test_event(
     form: EndpointForm,
     sample_event: String,
 ) -> Result<TestReport, AppError> {
-    let (state, admin) = crate::auth::signed_in().await?;
+    let (state, admin) = crate::auth::signed_in_administrator().await?;
     super::service::send_from_form(&state, &admin, &form, &sample_event)
         .await
         .map_err(crate::error::ServiceError::respond)
@@ -21,7 +21,7 @@ pub async fn send_test_event(
 /// Sends a past test send's event again, with the secret saved now.
 #[server(prefix = "/rpc", endpoint = "send_test_event_again")]
 pub async fn send_test_event_again(id: i32) -> Result<TestReport, AppError> {
-    let (state, admin) = crate::auth::signed_in().await?;
+    let (state, admin) = crate::auth::signed_in_administrator().await?;
     super::service::send_again(&state, &admin, id)
         .await
         .map_err(crate::error::ServiceError::respond)

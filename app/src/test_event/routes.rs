@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::{report::TestEcho, service};
 use crate::{
-    auth::CurrentAdmin,
+    auth::Administrator,
     domain::{EndpointForm, EndpointKind, FieldErrors},
     error::AppError,
     paths::EVENT_URL,
@@ -25,7 +25,7 @@ pub struct TestForm {
 
 pub async fn send_form(
     State(state): State<AppState>,
-    admin: CurrentAdmin,
+    admin: Administrator,
     parts: http::request::Parts,
     Form(TestForm { form, sample_event }): Form<TestForm>,
 ) -> Response {

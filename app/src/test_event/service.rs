@@ -13,7 +13,7 @@ use super::{
     verdict,
 };
 use crate::{
-    auth::CurrentAdmin,
+    auth::{Administrator, CurrentAdmin},
     domain::{
         AuthDraft, AuthMethod, EndpointForm, EndpointKind, EndpointUrl, Field, FieldErrors,
         SampleEvent, SecretInput, SecretKind,
@@ -42,7 +42,7 @@ struct TestInput {
 /// means the stored secret.
 pub async fn send_from_form(
     state: &AppState,
-    admin: &CurrentAdmin,
+    admin: &Administrator,
     form: &EndpointForm,
     sample_event: &str,
 ) -> Result<TestReport, ServiceError> {
@@ -122,7 +122,7 @@ pub async fn send_from_form(
 /// saved now (typed secrets are never kept).
 pub async fn send_again(
     state: &AppState,
-    admin: &CurrentAdmin,
+    admin: &Administrator,
     id: i32,
 ) -> Result<TestReport, ServiceError> {
     let past = test_send::Entity::find_by_id(id)

@@ -117,6 +117,23 @@ impl TestApp {
         }
     }
 
+    /// Adds a member with `role` to an existing tenant (the operator's
+    /// CLI path).
+    pub async fn create_member(&self, tenant: &str, username: &str, role: app::domain::Role) {
+        let db = server::connect(&self.config).await.expect("db");
+        app::accounts::create_admin(
+            &db,
+            tenant,
+            app::accounts::NewAdmin {
+                username: username.into(),
+                password: PASSWORD.to_owned().into(),
+                role,
+            },
+        )
+        .await
+        .expect("member created");
+    }
+
     pub async fn create_tenant_with_admin(&self, tenant: &str, username: &str) {
         let db = server::connect(&self.config).await.expect("db");
         app::accounts::create_tenant(
@@ -133,6 +150,7 @@ impl TestApp {
             app::accounts::NewAdmin {
                 username: username.into(),
                 password: PASSWORD.to_owned().into(),
+                role: app::domain::Role::Administrator,
             },
         )
         .await

@@ -9,6 +9,7 @@ mod headers;
 mod helpers;
 mod receivers;
 
+mod account;
 mod activity;
 mod anonymous;
 mod api_tokens;
@@ -18,6 +19,7 @@ mod deliveries;
 mod delivery;
 mod event_url;
 mod freshness;
+mod members;
 mod origin;
 mod postgres;
 mod process;

@@ -9,7 +9,13 @@ use serde_json::{json, Value};
 use crate::helpers::{spawn_app, Browser, TestApp};
 
 /// A new token of `tenant`, made by the real binary as a script would.
-fn cli_token(app: &TestApp, tenant: &str, name: &str, scope: &str, admin: Option<&str>) -> String {
+pub(crate) fn cli_token(
+    app: &TestApp,
+    tenant: &str,
+    name: &str,
+    scope: &str,
+    admin: Option<&str>,
+) -> String {
     let mut command = crate::cli::binary(app._dir.path());
     command
         .env(
@@ -40,14 +46,14 @@ fn cli_token(app: &TestApp, tenant: &str, name: &str, scope: &str, admin: Option
     token
 }
 
-struct Api {
+pub(crate) struct Api {
     client: Client,
     base: String,
     token: Option<String>,
 }
 
 impl Api {
-    fn new(app: &TestApp, token: Option<&str>) -> Self {
+    pub(crate) fn new(app: &TestApp, token: Option<&str>) -> Self {
         Self {
             client: Client::new(),
             base: app.url(""),
@@ -55,7 +61,7 @@ impl Api {
         }
     }
 
-    async fn call(
+    pub(crate) async fn call(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -82,12 +88,12 @@ impl Api {
         (status, headers, value)
     }
 
-    async fn get(&self, path: &str) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+    pub(crate) async fn get(&self, path: &str) -> (StatusCode, reqwest::header::HeaderMap, Value) {
         self.call(reqwest::Method::GET, path, None, None).await
     }
 }
 
-fn is_problem(headers: &reqwest::header::HeaderMap) -> bool {
+pub(crate) fn is_problem(headers: &reqwest::header::HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v == "application/problem+json")
@@ -367,10 +373,13 @@ async fn revoked_and_expired_tokens_are_refused_at_once_and_use_is_noted() {
         username: "alice".into(),
         tenant_id,
         tenant_name: "Acme".into(),
+        role: app::domain::Role::Administrator,
         ip: None,
         alerts: Vec::new(),
         via_token: None,
-    };
+    }
+    .administrator()
+    .unwrap();
     let writes = app::persistence::write_gate::WriteGate::for_backend(
         sea_orm::ConnectionTrait::get_database_backend(&db),
     );

@@ -1,7 +1,8 @@
 use sea_orm::entity::prelude::*;
 use std::fmt;
 
-/// A tenant administrator. `Debug` leaves the password hash out.
+/// A member of a tenant (an administrator or a viewer). `Debug` leaves
+/// the password hash out.
 #[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
@@ -12,6 +13,9 @@ pub struct Model {
     pub username: String,
     pub password_hash: String,
     pub created_at: TimeDateTimeWithTimeZone,
+    /// `administrator` | `viewer` (`domain::Role`).
+    pub role: String,
+    pub last_signed_in_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 impl fmt::Debug for Model {
@@ -20,6 +24,7 @@ impl fmt::Debug for Model {
             .field("id", &self.id)
             .field("tenant_id", &self.tenant_id)
             .field("username", &self.username)
+            .field("role", &self.role)
             .finish_non_exhaustive()
     }
 }

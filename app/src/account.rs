@@ -1,0 +1,16 @@
+//! My account: any signed-in member's own password (the current one
+//! required; every other session ends) and sessions (device, address,
+//! last seen), with **Sign out everywhere else**. Each change is in
+//! Activity.
+
+mod api;
+mod model;
+mod page;
+#[cfg(feature = "ssr")]
+pub mod routes;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+pub use api::load_account;
+pub use model::{describe_agent, AccountData, PasswordEcho, SessionView};
+pub use page::AccountView;

@@ -1,0 +1,18 @@
+//! My account's one read (changes are plain form posts: `routes.rs`).
+
+use leptos::prelude::*;
+
+use super::model::AccountData;
+use crate::error::AppError;
+
+/// My name, role and signed-in sessions.
+#[server(prefix = "/rpc", endpoint = "load_account")]
+pub async fn load_account() -> Result<AccountData, AppError> {
+    let (state, admin) = crate::auth::signed_in().await?;
+    let session = leptos_axum::extract::<tower_sessions::Session>()
+        .await
+        .map_err(|_| AppError::SignInRequired.into_response_status())?;
+    super::service::load(&state.db, &admin, session.id().as_ref())
+        .await
+        .map_err(crate::error::ServiceError::respond)
+}

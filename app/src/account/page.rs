@@ -1,0 +1,159 @@
+//! My account: change password, my sessions, sign out everywhere else.
+//! Plain forms: it all works without JavaScript.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::{
+    api::load_account,
+    model::{PasswordEcho, SessionView},
+};
+use crate::{
+    activity::LocalTime,
+    auth::login_path,
+    error::AppError,
+    form_echo::form_echo,
+    layout::{CompanyLayout, CompanyTab},
+    paths::{ACCOUNT, ACCOUNT_PASSWORD, ACCOUNT_SIGN_OUT_OTHERS},
+};
+
+#[component]
+pub fn AccountView() -> impl IntoView {
+    let query = use_query_map();
+    let notice = move || {
+        query.with(|q| {
+            let ended = q.get("ended").and_then(|n| n.parse::<u64>().ok());
+            let others = match ended {
+                Some(1) => "1 other session was signed out.".to_owned(),
+                Some(n) => format!("{n} other sessions were signed out."),
+                None => String::new(),
+            };
+            if q.get("password").is_some() {
+                Some(format!("Password changed. {others}"))
+            } else {
+                ended.map(|_| others)
+            }
+        })
+    };
+    let data = Resource::new_blocking(|| (), |_| load_account());
+    let echo = form_echo::<PasswordEcho>().unwrap_or_default();
+    view! {
+        <Title text="My account · eventurl"/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || {
+                let echo = echo.clone();
+                Suspend::new(async move {
+                    match data.await {
+                        Ok(account) => view! {
+                            <CompanyLayout tenant=account.tenant_name.clone() username=account.username.clone() tab=CompanyTab::Account>
+                                <p class="tab-intro">
+                                    {format!("You are {} in {}, with the role {}.", account.username, account.tenant_name, account.role.label())}
+                                </p>
+                                {notice().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+                                <PasswordForm echo/>
+                                <Sessions sessions=account.sessions.clone()/>
+                            </CompanyLayout>
+                        }
+                        .into_any(),
+                        Err(AppError::SignInRequired) => view! {
+                            <main class="auth-page"><p role="alert">
+                                "Your session has ended. " <a href=login_path(ACCOUNT)>"Sign in again"</a>"."
+                            </p></main>
+                        }
+                        .into_any(),
+                        Err(e) => view! {
+                            <main class="auth-page"><p role="alert" class="form-error">{e.to_string()}</p></main>
+                        }
+                        .into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn PasswordForm(echo: PasswordEcho) -> impl IntoView {
+    let field_error = |id: &'static str, error: Option<String>| {
+        error.map(|e| view! { <p class="field-error" id=id>{e}</p> })
+    };
+    let current_invalid = echo.current_error.is_some();
+    let new_invalid = echo.new_error.is_some();
+    view! {
+        <section class="create-token" aria-labelledby="password-title">
+            <h2 id="password-title">"Change password"</h2>
+            {echo.message.clone().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
+            <form method="post" action=ACCOUNT_PASSWORD class="stack">
+                <div class="field">
+                    <label for="current-password">"Current password"</label>
+                    <input id="current-password" name="current_password" type="password"
+                        autocomplete="current-password" required
+                        aria-invalid=current_invalid.then_some("true")
+                        aria-describedby=current_invalid.then_some("current-password-error")/>
+                    {field_error("current-password-error", echo.current_error.clone())}
+                </div>
+                <div class="field">
+                    <label for="new-password">"New password"</label>
+                    <input id="new-password" name="new_password" type="password"
+                        autocomplete="new-password" required minlength="12" maxlength="128"
+                        aria-invalid=new_invalid.then_some("true")
+                        aria-describedby=if new_invalid { "new-password-error" } else { "new-password-hint" }/>
+                    <p class="hint" id="new-password-hint">"At least 12 characters, not a common or guessable one: a few unusual words together work well. Your other sessions are signed out."</p>
+                    {field_error("new-password-error", echo.new_error.clone())}
+                </div>
+                <button type="submit" class="primary">"Change password"</button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn Sessions(sessions: Vec<SessionView>) -> impl IntoView {
+    let others = sessions.iter().filter(|s| !s.current).count();
+    let rows = sessions
+        .into_iter()
+        .map(|s| {
+            let device = if s.current {
+                format!("{} (this session)", s.device)
+            } else {
+                s.device.clone()
+            };
+            let time = |t: Option<String>| match t {
+                Some(at) => view! { <LocalTime utc=at/> }.into_any(),
+                None => view! { "—" }.into_any(),
+            };
+            view! {
+                <tr>
+                    <th scope="row">{device}</th>
+                    <td>{s.address.clone().unwrap_or_else(|| "—".to_owned())}</td>
+                    <td>{time(s.signed_in_at.clone())}</td>
+                    <td>{time(s.last_seen_at.clone())}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section aria-labelledby="sessions-title">
+            <h2 id="sessions-title">"Where you are signed in"</h2>
+            <div class="table-wrap" tabindex="0" role="region" aria-label="Sessions">
+                <table class="tokens">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Device"</th>
+                            <th scope="col">"Address"</th>
+                            <th scope="col">"Signed in"</th>
+                            <th scope="col">"Last seen"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+            {(others > 0).then(|| view! {
+                <form method="post" action=ACCOUNT_SIGN_OUT_OTHERS>
+                    <button type="submit" class="danger">{format!("Sign out everywhere else ({others})")}</button>
+                </form>
+            })}
+        </section>
+    }
+}

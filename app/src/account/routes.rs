@@ -1,0 +1,93 @@
+//! My account's changes as plain form posts (they work without
+//! JavaScript).
+
+use axum::{
+    extract::State,
+    response::{IntoResponse, Redirect, Response},
+    Form,
+};
+use secrecy::SecretString;
+use tower_sessions::Session;
+
+use super::{
+    model::PasswordEcho,
+    service::{self, PasswordRefusal},
+};
+use crate::{
+    auth::{current_admin::NotSignedIn, CurrentAdmin},
+    error::ServiceError,
+    paths::ACCOUNT,
+    persistence::session_store::key_of,
+    render::render_with_echo,
+    state::AppState,
+};
+
+/// The stored key of the session this request came in.
+fn current_key(session: &Session) -> Option<String> {
+    session.id().map(|id| key_of(&id))
+}
+
+#[derive(serde::Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+pub async fn password_form(
+    State(state): State<AppState>,
+    admin: CurrentAdmin,
+    session: Session,
+    parts: http::request::Parts,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    let Some(keep) = current_key(&session) else {
+        return NotSignedIn.into_response();
+    };
+    let changed = service::change_password(
+        &state.db,
+        &state.writes,
+        &state.hashing,
+        &admin,
+        &keep,
+        SecretString::from(form.current_password),
+        SecretString::from(form.new_password),
+    )
+    .await;
+    match changed {
+        Ok(ended) => {
+            // A new id for this session too: whoever held its old cookie
+            // holds nothing now.
+            if let Err(e) = session.cycle_id().await {
+                return ServiceError::from(
+                    anyhow::Error::new(e).context("renewing the session id"),
+                )
+                .into_plain_response();
+            }
+            Redirect::to(&format!("{ACCOUNT}?password=changed&ended={ended}")).into_response()
+        }
+        Err(PasswordRefusal::Fields(echo)) => {
+            let echo = PasswordEcho {
+                message: Some("Password not changed: correct the field marked below.".to_owned()),
+                ..echo
+            };
+            render_with_echo(&state, parts, Some(ACCOUNT), echo).await
+        }
+        Err(PasswordRefusal::Failed(error)) => error.into_plain_response(),
+    }
+}
+
+pub async fn sign_out_others_form(
+    State(state): State<AppState>,
+    admin: CurrentAdmin,
+    session: Session,
+) -> Response {
+    let Some(keep) = current_key(&session) else {
+        return NotSignedIn.into_response();
+    };
+    match service::sign_out_others(&state.db, &state.writes, &admin, &keep).await {
+        Ok(ended) => Redirect::to(&format!("{ACCOUNT}?ended={ended}")).into_response(),
+        Err(error) => error.into_plain_response(),
+    }
+}

@@ -1,0 +1,173 @@
+//! My account: the sessions list, a password change (throttled like
+//! sign-in; every other session ends in the same transaction) and signing
+//! out everywhere else.
+
+use anyhow::Context;
+use sea_orm::{
+    sea_query::Expr, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+};
+use secrecy::SecretString;
+use time::OffsetDateTime;
+use tower_sessions::session::Id;
+
+use super::model::{describe_agent, AccountData, PasswordEcho, SessionView};
+use crate::{
+    accounts::{self, AccountError},
+    activity::{
+        log::{record, NewEntry},
+        ActivityKind,
+    },
+    auth::{
+        password::{hash_password, verify_password, HashingPool},
+        throttle, CurrentAdmin,
+    },
+    error::ServiceError,
+    persistence::{
+        entities::user,
+        session_store::{end_sessions_of, key_of, sessions_of},
+        write_gate::WriteGate,
+    },
+    time_text::rfc3339,
+};
+
+fn at(unix: Option<i64>) -> Option<String> {
+    unix.and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
+        .map(rfc3339)
+}
+
+pub async fn load(
+    db: &DatabaseConnection,
+    admin: &CurrentAdmin,
+    current: Option<&Id>,
+) -> Result<AccountData, ServiceError> {
+    let current = current.map(key_of);
+    let sessions = sessions_of(db, admin.user_id)
+        .await?
+        .into_iter()
+        .map(|s| SessionView {
+            device: describe_agent(s.client.agent.as_deref()),
+            address: s.client.ip.map(|ip| ip.to_string()),
+            signed_in_at: at(s.signed_in_at),
+            last_seen_at: at(s.seen_at.or(s.signed_in_at)),
+            current: current.as_deref() == Some(s.key.as_str()),
+        })
+        .collect();
+    Ok(AccountData {
+        tenant_name: admin.tenant_name.clone(),
+        username: admin.username.clone(),
+        role: admin.role,
+        sessions,
+    })
+}
+
+/// Why a password change was not made, for the form.
+pub enum PasswordRefusal {
+    Fields(PasswordEcho),
+    Failed(ServiceError),
+}
+
+impl From<anyhow::Error> for PasswordRefusal {
+    fn from(error: anyhow::Error) -> Self {
+        PasswordRefusal::Failed(error.into())
+    }
+}
+
+/// Changes my password: the current one must be right (attempts counted
+/// as sign-ins are), the new one must pass `accounts::password_rules`.
+/// Every session but `keep` (this one's stored key) ends with it.
+pub async fn change_password(
+    db: &DatabaseConnection,
+    writes: &WriteGate,
+    hashing: &HashingPool,
+    admin: &CurrentAdmin,
+    keep: &str,
+    current: SecretString,
+    new: SecretString,
+) -> Result<u64, PasswordRefusal> {
+    let refuse = |echo: PasswordEcho| Err(PasswordRefusal::Fields(echo));
+    let attempt = match throttle::begin(db, &admin.username, Some(admin.user_id), admin.ip).await? {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            return refuse(PasswordEcho {
+                current_error: Some(format!(
+                    "Too many wrong passwords. Try again in {wait} seconds."
+                )),
+                ..PasswordEcho::default()
+            })
+        }
+    };
+    drop(attempt);
+    let stored = user::Entity::find_by_id(admin.user_id)
+        .one(db)
+        .await
+        .context("reading the account")?
+        .map(|u| u.password_hash);
+    let ok = hashing
+        .run(move || verify_password(&current, stored.as_deref()))
+        .await?;
+    if !ok {
+        return refuse(PasswordEcho {
+            current_error: Some("This is not your current password.".to_owned()),
+            ..PasswordEcho::default()
+        });
+    }
+    if let Err(refusal) = accounts::password_rules(&new, &[&admin.username, &admin.tenant_name]) {
+        let message = match refusal {
+            AccountError::Unexpected(e) => return Err(e.into()),
+            refusal => refusal.to_string(),
+        };
+        return refuse(PasswordEcho {
+            new_error: Some(message),
+            ..PasswordEcho::default()
+        });
+    }
+    let hash = hashing.run(move || hash_password(&new)).await??;
+    let _turn = writes.enter().await;
+    let txn = db.begin().await.context("starting a transaction")?;
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(hash))
+        .filter(user::Column::Id.eq(admin.user_id))
+        .exec(&txn)
+        .await
+        .context("storing the new password")?;
+    let ended = end_sessions_of(&txn, admin.user_id, Some(keep)).await?;
+    let summary = format!(
+        "changed their password; {} signed out",
+        sessions_noun(ended)
+    );
+    record(
+        &txn,
+        NewEntry::by(admin, ActivityKind::PasswordChanged, None, summary),
+    )
+    .await?;
+    txn.commit().await.context("committing the password")?;
+    Ok(ended)
+}
+
+fn sessions_noun(n: u64) -> String {
+    match n {
+        0 => "no other session".to_owned(),
+        1 => "1 other session".to_owned(),
+        n => format!("{n} other sessions"),
+    }
+}
+
+/// Ends every session of mine but `keep`, with its activity entry.
+pub async fn sign_out_others(
+    db: &DatabaseConnection,
+    writes: &WriteGate,
+    admin: &CurrentAdmin,
+    keep: &str,
+) -> Result<u64, ServiceError> {
+    let _turn = writes.enter().await;
+    let txn = db.begin().await.context("starting a transaction")?;
+    let ended = end_sessions_of(&txn, admin.user_id, Some(keep)).await?;
+    let summary = format!("signed out everywhere else ({})", sessions_noun(ended));
+    record(
+        &txn,
+        NewEntry::by(admin, ActivityKind::SessionsEnded, None, summary),
+    )
+    .await?;
+    txn.commit().await.context("committing the sign-outs")?;
+    Ok(ended)
+}

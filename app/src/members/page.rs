@@ -1,0 +1,325 @@
+//! Company → Administrators (the members with role and last sign-in, the
+//! invite form, open invitations; role changes and removal behind a
+//! confirmation) and the public invitation page. Plain forms: it all
+//! works without JavaScript. A viewer sees the list, no control.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::{
+    api::{invitation_state, list_members},
+    model::{AcceptEcho, InvitationLink, InvitationView, MemberView, MembersEcho},
+    INVITATION_HOURS,
+};
+use crate::{
+    activity::LocalTime,
+    auth::login_path,
+    copy_button::CopyButton,
+    domain::Role,
+    error::AppError,
+    form_echo::form_echo,
+    layout::{CompanyLayout, CompanyTab},
+    paths::{
+        INVITATION, LOGIN, MEMBERS, MEMBERS_INVITE, MEMBERS_REMOVE, MEMBERS_REVOKE_INVITATION,
+        MEMBERS_ROLE,
+    },
+    time_text::utc_minutes,
+};
+
+#[component]
+pub fn MembersView() -> impl IntoView {
+    let query = use_query_map();
+    let notice = move || {
+        query.with(|q| {
+            if let Some(name) = q.get("removed") {
+                Some(format!(
+                    "{name} was removed: their sessions and API tokens have ended."
+                ))
+            } else if q.get("changed").is_some() {
+                Some("Role changed: it holds from their next click on.".to_owned())
+            } else if q.get("revoked").is_some() {
+                Some("Invitation revoked: its link no longer works.".to_owned())
+            } else {
+                None
+            }
+        })
+    };
+    let data = Resource::new_blocking(|| (), |_| list_members());
+    let echo = form_echo::<MembersEcho>().unwrap_or_default();
+    view! {
+        <Title text="Administrators · Company · eventurl"/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || {
+                let echo = echo.clone();
+                Suspend::new(async move {
+                    match data.await {
+                        Ok(page) => {
+                            let manage = page.may_manage;
+                            view! {
+                                <CompanyLayout tenant=page.tenant_name.clone() username=page.admin_username.clone() tab=CompanyTab::Members>
+                                    <p class="tab-intro">
+                                        "The people who can sign in to manage this company. "
+                                        <strong>"Administrators"</strong>
+                                        " change settings, delivery, test events, redelivery, API tokens and people; "
+                                        <strong>"Viewers"</strong>
+                                        " see settings, activity and deliveries and change nothing."
+                                    </p>
+                                    {(!manage).then(|| view! {
+                                        <p class="notice" role="status">"Your role is Viewer: you can see who has access, but only an administrator can invite, change or remove people."</p>
+                                    })}
+                                    {notice().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+                                    {echo.message.clone().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
+                                    {echo.invited.clone().map(|(link, invitation)| view! { <NewInvitation link invitation/> })}
+                                    <MemberTable members=page.members.clone() manage/>
+                                    {manage.then(|| view! { <InviteForm role=echo.role.clone()/> })}
+                                    <PendingTable pending=page.pending.clone() manage/>
+                                </CompanyLayout>
+                            }
+                            .into_any()
+                        }
+                        Err(AppError::SignInRequired) => view! {
+                            <main class="auth-page"><p role="alert">
+                                "Your session has ended. " <a href=login_path(MEMBERS)>"Sign in again"</a>"."
+                            </p></main>
+                        }
+                        .into_any(),
+                        Err(e) => view! {
+                            <main class="auth-page"><p role="alert" class="form-error">{e.to_string()}</p></main>
+                        }
+                        .into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn NewInvitation(link: String, invitation: InvitationView) -> impl IntoView {
+    view! {
+        <section class="new-token" aria-labelledby="new-invitation-title">
+            <h2 id="new-invitation-title">{format!("Invitation for a new {} created", invitation.role.label().to_lowercase())}</h2>
+            <p role="status">
+                {format!("Send this link to the person you are inviting; it works once, for {INVITATION_HOURS} hours, and is shown only now (only a hash is kept). Whoever opens it chooses a username and password and joins as {}.", invitation.role.label())}
+            </p>
+            <div class="secret-row">
+                <label for="invitation-link" class="visually-hidden">"Invitation link"</label>
+                <input id="invitation-link" type="text" readonly value=link spellcheck="false" autocomplete="off"/>
+                <CopyButton target="invitation-link".to_owned()/>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn InviteForm(role: String) -> impl IntoView {
+    let chosen = Role::parse(&role).unwrap_or(Role::Viewer);
+    view! {
+        <section class="create-token" aria-labelledby="invite-title">
+            <h2 id="invite-title">"Invite someone"</h2>
+            <form method="post" action=MEMBERS_INVITE>
+                <fieldset class="field">
+                    <legend>"Role"</legend>
+                    {Role::ALL
+                        .map(|r| {
+                            let id = format!("invite-role-{}", r.as_str());
+                            let label_for = id.clone();
+                            view! {
+                                <label for=label_for class="choice">
+                                    <input id=id type="radio" name="role" value=r.as_str() checked=r == chosen/>
+                                    <strong>{r.label()}</strong>
+                                    {format!(": {}", r.description())}
+                                </label>
+                            }
+                        })}
+                </fieldset>
+                <button type="submit">"Create invitation link"</button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn MemberTable(members: Vec<MemberView>, manage: bool) -> impl IntoView {
+    view! {
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Members">
+            <table class="tokens">
+                <thead>
+                    <tr>
+                        <th scope="col">"Username"</th>
+                        <th scope="col">"Role"</th>
+                        <th scope="col">"Last sign-in"</th>
+                        {manage.then(|| view! { <th scope="col">"Change"</th> })}
+                    </tr>
+                </thead>
+                <tbody>
+                    {members.into_iter().map(|m| view! { <MemberRow member=m manage/> }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn MemberRow(member: MemberView, manage: bool) -> impl IntoView {
+    let m = member;
+    let name = if m.is_you {
+        format!("{} (you)", m.username)
+    } else {
+        m.username.clone()
+    };
+    let last = match &m.last_signed_in_at {
+        Some(at) => view! { <LocalTime utc=at.clone()/> }.into_any(),
+        None => view! { "Never" }.into_any(),
+    };
+    let controls = manage.then(|| {
+        if m.is_you {
+            return view! { <span class="hint">"Another administrator can change your role."</span> }.into_any();
+        }
+        let other = match m.role {
+            Role::Administrator => Role::Viewer,
+            Role::Viewer => Role::Administrator,
+        };
+        let id = m.id.to_string();
+        view! {
+            <details class="revoke">
+                <summary>{format!("Make {}…", other.label().to_lowercase())}</summary>
+                <form method="post" action=MEMBERS_ROLE>
+                    <input type="hidden" name="id" value=id.clone()/>
+                    <input type="hidden" name="role" value=other.as_str()/>
+                    <p>{format!("Make {} a {}? {} This holds from their next click on and is recorded in Activity.", m.username, other.label().to_lowercase(), other.description())}</p>
+                    <button type="submit">{format!("Make {} {}", m.username, other.label().to_lowercase())}</button>
+                </form>
+            </details>
+            <details class="revoke">
+                <summary>"Remove…"</summary>
+                <form method="post" action=MEMBERS_REMOVE>
+                    <input type="hidden" name="id" value=id/>
+                    <p>{format!("Remove {}? They are signed out everywhere at once and their API tokens stop working. This is recorded in Activity.", m.username)}</p>
+                    <button type="submit" class="danger">{format!("Remove {}", m.username)}</button>
+                </form>
+            </details>
+        }
+        .into_any()
+    });
+    view! {
+        <tr>
+            <th scope="row">{name}</th>
+            <td>{m.role.label()}</td>
+            <td>{last}</td>
+            {controls.map(|c| view! { <td>{c}</td> })}
+        </tr>
+    }
+}
+
+#[component]
+fn PendingTable(pending: Vec<InvitationView>, manage: bool) -> impl IntoView {
+    if pending.is_empty() {
+        return view! { <p class="empty">"No open invitations."</p> }.into_any();
+    }
+    view! {
+        <h2>"Open invitations"</h2>
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Open invitations">
+            <table class="tokens">
+                <thead>
+                    <tr>
+                        <th scope="col">"Link"</th>
+                        <th scope="col">"Role"</th>
+                        <th scope="col">"Created"</th>
+                        <th scope="col">"Expires"</th>
+                        {manage.then(|| view! { <th scope="col">"Revoke"</th> })}
+                    </tr>
+                </thead>
+                <tbody>
+                    {pending
+                        .into_iter()
+                        .map(|i| {
+                            let revoke = manage.then(|| view! {
+                                <td>
+                                    <form method="post" action=MEMBERS_REVOKE_INVITATION>
+                                        <input type="hidden" name="id" value=i.id.to_string()/>
+                                        <button type="submit" class="danger">{format!("Revoke link {}", i.id)}</button>
+                                    </form>
+                                </td>
+                            });
+                            view! {
+                                <tr>
+                                    <th scope="row">{format!("Link {}", i.id)}</th>
+                                    <td>{i.role.label()}</td>
+                                    <td><LocalTime utc=i.created_at.clone()/>{format!(" by {}", i.created_by)}</td>
+                                    <td><LocalTime utc=i.expires_at.clone()/></td>
+                                    {revoke}
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+/// `/invitation?token=…`: whom the link is for and the form to join, or
+/// that it no longer works.
+#[component]
+pub fn InvitationPage() -> impl IntoView {
+    let query = use_query_map();
+    let token = move || query.with(|q| q.get("token").unwrap_or_default());
+    let state = Resource::new_blocking(token, invitation_state);
+    let echo = form_echo::<AcceptEcho>().unwrap_or_default();
+    view! {
+        <Title text="Join · eventurl"/>
+        <main class="auth-page">
+            <div class="auth-card">
+                <p class="brand" aria-hidden="true">"eventurl"</p>
+                <h1>"Join your company"</h1>
+                <Suspense fallback=|| ()>
+                    {move || {
+                        let echo = echo.clone();
+                        Suspend::new(async move {
+                            match state.await {
+                                Ok(InvitationLink::Open { tenant_name, role, invited_by, expires_at }) => {
+                                    let action = format!("{INVITATION}?token={}", token());
+                                    let failed = !echo.message.is_empty();
+                                    view! {
+                                        <p class="lead">
+                                            {format!("{invited_by} invited you to {tenant_name} as {} ({}). The link works until {}.", role.label(), role.description(), utc_minutes(&expires_at))}
+                                        </p>
+                                        {failed.then(|| view! { <p class="form-error" role="alert" id="join-error">{echo.message.clone()}</p> })}
+                                        <form method="post" action=action class="stack">
+                                            <div class="field">
+                                                <label for="join-username">"Username"</label>
+                                                <input id="join-username" name="username" type="text"
+                                                    autocomplete="username" required minlength="3" maxlength="64"
+                                                    value=echo.username.clone()
+                                                    aria-describedby="join-username-hint"/>
+                                                <p class="hint" id="join-username-hint">"3 to 64 letters, digits and . _ - @; you sign in with it."</p>
+                                            </div>
+                                            <div class="field">
+                                                <label for="join-password">"Password"</label>
+                                                <input id="join-password" name="password" type="password"
+                                                    autocomplete="new-password" required minlength="12" maxlength="128"
+                                                    aria-describedby="join-password-hint"/>
+                                                <p class="hint" id="join-password-hint">"At least 12 characters, not a common or guessable one: a few unusual words together work well."</p>
+                                            </div>
+                                            <button type="submit" class="primary">"Join"</button>
+                                        </form>
+                                    }
+                                    .into_any()
+                                }
+                                Ok(InvitationLink::Closed) => view! {
+                                    <p class="form-error" role="alert">{super::model::INVITATION_CLOSED}</p>
+                                    <p><a href=LOGIN>"Sign in"</a>" if you already have an account."</p>
+                                }
+                                .into_any(),
+                                Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                            }
+                        })
+                    }}
+                </Suspense>
+            </div>
+        </main>
+    }
+}

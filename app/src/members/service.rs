@@ -1,0 +1,419 @@
+//! The people of a tenant: the list, invitations (a one-time link, only
+//! its SHA-256 kept), role changes and removals, each with its activity
+//! entry in the same transaction. A tenant always keeps an administrator:
+//! changes that would leave none are refused under a lock on the tenant's
+//! row, so two administrators demoting each other at once cannot both
+//! succeed, on any instance.
+
+use anyhow::Context;
+use sea_orm::{
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+use secrecy::SecretString;
+use std::net::IpAddr;
+use time::OffsetDateTime;
+
+use super::model::{
+    InvitationLink, InvitationView, MemberView, MembersData, INVITATION_CLOSED, INVITATION_HOURS,
+    INVITATION_PREFIX,
+};
+use crate::{
+    accounts::{self, AccountError, NewAdmin},
+    activity::{
+        log::{record, NewEntry},
+        ActivityKind,
+    },
+    auth::{password::HashingPool, Administrator, CurrentAdmin},
+    domain::Role,
+    error::{AppError, ServiceError},
+    persistence::{
+        crypto::{credential_digest, new_bearer_credential},
+        entities::{invitation, tenant, user},
+        session_store::{end_sessions_of, SessionUser},
+        write_gate::WriteGate,
+    },
+    time_text::rfc3339,
+};
+
+fn member_view(row: user::Model, you: i32) -> MemberView {
+    MemberView {
+        id: row.id,
+        is_you: row.id == you,
+        role: Role::parse(&row.role).unwrap_or(Role::Viewer),
+        last_signed_in_at: row.last_signed_in_at.map(rfc3339),
+        username: row.username,
+    }
+}
+
+fn invitation_view(row: invitation::Model) -> InvitationView {
+    InvitationView {
+        id: row.id,
+        role: Role::parse(&row.role).unwrap_or(Role::Viewer),
+        created_by: row.created_by_name,
+        created_at: rfc3339(row.created_at),
+        expires_at: rfc3339(row.expires_at),
+    }
+}
+
+/// The tenant's members (by name) and its open invitations (newest first).
+pub async fn list(
+    db: &DatabaseConnection,
+    admin: &CurrentAdmin,
+) -> Result<MembersData, ServiceError> {
+    let now = OffsetDateTime::now_utc();
+    let members = user::Entity::find()
+        .filter(user::Column::TenantId.eq(admin.tenant_id))
+        .order_by_asc(user::Column::Username)
+        .all(db)
+        .await
+        .context("listing the members")?;
+    let pending = invitation::Entity::find()
+        .filter(invitation::Column::TenantId.eq(admin.tenant_id))
+        .filter(invitation::Column::AcceptedAt.is_null())
+        .filter(invitation::Column::RevokedAt.is_null())
+        .filter(invitation::Column::ExpiresAt.gt(now))
+        .order_by_desc(invitation::Column::Id)
+        .all(db)
+        .await
+        .context("listing the invitations")?;
+    Ok(MembersData {
+        tenant_name: admin.tenant_name.clone(),
+        admin_username: admin.username.clone(),
+        may_manage: admin.role.may_manage(),
+        members: members
+            .into_iter()
+            .map(|row| member_view(row, admin.user_id))
+            .collect(),
+        pending: pending.into_iter().map(invitation_view).collect(),
+    })
+}
+
+/// A new invitation to join as `role`: its token (for the link, shown
+/// once) and its view.
+pub async fn invite(
+    db: &DatabaseConnection,
+    writes: &WriteGate,
+    admin: &Administrator,
+    role: Role,
+) -> Result<(String, InvitationView), ServiceError> {
+    let token = new_bearer_credential(INVITATION_PREFIX);
+    let now = OffsetDateTime::now_utc();
+    let expires_at = now + time::Duration::hours(INVITATION_HOURS);
+    let _turn = writes.enter().await;
+    let txn = db.begin().await.context("starting a transaction")?;
+    let row = invitation::ActiveModel {
+        tenant_id: Set(admin.tenant_id),
+        role: Set(role.as_str().to_owned()),
+        token_hash: Set(credential_digest(&token)),
+        created_by: Set(Some(admin.user_id)),
+        created_by_name: Set(admin.username.clone()),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .context("storing an invitation")?;
+    let summary = format!(
+        "invited a new {} (link {} valid for {INVITATION_HOURS} hours)",
+        role.label().to_lowercase(),
+        row.id
+    );
+    record(
+        &txn,
+        NewEntry::by(admin, ActivityKind::MemberInvited, None, summary),
+    )
+    .await?;
+    txn.commit().await.context("committing the invitation")?;
+    Ok((token, invitation_view(row)))
+}
+
+/// Ends an open invitation of the tenant at once.
+pub async fn revoke_invitation(
+    db: &DatabaseConnection,
+    writes: &WriteGate,
+    admin: &Administrator,
+    id: i32,
+) -> Result<(), ServiceError> {
+    let now = OffsetDateTime::now_utc();
+    let _turn = writes.enter().await;
+    let txn = db.begin().await.context("starting a transaction")?;
+    let done = invitation::Entity::update_many()
+        .col_expr(invitation::Column::RevokedAt, Expr::value(now))
+        .filter(invitation::Column::Id.eq(id))
+        .filter(invitation::Column::TenantId.eq(admin.tenant_id))
+        .filter(invitation::Column::AcceptedAt.is_null())
+        .filter(invitation::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await
+        .context("revoking an invitation")?;
+    if done.rows_affected == 0 {
+        return Err(AppError::NotFound(
+            "That invitation is no longer open (used, revoked or expired).".to_owned(),
+        )
+        .into());
+    }
+    let summary = format!("revoked invitation link {id}");
+    record(
+        &txn,
+        NewEntry::by(admin, ActivityKind::InvitationRevoked, None, summary),
+    )
+    .await?;
+    txn.commit().await.context("committing the revocation")?;
+    Ok(())
+}
+
+/// Takes the tenant's row lock for the rest of `txn` (a no-op write: a row
+/// lock on PostgreSQL, the write lock on SQLite), so that counting its
+/// administrators and changing one are not interleaved with another
+/// such change.
+async fn lock_tenant(txn: &DatabaseTransaction, tenant_id: i32) -> anyhow::Result<()> {
+    tenant::Entity::update_many()
+        .col_expr(tenant::Column::Id, Expr::col(tenant::Column::Id))
+        .filter(tenant::Column::Id.eq(tenant_id))
+        .exec(txn)
+        .await
+        .context("locking the tenant")?;
+    Ok(())
+}
+
+/// The tenant's member `id` other than the acting administrator, read in
+/// `txn` after `lock_tenant`.
+async fn other_member(
+    txn: &DatabaseTransaction,
+    admin: &Administrator,
+    id: i32,
+    what: &str,
+) -> Result<user::Model, ServiceError> {
+    if id == admin.user_id {
+        return Err(AppError::Refused(format!(
+            "You cannot {what} yourself: ask another administrator."
+        ))
+        .into());
+    }
+    user::Entity::find_by_id(id)
+        .filter(user::Column::TenantId.eq(admin.tenant_id))
+        .one(txn)
+        .await
+        .context("reading the member")?
+        .ok_or_else(|| {
+            AppError::NotFound("There is no such member in your company.".to_owned()).into()
+        })
+}
+
+async fn administrators(txn: &DatabaseTransaction, tenant_id: i32) -> anyhow::Result<u64> {
+    user::Entity::find()
+        .filter(user::Column::TenantId.eq(tenant_id))
+        .filter(user::Column::Role.eq(Role::Administrator.as_str()))
+        .count(txn)
+        .await
+        .context("counting the administrators")
+}
+
+fn last_administrator(username: &str) -> ServiceError {
+    AppError::Refused(format!(
+        "{username} is the company's last administrator: make someone else an administrator first."
+    ))
+    .into()
+}
+
+/// Gives member `id` `role`; it holds from their next request on.
+pub async fn change_role(
+    db: &DatabaseConnection,
+    writes: &WriteGate,
+    admin: &Administrator,
+    id: i32,
+    role: Role,
+) -> Result<MemberView, ServiceError> {
+    let _turn = writes.enter().await;
+    let txn = db.begin().await.context("starting a transaction")?;
+    lock_tenant(&txn, admin.tenant_id).await?;
+    let member = other_member(&txn, admin, id, "change the role of").await?;
+    let before = Role::parse(&member.role).unwrap_or(Role::Viewer);
+    if before == role {
+        return Ok(member_view(member, admin.user_id));
+    }
+    if before == Role::Administrator && administrators(&txn, admin.tenant_id).await? <= 1 {
+        return Err(last_administrator(&member.username));
+    }
+    user::Entity::update_many()
+        .col_expr(user::Column::Role, Expr::value(role.as_str()))
+        .filter(user::Column::Id.eq(id))
+        .exec(&txn)
+        .await
+        .context("changing the role")?;
+    let summary = format!(
+        "changed {}'s role from {} to {}",
+        member.username,
+        before.label(),
+        role.label()
+    );
+    record(
+        &txn,
+        NewEntry::by(admin, ActivityKind::RoleChanged, None, summary),
+    )
+    .await?;
+    txn.commit().await.context("committing the role")?;
+    Ok(member_view(
+        user::Model {
+            role: role.as_str().to_owned(),
+            ..member
+        },
+        admin.user_id,
+    ))
+}
+
+/// Removes member `id`: their account, their sessions (ended at once, on
+/// every instance) and their API tokens go; the activity log keeps their
+/// name. Returns their username.
+pub async fn remove(
+    db: &DatabaseConnection,
+    writes: &WriteGate,
+    admin: &Administrator,
+    id: i32,
+) -> Result<String, ServiceError> {
+    let _turn = writes.enter().await;
+    let txn = db.begin().await.context("starting a transaction")?;
+    lock_tenant(&txn, admin.tenant_id).await?;
+    let member = other_member(&txn, admin, id, "remove").await?;
+    if member.role == Role::Administrator.as_str()
+        && administrators(&txn, admin.tenant_id).await? <= 1
+    {
+        return Err(last_administrator(&member.username));
+    }
+    end_sessions_of(&txn, id, None).await?;
+    user::Entity::delete_by_id(id)
+        .exec(&txn)
+        .await
+        .context("removing the member")?;
+    let summary = format!(
+        "removed {} ({}); their sessions and API tokens ended",
+        member.username,
+        Role::parse(&member.role).unwrap_or(Role::Viewer).label()
+    );
+    record(
+        &txn,
+        NewEntry::by(admin, ActivityKind::MemberRemoved, None, summary),
+    )
+    .await?;
+    txn.commit().await.context("committing the removal")?;
+    Ok(member.username)
+}
+
+/// The open invitation a link's token names, with its tenant.
+async fn open_invitation(
+    db: &impl ConnectionTrait,
+    token: &str,
+) -> anyhow::Result<Option<(invitation::Model, tenant::Model)>> {
+    if !token.starts_with(INVITATION_PREFIX) || token.len() > 200 {
+        return Ok(None);
+    }
+    let now = OffsetDateTime::now_utc();
+    let found = invitation::Entity::find()
+        .filter(invitation::Column::TokenHash.eq(credential_digest(token)))
+        .filter(invitation::Column::AcceptedAt.is_null())
+        .filter(invitation::Column::RevokedAt.is_null())
+        .filter(invitation::Column::ExpiresAt.gt(now))
+        .find_also_related(tenant::Entity)
+        .one(db)
+        .await
+        .context("reading the invitation")?;
+    Ok(found.and_then(|(inv, tenant)| tenant.map(|t| (inv, t))))
+}
+
+/// What the invitation page shows for a link's token.
+pub async fn invitation_state(
+    db: &DatabaseConnection,
+    token: &str,
+) -> Result<InvitationLink, ServiceError> {
+    Ok(match open_invitation(db, token).await? {
+        Some((inv, tenant)) => InvitationLink::Open {
+            tenant_name: tenant.name,
+            role: Role::parse(&inv.role).unwrap_or(Role::Viewer),
+            invited_by: inv.created_by_name,
+            expires_at: rfc3339(inv.expires_at),
+        },
+        None => InvitationLink::Closed,
+    })
+}
+
+/// Uses an invitation: a new member with the chosen username and password
+/// and the invitation's role, once. Returns whom to sign in.
+pub async fn accept(
+    db: &DatabaseConnection,
+    writes: &WriteGate,
+    hashing: &HashingPool,
+    token: &str,
+    username: &str,
+    password: SecretString,
+    ip: Option<IpAddr>,
+) -> Result<SessionUser, ServiceError> {
+    let Some((_, tenant)) = open_invitation(db, token).await? else {
+        return Err(AppError::Refused(INVITATION_CLOSED.to_owned()).into());
+    };
+    let new = NewAdmin {
+        username: username.trim().to_owned(),
+        password,
+        role: Role::Viewer,
+    };
+    accounts::check_new_member(&new, &tenant.name).map_err(account_error)?;
+    let secret = new.password.clone();
+    let hash = hashing
+        .run(move || crate::auth::password::hash_password(&secret))
+        .await??;
+    let now = OffsetDateTime::now_utc();
+    let _turn = writes.enter().await;
+    let txn = db.begin().await.context("starting a transaction")?;
+    // Claimed first: of two uses at once, one finds it taken.
+    let claimed = invitation::Entity::update_many()
+        .col_expr(invitation::Column::AcceptedAt, Expr::value(now))
+        .col_expr(
+            invitation::Column::AcceptedUsername,
+            Expr::value(new.username.clone()),
+        )
+        .filter(invitation::Column::TokenHash.eq(credential_digest(token)))
+        .filter(invitation::Column::AcceptedAt.is_null())
+        .filter(invitation::Column::RevokedAt.is_null())
+        .filter(invitation::Column::ExpiresAt.gt(now))
+        .exec_with_returning(&txn)
+        .await
+        .context("claiming the invitation")?;
+    let Some(invitation) = claimed.into_iter().next() else {
+        return Err(AppError::Refused(INVITATION_CLOSED.to_owned()).into());
+    };
+    let role = Role::parse(&invitation.role).unwrap_or(Role::Viewer);
+    let member = accounts::insert_member(&txn, invitation.tenant_id, &new.username, hash, role)
+        .await
+        .map_err(account_error)?;
+    record(
+        &txn,
+        NewEntry {
+            tenant_id: Some(invitation.tenant_id),
+            actor_id: Some(member.id),
+            actor: member.username.clone(),
+            ip,
+            kind: ActivityKind::MemberJoined,
+            section: None,
+            summary: format!(
+                "joined as {} (invited by {}, link {})",
+                role.label().to_lowercase(),
+                invitation.created_by_name,
+                invitation.id
+            ),
+            changes: Vec::new(),
+            version: None,
+        },
+    )
+    .await?;
+    txn.commit().await.context("committing the new member")?;
+    Ok(SessionUser::of(member, tenant))
+}
+
+fn account_error(error: AccountError) -> ServiceError {
+    match error {
+        AccountError::Unexpected(e) => ServiceError::Ours(e),
+        refusal => AppError::Refused(refusal.to_string()).into(),
+    }
+}
