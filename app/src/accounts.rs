@@ -154,15 +154,22 @@ pub(crate) async fn create_tenant_in(
     // connection (the server's workers) wrote in between.
     let name = new.name.trim().to_owned();
     let now = OffsetDateTime::now_utc();
-    let tenant = match (tenant::ActiveModel {
+    // Columns left out take their defaults (a new tenant requires no
+    // second factor), on this schema or an older one being upgraded.
+    let inserted = tenant::Entity::insert(tenant::ActiveModel {
         name: Set(name.clone()),
         created_at: Set(now),
         ..Default::default()
     })
-    .insert(db)
-    .await
-    {
-        Ok(tenant) => tenant,
+    .exec(db)
+    .await;
+    let tenant = match inserted {
+        Ok(done) => tenant::Model {
+            id: done.last_insert_id,
+            name,
+            created_at: now,
+            require_two_factor: false,
+        },
         Err(e) if is_unique_violation(&e) => return Err(AccountError::TenantExists(name)),
         Err(e) => return Err(anyhow::Error::new(e).context("inserting the tenant").into()),
     };

@@ -22,6 +22,7 @@ pub mod setup;
 mod shell;
 pub mod test_event;
 mod time_text;
+pub mod two_factor;
 
 #[cfg(feature = "ssr")]
 pub mod accounts;

@@ -4,6 +4,8 @@
 
 pub const LOGIN: &str = "/login";
 pub const LOGOUT: &str = "/logout";
+/// Signing in, second step: the two-factor code (GET the page, POST it).
+pub const LOGIN_TWO_FACTOR: &str = "/login/two-factor";
 pub const SETUP: &str = "/setup";
 /// Company → Event URL; also where Save posts without JavaScript.
 pub const EVENT_URL: &str = "/company/event-url";
@@ -39,6 +41,13 @@ pub const INVITATION: &str = "/invitation";
 pub const ACCOUNT: &str = "/account";
 /// Changing one's password (POST).
 pub const ACCOUNT_PASSWORD: &str = "/account/password";
+/// Two-factor sign-in in My account: start setting it up, confirm it with
+/// a code, turn it off (POSTs).
+pub const ACCOUNT_TWO_FACTOR_START: &str = "/account/two-factor/start";
+pub const ACCOUNT_TWO_FACTOR_CONFIRM: &str = "/account/two-factor/confirm";
+pub const ACCOUNT_TWO_FACTOR_OFF: &str = "/account/two-factor/off";
+/// The company's "require two-factor sign-in for everyone" (POST).
+pub const MEMBERS_REQUIRE_TWO_FACTOR: &str = "/company/administrators/two-factor";
 /// Signing out one's other sessions (POST).
 pub const ACCOUNT_SIGN_OUT_OTHERS: &str = "/account/sign-out-others";
 /// The Company tabs: the pages with interactive islands.

@@ -21,6 +21,7 @@ use crate::{
     members::{InvitationPage, MembersView},
     paths,
     setup::SetupPage,
+    two_factor::SignInCodePage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -93,6 +94,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/company/administrators") view=MembersView ssr=SsrMode::Async/>
                 <Route path=path!("/invitation") view=InvitationPage ssr=SsrMode::Async/>
                 <Route path=path!("/account") view=AccountView ssr=SsrMode::Async/>
+                <Route path=path!("/login/two-factor") view=SignInCodePage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -17,6 +17,7 @@ mod m20261128_000011_deliveries_tab;
 mod m20261129_000012_lean_events;
 mod m20261129_000013_api_tokens;
 mod m20261129_000014_members;
+mod m20261129_000015_two_factor;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000012_lean_events::Migration),
             Box::new(m20261129_000013_api_tokens::Migration),
             Box::new(m20261129_000014_members::Migration),
+            Box::new(m20261129_000015_two_factor::Migration),
         ]
     }
 }

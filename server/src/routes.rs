@@ -16,6 +16,7 @@ use app::{
     shell,
     state::AppState,
     test_event::routes as test_event_routes,
+    two_factor::routes as two_factor_routes,
     App,
 };
 use axum::{
@@ -82,6 +83,26 @@ pub fn router(state: AppState) -> Router {
         .route(paths::MEMBERS_REMOVE, post(members_routes::remove_form))
         .route(paths::INVITATION, post(members_routes::accept_form))
         .route(paths::ACCOUNT_PASSWORD, post(account_routes::password_form))
+        .route(
+            paths::ACCOUNT_TWO_FACTOR_START,
+            post(two_factor_routes::start_form),
+        )
+        .route(
+            paths::ACCOUNT_TWO_FACTOR_CONFIRM,
+            post(two_factor_routes::confirm_form),
+        )
+        .route(
+            paths::ACCOUNT_TWO_FACTOR_OFF,
+            post(two_factor_routes::off_form),
+        )
+        .route(
+            paths::LOGIN_TWO_FACTOR,
+            post(two_factor_routes::sign_in_code_form),
+        )
+        .route(
+            paths::MEMBERS_REQUIRE_TWO_FACTOR,
+            post(members_routes::require_two_factor_form),
+        )
         .route(
             paths::ACCOUNT_SIGN_OUT_OTHERS,
             post(account_routes::sign_out_others_form),

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::Role;
+use crate::{domain::Role, two_factor::TwoFactorView};
 
 /// One of my signed-in sessions.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +23,9 @@ pub struct AccountData {
     pub username: String,
     pub role: Role,
     pub sessions: Vec<SessionView>,
+    pub two_factor: TwoFactorView,
+    /// Their company requires two-factor sign-in and it is not set up yet.
+    pub must_enrol: bool,
 }
 
 /// A refused password change, per field (nothing typed is sent back).

@@ -16,6 +16,7 @@ use crate::{
     form_echo::form_echo,
     layout::{CompanyLayout, CompanyTab},
     paths::{ACCOUNT, ACCOUNT_PASSWORD, ACCOUNT_SIGN_OUT_OTHERS},
+    two_factor::{TwoFactorEcho, TwoFactorSection},
 };
 
 #[component]
@@ -31,6 +32,8 @@ pub fn AccountView() -> impl IntoView {
             };
             if q.get("password").is_some() {
                 Some(format!("Password changed. {others}"))
+            } else if q.get("two_factor").is_some() {
+                Some("Two-factor sign-in turned off.".to_owned())
             } else {
                 ended.map(|_| others)
             }
@@ -38,11 +41,12 @@ pub fn AccountView() -> impl IntoView {
     };
     let data = Resource::new_blocking(|| (), |_| load_account());
     let echo = form_echo::<PasswordEcho>().unwrap_or_default();
+    let two_factor_echo = form_echo::<TwoFactorEcho>().unwrap_or_default();
     view! {
         <Title text="My account · eventurl"/>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || {
-                let echo = echo.clone();
+                let (echo, two_factor_echo) = (echo.clone(), two_factor_echo.clone());
                 Suspend::new(async move {
                     match data.await {
                         Ok(account) => view! {
@@ -51,6 +55,7 @@ pub fn AccountView() -> impl IntoView {
                                     {format!("You are {} in {}, with the role {}.", account.username, account.tenant_name, account.role.label())}
                                 </p>
                                 {notice().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+                                <TwoFactorSection view=account.two_factor.clone() echo=two_factor_echo enrol_required=account.must_enrol/>
                                 <PasswordForm echo/>
                                 <Sessions sessions=account.sessions.clone()/>
                             </CompanyLayout>

@@ -23,6 +23,7 @@ use crate::{
     },
     error::ServiceError,
     persistence::{
+        crypto::SecretCipher,
         entities::user,
         session_store::{end_sessions_of, key_of, sessions_of},
         write_gate::WriteGate,
@@ -37,6 +38,7 @@ fn at(unix: Option<i64>) -> Option<String> {
 
 pub async fn load(
     db: &DatabaseConnection,
+    cipher: &SecretCipher,
     admin: &CurrentAdmin,
     current: Option<&Id>,
 ) -> Result<AccountData, ServiceError> {
@@ -57,6 +59,8 @@ pub async fn load(
         username: admin.username.clone(),
         role: admin.role,
         sessions,
+        two_factor: crate::two_factor::service::view(db, cipher, admin).await?,
+        must_enrol: admin.must_enrol,
     })
 }
 
@@ -73,7 +77,7 @@ impl From<anyhow::Error> for PasswordRefusal {
 }
 
 /// Changes my password: the current one must be right (attempts counted
-/// as sign-ins are), the new one must pass `accounts::password_rules`.
+/// in a bucket of their own: `throttle::begin_reauth`), the new one must pass `accounts::password_rules`.
 /// Every session but `keep` (this one's stored key) ends with it.
 pub async fn change_password(
     db: &DatabaseConnection,
@@ -85,7 +89,7 @@ pub async fn change_password(
     new: SecretString,
 ) -> Result<u64, PasswordRefusal> {
     let refuse = |echo: PasswordEcho| Err(PasswordRefusal::Fields(echo));
-    let attempt = match throttle::begin(db, &admin.username, Some(admin.user_id), admin.ip).await? {
+    let attempt = match throttle::begin_reauth(db, admin.user_id).await? {
         Ok(attempt) => attempt,
         Err(wait) => {
             return refuse(PasswordEcho {
@@ -96,7 +100,6 @@ pub async fn change_password(
             })
         }
     };
-    drop(attempt);
     let stored = user::Entity::find_by_id(admin.user_id)
         .one(db)
         .await
@@ -111,6 +114,7 @@ pub async fn change_password(
             ..PasswordEcho::default()
         });
     }
+    attempt.succeeded(db).await?;
     if let Err(refusal) = accounts::password_rules(&new, &[&admin.username, &admin.tenant_name]) {
         let message = match refusal {
             AccountError::Unexpected(e) => return Err(e.into()),

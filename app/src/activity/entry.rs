@@ -30,10 +30,13 @@ pub enum ActivityKind {
     MemberRemoved,
     PasswordChanged,
     SessionsEnded,
+    TwoFactorOn,
+    TwoFactorOff,
+    TwoFactorRequirement,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 20] = [
+    pub const ALL: [ActivityKind; 23] = [
         ActivityKind::EndpointSaved,
         ActivityKind::EndpointEnabled,
         ActivityKind::EndpointDisabled,
@@ -54,6 +57,9 @@ impl ActivityKind {
         ActivityKind::MemberRemoved,
         ActivityKind::PasswordChanged,
         ActivityKind::SessionsEnded,
+        ActivityKind::TwoFactorOn,
+        ActivityKind::TwoFactorOff,
+        ActivityKind::TwoFactorRequirement,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -78,6 +84,9 @@ impl ActivityKind {
             ActivityKind::MemberRemoved => "member_removed",
             ActivityKind::PasswordChanged => "password_changed",
             ActivityKind::SessionsEnded => "sessions_ended",
+            ActivityKind::TwoFactorOn => "two_factor_on",
+            ActivityKind::TwoFactorOff => "two_factor_off",
+            ActivityKind::TwoFactorRequirement => "two_factor_requirement",
         }
     }
 
@@ -107,6 +116,9 @@ impl ActivityKind {
             ActivityKind::MemberRemoved => "Member removed",
             ActivityKind::PasswordChanged => "Password changed",
             ActivityKind::SessionsEnded => "Other sessions signed out",
+            ActivityKind::TwoFactorOn => "Two-factor sign-in on",
+            ActivityKind::TwoFactorOff => "Two-factor sign-in off",
+            ActivityKind::TwoFactorRequirement => "Two-factor requirement changed",
         }
     }
 }

@@ -331,6 +331,7 @@ pub async fn authenticate(
             // The role its member has now: a token of someone made a
             // viewer writes nothing from then on.
             role: Role::parse(&row.role).unwrap_or(Role::Viewer),
+            must_enrol: false,
             ip,
             alerts: Vec::new(),
             via_token: Some(row.name),

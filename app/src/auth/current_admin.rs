@@ -20,6 +20,9 @@ pub struct CurrentAdmin {
     pub tenant_name: String,
     /// As the database says for this request.
     pub role: Role,
+    /// Must set up two-factor sign-in before anything else (the guard
+    /// sends them to My account).
+    pub must_enrol: bool,
     /// Where the request came from, for the activity log.
     pub ip: Option<IpAddr>,
     /// The tenant's sections in trouble, as the database says now (read
@@ -37,6 +40,7 @@ impl CurrentAdmin {
             tenant_id: user.tenant_id,
             tenant_name: user.tenant_name,
             role: user.role,
+            must_enrol: user.must_enrol,
             alerts: user.alerts,
             ip,
             via_token: None,

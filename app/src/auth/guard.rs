@@ -33,8 +33,28 @@ fn is_static(path: &str) -> bool {
 fn is_public(path: &str) -> bool {
     matches!(
         path,
-        paths::LOGIN | paths::SETUP | paths::LOGOUT | paths::INVITATION
+        paths::LOGIN | paths::LOGIN_TWO_FACTOR | paths::SETUP | paths::LOGOUT | paths::INVITATION
     ) || path.starts_with(paths::RPC_PREFIX)
+}
+
+/// What a member whose company requires two-factor sign-in may open
+/// before setting it up: My account (and signing out).
+fn enrolment_path(path: &str) -> bool {
+    path == paths::LOGOUT || path == paths::ACCOUNT || path.starts_with("/account/")
+}
+
+fn enrol_first(request: &Request) -> Response {
+    const WHY: &str = "Your company requires two-factor sign-in: set it up in My account first.";
+    if request.method() == Method::GET || request.method() == Method::HEAD {
+        let target = format!("{}?enrol=required", paths::ACCOUNT);
+        return (StatusCode::SEE_OTHER, [(header::LOCATION, target)]).into_response();
+    }
+    let error = crate::error::AppError::Forbidden(WHY.to_owned());
+    if request.uri().path().starts_with(paths::RPC_PREFIX) {
+        (error.status(), axum::Json(error)).into_response()
+    } else {
+        error.into_plain_response()
+    }
 }
 
 pub async fn require_sign_in(
@@ -71,6 +91,9 @@ pub async fn require_sign_in(
                     state.config.client_ip_header.as_ref(),
                 )
             });
+        if user.must_enrol && !enrolment_path(path) {
+            return enrol_first(&request);
+        }
         request.extensions_mut().insert(CurrentAdmin::new(user, ip));
         return next.run(request).await;
     }

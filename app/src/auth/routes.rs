@@ -14,7 +14,7 @@ use tower_sessions::Session;
 use super::{
     current_admin::CurrentAdmin,
     safe_next,
-    session::{sign_in, sign_out, SignInAttempt, SignInError},
+    session::{sign_in, sign_out, PasswordAccepted, SignInAttempt, SignInError},
     LoginEcho,
 };
 use crate::{
@@ -71,9 +71,13 @@ pub async fn login(
     .await;
     record_sign_in(&state, &username, client_ip, &attempt).await;
     match attempt.outcome {
-        Ok(user_id) => {
+        Ok(PasswordAccepted::SignedIn(user_id)) => {
             tracing::info!(user_id, "signed in");
             Redirect::to(safe_next(&form.next)).into_response()
+        }
+        Ok(PasswordAccepted::CodeNeeded(user_id)) => {
+            tracing::info!(user_id, "password accepted; asking for the second factor");
+            Redirect::to(&second_factor_path(safe_next(&form.next))).into_response()
         }
         Err(refused @ (SignInError::InvalidCredentials | SignInError::Throttled { .. })) => {
             let message = match refused {
@@ -95,6 +99,13 @@ pub async fn login(
             ServiceError::from(e.context("signing in")).into_plain_response()
         }
     }
+}
+
+/// The second step's page, remembering where to go after.
+pub fn second_factor_path(next: &str) -> String {
+    let mut path = format!("{}?next=", paths::LOGIN_TWO_FACTOR);
+    path.extend(url::form_urlencoded::byte_serialize(next.as_bytes()));
+    path
 }
 
 /// Longest username an account can have (`accounts`).
@@ -136,7 +147,9 @@ pub async fn logout(
 /// (refusals for unknown names belong to no tenant).
 async fn record_sign_in(state: &AppState, username: &str, client: IpAddr, attempt: &SignInAttempt) {
     let (kind, summary) = match &attempt.outcome {
-        Ok(_) => (ActivityKind::SignIn, "signed in".to_owned()),
+        Ok(PasswordAccepted::SignedIn(_)) => (ActivityKind::SignIn, "signed in".to_owned()),
+        // Recorded when the code is given (or refused).
+        Ok(PasswordAccepted::CodeNeeded(_)) => return,
         Err(SignInError::InvalidCredentials) => (
             ActivityKind::SignInFailed,
             "wrong username or password".to_owned(),

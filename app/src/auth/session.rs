@@ -72,7 +72,28 @@ pub struct NamedUser {
 /// What a sign-in attempt came to, and whom it named (looked up once).
 pub struct SignInAttempt {
     pub named: Option<NamedUser>,
-    pub outcome: Result<i32, SignInError>,
+    pub outcome: Result<PasswordAccepted, SignInError>,
+}
+
+/// A right password: signed in, or (with two-factor sign-in on) a code
+/// is asked for next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordAccepted {
+    SignedIn(i32),
+    CodeNeeded(i32),
+}
+
+/// The key under which a session carries a sign-in waiting for its second
+/// factor: whose, and since when (Unix seconds). It signs no one in.
+pub const SECOND_FACTOR_KEY: &str = "second_factor";
+/// How long the code may take after the password.
+pub const SECOND_FACTOR_WITHIN_SECS: i64 = 300;
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct PendingSignIn {
+    pub user_id: i32,
+    pub since: i64,
+    pub client: SessionClient,
 }
 
 /// Refuses while the account or client address is throttled; else checks
@@ -119,7 +140,7 @@ async fn check_and_start(
     client: SessionClient,
     hashing: &super::password::HashingPool,
     found: Option<(user::Model, tenant::Model)>,
-) -> Result<i32, SignInError> {
+) -> Result<PasswordAccepted, SignInError> {
     let client_ip = client.ip;
     let user_id = found.as_ref().map(|(u, _)| u.id);
     // Counted before the password is checked: no burst gets more checks
@@ -138,9 +159,26 @@ async fn check_and_start(
         _ => return Err(SignInError::InvalidCredentials),
     };
     let user_id = user.id;
+    if user.totp_confirmed_at.is_some() {
+        // Under a new id already: what follows the code is a sign-in.
+        session
+            .cycle_id()
+            .await
+            .context("renewing the session id")?;
+        let pending = PendingSignIn {
+            user_id,
+            since: time::OffsetDateTime::now_utc().unix_timestamp(),
+            client,
+        };
+        session
+            .insert(SECOND_FACTOR_KEY, pending)
+            .await
+            .context("writing the session")?;
+        return Ok(PasswordAccepted::CodeNeeded(user_id));
+    }
     super::throttle::succeeded(db, attempt, user_id, client_ip).await?;
     start_session(session, SessionUser::of(user, tenant), client).await?;
-    Ok(user_id)
+    Ok(PasswordAccepted::SignedIn(user_id))
 }
 
 /// Renews the session id (against fixation) and records the administrator
@@ -160,6 +198,10 @@ pub async fn start_session(
         .context("writing the session")?;
     session
         .insert(CLIENT_KEY, client)
+        .await
+        .context("writing the session")?;
+    session
+        .remove_value(SECOND_FACTOR_KEY)
         .await
         .context("writing the session")?;
     session

@@ -93,6 +93,34 @@ pub async fn begin(
     })
 }
 
+/// A signed-in member proving themselves again (their password to change
+/// it, a code to set up two-factor sign-in): `PER_ACCOUNT` tries per
+/// `WINDOW`, in a bucket of their own, so that someone at an unattended
+/// browser can neither guess on nor lock the owner out of signing in.
+pub async fn begin_reauth(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> anyhow::Result<Result<Reauth, u64>> {
+    let rules = [Rule {
+        key: format!("reauth:user:{user_id}"),
+        max: PER_ACCOUNT,
+        window: WINDOW,
+    }];
+    Ok(match rate_limit::take(db, &rules).await? {
+        Verdict::Allowed(taken) => Ok(Reauth(taken)),
+        Verdict::Refused { retry_after_secs } => Err(retry_after_secs),
+    })
+}
+
+/// A counted re-authentication; forgiven when it succeeds.
+pub struct Reauth(Taken);
+
+impl Reauth {
+    pub async fn succeeded(self, db: &impl ConnectionTrait) -> anyhow::Result<()> {
+        rate_limit::forgive(db, self.0).await
+    }
+}
+
 /// A successful sign-in: it does not count against its network, its
 /// bucket's failures are forgiven, and its network becomes known.
 pub async fn succeeded(

@@ -8,9 +8,10 @@ use serde::{Deserialize, Serialize};
 pub enum Role {
     /// Everything: settings, delivery, test events, redelivery, tokens and
     /// people.
-    #[default]
     Administrator,
-    /// Sees settings, activity and deliveries; changes nothing.
+    /// Sees settings, activity and deliveries; changes nothing. The
+    /// default, so that a role left unsaid grants nothing.
+    #[default]
     Viewer,
 }
 

@@ -23,6 +23,8 @@ pub struct MemberView {
     pub role: Role,
     /// RFC 3339, UTC; none if they never signed in.
     pub last_signed_in_at: Option<String>,
+    /// Two-factor sign-in is on.
+    pub two_factor: bool,
     /// The signed-in member themselves.
     pub is_you: bool,
 }
@@ -45,6 +47,8 @@ pub struct MembersData {
     pub admin_username: String,
     /// Whether the signed-in member may change anything here.
     pub may_manage: bool,
+    /// Everyone must sign in with a second factor.
+    pub require_two_factor: bool,
     pub members: Vec<MemberView>,
     pub pending: Vec<InvitationView>,
 }

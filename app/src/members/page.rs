@@ -21,8 +21,8 @@ use crate::{
     form_echo::form_echo,
     layout::{CompanyLayout, CompanyTab},
     paths::{
-        INVITATION, LOGIN, MEMBERS, MEMBERS_INVITE, MEMBERS_REMOVE, MEMBERS_REVOKE_INVITATION,
-        MEMBERS_ROLE,
+        INVITATION, LOGIN, MEMBERS, MEMBERS_INVITE, MEMBERS_REMOVE, MEMBERS_REQUIRE_TWO_FACTOR,
+        MEMBERS_REVOKE_INVITATION, MEMBERS_ROLE,
     },
     time_text::utc_minutes,
 };
@@ -38,6 +38,12 @@ pub fn MembersView() -> impl IntoView {
                 ))
             } else if q.get("changed").is_some() {
                 Some("Role changed: it holds from their next click on.".to_owned())
+            } else if let Some(required) = q.get("two_factor") {
+                Some(if required == "true" {
+                    "Two-factor sign-in is now required: members without it are asked to set it up before anything else.".to_owned()
+                } else {
+                    "Two-factor sign-in is no longer required.".to_owned()
+                })
             } else if q.get("revoked").is_some() {
                 Some("Invitation revoked: its link no longer works.".to_owned())
             } else {
@@ -72,6 +78,7 @@ pub fn MembersView() -> impl IntoView {
                                     {echo.message.clone().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
                                     {echo.invited.clone().map(|(link, invitation)| view! { <NewInvitation link invitation/> })}
                                     <MemberTable members=page.members.clone() manage/>
+                                    <RequireTwoFactor required=page.require_two_factor manage/>
                                     {manage.then(|| view! { <InviteForm role=echo.role.clone()/> })}
                                     <PendingTable pending=page.pending.clone() manage/>
                                 </CompanyLayout>
@@ -150,6 +157,7 @@ fn MemberTable(members: Vec<MemberView>, manage: bool) -> impl IntoView {
                         <th scope="col">"Username"</th>
                         <th scope="col">"Role"</th>
                         <th scope="col">"Last sign-in"</th>
+                        <th scope="col">"Two-factor"</th>
                         {manage.then(|| view! { <th scope="col">"Change"</th> })}
                     </tr>
                 </thead>
@@ -208,9 +216,33 @@ fn MemberRow(member: MemberView, manage: bool) -> impl IntoView {
             <th scope="row">{name}</th>
             <td>{m.role.label()}</td>
             <td>{last}</td>
+            <td>{if m.two_factor { "On" } else { "Off" }}</td>
             {controls.map(|c| view! { <td>{c}</td> })}
         </tr>
     }
+}
+
+#[component]
+fn RequireTwoFactor(required: bool, manage: bool) -> impl IntoView {
+    if !manage {
+        let said = if required {
+            "Two-factor sign-in is required for everyone in this company."
+        } else {
+            "Two-factor sign-in is up to each member."
+        };
+        return view! { <p class="hint">{said}</p> }.into_any();
+    }
+    view! {
+        <form method="post" action=MEMBERS_REQUIRE_TWO_FACTOR class="require-two-factor">
+            <div class="field checkbox">
+                <input id="require-two-factor" name="required" type="checkbox" value="on" checked=required aria-describedby="require-two-factor-hint"/>
+                <label for="require-two-factor">"Require two-factor sign-in for everyone"</label>
+                <p class="hint" id="require-two-factor-hint">"Members without it are asked to set it up (in My account) before anything else, from their next click on."</p>
+            </div>
+            <button type="submit">"Save"</button>
+        </form>
+    }
+    .into_any()
 }
 
 #[component]
@@ -294,14 +326,16 @@ pub fn InvitationPage() -> impl IntoView {
                                                 <input id="join-username" name="username" type="text"
                                                     autocomplete="username" required minlength="3" maxlength="64"
                                                     value=echo.username.clone()
-                                                    aria-describedby="join-username-hint"/>
+                                                    aria-invalid=failed.then_some("true")
+                                                    aria-describedby=if failed { "join-error join-username-hint" } else { "join-username-hint" }/>
                                                 <p class="hint" id="join-username-hint">"3 to 64 letters, digits and . _ - @; you sign in with it."</p>
                                             </div>
                                             <div class="field">
                                                 <label for="join-password">"Password"</label>
                                                 <input id="join-password" name="password" type="password"
                                                     autocomplete="new-password" required minlength="12" maxlength="128"
-                                                    aria-describedby="join-password-hint"/>
+                                                    aria-invalid=failed.then_some("true")
+                                                    aria-describedby=if failed { "join-error join-password-hint" } else { "join-password-hint" }/>
                                                 <p class="hint" id="join-password-hint">"At least 12 characters, not a common or guessable one: a few unusual words together work well."</p>
                                             </div>
                                             <button type="submit" class="primary">"Join"</button>

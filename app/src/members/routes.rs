@@ -229,3 +229,22 @@ pub async fn accept_form(
         },
     }
 }
+
+#[derive(serde::Deserialize)]
+pub struct RequireForm {
+    /// A checkbox: present when ticked.
+    #[serde(default)]
+    required: Option<String>,
+}
+
+pub async fn require_two_factor_form(
+    State(state): State<AppState>,
+    admin: Administrator,
+    Form(form): Form<RequireForm>,
+) -> Response {
+    let required = form.required.is_some();
+    match service::set_require_two_factor(&state.db, &state.writes, &admin, required).await {
+        Ok(()) => Redirect::to(&format!("{MEMBERS}?two_factor={required}")).into_response(),
+        Err(error) => error.into_plain_response(),
+    }
+}

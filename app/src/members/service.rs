@@ -43,6 +43,7 @@ fn member_view(row: user::Model, you: i32) -> MemberView {
         is_you: row.id == you,
         role: Role::parse(&row.role).unwrap_or(Role::Viewer),
         last_signed_in_at: row.last_signed_in_at.map(rfc3339),
+        two_factor: row.totp_confirmed_at.is_some(),
         username: row.username,
     }
 }
@@ -78,10 +79,16 @@ pub async fn list(
         .all(db)
         .await
         .context("listing the invitations")?;
+    let require_two_factor = tenant::Entity::find_by_id(admin.tenant_id)
+        .one(db)
+        .await
+        .context("reading the tenant")?
+        .is_some_and(|t| t.require_two_factor);
     Ok(MembersData {
         tenant_name: admin.tenant_name.clone(),
         admin_username: admin.username.clone(),
         may_manage: admin.role.may_manage(),
+        require_two_factor,
         members: members
             .into_iter()
             .map(|row| member_view(row, admin.user_id))
@@ -170,8 +177,13 @@ pub async fn revoke_invitation(
 /// administrators and changing one are not interleaved with another
 /// such change.
 async fn lock_tenant(txn: &DatabaseTransaction, tenant_id: i32) -> anyhow::Result<()> {
+    // A column no foreign key refers to: other writes' key checks (events,
+    // activity) do not wait for this lock on PostgreSQL.
     tenant::Entity::update_many()
-        .col_expr(tenant::Column::Id, Expr::col(tenant::Column::Id))
+        .col_expr(
+            tenant::Column::RequireTwoFactor,
+            Expr::col(tenant::Column::RequireTwoFactor),
+        )
         .filter(tenant::Column::Id.eq(tenant_id))
         .exec(txn)
         .await
@@ -180,13 +192,23 @@ async fn lock_tenant(txn: &DatabaseTransaction, tenant_id: i32) -> anyhow::Resul
 }
 
 /// The tenant's member `id` other than the acting administrator, read in
-/// `txn` after `lock_tenant`.
+/// `txn` after `lock_tenant`; the actor's own role is read again there
+/// (a request under way when they were made a viewer changes nothing).
 async fn other_member(
     txn: &DatabaseTransaction,
     admin: &Administrator,
     id: i32,
     what: &str,
 ) -> Result<user::Model, ServiceError> {
+    let still = user::Entity::find_by_id(admin.user_id)
+        .filter(user::Column::TenantId.eq(admin.tenant_id))
+        .filter(user::Column::Role.eq(Role::Administrator.as_str()))
+        .one(txn)
+        .await
+        .context("reading the acting administrator")?;
+    if still.is_none() {
+        return Err(crate::auth::ViewerOnly.into());
+    }
     if id == admin.user_id {
         return Err(AppError::Refused(format!(
             "You cannot {what} yourself: ask another administrator."
@@ -201,6 +223,22 @@ async fn other_member(
         .ok_or_else(|| {
             AppError::NotFound("There is no such member in your company.".to_owned()).into()
         })
+}
+
+/// A member who may no longer invite: their open invitations end too.
+async fn revoke_invitations_by(txn: &DatabaseTransaction, user_id: i32) -> anyhow::Result<()> {
+    invitation::Entity::update_many()
+        .col_expr(
+            invitation::Column::RevokedAt,
+            Expr::value(OffsetDateTime::now_utc()),
+        )
+        .filter(invitation::Column::CreatedBy.eq(user_id))
+        .filter(invitation::Column::AcceptedAt.is_null())
+        .filter(invitation::Column::RevokedAt.is_null())
+        .exec(txn)
+        .await
+        .context("revoking their invitations")?;
+    Ok(())
 }
 
 async fn administrators(txn: &DatabaseTransaction, tenant_id: i32) -> anyhow::Result<u64> {
@@ -244,6 +282,9 @@ pub async fn change_role(
         .exec(&txn)
         .await
         .context("changing the role")?;
+    if !role.may_manage() {
+        revoke_invitations_by(&txn, id).await?;
+    }
     let summary = format!(
         "changed {}'s role from {} to {}",
         member.username,
@@ -284,12 +325,13 @@ pub async fn remove(
         return Err(last_administrator(&member.username));
     }
     end_sessions_of(&txn, id, None).await?;
+    revoke_invitations_by(&txn, id).await?;
     user::Entity::delete_by_id(id)
         .exec(&txn)
         .await
         .context("removing the member")?;
     let summary = format!(
-        "removed {} ({}); their sessions and API tokens ended",
+        "removed {} ({}); their sessions, API tokens and open invitations ended",
         member.username,
         Role::parse(&member.role).unwrap_or(Role::Viewer).label()
     );
@@ -300,6 +342,46 @@ pub async fn remove(
     .await?;
     txn.commit().await.context("committing the removal")?;
     Ok(member.username)
+}
+
+/// Requires (or stops requiring) two-factor sign-in of every member: from
+/// their next request on, a member without it can open only My account
+/// until they set it up.
+pub async fn set_require_two_factor(
+    db: &DatabaseConnection,
+    writes: &WriteGate,
+    admin: &Administrator,
+    required: bool,
+) -> Result<(), ServiceError> {
+    let _turn = writes.enter().await;
+    let txn = db.begin().await.context("starting a transaction")?;
+    let changed = tenant::Entity::update_many()
+        .col_expr(tenant::Column::RequireTwoFactor, Expr::value(required))
+        .filter(tenant::Column::Id.eq(admin.tenant_id))
+        .filter(tenant::Column::RequireTwoFactor.ne(required))
+        .exec(&txn)
+        .await
+        .context("changing the two-factor requirement")?;
+    if changed.rows_affected == 0 {
+        return Ok(());
+    }
+    let summary = if required {
+        "required two-factor sign-in for everyone"
+    } else {
+        "stopped requiring two-factor sign-in"
+    };
+    record(
+        &txn,
+        NewEntry::by(
+            admin,
+            ActivityKind::TwoFactorRequirement,
+            None,
+            summary.to_owned(),
+        ),
+    )
+    .await?;
+    txn.commit().await.context("committing the requirement")?;
+    Ok(())
 }
 
 /// The open invitation a link's token names, with its tenant.
@@ -387,6 +469,13 @@ pub async fn accept(
     let member = accounts::insert_member(&txn, invitation.tenant_id, &new.username, hash, role)
         .await
         .map_err(account_error)?;
+    // Joining signs them in.
+    user::Entity::update_many()
+        .col_expr(user::Column::LastSignedInAt, Expr::value(now))
+        .filter(user::Column::Id.eq(member.id))
+        .exec(&txn)
+        .await
+        .context("noting the sign-in")?;
     record(
         &txn,
         NewEntry {

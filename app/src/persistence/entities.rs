@@ -11,6 +11,7 @@ pub mod event_ref;
 pub mod ingest_key;
 pub mod invitation;
 pub mod rate_limit_hit;
+pub mod recovery_code;
 pub mod session;
 pub mod sign_in_address;
 pub mod tenant;

@@ -150,6 +150,10 @@ pub struct SessionUser {
     /// role holds from the next request on, on every instance.
     #[serde(default)]
     pub role: Role,
+    /// Their company requires two-factor sign-in and they have not set it
+    /// up: nothing but My account until they do.
+    #[serde(default)]
+    pub must_enrol: bool,
     /// The tenant's sections in trouble, read in the same query.
     #[serde(default)]
     pub alerts: Vec<DeliveryAlert>,
@@ -163,6 +167,7 @@ impl SessionUser {
             tenant_id: tenant.id,
             tenant_name: tenant.name,
             role: Role::parse(&user.role).unwrap_or(Role::Viewer),
+            must_enrol: tenant.require_two_factor && user.totp_confirmed_at.is_none(),
             alerts: Vec::new(),
         }
     }
@@ -219,8 +224,10 @@ struct SessionWithUser {
     user_id: Option<i32>,
     username: Option<String>,
     role: Option<String>,
+    totp_confirmed_at: Option<OffsetDateTime>,
     tenant_id: Option<i32>,
     tenant_name: Option<String>,
+    require_two_factor: Option<bool>,
     cdr_alert: Option<String>,
     extension_alert: Option<String>,
 }
@@ -248,6 +255,8 @@ async fn read(db: &DatabaseConnection, id: Id) -> session_store::Result<Option<R
         .column_as(user::Column::Id, "user_id")
         .column_as(user::Column::Username, "username")
         .column_as(user::Column::Role, "role")
+        .column_as(user::Column::TotpConfirmedAt, "totp_confirmed_at")
+        .column_as(tenant::Column::RequireTwoFactor, "require_two_factor")
         .column_as(tenant::Column::Id, "tenant_id")
         .column_as(tenant::Column::Name, "tenant_name")
         .column_as(alert_of(EndpointKind::Cdr), "cdr_alert")
@@ -281,6 +290,7 @@ async fn read(db: &DatabaseConnection, id: Id) -> session_store::Result<Option<R
                 .as_deref()
                 .and_then(Role::parse)
                 .unwrap_or(Role::Viewer),
+            must_enrol: row.require_two_factor == Some(true) && row.totp_confirmed_at.is_none(),
             alerts: [
                 (EndpointKind::Cdr, row.cdr_alert),
                 (EndpointKind::Extension, row.extension_alert),

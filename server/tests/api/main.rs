@@ -29,4 +29,5 @@ mod setup;
 mod sign_in;
 mod startup;
 mod test_event;
+mod two_factor;
 mod writes;

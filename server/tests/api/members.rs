@@ -85,6 +85,7 @@ async fn every_browser_write(browser: &Browser) -> Vec<(String, StatusCode, Stri
         ("/company/administrators/revoke-invitation", vec!["id=1"]),
         ("/company/administrators/role", vec!["id=1", "role=viewer"]),
         ("/company/administrators/remove", vec!["id=1"]),
+        ("/company/administrators/two-factor", vec!["required=on"]),
     ] {
         let form: Vec<(&str, &str)> = form
             .iter()
@@ -145,7 +146,7 @@ async fn a_viewer_sees_everything_and_every_write_is_refused_403_until_made_admi
 
     // Every write, by every route: 403 with the reason.
     let answers = every_browser_write(&victor).await;
-    assert_eq!(answers.len(), 16);
+    assert_eq!(answers.len(), 17);
     for (route, status, body) in &answers {
         assert_eq!(*status, StatusCode::FORBIDDEN, "{route}: {body}");
         assert!(body.contains("Your role is Viewer"), "{route}: {body}");

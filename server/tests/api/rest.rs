@@ -374,6 +374,7 @@ async fn revoked_and_expired_tokens_are_refused_at_once_and_use_is_noted() {
         tenant_id,
         tenant_name: "Acme".into(),
         role: app::domain::Role::Administrator,
+        must_enrol: false,
         ip: None,
         alerts: Vec::new(),
         via_token: None,

@@ -8,6 +8,8 @@ pub struct Model {
     #[sea_orm(unique)]
     pub name: String,
     pub created_at: TimeDateTimeWithTimeZone,
+    /// Every member must sign in with a second factor.
+    pub require_two_factor: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

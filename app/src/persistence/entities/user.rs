@@ -16,6 +16,12 @@ pub struct Model {
     /// `administrator` | `viewer` (`domain::Role`).
     pub role: String,
     pub last_signed_in_at: Option<TimeDateTimeWithTimeZone>,
+    /// The TOTP secret, encrypted (`SecretCipher`, context `user=<id>/totp`).
+    pub totp_secret: Option<Vec<u8>>,
+    /// When two-factor sign-in was confirmed; none while off or enrolling.
+    pub totp_confirmed_at: Option<TimeDateTimeWithTimeZone>,
+    /// The last time step whose code was accepted: each code works once.
+    pub totp_last_step: Option<i64>,
 }
 
 impl fmt::Debug for Model {
