@@ -432,10 +432,14 @@ pub async fn preview(
             event_refusal(event).or(section_refused),
         ),
         Target::GivenUp { section, from, to } => {
-            // An open range ends now, pinned in the form: events handed in
-            // after the confirmation are not part of what was confirmed.
+            // An open range ends now, pinned in the form (to the second,
+            // rounded up: an event handed in earlier in this second is in
+            // it): events handed in after the confirmation are not part of
+            // what was confirmed.
             let now = OffsetDateTime::now_utc();
-            let now = now.replace_nanosecond(0).unwrap_or(now);
+            let now = now
+                .replace_nanosecond(0)
+                .map_or(now, |whole| whole + time::Duration::SECOND);
             let (to, to_text) = match to {
                 Some(to) => (*to, form.to.trim().to_owned()),
                 None => (
