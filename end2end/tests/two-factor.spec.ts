@@ -26,6 +26,7 @@ function totp(base32: string, at = Date.now()): string {
 test('two-factor sign-in is set up with the key and then asked for at sign-in', async ({ page, browser }) => {
   await signIn(page, 'admin21', '/account');
   await hydrated(page);
+  await page.locator('#two-factor-start-password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
   await expect(page.getByRole('img', { name: 'QR code for your authenticator app' })).toBeVisible();
   const key = (await page.locator('code.key').textContent())!.trim();

@@ -277,8 +277,10 @@ pub async fn authenticate(
         user_id: i32,
         username: String,
         role: String,
+        totp_confirmed_at: Option<OffsetDateTime>,
         tenant_id: i32,
         tenant_name: String,
+        require_two_factor: bool,
     }
     if !presented.starts_with(TOKEN_PREFIX) || presented.len() > 200 {
         return Ok(Presented::Refused);
@@ -287,7 +289,8 @@ pub async fn authenticate(
     let Some(row) = Row::find_by_statement(raw_sql::statement(
         backend,
         "SELECT k.id, k.name, k.scope, k.expires_at, k.last_used_at, k.last_used_ip, \
-         u.id AS user_id, u.username, u.role, t.id AS tenant_id, t.name AS tenant_name \
+         u.id AS user_id, u.username, u.role, u.totp_confirmed_at, t.id AS tenant_id, \
+         t.name AS tenant_name, t.require_two_factor \
          FROM api_tokens k JOIN users u ON u.id = k.created_by \
          JOIN tenants t ON t.id = k.tenant_id AND u.tenant_id = t.id \
          WHERE k.token_hash = ? AND k.revoked_at IS NULL",
@@ -331,7 +334,9 @@ pub async fn authenticate(
             // The role its member has now: a token of someone made a
             // viewer writes nothing from then on.
             role: Role::parse(&row.role).unwrap_or(Role::Viewer),
-            must_enrol: false,
+            // Its member must set up two-factor sign-in first (`Caller`
+            // refuses the token until then).
+            must_enrol: row.require_two_factor && row.totp_confirmed_at.is_none(),
             ip,
             alerts: Vec::new(),
             via_token: Some(row.name),

@@ -77,6 +77,14 @@ impl FromRequestParts<AppState> for Caller {
                 )
             });
         match authenticate(&state.db, &state.writes, presented, ip).await {
+            Ok(Presented::Live { ref admin, .. }) if admin.must_enrol => Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                "Two-factor sign-in required",
+                format!(
+                    "{:?}'s company requires two-factor sign-in, which they have not set up: their tokens are refused until they do (My account).",
+                    admin.username
+                ),
+            )),
             Ok(Presented::Live {
                 token_id,
                 admin,

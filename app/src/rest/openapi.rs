@@ -102,6 +102,14 @@ impl Modify for Shared {
                     "401".into(),
                     problem("No token, or one that is unknown, revoked or expired.").into(),
                 );
+                // Writes say their own 403s (scope, role); every call can
+                // also meet this one.
+                responses.entry("403".into()).or_insert_with(|| {
+                    problem(
+                        "The token's member must set up two-factor sign-in first (their company requires it), or may not do this.",
+                    )
+                    .into()
+                });
                 responses.insert(
                     "429".into(),
                     problem(

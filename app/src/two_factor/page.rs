@@ -40,7 +40,15 @@ pub fn TwoFactorSection(
                 <p class="banner banner-warn" role="alert">"Your company requires two-factor sign-in: set it up to continue."</p>
             })}
             <p>"Off. With it on, signing in also asks for a 6-digit code from an authenticator app on your phone (any TOTP app), so a stolen password is not enough."</p>
-            <form method="post" action=ACCOUNT_TWO_FACTOR_START>
+            {error_line.clone()}
+            <form method="post" action=ACCOUNT_TWO_FACTOR_START class="stack">
+                <div class="field">
+                    <label for="two-factor-start-password">"Your password"</label>
+                    <input id="two-factor-start-password" name="password" type="password"
+                        autocomplete="current-password" required
+                        aria-invalid=error.is_some().then_some("true")
+                        aria-describedby=error.is_some().then_some("two-factor-error")/>
+                </div>
                 <button type="submit" class="primary">"Set up two-factor sign-in"</button>
             </form>
         }
@@ -68,9 +76,17 @@ pub fn TwoFactorSection(
                     </div>
                     <button type="submit" class="primary">"Turn on"</button>
                 </form>
-                <form method="post" action=ACCOUNT_TWO_FACTOR_START>
-                    <button type="submit" class="secondary">"Start again with a new key"</button>
-                </form>
+                <details class="revoke">
+                    <summary>"Start again with a new key…"</summary>
+                    <form method="post" action=ACCOUNT_TWO_FACTOR_START class="stack">
+                        <div class="field">
+                            <label for="two-factor-restart-password">"Your password"</label>
+                            <input id="two-factor-restart-password" name="password" type="password"
+                                autocomplete="current-password" required/>
+                        </div>
+                        <button type="submit" class="secondary">"Start again with a new key"</button>
+                    </form>
+                </details>
             }
             .into_any()
         }
@@ -82,16 +98,18 @@ pub fn TwoFactorSection(
             };
             view! {
                 <p>{format!("On. Signing in asks for a code from your app after your password ({left}).")}</p>
-                {if view.required {
-                    view! { <p class="hint">"Your company requires it, so it cannot be turned off."</p> }.into_any()
-                } else {
+                {
+                    let note = view.required.then(|| view! {
+                        <p class="hint">"Your company requires it: turned off (say, after losing your phone), you are asked to set it up again before anything else."</p>
+                    });
                     view! {
+                        {note}
                         {error_line.clone()}
                         <details class="revoke">
                             <summary>"Turn off…"</summary>
                             <form method="post" action=ACCOUNT_TWO_FACTOR_OFF class="stack">
                                 <div class="field">
-                                    <label for="two-factor-off-password">"Current password"</label>
+                                    <label for="two-factor-off-password">"Your password"</label>
                                     <input id="two-factor-off-password" name="password" type="password"
                                         autocomplete="current-password" required
                                         aria-invalid=invalid.then_some("true")
@@ -101,8 +119,7 @@ pub fn TwoFactorSection(
                             </form>
                         </details>
                     }
-                    .into_any()
-                }}
+                }
             }
             .into_any()
         }

@@ -55,14 +55,28 @@ async fn answer(
     }
 }
 
+#[derive(serde::Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    password: String,
+}
+
 pub async fn start_form(
     State(state): State<AppState>,
     admin: CurrentAdmin,
     parts: http::request::Parts,
+    Form(form): Form<PasswordForm>,
 ) -> Response {
-    let result = service::start(&state.db, &state.writes, &state.cipher, &admin)
-        .await
-        .map(|()| Redirect::to(&format!("{ACCOUNT}#two-factor")).into_response());
+    let result = service::start(
+        &state.db,
+        &state.writes,
+        &state.cipher,
+        &state.hashing,
+        &admin,
+        SecretString::from(form.password),
+    )
+    .await
+    .map(|()| Redirect::to(&format!("{ACCOUNT}#two-factor")).into_response());
     answer(&state, parts, result).await
 }
 
@@ -90,17 +104,11 @@ pub async fn confirm_form(
     }
 }
 
-#[derive(serde::Deserialize)]
-pub struct OffForm {
-    #[serde(default)]
-    password: String,
-}
-
 pub async fn off_form(
     State(state): State<AppState>,
     admin: CurrentAdmin,
     parts: http::request::Parts,
-    Form(form): Form<OffForm>,
+    Form(form): Form<PasswordForm>,
 ) -> Response {
     let result = service::turn_off(
         &state.db,

@@ -93,13 +93,17 @@ pub async fn view(
     })
 }
 
-/// Starts (or starts again) enrolment with a new secret.
+/// Starts (or starts again) enrolment with a new secret, with the current
+/// password: a borrowed browser cannot enrol its holder's phone.
 pub async fn start(
     db: &DatabaseConnection,
     writes: &WriteGate,
     cipher: &SecretCipher,
+    hashing: &HashingPool,
     admin: &CurrentAdmin,
+    password: SecretString,
 ) -> Result<(), ServiceError> {
+    check_password(db, hashing, admin, password).await?;
     let sealed = cipher.encrypt(&new_secret(), &context(admin.user_id))?;
     let _turn = writes.enter().await;
     let done = user::Entity::update_many()
@@ -164,11 +168,18 @@ pub async fn confirm(
         .col_expr(user::Column::TotpLastStep, Expr::value(step))
         .filter(user::Column::Id.eq(admin.user_id))
         .filter(user::Column::TotpConfirmedAt.is_null())
+        // The key the code was checked against: "start again" in another
+        // tab meanwhile makes this one refused, not a key the app lacks.
+        .filter(user::Column::TotpSecret.eq(member.totp_secret.clone()))
         .exec(&txn)
         .await
         .context("turning two-factor sign-in on")?;
     if done.rows_affected == 0 {
-        return Err(AppError::Refused("Two-factor sign-in is already on.".to_owned()).into());
+        return Err(AppError::Refused(
+            "Two-factor sign-in is already on, or its key was replaced meanwhile: reload and scan the key shown."
+                .to_owned(),
+        )
+        .into());
     }
     replace_recovery_codes(&txn, admin.user_id, &codes).await?;
     let entry = NewEntry::by(
@@ -207,8 +218,9 @@ async fn replace_recovery_codes(
     Ok(())
 }
 
-/// Turns it off, with the current password; not while the company
-/// requires it.
+/// Turns it off, with the current password. Allowed even while the
+/// company requires it (a lost phone must not lock anyone out): the member
+/// is then sent to set it up again before anything else.
 pub async fn turn_off(
     db: &DatabaseConnection,
     writes: &WriteGate,
@@ -216,21 +228,7 @@ pub async fn turn_off(
     admin: &CurrentAdmin,
     password: SecretString,
 ) -> Result<(), ServiceError> {
-    if required(db, admin.tenant_id).await? {
-        return Err(AppError::Refused(
-            "Your company requires two-factor sign-in: it cannot be turned off.".to_owned(),
-        )
-        .into());
-    }
-    let attempt = count_attempt(db, admin).await?;
-    let stored = member(db, admin.user_id).await?.password_hash;
-    let ok = hashing
-        .run(move || verify_password(&password, Some(&stored)))
-        .await?;
-    if !ok {
-        return Err(AppError::Refused("This is not your current password.".to_owned()).into());
-    }
-    attempt.succeeded(db).await?;
+    check_password(db, hashing, admin, password).await?;
     let _turn = writes.enter().await;
     let txn = db.begin().await.context("starting a transaction")?;
     user::Entity::update_many()
@@ -256,6 +254,25 @@ pub async fn turn_off(
     );
     record(&txn, entry).await?;
     txn.commit().await.context("committing")?;
+    Ok(())
+}
+
+/// The member's current password, counted as a re-authentication.
+async fn check_password(
+    db: &DatabaseConnection,
+    hashing: &HashingPool,
+    admin: &CurrentAdmin,
+    password: SecretString,
+) -> Result<(), ServiceError> {
+    let attempt = count_attempt(db, admin).await?;
+    let stored = member(db, admin.user_id).await?.password_hash;
+    let ok = hashing
+        .run(move || verify_password(&password, Some(&stored)))
+        .await?;
+    if !ok {
+        return Err(AppError::Refused("This is not your current password.".to_owned()).into());
+    }
+    attempt.succeeded(db).await?;
     Ok(())
 }
 

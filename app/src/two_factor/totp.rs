@@ -87,13 +87,19 @@ pub fn new_recovery_codes() -> Vec<String> {
         .collect()
 }
 
-/// A recovery code as typed, as it is hashed: lower case, no spaces.
+/// A recovery code as typed, as it is hashed: lower case, spaces and
+/// hyphens wherever they were typed put back where the code has them.
 pub fn normalize_recovery_code(input: &str) -> String {
-    input
+    let bare: String = input
         .chars()
-        .filter(|c| !c.is_whitespace())
+        .filter(char::is_ascii_alphanumeric)
         .collect::<String>()
-        .to_lowercase()
+        .to_lowercase();
+    if bare.len() == 10 {
+        format!("{}-{}-{}", &bare[..4], &bare[4..8], &bare[8..])
+    } else {
+        bare
+    }
 }
 
 #[cfg(test)]
@@ -130,6 +136,8 @@ mod tests {
         assert_eq!(unique.len(), RECOVERY_CODES);
         assert!(codes.iter().all(|c| c.len() == 12));
         assert_eq!(normalize_recovery_code(" K7M2-x9qp-4D "), "k7m2-x9qp-4d");
+        assert_eq!(normalize_recovery_code("k7m2x9qp4d"), "k7m2-x9qp-4d");
+        assert_eq!(normalize_recovery_code("k7m2 x9qp 4d"), "k7m2-x9qp-4d");
     }
 
     #[test]

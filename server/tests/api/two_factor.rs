@@ -19,7 +19,23 @@ fn now() -> u64 {
 /// Sets up two-factor sign-in for the signed-in `browser`: its TOTP and
 /// its recovery codes.
 async fn enrol(browser: &Browser) -> (TOTP, Vec<String>) {
-    let started = browser.post_form("/account/two-factor/start", &[]).await;
+    // The current password first: a borrowed browser enrols no phone.
+    let refused = browser
+        .post_form(
+            "/account/two-factor/start",
+            &[("password", "not it at all")],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        refused.contains("This is not your current password."),
+        "{refused}"
+    );
+    let started = browser
+        .post_form("/account/two-factor/start", &[("password", PASSWORD)])
+        .await;
     assert_eq!(started.status(), StatusCode::SEE_OTHER);
     let page = browser.get("/account").await.text().await.unwrap();
     assert!(page.contains("<svg"), "the QR code: {page}");
@@ -131,8 +147,8 @@ async fn with_two_factor_on_signing_in_needs_a_code_once_within_one_step_or_a_re
     let refused = give_code(&replay, &ahead).await.text().await.unwrap();
     assert!(refused.contains("used already"), "{refused}");
 
-    // A recovery code works once.
-    let lost_phone = give_code(&replay, &codes[3].to_uppercase()).await;
+    // A recovery code works once (typed in capitals, without hyphens).
+    let lost_phone = give_code(&replay, &codes[3].to_uppercase().replace('-', "")).await;
     assert_eq!(lost_phone.status(), StatusCode::SEE_OTHER);
     let again = password_only(&app, "alice").await;
     let refused = give_code(&again, &codes[3]).await.text().await.unwrap();
@@ -224,18 +240,27 @@ async fn a_company_requiring_two_factor_sends_members_without_it_to_set_it_up_fi
         StatusCode::OK
     );
 
+    // His API token is refused too, until then.
+    let token = crate::rest::cli_token(&app, "Acme", "victor-ci", "read", Some("victor"));
+    let api = crate::rest::Api::new(&app, Some(&token));
+    let (status, _, problem) = api.get("/api/v1/event-url").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+    assert_eq!(problem["title"], "Two-factor sign-in required");
+
     enrol(&victor).await;
     assert_eq!(
         victor.get("/company/event-url").await.status(),
         StatusCode::OK
     );
+    assert_eq!(api.get("/api/v1/event-url").await.0, StatusCode::OK);
+    // A lost phone locks no one out: turned off with the password, he is
+    // asked to set it up again before anything else.
     let off = victor
         .post_form("/account/two-factor/off", &[("password", PASSWORD)])
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(off.contains("cannot be turned off"), "{off}");
+        .await;
+    assert_eq!(off.status(), StatusCode::SEE_OTHER);
+    let sent = victor.get("/company/event-url").await;
+    assert_eq!(sent.headers()[header::LOCATION], "/account?enrol=required");
     let activity = alice.get("/company/activity").await.text().await.unwrap();
     assert!(
         activity.contains("required two-factor sign-in for everyone"),
