@@ -43,7 +43,12 @@ pub fn login_path(next: &str) -> String {
     if next.is_empty() {
         return LOGIN.to_owned();
     }
-    let mut path = format!("{LOGIN}?next=");
+    path_with_next(LOGIN, next)
+}
+
+/// `base?next=…`, `next` percent-encoded (slashes kept, readable).
+pub fn path_with_next(base: &str, next: &str) -> String {
+    let mut path = format!("{base}?next=");
     for b in next.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
             path.push(b as char);

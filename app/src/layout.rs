@@ -43,6 +43,24 @@ pub fn may_manage() -> bool {
     false
 }
 
+/// What a signed-in page shows when its data could not be loaded: a way
+/// back in when the session has ended (to `page` after signing in), else
+/// the reason.
+pub fn load_failed(error: crate::error::AppError, page: &str) -> AnyView {
+    match error {
+        crate::error::AppError::SignInRequired => view! {
+            <main class="auth-page"><p role="alert">
+                "Your session has ended. " <a href=crate::auth::login_path(page)>"Sign in again"</a>"."
+            </p></main>
+        }
+        .into_any(),
+        error => view! {
+            <main class="auth-page"><p role="alert" class="form-error">{error.to_string()}</p></main>
+        }
+        .into_any(),
+    }
+}
+
 /// The Company area's tabs.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum CompanyTab {

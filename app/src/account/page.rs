@@ -11,8 +11,6 @@ use super::{
 };
 use crate::{
     activity::LocalTime,
-    auth::login_path,
-    error::AppError,
     form_echo::form_echo,
     layout::{CompanyLayout, CompanyTab},
     paths::{ACCOUNT, ACCOUNT_PASSWORD, ACCOUNT_SIGN_OUT_OTHERS},
@@ -61,16 +59,7 @@ pub fn AccountView() -> impl IntoView {
                             </CompanyLayout>
                         }
                         .into_any(),
-                        Err(AppError::SignInRequired) => view! {
-                            <main class="auth-page"><p role="alert">
-                                "Your session has ended. " <a href=login_path(ACCOUNT)>"Sign in again"</a>"."
-                            </p></main>
-                        }
-                        .into_any(),
-                        Err(e) => view! {
-                            <main class="auth-page"><p role="alert" class="form-error">{e.to_string()}</p></main>
-                        }
-                        .into_any(),
+                        Err(e) => crate::layout::load_failed(e, ACCOUNT),
                     }
                 })
             }}

@@ -2,7 +2,7 @@
 //! by section and kind. Filters and pages are plain links and a GET form, so
 //! they work without JavaScript and can be bookmarked.
 
-use crate::{auth::login_path, paths::ACTIVITY};
+use crate::paths::ACTIVITY;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -13,7 +13,6 @@ use super::{
 };
 use crate::{
     domain::EndpointKind,
-    error::AppError,
     layout::{CompanyLayout, CompanyTab},
 };
 
@@ -63,16 +62,7 @@ pub fn ActivityView() -> impl IntoView {
                         }
                         .into_any()
                     }
-                    Err(AppError::SignInRequired) => view! {
-                        <main class="auth-page"><p role="alert">
-                            "Your session has ended. " <a href=login_path(ACTIVITY)>"Sign in again"</a>"."
-                        </p></main>
-                    }
-                    .into_any(),
-                    Err(e) => view! {
-                        <main class="auth-page"><p role="alert" class="form-error">{e.to_string()}</p></main>
-                    }
-                    .into_any(),
+                    Err(e) => crate::layout::load_failed(e, ACTIVITY),
                 }
             })}
         </Suspense>

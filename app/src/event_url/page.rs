@@ -1,6 +1,6 @@
 //! The Event URL tab: both sections of the signed-in tenant.
 
-use crate::{auth::login_path, paths::EVENT_URL};
+use crate::paths::EVENT_URL;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -11,7 +11,6 @@ use super::{
 };
 use crate::{
     domain::EndpointKind,
-    error::AppError,
     form_echo::form_echo,
     layout::{CompanyLayout, CompanyTab},
     test_event::TestEcho,
@@ -84,14 +83,7 @@ pub fn EventUrlPage() -> impl IntoView {
                             </CompanyLayout>
                         }.into_any()
                     }
-                    Err(AppError::SignInRequired) => view! {
-                        <main class="auth-page"><p role="alert">
-                            "Your session has ended. " <a href=login_path(EVENT_URL)>"Sign in again"</a>"."
-                        </p></main>
-                    }.into_any(),
-                    Err(e) => view! {
-                        <main class="auth-page"><p role="alert" class="form-error">{e.to_string()}</p></main>
-                    }.into_any(),
+                    Err(e) => crate::layout::load_failed(e, EVENT_URL),
                 }
             })}}
         </Suspense>

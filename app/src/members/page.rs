@@ -14,10 +14,8 @@ use super::{
 };
 use crate::{
     activity::LocalTime,
-    auth::login_path,
     copy_button::CopyButton,
     domain::Role,
-    error::AppError,
     form_echo::form_echo,
     layout::{CompanyLayout, CompanyTab},
     paths::{
@@ -85,16 +83,7 @@ pub fn MembersView() -> impl IntoView {
                             }
                             .into_any()
                         }
-                        Err(AppError::SignInRequired) => view! {
-                            <main class="auth-page"><p role="alert">
-                                "Your session has ended. " <a href=login_path(MEMBERS)>"Sign in again"</a>"."
-                            </p></main>
-                        }
-                        .into_any(),
-                        Err(e) => view! {
-                            <main class="auth-page"><p role="alert" class="form-error">{e.to_string()}</p></main>
-                        }
-                        .into_any(),
+                        Err(e) => crate::layout::load_failed(e, MEMBERS),
                     }
                 })
             }}

@@ -8,6 +8,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::model::{CodeEcho, TwoFactorEcho, TwoFactorState, TwoFactorView};
 use crate::{
+    auth::path_with_next,
     form_echo::form_echo,
     paths::{
         ACCOUNT_TWO_FACTOR_CONFIRM, ACCOUNT_TWO_FACTOR_OFF, ACCOUNT_TWO_FACTOR_START, LOGIN,
@@ -147,11 +148,7 @@ pub fn SignInCodePage() -> impl IntoView {
                 <h1>"Two-factor sign-in"</h1>
                 <p class="lead">"Type the 6-digit code your authenticator app shows, or one of your recovery codes."</p>
                 {failed.then(|| view! { <p class="form-error" role="alert" id="code-error">{echo.message.clone()}</p> })}
-                <form method="post" action=move || {
-                    let mut action = format!("{LOGIN_TWO_FACTOR}?next=");
-                    action.extend(url_encode(&next()));
-                    action
-                } class="stack">
+                <form method="post" action=move || path_with_next(LOGIN_TWO_FACTOR, &next()) class="stack">
                     <div class="field">
                         <label for="sign-in-code">"Code"</label>
                         <input id="sign-in-code" name="code" type="text" autocomplete="one-time-code"
@@ -165,16 +162,4 @@ pub fn SignInCodePage() -> impl IntoView {
             </div>
         </main>
     }
-}
-
-/// Percent-encodes a query value (the page renders on the server only;
-/// the `url` crate is not in the browser bundle).
-fn url_encode(value: &str) -> impl Iterator<Item = String> + '_ {
-    value.bytes().map(|b| {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            (b as char).to_string()
-        } else {
-            format!("%{b:02X}")
-        }
-    })
 }
