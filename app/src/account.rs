@@ -1,4 +1,4 @@
-//! My account: any signed-in member's own password (the current one
+//! My account: any signed-in member's own email address and password (the current one
 //! required; every other session ends) and sessions (device, address,
 //! last seen), with **Sign out everywhere else**. Each change is in
 //! Activity.
@@ -12,5 +12,5 @@ pub mod routes;
 pub mod service;
 
 pub use api::load_account;
-pub use model::{describe_agent, AccountData, PasswordEcho, SessionView};
+pub use model::{describe_agent, AccountData, EmailEcho, PasswordEcho, SessionView};
 pub use page::AccountView;

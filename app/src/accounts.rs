@@ -13,7 +13,7 @@ use validator::{Validate, ValidationError};
 use crate::{
     auth::password::hash_password,
     domain::{AuthMethod, EndpointKind, Role},
-    persistence::entities::{endpoint, tenant, user},
+    persistence::entities::{endpoint, operator, tenant, user},
 };
 
 pub const MIN_PASSWORD_LEN: u64 = 12;
@@ -113,6 +113,36 @@ pub fn password_rules(password: &SecretString, user_inputs: &[&str]) -> Result<(
     )))
 }
 
+/// An email address as stored: trimmed, lower-case, at most 254
+/// characters, of the form validator's HTML5 rule accepts.
+pub fn parse_email(typed: &str) -> Result<String, AccountError> {
+    use validator::ValidateEmail;
+    let address = typed.trim().to_lowercase();
+    if address.chars().count() > 254 || !address.validate_email() {
+        return Err(AccountError::Invalid(format!(
+            "Enter an email address such as name@example.com (not {:?}).",
+            typed.trim().chars().take(80).collect::<String>()
+        )));
+    }
+    Ok(address)
+}
+
+/// Sets (or with `None` clears) a member's email address.
+pub async fn set_email(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    email: Option<String>,
+) -> anyhow::Result<()> {
+    use sea_orm::sea_query::Expr;
+    user::Entity::update_many()
+        .col_expr(user::Column::Email, Expr::value(email))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await
+        .context("setting the email address")?;
+    Ok(())
+}
+
 /// The first message of a failed validation, for a form or a terminal.
 pub fn first_message(errors: &validator::ValidationErrors) -> String {
     errors
@@ -169,6 +199,7 @@ pub(crate) async fn create_tenant_in(
             name,
             created_at: now,
             require_two_factor: false,
+            suspended_at: None,
         },
         Err(e) if is_unique_violation(&e) => return Err(AccountError::TenantExists(name)),
         Err(e) => return Err(anyhow::Error::new(e).context("inserting the tenant").into()),
@@ -236,6 +267,9 @@ pub(crate) async fn insert_member(
     password_hash: String,
     role: Role,
 ) -> Result<user::Model, AccountError> {
+    if operator_named(db, username).await? {
+        return Err(AccountError::UsernameTaken(username.to_owned()));
+    }
     match (user::ActiveModel {
         tenant_id: Set(tenant_id),
         username: Set(username.to_owned()),
@@ -264,6 +298,64 @@ fn is_unique_violation(error: &sea_orm::DbErr) -> bool {
         error.sql_err(),
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
     )
+}
+
+/// Checks a new tenant's name.
+pub fn validate_tenant(new: &NewTenant) -> Result<(), AccountError> {
+    validate(new)
+}
+
+/// Whether a provider operator has this name (sign-in names are unique
+/// across members and operators).
+async fn operator_named(db: &impl ConnectionTrait, username: &str) -> anyhow::Result<bool> {
+    Ok(operator::Entity::find()
+        .filter(operator::Column::Username.eq(username))
+        .count(db)
+        .await
+        .context("looking up operators")?
+        > 0)
+}
+
+/// Creates a provider operator (`eventurl provider-admin create`): the
+/// same username and password rules as a member's.
+pub async fn create_operator(
+    db: &DatabaseConnection,
+    username: &str,
+    password: SecretString,
+) -> Result<operator::Model, AccountError> {
+    let new = NewAdmin {
+        username: username.trim().to_owned(),
+        password,
+        role: Role::Viewer,
+    };
+    validate(&new)?;
+    password_rules(&new.password, &[&new.username, "eventurl provider"])?;
+    let taken = user::Entity::find()
+        .filter(user::Column::Username.eq(&new.username))
+        .count(db)
+        .await
+        .context("looking up members")?
+        > 0;
+    if taken {
+        return Err(AccountError::UsernameTaken(new.username));
+    }
+    let password = new.password;
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .context("hashing task")??;
+    match (operator::ActiveModel {
+        username: Set(new.username.clone()),
+        password_hash: Set(hash),
+        created_at: Set(OffsetDateTime::now_utc()),
+        ..Default::default()
+    })
+    .insert(db)
+    .await
+    {
+        Ok(operator) => Ok(operator),
+        Err(e) if is_unique_violation(&e) => Err(AccountError::UsernameTaken(new.username)),
+        Err(e) => Err(anyhow::Error::new(e).context("inserting the operator").into()),
+    }
 }
 
 /// Validates a new tenant and admin together, as the setup form sends them.

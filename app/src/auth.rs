@@ -4,6 +4,8 @@
 #[cfg(feature = "ssr")]
 pub mod current_admin;
 #[cfg(feature = "ssr")]
+pub mod current_operator;
+#[cfg(feature = "ssr")]
 pub mod guard;
 mod login;
 #[cfg(feature = "ssr")]
@@ -19,6 +21,8 @@ pub mod throttle;
 
 #[cfg(feature = "ssr")]
 pub use current_admin::{Administrator, CurrentAdmin, ViewerOnly};
+#[cfg(feature = "ssr")]
+pub use current_operator::{signed_in_operator, CurrentOperator};
 pub use login::{LoginEcho, LoginPage};
 #[cfg(feature = "ssr")]
 pub use signed_in::{signed_in, signed_in_administrator};

@@ -17,7 +17,9 @@ pub mod event_url;
 mod form_echo;
 mod layout;
 pub mod members;
+pub mod password_reset;
 pub mod paths;
+pub mod provider;
 pub mod setup;
 mod shell;
 pub mod test_event;
@@ -30,6 +32,8 @@ pub mod accounts;
 pub mod client_ip;
 #[cfg(feature = "ssr")]
 pub mod delivery;
+#[cfg(feature = "ssr")]
+pub mod mail;
 #[cfg(feature = "ssr")]
 pub mod persistence;
 #[cfg(feature = "ssr")]

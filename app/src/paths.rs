@@ -6,6 +6,10 @@ pub const LOGIN: &str = "/login";
 pub const LOGOUT: &str = "/logout";
 /// Signing in, second step: the two-factor code (GET the page, POST it).
 pub const LOGIN_TWO_FACTOR: &str = "/login/two-factor";
+/// Forgot password: ask for a reset link by email (GET the page, POST it).
+pub const LOGIN_FORGOT: &str = "/login/forgot";
+/// A reset link (`?token=…`): the page (GET) and the new password (POST).
+pub const LOGIN_RESET: &str = "/login/reset";
 pub const SETUP: &str = "/setup";
 /// Company → Event URL; also where Save posts without JavaScript.
 pub const EVENT_URL: &str = "/company/event-url";
@@ -39,6 +43,8 @@ pub const MEMBERS_REMOVE: &str = "/company/administrators/remove";
 pub const INVITATION: &str = "/invitation";
 /// My account: password and sessions.
 pub const ACCOUNT: &str = "/account";
+/// Changing one's email address (POST).
+pub const ACCOUNT_EMAIL: &str = "/account/email";
 /// Changing one's password (POST).
 pub const ACCOUNT_PASSWORD: &str = "/account/password";
 /// Two-factor sign-in in My account: start setting it up, confirm it with
@@ -50,6 +56,15 @@ pub const ACCOUNT_TWO_FACTOR_OFF: &str = "/account/two-factor/off";
 pub const MEMBERS_REQUIRE_TWO_FACTOR: &str = "/company/administrators/two-factor";
 /// Signing out one's other sessions (POST).
 pub const ACCOUNT_SIGN_OUT_OTHERS: &str = "/account/sign-out-others";
+/// The provider's console: every tenant (GET) and creating one (POST).
+pub const PROVIDER_TENANTS: &str = "/provider/tenants";
+/// Suspending and reactivating a tenant (POSTs).
+pub const PROVIDER_SUSPEND: &str = "/provider/tenants/suspend";
+pub const PROVIDER_REACTIVATE: &str = "/provider/tenants/reactivate";
+/// The provider's own activity log.
+pub const PROVIDER_ACTIVITY: &str = "/provider/activity";
+/// Every provider path starts so (only operators may open them).
+pub const PROVIDER_PREFIX: &str = "/provider/";
 /// The Company tabs: the pages with interactive islands.
 pub const COMPANY_PREFIX: &str = "/company/";
 /// Server functions, the page's own calls (`/api/` is the public API).
@@ -67,5 +82,5 @@ pub const HOME: &str = EVENT_URL;
 /// Whether the page at `path` has islands and so loads the wasm bundle;
 /// the others (sign-in, setup, not found) are plain HTML and CSS.
 pub fn has_islands(path: &str) -> bool {
-    path.starts_with(COMPANY_PREFIX) || path == ACCOUNT
+    path.starts_with(COMPANY_PREFIX) || path == ACCOUNT || path.starts_with(PROVIDER_PREFIX)
 }

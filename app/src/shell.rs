@@ -21,6 +21,8 @@ use crate::{
     members::{InvitationPage, MembersView},
     paths,
     setup::SetupPage,
+    password_reset::{ForgotPasswordPage, ResetPasswordPage},
+    provider::{OperatorActivityPage, TenantsPage},
     two_factor::SignInCodePage,
 };
 
@@ -95,6 +97,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/invitation") view=InvitationPage ssr=SsrMode::Async/>
                 <Route path=path!("/account") view=AccountView ssr=SsrMode::Async/>
                 <Route path=path!("/login/two-factor") view=SignInCodePage ssr=SsrMode::Async/>
+                <Route path=path!("/login/forgot") view=ForgotPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/provider/tenants") view=TenantsPage ssr=SsrMode::Async/>
+                <Route path=path!("/provider/activity") view=OperatorActivityPage ssr=SsrMode::Async/>
+                <Route path=path!("/login/reset") view=ResetPasswordPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -49,6 +49,8 @@ pub struct Shared {
     pub api_limiter: crate::rest::limit::ApiLimiter,
     /// This instance's delivery counters, for `/metrics`.
     pub metrics: crate::delivery::metrics::DeliveryMetrics,
+    /// Mail (SMTP configured) or not: queues letters with their change.
+    pub outbox: crate::mail::Outbox,
     /// This process's one-time first-run link, while no tenant exists.
     pub setup: SetupGate,
     pub config: AppConfig,

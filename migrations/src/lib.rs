@@ -18,6 +18,8 @@ mod m20261129_000012_lean_events;
 mod m20261129_000013_api_tokens;
 mod m20261129_000014_members;
 mod m20261129_000015_two_factor;
+mod m20261129_000016_email;
+mod m20261129_000017_provider;
 
 pub struct Migrator;
 
@@ -40,6 +42,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000013_api_tokens::Migration),
             Box::new(m20261129_000014_members::Migration),
             Box::new(m20261129_000015_two_factor::Migration),
+            Box::new(m20261129_000016_email::Migration),
+            Box::new(m20261129_000017_provider::Migration),
         ]
     }
 }

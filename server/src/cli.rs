@@ -40,6 +40,11 @@ pub enum Command {
         #[command(subcommand)]
         action: AdminAction,
     },
+    /// Manage the provider's operators (the Tenants console).
+    ProviderAdmin {
+        #[command(subcommand)]
+        action: ProviderAdminAction,
+    },
     /// Manage the keys PBXs hand events in with.
     IngestKey {
         #[command(subcommand)]
@@ -108,6 +113,18 @@ pub enum TenantAction {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum ProviderAdminAction {
+    /// Create a provider operator: signs in at /login and manages every
+    /// tenant (create, suspend, reactivate), never a tenant's settings.
+    /// The password is read as for `admin create`.
+    Create {
+        /// Sign-in name, unique across operators and tenants' members.
+        #[arg(long)]
+        username: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum AdminAction {
     /// Create a tenant administrator. The password is read from standard
     /// input: prompted without echo on a terminal, else the first line.
@@ -121,6 +138,9 @@ pub enum AdminAction {
         /// `administrator` (changes everything) or `viewer` (only reads).
         #[arg(long, default_value = "administrator", value_parser = parse_role)]
         role: Role,
+        /// Their email address, for password reset links and notices.
+        #[arg(long)]
+        email: Option<String>,
     },
 }
 
@@ -238,14 +258,24 @@ pub async fn run_account_command(config: &Config, command: Command) -> anyhow::R
             let tenant = accounts::create_tenant(&db, NewTenant { name }).await?;
             println!("Created tenant {:?} (id {}).", tenant.name, tenant.id);
         }
+        Command::ProviderAdmin {
+            action: ProviderAdminAction::Create { username },
+        } => {
+            let password = read_password()?;
+            let db = crate::connect(config).await?;
+            let operator = accounts::create_operator(&db, &username, password).await?;
+            println!("Created provider operator {:?}.", operator.username);
+        }
         Command::Admin {
             action:
                 AdminAction::Create {
                     tenant,
                     username,
                     role,
+                    email,
                 },
         } => {
+            let email = email.as_deref().map(accounts::parse_email).transpose()?;
             let password = read_password()?;
             let db = crate::connect(config).await?;
             let new = NewAdmin {
@@ -254,6 +284,9 @@ pub async fn run_account_command(config: &Config, command: Command) -> anyhow::R
                 role,
             };
             let admin = accounts::create_admin(&db, &tenant, new).await?;
+            if email.is_some() {
+                accounts::set_email(&db, admin.id, email).await?;
+            }
             println!(
                 "Created {} {:?} for tenant {:?}.",
                 role.label().to_lowercase(),

@@ -182,6 +182,30 @@ pub struct Config {
     #[arg(long, env = "EVENTURL_FAILING_AFTER", value_name = "EVENTURL_FAILING_AFTER", default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=1_000_000), global = true)]
     pub failing_after: u32,
 
+    /// Send email (invitations, password reset links, notices to
+    /// administrators) through this SMTP server: `smtp://host:25`,
+    /// `smtp://user:password@host:587?tls=required` or `smtps://host:465`.
+    /// Unset: no email; reset links are not offered. Links in letters use
+    /// EVENTURL_PUBLIC_ORIGIN (else this server's own address).
+    #[arg(
+        long,
+        env = "EVENTURL_SMTP_URL",
+        value_name = "EVENTURL_SMTP_URL",
+        hide_env_values = true,
+        global = true
+    )]
+    pub smtp_url: Option<String>,
+
+    /// The sender of eventurl's letters.
+    #[arg(
+        long,
+        env = "EVENTURL_SMTP_FROM",
+        value_name = "EVENTURL_SMTP_FROM",
+        default_value = "eventurl <eventurl@localhost>",
+        global = true
+    )]
+    pub smtp_from: String,
+
     /// Database connection pool size.
     #[arg(long, env = "EVENTURL_DB_MAX_CONNECTIONS", value_name = "EVENTURL_DB_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
     pub db_max_connections: u32,

@@ -10,6 +10,8 @@ use app::{
     delivery::ingest,
     event_url::routes as event_url_routes,
     members::routes as members_routes,
+    password_reset::routes as password_reset_routes,
+    provider::routes as provider_routes,
     paths,
     persistence::session_store::DbSessionStore,
     setup::routes as setup_routes,
@@ -83,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         .route(paths::MEMBERS_REMOVE, post(members_routes::remove_form))
         .route(paths::INVITATION, post(members_routes::accept_form))
         .route(paths::ACCOUNT_PASSWORD, post(account_routes::password_form))
+        .route(paths::ACCOUNT_EMAIL, post(account_routes::email_form))
         .route(
             paths::ACCOUNT_TWO_FACTOR_START,
             post(two_factor_routes::start_form),
@@ -99,6 +102,14 @@ pub fn router(state: AppState) -> Router {
             paths::LOGIN_TWO_FACTOR,
             post(two_factor_routes::sign_in_code_form),
         )
+        .route(paths::LOGIN_FORGOT, post(password_reset_routes::forgot_form))
+        .route(paths::PROVIDER_TENANTS, post(provider_routes::create_form))
+        .route(paths::PROVIDER_SUSPEND, post(provider_routes::suspend_form))
+        .route(
+            paths::PROVIDER_REACTIVATE,
+            post(provider_routes::reactivate_form),
+        )
+        .route(paths::LOGIN_RESET, post(password_reset_routes::reset_form))
         .route(
             paths::MEMBERS_REQUIRE_TWO_FACTOR,
             post(members_routes::require_two_factor_form),

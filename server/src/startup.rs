@@ -85,6 +85,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
         ))
         .site_addr(addr)
         .build();
+    let outbox = mail(&config, &db, &cipher, addr)?;
     let writes = Arc::new(WriteGate::for_backend(db.get_database_backend()));
     let state = AppState::new(Shared {
         db: db.clone(),
@@ -92,7 +93,9 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
             db.clone(),
             Arc::clone(&writes),
             config.health(),
+            outbox.clone(),
         ),
+        outbox,
         writes,
         cipher,
         sender,
@@ -167,4 +170,35 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
         state,
         delivery: (!config.no_deliver).then(|| config.delivery()),
     })
+}
+
+/// With EVENTURL_SMTP_URL: mail on, its worker started (sending what any
+/// instance queued); links point at EVENTURL_PUBLIC_ORIGIN, else at this
+/// server's own address. Without: mail off.
+fn mail(
+    config: &Config,
+    db: &DatabaseConnection,
+    cipher: &app::persistence::crypto::SecretCipher,
+    addr: SocketAddr,
+) -> anyhow::Result<app::mail::Outbox> {
+    let Some(url) = config.smtp_url.as_deref().filter(|u| !u.trim().is_empty()) else {
+        return Ok(app::mail::Outbox::off());
+    };
+    let transport = app::mail::transport::MailTransport::new(url.trim(), &config.smtp_from)?;
+    let origin = match config.public_origin.as_deref().filter(|o| !o.trim().is_empty()) {
+        Some(origin) => origin.trim().to_owned(),
+        None => {
+            tracing::warn!(
+                "EVENTURL_SMTP_URL is set without EVENTURL_PUBLIC_ORIGIN: links in letters point at http://{addr}"
+            );
+            format!("http://{addr}")
+        }
+    };
+    tokio::spawn(app::mail::outbox::run(
+        db.clone(),
+        cipher.clone(),
+        transport,
+    ));
+    tracing::info!(from = %config.smtp_from, "email on");
+    Ok(app::mail::Outbox::on(cipher.clone(), &origin))
 }

@@ -12,7 +12,13 @@ pub async fn load_account() -> Result<AccountData, AppError> {
     let session = leptos_axum::extract::<tower_sessions::Session>()
         .await
         .map_err(|_| AppError::SignInRequired.into_response_status())?;
-    super::service::load(&state.db, &state.cipher, &admin, session.id().as_ref())
+    super::service::load(
+        &state.db,
+        &state.cipher,
+        state.outbox.is_on(),
+        &admin,
+        session.id().as_ref(),
+    )
         .await
         .map_err(crate::error::ServiceError::respond)
 }

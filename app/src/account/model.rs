@@ -26,6 +26,18 @@ pub struct AccountData {
     pub two_factor: TwoFactorView,
     /// Their company requires two-factor sign-in and it is not set up yet.
     pub must_enrol: bool,
+    /// Where reset links and notices go.
+    pub email: Option<String>,
+    /// This server sends email.
+    pub mail_on: bool,
+}
+
+/// A refused email change, per field (the password is never sent back).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EmailEcho {
+    pub email: String,
+    pub current_error: Option<String>,
+    pub email_error: Option<String>,
 }
 
 /// A refused password change, per field (nothing typed is sent back).

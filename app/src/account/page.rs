@@ -7,13 +7,13 @@ use leptos_router::hooks::use_query_map;
 
 use super::{
     api::load_account,
-    model::{PasswordEcho, SessionView},
+    model::{EmailEcho, PasswordEcho, SessionView},
 };
 use crate::{
     activity::LocalTime,
     form_echo::form_echo,
     layout::{CompanyLayout, CompanyTab},
-    paths::{ACCOUNT, ACCOUNT_PASSWORD, ACCOUNT_SIGN_OUT_OTHERS},
+    paths::{ACCOUNT, ACCOUNT_EMAIL, ACCOUNT_PASSWORD, ACCOUNT_SIGN_OUT_OTHERS},
     two_factor::{TwoFactorEcho, TwoFactorSection},
 };
 
@@ -30,6 +30,12 @@ pub fn AccountView() -> impl IntoView {
             };
             if q.get("password").is_some() {
                 Some(format!("Password changed. {others}"))
+            } else if let Some(email) = q.get("email") {
+                Some(if email == "set" {
+                    "Email address saved: reset links and notices go there.".to_owned()
+                } else {
+                    "Email address removed.".to_owned()
+                })
             } else if q.get("two_factor").is_some() {
                 Some("Two-factor sign-in turned off.".to_owned())
             } else {
@@ -40,11 +46,13 @@ pub fn AccountView() -> impl IntoView {
     let data = Resource::new_blocking(|| (), |_| load_account());
     let echo = form_echo::<PasswordEcho>().unwrap_or_default();
     let two_factor_echo = form_echo::<TwoFactorEcho>().unwrap_or_default();
+    let email_echo = form_echo::<EmailEcho>();
     view! {
         <Title text="My account · eventurl"/>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || {
                 let (echo, two_factor_echo) = (echo.clone(), two_factor_echo.clone());
+                let email_echo = email_echo.clone();
                 Suspend::new(async move {
                     match data.await {
                         Ok(account) => view! {
@@ -54,6 +62,7 @@ pub fn AccountView() -> impl IntoView {
                                 </p>
                                 {notice().map(|n| view! { <p class="notice" role="status">{n}</p> })}
                                 <TwoFactorSection view=account.two_factor.clone() echo=two_factor_echo enrol_required=account.must_enrol/>
+                                <EmailForm saved=account.email.clone() mail_on=account.mail_on echo=email_echo/>
                                 <PasswordForm echo/>
                                 <Sessions sessions=account.sessions.clone()/>
                             </CompanyLayout>
@@ -64,6 +73,50 @@ pub fn AccountView() -> impl IntoView {
                 })
             }}
         </Suspense>
+    }
+}
+
+#[component]
+fn EmailForm(saved: Option<String>, mail_on: bool, echo: Option<EmailEcho>) -> impl IntoView {
+    let failed = echo.is_some();
+    let echo = echo.unwrap_or_default();
+    let value = if failed {
+        echo.email.clone()
+    } else {
+        saved.clone().unwrap_or_default()
+    };
+    let email_invalid = echo.email_error.is_some();
+    let current_invalid = echo.current_error.is_some();
+    let why = if mail_on {
+        "Password reset links and notices (a section paused automatically, a credential changed) go there."
+    } else {
+        "This server does not send email yet; once it does, password reset links and notices go there."
+    };
+    view! {
+        <section class="create-token" aria-labelledby="email-title">
+            <h2 id="email-title">"Email address"</h2>
+            <p class="hint">{why}</p>
+            {failed.then(|| view! { <p class="form-error" role="alert">"Email address not saved: correct the field marked below."</p> })}
+            <form method="post" action=ACCOUNT_EMAIL class="stack">
+                <div class="field">
+                    <label for="account-email">"Email address"</label>
+                    <input id="account-email" name="email" type="email" autocomplete="email" maxlength="254"
+                        value=value
+                        aria-invalid=email_invalid.then_some("true")
+                        aria-describedby=email_invalid.then_some("account-email-error")/>
+                    {echo.email_error.clone().map(|e| view! { <p class="field-error" id="account-email-error">{e}</p> })}
+                </div>
+                <div class="field">
+                    <label for="email-current-password">"Password to confirm the change"</label>
+                    <input id="email-current-password" name="current_password" type="password"
+                        autocomplete="current-password" required
+                        aria-invalid=current_invalid.then_some("true")
+                        aria-describedby=current_invalid.then_some("email-current-password-error")/>
+                    {echo.current_error.clone().map(|e| view! { <p class="field-error" id="email-current-password-error">{e}</p> })}
+                </div>
+                <button type="submit">"Save email address"</button>
+            </form>
+        </section>
     }
 }
 

@@ -10,8 +10,8 @@ use secrecy::SecretString;
 use tower_sessions::Session;
 
 use super::{
-    model::PasswordEcho,
-    service::{self, PasswordRefusal},
+    model::{EmailEcho, PasswordEcho},
+    service::{self, EmailRefusal, PasswordRefusal},
 };
 use crate::{
     auth::{current_admin::NotSignedIn, CurrentAdmin},
@@ -89,5 +89,42 @@ pub async fn sign_out_others_form(
     match service::sign_out_others(&state.db, &state.writes, &admin, &keep).await {
         Ok(ended) => Redirect::to(&format!("{ACCOUNT}?ended={ended}")).into_response(),
         Err(error) => error.into_plain_response(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    current_password: String,
+}
+
+pub async fn email_form(
+    State(state): State<AppState>,
+    admin: CurrentAdmin,
+    parts: http::request::Parts,
+    Form(form): Form<EmailForm>,
+) -> Response {
+    let changed = service::change_email(
+        &state.db,
+        &state.writes,
+        &state.hashing,
+        &admin,
+        SecretString::from(form.current_password),
+        &form.email,
+    )
+    .await;
+    match changed {
+        Ok(Some(_)) => Redirect::to(&format!("{ACCOUNT}?email=set")).into_response(),
+        Ok(None) => Redirect::to(&format!("{ACCOUNT}?email=removed")).into_response(),
+        Err(EmailRefusal::Fields(echo)) => {
+            let echo = EmailEcho {
+                email: form.email.trim().to_owned(),
+                ..echo
+            };
+            render_with_echo(&state, parts, Some(ACCOUNT), echo).await
+        }
+        Err(EmailRefusal::Failed(error)) => error.into_plain_response(),
     }
 }

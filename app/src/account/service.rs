@@ -10,7 +10,7 @@ use secrecy::SecretString;
 use time::OffsetDateTime;
 use tower_sessions::session::Id;
 
-use super::model::{describe_agent, AccountData, PasswordEcho, SessionView};
+use super::model::{describe_agent, AccountData, EmailEcho, PasswordEcho, SessionView};
 use crate::{
     accounts::{self, AccountError},
     activity::{
@@ -39,6 +39,7 @@ fn at(unix: Option<i64>) -> Option<String> {
 pub async fn load(
     db: &DatabaseConnection,
     cipher: &SecretCipher,
+    mail_on: bool,
     admin: &CurrentAdmin,
     current: Option<&Id>,
 ) -> Result<AccountData, ServiceError> {
@@ -61,7 +62,104 @@ pub async fn load(
         sessions,
         two_factor: crate::two_factor::service::view(db, cipher, admin).await?,
         must_enrol: admin.must_enrol,
+        email: user::Entity::find_by_id(admin.user_id)
+            .one(db)
+            .await
+            .context("reading the account")?
+            .and_then(|u| u.email),
+        mail_on,
     })
+}
+
+/// Checks the signed-in member's current password before a sensitive
+/// change (attempts counted in a bucket of their own, forgiven on
+/// success: `throttle::begin_reauth`). `Err(message)` for the field.
+async fn reauthenticate(
+    db: &DatabaseConnection,
+    hashing: &HashingPool,
+    user_id: i32,
+    current: SecretString,
+) -> anyhow::Result<Result<(), String>> {
+    let attempt = match throttle::begin_reauth(db, user_id).await? {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            return Ok(Err(format!(
+                "Too many wrong passwords. Try again in {wait} seconds."
+            )))
+        }
+    };
+    let stored = user::Entity::find_by_id(user_id)
+        .one(db)
+        .await
+        .context("reading the account")?
+        .map(|u| u.password_hash);
+    let ok = hashing
+        .run(move || verify_password(&current, stored.as_deref()))
+        .await?;
+    if !ok {
+        return Ok(Err("This is not your current password.".to_owned()));
+    }
+    attempt.succeeded(db).await?;
+    Ok(Ok(()))
+}
+
+/// Sets or clears my email address (where reset links and notices go):
+/// the current password is required, as for a password change, since the
+/// address can reset it. Recorded in Activity with the new address.
+pub async fn change_email(
+    db: &DatabaseConnection,
+    writes: &WriteGate,
+    hashing: &HashingPool,
+    admin: &CurrentAdmin,
+    current: SecretString,
+    email: &str,
+) -> Result<Option<String>, EmailRefusal> {
+    let refuse = |echo: EmailEcho| Err(EmailRefusal::Fields(echo));
+    let email = match email.trim() {
+        "" => None,
+        typed => match accounts::parse_email(typed) {
+            Ok(address) => Some(address),
+            Err(AccountError::Unexpected(e)) => return Err(e.into()),
+            Err(refusal) => {
+                return refuse(EmailEcho {
+                    email_error: Some(refusal.to_string()),
+                    ..EmailEcho::default()
+                })
+            }
+        },
+    };
+    if let Err(wrong) = reauthenticate(db, hashing, admin.user_id, current).await? {
+        return refuse(EmailEcho {
+            current_error: Some(wrong),
+            ..EmailEcho::default()
+        });
+    }
+    let _turn = writes.enter().await;
+    let txn = db.begin().await.context("starting a transaction")?;
+    accounts::set_email(&txn, admin.user_id, email.clone()).await?;
+    let summary = match &email {
+        Some(address) => format!("set their email address to {address}"),
+        None => "removed their email address".to_owned(),
+    };
+    record(
+        &txn,
+        NewEntry::by(admin, ActivityKind::EmailChanged, None, summary),
+    )
+    .await?;
+    txn.commit().await.context("committing the address")?;
+    Ok(email)
+}
+
+/// Why an email change was not made, for the form.
+pub enum EmailRefusal {
+    Fields(EmailEcho),
+    Failed(ServiceError),
+}
+
+impl From<anyhow::Error> for EmailRefusal {
+    fn from(error: anyhow::Error) -> Self {
+        EmailRefusal::Failed(error.into())
+    }
 }
 
 /// Why a password change was not made, for the form.
@@ -89,32 +187,12 @@ pub async fn change_password(
     new: SecretString,
 ) -> Result<u64, PasswordRefusal> {
     let refuse = |echo: PasswordEcho| Err(PasswordRefusal::Fields(echo));
-    let attempt = match throttle::begin_reauth(db, admin.user_id).await? {
-        Ok(attempt) => attempt,
-        Err(wait) => {
-            return refuse(PasswordEcho {
-                current_error: Some(format!(
-                    "Too many wrong passwords. Try again in {wait} seconds."
-                )),
-                ..PasswordEcho::default()
-            })
-        }
-    };
-    let stored = user::Entity::find_by_id(admin.user_id)
-        .one(db)
-        .await
-        .context("reading the account")?
-        .map(|u| u.password_hash);
-    let ok = hashing
-        .run(move || verify_password(&current, stored.as_deref()))
-        .await?;
-    if !ok {
+    if let Err(wrong) = reauthenticate(db, hashing, admin.user_id, current).await? {
         return refuse(PasswordEcho {
-            current_error: Some("This is not your current password.".to_owned()),
+            current_error: Some(wrong),
             ..PasswordEcho::default()
         });
     }
-    attempt.succeeded(db).await?;
     if let Err(refusal) = accounts::password_rules(&new, &[&admin.username, &admin.tenant_name]) {
         let message = match refusal {
             AccountError::Unexpected(e) => return Err(e.into()),

@@ -33,10 +33,15 @@ pub enum ActivityKind {
     TwoFactorOn,
     TwoFactorOff,
     TwoFactorRequirement,
+    PasswordResetRequested,
+    PasswordReset,
+    EmailChanged,
+    TenantSuspended,
+    TenantReactivated,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 23] = [
+    pub const ALL: [ActivityKind; 28] = [
         ActivityKind::EndpointSaved,
         ActivityKind::EndpointEnabled,
         ActivityKind::EndpointDisabled,
@@ -60,6 +65,11 @@ impl ActivityKind {
         ActivityKind::TwoFactorOn,
         ActivityKind::TwoFactorOff,
         ActivityKind::TwoFactorRequirement,
+        ActivityKind::PasswordResetRequested,
+        ActivityKind::PasswordReset,
+        ActivityKind::EmailChanged,
+        ActivityKind::TenantSuspended,
+        ActivityKind::TenantReactivated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -87,6 +97,11 @@ impl ActivityKind {
             ActivityKind::TwoFactorOn => "two_factor_on",
             ActivityKind::TwoFactorOff => "two_factor_off",
             ActivityKind::TwoFactorRequirement => "two_factor_requirement",
+            ActivityKind::PasswordResetRequested => "password_reset_requested",
+            ActivityKind::PasswordReset => "password_reset",
+            ActivityKind::EmailChanged => "email_changed",
+            ActivityKind::TenantSuspended => "tenant_suspended",
+            ActivityKind::TenantReactivated => "tenant_reactivated",
         }
     }
 
@@ -119,6 +134,11 @@ impl ActivityKind {
             ActivityKind::TwoFactorOn => "Two-factor sign-in on",
             ActivityKind::TwoFactorOff => "Two-factor sign-in off",
             ActivityKind::TwoFactorRequirement => "Two-factor requirement changed",
+            ActivityKind::PasswordResetRequested => "Password reset link sent",
+            ActivityKind::PasswordReset => "Password reset",
+            ActivityKind::EmailChanged => "Email address changed",
+            ActivityKind::TenantSuspended => "Company suspended",
+            ActivityKind::TenantReactivated => "Company reactivated",
         }
     }
 }

@@ -292,7 +292,7 @@ pub async fn authenticate(
          u.id AS user_id, u.username, u.role, u.totp_confirmed_at, t.id AS tenant_id, \
          t.name AS tenant_name, t.require_two_factor \
          FROM api_tokens k JOIN users u ON u.id = k.created_by \
-         JOIN tenants t ON t.id = k.tenant_id AND u.tenant_id = t.id \
+         JOIN tenants t ON t.id = k.tenant_id AND u.tenant_id = t.id AND t.suspended_at IS NULL \
          WHERE k.token_hash = ? AND k.revoked_at IS NULL",
         [hash(presented).into()],
     ))

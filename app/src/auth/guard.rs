@@ -14,8 +14,9 @@ use tower_sessions::Session;
 
 use super::{
     current_admin::{CurrentAdmin, NotSignedIn},
+    current_operator::CurrentOperator,
     login_path,
-    session::session_user,
+    session::{session_operator, session_user},
 };
 use crate::{client_ip::client_ip, error::ServiceError, paths, state::AppState};
 
@@ -33,7 +34,13 @@ fn is_static(path: &str) -> bool {
 fn is_public(path: &str) -> bool {
     matches!(
         path,
-        paths::LOGIN | paths::LOGIN_TWO_FACTOR | paths::SETUP | paths::LOGOUT | paths::INVITATION
+        paths::LOGIN
+            | paths::LOGIN_TWO_FACTOR
+            | paths::LOGIN_FORGOT
+            | paths::LOGIN_RESET
+            | paths::SETUP
+            | paths::LOGOUT
+            | paths::INVITATION
     ) || path.starts_with(paths::RPC_PREFIX)
 }
 
@@ -41,6 +48,29 @@ fn is_public(path: &str) -> bool {
 /// before setting it up: My account (and signing out).
 fn enrolment_path(path: &str) -> bool {
     path == paths::LOGOUT || path == paths::ACCOUNT || path.starts_with("/account/")
+}
+
+/// What a provider operator may open: the Tenants console, signing out,
+/// and server functions (which check for an operator themselves).
+fn operator_path(path: &str) -> bool {
+    path.starts_with(paths::PROVIDER_PREFIX)
+        || path == paths::LOGOUT
+        || path.starts_with(paths::RPC_PREFIX)
+}
+
+/// An operator on a tenant's page: to the console (a page), or 403.
+fn operator_elsewhere(request: &Request) -> Response {
+    if request.method() == Method::GET || request.method() == Method::HEAD {
+        return (
+            StatusCode::SEE_OTHER,
+            [(header::LOCATION, paths::PROVIDER_TENANTS)],
+        )
+            .into_response();
+    }
+    crate::error::AppError::Forbidden(
+        "Provider operators manage tenants, not a tenant's settings.".to_owned(),
+    )
+    .into_plain_response()
 }
 
 fn enrol_first(request: &Request) -> Response {
@@ -80,17 +110,40 @@ pub async fn require_sign_in(
             };
         }
     };
+    let ip = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|peer| {
+            client_ip(
+                request.headers(),
+                peer.0,
+                state.config.client_ip_header.as_ref(),
+            )
+        });
+    if user.is_none() {
+        match session_operator(&session).await {
+            Ok(Some(operator)) => {
+                if !operator_path(path) {
+                    return operator_elsewhere(&request);
+                }
+                request
+                    .extensions_mut()
+                    .insert(CurrentOperator::new(operator, ip));
+                return next.run(request).await;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                return ServiceError::from(e.context("checking the session")).into_plain_response()
+            }
+        }
+    }
     if let Some(user) = user {
-        let ip = request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|peer| {
-                client_ip(
-                    request.headers(),
-                    peer.0,
-                    state.config.client_ip_header.as_ref(),
-                )
-            });
+        if path.starts_with(paths::PROVIDER_PREFIX) {
+            return crate::error::AppError::Forbidden(
+                "This page is for your provider's operators only.".to_owned(),
+            )
+            .into_plain_response();
+        }
         if user.must_enrol && !enrolment_path(path) {
             return enrol_first(&request);
         }

@@ -20,7 +20,13 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.with(|q| q.get("next").unwrap_or_default());
     let signed_out = move || query.with(|q| q.get("signed_out").is_some());
+    let reset = move || query.with(|q| q.get("reset").is_some());
+    let reset_username = move || query.with(|q| q.get("username").unwrap_or_default());
     let echo = form_echo::<LoginEcho>().unwrap_or_default();
+    let reset_offered = Resource::new_blocking(
+        || (),
+        |_| crate::password_reset::password_reset_offered(),
+    );
     view! {
         <Title text="Sign in · eventurl"/>
         <main class="auth-page">
@@ -33,7 +39,12 @@ pub fn LoginPage() -> impl IntoView {
                         let echo = echo.clone();
                         async move {
                         let failed = !echo.message.is_empty();
+                        let offered = reset_offered.await.unwrap_or(false);
+                        let username = if failed || !reset() { echo.username.clone() } else { reset_username() };
                         view! {
+                            <Show when=move || reset() && !failed>
+                                <p class="notice" role="status">"Your password was changed and every session of the account ended. Sign in with the new password."</p>
+                            </Show>
                             <Show when=move || signed_out() && !failed>
                                 <p class="notice" role="status">"You have signed out."</p>
                             </Show>
@@ -46,7 +57,7 @@ pub fn LoginPage() -> impl IntoView {
                                     <label for="login-username">"Username"</label>
                                     <input id="login-username" name="username" type="text"
                                         autocomplete="username" required autofocus
-                                        value=echo.username.clone()
+                                        value=username
                                         aria-describedby=failed.then_some("login-error")/>
                                 </div>
                                 <div class="field">
@@ -56,6 +67,9 @@ pub fn LoginPage() -> impl IntoView {
                                 </div>
                                 <button type="submit" class="primary">"Sign in"</button>
                             </form>
+                            {offered.then(|| view! {
+                                <p class="auth-aside"><a href=crate::paths::LOGIN_FORGOT>"Forgot password?"</a></p>
+                            })}
                         }
                     }})}
                 </Suspense>

@@ -75,12 +75,30 @@ pub async fn login(
             tracing::info!(user_id, "signed in");
             Redirect::to(safe_next(&form.next)).into_response()
         }
+        Ok(PasswordAccepted::Operator(operator_id)) => {
+            tracing::info!(operator_id, "provider operator signed in");
+            let next = safe_next(&form.next);
+            let target = if next.starts_with(paths::PROVIDER_PREFIX) {
+                next
+            } else {
+                paths::PROVIDER_TENANTS
+            };
+            Redirect::to(target).into_response()
+        }
         Ok(PasswordAccepted::CodeNeeded(user_id)) => {
             tracing::info!(user_id, "password accepted; asking for the second factor");
             Redirect::to(&second_factor_path(safe_next(&form.next))).into_response()
         }
-        Err(refused @ (SignInError::InvalidCredentials | SignInError::Throttled { .. })) => {
+        Err(
+            refused @ (SignInError::InvalidCredentials
+            | SignInError::Throttled { .. }
+            | SignInError::Suspended),
+        ) => {
             let message = match refused {
+                SignInError::Suspended => {
+                    tracing::info!(%client_ip, "sign-in refused: company suspended");
+                    refused.to_string()
+                }
                 SignInError::Throttled { retry_after_secs } => {
                     tracing::warn!(%client_ip, retry_after_secs, "sign-in refused: throttled");
                     format!("Too many failed sign-in attempts. Try again in {retry_after_secs} seconds.")
@@ -132,6 +150,19 @@ pub async fn logout(
             tracing::error!(error = format!("{e:#}"), "could not log a sign-out");
         }
     }
+    if let Some(operator) = parts.extensions.get::<crate::auth::CurrentOperator>() {
+        let entry = crate::provider::log::OperatorEntry {
+            operator_id: Some(operator.operator_id),
+            operator: operator.username.clone(),
+            ip: operator.ip,
+            kind: crate::provider::log::OperatorAction::SignOut,
+            tenant: None,
+            summary: "signed out".to_owned(),
+        };
+        if let Err(e) = crate::provider::log::record(&state.db, entry).await {
+            tracing::error!(error = format!("{e:#}"), "could not log a sign-out");
+        }
+    }
     if let Err(e) = sign_out(&session).await {
         tracing::error!(error = format!("{e:#}"), "sign-out failed");
         return (
@@ -148,6 +179,24 @@ pub async fn logout(
 async fn record_sign_in(state: &AppState, username: &str, client: IpAddr, attempt: &SignInAttempt) {
     let (kind, summary) = match &attempt.outcome {
         Ok(PasswordAccepted::SignedIn(_)) => (ActivityKind::SignIn, "signed in".to_owned()),
+        Ok(PasswordAccepted::Operator(operator_id)) => {
+            let entry = crate::provider::log::OperatorEntry {
+                operator_id: Some(*operator_id),
+                operator: username.to_owned(),
+                ip: Some(client),
+                kind: crate::provider::log::OperatorAction::SignIn,
+                tenant: None,
+                summary: "signed in".to_owned(),
+            };
+            if let Err(e) = crate::provider::log::record(&state.db, entry).await {
+                tracing::error!(error = format!("{e:#}"), "could not log a sign-in");
+            }
+            return;
+        }
+        Err(SignInError::Suspended) => (
+            ActivityKind::SignInFailed,
+            "refused: the company is suspended".to_owned(),
+        ),
         // Recorded when the code is given (or refused).
         Ok(PasswordAccepted::CodeNeeded(_)) => return,
         Err(SignInError::InvalidCredentials) => (

@@ -8,9 +8,10 @@ use tower_sessions::Session;
 
 use super::password::verify_password;
 use crate::persistence::{
-    entities::{tenant, user},
+    entities::{operator, tenant, user},
     session_store::{
-        SessionClient, SessionUser, CLIENT_KEY, SEEN_KEY, SESSION_USER_KEY, SIGNED_IN_AT_KEY,
+        SessionClient, SessionOperator, SessionUser, CLIENT_KEY, SEEN_KEY, SESSION_OPERATOR_KEY,
+        SESSION_USER_KEY, SIGNED_IN_AT_KEY,
     },
 };
 
@@ -57,6 +58,9 @@ pub enum SignInError {
     InvalidCredentials,
     #[error("Too many failed sign-in attempts. Try again in {retry_after_secs} seconds.")]
     Throttled { retry_after_secs: u64 },
+    /// The right password, of a member of a suspended company.
+    #[error("Your company's access to eventurl is suspended. Contact your provider.")]
+    Suspended,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -81,6 +85,15 @@ pub struct SignInAttempt {
 pub enum PasswordAccepted {
     SignedIn(i32),
     CodeNeeded(i32),
+    /// A provider operator signed in (their id).
+    Operator(i32),
+}
+
+/// Whom a sign-in names: a tenant's member, or a provider operator
+/// (usernames are unique across both).
+enum Account {
+    Member(user::Model, tenant::Model),
+    Operator(operator::Model),
 }
 
 /// The key under which a session carries a sign-in waiting for its second
@@ -123,11 +136,30 @@ pub async fn sign_in(
             }
         }
     };
-    let found = found.and_then(|(user, tenant)| tenant.map(|tenant| (user, tenant)));
-    let named = found.as_ref().map(|(u, _)| NamedUser {
-        user_id: u.id,
-        tenant_id: u.tenant_id,
-    });
+    let found = match found.and_then(|(user, tenant)| tenant.map(|tenant| (user, tenant))) {
+        Some((user, tenant)) => Some(Account::Member(user, tenant)),
+        None => match operator::Entity::find()
+            .filter(operator::Column::Username.eq(username))
+            .one(db)
+            .await
+            .context("looking up the operator")
+        {
+            Ok(found) => found.map(Account::Operator),
+            Err(e) => {
+                return SignInAttempt {
+                    named: None,
+                    outcome: Err(e.into()),
+                }
+            }
+        },
+    };
+    let named = match &found {
+        Some(Account::Member(u, _)) => Some(NamedUser {
+            user_id: u.id,
+            tenant_id: u.tenant_id,
+        }),
+        _ => None,
+    };
     let outcome = check_and_start(session, db, username, password, client, hashing, found).await;
     SignInAttempt { named, outcome }
 }
@@ -139,25 +171,40 @@ async fn check_and_start(
     password: SecretString,
     client: SessionClient,
     hashing: &super::password::HashingPool,
-    found: Option<(user::Model, tenant::Model)>,
+    found: Option<Account>,
 ) -> Result<PasswordAccepted, SignInError> {
     let client_ip = client.ip;
-    let user_id = found.as_ref().map(|(u, _)| u.id);
+    let user_id = match &found {
+        Some(Account::Member(u, _)) => Some(u.id),
+        _ => None,
+    };
     // Counted before the password is checked: no burst gets more checks
     // than the limit, and a refusal costs no argon2 work.
     let attempt = match super::throttle::begin(db, username, user_id, client_ip).await? {
         Ok(attempt) => attempt,
         Err(retry_after_secs) => return Err(SignInError::Throttled { retry_after_secs }),
     };
-    let stored = found.as_ref().map(|(u, _)| u.password_hash.clone());
+    let stored = found.as_ref().map(|account| match account {
+        Account::Member(u, _) => u.password_hash.clone(),
+        Account::Operator(o) => o.password_hash.clone(),
+    });
     let ok = hashing
         .run(move || verify_password(&password, stored.as_deref()))
         .await?;
     let (user, tenant) = match (ok, found) {
-        (true, Some(found)) => found,
+        (true, Some(Account::Member(user, tenant))) => (user, tenant),
+        (true, Some(Account::Operator(operator))) => {
+            super::throttle::operator_succeeded(db, attempt).await?;
+            let operator_id = operator.id;
+            start_operator_session(session, db, operator, client).await?;
+            return Ok(PasswordAccepted::Operator(operator_id));
+        }
         // The attempt stays counted: it failed.
         _ => return Err(SignInError::InvalidCredentials),
     };
+    if tenant.suspended_at.is_some() {
+        return Err(SignInError::Suspended);
+    }
     let user_id = user.id;
     if user.totp_confirmed_at.is_some() {
         // Under a new id already: what follows the code is a sign-in.
@@ -212,6 +259,59 @@ pub async fn start_session(
         .await
         .context("writing the session")?;
     Ok(())
+}
+
+/// Signs a provider operator in: a new session id, the operator and the
+/// device recorded, their last sign-in noted.
+async fn start_operator_session(
+    session: &Session,
+    db: &DatabaseConnection,
+    operator: operator::Model,
+    client: SessionClient,
+) -> anyhow::Result<()> {
+    use sea_orm::{sea_query::Expr, ColumnTrait, QueryFilter};
+    let now = time::OffsetDateTime::now_utc();
+    operator::Entity::update_many()
+        .col_expr(operator::Column::LastSignedInAt, Expr::value(now))
+        .filter(operator::Column::Id.eq(operator.id))
+        .exec(db)
+        .await
+        .context("noting the sign-in")?;
+    session
+        .cycle_id()
+        .await
+        .context("renewing the session id")?;
+    let operator = SessionOperator {
+        operator_id: operator.id,
+        username: operator.username,
+    };
+    session
+        .insert(SESSION_OPERATOR_KEY, operator)
+        .await
+        .context("writing the session")?;
+    session
+        .insert(CLIENT_KEY, client)
+        .await
+        .context("writing the session")?;
+    session
+        .insert(SIGNED_IN_AT_KEY, now.unix_timestamp())
+        .await
+        .context("writing the session")?;
+    Ok(())
+}
+
+/// The provider operator the session belongs to, as read with the
+/// session in this request.
+pub async fn session_operator(session: &Session) -> anyhow::Result<Option<SessionOperator>> {
+    let Some(operator) = session
+        .get::<SessionOperator>(SESSION_OPERATOR_KEY)
+        .await
+        .context("reading the session")?
+    else {
+        return Ok(None);
+    };
+    keep_alive(session).await?;
+    Ok(Some(operator))
 }
 
 /// Ends the session server-side and expires the cookie.

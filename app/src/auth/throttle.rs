@@ -161,6 +161,13 @@ pub async fn succeeded(
     Ok(())
 }
 
+/// A provider operator's successful sign-in: forgiven and its bucket
+/// cleared, as a member's (operators have no remembered networks).
+pub async fn operator_succeeded(db: &impl ConnectionTrait, attempt: Attempt) -> anyhow::Result<()> {
+    rate_limit::forgive(db, attempt.taken).await?;
+    rate_limit::clear(db, &attempt.account_key).await
+}
+
 async fn is_known(db: &impl ConnectionTrait, user_id: i32, network: &str) -> anyhow::Result<bool> {
     let since = OffsetDateTime::now_utc() - KNOWN_FOR;
     let found: Vec<i32> = sign_in_address::Entity::find()

@@ -10,7 +10,7 @@
 //! "Last attempt" is its newest hour's).
 
 use anyhow::Context;
-use sea_orm::{ConnectionTrait, FromQueryResult};
+use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
@@ -86,6 +86,7 @@ pub async fn keep(
     db: &impl ConnectionTrait,
     outcomes: &[&Outcome],
     rules: HealthRules,
+    outbox: &crate::mail::Outbox,
 ) -> anyhow::Result<()> {
     let mut tallies: BTreeMap<(i32, EndpointKind), Tally> = BTreeMap::new();
     let mut hours: BTreeMap<(i32, EndpointKind, OffsetDateTime), Hour> = BTreeMap::new();
@@ -156,7 +157,7 @@ pub async fn keep(
             continue;
         }
         if streaks.enabled && reached(streaks.given_up_streak, rules.auto_pause_after) {
-            pause(db, tenant_id, section, &streaks, now).await?;
+            pause(db, tenant_id, section, &streaks, now, outbox).await?;
             continue;
         }
         let wanted = reached(streaks.failed_streak, rules.failing_after).then_some(FAILING);
@@ -250,6 +251,7 @@ async fn pause(
     section: EndpointKind,
     streaks: &Streaks,
     now: OffsetDateTime,
+    outbox: &crate::mail::Outbox,
 ) -> anyhow::Result<()> {
     let version = streaks.version + 1;
     db.execute_raw(raw_sql::statement(
@@ -297,6 +299,20 @@ async fn pause(
         },
     )
     .await?;
+    if outbox.is_on() {
+        let tenant = crate::persistence::entities::tenant::Entity::find_by_id(tenant_id)
+            .one(db)
+            .await
+            .context("reading the tenant")?
+            .map(|t| t.name)
+            .unwrap_or_default();
+        let url = streaks.url.as_deref().unwrap_or_default();
+        outbox
+            .to_administrators(db, tenant_id, |to| {
+                crate::mail::letters::auto_paused(to, &tenant, section, url, streaks.given_up_streak)
+            })
+            .await?;
+    }
     tracing::warn!(
         tenant_id,
         section = section.as_str(),

@@ -108,7 +108,8 @@ pub enum Admission {
 }
 
 /// Whether `presented` is a live key and, if so, where `tenant_id`'s
-/// events go: one query (the key looked up by hash, so the comparison
+/// events go (a suspended tenant's sections count as paused: CDR events
+/// held, extension events skipped): one query (the key looked up by hash, so the comparison
 /// happens on a digest and its timing says nothing of the key; every
 /// tenant has its two endpoint rows, so none means no such tenant).
 pub async fn admit(
@@ -128,9 +129,10 @@ pub async fn admit(
     }
     let rows = Row::find_by_statement(raw_sql::statement(
         db.get_database_backend(),
-        "SELECT k.id AS key_id, p.kind AS kind, p.enabled AS enabled, \
-         (p.url IS NOT NULL) AS has_url \
+        "SELECT k.id AS key_id, p.kind AS kind, \
+         (p.enabled AND t.suspended_at IS NULL) AS enabled, (p.url IS NOT NULL) AS has_url \
          FROM ingest_keys k LEFT JOIN endpoints p ON p.tenant_id = ? \
+         LEFT JOIN tenants t ON t.id = p.tenant_id \
          WHERE k.key_hash = ? AND k.revoked_at IS NULL",
         [tenant_id.unwrap_or(-1).into(), hash(presented).into()],
     ))

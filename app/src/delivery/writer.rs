@@ -22,7 +22,7 @@ use super::{
     keys,
     queue::{self, Outcome, Queued},
 };
-use crate::persistence::write_gate::WriteGate;
+use crate::{mail::Outbox, persistence::write_gate::WriteGate};
 
 /// Most writes committed together.
 const GROUP: usize = 128;
@@ -51,9 +51,15 @@ pub struct QueueWriter {
 impl QueueWriter {
     /// Starts the writer (a task that ends when every handle is dropped).
     /// `rules`: when an endpoint whose attempts fail is flagged, and paused.
-    pub fn start(db: DatabaseConnection, gate: Arc<WriteGate>, rules: HealthRules) -> Self {
+    /// `outbox`: where a section paused automatically is told of.
+    pub fn start(
+        db: DatabaseConnection,
+        gate: Arc<WriteGate>,
+        rules: HealthRules,
+        outbox: Outbox,
+    ) -> Self {
         let (jobs, queue) = mpsc::channel(4 * GROUP);
-        tokio::spawn(run(db, gate, rules, queue));
+        tokio::spawn(run(db, gate, rules, outbox, queue));
         Self { jobs }
     }
 
@@ -74,6 +80,7 @@ async fn run(
     db: DatabaseConnection,
     gate: Arc<WriteGate>,
     rules: HealthRules,
+    outbox: Outbox,
     mut queue: mpsc::Receiver<Job>,
 ) {
     let mut group: Vec<Job> = Vec::with_capacity(GROUP);
@@ -87,7 +94,7 @@ async fn run(
             }
         }
         let writes: Vec<&Write> = group.iter().map(|(write, _)| write).collect();
-        match commit(&db, &writes, rules).await {
+        match commit(&db, &writes, rules, &outbox).await {
             Ok(()) => {
                 for (_, answer) in group.drain(..) {
                     let _ = answer.send(Ok(()));
@@ -105,7 +112,7 @@ async fn run(
                     "a group of queue writes failed; committing them one by one"
                 );
                 for (write, answer) in group.drain(..) {
-                    let _ = answer.send(commit(&db, &[&write], rules).await);
+                    let _ = answer.send(commit(&db, &[&write], rules, &outbox).await);
                 }
             }
         }
@@ -118,6 +125,7 @@ async fn commit(
     db: &DatabaseConnection,
     writes: &[&Write],
     rules: HealthRules,
+    outbox: &Outbox,
 ) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     let mut keys_used: HashMap<i32, OffsetDateTime> = HashMap::new();
@@ -144,7 +152,7 @@ async fn commit(
     // The endpoints' rows first, as a save or switch of the settings does
     // (then the held events it releases): on PostgreSQL, two transactions
     // that take the same rows in the same order never deadlock.
-    health::keep(&txn, &outcomes, rules).await?;
+    health::keep(&txn, &outcomes, rules, outbox).await?;
     queue::finish(&txn, &outcomes).await?;
     txn.commit().await.context("committing queue writes")
 }

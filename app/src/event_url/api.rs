@@ -40,7 +40,14 @@ pub async fn generate_secret(kind: SecretKind) -> Result<String, AppError> {
 #[server(prefix = "/rpc", endpoint = "save_endpoint")]
 pub async fn save_endpoint(form: EndpointForm) -> Result<EndpointView, AppError> {
     let (state, admin) = crate::auth::signed_in_administrator().await?;
-    super::service::save(&state.db, &state.writes, &state.cipher, &admin, &form)
+    super::service::save(
+        &state.db,
+        &state.writes,
+        &state.cipher,
+        &state.outbox,
+        &admin,
+        &form,
+    )
         .await
         .map_err(crate::error::ServiceError::respond)
 }

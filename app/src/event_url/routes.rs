@@ -25,7 +25,14 @@ pub async fn save_form(
     Form(form): Form<EndpointForm>,
 ) -> Response {
     let kind = EndpointKind::parse(&form.kind).unwrap_or(EndpointKind::Cdr);
-    match service::save(&state.db, &state.writes, &state.cipher, &admin, &form).await {
+    match service::save(
+        &state.db,
+        &state.writes,
+        &state.cipher,
+        &state.outbox,
+        &admin,
+        &form,
+    ).await {
         Ok(_) => Redirect::to(&format!(
             "{EVENT_URL}?saved={}#{}",
             kind.as_str(),

@@ -16,6 +16,7 @@ use crate::{
     auth::{Administrator, CurrentAdmin},
     domain::{AuthDraft, AuthMethod, EndpointForm, EndpointKind, Field, SecretInput, SecretKind},
     error::{AppError, ServiceError},
+    mail::{letters, Outbox},
     persistence::{
         crypto::SecretCipher,
         endpoints::{
@@ -216,6 +217,9 @@ struct SectionChange {
     row: endpoint::Model,
     update: UpdateMany<endpoint::Entity>,
     entries: Vec<NewEntry>,
+    /// A credential set, replaced or removed (said so): every
+    /// administrator is told by email, with mail on.
+    credential: Option<String>,
 }
 
 /// Applies `update` to `row` if it is still at the version it was read
@@ -236,8 +240,9 @@ async fn commit_change(
         row: row.clone(),
         update,
         entries,
+        credential: None,
     };
-    let mut views = commit_changes(db, writes, admin, vec![change]).await?;
+    let mut views = commit_changes(db, writes, &Outbox::off(), admin, vec![change]).await?;
     views
         .pop()
         .ok_or_else(|| anyhow::anyhow!("a committed change without its section").into())
@@ -249,6 +254,7 @@ async fn commit_change(
 async fn commit_changes(
     db: &DatabaseConnection,
     writes: &WriteGate,
+    outbox: &Outbox,
     admin: &CurrentAdmin,
     changes: Vec<SectionChange>,
 ) -> Result<Vec<EndpointView>, ServiceError> {
@@ -262,6 +268,7 @@ async fn commit_changes(
         row,
         update,
         entries,
+        credential,
     } in changes
     {
         let version = row.version + 1;
@@ -292,6 +299,13 @@ async fn commit_changes(
             )
             .await?;
         }
+        if let Some(what) = credential {
+            outbox
+                .to_administrators(&txn, admin.tenant_id, |to| {
+                    letters::credential_changed(to, &admin.tenant_name, kind, &what, &admin.username)
+                })
+                .await?;
+        }
         let (saved, by) = find_endpoint(&txn, admin.tenant_id, kind).await?;
         // Enabled with a URL: CDR events held while paused become due,
         // oldest first, in the same transaction.
@@ -314,10 +328,12 @@ pub async fn save(
     db: &DatabaseConnection,
     writes: &WriteGate,
     cipher: &SecretCipher,
+    outbox: &Outbox,
     admin: &Administrator,
     form: &EndpointForm,
 ) -> Result<EndpointView, ServiceError> {
-    let mut views = save_sections(db, writes, cipher, admin, std::slice::from_ref(form)).await?;
+    let mut views =
+        save_sections(db, writes, cipher, outbox, admin, std::slice::from_ref(form)).await?;
     views
         .pop()
         .ok_or_else(|| anyhow::anyhow!("a saved form without its section").into())
@@ -330,6 +346,7 @@ pub async fn save_sections(
     db: &DatabaseConnection,
     writes: &WriteGate,
     cipher: &SecretCipher,
+    outbox: &Outbox,
     admin: &Administrator,
     forms: &[EndpointForm],
 ) -> Result<Vec<EndpointView>, ServiceError> {
@@ -340,7 +357,7 @@ pub async fn save_sections(
         logged.push((change.kind, method, enabled));
         changes.push(change);
     }
-    let views = commit_changes(db, writes, admin, changes).await?;
+    let views = commit_changes(db, writes, outbox, admin, changes).await?;
     for (kind, method, enabled) in logged {
         tracing::info!(
             tenant_id = admin.tenant_id,
@@ -479,11 +496,20 @@ async fn prepare_save(
             format!("{} replaced", noun(secret)),
         ));
     }
+    let credential = match (new_secret_kind, stored) {
+        (Some(new), Some(old)) if new == old => Some(format!("{} replaced", noun(new))),
+        (Some(new), _) => Some(format!("{} set", noun(new))),
+        (None, Some(old)) if method.secret_kind() != Some(old) => {
+            Some(format!("{} removed", noun(old)))
+        }
+        _ => None,
+    };
     let change = SectionChange {
         kind,
         row,
         update,
         entries,
+        credential,
     };
     Ok((change, method, draft.enabled))
 }

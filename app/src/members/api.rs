@@ -10,7 +10,7 @@ use crate::error::AppError;
 #[server(prefix = "/rpc", endpoint = "list_members")]
 pub async fn list_members() -> Result<MembersData, AppError> {
     let (state, admin) = crate::auth::signed_in().await?;
-    super::service::list(&state.db, &admin)
+    super::service::list(&state.db, &state.outbox, &admin)
         .await
         .map_err(crate::error::ServiceError::respond)
 }

@@ -38,6 +38,8 @@ pub struct InvitationView {
     /// RFC 3339, UTC.
     pub created_at: String,
     pub expires_at: String,
+    /// Where the link was emailed, if it was.
+    pub email: Option<String>,
 }
 
 /// The Administrators tab.
@@ -49,6 +51,8 @@ pub struct MembersData {
     pub may_manage: bool,
     /// Everyone must sign in with a second factor.
     pub require_two_factor: bool,
+    /// This server sends email: invitations can be emailed.
+    pub mail_on: bool,
     pub members: Vec<MemberView>,
     pub pending: Vec<InvitationView>,
 }
@@ -61,6 +65,8 @@ pub struct MembersEcho {
     pub invited: Option<(String, InvitationView)>,
     /// The role the invite form had chosen, when refused.
     pub role: String,
+    /// The address the invite form was given, when refused.
+    pub email: String,
     /// Why a post was refused.
     pub message: Option<String>,
 }

@@ -77,7 +77,7 @@ pub fn MembersView() -> impl IntoView {
                                     {echo.invited.clone().map(|(link, invitation)| view! { <NewInvitation link invitation/> })}
                                     <MemberTable members=page.members.clone() manage/>
                                     <RequireTwoFactor required=page.require_two_factor manage/>
-                                    {manage.then(|| view! { <InviteForm role=echo.role.clone()/> })}
+                                    {manage.then(|| view! { <InviteForm role=echo.role.clone() email=echo.email.clone() mail_on=page.mail_on/> })}
                                     <PendingTable pending=page.pending.clone() manage/>
                                 </CompanyLayout>
                             }
@@ -97,7 +97,10 @@ fn NewInvitation(link: String, invitation: InvitationView) -> impl IntoView {
         <section class="new-token" aria-labelledby="new-invitation-title">
             <h2 id="new-invitation-title">{format!("Invitation for a new {} created", invitation.role.label().to_lowercase())}</h2>
             <p role="status">
-                {format!("Send this link to the person you are inviting; it works once, for {INVITATION_HOURS} hours, and is shown only now (only a hash is kept). Whoever opens it chooses a username and password and joins as {}.", invitation.role.label())}
+                {match &invitation.email {
+                    Some(address) => format!("The link is on its way to {address}; it works once, for {INVITATION_HOURS} hours, and is shown only now (only a hash is kept). Whoever opens it chooses a username and password and joins as {}.", invitation.role.label()),
+                    None => format!("Send this link to the person you are inviting; it works once, for {INVITATION_HOURS} hours, and is shown only now (only a hash is kept). Whoever opens it chooses a username and password and joins as {}.", invitation.role.label()),
+                }}
             </p>
             <div class="secret-row">
                 <label for="invitation-link" class="visually-hidden">"Invitation link"</label>
@@ -109,7 +112,7 @@ fn NewInvitation(link: String, invitation: InvitationView) -> impl IntoView {
 }
 
 #[component]
-fn InviteForm(role: String) -> impl IntoView {
+fn InviteForm(role: String, email: String, mail_on: bool) -> impl IntoView {
     let chosen = Role::parse(&role).unwrap_or(Role::Viewer);
     view! {
         <section class="create-token" aria-labelledby="invite-title">
@@ -130,6 +133,14 @@ fn InviteForm(role: String) -> impl IntoView {
                             }
                         })}
                 </fieldset>
+                {mail_on.then(|| view! {
+                    <div class="field">
+                        <label for="invite-email">"Email address (optional)"</label>
+                        <input id="invite-email" name="email" type="email" autocomplete="off"
+                            maxlength="254" value=email aria-describedby="invite-email-hint"/>
+                        <p class="hint" id="invite-email-hint">"We email the link there, and it becomes their address for password resets and notices. Leave it empty to send the link yourself."</p>
+                    </div>
+                })}
                 <button type="submit">"Create invitation link"</button>
             </form>
         </section>
@@ -266,7 +277,7 @@ fn PendingTable(pending: Vec<InvitationView>, manage: bool) -> impl IntoView {
                             });
                             view! {
                                 <tr>
-                                    <th scope="row">{format!("Link {}", i.id)}</th>
+                                    <th scope="row">{match &i.email { Some(a) => format!("Link {} (emailed to {a})", i.id), None => format!("Link {}", i.id) }}</th>
                                     <td>{i.role.label()}</td>
                                     <td><LocalTime utc=i.created_at.clone()/>{format!(" by {}", i.created_by)}</td>
                                     <td><LocalTime utc=i.expires_at.clone()/></td>

@@ -31,6 +31,8 @@ use crate::{
 pub struct InviteForm {
     #[serde(default)]
     role: String,
+    #[serde(default)]
+    email: String,
 }
 
 pub async fn invite_form(
@@ -41,13 +43,33 @@ pub async fn invite_form(
 ) -> Response {
     let mut echo = MembersEcho {
         role: form.role.clone(),
+        email: form.email.trim().to_owned(),
         ..MembersEcho::default()
     };
+    let link_for = |token: &str| {
+        let path = format!("{INVITATION}?token={token}");
+        // The configured public address when there is one (a letter's link
+        // must not depend on a request's Host); else the one in use.
+        state
+            .outbox
+            .link(&path)
+            .unwrap_or_else(|| invitation_link(&parts, &path))
+    };
+    let email = Some(form.email.clone());
     match Role::parse(&form.role) {
         None => echo.message = Some("Choose the role: Administrator or Viewer.".to_owned()),
-        Some(role) => match service::invite(&state.db, &state.writes, &admin, role).await {
-            Ok((token, view)) => {
-                let link = invitation_link(&parts, &token);
+        Some(role) => match service::invite(
+            &state.db,
+            &state.writes,
+            &state.outbox,
+            &admin,
+            role,
+            email,
+            link_for,
+        )
+        .await
+        {
+            Ok((link, view)) => {
                 echo = MembersEcho {
                     invited: Some((link, view)),
                     ..MembersEcho::default()
@@ -61,7 +83,7 @@ pub async fn invite_form(
 
 /// The link to give the invitee, on the address this admin reached us at
 /// (its origin was checked against the allowed ones before any post).
-fn invitation_link(parts: &http::request::Parts, token: &str) -> String {
+pub(crate) fn invitation_link(parts: &http::request::Parts, path: &str) -> String {
     let origin = parts
         .headers
         .get(http::header::ORIGIN)
@@ -76,7 +98,7 @@ fn invitation_link(parts: &http::request::Parts, token: &str) -> String {
                 .map(|host| format!("http://{host}"))
         })
         .unwrap_or_default();
-    format!("{origin}{INVITATION}?token={token}")
+    format!("{origin}{path}")
 }
 
 #[derive(serde::Deserialize)]

@@ -28,6 +28,7 @@ use crate::{
     auth::{password::HashingPool, Administrator, CurrentAdmin},
     domain::Role,
     error::{AppError, ServiceError},
+    mail::{letters, Outbox},
     persistence::{
         crypto::{credential_digest, new_bearer_credential},
         entities::{invitation, tenant, user},
@@ -55,12 +56,14 @@ fn invitation_view(row: invitation::Model) -> InvitationView {
         created_by: row.created_by_name,
         created_at: rfc3339(row.created_at),
         expires_at: rfc3339(row.expires_at),
+        email: row.email,
     }
 }
 
 /// The tenant's members (by name) and its open invitations (newest first).
 pub async fn list(
     db: &DatabaseConnection,
+    outbox: &Outbox,
     admin: &CurrentAdmin,
 ) -> Result<MembersData, ServiceError> {
     let now = OffsetDateTime::now_utc();
@@ -89,6 +92,7 @@ pub async fn list(
         admin_username: admin.username.clone(),
         may_manage: admin.role.may_manage(),
         require_two_factor,
+        mail_on: outbox.is_on(),
         members: members
             .into_iter()
             .map(|row| member_view(row, admin.user_id))
@@ -97,15 +101,30 @@ pub async fn list(
     })
 }
 
-/// A new invitation to join as `role`: its token (for the link, shown
-/// once) and its view.
+/// A new invitation to join as `role`: its link (shown once) and its
+/// view. With an address (and mail on), the link is emailed there too, in
+/// the same transaction, and becomes the member's address.
 pub async fn invite(
     db: &DatabaseConnection,
     writes: &WriteGate,
+    outbox: &Outbox,
     admin: &Administrator,
     role: Role,
+    email: Option<String>,
+    link_for: impl FnOnce(&str) -> String,
 ) -> Result<(String, InvitationView), ServiceError> {
+    let email = match email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+        Some(_) if !outbox.is_on() => {
+            return Err(AppError::Refused(
+                "This server does not send email: copy the link and send it yourself.".to_owned(),
+            )
+            .into())
+        }
+        Some(typed) => Some(accounts::parse_email(typed).map_err(account_error)?),
+        None => None,
+    };
     let token = new_bearer_credential(INVITATION_PREFIX);
+    let link = link_for(&token);
     let now = OffsetDateTime::now_utc();
     let expires_at = now + time::Duration::hours(INVITATION_HOURS);
     let _turn = writes.enter().await;
@@ -118,13 +137,33 @@ pub async fn invite(
         created_by_name: Set(admin.username.clone()),
         created_at: Set(now),
         expires_at: Set(expires_at),
+        email: Set(email.clone()),
         ..Default::default()
     }
     .insert(&txn)
     .await
     .context("storing an invitation")?;
+    if let Some(address) = &email {
+        outbox
+            .queue(
+                &txn,
+                [letters::invitation(
+                    address,
+                    &admin.tenant_name,
+                    &admin.username,
+                    role,
+                    &link,
+                    INVITATION_HOURS,
+                )],
+            )
+            .await?;
+    }
+    let emailed = email
+        .as_deref()
+        .map(|a| format!(", emailed to {a}"))
+        .unwrap_or_default();
     let summary = format!(
-        "invited a new {} (link {} valid for {INVITATION_HOURS} hours)",
+        "invited a new {} (link {} valid for {INVITATION_HOURS} hours{emailed})",
         role.label().to_lowercase(),
         row.id
     );
@@ -134,7 +173,7 @@ pub async fn invite(
     )
     .await?;
     txn.commit().await.context("committing the invitation")?;
-    Ok((token, invitation_view(row)))
+    Ok((link, invitation_view(row)))
 }
 
 /// Ends an open invitation of the tenant at once.
@@ -469,9 +508,10 @@ pub async fn accept(
     let member = accounts::insert_member(&txn, invitation.tenant_id, &new.username, hash, role)
         .await
         .map_err(account_error)?;
-    // Joining signs them in.
+    // Joining signs them in; the address the link was sent to is theirs.
     user::Entity::update_many()
         .col_expr(user::Column::LastSignedInAt, Expr::value(now))
+        .col_expr(user::Column::Email, Expr::value(invitation.email.clone()))
         .filter(user::Column::Id.eq(member.id))
         .exec(&txn)
         .await

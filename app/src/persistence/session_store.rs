@@ -25,6 +25,9 @@ use crate::domain::{DeliveryAlert, EndpointKind, Role};
 
 /// The key under which a session carries its administrator.
 pub const SESSION_USER_KEY: &str = "user";
+/// The key under which a session carries its provider operator (instead
+/// of a tenant's member).
+pub const SESSION_OPERATOR_KEY: &str = "operator";
 /// The key under which a session carries when its administrator signed in
 /// (Unix seconds).
 pub const SIGNED_IN_AT_KEY: &str = "signed_in_at";
@@ -119,6 +122,23 @@ pub async fn end_sessions_of(
         .rows_affected)
 }
 
+/// Ends every session of the tenant's members at once, on every instance.
+pub async fn end_tenant_sessions(db: &impl ConnectionTrait, tenant_id: i32) -> anyhow::Result<u64> {
+    use anyhow::Context;
+    use sea_orm::sea_query::Query;
+    let members = Query::select()
+        .column(user::Column::Id)
+        .from(user::Entity)
+        .and_where(user::Column::TenantId.eq(tenant_id))
+        .to_owned();
+    Ok(session::Entity::delete_many()
+        .filter(session::Column::UserId.in_subquery(members))
+        .exec(db)
+        .await
+        .context("ending the tenant's sessions")?
+        .rows_affected)
+}
+
 /// The stored key of a session id.
 pub fn key_of(id: &Id) -> String {
     use sha2::Digest;
@@ -129,7 +149,11 @@ pub fn key_of(id: &Id) -> String {
 /// without a sign-in. A signed-in record that does not say when it signed
 /// in has already ended.
 fn hard_end(record: &Record) -> Option<i64> {
-    record.data.get(SESSION_USER_KEY)?;
+    if !record.data.contains_key(SESSION_USER_KEY)
+        && !record.data.contains_key(SESSION_OPERATOR_KEY)
+    {
+        return None;
+    }
     let signed_in = record.data.get(SIGNED_IN_AT_KEY).and_then(|v| v.as_i64());
     Some(signed_in.map_or(i64::MIN, |at| {
         at.saturating_add(MAX_LIFETIME.whole_seconds())
@@ -173,6 +197,14 @@ impl SessionUser {
     }
 }
 
+/// The provider operator a session belongs to, as the database says at
+/// the start of this request (a deleted operator is signed out at once).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionOperator {
+    pub operator_id: i32,
+    pub username: String,
+}
+
 #[derive(Clone, Debug)]
 pub struct DbSessionStore {
     db: DatabaseConnection,
@@ -209,12 +241,23 @@ fn expires_at(record: &Record) -> i64 {
     hard_end(record).map_or(idle, |end| idle.min(end))
 }
 
+/// The operator a record names, for the `operator_id` column.
+fn operator_id_of(record: &Record) -> Option<i32> {
+    record
+        .data
+        .get(SESSION_OPERATOR_KEY)?
+        .get("operator_id")?
+        .as_i64()
+        .and_then(|id| i32::try_from(id).ok())
+}
+
 fn to_row(record: &Record) -> session_store::Result<session::ActiveModel> {
     Ok(session::ActiveModel {
         id: Set(key_of(&record.id)),
         data: Set(encode(record)?),
         expires_at: Set(expires_at(record)),
         user_id: Set(user_id_of(record)),
+        operator_id: Set(operator_id_of(record)),
     })
 }
 
@@ -228,6 +271,7 @@ struct SessionWithUser {
     tenant_id: Option<i32>,
     tenant_name: Option<String>,
     require_two_factor: Option<bool>,
+    suspended_at: Option<OffsetDateTime>,
     cdr_alert: Option<String>,
     extension_alert: Option<String>,
 }
@@ -257,6 +301,7 @@ async fn read(db: &DatabaseConnection, id: Id) -> session_store::Result<Option<R
         .column_as(user::Column::Role, "role")
         .column_as(user::Column::TotpConfirmedAt, "totp_confirmed_at")
         .column_as(tenant::Column::RequireTwoFactor, "require_two_factor")
+        .column_as(tenant::Column::SuspendedAt, "suspended_at")
         .column_as(tenant::Column::Id, "tenant_id")
         .column_as(tenant::Column::Name, "tenant_name")
         .column_as(alert_of(EndpointKind::Cdr), "cdr_alert")
@@ -279,6 +324,8 @@ async fn read(db: &DatabaseConnection, id: Id) -> session_store::Result<Option<R
         return Ok(None);
     }
     let user = match (row.user_id, row.username, row.tenant_id, row.tenant_name) {
+        // A suspended company's people are signed out.
+        _ if row.suspended_at.is_some() => None,
         (Some(user_id), Some(username), Some(tenant_id), Some(tenant_name)) => Some(SessionUser {
             user_id,
             username,
@@ -310,6 +357,27 @@ async fn read(db: &DatabaseConnection, id: Id) -> session_store::Result<Option<R
             record.data.remove(SESSION_USER_KEY);
         }
     }
+    // An operator's session: read again (only these sessions pay for it).
+    if let Some(operator_id) = operator_id_of(&record) {
+        let found = super::entities::operator::Entity::find_by_id(operator_id)
+            .one(db)
+            .await
+            .map_err(backend)?;
+        match found.map(|o| {
+            serde_json::to_value(SessionOperator {
+                operator_id: o.id,
+                username: o.username,
+            })
+        }) {
+            Some(Ok(operator)) => {
+                record.data.insert(SESSION_OPERATOR_KEY.to_owned(), operator);
+            }
+            Some(Err(e)) => return Err(session_store::Error::Encode(e.to_string())),
+            None => {
+                record.data.remove(SESSION_OPERATOR_KEY);
+            }
+        }
+    }
     Ok(Some(record))
 }
 
@@ -338,6 +406,10 @@ impl SessionStore for DbSessionStore {
             .col_expr(session::Column::Data, Expr::value(encode(record)?))
             .col_expr(session::Column::ExpiresAt, Expr::value(expires_at(record)))
             .col_expr(session::Column::UserId, Expr::value(user_id_of(record)))
+            .col_expr(
+                session::Column::OperatorId,
+                Expr::value(operator_id_of(record)),
+            )
             .filter(session::Column::Id.eq(key_of(&record.id)))
             .exec(&self.db)
             .await

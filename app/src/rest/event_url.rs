@@ -447,7 +447,14 @@ pub async fn replace(
     if let Err(errors) = form.parse(current.stored_secret().as_ref()) {
         return Err(Problem::invalid(&errors, ""));
     }
-    let saved = service::save(&state.db, &state.writes, &state.cipher, &admin, &form)
+    let saved = service::save(
+        &state.db,
+        &state.writes,
+        &state.cipher,
+        &state.outbox,
+        &admin,
+        &form,
+    )
         .await
         .map_err(|e| Problem::of(e, ""))?;
     Ok(with_etag(&saved))

@@ -155,7 +155,14 @@ pub async fn update(
     }
     // Both saved in one transaction, or neither; the answer is what was
     // saved (a section not sent, as it was read).
-    let saved = service::save_sections(&state.db, &state.writes, &state.cipher, &admin, &forms)
+    let saved = service::save_sections(
+        &state.db,
+        &state.writes,
+        &state.cipher,
+        &state.outbox,
+        &admin,
+        &forms,
+    )
         .await
         .map_err(|e| changed_meanwhile(Problem::of(e, "")))?;
     let (mut cdr, mut extension) = (cdr, extension);

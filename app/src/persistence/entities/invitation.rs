@@ -18,6 +18,8 @@ pub struct Model {
     pub accepted_at: Option<TimeDateTimeWithTimeZone>,
     pub accepted_username: Option<String>,
     pub revoked_at: Option<TimeDateTimeWithTimeZone>,
+    /// Where the link was emailed (it becomes the member's address).
+    pub email: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,8 @@ pub struct Model {
     pub data: Vec<u8>,
     pub expires_at: i64,
     pub user_id: Option<i32>,
+    /// The signed-in provider operator, if it is one.
+    pub operator_id: Option<i32>,
 }
 
 impl std::fmt::Debug for Model {

@@ -10,6 +10,9 @@ pub struct Model {
     pub created_at: TimeDateTimeWithTimeZone,
     /// Every member must sign in with a second factor.
     pub require_two_factor: bool,
+    /// Suspended by the provider: its people cannot sign in, its API
+    /// tokens are refused, its CDR events are held.
+    pub suspended_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -22,6 +22,8 @@ pub struct Model {
     pub totp_confirmed_at: Option<TimeDateTimeWithTimeZone>,
     /// The last time step whose code was accepted: each code works once.
     pub totp_last_step: Option<i64>,
+    /// Where invitations' answers, password reset links and notices go.
+    pub email: Option<String>,
 }
 
 impl fmt::Debug for Model {

@@ -1,0 +1,105 @@
+//! The letters eventurl sends, as plain text. None carries a password,
+//! a webhook secret or an API token; a one-time link is the only key.
+
+use crate::domain::{EndpointKind, Role};
+
+/// One message to one address.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Letter {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// The body may hold a one-time link: left out.
+impl std::fmt::Debug for Letter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Letter")
+            .field("subject", &self.subject)
+            .finish_non_exhaustive()
+    }
+}
+
+const SIGNATURE: &str = "\n-- \neventurl: where your PBX posts its webhook events.\n";
+
+/// An invitation to join a tenant.
+pub fn invitation(
+    to: &str,
+    tenant: &str,
+    invited_by: &str,
+    role: Role,
+    link: &str,
+    hours: i64,
+) -> Letter {
+    Letter {
+        to: to.to_owned(),
+        subject: format!("You are invited to manage {tenant} on eventurl"),
+        body: format!(
+            "Hello,\n\n{invited_by} invites you to join {tenant} on eventurl as {role}.\n\n\
+             Open this link to choose your username and password:\n\n{link}\n\n\
+             The link works once, for {hours} hours. If you did not expect this \
+             invitation, ignore this message.\n{SIGNATURE}",
+            role = role.label().to_lowercase(),
+        ),
+    }
+}
+
+/// A password reset link, asked for on the sign-in page.
+pub fn password_reset(to: &str, username: &str, link: &str, minutes: i64) -> Letter {
+    Letter {
+        to: to.to_owned(),
+        subject: "Reset your eventurl password".to_owned(),
+        body: format!(
+            "Hello {username},\n\nSomeone (we hope you) asked to reset the password of \
+             the eventurl account {username}. Open this link to choose a new one:\n\n\
+             {link}\n\nThe link works once, for {minutes} minutes. Your password stays \
+             as it is until you use it; if you did not ask, ignore this message.\n{SIGNATURE}"
+        ),
+    }
+}
+
+/// A section paused after its last events were all given up.
+pub fn auto_paused(
+    to: &str,
+    tenant: &str,
+    section: EndpointKind,
+    url: &str,
+    given_up: i32,
+) -> Letter {
+    let held = if section == EndpointKind::Cdr {
+        "New CDR events are held until it is enabled again."
+    } else {
+        "Extension events are skipped until it is enabled again."
+    };
+    Letter {
+        to: to.to_owned(),
+        subject: format!("{tenant}: {} paused automatically", section.title()),
+        body: format!(
+            "Hello,\n\neventurl paused delivery of {tenant}'s {section} to {url}: its last \
+             {given_up} events were all given up after every retry. {held}\n\n\
+             Check the receiver (the Deliveries tab shows each attempt's answer), then \
+             enable the section again under Company → Event URL.\n{SIGNATURE}",
+            section = section.title(),
+        ),
+    }
+}
+
+/// A section's credential (password or token) set, replaced or removed.
+pub fn credential_changed(
+    to: &str,
+    tenant: &str,
+    section: EndpointKind,
+    what: &str,
+    by: &str,
+) -> Letter {
+    Letter {
+        to: to.to_owned(),
+        subject: format!("{tenant}: the {} credential changed", section.title()),
+        body: format!(
+            "Hello,\n\n{by} changed the credential of {tenant}'s {section}: {what}.\n\n\
+             If this was not expected, sign in, check Company → Activity and replace \
+             the credential under Company → Event URL.\n{SIGNATURE}",
+            section = section.title(),
+        ),
+    }
+}

@@ -1,0 +1,25 @@
+//! The provider pages' reads (changes are plain form posts: `routes.rs`).
+
+use leptos::prelude::*;
+
+use super::model::{OperatorActivityView, TenantsData};
+use crate::error::AppError;
+
+/// Every tenant, for a signed-in operator.
+#[server(prefix = "/rpc", endpoint = "list_tenants")]
+pub async fn list_tenants() -> Result<TenantsData, AppError> {
+    let (state, operator) = crate::auth::signed_in_operator().await?;
+    super::service::list(&state.db, &operator)
+        .await
+        .map_err(crate::error::ServiceError::respond)
+}
+
+/// The operators' newest activity.
+#[server(prefix = "/rpc", endpoint = "list_operator_activity")]
+pub async fn list_operator_activity() -> Result<(String, Vec<OperatorActivityView>), AppError> {
+    let (state, operator) = crate::auth::signed_in_operator().await?;
+    let entries = super::log::newest(&state.db, 200)
+        .await
+        .map_err(|e| crate::error::ServiceError::from(e).respond())?;
+    Ok((operator.username, entries))
+}

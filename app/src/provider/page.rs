@@ -1,0 +1,278 @@
+//! The provider's console: Tenants (each tenant's state, create, suspend,
+//! reactivate) and the operators' Activity. Plain forms: it all works
+//! without JavaScript (the copy button is an island on top).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::{
+    api::{list_operator_activity, list_tenants},
+    model::{ProviderEcho, TenantRow},
+};
+use crate::{
+    activity::LocalTime,
+    copy_button::CopyButton,
+    form_echo::form_echo,
+    members::INVITATION_HOURS,
+    paths::{
+        LOGOUT, PROVIDER_ACTIVITY, PROVIDER_REACTIVATE, PROVIDER_SUSPEND, PROVIDER_TENANTS,
+    },
+};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ProviderTab {
+    Tenants,
+    Activity,
+}
+
+#[component]
+fn ProviderLayout(operator: String, tab: ProviderTab, children: Children) -> impl IntoView {
+    let current = move |t: ProviderTab| (t == tab).then_some("page");
+    view! {
+        <a class="skip-link" href="#content">"Skip to content"</a>
+        <header class="topbar">
+            <span class="brand">"eventurl"</span>
+            <span class="tenant" title="Provider console">"Provider"</span>
+            <span class="spacer"></span>
+            <span class="user">"Signed in as " <strong>{operator}</strong></span>
+            <form method="post" action=LOGOUT>
+                <button type="submit" class="link-button">"Sign out"</button>
+            </form>
+        </header>
+        <div class="frame">
+            <nav class="sidebar" aria-label="Main menu">
+                <ul>
+                    <li><a href=PROVIDER_TENANTS class="active" aria-current="true">"Provider"</a></li>
+                </ul>
+            </nav>
+            <main id="content" class="content">
+                <h1>"Provider"</h1>
+                <nav class="tabs" aria-label="Provider console">
+                    <a href=PROVIDER_TENANTS aria-current=current(ProviderTab::Tenants)>"Tenants"</a>
+                    <a href=PROVIDER_ACTIVITY aria-current=current(ProviderTab::Activity)>"Activity"</a>
+                </nav>
+                {children()}
+            </main>
+        </div>
+    }
+}
+
+#[component]
+pub fn TenantsPage() -> impl IntoView {
+    let query = use_query_map();
+    let notice = move || {
+        query.with(|q| {
+            if let Some(name) = q.get("suspended") {
+                Some(format!("{name} is suspended: its people were signed out and cannot sign in, its API tokens are refused and its CDR events are held."))
+            } else {
+                q.get("reactivated").map(|name| {
+                    format!("{name} is active again: its people can sign in and its held CDR events are being delivered.")
+                })
+            }
+        })
+    };
+    let data = Resource::new_blocking(|| (), |_| list_tenants());
+    let echo = form_echo::<ProviderEcho>().unwrap_or_default();
+    view! {
+        <Title text="Tenants · Provider · eventurl"/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || {
+                let echo = echo.clone();
+                Suspend::new(async move {
+                    match data.await {
+                        Ok(page) => view! {
+                            <ProviderLayout operator=page.operator.clone() tab=ProviderTab::Tenants>
+                                <p class="tab-intro">"Every company on this server, with its two sections' state and its people. You never see a company's secrets, and you manage its people only through its first invitation."</p>
+                                {notice().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+                                {echo.message.clone().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
+                                {echo.created.clone().map(|(name, link)| view! { <NewTenant name link/> })}
+                                <TenantTable tenants=page.tenants.clone()/>
+                                <CreateTenant name=echo.name.clone()/>
+                            </ProviderLayout>
+                        }
+                        .into_any(),
+                        Err(e) => crate::layout::load_failed(e, PROVIDER_TENANTS),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn NewTenant(name: String, link: String) -> impl IntoView {
+    view! {
+        <section class="new-token" aria-labelledby="new-tenant-title">
+            <h2 id="new-tenant-title">{format!("{name} created")}</h2>
+            <p role="status">
+                {format!("Send this link to the company's first administrator; it works once, for {INVITATION_HOURS} hours, and is shown only now. Whoever opens it chooses a username and password and joins as Administrator.")}
+            </p>
+            <div class="secret-row">
+                <label for="tenant-invitation-link" class="visually-hidden">"First administrator's invitation link"</label>
+                <input id="tenant-invitation-link" type="text" readonly value=link spellcheck="false" autocomplete="off"/>
+                <CopyButton target="tenant-invitation-link".to_owned()/>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn CreateTenant(name: String) -> impl IntoView {
+    view! {
+        <section class="create-token" aria-labelledby="create-tenant-title">
+            <h2 id="create-tenant-title">"Create a tenant"</h2>
+            <form method="post" action=PROVIDER_TENANTS class="stack">
+                <div class="field">
+                    <label for="tenant-name">"Company name"</label>
+                    <input id="tenant-name" name="name" type="text" required maxlength="100"
+                        value=name aria-describedby="tenant-name-hint"/>
+                    <p class="hint" id="tenant-name-hint">"Its two sections start empty and off; you get a one-time link for its first administrator."</p>
+                </div>
+                <button type="submit">"Create tenant"</button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn TenantTable(tenants: Vec<TenantRow>) -> impl IntoView {
+    if tenants.is_empty() {
+        return view! { <p class="empty">"No tenants yet."</p> }.into_any();
+    }
+    view! {
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Tenants">
+            <table class="tokens">
+                <thead>
+                    <tr>
+                        <th scope="col">"Company"</th>
+                        <th scope="col">"CDR Events"</th>
+                        <th scope="col">"Extension Events"</th>
+                        <th scope="col">"Administrators"</th>
+                        <th scope="col">"Last activity"</th>
+                        <th scope="col">"Access"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {tenants.into_iter().map(|t| view! { <TenantLine tenant=t/> }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn TenantLine(tenant: TenantRow) -> impl IntoView {
+    let t = tenant;
+    let section = |i: usize| {
+        t.sections
+            .get(i)
+            .map_or("Not set up", |s| s.label())
+            .to_owned()
+    };
+    let people = match (t.administrators.is_empty(), t.viewers) {
+        (true, 0) => "None yet (invitation open or expired)".to_owned(),
+        (_, 0) => t.administrators.join(", "),
+        (_, n) => format!(
+            "{} (+{n} viewer{})",
+            t.administrators.join(", "),
+            if n == 1 { "" } else { "s" }
+        ),
+    };
+    let last = match &t.last_activity_at {
+        Some(at) => view! { <LocalTime utc=at.clone()/> }.into_any(),
+        None => view! { "None" }.into_any(),
+    };
+    let id = t.id.to_string();
+    let access = match &t.suspended_at {
+        Some(at) => view! {
+            <span class="status"><span class="bad">"Suspended "</span></span><LocalTime utc=at.clone()/>
+            <details class="revoke">
+                <summary>"Reactivate…"</summary>
+                <form method="post" action=PROVIDER_REACTIVATE>
+                    <input type="hidden" name="id" value=id/>
+                    <p>{format!("Reactivate {}? Its people can sign in again and its held CDR events are delivered.", t.name)}</p>
+                    <button type="submit">{format!("Reactivate {}", t.name)}</button>
+                </form>
+            </details>
+        }
+        .into_any(),
+        None => view! {
+            <span class="status"><span class="ok">"Active"</span></span>
+            <details class="revoke">
+                <summary>"Suspend…"</summary>
+                <form method="post" action=PROVIDER_SUSPEND>
+                    <input type="hidden" name="id" value=id/>
+                    <p>{format!("Suspend {}? Its people are signed out at once and cannot sign in, its API tokens are refused and its CDR events are held until you reactivate it.", t.name)}</p>
+                    <button type="submit" class="danger">{format!("Suspend {}", t.name)}</button>
+                </form>
+            </details>
+        }
+        .into_any(),
+    };
+    view! {
+        <tr>
+            <th scope="row">{t.name.clone()}</th>
+            <td>{section(0)}</td>
+            <td>{section(1)}</td>
+            <td>{people}</td>
+            <td>{last}</td>
+            <td>{access}</td>
+        </tr>
+    }
+}
+
+#[component]
+pub fn OperatorActivityPage() -> impl IntoView {
+    let data = Resource::new_blocking(|| (), |_| list_operator_activity());
+    view! {
+        <Title text="Activity · Provider · eventurl"/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok((operator, entries)) => view! {
+                        <ProviderLayout operator tab=ProviderTab::Activity>
+                            <p class="tab-intro">"What the provider's operators did, newest first (the last 200 entries)."</p>
+                            {if entries.is_empty() {
+                                view! { <p class="empty">"Nothing yet."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <div class="table-wrap" tabindex="0" role="region" aria-label="Operator activity">
+                                        <table class="tokens">
+                                            <thead>
+                                                <tr>
+                                                    <th scope="col">"When"</th>
+                                                    <th scope="col">"Operator"</th>
+                                                    <th scope="col">"Action"</th>
+                                                    <th scope="col">"Tenant"</th>
+                                                    <th scope="col">"Details"</th>
+                                                    <th scope="col">"Address"</th>
+                                                </tr>
+                                            </thead>
+                                            <tbody>
+                                                {entries.into_iter().map(|e| view! {
+                                                    <tr>
+                                                        <td><LocalTime utc=e.occurred_at.clone()/></td>
+                                                        <td>{e.operator}</td>
+                                                        <th scope="row">{e.action}</th>
+                                                        <td>{e.tenant.unwrap_or_default()}</td>
+                                                        <td>{e.summary}</td>
+                                                        <td>{e.ip.unwrap_or_default()}</td>
+                                                    </tr>
+                                                }).collect_view()}
+                                            </tbody>
+                                        </table>
+                                    </div>
+                                }
+                                .into_any()
+                            }}
+                        </ProviderLayout>
+                    }
+                    .into_any(),
+                    Err(e) => crate::layout::load_failed(e, PROVIDER_ACTIVITY),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,338 @@
+//! The Tenants console's reads and changes. Every change and its entries
+//! (the operator log, and the tenant's own Activity) commit together.
+
+use anyhow::Context;
+use sea_orm::{
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use std::collections::HashMap;
+use time::OffsetDateTime;
+
+use super::{
+    log::{record, OperatorAction, OperatorEntry},
+    model::{SectionState, TenantRow, TenantsData},
+};
+use crate::{
+    accounts::{self, NewTenant},
+    activity::{self, log::NewEntry, ActivityKind},
+    auth::CurrentOperator,
+    delivery::{health::AUTO_PAUSED, health::FAILING, queue},
+    domain::{EndpointKind, Role},
+    error::{AppError, ServiceError},
+    members::{INVITATION_HOURS, INVITATION_PREFIX},
+    persistence::{
+        crypto::{credential_digest, new_bearer_credential},
+        entities::{activity as activity_row, endpoint, event, invitation, tenant, user},
+        session_store::end_tenant_sessions,
+        write_gate::WriteGate,
+    },
+    time_text::rfc3339,
+};
+
+/// Every tenant (by name) with its sections' state, its people and its
+/// last activity: four queries whatever the number of tenants.
+pub async fn list(
+    db: &DatabaseConnection,
+    operator: &CurrentOperator,
+) -> Result<TenantsData, ServiceError> {
+    let tenants = tenant::Entity::find()
+        .order_by_asc(tenant::Column::Name)
+        .all(db)
+        .await
+        .context("listing tenants")?;
+    let endpoints = endpoint::Entity::find()
+        .all(db)
+        .await
+        .context("listing endpoints")?;
+    let people: Vec<(i32, String, String)> = user::Entity::find()
+        .select_only()
+        .column(user::Column::TenantId)
+        .column(user::Column::Username)
+        .column(user::Column::Role)
+        .order_by_asc(user::Column::Username)
+        .into_tuple()
+        .all(db)
+        .await
+        .context("listing members")?;
+    #[derive(FromQueryResult)]
+    struct Last {
+        tenant_id: Option<i32>,
+        last: Option<OffsetDateTime>,
+    }
+    let last: HashMap<i32, OffsetDateTime> = activity_row::Entity::find()
+        .select_only()
+        .column(activity_row::Column::TenantId)
+        .column_as(activity_row::Column::OccurredAt.max(), "last")
+        .group_by(activity_row::Column::TenantId)
+        .into_model::<Last>()
+        .all(db)
+        .await
+        .context("reading last activity")?
+        .into_iter()
+        .filter_map(|l| Some((l.tenant_id?, l.last?)))
+        .collect();
+    let rows = tenants
+        .into_iter()
+        .map(|t| {
+            let mut sections: Vec<SectionState> = endpoints
+                .iter()
+                .filter(|e| e.tenant_id == t.id)
+                .filter_map(|e| {
+                    Some(SectionState {
+                        kind: EndpointKind::parse(&e.kind)?,
+                        configured: e.url.is_some(),
+                        enabled: e.enabled,
+                        failing: e.alert.as_deref() == Some(FAILING),
+                        auto_paused: e.alert.as_deref() == Some(AUTO_PAUSED),
+                    })
+                })
+                .collect();
+            sections.sort_by_key(|s| s.kind);
+            let members = people.iter().filter(|(tenant, _, _)| *tenant == t.id);
+            TenantRow {
+                id: t.id,
+                created_at: rfc3339(t.created_at),
+                suspended_at: t.suspended_at.map(rfc3339),
+                sections,
+                administrators: members
+                    .clone()
+                    .filter(|(_, _, role)| role == Role::Administrator.as_str())
+                    .map(|(_, name, _)| name.clone())
+                    .collect(),
+                viewers: members
+                    .filter(|(_, _, role)| role != Role::Administrator.as_str())
+                    .count(),
+                last_activity_at: last.get(&t.id).copied().map(rfc3339),
+                name: t.name,
+            }
+        })
+        .collect();
+    Ok(TenantsData {
+        operator: operator.username.clone(),
+        tenants: rows,
+    })
+}
+
+/// Creates a tenant (its two sections empty and off) with a one-time
+/// invitation link, valid `INVITATION_HOURS`, for its first administrator.
+/// Returns the tenant's name and the link.
+pub async fn create_tenant(
+    db: &DatabaseConnection,
+    writes: &WriteGate,
+    operator: &CurrentOperator,
+    name: &str,
+    link_for: impl FnOnce(&str) -> String,
+) -> Result<(String, String), ServiceError> {
+    let new = NewTenant {
+        name: name.trim().to_owned(),
+    };
+    accounts::validate_tenant(&new).map_err(refused)?;
+    let token = new_bearer_credential(INVITATION_PREFIX);
+    let now = OffsetDateTime::now_utc();
+    let _turn = writes.enter().await;
+    let txn = db.begin().await.context("starting a transaction")?;
+    let tenant = accounts::create_tenant_in(&txn, new)
+        .await
+        .map_err(refused)?;
+    let by = format!("{} (provider)", operator.username);
+    let invitation = invitation::ActiveModel {
+        tenant_id: Set(tenant.id),
+        role: Set(Role::Administrator.as_str().to_owned()),
+        token_hash: Set(credential_digest(&token)),
+        created_by: Set(None),
+        created_by_name: Set(by.clone()),
+        created_at: Set(now),
+        expires_at: Set(now + time::Duration::hours(INVITATION_HOURS)),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .context("storing the invitation")?;
+    activity::log::record(
+        &txn,
+        NewEntry {
+            tenant_id: Some(tenant.id),
+            actor_id: None,
+            actor: by,
+            ip: operator.ip,
+            kind: ActivityKind::MemberInvited,
+            section: None,
+            summary: format!(
+                "created the company and invited its first administrator (link {} valid for {INVITATION_HOURS} hours)",
+                invitation.id
+            ),
+            changes: Vec::new(),
+            version: None,
+        },
+    )
+    .await?;
+    record(
+        &txn,
+        OperatorEntry {
+            operator_id: Some(operator.operator_id),
+            operator: operator.username.clone(),
+            ip: operator.ip,
+            kind: OperatorAction::TenantCreated,
+            tenant: Some((tenant.id, tenant.name.clone())),
+            summary: format!(
+                "created tenant {:?} with an invitation link for its first administrator",
+                tenant.name
+            ),
+        },
+    )
+    .await?;
+    txn.commit().await.context("committing the tenant")?;
+    Ok((tenant.name, link_for(&token)))
+}
+
+fn refused(error: accounts::AccountError) -> ServiceError {
+    match error {
+        accounts::AccountError::Unexpected(e) => ServiceError::Ours(e),
+        refusal => AppError::Refused(refusal.to_string()).into(),
+    }
+}
+
+/// Suspends a tenant: its people are signed out at once and cannot sign
+/// in, its API tokens are refused, its due CDR events are held (and new
+/// ones too, at hand-in) until it is reactivated. Returns its name.
+pub async fn suspend(
+    db: &DatabaseConnection,
+    writes: &WriteGate,
+    operator: &CurrentOperator,
+    tenant_id: i32,
+) -> Result<String, ServiceError> {
+    let now = OffsetDateTime::now_utc();
+    let _turn = writes.enter().await;
+    let txn = db.begin().await.context("starting a transaction")?;
+    let changed = tenant::Entity::update_many()
+        .col_expr(tenant::Column::SuspendedAt, Expr::value(now))
+        .filter(tenant::Column::Id.eq(tenant_id))
+        .filter(tenant::Column::SuspendedAt.is_null())
+        .exec_with_returning(&txn)
+        .await
+        .context("suspending the tenant")?;
+    let Some(tenant) = changed.into_iter().next() else {
+        return Err(AppError::NotFound(
+            "That tenant does not exist or is suspended already; reload the page.".to_owned(),
+        )
+        .into());
+    };
+    let ended = end_tenant_sessions(&txn, tenant_id).await?;
+    let held = event::Entity::update_many()
+        .col_expr(event::Column::State, Expr::value(queue::HELD))
+        .filter(event::Column::TenantId.eq(tenant_id))
+        .filter(event::Column::Section.eq(EndpointKind::Cdr.as_str()))
+        .filter(event::Column::State.eq(queue::PENDING))
+        .exec(&txn)
+        .await
+        .context("holding the tenant's CDR events")?
+        .rows_affected;
+    let summary = format!(
+        "suspended the company: {ended} session(s) ended, {held} CDR event(s) held; sign-in and API tokens refused until it is reactivated"
+    );
+    activity::log::record(
+        &txn,
+        NewEntry {
+            tenant_id: Some(tenant_id),
+            actor_id: None,
+            actor: format!("{} (provider)", operator.username),
+            ip: operator.ip,
+            kind: ActivityKind::TenantSuspended,
+            section: None,
+            summary: summary.clone(),
+            changes: Vec::new(),
+            version: None,
+        },
+    )
+    .await?;
+    record(
+        &txn,
+        OperatorEntry {
+            operator_id: Some(operator.operator_id),
+            operator: operator.username.clone(),
+            ip: operator.ip,
+            kind: OperatorAction::TenantSuspended,
+            tenant: Some((tenant.id, tenant.name.clone())),
+            summary,
+        },
+    )
+    .await?;
+    txn.commit().await.context("committing the suspension")?;
+    tracing::warn!(tenant_id, ended, held, "tenant suspended");
+    Ok(tenant.name)
+}
+
+/// Reactivates a suspended tenant: its people can sign in again and its
+/// held CDR events become due (when its CDR section is enabled). Returns
+/// its name.
+pub async fn reactivate(
+    db: &DatabaseConnection,
+    writes: &WriteGate,
+    operator: &CurrentOperator,
+    tenant_id: i32,
+) -> Result<String, ServiceError> {
+    let now = OffsetDateTime::now_utc();
+    let _turn = writes.enter().await;
+    let txn = db.begin().await.context("starting a transaction")?;
+    let changed = tenant::Entity::update_many()
+        .col_expr(
+            tenant::Column::SuspendedAt,
+            Expr::value(Option::<OffsetDateTime>::None),
+        )
+        .filter(tenant::Column::Id.eq(tenant_id))
+        .filter(tenant::Column::SuspendedAt.is_not_null())
+        .exec_with_returning(&txn)
+        .await
+        .context("reactivating the tenant")?;
+    let Some(tenant) = changed.into_iter().next() else {
+        return Err(AppError::NotFound(
+            "That tenant does not exist or is not suspended; reload the page.".to_owned(),
+        )
+        .into());
+    };
+    let cdr = endpoint::Entity::find()
+        .filter(endpoint::Column::TenantId.eq(tenant_id))
+        .filter(endpoint::Column::Kind.eq(EndpointKind::Cdr.as_str()))
+        .one(&txn)
+        .await
+        .context("reading the CDR section")?;
+    let released = match cdr {
+        Some(cdr) if cdr.enabled && cdr.url.is_some() => {
+            queue::release_held(&txn, tenant_id, EndpointKind::Cdr, now).await?
+        }
+        _ => 0,
+    };
+    let summary = format!(
+        "reactivated the company: sign-in and API tokens work again; {released} held CDR event(s) released"
+    );
+    activity::log::record(
+        &txn,
+        NewEntry {
+            tenant_id: Some(tenant_id),
+            actor_id: None,
+            actor: format!("{} (provider)", operator.username),
+            ip: operator.ip,
+            kind: ActivityKind::TenantReactivated,
+            section: None,
+            summary: summary.clone(),
+            changes: Vec::new(),
+            version: None,
+        },
+    )
+    .await?;
+    record(
+        &txn,
+        OperatorEntry {
+            operator_id: Some(operator.operator_id),
+            operator: operator.username.clone(),
+            ip: operator.ip,
+            kind: OperatorAction::TenantReactivated,
+            tenant: Some((tenant.id, tenant.name.clone())),
+            summary,
+        },
+    )
+    .await?;
+    txn.commit().await.context("committing the reactivation")?;
+    Ok(tenant.name)
+}
