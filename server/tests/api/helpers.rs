@@ -47,6 +47,8 @@ pub fn test_config(dir: &TempDir) -> Config {
         delivery_lease_secs: 11,
         no_deliver: false,
         metrics_token: None,
+        smtp_url: None,
+        smtp_from: "eventurl <eventurl@example.test>".into(),
     }
 }
 

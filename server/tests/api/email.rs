@@ -1,0 +1,331 @@
+//! Email through a real SMTP server (aiosmtpd): invitations, password
+//! reset links (once, for an hour, telling nothing of who exists) and the
+//! administrators' notices (a credential changed, a section paused
+//! automatically). No letter carries a password or a webhook secret.
+
+use crate::{delivery::*, helpers::*, receivers::*, smtp::*};
+use reqwest::StatusCode;
+use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter};
+use std::time::Duration;
+
+const NEW_PASSWORD: &str = "quartz lantern mosaic pelican";
+
+async fn spawn_mailing(smtp: &SmtpServer) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = test_config(&dir);
+    config.smtp_url = Some(smtp.url());
+    config.allow_private_targets = "127.0.0.0/8".into();
+    config.retry_schedule = "100ms".parse().unwrap();
+    config.auto_pause_after = 2;
+    spawn_with(dir, config).await
+}
+
+async fn set_email(browser: &Browser, email: &str) {
+    let response = browser
+        .post_form(
+            "/account/email",
+            &[("email", email), ("current_password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "email saved");
+}
+
+async fn text(response: reqwest::Response) -> String {
+    response.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_reset_link_is_emailed_works_once_and_ends_every_session() {
+    let smtp = SmtpServer::start();
+    let app = spawn_mailing(&smtp).await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let alice = Browser::signed_in(&app, "alice").await;
+
+    // The address needs the password, and must be one.
+    let refused = alice
+        .post_form(
+            "/account/email",
+            &[("email", "not an address"), ("current_password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::OK);
+    assert!(text(refused).await.contains("Enter an email address"));
+    let refused = alice
+        .post_form(
+            "/account/email",
+            &[("email", "alice@example.com"), ("current_password", "wrong")],
+        )
+        .await;
+    assert!(text(refused)
+        .await
+        .contains("This is not your current password."));
+    set_email(&alice, "Alice@Example.com").await;
+    let account = text(alice.get("/account").await).await;
+    assert!(account.contains("alice@example.com"), "stored lower-case");
+
+    // The sign-in page offers the reset; asking answers alike whether or
+    // not an account matches, and only a real one gets a letter.
+    let anonymous = app.browser();
+    assert!(text(anonymous.get("/login").await)
+        .await
+        .contains("Forgot password?"));
+    for identifier in ["nobody", "ALICE@example.com"] {
+        let response = anonymous
+            .post_form("/login/forgot", &[("identifier", identifier)])
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{identifier}");
+        assert_eq!(
+            response.headers()["location"], "/login/forgot?sent=1",
+            "{identifier}"
+        );
+    }
+    let letters = smtp.wait_for("alice@example.com", 1).await;
+    assert_eq!(letters[0].subject, "Reset your eventurl password");
+    assert!(letters[0].from.contains("eventurl@example.test"));
+    let link = link_in(&letters[0].body, &app.url("/login/reset?token=eur_"));
+    let path = link.trim_start_matches(&app.url(""));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(smtp.messages().len(), 1, "no letter for an unknown name");
+    let token = path.split("token=").nth(1).unwrap();
+    assert!(!app.database_holds(token), "only the link's hash is kept");
+
+    let page = text(anonymous.get(path).await).await;
+    assert!(page.contains("For the account alice"), "{page}");
+    // A weak password is refused with the reason; the link still works.
+    let weak = anonymous
+        .post_form(path, &[("password", "password1234")])
+        .await;
+    assert_eq!(weak.status(), StatusCode::OK);
+    assert!(text(weak).await.contains("Choose a stronger password"));
+    let done = anonymous
+        .post_form(path, &[("password", NEW_PASSWORD)])
+        .await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        done.headers()["location"],
+        "/login?reset=1&username=alice"
+    );
+    assert!(text(anonymous.get("/login?reset=1&username=alice").await)
+        .await
+        .contains("Your password was changed"));
+
+    // Alice's open session ended; the old password no longer works, the new one does.
+    let after = alice.get("/company/event-url").await;
+    assert_eq!(after.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.browser().sign_in("alice", PASSWORD).await.status(),
+        StatusCode::OK,
+        "the old password is refused (the page again)"
+    );
+    assert_eq!(
+        app.browser().sign_in("alice", NEW_PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    // Once only.
+    let again = text(anonymous.get(path).await).await;
+    assert!(again.contains("no longer works"), "{again}");
+    let again = anonymous
+        .post_form(path, &[("password", "another fine passphrase 42")])
+        .await;
+    assert!(text(again).await.contains("no longer works"));
+    assert!(
+        app.database_holds_in_activity("set a new password with an emailed reset link")
+            .await
+    );
+    assert!(app
+        .database_holds_in_activity("a password reset link was emailed")
+        .await);
+    assert!(!app.database_holds(NEW_PASSWORD));
+}
+
+#[tokio::test]
+async fn an_expired_reset_link_is_refused_and_requests_are_throttled() {
+    let smtp = SmtpServer::start();
+    let app = spawn_mailing(&smtp).await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    set_email(&Browser::signed_in(&app, "alice").await, "alice@example.com").await;
+    let anonymous = app.browser();
+    anonymous
+        .post_form("/login/forgot", &[("identifier", "alice")])
+        .await;
+    let letters = smtp.wait_for("alice@example.com", 1).await;
+    let link = link_in(&letters[0].body, &app.url("/login/reset?token="));
+    let path = link.trim_start_matches(&app.url("")).to_owned();
+    // An hour later (moved back in the database).
+    let db = server::connect(&app.config).await.unwrap();
+    use app::persistence::entities::password_reset;
+    password_reset::Entity::update_many()
+        .col_expr(
+            password_reset::Column::ExpiresAt,
+            Expr::value(time::OffsetDateTime::now_utc() - time::Duration::seconds(1)),
+        )
+        .filter(password_reset::Column::UserId.is_not_null())
+        .exec(&db)
+        .await
+        .unwrap();
+    assert!(text(anonymous.get(&path).await)
+        .await
+        .contains("no longer works"));
+    let refused = anonymous
+        .post_form(&path, &[("password", NEW_PASSWORD)])
+        .await;
+    assert!(text(refused).await.contains("no longer works"));
+    assert_eq!(
+        app.browser().sign_in("alice", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER,
+        "the password is unchanged"
+    );
+    // Three requests an hour per name: the fourth (the first above
+    // counted) is refused, and says when to come back.
+    for _ in 0..2 {
+        anonymous
+            .post_form("/login/forgot", &[("identifier", "alice")])
+            .await;
+    }
+    let refused = anonymous
+        .post_form("/login/forgot", &[("identifier", "alice")])
+        .await;
+    assert_eq!(refused.status(), StatusCode::OK);
+    assert!(text(refused).await.contains("Too many reset links"));
+}
+
+#[tokio::test]
+async fn invitations_are_emailed_and_the_address_becomes_the_members() {
+    let smtp = SmtpServer::start();
+    let app = spawn_mailing(&smtp).await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let alice = Browser::signed_in(&app, "alice").await;
+    let page = text(alice.get("/company/administrators").await).await;
+    assert!(page.contains("Email address (optional)"));
+    let refused = alice
+        .post_form(
+            "/company/administrators/invite",
+            &[("role", "viewer"), ("email", "bob@")],
+        )
+        .await;
+    assert!(text(refused).await.contains("Enter an email address"));
+    let created = alice
+        .post_form(
+            "/company/administrators/invite",
+            &[("role", "viewer"), ("email", "bob@example.com")],
+        )
+        .await;
+    assert!(text(created)
+        .await
+        .contains("The link is on its way to bob@example.com"));
+    let letters = smtp.wait_for("bob@example.com", 1).await;
+    assert_eq!(
+        letters[0].subject,
+        "You are invited to manage Acme on eventurl"
+    );
+    assert!(letters[0].body.contains("alice invites you to join Acme on eventurl as viewer"));
+    let link = link_in(&letters[0].body, &app.url("/invitation?token=eui_"));
+    let path = link.trim_start_matches(&app.url("")).to_owned();
+    let bob = app.browser();
+    let joined = bob
+        .post_form(&path, &[("username", "bob"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(joined.status(), StatusCode::SEE_OTHER);
+    // Bob's address is the one invited: a reset link reaches him.
+    app.browser()
+        .post_form("/login/forgot", &[("identifier", "bob")])
+        .await;
+    let letters = smtp.wait_for("bob@example.com", 2).await;
+    assert!(letters
+        .iter()
+        .any(|l| l.subject == "Reset your eventurl password"));
+}
+
+#[tokio::test]
+async fn administrators_are_told_of_a_changed_credential_and_an_automatic_pause() {
+    let smtp = SmtpServer::start();
+    let app = spawn_mailing(&smtp).await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    app.create_member("Acme", "vera", app::domain::Role::Viewer)
+        .await;
+    let alice = Browser::signed_in(&app, "alice").await;
+    set_email(&alice, "alice@example.com").await;
+    set_email(&Browser::signed_in(&app, "vera").await, "vera@example.com").await;
+    let receiver = Receiver::start().await;
+    let secret = "s3cret-receiver-password";
+    let (status, _) = alice
+        .save(&fields(
+            "cdr",
+            "basic",
+            &receiver.url("/missing"),
+            &[
+                ("username", "pbx"),
+                ("password", secret),
+                ("enabled", "on"),
+            ],
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let letters = smtp.wait_for("alice@example.com", 1).await;
+    assert_eq!(letters[0].subject, "Acme: the CDR Events credential changed");
+    assert!(letters[0]
+        .body
+        .contains("alice changed the credential of Acme's CDR Events: Password set"));
+    assert!(!letters[0].body.contains(secret));
+
+    // Two given-up events in a row (404) pause the section: told too.
+    let tenant = tenant_id(&app, "Acme").await;
+    let pbx = Pbx::new(&app).await;
+    for id in ["p1", "p2"] {
+        let (status, _) = pbx.send(&tenant, &cdr(id)).await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+    }
+    let letters = smtp.wait_for("alice@example.com", 2).await;
+    let paused = letters
+        .iter()
+        .find(|l| l.subject == "Acme: CDR Events paused automatically")
+        .unwrap_or_else(|| panic!("{letters:?}"));
+    assert!(paused.body.contains("its last 2 events were all given up"));
+    assert!(paused.body.contains(&receiver.url("/missing")));
+    // Viewers are not told; nothing is left in the outbox.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(smtp
+        .messages()
+        .iter()
+        .all(|m| !m.to.contains("vera@example.com")));
+    let db = server::connect(&app.config).await.unwrap();
+    assert!(app::persistence::entities::mail_outbox::Entity::find()
+        .all(&db)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn without_smtp_no_reset_is_offered_and_nothing_is_queued() {
+    let app = spawn_app().await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let anonymous = app.browser();
+    assert!(!text(anonymous.get("/login").await)
+        .await
+        .contains("Forgot password?"));
+    assert!(text(anonymous.get("/login/forgot").await)
+        .await
+        .contains("This server does not send email"));
+    let response = anonymous
+        .post_form("/login/forgot", &[("identifier", "alice")])
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let alice = Browser::signed_in(&app, "alice").await;
+    let page = text(alice.get("/company/administrators").await).await;
+    assert!(!page.contains("Email address (optional)"));
+    // A hand-made post with an address is refused, saying why.
+    let refused = alice
+        .post_form(
+            "/company/administrators/invite",
+            &[("role", "viewer"), ("email", "bob@example.com")],
+        )
+        .await;
+    assert!(text(refused).await.contains("does not send email"));
+    let db = server::connect(&app.config).await.unwrap();
+    assert!(app::persistence::entities::mail_outbox::Entity::find()
+        .all(&db)
+        .await
+        .unwrap()
+        .is_empty());
+}
