@@ -354,7 +354,9 @@ pub async fn create_operator(
     {
         Ok(operator) => Ok(operator),
         Err(e) if is_unique_violation(&e) => Err(AccountError::UsernameTaken(new.username)),
-        Err(e) => Err(anyhow::Error::new(e).context("inserting the operator").into()),
+        Err(e) => Err(anyhow::Error::new(e)
+            .context("inserting the operator")
+            .into()),
     }
 }
 

@@ -19,7 +19,5 @@ pub mod routes;
 pub mod service;
 
 pub use api::{list_operator_activity, list_tenants};
-pub use model::{
-    OperatorActivityView, ProviderEcho, SectionState, TenantRow, TenantsData,
-};
+pub use model::{OperatorActivityView, ProviderEcho, SectionState, TenantRow, TenantsData};
 pub use page::{OperatorActivityPage, TenantsPage};

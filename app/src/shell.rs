@@ -19,10 +19,10 @@ use crate::{
     deliveries::{DeliveriesView, DeliveryEventView, RedeliverView},
     event_url::EventUrlPage,
     members::{InvitationPage, MembersView},
-    paths,
-    setup::SetupPage,
     password_reset::{ForgotPasswordPage, ResetPasswordPage},
+    paths,
     provider::{OperatorActivityPage, TenantsPage},
+    setup::SetupPage,
     two_factor::SignInCodePage,
 };
 

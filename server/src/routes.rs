@@ -11,9 +11,9 @@ use app::{
     event_url::routes as event_url_routes,
     members::routes as members_routes,
     password_reset::routes as password_reset_routes,
-    provider::routes as provider_routes,
     paths,
     persistence::session_store::DbSessionStore,
+    provider::routes as provider_routes,
     setup::routes as setup_routes,
     shell,
     state::AppState,
@@ -102,7 +102,10 @@ pub fn router(state: AppState) -> Router {
             paths::LOGIN_TWO_FACTOR,
             post(two_factor_routes::sign_in_code_form),
         )
-        .route(paths::LOGIN_FORGOT, post(password_reset_routes::forgot_form))
+        .route(
+            paths::LOGIN_FORGOT,
+            post(password_reset_routes::forgot_form),
+        )
         .route(paths::PROVIDER_TENANTS, post(provider_routes::create_form))
         .route(paths::PROVIDER_SUSPEND, post(provider_routes::suspend_form))
         .route(

@@ -173,8 +173,11 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
 }
 
 /// With EVENTURL_SMTP_URL: mail on, its worker started (sending what any
-/// instance queued); links point at EVENTURL_PUBLIC_ORIGIN, else at this
-/// server's own address. Without: mail off.
+/// instance queued); links point at EVENTURL_PUBLIC_ORIGIN, which must be
+/// set unless this server listens on loopback only (a developer's
+/// machine: links then point at its own address). An `smtp://` URL that
+/// says nothing of TLS uses STARTTLS when the server offers it. Without:
+/// mail off.
 fn mail(
     config: &Config,
     db: &DatabaseConnection,
@@ -184,15 +187,29 @@ fn mail(
     let Some(url) = config.smtp_url.as_deref().filter(|u| !u.trim().is_empty()) else {
         return Ok(app::mail::Outbox::off());
     };
-    let transport = app::mail::transport::MailTransport::new(url.trim(), &config.smtp_from)?;
-    let origin = match config.public_origin.as_deref().filter(|o| !o.trim().is_empty()) {
+    let url = url.trim();
+    let url = if url.starts_with("smtp://") && !url.contains("tls=") {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{sep}tls=opportunistic")
+    } else {
+        url.to_owned()
+    };
+    let transport = app::mail::transport::MailTransport::new(&url, &config.smtp_from)?;
+    let origin = match config
+        .public_origin
+        .as_deref()
+        .filter(|o| !o.trim().is_empty())
+    {
         Some(origin) => origin.trim().to_owned(),
-        None => {
+        None if addr.ip().is_loopback() => {
             tracing::warn!(
                 "EVENTURL_SMTP_URL is set without EVENTURL_PUBLIC_ORIGIN: links in letters point at http://{addr}"
             );
             format!("http://{addr}")
         }
+        None => anyhow::bail!(
+            "EVENTURL_SMTP_URL needs EVENTURL_PUBLIC_ORIGIN (the address users reach this server at): letters carry links"
+        ),
     };
     tokio::spawn(app::mail::outbox::run(
         db.clone(),

@@ -19,6 +19,6 @@ pub async fn load_account() -> Result<AccountData, AppError> {
         &admin,
         session.id().as_ref(),
     )
-        .await
-        .map_err(crate::error::ServiceError::respond)
+    .await
+    .map_err(crate::error::ServiceError::respond)
 }

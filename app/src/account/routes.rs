@@ -110,6 +110,7 @@ pub async fn email_form(
         &state.db,
         &state.writes,
         &state.hashing,
+        &state.outbox,
         &admin,
         SecretString::from(form.current_password),
         &form.email,

@@ -22,6 +22,7 @@ use crate::{
         throttle, CurrentAdmin,
     },
     error::ServiceError,
+    mail::{letters, Outbox},
     persistence::{
         crypto::SecretCipher,
         entities::user,
@@ -110,6 +111,7 @@ pub async fn change_email(
     db: &DatabaseConnection,
     writes: &WriteGate,
     hashing: &HashingPool,
+    outbox: &Outbox,
     admin: &CurrentAdmin,
     current: SecretString,
     email: &str,
@@ -134,9 +136,28 @@ pub async fn change_email(
             ..EmailEcho::default()
         });
     }
+    let old = user::Entity::find_by_id(admin.user_id)
+        .one(db)
+        .await
+        .context("reading the account")?
+        .and_then(|u| u.email);
     let _turn = writes.enter().await;
     let txn = db.begin().await.context("starting a transaction")?;
     accounts::set_email(&txn, admin.user_id, email.clone()).await?;
+    // A link sent to the old address works no more; the old address is told.
+    crate::password_reset::service::close_links_of(&txn, admin.user_id).await?;
+    if let Some(old) = old.filter(|old| Some(old) != email.as_ref()) {
+        outbox
+            .queue(
+                &txn,
+                [letters::address_changed(
+                    &old,
+                    &admin.username,
+                    email.as_deref(),
+                )],
+            )
+            .await?;
+    }
     let summary = match &email {
         Some(address) => format!("set their email address to {address}"),
         None => "removed their email address".to_owned(),
@@ -213,6 +234,7 @@ pub async fn change_password(
         .await
         .context("storing the new password")?;
     let ended = end_sessions_of(&txn, admin.user_id, Some(keep)).await?;
+    crate::password_reset::service::close_links_of(&txn, admin.user_id).await?;
     let summary = format!(
         "changed their password; {} signed out",
         sessions_noun(ended)

@@ -23,10 +23,8 @@ pub fn LoginPage() -> impl IntoView {
     let reset = move || query.with(|q| q.get("reset").is_some());
     let reset_username = move || query.with(|q| q.get("username").unwrap_or_default());
     let echo = form_echo::<LoginEcho>().unwrap_or_default();
-    let reset_offered = Resource::new_blocking(
-        || (),
-        |_| crate::password_reset::password_reset_offered(),
-    );
+    let reset_offered =
+        Resource::new_blocking(|| (), |_| crate::password_reset::password_reset_offered());
     view! {
         <Title text="Sign in · eventurl"/>
         <main class="auth-page">

@@ -309,7 +309,13 @@ async fn pause(
         let url = streaks.url.as_deref().unwrap_or_default();
         outbox
             .to_administrators(db, tenant_id, |to| {
-                crate::mail::letters::auto_paused(to, &tenant, section, url, streaks.given_up_streak)
+                crate::mail::letters::auto_paused(
+                    to,
+                    &tenant,
+                    section,
+                    url,
+                    streaks.given_up_streak,
+                )
             })
             .await?;
     }

@@ -434,10 +434,13 @@ impl Deliverer {
     ) -> anyhow::Result<(Decision, Option<AttemptRecord>, OffsetDateTime)> {
         let state = &self.state;
         let (row, _) = find_endpoint(&state.db, event.tenant_id, event.section).await?;
+        let suspended = crate::persistence::endpoints::tenant_suspended(&state.db, event.tenant_id)
+            .await?;
         let url = row.url.as_deref().and_then(|u| EndpointUrl::parse(u).ok());
         let now = OffsetDateTime::now_utc();
-        // Paused meanwhile: a CDR event is held, an extension event skipped.
-        let url = match (url, row.enabled, event.section) {
+        // Paused (or its company suspended) meanwhile: a CDR event is
+        // held, an extension event skipped.
+        let url = match (url, row.enabled && !suspended, event.section) {
             (Some(url), true, _) => url,
             (Some(_), false, EndpointKind::Cdr) => return Ok((Decision::Hold, None, now)),
             _ => return Ok((Decision::Skip, None, now)),

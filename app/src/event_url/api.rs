@@ -48,6 +48,6 @@ pub async fn save_endpoint(form: EndpointForm) -> Result<EndpointView, AppError>
         &admin,
         &form,
     )
-        .await
-        .map_err(crate::error::ServiceError::respond)
+    .await
+    .map_err(crate::error::ServiceError::respond)
 }

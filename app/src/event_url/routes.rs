@@ -32,7 +32,9 @@ pub async fn save_form(
         &state.outbox,
         &admin,
         &form,
-    ).await {
+    )
+    .await
+    {
         Ok(_) => Redirect::to(&format!(
             "{EVENT_URL}?saved={}#{}",
             kind.as_str(),

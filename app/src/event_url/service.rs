@@ -302,7 +302,13 @@ async fn commit_changes(
         if let Some(what) = credential {
             outbox
                 .to_administrators(&txn, admin.tenant_id, |to| {
-                    letters::credential_changed(to, &admin.tenant_name, kind, &what, &admin.username)
+                    letters::credential_changed(
+                        to,
+                        &admin.tenant_name,
+                        kind,
+                        &what,
+                        &admin.username,
+                    )
                 })
                 .await?;
         }
@@ -332,8 +338,15 @@ pub async fn save(
     admin: &Administrator,
     form: &EndpointForm,
 ) -> Result<EndpointView, ServiceError> {
-    let mut views =
-        save_sections(db, writes, cipher, outbox, admin, std::slice::from_ref(form)).await?;
+    let mut views = save_sections(
+        db,
+        writes,
+        cipher,
+        outbox,
+        admin,
+        std::slice::from_ref(form),
+    )
+    .await?;
     views
         .pop()
         .ok_or_else(|| anyhow::anyhow!("a saved form without its section").into())

@@ -103,3 +103,20 @@ pub fn credential_changed(
         ),
     }
 }
+
+/// Told to the old address when a member's address changes (or goes).
+pub fn address_changed(to: &str, username: &str, new: Option<&str>) -> Letter {
+    let now = match new {
+        Some(address) => format!("Password reset links and notices now go to {address}."),
+        None => "The account has no email address now.".to_owned(),
+    };
+    Letter {
+        to: to.to_owned(),
+        subject: "Your eventurl email address changed".to_owned(),
+        body: format!(
+            "Hello {username},\n\nThe email address of the eventurl account {username} was \
+             changed. {now}\n\nIf you did not do this, sign in and change your password, or \
+             ask an administrator of your company for help.\n{SIGNATURE}"
+        ),
+    }
+}

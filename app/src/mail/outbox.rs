@@ -202,7 +202,12 @@ pub async fn send_due(
                 tracing::info!(letter = letter.id, subject = %letter.subject, "mail sent");
             }
             Err(e) if attempt < MAX_ATTEMPTS => {
-                tracing::warn!(letter = letter.id, attempt, error = format!("{e:#}"), "mail not sent; will try again");
+                tracing::warn!(
+                    letter = letter.id,
+                    attempt,
+                    error = format!("{e:#}"),
+                    "mail not sent; will try again"
+                );
                 continue;
             }
             Err(e) => {

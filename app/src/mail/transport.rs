@@ -51,10 +51,7 @@ impl MailTransport {
             .header(ContentType::TEXT_PLAIN)
             .body(letter.body.clone())
             .context("composing the message")?;
-        self.smtp
-            .send(message)
-            .await
-            .context("sending over SMTP")?;
+        self.smtp.send(message).await.context("sending over SMTP")?;
         Ok(())
     }
 }

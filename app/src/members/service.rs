@@ -31,12 +31,16 @@ use crate::{
     mail::{letters, Outbox},
     persistence::{
         crypto::{credential_digest, new_bearer_credential},
+        rate_limit::{self, Rule, Verdict},
         entities::{invitation, tenant, user},
         session_store::{end_sessions_of, SessionUser},
         write_gate::WriteGate,
     },
     time_text::rfc3339,
 };
+
+/// Invitations a tenant may have emailed in an hour.
+const EMAILED_INVITATIONS_PER_HOUR: u64 = 20;
 
 fn member_view(row: user::Model, you: i32) -> MemberView {
     MemberView {
@@ -123,6 +127,21 @@ pub async fn invite(
         Some(typed) => Some(accounts::parse_email(typed).map_err(account_error)?),
         None => None,
     };
+    if email.is_some() {
+        // The provider's mail server is no tenant's to flood.
+        let rule = Rule {
+            key: format!("invite-mail:tenant:{}", admin.tenant_id),
+            max: EMAILED_INVITATIONS_PER_HOUR,
+            window: time::Duration::hours(1),
+        };
+        if let Verdict::Refused { retry_after_secs } = rate_limit::take(db, &[rule]).await? {
+            return Err(AppError::Refused(format!(
+                "This company emailed {EMAILED_INVITATIONS_PER_HOUR} invitations in the last hour: try again in {} minutes, or create the link without an address and send it yourself.",
+                retry_after_secs.div_ceil(60)
+            ))
+            .into());
+        }
+    }
     let token = new_bearer_credential(INVITATION_PREFIX);
     let link = link_for(&token);
     let now = OffsetDateTime::now_utc();
@@ -474,6 +493,12 @@ pub async fn accept(
     let Some((_, tenant)) = open_invitation(db, token).await? else {
         return Err(AppError::Refused(INVITATION_CLOSED.to_owned()).into());
     };
+    if tenant.suspended_at.is_some() {
+        return Err(AppError::Refused(
+            "This company's access to eventurl is suspended: the invitation can be used once its provider reactivates it.".to_owned(),
+        )
+        .into());
+    }
     let new = NewAdmin {
         username: username.trim().to_owned(),
         password,

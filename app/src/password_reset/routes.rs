@@ -39,7 +39,15 @@ pub async fn forgot_form(
             .into_plain_response();
     }
     let ip = client_ip(&parts.headers, peer, state.config.client_ip_header.as_ref());
-    match service::request(&state.db, &state.writes, &state.outbox, &form.identifier, ip).await {
+    match service::request(
+        &state.db,
+        &state.writes,
+        &state.outbox,
+        &form.identifier,
+        ip,
+    )
+    .await
+    {
         Ok(()) => Redirect::to(&format!("{LOGIN_FORGOT}?sent=1")).into_response(),
         Err(ForgotRefusal::Throttled { retry_after_secs }) => {
             let echo = ForgotEcho {

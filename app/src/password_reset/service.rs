@@ -2,12 +2,11 @@
 
 use anyhow::Context;
 use sea_orm::{
-    sea_query::Expr,
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, Set, TransactionTrait,
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, Set, TransactionTrait,
 };
 use secrecy::SecretString;
-use std::net::IpAddr;
+use std::{net::IpAddr, sync::Arc};
 use time::OffsetDateTime;
 
 use super::model::{ResetLink, RESET_CLOSED, RESET_MINUTES, RESET_PREFIX};
@@ -51,33 +50,59 @@ impl From<anyhow::Error> for ForgotRefusal {
 /// Emails a reset link to each account whose username, or email address,
 /// is `identifier` (addresses are stored lower-case; the account needs one,
 /// and an active company).
-/// Says nothing of whether one did: the caller answers alike either way.
+///
+/// Says nothing of whether one did: the caller answers alike either way,
+/// and as soon as the client address's limit is checked (the same work
+/// for any name): the lookup and the letters are made after, off the
+/// request, so its timing tells nothing either. A name asked for too
+/// often is answered alike too, and sent nothing more (else anyone could
+/// keep its owner from getting a link by asking first).
 pub async fn request(
+    db: &DatabaseConnection,
+    writes: &Arc<WriteGate>,
+    outbox: &Outbox,
+    identifier: &str,
+    ip: IpAddr,
+) -> Result<(), ForgotRefusal> {
+    let identifier = identifier.trim().to_owned();
+    if !outbox.is_on() || identifier.is_empty() || identifier.chars().count() > 254 {
+        return Ok(());
+    }
+    let per_address = Rule {
+        key: format!("reset:ip:{}", ip.to_canonical()),
+        max: PER_ADDRESS,
+        window: time::Duration::hours(1),
+    };
+    if let Verdict::Refused { retry_after_secs } = rate_limit::take(db, &[per_address]).await? {
+        return Err(ForgotRefusal::Throttled { retry_after_secs });
+    }
+    let (db, writes, outbox) = (db.clone(), Arc::clone(writes), outbox.clone());
+    tokio::spawn(async move {
+        if let Err(e) = send_links(&db, &writes, &outbox, &identifier, ip).await {
+            tracing::error!(error = format!("{e:#}"), "could not send reset links");
+        }
+    });
+    Ok(())
+}
+
+/// `request`'s work after the answer: the name's own limit, the lookup,
+/// the links and their letters in one transaction.
+async fn send_links(
     db: &DatabaseConnection,
     writes: &WriteGate,
     outbox: &Outbox,
     identifier: &str,
     ip: IpAddr,
-) -> Result<(), ForgotRefusal> {
-    let identifier = identifier.trim();
-    if !outbox.is_on() || identifier.is_empty() || identifier.chars().count() > 254 {
-        return Ok(());
-    }
+) -> anyhow::Result<()> {
     let folded = identifier.to_lowercase();
-    let rules = [
-        Rule {
-            key: format!("reset:ip:{}", ip.to_canonical()),
-            max: PER_ADDRESS,
-            window: time::Duration::hours(1),
-        },
-        Rule {
-            key: format!("reset:name:{}", credential_digest(&folded)),
-            max: PER_IDENTIFIER,
-            window: time::Duration::hours(1),
-        },
-    ];
-    if let Verdict::Refused { retry_after_secs } = rate_limit::take(db, &rules).await? {
-        return Err(ForgotRefusal::Throttled { retry_after_secs });
+    let per_name = Rule {
+        key: format!("reset:name:{}", credential_digest(&folded)),
+        max: PER_IDENTIFIER,
+        window: time::Duration::hours(1),
+    };
+    if let Verdict::Refused { .. } = rate_limit::take(db, &[per_name]).await? {
+        tracing::info!("reset link not sent: asked for too often");
+        return Ok(());
     }
     let accounts = user::Entity::find()
         .filter(
@@ -145,6 +170,22 @@ pub async fn request(
     Ok(())
 }
 
+/// Closes every open reset link of an account (its password or address
+/// changed: a link sent before must not outlive that).
+pub async fn close_links_of(db: &impl ConnectionTrait, user_id: i32) -> anyhow::Result<()> {
+    password_reset::Entity::update_many()
+        .col_expr(
+            password_reset::Column::UsedAt,
+            Expr::value(OffsetDateTime::now_utc()),
+        )
+        .filter(password_reset::Column::UserId.eq(user_id))
+        .filter(password_reset::Column::UsedAt.is_null())
+        .exec(db)
+        .await
+        .context("closing reset links")?;
+    Ok(())
+}
+
 /// The open reset a token names, with its account.
 async fn open_reset(
     db: &impl ConnectionTrait,
@@ -188,12 +229,15 @@ pub async fn reset(
     let Some((_, member)) = open_reset(db, token).await? else {
         return Err(closed());
     };
-    let company = tenant::Entity::find_by_id(member.tenant_id)
+    let Some(company) = tenant::Entity::find_by_id(member.tenant_id)
         .one(db)
         .await
         .context("reading the company")?
+        .filter(|t| t.suspended_at.is_none())
         .map(|t| t.name)
-        .unwrap_or_default();
+    else {
+        return Err(closed());
+    };
     if let Err(refusal) = accounts::password_rules(&password, &[&member.username, &company]) {
         return Err(match refusal {
             AccountError::Unexpected(e) => ServiceError::Ours(e),

@@ -370,7 +370,9 @@ async fn read(db: &DatabaseConnection, id: Id) -> session_store::Result<Option<R
             })
         }) {
             Some(Ok(operator)) => {
-                record.data.insert(SESSION_OPERATOR_KEY.to_owned(), operator);
+                record
+                    .data
+                    .insert(SESSION_OPERATOR_KEY.to_owned(), operator);
             }
             Some(Err(e)) => return Err(session_store::Error::Encode(e.to_string())),
             None => {

@@ -15,9 +15,7 @@ use crate::{
     copy_button::CopyButton,
     form_echo::form_echo,
     members::INVITATION_HOURS,
-    paths::{
-        LOGOUT, PROVIDER_ACTIVITY, PROVIDER_REACTIVATE, PROVIDER_SUSPEND, PROVIDER_TENANTS,
-    },
+    paths::{LOGOUT, PROVIDER_ACTIVITY, PROVIDER_REACTIVATE, PROVIDER_SUSPEND, PROVIDER_TENANTS},
 };
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -62,10 +62,9 @@ pub struct TenantForm {
     id: String,
 }
 
-fn tenant_id(form: &TenantForm) -> Result<i32, Response> {
+fn tenant_id(form: &TenantForm) -> Result<i32, AppError> {
     form.id.trim().parse().map_err(|_| {
         AppError::BadRequest("This form does not say which tenant; reload the page.".to_owned())
-            .into_plain_response()
     })
 }
 
@@ -87,7 +86,7 @@ pub async fn suspend_form(
 ) -> Response {
     let id = match tenant_id(&form) {
         Ok(id) => id,
-        Err(refusal) => return refusal,
+        Err(refusal) => return refusal.into_plain_response(),
     };
     done(
         service::suspend(&state.db, &state.writes, &operator, id).await,
@@ -102,7 +101,7 @@ pub async fn reactivate_form(
 ) -> Response {
     let id = match tenant_id(&form) {
         Ok(id) => id,
-        Err(refusal) => return refusal,
+        Err(refusal) => return refusal.into_plain_response(),
     };
     let result = service::reactivate(&state.db, &state.writes, &operator, id).await;
     if result.is_ok() {

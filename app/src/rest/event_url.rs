@@ -455,8 +455,8 @@ pub async fn replace(
         &admin,
         &form,
     )
-        .await
-        .map_err(|e| Problem::of(e, ""))?;
+    .await
+    .map_err(|e| Problem::of(e, ""))?;
     Ok(with_etag(&saved))
 }
 

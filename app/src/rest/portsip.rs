@@ -163,8 +163,8 @@ pub async fn update(
         &admin,
         &forms,
     )
-        .await
-        .map_err(|e| changed_meanwhile(Problem::of(e, "")))?;
+    .await
+    .map_err(|e| changed_meanwhile(Problem::of(e, "")))?;
     let (mut cdr, mut extension) = (cdr, extension);
     for view in saved {
         match view.kind {

@@ -156,7 +156,8 @@ pub async fn sign_in_code_form(
         .one(&state.db)
         .await
     {
-        Ok(Some((member, Some(tenant)))) => (member, tenant),
+        Ok(Some((member, Some(tenant)))) if tenant.suspended_at.is_none() => (member, tenant),
+        // Gone, or its company suspended meanwhile: start again (and be told).
         Ok(_) => return Redirect::to(&login_path(safe_next(&next))).into_response(),
         Err(e) => {
             return ServiceError::from(anyhow::Error::new(e).context("reading the member"))

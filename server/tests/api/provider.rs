@@ -56,10 +56,7 @@ async fn operators_see_every_tenant_create_one_and_never_enter_one() {
             app.config.database_url.clone().unwrap_or_default(),
         )
         .args(["provider-admin", "create", "--username", "alice"]);
-    let out = clash
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+    let out = clash.stdin(std::process::Stdio::null()).output().unwrap();
     assert!(!out.status.success());
 
     let page = text(olivia.get("/provider/tenants").await).await;
@@ -99,10 +96,7 @@ async fn operators_see_every_tenant_create_one_and_never_enter_one() {
     .await;
     assert!(created.contains("Globex created"), "{created}");
     let start = created.find("/invitation?token=eui_").unwrap();
-    let path: String = created[start..]
-        .chars()
-        .take_while(|c| *c != '"')
-        .collect();
+    let path: String = created[start..].chars().take_while(|c| *c != '"').collect();
     let hank = app.browser();
     let joined = hank
         .post_form(&path, &[("username", "hank"), ("password", PASSWORD)])
@@ -116,9 +110,10 @@ async fn operators_see_every_tenant_create_one_and_never_enter_one() {
     for entry in ["Tenant created", "Signed in", "Globex"] {
         assert!(log.contains(entry), "{entry}: {log}");
     }
-    assert!(app
-        .database_holds_in_activity("created the company and invited its first administrator")
-        .await);
+    assert!(
+        app.database_holds_in_activity("created the company and invited its first administrator")
+            .await
+    );
     // Signing out is logged too, and ends the console.
     let out = olivia.post_form("/logout", &[]).await;
     assert_eq!(out.status(), StatusCode::SEE_OTHER);
@@ -138,12 +133,28 @@ async fn a_suspended_tenant_is_signed_out_refused_and_its_cdr_events_held_until_
     let otto = Browser::signed_in(&app, "otto").await;
     let receiver = Receiver::start().await;
     let (status, _) = alice
-        .save(&fields("cdr", "disable", &receiver.url("/ok"), &[("enabled", "on")]))
+        .save(&fields(
+            "cdr",
+            "disable",
+            &receiver.url("/ok"),
+            &[("enabled", "on")],
+        ))
         .await;
     assert_eq!(status, StatusCode::OK);
     let api = Api::new(&app, Some(&cli_token(&app, "Acme", "ci", "read", None)));
     assert_eq!(api.get("/api/v1/event-url").await.0, StatusCode::OK);
     let pbx = Pbx::new(&app).await;
+    let invited = text(
+        alice
+            .post_form("/company/administrators/invite", &[("role", "viewer")])
+            .await,
+    )
+    .await;
+    let start = invited.find("/invitation?token=eui_").unwrap();
+    let invitation: String = invited[start..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
 
     let olivia = operator(&app, "olivia").await;
     let page = text(olivia.get("/provider/tenants").await).await;
@@ -158,8 +169,14 @@ async fn a_suspended_tenant_is_signed_out_refused_and_its_cdr_events_held_until_
     let after = alice.get("/company/event-url").await;
     assert_eq!(after.status(), StatusCode::SEE_OTHER);
     let refused = text(app.browser().sign_in("alice", PASSWORD).await).await;
-    assert!(refused.contains("access to eventurl is suspended"), "{refused}");
-    assert_eq!(api.get("/api/v1/event-url").await.0, StatusCode::UNAUTHORIZED);
+    assert!(
+        refused.contains("access to eventurl is suspended"),
+        "{refused}"
+    );
+    assert_eq!(
+        api.get("/api/v1/event-url").await.0,
+        StatusCode::UNAUTHORIZED
+    );
     // Another company is untouched.
     assert_eq!(
         otto.get("/company/event-url").await.status(),

@@ -128,9 +128,5 @@ pub fn link_in(body: &str, prefix: &str) -> String {
     let start = body
         .find(prefix)
         .unwrap_or_else(|| panic!("no {prefix} link in {body}"));
-    body[start..]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned()
+    body[start..].split_whitespace().next().unwrap().to_owned()
 }
