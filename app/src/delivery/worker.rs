@@ -434,8 +434,8 @@ impl Deliverer {
     ) -> anyhow::Result<(Decision, Option<AttemptRecord>, OffsetDateTime)> {
         let state = &self.state;
         let (row, _) = find_endpoint(&state.db, event.tenant_id, event.section).await?;
-        let suspended = crate::persistence::endpoints::tenant_suspended(&state.db, event.tenant_id)
-            .await?;
+        let suspended =
+            crate::persistence::endpoints::tenant_suspended(&state.db, event.tenant_id).await?;
         let url = row.url.as_deref().and_then(|u| EndpointUrl::parse(u).ok());
         let now = OffsetDateTime::now_utc();
         // Paused (or its company suspended) meanwhile: a CDR event is

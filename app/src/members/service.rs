@@ -31,8 +31,8 @@ use crate::{
     mail::{letters, Outbox},
     persistence::{
         crypto::{credential_digest, new_bearer_credential},
-        rate_limit::{self, Rule, Verdict},
         entities::{invitation, tenant, user},
+        rate_limit::{self, Rule, Verdict},
         session_store::{end_sessions_of, SessionUser},
         write_gate::WriteGate,
     },

@@ -108,12 +108,13 @@ pub async fn tenant_endpoints(
 /// as paused).
 pub async fn tenant_suspended(db: &impl ConnectionTrait, tenant_id: i32) -> anyhow::Result<bool> {
     use sea_orm::QuerySelect;
-    let found: Option<Option<time::OffsetDateTime>> = super::entities::tenant::Entity::find_by_id(tenant_id)
-        .select_only()
-        .column(super::entities::tenant::Column::SuspendedAt)
-        .into_tuple()
-        .one(db)
-        .await
-        .context("reading the tenant's state")?;
+    let found: Option<Option<time::OffsetDateTime>> =
+        super::entities::tenant::Entity::find_by_id(tenant_id)
+            .select_only()
+            .column(super::entities::tenant::Column::SuspendedAt)
+            .into_tuple()
+            .one(db)
+            .await
+            .context("reading the tenant's state")?;
     Ok(matches!(found, Some(Some(_))))
 }

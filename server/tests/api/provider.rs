@@ -151,10 +151,7 @@ async fn a_suspended_tenant_is_signed_out_refused_and_its_cdr_events_held_until_
     )
     .await;
     let start = invited.find("/invitation?token=eui_").unwrap();
-    let invitation: String = invited[start..]
-        .chars()
-        .take_while(|c| *c != '"')
-        .collect();
+    let invitation: String = invited[start..].chars().take_while(|c| *c != '"').collect();
 
     let olivia = operator(&app, "olivia").await;
     let page = text(olivia.get("/provider/tenants").await).await;
@@ -177,6 +174,12 @@ async fn a_suspended_tenant_is_signed_out_refused_and_its_cdr_events_held_until_
         api.get("/api/v1/event-url").await.0,
         StatusCode::UNAUTHORIZED
     );
+    // Nobody joins it meanwhile.
+    let join = app
+        .browser()
+        .post_form(&invitation, &[("username", "vic"), ("password", PASSWORD)])
+        .await;
+    assert!(text(join).await.contains("suspended"));
     // Another company is untouched.
     assert_eq!(
         otto.get("/company/event-url").await.status(),
