@@ -127,6 +127,9 @@ pub(crate) async fn hourly_cleanup(store: DbSessionStore, db: sea_orm::DatabaseC
                 "could not delete old attempt records"
             );
         }
+        if let Err(e) = app::password_reset::service::purge(&db).await {
+            tracing::warn!(error = format!("{e:#}"), "could not delete old reset links");
+        }
         if let Err(e) = app::auth::throttle::forget_old_networks(&db).await {
             tracing::warn!(
                 error = format!("{e:#}"),

@@ -34,7 +34,7 @@ use super::{
 };
 use crate::{
     domain::{AuthMethod, EndpointKind, EndpointUrl, SecretKind},
-    persistence::endpoints::{find_endpoint, open_stored_secret},
+    persistence::endpoints::{endpoint_to_deliver, open_stored_secret},
     sender::{Credentials, Outgoing},
     state::AppState,
 };
@@ -433,9 +433,8 @@ impl Deliverer {
         event: &Claimed,
     ) -> anyhow::Result<(Decision, Option<AttemptRecord>, OffsetDateTime)> {
         let state = &self.state;
-        let (row, _) = find_endpoint(&state.db, event.tenant_id, event.section).await?;
-        let suspended =
-            crate::persistence::endpoints::tenant_suspended(&state.db, event.tenant_id).await?;
+        let (row, suspended) =
+            endpoint_to_deliver(&state.db, event.tenant_id, event.section).await?;
         let url = row.url.as_deref().and_then(|u| EndpointUrl::parse(u).ok());
         let now = OffsetDateTime::now_utc();
         // Paused (or its company suspended) meanwhile: a CDR event is

@@ -295,3 +295,17 @@ pub async fn reset(
     txn.commit().await.context("committing the new password")?;
     Ok(member.username)
 }
+
+/// Deletes reset links a day past their hour (used or not): nothing
+/// refers to them.
+pub async fn purge(db: &impl ConnectionTrait) -> anyhow::Result<u64> {
+    let done = password_reset::Entity::delete_many()
+        .filter(
+            password_reset::Column::ExpiresAt
+                .lt(OffsetDateTime::now_utc() - time::Duration::days(1)),
+        )
+        .exec(db)
+        .await
+        .context("deleting old reset links")?;
+    Ok(done.rows_affected)
+}

@@ -104,17 +104,22 @@ pub async fn tenant_endpoints(
         .context("loading the tenant's endpoints")
 }
 
-/// Whether the provider has suspended the tenant (its sections then count
-/// as paused).
-pub async fn tenant_suspended(db: &impl ConnectionTrait, tenant_id: i32) -> anyhow::Result<bool> {
-    use sea_orm::QuerySelect;
-    let found: Option<Option<time::OffsetDateTime>> =
-        super::entities::tenant::Entity::find_by_id(tenant_id)
-            .select_only()
-            .column(super::entities::tenant::Column::SuspendedAt)
-            .into_tuple()
-            .one(db)
-            .await
-            .context("reading the tenant's state")?;
-    Ok(matches!(found, Some(Some(_))))
+/// An endpoint as a delivery attempt needs it, with whether the provider
+/// has suspended its tenant (its sections then count as paused): one
+/// query.
+pub async fn endpoint_to_deliver(
+    db: &impl ConnectionTrait,
+    tenant_id: i32,
+    kind: EndpointKind,
+) -> anyhow::Result<(endpoint::Model, bool)> {
+    let (row, tenant) = endpoint::Entity::find()
+        .filter(endpoint::Column::TenantId.eq(tenant_id))
+        .filter(endpoint::Column::Kind.eq(kind.as_str()))
+        .find_also_related(super::entities::tenant::Entity)
+        .all(db)
+        .await
+        .context("loading an endpoint")?
+        .pop()
+        .with_context(|| format!("tenant {tenant_id} has no {} endpoint", kind.as_str()))?;
+    Ok((row, tenant.is_none_or(|t| t.suspended_at.is_some())))
 }

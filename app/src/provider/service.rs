@@ -23,7 +23,7 @@ use crate::{
     members::{INVITATION_HOURS, INVITATION_PREFIX},
     persistence::{
         crypto::{credential_digest, new_bearer_credential},
-        entities::{activity as activity_row, endpoint, event, invitation, tenant, user},
+        entities::{endpoint, event, invitation, tenant, user},
         session_store::end_tenant_sessions,
         write_gate::WriteGate,
     },
@@ -57,20 +57,27 @@ pub async fn list(
         .context("listing members")?;
     #[derive(FromQueryResult)]
     struct Last {
-        tenant_id: Option<i32>,
+        id: i32,
         last: Option<OffsetDateTime>,
     }
-    let last: HashMap<i32, OffsetDateTime> = activity_row::Entity::find()
+    // Each tenant's newest entry, found in `idx_activity_tenant_id`: a
+    // lookup per tenant, however long the log.
+    let last: HashMap<i32, OffsetDateTime> = tenant::Entity::find()
         .select_only()
-        .column(activity_row::Column::TenantId)
-        .column_as(activity_row::Column::OccurredAt.max(), "last")
-        .group_by(activity_row::Column::TenantId)
+        .column(tenant::Column::Id)
+        .column_as(
+            Expr::cust(
+                "(SELECT a.occurred_at FROM activity a WHERE a.tenant_id = tenants.id \
+                 ORDER BY a.id DESC LIMIT 1)",
+            ),
+            "last",
+        )
         .into_model::<Last>()
         .all(db)
         .await
         .context("reading last activity")?
         .into_iter()
-        .filter_map(|l| Some((l.tenant_id?, l.last?)))
+        .filter_map(|l| Some((l.id, l.last?)))
         .collect();
     let rows = tenants
         .into_iter()

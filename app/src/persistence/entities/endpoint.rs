@@ -64,6 +64,12 @@ pub enum Relation {
     UpdatedBy,
 }
 
+impl Related<super::tenant::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Tenant.def()
+    }
+}
+
 impl Related<super::user::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::UpdatedBy.def()
