@@ -3,8 +3,8 @@
 
 use anyhow::Context;
 use sea_orm::{
-    sea_query::Expr, ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -142,13 +142,12 @@ pub async fn create_tenant(
     let tenant = accounts::create_tenant_in(&txn, new)
         .await
         .map_err(refused)?;
-    let by = format!("{} (provider)", operator.username);
     let invitation = invitation::ActiveModel {
         tenant_id: Set(tenant.id),
         role: Set(Role::Administrator.as_str().to_owned()),
         token_hash: Set(credential_digest(&token)),
         created_by: Set(None),
-        created_by_name: Set(by.clone()),
+        created_by_name: Set(acting_as(operator)),
         created_at: Set(now),
         expires_at: Set(now + time::Duration::hours(INVITATION_HOURS)),
         ..Default::default()
@@ -156,41 +155,67 @@ pub async fn create_tenant(
     .insert(&txn)
     .await
     .context("storing the invitation")?;
-    activity::log::record(
+    record_both(
         &txn,
+        operator,
+        &tenant,
+        (ActivityKind::MemberInvited, OperatorAction::TenantCreated),
+        format!(
+            "created the company and invited its first administrator (link {} valid for {INVITATION_HOURS} hours)",
+            invitation.id
+        ),
+        format!(
+            "created tenant {:?} with an invitation link for its first administrator",
+            tenant.name
+        ),
+    )
+    .await?;
+    txn.commit().await.context("committing the tenant")?;
+    Ok((tenant.name, link_for(&token)))
+}
+
+/// How an operator appears in a tenant's Activity.
+fn acting_as(operator: &CurrentOperator) -> String {
+    format!("{} (provider)", operator.username)
+}
+
+/// A change to `tenant`, in its own Activity (`kinds.0`, `in_tenant`) and
+/// in the operators' log (`kinds.1`, `in_log`), in `txn`.
+async fn record_both(
+    txn: &DatabaseTransaction,
+    operator: &CurrentOperator,
+    tenant: &tenant::Model,
+    kinds: (ActivityKind, OperatorAction),
+    in_tenant: String,
+    in_log: String,
+) -> anyhow::Result<()> {
+    activity::log::record(
+        txn,
         NewEntry {
             tenant_id: Some(tenant.id),
             actor_id: None,
-            actor: by,
+            actor: acting_as(operator),
             ip: operator.ip,
-            kind: ActivityKind::MemberInvited,
+            kind: kinds.0,
             section: None,
-            summary: format!(
-                "created the company and invited its first administrator (link {} valid for {INVITATION_HOURS} hours)",
-                invitation.id
-            ),
+            summary: in_tenant,
             changes: Vec::new(),
             version: None,
         },
     )
     .await?;
     record(
-        &txn,
+        txn,
         OperatorEntry {
             operator_id: Some(operator.operator_id),
             operator: operator.username.clone(),
             ip: operator.ip,
-            kind: OperatorAction::TenantCreated,
+            kind: kinds.1,
             tenant: Some((tenant.id, tenant.name.clone())),
-            summary: format!(
-                "created tenant {:?} with an invitation link for its first administrator",
-                tenant.name
-            ),
+            summary: in_log,
         },
     )
-    .await?;
-    txn.commit().await.context("committing the tenant")?;
-    Ok((tenant.name, link_for(&token)))
+    .await
 }
 
 fn refused(error: accounts::AccountError) -> ServiceError {
@@ -238,31 +263,16 @@ pub async fn suspend(
     let summary = format!(
         "suspended the company: {ended} session(s) ended, {held} CDR event(s) held; sign-in and API tokens refused until it is reactivated"
     );
-    activity::log::record(
+    record_both(
         &txn,
-        NewEntry {
-            tenant_id: Some(tenant_id),
-            actor_id: None,
-            actor: format!("{} (provider)", operator.username),
-            ip: operator.ip,
-            kind: ActivityKind::TenantSuspended,
-            section: None,
-            summary: summary.clone(),
-            changes: Vec::new(),
-            version: None,
-        },
-    )
-    .await?;
-    record(
-        &txn,
-        OperatorEntry {
-            operator_id: Some(operator.operator_id),
-            operator: operator.username.clone(),
-            ip: operator.ip,
-            kind: OperatorAction::TenantSuspended,
-            tenant: Some((tenant.id, tenant.name.clone())),
-            summary,
-        },
+        operator,
+        &tenant,
+        (
+            ActivityKind::TenantSuspended,
+            OperatorAction::TenantSuspended,
+        ),
+        summary.clone(),
+        summary,
     )
     .await?;
     txn.commit().await.context("committing the suspension")?;
@@ -313,31 +323,16 @@ pub async fn reactivate(
     let summary = format!(
         "reactivated the company: sign-in and API tokens work again; {released} held CDR event(s) released"
     );
-    activity::log::record(
+    record_both(
         &txn,
-        NewEntry {
-            tenant_id: Some(tenant_id),
-            actor_id: None,
-            actor: format!("{} (provider)", operator.username),
-            ip: operator.ip,
-            kind: ActivityKind::TenantReactivated,
-            section: None,
-            summary: summary.clone(),
-            changes: Vec::new(),
-            version: None,
-        },
-    )
-    .await?;
-    record(
-        &txn,
-        OperatorEntry {
-            operator_id: Some(operator.operator_id),
-            operator: operator.username.clone(),
-            ip: operator.ip,
-            kind: OperatorAction::TenantReactivated,
-            tenant: Some((tenant.id, tenant.name.clone())),
-            summary,
-        },
+        operator,
+        &tenant,
+        (
+            ActivityKind::TenantReactivated,
+            OperatorAction::TenantReactivated,
+        ),
+        summary.clone(),
+        summary,
     )
     .await?;
     txn.commit().await.context("committing the reactivation")?;
