@@ -329,6 +329,12 @@ pub async fn create_operator(
         role: Role::Viewer,
     };
     validate(&new)?;
+    // Shown as "<name> (provider)" in a tenant's Activity (64 at most).
+    if new.username.chars().count() > 53 {
+        return Err(AccountError::Invalid(
+            "Use an operator username of 3 to 53 characters.".to_owned(),
+        ));
+    }
     password_rules(&new.password, &[&new.username, "eventurl provider"])?;
     let taken = user::Entity::find()
         .filter(user::Column::Username.eq(&new.username))

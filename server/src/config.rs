@@ -183,10 +183,12 @@ pub struct Config {
     pub failing_after: u32,
 
     /// Send email (invitations, password reset links, notices to
-    /// administrators) through this SMTP server: `smtp://host:25`,
-    /// `smtp://user:password@host:587?tls=required` or `smtps://host:465`.
-    /// Unset: no email; reset links are not offered. Links in letters use
-    /// EVENTURL_PUBLIC_ORIGIN (else this server's own address).
+    /// administrators) through this SMTP server:
+    /// `smtp://user:password@host:587?tls=required` (STARTTLS),
+    /// `smtps://host:465`, or `smtp://host:25` (plain: a relay on this
+    /// host). Unset: no email; reset links are not offered. Links in
+    /// letters use EVENTURL_PUBLIC_ORIGIN, which must then be set unless
+    /// the server listens on loopback only.
     #[arg(
         long,
         env = "EVENTURL_SMTP_URL",

@@ -175,9 +175,9 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
 /// With EVENTURL_SMTP_URL: mail on, its worker started (sending what any
 /// instance queued); links point at EVENTURL_PUBLIC_ORIGIN, which must be
 /// set unless this server listens on loopback only (a developer's
-/// machine: links then point at its own address). An `smtp://` URL that
-/// says nothing of TLS uses STARTTLS when the server offers it. Without:
-/// mail off.
+/// machine: links then point at its own address). TLS is as the URL says
+/// (lettre's rules: `smtp://` plain, `?tls=opportunistic` or `required`
+/// for STARTTLS, `smtps://`); plain is warned of. Without: mail off.
 fn mail(
     config: &Config,
     db: &DatabaseConnection,
@@ -188,13 +188,12 @@ fn mail(
         return Ok(app::mail::Outbox::off());
     };
     let url = url.trim();
-    let url = if url.starts_with("smtp://") && !url.contains("tls=") {
-        let sep = if url.contains('?') { '&' } else { '?' };
-        format!("{url}{sep}tls=opportunistic")
-    } else {
-        url.to_owned()
-    };
-    let transport = app::mail::transport::MailTransport::new(&url, &config.smtp_from)?;
+    if url.starts_with("smtp://") && !url.contains("tls=") {
+        tracing::warn!(
+            "EVENTURL_SMTP_URL sends in the clear (reset links included): add ?tls=required (or use smtps://) unless the SMTP server is on this host or a trusted network"
+        );
+    }
+    let transport = app::mail::transport::MailTransport::new(url, &config.smtp_from)?;
     let origin = match config
         .public_origin
         .as_deref()

@@ -88,9 +88,9 @@ fn EmailForm(saved: Option<String>, mail_on: bool, echo: Option<EmailEcho>) -> i
     let email_invalid = echo.email_error.is_some();
     let current_invalid = echo.current_error.is_some();
     let why = if mail_on {
-        "Password reset links and notices (a section paused automatically, a credential changed) go there."
+        "Password reset links go there, and, for administrators, notices (a section paused automatically, a credential changed)."
     } else {
-        "This server does not send email yet; once it does, password reset links and notices go there."
+        "This server does not send email yet; once it does, password reset links (and administrators' notices) go there."
     };
     view! {
         <section class="create-token" aria-labelledby="email-title">

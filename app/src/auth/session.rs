@@ -239,6 +239,12 @@ pub async fn start_session(
         .cycle_id()
         .await
         .context("renewing the session id")?;
+    // One identity per session: an operator signing in as a member (or
+    // the other way round) is no longer the other.
+    session
+        .remove_value(SESSION_OPERATOR_KEY)
+        .await
+        .context("writing the session")?;
     session
         .insert(SESSION_USER_KEY, user)
         .await
@@ -285,6 +291,12 @@ async fn start_operator_session(
         operator_id: operator.id,
         username: operator.username,
     };
+    for other in [SESSION_USER_KEY, SECOND_FACTOR_KEY] {
+        session
+            .remove_value(other)
+            .await
+            .context("writing the session")?;
+    }
     session
         .insert(SESSION_OPERATOR_KEY, operator)
         .await

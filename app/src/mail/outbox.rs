@@ -173,6 +173,9 @@ pub async fn send_due(
         .context("reading the mail outbox")?;
     let claimed = due.len();
     for letter in due {
+        // Each claim's lease from its own start: a slow batch does not
+        // leave its later letters open to another instance's claim.
+        let now = OffsetDateTime::now_utc();
         let attempt = letter.attempts + 1;
         let claim = mail_outbox::Entity::update_many()
             .col_expr(mail_outbox::Column::Attempts, Expr::value(attempt))
@@ -188,15 +191,20 @@ pub async fn send_due(
         if claim.rows_affected == 0 {
             continue; // Another instance has it.
         }
-        let body = cipher.decrypt(&letter.body, SEALED_AS)?;
-        let body = String::from_utf8_lossy(body.expose_secret()).into_owned();
-        let sent = transport
-            .send(&Letter {
-                to: letter.recipient.clone(),
-                subject: letter.subject.clone(),
-                body,
-            })
-            .await;
+        let sent = match cipher.decrypt(&letter.body, SEALED_AS) {
+            Ok(body) => {
+                let body = String::from_utf8_lossy(body.expose_secret()).into_owned();
+                transport
+                    .send(&Letter {
+                        to: letter.recipient.clone(),
+                        subject: letter.subject.clone(),
+                        body,
+                    })
+                    .await
+            }
+            // Sealed with another key: it never will be sent.
+            Err(e) => Err(e.context("opening the letter")),
+        };
         match sent {
             Ok(()) => {
                 tracing::info!(letter = letter.id, subject = %letter.subject, "mail sent");

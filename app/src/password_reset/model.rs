@@ -14,9 +14,16 @@ pub const RESET_CLOSED: &str = "This password reset link no longer works: it was
 /// The reset page: whose password it sets, or that it no longer works.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ResetLink {
-    Open { username: String },
+    Open {
+        username: String,
+    },
     Closed,
+    /// The account's company is suspended by its provider.
+    Suspended,
 }
+
+/// Said when the account's company is suspended.
+pub const RESET_SUSPENDED: &str = "Your company's access to eventurl is suspended, so its passwords cannot be reset now. Contact your provider.";
 
 /// The forgot-password form as typed, when refused.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

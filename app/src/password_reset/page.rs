@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::{
     api::{password_reset_offered, reset_link_state},
-    model::{ForgotEcho, ResetEcho, ResetLink, RESET_CLOSED, RESET_MINUTES},
+    model::{ForgotEcho, ResetEcho, ResetLink, RESET_CLOSED, RESET_MINUTES, RESET_SUSPENDED},
 };
 use crate::{
     form_echo::form_echo,
@@ -35,7 +35,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                                     <p class="notice" role="status">
                                         {format!("If an account has that username or email address, a reset link is on its way to its address. It works once, for {RESET_MINUTES} minutes.")}
                                     </p>
-                                    <p class="lead">"No message after a few minutes? Check the spam folder, or ask an administrator of your company: they can invite you again."</p>
+                                    <p class="lead">"No message after a few minutes? Check the spam folder. An account without an email address cannot get a link: an administrator of your company can remove it and invite you again."</p>
                                     <p><a href=LOGIN>"Back to sign in"</a></p>
                                 }
                                 .into_any(),
@@ -59,7 +59,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                                     .into_any()
                                 }
                                 Ok(false) => view! {
-                                    <p class="lead">"This server does not send email, so it cannot send a reset link. Ask an administrator of your company to invite you again, or your provider."</p>
+                                    <p class="lead">"This server does not send email, so it cannot send a reset link. An administrator of your company can remove your account and invite you again."</p>
                                     <p><a href=LOGIN>"Back to sign in"</a></p>
                                 }
                                 .into_any(),
@@ -111,6 +111,11 @@ pub fn ResetPasswordPage() -> impl IntoView {
                                     }
                                     .into_any()
                                 }
+                                Ok(ResetLink::Suspended) => view! {
+                                    <p class="form-error" role="alert">{RESET_SUSPENDED}</p>
+                                    <p><a href=LOGIN>"Back to sign in"</a></p>
+                                }
+                                .into_any(),
                                 Ok(ResetLink::Closed) => view! {
                                     <p class="form-error" role="alert">{RESET_CLOSED}</p>
                                     <p><a href=LOGIN_FORGOT>"Ask for a new link"</a>" or "<a href=LOGIN>"sign in"</a>"."</p>

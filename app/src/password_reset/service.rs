@@ -9,7 +9,7 @@ use secrecy::SecretString;
 use std::{net::IpAddr, sync::Arc};
 use time::OffsetDateTime;
 
-use super::model::{ResetLink, RESET_CLOSED, RESET_MINUTES, RESET_PREFIX};
+use super::model::{ResetLink, RESET_CLOSED, RESET_MINUTES, RESET_PREFIX, RESET_SUSPENDED};
 use crate::{
     accounts::{self, AccountError},
     activity::{
@@ -154,12 +154,16 @@ async fn send_links(
             &txn,
             NewEntry {
                 tenant_id: Some(member.tenant_id),
-                actor_id: Some(member.id),
-                actor: member.username.clone(),
+                actor_id: None,
+                // Whoever asked: not necessarily the account's owner.
+                actor: "someone on the sign-in page".to_owned(),
                 ip: Some(ip),
                 kind: ActivityKind::PasswordResetRequested,
                 section: None,
-                summary: "a password reset link was emailed to the account's address".to_owned(),
+                summary: format!(
+                    "a password reset link for {} was emailed to the account's address",
+                    member.username
+                ),
                 changes: Vec::new(),
                 version: None,
             },
@@ -206,12 +210,23 @@ async fn open_reset(
 }
 
 pub async fn link_state(db: &DatabaseConnection, token: &str) -> Result<ResetLink, ServiceError> {
-    Ok(match open_reset(db, token).await? {
-        Some((_, member)) => ResetLink::Open {
-            username: member.username,
-        },
-        None => ResetLink::Closed,
+    let Some((_, member)) = open_reset(db, token).await? else {
+        return Ok(ResetLink::Closed);
+    };
+    if suspended(db, member.tenant_id).await? {
+        return Ok(ResetLink::Suspended);
+    }
+    Ok(ResetLink::Open {
+        username: member.username,
     })
+}
+
+async fn suspended(db: &impl ConnectionTrait, tenant_id: i32) -> anyhow::Result<bool> {
+    Ok(tenant::Entity::find_by_id(tenant_id)
+        .one(db)
+        .await
+        .context("reading the company")?
+        .is_none_or(|t| t.suspended_at.is_some()))
 }
 
 /// Sets the account's new password with a reset link, once: every session
@@ -236,7 +251,7 @@ pub async fn reset(
         .filter(|t| t.suspended_at.is_none())
         .map(|t| t.name)
     else {
-        return Err(closed());
+        return Err(AppError::Refused(RESET_SUSPENDED.to_owned()).into());
     };
     if let Err(refusal) = accounts::password_rules(&password, &[&member.username, &company]) {
         return Err(match refusal {

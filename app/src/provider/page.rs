@@ -83,10 +83,9 @@ pub fn TenantsPage() -> impl IntoView {
                             <ProviderLayout operator=page.operator.clone() tab=ProviderTab::Tenants>
                                 <p class="tab-intro">"Every company on this server, with its two sections' state and its people. You never see a company's secrets, and you manage its people only through its first invitation."</p>
                                 {notice().map(|n| view! { <p class="notice" role="status">{n}</p> })}
-                                {echo.message.clone().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
                                 {echo.created.clone().map(|(name, link)| view! { <NewTenant name link/> })}
                                 <TenantTable tenants=page.tenants.clone()/>
-                                <CreateTenant name=echo.name.clone()/>
+                                <CreateTenant name=echo.name.clone() error=echo.message.clone()/>
                             </ProviderLayout>
                         }
                         .into_any(),
@@ -116,7 +115,8 @@ fn NewTenant(name: String, link: String) -> impl IntoView {
 }
 
 #[component]
-fn CreateTenant(name: String) -> impl IntoView {
+fn CreateTenant(name: String, error: Option<String>) -> impl IntoView {
+    let invalid = error.is_some();
     view! {
         <section class="create-token" aria-labelledby="create-tenant-title">
             <h2 id="create-tenant-title">"Create a tenant"</h2>
@@ -124,7 +124,9 @@ fn CreateTenant(name: String) -> impl IntoView {
                 <div class="field">
                     <label for="tenant-name">"Company name"</label>
                     <input id="tenant-name" name="name" type="text" required maxlength="100"
-                        value=name aria-describedby="tenant-name-hint"/>
+                        value=name aria-invalid=invalid.then_some("true")
+                        aria-describedby=if invalid { "tenant-name-error tenant-name-hint" } else { "tenant-name-hint" }/>
+                    {error.map(|e| view! { <p class="field-error" id="tenant-name-error" role="alert">{e}</p> })}
                     <p class="hint" id="tenant-name-hint">"Its two sections start empty and off; you get a one-time link for its first administrator."</p>
                 </div>
                 <button type="submit">"Create tenant"</button>
@@ -163,11 +165,14 @@ fn TenantTable(tenants: Vec<TenantRow>) -> impl IntoView {
 #[component]
 fn TenantLine(tenant: TenantRow) -> impl IntoView {
     let t = tenant;
+    let suspended = t.suspended_at.is_some();
     let section = |i: usize| {
-        t.sections
-            .get(i)
-            .map_or("Not set up", |s| s.label())
-            .to_owned()
+        let state = t.sections.get(i).map_or("Not set up", |s| s.label());
+        match (suspended, i) {
+            (true, 0) if state != "Not set up" => "Held (suspended)".to_owned(),
+            (true, _) if state != "Not set up" => "Skipped (suspended)".to_owned(),
+            _ => state.to_owned(),
+        }
     };
     let people = match (t.administrators.is_empty(), t.viewers) {
         (true, 0) => "None yet (invitation open or expired)".to_owned(),

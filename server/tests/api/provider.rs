@@ -49,15 +49,37 @@ async fn operators_see_every_tenant_create_one_and_never_enter_one() {
     app.create_tenant_with_admin("Acme", "alice").await;
     let olivia = operator(&app, "olivia").await;
     // A member's name is taken for operators, and the other way round.
-    let mut clash = crate::cli::binary(app._dir.path());
-    clash
+    let mut clash = crate::cli::binary(app._dir.path())
         .env(
             "DATABASE_URL",
             app.config.database_url.clone().unwrap_or_default(),
         )
-        .args(["provider-admin", "create", "--username", "alice"]);
-    let out = clash.stdin(std::process::Stdio::null()).output().unwrap();
+        .args(["provider-admin", "create", "--username", "alice"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(clash.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    let out = clash.wait_with_output().unwrap();
     assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("is taken"), "{said}");
+    let db = server::connect(&app.config).await.unwrap();
+    let member_named_olivia = app::accounts::create_admin(
+        &db,
+        "Acme",
+        app::accounts::NewAdmin {
+            username: "olivia".into(),
+            password: PASSWORD.to_owned().into(),
+            role: app::domain::Role::Viewer,
+        },
+    )
+    .await;
+    assert!(matches!(
+        member_named_olivia,
+        Err(app::accounts::AccountError::UsernameTaken(_))
+    ));
 
     let page = text(olivia.get("/provider/tenants").await).await;
     assert!(page.contains("Acme"), "{page}");
@@ -191,9 +213,10 @@ async fn a_suspended_tenant_is_signed_out_refused_and_its_cdr_events_held_until_
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert_eq!(events(&app).await[0].state, "held");
     assert!(receiver.seen().is_empty());
-    let page = text(olivia.get("/provider/tenants?suspended=Acme").await).await;
-    assert!(page.contains("Acme is suspended"), "{page}");
+    let page = text(olivia.get("/provider/tenants").await).await;
+    assert!(page.contains("Held (suspended)"), "{page}");
     assert!(page.contains("Reactivate Acme"), "{page}");
+    assert!(!page.contains("Suspend Acme"), "{page}");
     // Twice is refused plainly.
     let again = olivia
         .post_form("/provider/tenants/suspend", &[("id", &acme_id)])
