@@ -22,6 +22,7 @@ enum Operators {
     PasswordHash,
     CreatedAt,
     LastSignedInAt,
+    LastNetwork,
 }
 
 #[derive(DeriveIden)]
@@ -77,6 +78,7 @@ impl MigrationTrait for Migration {
                     .col(string(Operators::PasswordHash))
                     .col(timestamp_with_time_zone(Operators::CreatedAt))
                     .col(timestamp_with_time_zone_null(Operators::LastSignedInAt))
+                    .col(string_len_null(Operators::LastNetwork, 64))
                     .to_owned(),
             )
             .await?;

@@ -180,7 +180,13 @@ async fn check_and_start(
     };
     // Counted before the password is checked: no burst gets more checks
     // than the limit, and a refusal costs no argon2 work.
-    let attempt = match super::throttle::begin(db, username, user_id, client_ip).await? {
+    let counted = match &found {
+        Some(Account::Operator(operator)) => {
+            super::throttle::begin_operator(db, operator, client_ip).await?
+        }
+        _ => super::throttle::begin(db, username, user_id, client_ip).await?,
+    };
+    let attempt = match counted {
         Ok(attempt) => attempt,
         Err(retry_after_secs) => return Err(SignInError::Throttled { retry_after_secs }),
     };
@@ -194,9 +200,9 @@ async fn check_and_start(
     let (user, tenant) = match (ok, found) {
         (true, Some(Account::Member(user, tenant))) => (user, tenant),
         (true, Some(Account::Operator(operator))) => {
-            super::throttle::operator_succeeded(db, attempt).await?;
+            super::throttle::operator_succeeded(db, attempt, operator.id, client_ip).await?;
             let operator_id = operator.id;
-            start_operator_session(session, db, operator, client).await?;
+            start_operator_session(session, operator, client).await?;
             return Ok(PasswordAccepted::Operator(operator_id));
         }
         // The attempt stays counted: it failed.
@@ -268,21 +274,13 @@ pub async fn start_session(
 }
 
 /// Signs a provider operator in: a new session id, the operator and the
-/// device recorded, their last sign-in noted.
+/// device recorded (their last sign-in is noted by the throttle).
 async fn start_operator_session(
     session: &Session,
-    db: &DatabaseConnection,
     operator: operator::Model,
     client: SessionClient,
 ) -> anyhow::Result<()> {
-    use sea_orm::{sea_query::Expr, ColumnTrait, QueryFilter};
     let now = time::OffsetDateTime::now_utc();
-    operator::Entity::update_many()
-        .col_expr(operator::Column::LastSignedInAt, Expr::value(now))
-        .filter(operator::Column::Id.eq(operator.id))
-        .exec(db)
-        .await
-        .context("noting the sign-in")?;
     session
         .cycle_id()
         .await

@@ -21,7 +21,7 @@ use time::{Duration, OffsetDateTime};
 use crate::{
     client_ip::{network_of, wide_network_of},
     persistence::{
-        entities::{sign_in_address, user},
+        entities::{operator, sign_in_address, user},
         rate_limit::{self, Rule, Taken, Verdict},
     },
 };
@@ -67,6 +67,37 @@ pub async fn begin(
         (Some(user_id), _) => format!("sign-in:user:{user_id}"),
         (None, _) => format!("sign-in:name:{}", username.trim().to_lowercase()),
     };
+    take(db, account_key, ip).await
+}
+
+/// As `begin`, for a provider operator: the network of their last sign-in
+/// (within `KNOWN_FOR`) has a bucket of its own, so strangers failing on
+/// purpose cannot lock them out of it.
+pub async fn begin_operator(
+    db: &impl ConnectionTrait,
+    operator: &operator::Model,
+    ip: Option<IpAddr>,
+) -> anyhow::Result<Result<Attempt, u64>> {
+    let network = ip.map(network_of);
+    let known = network.is_some()
+        && operator.last_network == network
+        && operator
+            .last_signed_in_at
+            .is_some_and(|at| at > OffsetDateTime::now_utc() - KNOWN_FOR);
+    let account_key = match &network {
+        Some(network) if known => format!("sign-in:operator:{}@{network}", operator.id),
+        _ => format!("sign-in:operator:{}", operator.id),
+    };
+    take(db, account_key, ip).await
+}
+
+/// Counts an attempt in `account_key` and its client's network buckets.
+async fn take(
+    db: &impl ConnectionTrait,
+    account_key: String,
+    ip: Option<IpAddr>,
+) -> anyhow::Result<Result<Attempt, u64>> {
+    let network = ip.map(network_of);
     let mut rules = vec![Rule {
         key: account_key.clone(),
         max: PER_ACCOUNT,
@@ -161,11 +192,30 @@ pub async fn succeeded(
     Ok(())
 }
 
-/// A provider operator's successful sign-in: forgiven and its bucket
-/// cleared, as a member's (operators have no remembered networks).
-pub async fn operator_succeeded(db: &impl ConnectionTrait, attempt: Attempt) -> anyhow::Result<()> {
+/// A provider operator's successful sign-in: forgiven, its bucket
+/// cleared, its network remembered (with the time) as their last.
+pub async fn operator_succeeded(
+    db: &impl ConnectionTrait,
+    attempt: Attempt,
+    operator_id: i32,
+    ip: Option<IpAddr>,
+) -> anyhow::Result<()> {
     rate_limit::forgive(db, attempt.taken).await?;
-    rate_limit::clear(db, &attempt.account_key).await
+    rate_limit::clear(db, &attempt.account_key).await?;
+    operator::Entity::update_many()
+        .col_expr(
+            operator::Column::LastSignedInAt,
+            sea_orm::sea_query::Expr::value(OffsetDateTime::now_utc()),
+        )
+        .col_expr(
+            operator::Column::LastNetwork,
+            sea_orm::sea_query::Expr::value(ip.map(network_of)),
+        )
+        .filter(operator::Column::Id.eq(operator_id))
+        .exec(db)
+        .await
+        .context("noting the sign-in")?;
+    Ok(())
 }
 
 async fn is_known(db: &impl ConnectionTrait, user_id: i32, network: &str) -> anyhow::Result<bool> {

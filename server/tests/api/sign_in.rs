@@ -339,6 +339,36 @@ async fn strangers_cannot_lock_an_administrator_out_of_their_usual_network() {
     );
 }
 
+/// The same for a provider operator: their last network keeps its own
+/// bucket.
+#[tokio::test]
+async fn strangers_cannot_lock_an_operator_out_of_their_last_network() {
+    let app = spawn_behind_proxy().await;
+    let db = server::connect(&app.config).await.unwrap();
+    app::accounts::create_operator(&db, "olivia", PASSWORD.to_owned().into())
+        .await
+        .unwrap();
+    let home = "198.51.100.8";
+    let signed_in = behind_proxy(&app, home).sign_in("olivia", PASSWORD).await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    assert_eq!(signed_in.headers()["location"], "/provider/tenants");
+    let attacker = behind_proxy(&app, "203.0.113.51");
+    for _ in 0..5 {
+        fail(&attacker, "olivia").await;
+    }
+    assert!(fail(&attacker, "olivia").await.contains("Too many"));
+    let elsewhere = behind_proxy(&app, "192.0.2.98");
+    let page = elsewhere.sign_in("olivia", PASSWORD).await;
+    assert!(page.text().await.unwrap().contains("Too many"));
+    assert_eq!(
+        behind_proxy(&app, home)
+            .sign_in("olivia", PASSWORD)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
 /// One IPv6 client can use any address of its /64: they count as one.
 #[tokio::test]
 async fn ipv6_clients_are_counted_per_64() {

@@ -12,6 +12,9 @@ pub struct Model {
     pub password_hash: String,
     pub created_at: TimeDateTimeWithTimeZone,
     pub last_signed_in_at: Option<TimeDateTimeWithTimeZone>,
+    /// The network (IPv4 address, IPv6 /64) of the last sign-in: attempts
+    /// from it have a throttle bucket of their own (`auth::throttle`).
+    pub last_network: Option<String>,
 }
 
 impl std::fmt::Debug for Model {
