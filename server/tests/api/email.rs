@@ -145,10 +145,10 @@ async fn a_reset_link_is_emailed_works_once_and_ends_every_session() {
     assert!(!app.database_holds(NEW_PASSWORD));
 }
 
-#[tokio::test]
-async fn an_expired_reset_link_is_refused_and_requests_are_throttled() {
-    let smtp = SmtpServer::start();
-    let app = spawn_mailing(&smtp).await;
+/// Acme's alice, with an address, and the path of the reset link a
+/// stranger's browser asked for and the letter carried.
+async fn alice_with_a_reset_link(smtp: &SmtpServer) -> (TestApp, Browser, String) {
+    let app = spawn_mailing(smtp).await;
     app.create_tenant_with_admin("Acme", "alice").await;
     set_email(
         &Browser::signed_in(&app, "alice").await,
@@ -162,6 +162,13 @@ async fn an_expired_reset_link_is_refused_and_requests_are_throttled() {
     let letters = smtp.wait_for("alice@example.com", 1).await;
     let link = link_in(&letters[0].body, &app.url("/login/reset?token="));
     let path = link.trim_start_matches(&app.url("")).to_owned();
+    (app, anonymous, path)
+}
+
+#[tokio::test]
+async fn an_expired_reset_link_is_refused_and_requests_are_throttled() {
+    let smtp = SmtpServer::start();
+    let (app, anonymous, path) = alice_with_a_reset_link(&smtp).await;
     // An hour later (moved back in the database).
     let db = server::connect(&app.config).await.unwrap();
     use app::persistence::entities::password_reset;
@@ -373,20 +380,7 @@ async fn without_smtp_no_reset_is_offered_and_nothing_is_queued() {
 #[tokio::test]
 async fn a_reset_link_of_a_suspended_company_says_so() {
     let smtp = SmtpServer::start();
-    let app = spawn_mailing(&smtp).await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    set_email(
-        &Browser::signed_in(&app, "alice").await,
-        "alice@example.com",
-    )
-    .await;
-    let anonymous = app.browser();
-    anonymous
-        .post_form("/login/forgot", &[("identifier", "alice")])
-        .await;
-    let letters = smtp.wait_for("alice@example.com", 1).await;
-    let link = link_in(&letters[0].body, &app.url("/login/reset?token="));
-    let path = link.trim_start_matches(&app.url("")).to_owned();
+    let (app, anonymous, path) = alice_with_a_reset_link(&smtp).await;
     let db = server::connect(&app.config).await.unwrap();
     use app::persistence::entities::tenant;
     tenant::Entity::update_many()
