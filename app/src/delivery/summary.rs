@@ -39,22 +39,28 @@ struct Row {
     m: Option<i64>,
 }
 
-/// Both sections' counts and last attempts, in one query of ranges: each
-/// count reads only its own entries of `idx_events_endpoint_due` (which
-/// holds `attempts` too), so a tenant's week of finished events or a
-/// million held ones cost a count of those, never a read of its rows. (A
-/// finished event's `next_attempt_at` is when it finished. The NULLs are
-/// typed: PostgreSQL resolves a chain of UNIONs pair by pair.) A
-/// section's last attempt is its newest hour's in `delivery_hours`, read by
-/// that table's key.
-pub async fn counts(
-    db: &impl ConnectionTrait,
-    tenant_id: i32,
-    now: OffsetDateTime,
-) -> anyhow::Result<[SectionCounts; 2]> {
-    let since = now - time::Duration::DAY;
+/// What a placeholder of the summary's query is bound to.
+#[derive(Clone, Copy)]
+enum Bind {
+    Tenant,
+    /// 24 hours ago.
+    Since,
+}
+
+/// The summary's SQL with its placeholders in order. Its text depends on
+/// nothing of the request, so it is written once, not on every page.
+struct Query {
+    text: String,
+    binds: Vec<Bind>,
+}
+
+static QUERY: std::sync::LazyLock<Query> = std::sync::LazyLock::new(query);
+static QUERY_POSTGRES: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| raw_sql::numbered(&QUERY.text));
+
+fn query() -> Query {
     let mut branches = Vec::new();
-    let mut values: Vec<sea_orm::Value> = Vec::new();
+    let mut binds = Vec::new();
     for section in EndpointKind::ALL.map(EndpointKind::as_str) {
         for (label, condition, recent) in [
             (HELD, "state = 'held'", false),
@@ -73,9 +79,9 @@ pub async fn counts(
                  CAST(NULL AS BIGINT) AS m FROM events \
                  WHERE tenant_id = ? AND section = '{section}' AND {condition}"
             ));
-            values.push(tenant_id.into());
+            binds.push(Bind::Tenant);
             if recent {
-                values.push(since.into());
+                binds.push(Bind::Since);
             }
         }
     }
@@ -87,7 +93,7 @@ pub async fn counts(
              WHERE tenant_id = ? AND section = '{section}' AND last_at IS NOT NULL \
              ORDER BY hour DESC LIMIT 1) AS last_{section}"
         ));
-        values.push(tenant_id.into());
+        binds.push(Bind::Tenant);
     }
     // The chart: at most 25 rows a section, read by the table's key.
     branches.push(
@@ -96,12 +102,39 @@ pub async fn counts(
          WHERE tenant_id = ? AND hour > ?"
             .to_owned(),
     );
-    values.push(tenant_id.into());
-    values.push(since.into());
-    let rows = Row::find_by_statement(raw_sql::statement(
-        db.get_database_backend(),
-        &branches.join(" UNION ALL "),
-        values,
+    binds.extend([Bind::Tenant, Bind::Since]);
+    Query {
+        text: branches.join(" UNION ALL "),
+        binds,
+    }
+}
+
+/// Both sections' counts and last attempts, in one query of ranges: each
+/// count reads only its own entries of `idx_events_endpoint_due` (which
+/// holds `attempts` too), so a tenant's week of finished events or a
+/// million held ones cost a count of those, never a read of its rows. (A
+/// finished event's `next_attempt_at` is when it finished. The NULLs are
+/// typed: PostgreSQL resolves a chain of UNIONs pair by pair.) A
+/// section's last attempt is its newest hour's in `delivery_hours`, read by
+/// that table's key.
+pub async fn counts(
+    db: &impl ConnectionTrait,
+    tenant_id: i32,
+    now: OffsetDateTime,
+) -> anyhow::Result<[SectionCounts; 2]> {
+    let since = now - time::Duration::DAY;
+    let backend = db.get_database_backend();
+    let text = if backend == sea_orm::DatabaseBackend::Postgres {
+        QUERY_POSTGRES.as_str()
+    } else {
+        QUERY.text.as_str()
+    };
+    let values = QUERY.binds.iter().map(|bind| match bind {
+        Bind::Tenant => sea_orm::Value::from(tenant_id),
+        Bind::Since => since.into(),
+    });
+    let rows = Row::find_by_statement(sea_orm::Statement::from_sql_and_values(
+        backend, text, values,
     ))
     .all(db)
     .await

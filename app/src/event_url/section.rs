@@ -78,6 +78,7 @@ pub fn EndpointSection(
     });
 
     let save = ServerAction::<SaveEndpoint>::new();
+    let saving = save.pending();
     Effect::new(move |_| match save.value().get() {
         Some(Ok(view)) => {
             saved.set(view);
@@ -112,7 +113,7 @@ pub fn EndpointSection(
     };
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        if save.pending().get_untracked() {
+        if saving.get_untracked() {
             return;
         }
         let form = current_form();
@@ -277,8 +278,8 @@ pub fn EndpointSection(
                     {error_view(Field::Enabled)}
                 </div>
                 <div class="actions">
-                    <button type="submit" class="primary" disabled=move || save.pending().get()>
-                        {move || if save.pending().get() { "Saving…" } else { "Save" }}
+                    <button type="submit" class="primary" disabled=move || saving.get()>
+                        {move || if saving.get() { "Saving…" } else { "Save" }}
                     </button>
                     <TestEventControls
                         state=test
@@ -392,6 +393,7 @@ fn SecretField(
         })
     };
     let generate = ServerAction::<GenerateSecret>::new();
+    let generating = generate.pending();
     let shown = RwSignal::new(None::<String>);
     let copied = RwSignal::new(false);
     Effect::new(move |_| {
@@ -438,7 +440,7 @@ fn SecretField(
                     on:click=move |_| {
                         generate.dispatch(GenerateSecret { kind: secret_kind });
                     }
-                    disabled=move || generate.pending().get()
+                    disabled=move || generating.get()
                 >
                     {format!("Generate {noun}")}
                 </button>

@@ -22,7 +22,7 @@ use crate::{
         endpoints::{
             find_endpoint, secret_context, secret_kind_of, stored_secret_of, tenant_endpoints,
         },
-        entities::{endpoint, user},
+        entities::endpoint,
         write_gate::WriteGate,
     },
     test_event::history,
@@ -32,7 +32,7 @@ use crate::time_text::rfc3339;
 
 fn view_of(
     row: endpoint::Model,
-    updated_by: Option<user::Model>,
+    updated_by: Option<String>,
     now: OffsetDateTime,
 ) -> anyhow::Result<EndpointView> {
     use anyhow::Context;
@@ -57,7 +57,7 @@ fn view_of(
         enabled: row.enabled,
         enabled_since: row.enabled_changed_at.map(rfc3339),
         updated_at: rfc3339(row.updated_at),
-        updated_by: updated_by.map(|u| u.username),
+        updated_by,
         version: row.version,
         alert: row.alert.as_deref().and_then(|alert| {
             let count = if alert == crate::delivery::health::FAILING {

@@ -31,6 +31,7 @@ pub fn EnableSwitch(
     let kind = saved.with_untracked(|s| s.kind);
     let k = kind.as_str();
     let action = ServerAction::<SetEnabled>::new();
+    let busy = action.pending();
     let confirming = RwSignal::new(echo.as_ref().is_some_and(|e| e.confirm));
     let message = RwSignal::new(echo.and_then(|e| e.message));
     Effect::new(move |_| match action.value().get() {
@@ -49,7 +50,7 @@ pub fn EnableSwitch(
     let switch = move |enable: bool| {
         move |ev: SubmitEvent| {
             ev.prevent_default();
-            if !action.pending().get_untracked() {
+            if !busy.get_untracked() {
                 action.dispatch(SetEnabled {
                     kind,
                     enabled: enable,
@@ -86,7 +87,6 @@ pub fn EnableSwitch(
             view! { <span class=class>{text}</span> <span class="since">{when}</span> }
         })
     };
-    let busy = move || action.pending().get();
     let control = move || {
         let (enabled, url, title) = saved.with(|s| (s.enabled, s.url.clone(), s.kind.title()));
         if url.is_empty() && !enabled {
@@ -96,7 +96,7 @@ pub fn EnableSwitch(
             return EitherOf4::B(view! {
                 <form method="post" action=EVENT_URL_SWITCH on:submit=switch(true)>
                     {hidden(true, false)}
-                    <button type="submit" class="secondary" disabled=busy>"Enable delivery"</button>
+                    <button type="submit" class="secondary" disabled=move || busy.get()>"Enable delivery"</button>
                 </form>
             });
         }
@@ -118,7 +118,7 @@ pub fn EnableSwitch(
                     <p id=format!("{k}-pause-question")>
                         {format!("Pause {title}? The PBX will stop posting {what} to {url}; events that happen while paused are not delivered. The settings are kept.")}
                     </p>
-                    <button type="submit" class="danger" disabled=busy>"Pause delivery"</button>
+                    <button type="submit" class="danger" disabled=move || busy.get()>"Pause delivery"</button>
                     <a
                         href=format!("{EVENT_URL}#{k}")
                         class="button-link"
@@ -143,7 +143,7 @@ pub fn EnableSwitch(
                 }
             >
                 {hidden(false, false)}
-                <button type="submit" class="secondary" disabled=busy>"Pause delivery…"</button>
+                <button type="submit" class="secondary" disabled=move || busy.get()>"Pause delivery…"</button>
             </form>
         })
     };

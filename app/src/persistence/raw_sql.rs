@@ -10,21 +10,28 @@ pub fn statement(
     values: impl IntoIterator<Item = Value>,
 ) -> Statement {
     let sql = if backend == DatabaseBackend::Postgres {
-        let mut out = String::with_capacity(text.len() + 8);
-        let mut n = 0;
-        for c in text.chars() {
-            if c == '?' {
-                n += 1;
-                out.push_str(&format!("${n}"));
-            } else {
-                out.push(c);
-            }
-        }
-        out
+        numbered(text)
     } else {
         text.to_owned()
     };
     Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// `text` with its `?` placeholders numbered (`$1`, `$2`, …), as
+/// PostgreSQL takes them.
+pub fn numbered(text: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut n = 0;
+    for c in text.chars() {
+        if c == '?' {
+            n += 1;
+            let _ = write!(out, "${n}");
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

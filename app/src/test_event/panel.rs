@@ -26,6 +26,9 @@ pub struct TestEventState {
     latest: RwSignal<Option<TestReport>>,
     history: RwSignal<Vec<TestReport>>,
     message: RwSignal<Option<String>>,
+    /// Whether either send is under way: one memo, made once (each
+    /// `pending()` call makes a new one).
+    busy: Memo<bool>,
 }
 
 impl TestEventState {
@@ -40,10 +43,14 @@ impl TestEventState {
         let sample_event = echo
             .map(|e| e.sample_event.clone())
             .unwrap_or_else(|| SampleEvent::default_for(kind).as_str().to_owned());
+        let send = ServerAction::new();
+        let again = ServerAction::new();
+        let (sending, sending_again) = (send.pending(), again.pending());
         let state = Self {
             kind,
-            send: ServerAction::new(),
-            again: ServerAction::new(),
+            send,
+            again,
+            busy: Memo::new(move |_| sending.get() || sending_again.get()),
             sample_event: RwSignal::new(sample_event),
             latest: RwSignal::new(echo.and_then(|e| e.report.clone())),
             history: RwSignal::new(history),
@@ -80,7 +87,7 @@ impl TestEventState {
     }
 
     fn pending(self) -> bool {
-        self.send.pending().get() || self.again.pending().get()
+        self.busy.get()
     }
 }
 
