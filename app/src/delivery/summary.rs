@@ -174,3 +174,22 @@ pub async fn counts(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{query, raw_sql, Bind};
+
+    /// The query's text is written once and bound on each call: every
+    /// placeholder needs its bind, in order, on both databases.
+    #[test]
+    fn every_placeholder_has_its_bind() {
+        let query = query();
+        assert_eq!(query.binds.len(), query.text.matches('?').count());
+        assert_eq!(query.binds.len(), 20);
+        let numbered = raw_sql::numbered(&query.text);
+        assert!(!numbered.contains('?'));
+        assert!(numbered.contains("$20") && !numbered.contains("$21"));
+        // The chart's branch comes last: the tenant, then 24 hours ago.
+        assert!(matches!(query.binds[18..], [Bind::Tenant, Bind::Since]));
+    }
+}
