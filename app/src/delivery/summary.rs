@@ -24,23 +24,27 @@ pub struct SectionCounts {
     pub hours: Vec<(OffsetDateTime, u64, u64)>,
 }
 
-/// A row of the summary: a count (`part` = 'count', `state` what is
-/// counted, 'retrying' for pending events attempted before), a section's
-/// last attempt (`part` = 'last': `at`, `status`), or an hour's attempts
-/// (`part` = 'hour': `at` the hour, `n` delivered, `m` failed).
+/// A row of the summary: a section's (`part` = 'section': its counts, and
+/// its last attempt in `at` and `status`), or an hour's attempts (`part` =
+/// 'hour': `at` the hour, `delivered` and `given_up` its delivered and
+/// failed attempts). Two section rows and the chart's hours: a value is
+/// copied out of SQLite for each column of each row, so the counts travel
+/// as columns, not as ten rows of their own.
 #[derive(FromQueryResult)]
 struct Row {
     part: String,
     section: String,
-    state: Option<String>,
-    n: Option<i64>,
+    held: Option<i64>,
+    retrying: Option<i64>,
+    delivered: Option<i64>,
+    given_up: Option<i64>,
+    skipped: Option<i64>,
     at: Option<OffsetDateTime>,
     status: Option<i32>,
-    m: Option<i64>,
 }
 
 /// What a placeholder of the summary's query is bound to.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Bind {
     Tenant,
     /// 24 hours ago.
@@ -62,6 +66,7 @@ fn query() -> Query {
     let mut branches = Vec::new();
     let mut binds = Vec::new();
     for section in EndpointKind::ALL.map(EndpointKind::as_str) {
+        let mut columns = Vec::new();
         for (label, condition, recent) in [
             (HELD, "state = 'held'", false),
             ("retrying", "state = 'pending' AND attempts > 0", false),
@@ -73,32 +78,37 @@ fn query() -> Query {
             (GIVEN_UP, "state = 'given_up' AND next_attempt_at > ?", true),
             (SKIPPED, "state = 'skipped' AND next_attempt_at > ?", true),
         ] {
-            branches.push(format!(
-                "SELECT 'count' AS part, '{section}' AS section, '{label}' AS state, COUNT(*) AS n, \
-                 CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS at, CAST(NULL AS INTEGER) AS status, \
-                 CAST(NULL AS BIGINT) AS m FROM events \
-                 WHERE tenant_id = ? AND section = '{section}' AND {condition}"
+            columns.push(format!(
+                "(SELECT COUNT(*) FROM events \
+                 WHERE tenant_id = ? AND section = '{section}' AND {condition}) AS {label}"
             ));
             binds.push(Bind::Tenant);
             if recent {
                 binds.push(Bind::Since);
             }
         }
-    }
-    for section in EndpointKind::ALL.map(EndpointKind::as_str) {
+        // The newest hour's row holds the last attempt (the table's key:
+        // tenant, section, hour).
+        for (column, alias) in [("last_at", "at"), ("last_status", "status")] {
+            columns.push(format!(
+                "(SELECT {column} FROM delivery_hours \
+                 WHERE tenant_id = ? AND section = '{section}' AND last_at IS NOT NULL \
+                 ORDER BY hour DESC LIMIT 1) AS {alias}"
+            ));
+            binds.push(Bind::Tenant);
+        }
         branches.push(format!(
-            "SELECT * FROM (SELECT 'last' AS part, section, CAST(NULL AS VARCHAR(16)) AS state, \
-             CAST(NULL AS BIGINT) AS n, last_at AS at, last_status AS status, \
-             CAST(NULL AS BIGINT) AS m FROM delivery_hours \
-             WHERE tenant_id = ? AND section = '{section}' AND last_at IS NOT NULL \
-             ORDER BY hour DESC LIMIT 1) AS last_{section}"
+            "SELECT 'section' AS part, '{section}' AS section, {}",
+            columns.join(", ")
         ));
-        binds.push(Bind::Tenant);
     }
-    // The chart: at most 25 rows a section, read by the table's key.
+    // The chart: at most 25 rows a section, read by the table's key. (The
+    // NULLs are typed: PostgreSQL resolves a chain of UNIONs pair by pair.)
     branches.push(
-        "SELECT 'hour' AS part, section, CAST(NULL AS VARCHAR(16)) AS state, delivered AS n, \
-         hour AS at, CAST(NULL AS INTEGER) AS status, failed AS m FROM delivery_hours \
+        "SELECT 'hour' AS part, section, CAST(NULL AS BIGINT) AS held, \
+         CAST(NULL AS BIGINT) AS retrying, CAST(delivered AS BIGINT) AS delivered, \
+         CAST(failed AS BIGINT) AS given_up, CAST(NULL AS BIGINT) AS skipped, hour AS at, \
+         CAST(NULL AS INTEGER) AS status FROM delivery_hours \
          WHERE tenant_id = ? AND hour > ?"
             .to_owned(),
     );
@@ -113,10 +123,9 @@ fn query() -> Query {
 /// count reads only its own entries of `idx_events_endpoint_due` (which
 /// holds `attempts` too), so a tenant's week of finished events or a
 /// million held ones cost a count of those, never a read of its rows. (A
-/// finished event's `next_attempt_at` is when it finished. The NULLs are
-/// typed: PostgreSQL resolves a chain of UNIONs pair by pair.) A
-/// section's last attempt is its newest hour's in `delivery_hours`, read by
-/// that table's key.
+/// finished event's `next_attempt_at` is when it finished.) A section's
+/// last attempt is its newest hour's in `delivery_hours`, read by that
+/// table's key.
 pub async fn counts(
     db: &impl ConnectionTrait,
     tenant_id: i32,
@@ -139,6 +148,7 @@ pub async fn counts(
     .all(db)
     .await
     .context("summing up deliveries")?;
+    let count = |n: Option<i64>| u64::try_from(n.unwrap_or(0)).unwrap_or(0);
     let mut out = [SectionCounts::default(), SectionCounts::default()];
     for row in rows {
         let counts = match EndpointKind::parse(&row.section) {
@@ -146,28 +156,20 @@ pub async fn counts(
             Some(EndpointKind::Extension) => &mut out[1],
             None => continue,
         };
-        if row.part == "last" {
-            if let Some(at) = row.at {
-                counts.last_attempt = Some((at, row.status));
-            }
-            continue;
-        }
         if row.part == "hour" {
             if let Some(at) = row.at {
-                let count = |n: Option<i64>| u64::try_from(n.unwrap_or(0)).unwrap_or(0);
-                counts.hours.push((at, count(row.n), count(row.m)));
+                counts
+                    .hours
+                    .push((at, count(row.delivered), count(row.given_up)));
             }
             continue;
         }
-        let n = u64::try_from(row.n.unwrap_or(0)).unwrap_or(0);
-        match row.state.as_deref().unwrap_or_default() {
-            DELIVERED => counts.delivered_24h += n,
-            GIVEN_UP => counts.given_up_24h += n,
-            SKIPPED => counts.skipped_24h += n,
-            HELD => counts.held += n,
-            "retrying" => counts.retrying += n,
-            _ => {}
-        }
+        counts.held = count(row.held);
+        counts.retrying = count(row.retrying);
+        counts.delivered_24h = count(row.delivered);
+        counts.given_up_24h = count(row.given_up);
+        counts.skipped_24h = count(row.skipped);
+        counts.last_attempt = row.at.map(|at| (at, row.status));
     }
     for counts in &mut out {
         counts.hours.sort_by_key(|(at, _, _)| *at);
@@ -185,11 +187,13 @@ mod tests {
     fn every_placeholder_has_its_bind() {
         let query = query();
         assert_eq!(query.binds.len(), query.text.matches('?').count());
-        assert_eq!(query.binds.len(), 20);
+        // A section: five counts (three of the last 24 hours) and two
+        // reads of its last attempt; then the chart.
+        assert_eq!(query.binds.len(), 2 * (5 + 3 + 2) + 2);
         let numbered = raw_sql::numbered(&query.text);
         assert!(!numbered.contains('?'));
-        assert!(numbered.contains("$20") && !numbered.contains("$21"));
+        assert!(numbered.contains("$22") && !numbered.contains("$23"));
         // The chart's branch comes last: the tenant, then 24 hours ago.
-        assert!(matches!(query.binds[18..], [Bind::Tenant, Bind::Since]));
+        assert_eq!(query.binds[20..], [Bind::Tenant, Bind::Since]);
     }
 }

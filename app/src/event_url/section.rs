@@ -46,7 +46,7 @@ pub fn EndpointSection(
 ) -> impl IntoView {
     let kind = initial.kind;
     let k = kind.as_str();
-    let id = move |field: &str| format!("{k}-{field}");
+    let ids = SectionIds::of(kind);
 
     let start = echo
         .as_ref()
@@ -134,7 +134,8 @@ pub fn EndpointSection(
     let messages = FieldMessages { section: k, errors };
     let error_view = move |field: Field| messages.view(field);
     let invalid = move |field: Field| messages.invalid(field);
-    let described_by = move |field: Field, hint: Option<String>| messages.described_by(field, hint);
+    let described_by =
+        move |field: Field, hint: Option<&'static str>| messages.described_by(field, hint);
     let plain_http = move || {
         url.with(|u| {
             EndpointUrl::parse(u)
@@ -144,9 +145,9 @@ pub fn EndpointSection(
     };
 
     view! {
-        <section class="endpoint" id=k aria-labelledby=id("title")>
+        <section class="endpoint" id=k aria-labelledby=ids.title>
             <div class="endpoint-head">
-                <h2 id=id("title")>{kind.title()}</h2>
+                <h2 id=ids.title>{kind.title()}</h2>
                 <EnableSwitch saved form_enabled=enabled echo=switch_echo/>
             </div>
             <p class="hint">{kind.description()}</p>
@@ -178,9 +179,9 @@ pub fn EndpointSection(
                 <input type="hidden" name="kind" value=k/>
                 <input type="hidden" name="version" value=start.version.clone()/>
                 <div class="field">
-                    <label for=id("auth_method")>"Authentication Method"</label>
+                    <label for=ids.auth_method>"Authentication Method"</label>
                     <select
-                        id=id("auth_method")
+                        id=ids.auth_method
                         name="auth_method"
                         on:change=move |ev| {
                             method.set(AuthMethod::parse(&event_target_value(&ev)).unwrap_or_default())
@@ -201,9 +202,9 @@ pub fn EndpointSection(
                 </div>
                 <div class="auth-fields auth-userpass">
                     <div class="field">
-                        <label for=id("username")>"Username"</label>
+                        <label for=ids.username>"Username"</label>
                         <input
-                            id=id("username")
+                            id=ids.username
                             name="username"
                             type="text"
                             autocomplete="off"
@@ -218,6 +219,8 @@ pub fn EndpointSection(
                     <SecretField
                         messages
                         field=Field::Password
+                        id=ids.password
+                        hint_id=ids.password_hint
                         secret_kind=SecretKind::Password
                         label="Password"
                         noun="password"
@@ -230,6 +233,8 @@ pub fn EndpointSection(
                     <SecretField
                         messages
                         field=Field::Token
+                        id=ids.token
+                        hint_id=ids.token_hint
                         secret_kind=SecretKind::Token
                         label="Bearer Token"
                         noun="token"
@@ -239,9 +244,9 @@ pub fn EndpointSection(
                     />
                 </div>
                 <div class="field">
-                    <label for=id("url")>{kind.url_label()}</label>
+                    <label for=ids.url>{kind.url_label()}</label>
                     <input
-                        id=id("url")
+                        id=ids.url
                         name="url"
                         type="url"
                         inputmode="url"
@@ -262,17 +267,17 @@ pub fn EndpointSection(
                 </div>
                 <div class="field checkbox">
                     <input
-                        id=id("enabled")
+                        id=ids.enabled
                         name="enabled"
                         type="checkbox"
                         value="on"
                         checked=start_enabled
                         prop:checked=move || enabled.get()
                         on:change=move |ev| enabled.set(event_target_checked(&ev))
-                        aria-describedby=id("enabled-hint")
+                        aria-describedby=ids.enabled_hint
                     />
-                    <label for=id("enabled")>"Enable"</label>
-                    <p class="hint" id=id("enabled-hint")>
+                    <label for=ids.enabled>"Enable"</label>
+                    <p class="hint" id=ids.enabled_hint>
                         "When off, the PBX pauses delivery; these settings are kept."
                     </p>
                     {error_view(Field::Enabled)}
@@ -309,6 +314,52 @@ pub fn EndpointSection(
         </section>
     }
     .boxed_on_server()
+}
+
+/// The element ids of a section's controls (`cdr-url`, …): written once
+/// per kind, so that a page renders them without building a string each.
+/// A control's id is the section's kind and the field's name
+/// (`focus_first` builds it from those).
+struct SectionIds {
+    title: &'static str,
+    auth_method: &'static str,
+    username: &'static str,
+    password: &'static str,
+    password_hint: &'static str,
+    token: &'static str,
+    token_hint: &'static str,
+    url: &'static str,
+    enabled: &'static str,
+    enabled_hint: &'static str,
+}
+
+macro_rules! section_ids {
+    ($kind:literal) => {
+        SectionIds {
+            title: concat!($kind, "-title"),
+            auth_method: concat!($kind, "-auth_method"),
+            username: concat!($kind, "-username"),
+            password: concat!($kind, "-password"),
+            password_hint: concat!($kind, "-password-hint"),
+            token: concat!($kind, "-token"),
+            token_hint: concat!($kind, "-token-hint"),
+            url: concat!($kind, "-url"),
+            enabled: concat!($kind, "-enabled"),
+            enabled_hint: concat!($kind, "-enabled-hint"),
+        }
+    };
+}
+
+static CDR_IDS: SectionIds = section_ids!("cdr");
+static EXTENSION_IDS: SectionIds = section_ids!("extension");
+
+impl SectionIds {
+    fn of(kind: EndpointKind) -> &'static Self {
+        match kind {
+            EndpointKind::Cdr => &CDR_IDS,
+            EndpointKind::Extension => &EXTENSION_IDS,
+        }
+    }
 }
 
 /// Moves keyboard focus to the control with this id, so that a refused
@@ -355,14 +406,12 @@ impl FieldMessages {
     fn described_by(
         self,
         field: Field,
-        hint: Option<String>,
-    ) -> impl Fn() -> Option<String> + Send + Sync {
-        move || {
-            let ids: Vec<String> = [hint.clone(), self.message(field).map(|_| self.id(field))]
-                .into_iter()
-                .flatten()
-                .collect();
-            (!ids.is_empty()).then(|| ids.join(" "))
+        hint: Option<&'static str>,
+    ) -> impl Fn() -> Option<String> + Send + Sync + Copy {
+        move || match (hint, self.message(field).map(|_| self.id(field))) {
+            (Some(hint), Some(error)) => Some(format!("{hint} {error}")),
+            (Some(hint), None) => Some(hint.to_owned()),
+            (None, error) => error,
         }
     }
 }
@@ -375,6 +424,9 @@ impl FieldMessages {
 fn SecretField(
     messages: FieldMessages,
     field: Field,
+    /// The input's id and its hint's (`SectionIds`).
+    id: &'static str,
+    hint_id: &'static str,
     secret_kind: SecretKind,
     label: &'static str,
     noun: &'static str,
@@ -382,8 +434,6 @@ fn SecretField(
     value: RwSignal<String>,
     saved: RwSignal<EndpointView>,
 ) -> impl IntoView {
-    let id = format!("{}-{}", messages.section, field.name());
-    let hint_id = format!("{id}-hint");
     let status = move || {
         saved.with(|s| {
             s.secret
@@ -418,7 +468,7 @@ fn SecretField(
     };
     view! {
         <div class="field">
-            <label for=id.clone()>{label}</label>
+            <label for=id>{label}</label>
             <div class="secret-row">
                 <input
                     id=id
@@ -432,7 +482,7 @@ fn SecretField(
                         status().map(|_| format!("Saved {noun} kept unless you type a new one"))
                     }
                     aria-invalid=messages.invalid(field)
-                    aria-describedby=messages.described_by(field, Some(hint_id.clone()))
+                    aria-describedby=messages.described_by(field, Some(hint_id))
                 />
                 <button
                     type="button"
@@ -445,7 +495,7 @@ fn SecretField(
                     {format!("Generate {noun}")}
                 </button>
             </div>
-            <p class="hint" id=hint_id.clone()>
+            <p class="hint" id=hint_id>
                 {move || match status() {
                     Some(secret) => {
                         let by = secret.changed_by.map(|b| format!(" by {b}")).unwrap_or_default();
@@ -565,5 +615,34 @@ pub(super) fn DeliveryStatus(
                 </details>
             })}
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{EndpointKind, Field, SectionIds};
+
+    /// The written-out ids are the ones `focus_first` and the field
+    /// messages build from the kind and the field's name.
+    #[test]
+    fn section_ids_are_kind_and_field() {
+        for kind in EndpointKind::ALL {
+            let ids = SectionIds::of(kind);
+            let k = kind.as_str();
+            for (id, field) in [
+                (ids.auth_method, Field::AuthMethod),
+                (ids.username, Field::Username),
+                (ids.password, Field::Password),
+                (ids.token, Field::Token),
+                (ids.url, Field::Url),
+                (ids.enabled, Field::Enabled),
+            ] {
+                assert_eq!(id, format!("{k}-{}", field.name()));
+            }
+            assert_eq!(ids.title, format!("{k}-title"));
+            assert_eq!(ids.password_hint, format!("{k}-password-hint"));
+            assert_eq!(ids.token_hint, format!("{k}-token-hint"));
+            assert_eq!(ids.enabled_hint, format!("{k}-enabled-hint"));
+        }
     }
 }

@@ -719,6 +719,19 @@ async fn the_tab_shows_recent_deliveries_and_held_events_can_be_discarded() {
     assert_eq!(data["cdr_deliveries"]["last_attempt_at"], Value::Null);
     assert!(page.contains(": delivered (200)."), "{page}");
     assert!(page.contains("No event delivered yet."), "{page}");
+    // The chart: this hour's three attempts, all delivered.
+    let hourly: u64 = data["extension_hours"]
+        .as_array()
+        .expect("the hours")
+        .iter()
+        .map(|h| h["delivered"].as_u64().expect("a count"))
+        .sum();
+    assert_eq!(hourly, 3, "{data}");
+    assert_eq!(data["extension_hours"].as_array().map(Vec::len), Some(24));
+    assert!(
+        page.contains("Extension Events attempts, last 24 hours: 3 delivered, 0 failed."),
+        "{page}"
+    );
     assert!(page.contains("Discard 4 held events"), "{page}");
 
     // Discarded (the form post, as without JavaScript), then enabling
