@@ -223,7 +223,7 @@ pub fn EndpointSection(
                         hint_id=ids.password_hint
                         secret_kind=SecretKind::Password
                         label="Password"
-                        noun="password"
+                        texts=&PASSWORD_TEXTS
                         autocomplete="new-password"
                         value=password
                         saved
@@ -237,7 +237,7 @@ pub fn EndpointSection(
                         hint_id=ids.token_hint
                         secret_kind=SecretKind::Token
                         label="Bearer Token"
-                        noun="token"
+                        texts=&TOKEN_TEXTS
                         autocomplete="off"
                         value=token
                         saved
@@ -315,6 +315,37 @@ pub fn EndpointSection(
     }
     .boxed_on_server()
 }
+
+/// A secret field's fixed wording, written once per kind of secret
+/// rather than formatted on every render.
+struct SecretTexts {
+    noun: &'static str,
+    generate: &'static str,
+    rotate: &'static str,
+    rotate_accept: &'static str,
+    rotate_save: &'static str,
+    rotate_retire: &'static str,
+}
+
+macro_rules! secret_texts {
+    ($noun:literal) => {
+        SecretTexts {
+            noun: $noun,
+            generate: concat!("Generate ", $noun),
+            rotate: concat!("How to rotate the ", $noun, " without losing events"),
+            rotate_accept: concat!(
+                "Make your receiver accept both the old and the new ",
+                $noun,
+                " for a while."
+            ),
+            rotate_save: concat!("Generate or type the new ", $noun, " here and Save."),
+            rotate_retire: concat!("Retire the old ", $noun, " at the receiver."),
+        }
+    };
+}
+
+static PASSWORD_TEXTS: SecretTexts = secret_texts!("password");
+static TOKEN_TEXTS: SecretTexts = secret_texts!("token");
 
 /// The element ids of a section's controls (`cdr-url`, …): written once
 /// per kind, so that a page renders them without building a string each.
@@ -429,11 +460,12 @@ fn SecretField(
     hint_id: &'static str,
     secret_kind: SecretKind,
     label: &'static str,
-    noun: &'static str,
+    texts: &'static SecretTexts,
     autocomplete: &'static str,
     value: RwSignal<String>,
     saved: RwSignal<EndpointView>,
 ) -> impl IntoView {
+    let noun = texts.noun;
     let status = move || {
         saved.with(|s| {
             s.secret
@@ -492,7 +524,7 @@ fn SecretField(
                     }
                     disabled=move || generating.get()
                 >
-                    {format!("Generate {noun}")}
+                    {texts.generate}
                 </button>
             </div>
             <p class="hint" id=hint_id>
@@ -544,12 +576,12 @@ fn SecretField(
             }}
             {messages.view(field)}
             <details class="rotation-guide">
-                <summary>{format!("How to rotate the {noun} without losing events")}</summary>
+                <summary>{texts.rotate}</summary>
                 <ol>
-                    <li>{format!("Make your receiver accept both the old and the new {noun} for a while.")}</li>
-                    <li>{format!("Generate or type the new {noun} here and Save.")}</li>
+                    <li>{texts.rotate_accept}</li>
+                    <li>{texts.rotate_save}</li>
                     <li>"Send a test event and check that it is delivered."</li>
-                    <li>{format!("Retire the old {noun} at the receiver.")}</li>
+                    <li>{texts.rotate_retire}</li>
                 </ol>
             </details>
         </div>
