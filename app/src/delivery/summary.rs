@@ -193,7 +193,12 @@ mod tests {
         let numbered = raw_sql::numbered(&query.text);
         assert!(!numbered.contains('?'));
         assert!(numbered.contains("$22") && !numbered.contains("$23"));
-        // The chart's branch comes last: the tenant, then 24 hours ago.
-        assert_eq!(query.binds[20..], [Bind::Tenant, Bind::Since]);
+        // Each section: held and retrying (the tenant), three counts of
+        // the last 24 hours (the tenant, then 24 hours ago), its last
+        // attempt's time and status (the tenant); the chart's branch last.
+        use Bind::{Since as S, Tenant as T};
+        let section = [T, T, T, S, T, S, T, S, T, T];
+        let expected: Vec<Bind> = [&section[..], &section[..], &[T, S][..]].concat();
+        assert_eq!(query.binds, expected);
     }
 }
