@@ -23,6 +23,7 @@ mod event_url;
 mod freshness;
 mod members;
 mod origin;
+mod pool;
 mod postgres;
 mod process;
 mod provider;

@@ -203,6 +203,24 @@ impl<DB: Database> Drop for PoolConnection<DB> {
             return;
         }
 
+        // eventurl patch (see PATCHED.md): with no test on release and
+        // nothing to flush or wait for, the connection goes back to the
+        // idle queue here, with no task spawned.
+        let options = &self.pool.options;
+        if !options.test_on_release
+            && options.after_release.is_none()
+            && options.min_connections == 0
+            && !self.pool.is_closed()
+        {
+            if let Some(live) = self.live.take() {
+                if !live.raw.should_flush() && !is_beyond_max_lifetime(&live, options) {
+                    live.float(self.pool.clone()).release();
+                    return;
+                }
+                self.live = Some(live);
+            }
+        }
+
         // We still need to spawn a task to maintain `min_connections`.
         if self.live.is_some() || self.pool.options.min_connections > 0 {
             crate::rt::spawn(self.return_to_pool());
@@ -311,7 +329,20 @@ impl<DB: Database> Floating<DB, Live<DB>> {
         // returned to the pool; also of course, if it was dropped due to an error
         // this is simply a band-aid as SQLx-next connections should be able
         // to recover from cancellations
-        if let Err(error) = self.raw.ping().await {
+        if !self.guard.pool.options.test_on_release {
+            // eventurl patch (see PATCHED.md): no ping, but what the
+            // connection holds to send (a dropped transaction's rollback)
+            // is sent before anyone else gets it.
+            if self.raw.should_flush() {
+                if let Err(error) = self.raw.flush().await {
+                    tracing::warn!(%error, "error occurred while flushing a released connection");
+                    self.close_hard().await;
+                    return false;
+                }
+            }
+            self.release();
+            true
+        } else if let Err(error) = self.raw.ping().await {
             tracing::warn!(
                 %error,
                 "error occurred while testing the connection on-release",

@@ -44,6 +44,9 @@ use std::time::{Duration, Instant};
 /// the perspectives of both API designer and consumer.
 pub struct PoolOptions<DB: Database> {
     pub(crate) test_before_acquire: bool,
+    // eventurl patch (see PATCHED.md): whether a released connection is
+    // pinged before it goes back to the idle queue.
+    pub(crate) test_on_release: bool,
     pub(crate) after_connect: Option<
         Arc<
             dyn Fn(&mut DB::Connection, PoolConnectionMetadata) -> BoxFuture<'_, Result<(), Error>>
@@ -94,6 +97,7 @@ impl<DB: Database> Clone for PoolOptions<DB> {
     fn clone(&self) -> Self {
         PoolOptions {
             test_before_acquire: self.test_before_acquire,
+            test_on_release: self.test_on_release,
             after_connect: self.after_connect.clone(),
             before_acquire: self.before_acquire.clone(),
             after_release: self.after_release.clone(),
@@ -147,6 +151,7 @@ impl<DB: Database> PoolOptions<DB> {
             before_acquire: None,
             after_release: None,
             test_before_acquire: true,
+            test_on_release: true,
             // A production application will want to set a higher limit than this.
             max_connections: 10,
             min_connections: 0,
@@ -319,6 +324,28 @@ impl<DB: Database> PoolOptions<DB> {
     /// Get whether `test_before_acquire` is currently set.
     pub fn get_test_before_acquire(&self) -> bool {
         self.test_before_acquire
+    }
+
+    /// If true (the default), a connection given back to the pool is first
+    /// tested by a call to [`Connection::ping`] in a spawned task, which also
+    /// waits out whatever a cancelled operation left on it. If false, it goes
+    /// straight back to the idle queue when dropped, with no task spawned and
+    /// no round trip, unless it holds something to send (a dropped
+    /// transaction's rollback), which is flushed first. What a cancelled
+    /// query left is then waited out by the connection's next user (every
+    /// driver's executor does so before its next command), and a broken
+    /// connection is found by [`test_before_acquire`][Self::test_before_acquire]
+    /// or by that next use.
+    ///
+    /// (eventurl patch, see PATCHED.md.)
+    pub fn test_on_release(mut self, test: bool) -> Self {
+        self.test_on_release = test;
+        self
+    }
+
+    /// Get whether `test_on_release` is currently set.
+    pub fn get_test_on_release(&self) -> bool {
+        self.test_on_release
     }
 
     /// If set to `true`, calls to `acquire()` are fair and connections  are issued
@@ -591,6 +618,7 @@ impl<DB: Database> Debug for PoolOptions<DB> {
             .field("max_lifetime", &self.max_lifetime)
             .field("idle_timeout", &self.idle_timeout)
             .field("test_before_acquire", &self.test_before_acquire)
+            .field("test_on_release", &self.test_on_release)
             .finish()
     }
 }
