@@ -1,8 +1,11 @@
 //! The connection pool as the server opens it: a connection given back
 //! after a cancelled query or a dropped transaction serves the next user
-//! cleanly. On SQLite it goes back without sqlx's test on release (the
-//! patched `test_on_release(false)`), so this is what proves that skipping
-//! the ping loses nothing: one connection in the pool, reused at once.
+//! cleanly, on a pool of one connection reused at once. On SQLite a
+//! connection goes back without sqlx's test on release when it is in no
+//! transaction (the patched `test_on_release(false)`, see
+//! vendor/sqlx-core/PATCHED.md): the cancelled query takes that path (a
+//! leaked permit would time the next query out), the dropped transaction
+//! the tested one. On PostgreSQL both take upstream's path.
 
 use crate::helpers::*;
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, TransactionTrait};

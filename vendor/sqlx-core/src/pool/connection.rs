@@ -9,6 +9,7 @@ use crate::sync::AsyncSemaphoreReleaser;
 use crate::connection::Connection;
 use crate::database::Database;
 use crate::error::Error;
+use crate::transaction::TransactionManager;
 
 use super::inner::{is_beyond_max_lifetime, DecrementSizeGuard, PoolInner};
 use crate::pool::options::PoolConnectionMetadata;
@@ -203,9 +204,10 @@ impl<DB: Database> Drop for PoolConnection<DB> {
             return;
         }
 
-        // eventurl patch (see PATCHED.md): with no test on release and
-        // nothing to flush or wait for, the connection goes back to the
-        // idle queue here, with no task spawned.
+        // eventurl patch (see PATCHED.md): without the test on release, a
+        // connection that holds nothing to send and is in no transaction
+        // goes back to the idle queue here, with no task spawned; any other
+        // takes upstream's path below (tested, then returned or closed).
         let options = &self.pool.options;
         if !options.test_on_release
             && options.after_release.is_none()
@@ -213,7 +215,10 @@ impl<DB: Database> Drop for PoolConnection<DB> {
             && !self.pool.is_closed()
         {
             if let Some(live) = self.live.take() {
-                if !live.raw.should_flush() && !is_beyond_max_lifetime(&live, options) {
+                if !live.raw.should_flush()
+                    && DB::TransactionManager::get_transaction_depth(&live.raw) == 0
+                    && !is_beyond_max_lifetime(&live, options)
+                {
                     live.float(self.pool.clone()).release();
                     return;
                 }
@@ -329,20 +334,7 @@ impl<DB: Database> Floating<DB, Live<DB>> {
         // returned to the pool; also of course, if it was dropped due to an error
         // this is simply a band-aid as SQLx-next connections should be able
         // to recover from cancellations
-        if !self.guard.pool.options.test_on_release {
-            // eventurl patch (see PATCHED.md): no ping, but what the
-            // connection holds to send (a dropped transaction's rollback)
-            // is sent before anyone else gets it.
-            if self.raw.should_flush() {
-                if let Err(error) = self.raw.flush().await {
-                    tracing::warn!(%error, "error occurred while flushing a released connection");
-                    self.close_hard().await;
-                    return false;
-                }
-            }
-            self.release();
-            true
-        } else if let Err(error) = self.raw.ping().await {
+        if let Err(error) = self.raw.ping().await {
             tracing::warn!(
                 %error,
                 "error occurred while testing the connection on-release",

@@ -328,14 +328,18 @@ impl<DB: Database> PoolOptions<DB> {
 
     /// If true (the default), a connection given back to the pool is first
     /// tested by a call to [`Connection::ping`] in a spawned task, which also
-    /// waits out whatever a cancelled operation left on it. If false, it goes
-    /// straight back to the idle queue when dropped, with no task spawned and
-    /// no round trip, unless it holds something to send (a dropped
-    /// transaction's rollback), which is flushed first. What a cancelled
-    /// query left is then waited out by the connection's next user (every
-    /// driver's executor does so before its next command), and a broken
-    /// connection is found by [`test_before_acquire`][Self::test_before_acquire]
-    /// or by that next use.
+    /// sends what a dropped transaction queued (its rollback) and waits out
+    /// whatever a cancelled operation left on it. If false, a connection that
+    /// holds nothing to send ([`Connection::should_flush`] is false) and is in
+    /// no transaction goes straight back to the idle queue when dropped, with
+    /// no task spawned and no round trip; any other is tested as with `true`.
+    ///
+    /// For drivers whose connection runs its commands strictly in order
+    /// (SQLite's worker thread). Not for PostgreSQL: there a cancelled query's
+    /// replies would be read by the connection's next user, inside its
+    /// acquire timeout. A connection whose SQLite worker thread died is no
+    /// longer caught on release: bound its stay with
+    /// [`max_lifetime`][Self::max_lifetime].
     ///
     /// (eventurl patch, see PATCHED.md.)
     pub fn test_on_release(mut self, test: bool) -> Self {
