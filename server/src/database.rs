@@ -21,6 +21,7 @@ const SQLITE_CONNECTION_LIFETIME: Duration = Duration::from_secs(60);
 /// fails at once.
 pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     let url = config.database_url()?;
+    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
     let mut options = ConnectOptions::new(url.clone());
     options
         .max_connections(config.db_max_connections)
@@ -45,9 +46,15 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         // left reaches the next user. A connection whose worker thread died,
         // which that ping caught, leaves at its lifetime's end instead.
         // vendor/sqlx-core/PATCHED.md says why; PostgreSQL keeps the test.
-        .map_sqlx_sqlite_pool_opts(|pool| {
-            pool.test_on_release(false)
-                .max_lifetime(SQLITE_CONNECTION_LIFETIME)
+        .map_sqlx_sqlite_pool_opts(move |pool| {
+            let pool = pool.test_on_release(false);
+            // An in-memory database would vanish with its last connection:
+            // it keeps sqlx's default lifetime (30 minutes).
+            if in_memory {
+                pool
+            } else {
+                pool.max_lifetime(SQLITE_CONNECTION_LIFETIME)
+            }
         });
     let retry_for = if url.starts_with("sqlite:") {
         Duration::ZERO

@@ -86,3 +86,29 @@ async fn a_connection_left_by_a_cancelled_query_or_a_dropped_transaction_serves_
     assert_eq!(x, 3, "the dropped transaction's update was rolled back");
     txn.commit().await.expect("committed");
 }
+
+/// SQLite connections are replaced after a minute (the bound on one whose
+/// worker thread died, which is no longer tested on release), except an
+/// in-memory database's, which would vanish with its last connection: it
+/// keeps sqlx's default lifetime.
+#[tokio::test]
+async fn sqlite_connections_have_a_lifetime_unless_the_database_is_in_memory() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = test_config(&dir);
+    config.database_url = Some(format!("sqlite://{}", dir.path().join("file.db").display()));
+    let file = server::connect(&config)
+        .await
+        .expect("a file database opens");
+    let options = file.get_sqlite_connection_pool().options();
+    assert_eq!(options.get_max_lifetime(), Some(Duration::from_secs(60)));
+    assert!(!options.get_test_on_release());
+
+    config.database_url = Some("sqlite::memory:".to_owned());
+    let memory = server::connect(&config)
+        .await
+        .expect("an in-memory database opens");
+    let options = memory.get_sqlite_connection_pool().options();
+    let default = sea_orm::sqlx::pool::PoolOptions::<sea_orm::sqlx::Sqlite>::new();
+    assert_eq!(options.get_max_lifetime(), default.get_max_lifetime());
+    assert!(!options.get_test_on_release());
+}

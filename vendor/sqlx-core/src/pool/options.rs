@@ -328,11 +328,13 @@ impl<DB: Database> PoolOptions<DB> {
 
     /// If true (the default), a connection given back to the pool is first
     /// tested by a call to [`Connection::ping`] in a spawned task, which also
-    /// sends what a dropped transaction queued (its rollback) and waits out
+    /// waits for what a dropped transaction queued (its rollback) and for
     /// whatever a cancelled operation left on it. If false, a connection that
     /// holds nothing to send ([`Connection::should_flush`] is false) and is in
     /// no transaction goes straight back to the idle queue when dropped, with
-    /// no task spawned and no round trip; any other is tested as with `true`.
+    /// no task spawned and no round trip; any other is tested as with `true`,
+    /// as is every connection of a pool with `after_release`, with
+    /// `min_connections`, past its `max_lifetime` or closed.
     ///
     /// For drivers whose connection runs its commands strictly in order
     /// (SQLite's worker thread). Not for PostgreSQL: there a cancelled query's
