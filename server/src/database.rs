@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use crate::config::{self, Config};
 
-/// How long a SQLite connection serves before it is replaced (reopening
-/// costs ~1 ms): the bound on a connection whose worker thread died, since
-/// it is not tested when released.
+/// How long a SQLite connection serves before it is replaced (the renewals
+/// do not show in the page's p99: README, "Patched, and why"): the bound on
+/// a connection whose worker thread died, since it is not tested when
+/// released.
 const SQLITE_CONNECTION_LIFETIME: Duration = Duration::from_secs(60);
 
 /// Connects (SQLite or PostgreSQL, from the URL) and applies migrations. A

@@ -15,6 +15,16 @@ fn statement(backend: DatabaseBackend, sql: &str) -> Statement {
     Statement::from_string(backend, sql.to_owned())
 }
 
+/// The integer column `n` of the one row `sql` reads.
+async fn read_n(db: &impl ConnectionTrait, sql: &str) -> i32 {
+    db.query_one_raw(statement(db.get_database_backend(), sql))
+        .await
+        .expect("the connection answers")
+        .expect("one row")
+        .try_get("", "n")
+        .expect("an integer")
+}
+
 #[tokio::test]
 async fn a_connection_left_by_a_cancelled_query_or_a_dropped_transaction_serves_the_next_user_cleanly(
 ) {
@@ -40,13 +50,11 @@ async fn a_connection_left_by_a_cancelled_query_or_a_dropped_transaction_serves_
     )
     .await;
     assert!(cancelled.is_err(), "the slow query was cancelled");
-    let row = db
-        .query_one_raw(statement(backend, "SELECT 7 AS n"))
-        .await
-        .expect("the connection answers after a cancelled query")
-        .expect("one row");
-    let n: i32 = row.try_get("", "n").expect("an integer");
-    assert_eq!(n, 7, "the next query gets its own answer");
+    assert_eq!(
+        read_n(&db, "SELECT 7 AS n").await,
+        7,
+        "the next query gets its own answer"
+    );
 
     // A transaction dropped without commit: its rollback is sent at once,
     // not when the connection is next used. It holds a row lock; another
@@ -77,13 +85,11 @@ async fn a_connection_left_by_a_cancelled_query_or_a_dropped_transaction_serves_
         .begin()
         .await
         .expect("a new transaction begins on the same connection");
-    let row = txn
-        .query_one_raw(statement(backend, "SELECT x AS n FROM pool_probe"))
-        .await
-        .expect("read")
-        .expect("one row");
-    let x: i32 = row.try_get("", "n").expect("an integer");
-    assert_eq!(x, 3, "the dropped transaction's update was rolled back");
+    assert_eq!(
+        read_n(&txn, "SELECT x AS n FROM pool_probe").await,
+        3,
+        "the dropped transaction's update was rolled back"
+    );
     txn.commit().await.expect("committed");
 }
 
