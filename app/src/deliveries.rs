@@ -16,7 +16,7 @@ mod store;
 
 pub use api::{delivery_event, list_deliveries, redelivery_preview};
 pub use model::{
-    AttemptView, DeliveriesData, DeliveryFilters, DeliveryRow, DeliveryState, EventDetail,
-    RedeliveryPlan, RedeliveryTarget, PAGE_SIZE,
+    AttemptView, DeliveriesData, DeliveryFilters, DeliveryRow, EventDetail, RedeliveryPlan,
+    RedeliveryTarget, PAGE_SIZE,
 };
 pub use page::{DeliveriesView, DeliveryEventView, RedeliverView};

@@ -7,9 +7,11 @@ mod credentials;
 mod delivery_alert;
 mod endpoint;
 mod endpoint_url;
+mod event_state;
 mod field_errors;
 mod role;
 mod sample_event;
+mod verdict;
 
 pub use credentials::{BearerToken, CredentialError, Password, Username};
 pub use delivery_alert::{AlertKind, DeliveryAlert};
@@ -18,6 +20,8 @@ pub use endpoint::{
     StoredSecret,
 };
 pub use endpoint_url::{EndpointUrl, Origin, UrlError, MAX_URL_LEN};
+pub use event_state::EventState;
 pub use field_errors::{Field, FieldErrors};
 pub use role::Role;
 pub use sample_event::SampleEvent;
+pub use verdict::Verdict;

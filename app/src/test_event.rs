@@ -14,8 +14,6 @@ pub mod routes;
 pub mod sample;
 #[cfg(feature = "ssr")]
 pub mod service;
-#[cfg(feature = "ssr")]
-pub mod verdict;
 
 pub use api::{send_test_event, send_test_event_again, SendTestEvent, SendTestEventAgain};
 pub use panel::{TestEventControls, TestEventResults, TestEventState};

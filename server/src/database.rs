@@ -10,19 +10,12 @@ use std::time::Duration;
 
 use crate::config::{self, Config};
 
-/// How long a SQLite connection serves before it is replaced (the renewals
-/// do not show in the page's p99: README, "Patched, and why"): the bound on
-/// a connection whose worker thread died, since it is not tested when
-/// released.
-const SQLITE_CONNECTION_LIFETIME: Duration = Duration::from_secs(60);
-
 /// Connects (SQLite or PostgreSQL, from the URL) and applies migrations. A
 /// PostgreSQL server that does not answer yet is retried with backoff for
 /// `EVENTURL_DB_START_TIMEOUT_SECS`; a SQLite file that cannot be opened
 /// fails at once.
 pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     let url = config.database_url()?;
-    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
     let mut options = ConnectOptions::new(url.clone());
     options
         .max_connections(config.db_max_connections)
@@ -38,24 +31,6 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
-        })
-        // A released SQLite connection goes straight back to the pool,
-        // without sqlx's test on release (a ping: a task spawned and a round
-        // trip to the connection's worker thread after every query); one in
-        // a transaction (a dropped one's rollback queued) is still tested.
-        // The worker runs commands in order, so nothing a cancelled query
-        // left reaches the next user. A connection whose worker thread died,
-        // which that ping caught, leaves at its lifetime's end instead.
-        // vendor/sqlx-core/PATCHED.md says why; PostgreSQL keeps the test.
-        .map_sqlx_sqlite_pool_opts(move |pool| {
-            let pool = pool.test_on_release(false);
-            // An in-memory database would vanish with its last connection:
-            // it keeps sqlx's default lifetime (30 minutes).
-            if in_memory {
-                pool
-            } else {
-                pool.max_lifetime(SQLITE_CONNECTION_LIFETIME)
-            }
         });
     let retry_for = if url.starts_with("sqlite:") {
         Duration::ZERO

@@ -4,97 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::EndpointKind;
+use crate::domain::{EndpointKind, EventState};
 
 /// Events a page.
 pub const PAGE_SIZE: u64 = 50;
-
-/// An event's state as the admin reads it. `Retrying` is every queued
-/// event (the first attempt not yet made, or the next one scheduled).
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryState {
-    Delivered,
-    Retrying,
-    GivenUp,
-    Held,
-    Skipped,
-    Discarded,
-}
-
-impl DeliveryState {
-    pub const ALL: [DeliveryState; 6] = [
-        DeliveryState::Delivered,
-        DeliveryState::Retrying,
-        DeliveryState::GivenUp,
-        DeliveryState::Held,
-        DeliveryState::Skipped,
-        DeliveryState::Discarded,
-    ];
-
-    /// The word in the URL (`?state=given_up`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryState::Delivered => "delivered",
-            DeliveryState::Retrying => "retrying",
-            DeliveryState::GivenUp => "given_up",
-            DeliveryState::Held => "held",
-            DeliveryState::Skipped => "skipped",
-            DeliveryState::Discarded => "discarded",
-        }
-    }
-
-    pub fn parse(input: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == input)
-    }
-
-    /// The queue's own word for it.
-    pub fn stored(self) -> &'static str {
-        match self {
-            DeliveryState::Retrying => "pending",
-            other => other.as_str(),
-        }
-    }
-
-    pub fn from_stored(stored: &str) -> Option<Self> {
-        match stored {
-            "pending" => Some(DeliveryState::Retrying),
-            other => Self::parse(other),
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            DeliveryState::Delivered => "Delivered",
-            DeliveryState::Retrying => "Retrying",
-            DeliveryState::GivenUp => "Given up",
-            DeliveryState::Held => "Held",
-            DeliveryState::Skipped => "Skipped",
-            DeliveryState::Discarded => "Discarded",
-        }
-    }
-
-    /// What it means, for the admin.
-    pub fn explanation(self) -> &'static str {
-        match self {
-            DeliveryState::Delivered => "Your receiver answered 200 OK.",
-            DeliveryState::Retrying => {
-                "Not delivered yet: it is tried again at the time shown, by PortSIP's retry rules."
-            }
-            DeliveryState::GivenUp => {
-                "Not delivered: the receiver answered 404, or every retry failed. Fix the receiver, then redeliver."
-            }
-            DeliveryState::Held => {
-                "Kept while CDR delivery is paused; delivered oldest first when you enable it again."
-            }
-            DeliveryState::Skipped => {
-                "Not sent: the section was paused (extension events are not kept) or had no URL."
-            }
-            DeliveryState::Discarded => "Held, then discarded by an administrator.",
-        }
-    }
-}
 
 /// The filters, as they stand in the URL (every field may be empty).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -157,7 +70,7 @@ pub struct DeliveryRow {
     pub created_at: String,
     pub section: EndpointKind,
     pub event_type: String,
-    pub state: DeliveryState,
+    pub state: EventState,
     pub attempts: i32,
     pub last_status: Option<i32>,
     /// When it is tried next (retrying only), RFC 3339 UTC.

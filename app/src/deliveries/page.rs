@@ -9,14 +9,14 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::{
     api::{delivery_event, list_deliveries, redelivery_preview},
     model::{
-        encode, AttemptView, DeliveriesData, DeliveryFilters, DeliveryRow, DeliveryState,
-        EventDetail, RedeliveryPlan, RedeliveryTarget,
+        encode, AttemptView, DeliveriesData, DeliveryFilters, DeliveryRow, EventDetail,
+        RedeliveryPlan, RedeliveryTarget,
     },
 };
 use crate::{
     activity::LocalTime,
     auth::login_path,
-    domain::EndpointKind,
+    domain::{EndpointKind, EventState},
     error::AppError,
     layout::{CompanyLayout, CompanyTab},
     paths::{DELIVERIES, REDELIVER},
@@ -185,7 +185,7 @@ fn Filters(filters: DeliveryFilters) -> impl IntoView {
                 <label for="deliveries-state">"State"</label>
                 <select id="deliveries-state" name="state">
                     <option value="" selected=state.is_empty()>"Any"</option>
-                    {DeliveryState::ALL
+                    {EventState::ALL
                         .map(|s| view! { <option value=s.as_str() selected=state == s.as_str()>{s.label()}</option> })}
                 </select>
             </div>
@@ -216,15 +216,15 @@ fn Filters(filters: DeliveryFilters) -> impl IntoView {
 
 fn state_badge(row: &DeliveryRow) -> AnyView {
     let class = match row.state {
-        DeliveryState::Delivered => "badge badge-on",
-        DeliveryState::GivenUp => "badge badge-bad",
-        DeliveryState::Retrying | DeliveryState::Held => "badge badge-off",
-        DeliveryState::Skipped | DeliveryState::Discarded => "badge badge-none",
+        EventState::Delivered => "badge badge-on",
+        EventState::GivenUp => "badge badge-bad",
+        EventState::Pending | EventState::Held => "badge badge-off",
+        EventState::Skipped | EventState::Discarded => "badge badge-none",
     };
-    let label = if row.state == DeliveryState::Retrying && row.attempts == 0 {
-        "Queued"
-    } else {
-        row.state.label()
+    let label = match (row.state, row.attempts) {
+        (EventState::Pending, 0) => "Queued",
+        (EventState::Pending, _) => "Retrying",
+        (state, _) => state.label(),
     };
     view! {
         <span class=class>{label}</span>
@@ -438,7 +438,7 @@ fn confirmation(preview: RedeliveryPlan) -> AnyView {
         RedeliveryTarget::GivenUp { section, from, to } => {
             let filters = DeliveryFilters {
                 section: section.as_str().to_owned(),
-                state: DeliveryState::GivenUp.as_str().to_owned(),
+                state: EventState::GivenUp.as_str().to_owned(),
                 from: from.clone(),
                 to: to.clone(),
                 ..Default::default()

@@ -9,8 +9,8 @@ use time::{format_description::well_known::Rfc3339, macros::format_description, 
 
 use super::{
     model::{
-        AttemptView, DeliveriesData, DeliveryFilters, DeliveryRow, DeliveryState, EventDetail,
-        RedeliveryPlan, RedeliveryTarget, PAGE_SIZE,
+        AttemptView, DeliveriesData, DeliveryFilters, DeliveryRow, EventDetail, RedeliveryPlan,
+        RedeliveryTarget, PAGE_SIZE,
     },
     store::{self, Cursor, EventRow, ListQuery, Place},
 };
@@ -18,7 +18,7 @@ use crate::{
     activity::{self, log::NewEntry, ActivityKind},
     auth::{Administrator, CurrentAdmin},
     delivery::queue,
-    domain::EndpointKind,
+    domain::{EndpointKind, EventState},
     error::{AppError, ServiceError},
     persistence::endpoints::find_endpoint,
     state::AppState,
@@ -56,7 +56,7 @@ pub fn read_filters(filters: &DeliveryFilters) -> Result<ListQuery, Vec<String>>
         }
     }
     if !filters.state.is_empty() {
-        match DeliveryState::parse(&filters.state) {
+        match EventState::parse(&filters.state) {
             Some(state) => query.state = Some(state),
             None => errors.push("State: choose one of the listed states.".to_owned()),
         }
@@ -101,7 +101,7 @@ pub fn read_filters(filters: &DeliveryFilters) -> Result<ListQuery, Vec<String>>
 }
 
 fn to_row(row: &EventRow) -> Option<DeliveryRow> {
-    let state = DeliveryState::from_stored(&row.state)?;
+    let state = EventState::parse(&row.state)?;
     Some(DeliveryRow {
         id: row.id,
         uid: row.event_uid.clone(),
@@ -111,7 +111,7 @@ fn to_row(row: &EventRow) -> Option<DeliveryRow> {
         state,
         attempts: row.attempts,
         last_status: row.last_status,
-        next_attempt_at: (state == DeliveryState::Retrying).then(|| rfc3339(row.next_attempt_at)),
+        next_attempt_at: (state == EventState::Pending).then(|| rfc3339(row.next_attempt_at)),
     })
 }
 
@@ -189,7 +189,7 @@ pub async fn list_page(
     // given-up events in a time range, no type or search narrowing it.
     data.bulk_redeliver = admin.role.may_manage()
         && query.section.is_some()
-        && query.state == Some(DeliveryState::GivenUp)
+        && query.state == Some(EventState::GivenUp)
         && query.event_type.is_none()
         && query.search.is_none()
         && !rows.is_empty();
@@ -218,13 +218,15 @@ async fn section_refusal(
 
 fn event_refusal(event: &crate::persistence::entities::event::Model) -> Option<String> {
     let now = OffsetDateTime::now_utc();
-    if event.state == queue::HELD {
+    if event.state == EventState::Held.as_str() {
         return Some(
             "This event is held while CDR delivery is paused: it is delivered, oldest first, when you enable delivery again."
                 .to_owned(),
         );
     }
-    if event.state == queue::PENDING && event.lease_until.is_some_and(|until| until > now) {
+    if event.state == EventState::Pending.as_str()
+        && event.lease_until.is_some_and(|until| until > now)
+    {
         return Some(
             "An attempt to deliver this event is under way. Reload in a moment to see how it went."
                 .to_owned(),
@@ -514,8 +516,7 @@ pub async fn redeliver(
                     "asked to redeliver event {} ({}, was {})",
                     event.event_uid,
                     event.event_type,
-                    DeliveryState::from_stored(&event.state)
-                        .map_or("unknown", DeliveryState::label)
+                    EventState::parse(&event.state).map_or("unknown", EventState::label)
                 ),
                 RedeliveryTarget::Event {
                     id: event.id,

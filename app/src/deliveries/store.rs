@@ -8,7 +8,7 @@ use sea_orm::{
 };
 use time::OffsetDateTime;
 
-use super::model::DeliveryState;
+use crate::domain::EventState;
 use crate::{
     domain::EndpointKind,
     persistence::{
@@ -22,7 +22,7 @@ use crate::{
 #[derive(Clone, Debug, Default)]
 pub struct ListQuery {
     pub section: Option<EndpointKind>,
-    pub state: Option<DeliveryState>,
+    pub state: Option<EventState>,
     pub event_type: Option<String>,
     pub from: Option<OffsetDateTime>,
     pub to: Option<OffsetDateTime>,
@@ -181,7 +181,7 @@ async fn read(
     }
     if let Some(state) = query.state {
         sql.push_str(" AND e.state = ?");
-        values.push(state.stored().into());
+        values.push(state.as_str().into());
     }
     if let Some(event_type) = &query.event_type {
         sql.push_str(" AND e.event_type = ?");

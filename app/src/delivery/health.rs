@@ -14,7 +14,7 @@ use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
-use super::queue::{Decision, Outcome};
+use super::{queue::Outcome, rules::Decision};
 use crate::{
     activity::{
         log::{record, NewEntry},

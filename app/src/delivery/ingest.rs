@@ -20,7 +20,10 @@ use super::{
     search_terms,
     writer::Write,
 };
-use crate::{domain::EndpointKind, state::AppState};
+use crate::{
+    domain::{EndpointKind, EventState},
+    state::AppState,
+};
 
 /// The route, for the router.
 pub const PATH: &str = "/ingest/v1/tenants/{tenant_id}/events";
@@ -148,12 +151,12 @@ async fn accept(
     let ids: Vec<String> = events.iter().map(|e| e.uid.clone()).collect();
     let now = OffsetDateTime::now_utc();
     let rows = queue::prepare(&state.cipher, tenant_id, &routes, events, now).map_err(ours)?;
-    let states: Vec<&'static str> = rows.iter().map(|q| q.state).collect();
+    let states: Vec<EventState> = rows.iter().map(|q| q.state).collect();
     let due: Vec<EndpointKind> = EndpointKind::ALL
         .into_iter()
         .filter(|kind| {
             rows.iter()
-                .any(|q| q.section == *kind && q.state == queue::PENDING)
+                .any(|q| q.section == *kind && q.state == EventState::Pending)
         })
         .collect();
     state
@@ -167,11 +170,9 @@ async fn accept(
     state
         .metrics
         .accepted(u64::try_from(ids.len()).unwrap_or(0));
-    for held_or_skipped in states {
-        match held_or_skipped {
-            queue::HELD => state.metrics.event("held"),
-            queue::SKIPPED => state.metrics.event("skipped"),
-            _ => {}
+    for queued in states {
+        if queued != EventState::Pending {
+            state.metrics.event(queued);
         }
     }
     Ok(ids)

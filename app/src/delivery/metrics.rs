@@ -13,6 +13,8 @@ use prometheus_client::{
 use sea_orm::{ConnectionTrait, FromQueryResult, Statement};
 use time::OffsetDateTime;
 
+use crate::domain::EventState;
+
 type Labels = Vec<(&'static str, &'static str)>;
 
 /// Counted as it happens, per instance (Prometheus adds instances up).
@@ -85,9 +87,11 @@ impl DeliveryMetrics {
         self.accepted.inc_by(n);
     }
 
-    /// `what`: delivered, retried, given_up, held or skipped.
-    pub fn event(&self, what: &'static str) {
-        self.events.get_or_create(&vec![("outcome", what)]).inc();
+    /// An event entered `state` (a retry scheduled: pending again).
+    pub fn event(&self, state: EventState) {
+        self.events
+            .get_or_create(&vec![("outcome", state.as_str())])
+            .inc();
     }
 
     pub fn attempt(&self, delivered: bool, seconds: f64) {

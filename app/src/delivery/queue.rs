@@ -2,11 +2,9 @@
 //! lease (a crashed worker's claim runs out and the event is tried again),
 //! finished with the attempt that decided them, in one transaction.
 //!
-//! States: `pending` (due at `next_attempt_at`; leased while an attempt is
-//! under way), `held` (a CDR event while its section is paused: kept and
-//! delivered oldest first once enabled), `delivered`, `given_up`, and
-//! `skipped` (an extension event while paused, or no URL configured), and
-//! `discarded` (held events an administrator chose not to deliver).
+//! States: `EventState` (`pending` is due at `next_attempt_at`, leased while
+//! an attempt is under way). The SQL below spells states as literals (so
+//! that the planners see them); a unit test checks each is an `EventState`.
 
 use anyhow::Context;
 use sea_orm::{
@@ -17,22 +15,15 @@ use sea_orm::{
 use secrecy::ExposeSecret;
 use time::{Duration, OffsetDateTime};
 
-use super::routing::Route;
+use super::{routing::Route, rules::Decision};
 use crate::{
-    domain::EndpointKind,
+    domain::{EndpointKind, EventState},
     persistence::{
         crypto::SecretCipher,
         entities::{delivery_attempt, event, event_ref},
         raw_sql,
     },
 };
-
-pub const PENDING: &str = "pending";
-pub const HELD: &str = "held";
-pub const DELIVERED: &str = "delivered";
-pub const GIVEN_UP: &str = "given_up";
-pub const SKIPPED: &str = "skipped";
-pub const DISCARDED: &str = "discarded";
 
 /// The associated data binding a stored event body to its tenant and id.
 pub(crate) fn body_context(tenant_id: i32, uid: &str) -> String {
@@ -56,8 +47,8 @@ pub struct Queued {
     pub row: event::ActiveModel,
     pub terms: Vec<Vec<u8>>,
     pub section: EndpointKind,
-    /// The state it is queued in (`PENDING`, `HELD` or `SKIPPED`).
-    pub state: &'static str,
+    /// The state it is queued in (pending, held or skipped).
+    pub state: EventState,
 }
 
 /// The tenant's events as rows to queue, each in the state its section
@@ -73,9 +64,8 @@ pub fn prepare(
 ) -> anyhow::Result<Vec<Queued>> {
     let state_for =
         |section: EndpointKind| match routes.iter().find(|route| route.section == section) {
-            Some(route) if route.enabled && route.has_url => PENDING,
-            Some(route) if section == EndpointKind::Cdr && route.has_url => HELD,
-            _ => SKIPPED,
+            Some(route) => super::rules::on_arrival(section, route.section_now()),
+            None => EventState::Skipped,
         };
     let mut rows = Vec::with_capacity(events.len());
     for new in events {
@@ -91,7 +81,7 @@ pub fn prepare(
             event_uid: Set(new.uid),
             section: Set(new.section.as_str().to_owned()),
             event_type: Set(new.event_type),
-            state: Set(state.to_owned()),
+            state: Set(state.as_str().to_owned()),
             attempts: Set(0),
             next_attempt_at: Set(now),
             lease_until: Set(None),
@@ -99,7 +89,7 @@ pub fn prepare(
             last_error: Set(None),
             last_attempt_at: Set(None),
             created_at: Set(now),
-            finished_at: Set((state == SKIPPED).then_some(now)),
+            finished_at: Set(state.is_finished().then_some(now)),
             manual: Set(false),
             ..Default::default()
         };
@@ -187,11 +177,14 @@ pub async fn release_held(
     now: OffsetDateTime,
 ) -> anyhow::Result<u64> {
     let done = event::Entity::update_many()
-        .col_expr(event::Column::State, Expr::value(PENDING))
+        .col_expr(
+            event::Column::State,
+            Expr::value(EventState::Pending.as_str()),
+        )
         .col_expr(event::Column::NextAttemptAt, Expr::value(now))
         .filter(event::Column::TenantId.eq(tenant_id))
         .filter(event::Column::Section.eq(section.as_str()))
-        .filter(event::Column::State.eq(HELD))
+        .filter(event::Column::State.eq(EventState::Held.as_str()))
         .exec(db)
         .await
         .context("releasing held events")?;
@@ -388,20 +381,6 @@ pub async fn claim(
     Ok(claimed)
 }
 
-/// What an attempt decided.
-#[derive(Clone, Debug)]
-pub enum Decision {
-    Delivered,
-    GivenUp,
-    RetryAt(OffsetDateTime),
-    /// Not attempted: the section was paused (CDR events) meanwhile.
-    Hold,
-    /// Not attempted: paused (extension events) or no URL.
-    Skip,
-    /// Not attempted now: too many in flight to its endpoint.
-    Later(OffsetDateTime),
-}
-
 /// One attempt's record.
 #[derive(Clone, Debug)]
 pub struct AttemptRecord {
@@ -448,9 +427,10 @@ impl Outcome {
     /// The attempt's row, if one was made.
     fn attempt_row(&self) -> Option<delivery_attempt::ActiveModel> {
         let record = self.attempt.as_ref()?;
-        let outcome = match self.decision {
-            Decision::Delivered => DELIVERED,
-            Decision::GivenUp => GIVEN_UP,
+        // The attempt's outcome: the state it left the event in, or
+        // `retry` (pending, tried again later).
+        let outcome = match self.decision.state() {
+            state @ (EventState::Delivered | EventState::GivenUp) => state.as_str(),
             _ => "retry",
         };
         Some(delivery_attempt::ActiveModel {
@@ -490,15 +470,11 @@ pub async fn finish(db: &impl ConnectionTrait, outcomes: &[&Outcome]) -> anyhow:
         let now = outcome.at;
         // A finished event's `next_attempt_at` is when it finished: the
         // tab's 24-hour counts read it from the endpoint index.
-        let (state, next, finished) = match outcome.decision {
-            Decision::Delivered => (DELIVERED, now, Some(now)),
-            Decision::GivenUp => (GIVEN_UP, now, Some(now)),
-            Decision::RetryAt(at) | Decision::Later(at) => (PENDING, at, None),
-            Decision::Hold => (HELD, now, None),
-            Decision::Skip => (SKIPPED, now, Some(now)),
-        };
+        let state = outcome.decision.state();
+        let next = outcome.decision.due().unwrap_or(now);
+        let finished = state.is_finished().then_some(now);
         let mut update = event::Entity::update_many()
-            .col_expr(event::Column::State, Expr::value(state))
+            .col_expr(event::Column::State, Expr::value(state.as_str()))
             .col_expr(event::Column::NextAttemptAt, Expr::value(next))
             .col_expr(
                 event::Column::LeaseUntil,
@@ -530,7 +506,7 @@ pub async fn finish(db: &impl ConnectionTrait, outcomes: &[&Outcome]) -> anyhow:
 pub async fn purge(db: &impl ConnectionTrait, retention: Duration) -> anyhow::Result<u64> {
     let cut = OffsetDateTime::now_utc() - retention;
     let done = event::Entity::delete_many()
-        .filter(event::Column::State.is_in([DELIVERED, GIVEN_UP, SKIPPED, DISCARDED]))
+        .filter(event::Column::State.is_in(EventState::FINISHED.map(EventState::as_str)))
         .filter(event::Column::FinishedAt.lt(cut))
         .exec(db)
         .await
@@ -547,11 +523,14 @@ pub async fn discard_held(
     now: OffsetDateTime,
 ) -> anyhow::Result<u64> {
     let done = event::Entity::update_many()
-        .col_expr(event::Column::State, Expr::value(DISCARDED))
+        .col_expr(
+            event::Column::State,
+            Expr::value(EventState::Discarded.as_str()),
+        )
         .col_expr(event::Column::FinishedAt, Expr::value(now))
         .filter(event::Column::TenantId.eq(tenant_id))
         .filter(event::Column::Section.eq(section.as_str()))
-        .filter(event::Column::State.eq(HELD))
+        .filter(event::Column::State.eq(EventState::Held.as_str()))
         .exec(db)
         .await
         .context("discarding held events")?;
@@ -692,4 +671,44 @@ pub async fn redeliver_given_up(
         .await
         .context("redelivering given-up events")?;
     Ok(done.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::EventState;
+
+    /// Every state the SQL of the queue, the summary and the metrics spells
+    /// as a literal (`state = 'held'`, `state <> 'pending'`) is an
+    /// `EventState`'s one spelling: a typo or a renamed state fails here,
+    /// not as a query that silently matches nothing.
+    #[test]
+    fn the_states_spelled_in_sql_are_event_states() {
+        let sources = [
+            ("queue.rs", include_str!("queue.rs")),
+            ("summary.rs", include_str!("summary.rs")),
+            ("metrics.rs", include_str!("metrics.rs")),
+        ];
+        let mut seen = 0;
+        for (file, source) in sources {
+            for pattern in ["state = '", "state <> '"] {
+                for (at, _) in source.match_indices(pattern) {
+                    let rest = &source[at + pattern.len()..];
+                    let Some(end) = rest.find('\'') else {
+                        panic!("{file}: an unterminated state literal");
+                    };
+                    let word = &rest[..end];
+                    // This test's own patterns.
+                    if word.is_empty() || word.contains(' ') {
+                        continue;
+                    }
+                    assert!(
+                        EventState::parse(word).is_some(),
+                        "{file}: '{word}' is not an EventState"
+                    );
+                    seen += 1;
+                }
+            }
+        }
+        assert!(seen >= 10, "the SQL's state literals were found ({seen})");
+    }
 }

@@ -1,5 +1,6 @@
 //! Which endpoint an event goes to, by its `event_type` (PortSIP's names).
 
+use super::rules::SectionNow;
 use crate::domain::EndpointKind;
 
 /// Where a tenant's events of one section go, as its endpoint row says at
@@ -10,6 +11,16 @@ pub struct Route {
     pub section: EndpointKind,
     pub enabled: bool,
     pub has_url: bool,
+}
+
+impl Route {
+    /// The section as the rules read it.
+    pub fn section_now(&self) -> SectionNow {
+        SectionNow {
+            has_url: self.has_url,
+            enabled: self.enabled,
+        }
+    }
 }
 
 /// CDR-side types go to the CDR URL; extension and queue types to the

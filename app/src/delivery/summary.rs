@@ -6,8 +6,10 @@ use anyhow::Context;
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use time::OffsetDateTime;
 
-use super::queue::{DELIVERED, GIVEN_UP, HELD, SKIPPED};
-use crate::{domain::EndpointKind, persistence::raw_sql};
+use crate::{
+    domain::{EndpointKind, EventState},
+    persistence::raw_sql,
+};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SectionCounts {
@@ -68,15 +70,23 @@ fn query() -> Query {
     for section in EndpointKind::ALL.map(EndpointKind::as_str) {
         let mut columns = Vec::new();
         for (label, condition, recent) in [
-            (HELD, "state = 'held'", false),
+            (EventState::Held.as_str(), "state = 'held'", false),
             ("retrying", "state = 'pending' AND attempts > 0", false),
             (
-                DELIVERED,
+                EventState::Delivered.as_str(),
                 "state = 'delivered' AND next_attempt_at > ?",
                 true,
             ),
-            (GIVEN_UP, "state = 'given_up' AND next_attempt_at > ?", true),
-            (SKIPPED, "state = 'skipped' AND next_attempt_at > ?", true),
+            (
+                EventState::GivenUp.as_str(),
+                "state = 'given_up' AND next_attempt_at > ?",
+                true,
+            ),
+            (
+                EventState::Skipped.as_str(),
+                "state = 'skipped' AND next_attempt_at > ?",
+                true,
+            ),
         ] {
             columns.push(format!(
                 "(SELECT COUNT(*) FROM events \

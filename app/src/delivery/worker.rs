@@ -27,13 +27,14 @@ use tokio::{
 };
 
 use super::{
-    queue::{self, AttemptRecord, Claimed, Decision, Outcome, ResponseRecord},
+    queue::{self, AttemptRecord, Claimed, Outcome, ResponseRecord},
+    rules::{self, AttemptOutcome, Decision, EventFacts, SectionNow},
     schedule::RetrySchedule,
     wake::Endpoint,
     writer::Write,
 };
 use crate::{
-    domain::{AuthMethod, EndpointKind, EndpointUrl, SecretKind},
+    domain::{AuthMethod, EndpointUrl, SecretKind},
     persistence::endpoints::{endpoint_to_deliver, open_stored_secret},
     sender::{Credentials, Outgoing},
     state::AppState,
@@ -402,7 +403,8 @@ impl Deliverer {
                     request_headers: Vec::new(),
                     response: None,
                 };
-                (self.after_failure(&event, None, now), Some(record), now)
+                let decision = self.decide(&event, Some(AttemptOutcome::NoAnswer), now);
+                (decision, Some(record), now)
             }
         };
         // The receiver has answered: the endpoint's turn goes to the next.
@@ -439,10 +441,17 @@ impl Deliverer {
         let now = OffsetDateTime::now_utc();
         // Paused (or its company suspended) meanwhile: a CDR event is
         // held, an extension event skipped.
-        let url = match (url, row.enabled && !suspended, event.section) {
-            (Some(url), true, _) => url,
-            (Some(_), false, EndpointKind::Cdr) => return Ok((Decision::Hold, None, now)),
-            _ => return Ok((Decision::Skip, None, now)),
+        let section = SectionNow {
+            has_url: url.is_some(),
+            enabled: row.enabled && !suspended,
+        };
+        let url = match (
+            url,
+            rules::decide(&facts(event), section, None, &self.config.schedule, now),
+        ) {
+            (Some(url), Decision::Send) => url,
+            (_, Decision::Send) => return Ok((Decision::Skip, None, now)),
+            (_, not_sent) => return Ok((not_sent, None, now)),
         };
         let method = AuthMethod::parse(&row.auth_method).unwrap_or_default();
         let username = row.username.clone().unwrap_or_default();
@@ -480,11 +489,14 @@ impl Deliverer {
         let finished = OffsetDateTime::now_utc();
         let status = exchange.response.as_ref().map(|r| r.status);
         let attempts = u32::try_from(event.attempts + 1).unwrap_or(u32::MAX);
-        let decision = match status {
-            Some(200) => Decision::Delivered,
-            Some(404) => Decision::GivenUp,
-            _ => self.after_failure(event, retry_after(&exchange), finished),
+        let outcome = match status {
+            Some(status) => AttemptOutcome::Answered {
+                status,
+                retry_after: retry_after(&exchange),
+            },
+            None => AttemptOutcome::NoAnswer,
         };
+        let decision = self.decide(event, Some(outcome), finished);
         let host = url::Url::parse(url.as_str())
             .ok()
             .and_then(|u| u.host_str().map(str::to_owned))
@@ -492,7 +504,7 @@ impl Deliverer {
         let (error, help) = if status == Some(200) {
             (None, Vec::new())
         } else {
-            let judged = crate::test_event::verdict::judge(&exchange, method, &host);
+            let judged = super::verdict::judge(&exchange, method, &host);
             (Some(judged.summary), judged.help)
         };
         let record = AttemptRecord {
@@ -522,32 +534,19 @@ impl Deliverer {
         Ok((decision, Some(record), finished))
     }
 
-    /// After a failed attempt: the next one on the schedule (or sooner,
-    /// when the receiver asked within the schedule's longest step), or
-    /// given up after the last.
-    fn after_failure(
+    /// PortSIP's rules after an attempt (`rules::decide`).
+    fn decide(
         &self,
         event: &Claimed,
-        asked: Option<Duration>,
+        outcome: Option<AttemptOutcome>,
         now: OffsetDateTime,
     ) -> Decision {
-        // A redelivery an admin asked for is one attempt: failed, it is
-        // given up again, not put back on the schedule.
-        if event.manual {
-            return Decision::GivenUp;
-        }
-        let attempts = u32::try_from(event.attempts + 1).unwrap_or(u32::MAX);
-        match self.config.schedule.wait_after(attempts) {
-            None => Decision::GivenUp,
-            Some(step) => {
-                let wait = asked
-                    .filter(|asked| *asked <= self.config.schedule.longest())
-                    .unwrap_or(step);
-                Decision::RetryAt(
-                    now + time::Duration::try_from(wait).unwrap_or(time::Duration::MINUTE),
-                )
-            }
-        }
+        // The section no longer matters once an attempt was made.
+        let sent = SectionNow {
+            has_url: true,
+            enabled: true,
+        };
+        rules::decide(&facts(event), sent, outcome, &self.config.schedule, now)
     }
 
     async fn record(
@@ -577,13 +576,10 @@ impl Deliverer {
             let seconds = Duration::from_millis(u64::try_from(millis).unwrap_or(0)).as_secs_f64();
             metrics.attempt(delivered, seconds);
         }
-        match decision {
-            Decision::Delivered => metrics.event("delivered"),
-            Decision::GivenUp => metrics.event("given_up"),
-            Decision::RetryAt(_) => metrics.event("retried"),
-            Decision::Hold => metrics.event("held"),
-            Decision::Skip => metrics.event("skipped"),
-            Decision::Later(_) => {}
+        // Each decision counted by the state it leaves the event in (a
+        // retry scheduled: pending); an event put off is not counted.
+        if !matches!(decision, Decision::Later(_) | Decision::Send) {
+            metrics.event(decision.state());
         }
         Ok(())
     }
@@ -612,6 +608,15 @@ impl Deliverer {
                 _ = stop.changed() => return,
             }
         }
+    }
+}
+
+/// What the rules know of a claimed event.
+fn facts(event: &Claimed) -> EventFacts {
+    EventFacts {
+        section: event.section,
+        attempts_before: u32::try_from(event.attempts).unwrap_or(0),
+        manual: event.manual,
     }
 }
 

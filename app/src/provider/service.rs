@@ -18,7 +18,7 @@ use crate::{
     activity::{self, log::NewEntry, ActivityKind},
     auth::CurrentOperator,
     delivery::{health::AUTO_PAUSED, health::FAILING, queue},
-    domain::{EndpointKind, Role},
+    domain::{EndpointKind, EventState, Role},
     error::{AppError, ServiceError},
     members::{INVITATION_HOURS, INVITATION_PREFIX},
     persistence::{
@@ -252,10 +252,10 @@ pub async fn suspend(
     };
     let ended = end_tenant_sessions(&txn, tenant_id).await?;
     let held = event::Entity::update_many()
-        .col_expr(event::Column::State, Expr::value(queue::HELD))
+        .col_expr(event::Column::State, Expr::value(EventState::Held.as_str()))
         .filter(event::Column::TenantId.eq(tenant_id))
         .filter(event::Column::Section.eq(EndpointKind::Cdr.as_str()))
-        .filter(event::Column::State.eq(queue::PENDING))
+        .filter(event::Column::State.eq(EventState::Pending.as_str()))
         .exec(&txn)
         .await
         .context("holding the tenant's CDR events")?

@@ -19,9 +19,9 @@ use super::{
 use crate::{
     deliveries::{
         service::{self, RedeliveryForm},
-        AttemptView, DeliveryFilters, DeliveryRow, DeliveryState, RedeliveryTarget,
+        AttemptView, DeliveryFilters, DeliveryRow, RedeliveryTarget,
     },
-    domain::EndpointKind,
+    domain::{EndpointKind, EventState},
     state::AppState,
 };
 
@@ -34,7 +34,7 @@ pub struct ListQuery {
     #[param(value_type = EndpointKind, required = false, example = "cdr")]
     section: Option<String>,
     /// Only events in this state.
-    #[param(value_type = DeliveryState, required = false, example = "given_up")]
+    #[param(value_type = EventState, required = false, example = "given_up")]
     state: Option<String>,
     /// Only this PBX event type (`call_cdr`, `extension_status`, …).
     #[serde(rename = "type")]

@@ -10,10 +10,10 @@ use super::{
     history,
     report::{RequestView, ResponseView, TestReport},
     sample::{self, SampleTenant},
-    verdict,
 };
 use crate::{
     auth::{Administrator, CurrentAdmin},
+    delivery::verdict,
     domain::{
         AuthDraft, AuthMethod, EndpointForm, EndpointKind, EndpointUrl, Field, FieldErrors,
         SampleEvent, SecretInput, SecretKind,

@@ -1,11 +1,8 @@
 //! The connection pool as the server opens it: a connection given back
 //! after a cancelled query or a dropped transaction serves the next user
-//! cleanly, on a pool of one connection reused at once. On SQLite a
-//! connection goes back without sqlx's test on release when it is in no
-//! transaction (the patched `test_on_release(false)`, see
-//! vendor/sqlx-core/PATCHED.md): the cancelled query takes that path (a
-//! leaked permit would time the next query out), the dropped transaction
-//! the tested one. On PostgreSQL both take upstream's path.
+//! cleanly, on a pool of one connection reused at once (upstream sqlx: a
+//! released connection is tested before it goes back to the pool; see
+//! docs/upstream/sqlx-test-on-release.md for what that costs on SQLite).
 
 use crate::helpers::*;
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, TransactionTrait};
@@ -93,28 +90,29 @@ async fn a_connection_left_by_a_cancelled_query_or_a_dropped_transaction_serves_
     txn.commit().await.expect("committed");
 }
 
-/// SQLite connections are replaced after a minute (the bound on one whose
-/// worker thread died, which is no longer tested on release), except an
-/// in-memory database's, which would vanish with its last connection: it
-/// keeps sqlx's default lifetime.
+/// The pool as the server opens it on upstream sqlx: a SQLite connection
+/// is not pinged before each use (a file cannot be cut; the ping would be a
+/// round trip to its worker thread) and keeps sqlx's default lifetime, a
+/// file database and an in-memory one alike (the latter would vanish with
+/// its last connection, so it must not be replaced early).
 #[tokio::test]
-async fn sqlite_connections_have_a_lifetime_unless_the_database_is_in_memory() {
+async fn sqlite_pools_keep_sqlx_defaults_but_the_ping_before_use() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = test_config(&dir);
     config.database_url = Some(format!("sqlite://{}", dir.path().join("file.db").display()));
+    let default = sea_orm::sqlx::pool::PoolOptions::<sea_orm::sqlx::Sqlite>::new();
     let file = server::connect(&config)
         .await
         .expect("a file database opens");
     let options = file.get_sqlite_connection_pool().options();
-    assert_eq!(options.get_max_lifetime(), Some(Duration::from_secs(60)));
-    assert!(!options.get_test_on_release());
+    assert_eq!(options.get_max_lifetime(), default.get_max_lifetime());
+    assert!(!options.get_test_before_acquire());
 
     config.database_url = Some("sqlite::memory:".to_owned());
     let memory = server::connect(&config)
         .await
         .expect("an in-memory database opens");
     let options = memory.get_sqlite_connection_pool().options();
-    let default = sea_orm::sqlx::pool::PoolOptions::<sea_orm::sqlx::Sqlite>::new();
     assert_eq!(options.get_max_lifetime(), default.get_max_lifetime());
-    assert!(!options.get_test_on_release());
+    assert!(!options.get_test_before_acquire());
 }
