@@ -6,8 +6,10 @@
 //! else is retried on the `schedule`, then given up.
 
 pub mod health;
+pub mod in_flight;
 pub mod ingest;
 pub mod keys;
+pub mod lanes;
 pub mod metrics;
 pub mod queue;
 pub mod routes;

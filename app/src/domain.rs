@@ -9,6 +9,7 @@ mod endpoint;
 mod endpoint_url;
 mod event_state;
 mod field_errors;
+mod our_credential;
 mod role;
 mod sample_event;
 mod verdict;
@@ -22,6 +23,7 @@ pub use endpoint::{
 pub use endpoint_url::{EndpointUrl, Origin, UrlError, MAX_URL_LEN};
 pub use event_state::EventState;
 pub use field_errors::{Field, FieldErrors};
+pub use our_credential::OurCredential;
 pub use role::Role;
 pub use sample_event::SampleEvent;
 pub use verdict::Verdict;

@@ -20,7 +20,7 @@ test('an invitation link makes a viewer who sees settings but no control, then i
   await page.getByRole('button', { name: 'Create invitation link' }).click();
   await expect(page.getByRole('heading', { name: 'Invitation for a new viewer created' })).toBeVisible();
   const link = await page.getByLabel('Invitation link').inputValue();
-  expect(link).toMatch(/\/invitation\?token=eui_[A-Za-z0-9_-]{43}$/);
+  expect(link).toMatch(/\/invitation\?token=euinv_[A-Za-z0-9_-]{43}$/);
   await noViolations(page);
 
   // The invitee, in a browser of their own.

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Every token starts so, for secret scanners to spot a leaked one.
-pub const TOKEN_PREFIX: &str = "eut_";
+pub const TOKEN_PREFIX: &str = crate::domain::OurCredential::ApiToken.prefix();
 
 /// The expiries offered, in days (none: never).
 pub const EXPIRY_DAYS: [u32; 3] = [30, 90, 365];

@@ -15,7 +15,7 @@ use crate::{
 };
 
 /// Every key starts so, for secret scanners to spot a leaked one.
-pub const KEY_PREFIX: &str = "eui_";
+pub const KEY_PREFIX: &str = crate::domain::OurCredential::IngestKey.prefix();
 
 use crate::persistence::crypto::{credential_digest as hash, new_bearer_credential};
 

@@ -1,19 +1,18 @@
-//! The workers: claim due events, post each with its section's settings
-//! as they are at that moment, decide by PortSIP's rules, record.
+//! The worker: claim due events, post each with its section's settings as
+//! they are at that moment, decide by PortSIP's rules (`rules`), record
+//! (`writer`). Its moving parts have homes of their own: `lanes` (claimed
+//! events waiting for their endpoint's turn, and the turns), `in_flight`
+//! (what a stop hands back), `queue` (the SQL), `rules` (the decisions).
 //!
 //! A slow or dead receiver delays nobody else: at most
-//! `max_in_flight_per_endpoint` attempts run per endpoint, within a global
-//! `max_in_flight`. Claimed events wait for their endpoint's turn in its
-//! lane, in claim order (oldest due first); a lane holds at most
-//! `CLAIM_BATCH` and is topped up when it runs low, so a slow endpoint
-//! holds at most that many (all lanes together at most `MOST_WAITING`),
-//! and a fast one never waits for its next claim. An attempt frees its
-//! endpoint's turn as soon as the receiver has answered; its record is
-//! committed meanwhile, with others' (`writer`).
+//! `max_in_flight_per_endpoint` attempts run per endpoint, within
+//! `max_in_flight` in all. An attempt frees its endpoint's turn as soon as
+//! the receiver has answered; its record is committed meanwhile, with
+//! others'.
 
 use anyhow::Context;
 use std::{
-    collections::{HashMap, HashSet, VecDeque},
+    collections::HashSet,
     sync::{
         atomic::{AtomicBool, Ordering},
         Arc, Mutex,
@@ -21,12 +20,11 @@ use std::{
     time::Duration,
 };
 use time::OffsetDateTime;
-use tokio::{
-    sync::{watch, OwnedSemaphorePermit, Semaphore},
-    task::JoinSet,
-};
+use tokio::{sync::watch, task::JoinSet};
 
 use super::{
+    in_flight::InFlight,
+    lanes::{Ask, Lanes, Limits},
     queue::{self, AttemptRecord, Claimed, Outcome, ResponseRecord},
     rules::{self, AttemptOutcome, Decision, EventFacts, SectionNow},
     schedule::RetrySchedule,
@@ -68,34 +66,29 @@ impl Default for DeliveryConfig {
     }
 }
 
-/// Most claimed events waiting in one endpoint's lane.
-const CLAIM_BATCH: usize = 100;
-/// A lane with fewer waiting is topped up (when its last look found more).
-const LOW_WATER: usize = CLAIM_BATCH / 2;
-/// Most claimed events waiting in lanes, all endpoints together.
-const MOST_WAITING: usize = 1000;
-
-/// An endpoint's claimed events, oldest due first.
-#[derive(Default)]
-struct Lane {
-    waiting: VecDeque<Claimed>,
-    /// Its last look found all it asked for: there may be more due.
-    more: bool,
-}
-
 /// Delivers this instance's share of the queue.
 pub struct Deliverer {
     state: AppState,
     config: DeliveryConfig,
-    global: Arc<Semaphore>,
-    per_endpoint: Mutex<HashMap<Endpoint, Arc<Semaphore>>>,
-    /// Claimed events waiting for their endpoint's turn.
-    lanes: Mutex<HashMap<Endpoint, Lane>>,
-    /// Events claimed and not yet recorded (waiting or under way):
-    /// released at a stop.
-    in_flight: Mutex<HashMap<i64, OffsetDateTime>>,
+    /// Claimed events waiting for their endpoint's turn, and the turns.
+    lanes: Mutex<Lanes<Claimed>>,
+    /// Events claimed and not yet recorded: released at a stop.
+    in_flight: Mutex<InFlight>,
     attempts: Mutex<JoinSet<()>>,
     stopping: AtomicBool,
+}
+
+/// One of an endpoint's turns, held by an attempt under way: given back
+/// when dropped (also if the attempt's task panics or is aborted).
+struct Turn {
+    deliverer: Arc<Deliverer>,
+    endpoint: Endpoint,
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        locked(&self.deliverer.lanes).finished(self.endpoint);
+    }
 }
 
 fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -107,12 +100,13 @@ fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Deliverer {
     pub fn new(state: AppState, config: DeliveryConfig) -> Arc<Self> {
         Arc::new(Self {
-            global: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
+            lanes: Mutex::new(Lanes::new(Limits {
+                per_endpoint: config.max_in_flight_per_endpoint,
+                in_all: config.max_in_flight,
+            })),
             state,
             config,
-            per_endpoint: Mutex::new(HashMap::new()),
-            lanes: Mutex::new(HashMap::new()),
-            in_flight: Mutex::new(HashMap::new()),
+            in_flight: Mutex::new(InFlight::default()),
             attempts: Mutex::new(JoinSet::new()),
             stopping: AtomicBool::new(false),
         })
@@ -139,15 +133,11 @@ impl Deliverer {
             }
             let mut wanted = std::mem::take(&mut deferred);
             wanted.extend(self.state.wake_deliveries.take());
-            wanted.extend(self.running_low());
+            wanted.extend(locked(&self.lanes).running_low());
             if tokio::time::Instant::now() >= next_look {
                 next_look = tokio::time::Instant::now() + self.config.poll;
                 // Lanes whose last read found more are topped up anyway.
-                let topped_up: Vec<Endpoint> = locked(&self.lanes)
-                    .iter()
-                    .filter(|(_, lane)| lane.more)
-                    .map(|(endpoint, _)| *endpoint)
-                    .collect();
+                let topped_up = locked(&self.lanes).with_more();
                 match queue::due_endpoints(&self.state.db, &topped_up).await {
                     Ok(found) => wanted.extend(found),
                     Err(e) => {
@@ -162,18 +152,10 @@ impl Deliverer {
                 let mut lanes = locked(&self.lanes);
                 let mut ids = locked(&self.in_flight);
                 for event in claimed {
-                    // Ours already (its lease ran out while it waited or was
-                    // under way): the attempt we have records it; the new
-                    // lease is the one to release at a stop.
-                    if ids.insert(event.id, event.lease_until).is_none() {
-                        lanes
-                            .entry((event.tenant_id, event.section))
-                            .or_default()
-                            .waiting
-                            .push_back(event);
+                    if ids.claimed(event.id, event.lease_until) {
+                        lanes.push((event.tenant_id, event.section), event);
                     }
                 }
-                lanes.retain(|_, lane| lane.more || !lane.waiting.is_empty());
             }
             self.pump();
             tokio::select! {
@@ -183,7 +165,7 @@ impl Deliverer {
             }
         }
         self.stopping.store(true, Ordering::SeqCst);
-        locked(&self.lanes).clear();
+        locked(&self.lanes).clear_waiting();
         let mut attempts = std::mem::take(&mut *locked(&self.attempts));
         if tokio::time::timeout(grace, async {
             while attempts.join_next().await.is_some() {}
@@ -195,7 +177,7 @@ impl Deliverer {
         }
         // Whatever did not finish (or never started) goes back to the queue
         // now, for any instance, instead of waiting for its lease to run out.
-        let ids: Vec<(i64, OffsetDateTime)> = locked(&self.in_flight).drain().collect();
+        let ids = locked(&self.in_flight).drain();
         if !ids.is_empty() {
             match queue::release(&self.state.db, &ids).await {
                 Ok(n) => tracing::warn!(
@@ -210,48 +192,28 @@ impl Deliverer {
         }
     }
 
-    /// Endpoints whose lane runs low while their last look found more.
-    fn running_low(&self) -> Vec<Endpoint> {
-        locked(&self.lanes)
-            .iter()
-            .filter(|(_, lane)| lane.more && lane.waiting.len() < LOW_WATER)
-            .map(|(endpoint, _)| *endpoint)
-            .collect()
-    }
-
     /// Reads each wanted endpoint's due events (up to what its lane and
     /// all lanes together have room for), then claims them in one short
     /// write. Endpoints there was no room for go to `deferred`.
     async fn claim_for(&self, wanted: Vec<Endpoint>, deferred: &mut Vec<Endpoint>) -> Vec<Claimed> {
-        let (mut room, mut have): (usize, HashMap<Endpoint, usize>) = {
-            let lanes = locked(&self.lanes);
-            let waiting: usize = lanes.values().map(|lane| lane.waiting.len()).sum();
-            (
-                MOST_WAITING.saturating_sub(waiting),
-                lanes
-                    .iter()
-                    .map(|(endpoint, lane)| (*endpoint, lane.waiting.len()))
-                    .collect(),
-            )
-        };
+        let mut budget = locked(&self.lanes).budget();
         let mut ids = Vec::new();
         let mut looked = Vec::new();
         for endpoint in wanted {
-            let asked = CLAIM_BATCH
-                .saturating_sub(have.remove(&endpoint).unwrap_or(0))
-                .min(room);
-            if asked == 0 {
-                if room == 0 {
+            let asked = match budget.ask(endpoint) {
+                Ask::Claim(n) => n,
+                Ask::NoRoom => {
                     deferred.push(endpoint);
-                } else {
-                    // Its lane is full: topped up once it runs low.
-                    looked.push((endpoint, true));
+                    continue;
                 }
-                continue;
-            }
+                Ask::LaneFull => {
+                    looked.push((endpoint, true));
+                    continue;
+                }
+            };
             match queue::due_for(&self.state.db, endpoint, asked).await {
                 Ok(found) => {
-                    room -= found.len();
+                    budget.found(found.len());
                     looked.push((endpoint, found.len() == asked));
                     ids.extend(found);
                 }
@@ -263,7 +225,7 @@ impl Deliverer {
         {
             let mut lanes = locked(&self.lanes);
             for (endpoint, more) in looked {
-                lanes.entry(endpoint).or_default().more = more;
+                lanes.looked(endpoint, more);
             }
         }
         if ids.is_empty() {
@@ -283,15 +245,6 @@ impl Deliverer {
         })
     }
 
-    fn endpoint_permits(&self, endpoint: Endpoint) -> Arc<Semaphore> {
-        let mut map = locked(&self.per_endpoint);
-        Arc::clone(map.entry(endpoint).or_insert_with(|| {
-            Arc::new(Semaphore::new(
-                self.config.max_in_flight_per_endpoint.max(1),
-            ))
-        }))
-    }
-
     /// Starts waiting events whose endpoints have a free turn (and the
     /// global pool room), oldest first per endpoint. An event whose claim
     /// would run out before an attempt could end goes back to the queue.
@@ -303,35 +256,17 @@ impl Deliverer {
         let needs = time::Duration::try_from(self.state.sender.timeout())
             .unwrap_or(time::Duration::seconds(10))
             .min(time::Duration::try_from(self.config.lease / 2).unwrap_or_default());
-        let mut stale = Vec::new();
-        let mut started = Vec::new();
-        {
-            let mut lanes = locked(&self.lanes);
-            for (endpoint, lane) in lanes.iter_mut() {
-                let lane = &mut lane.waiting;
-                while let Some(first) = lane.front() {
-                    if first.lease_until - now < needs {
-                        stale.extend(lane.pop_front());
-                        continue;
-                    }
-                    let Ok(global) = Arc::clone(&self.global).try_acquire_owned() else {
-                        break;
-                    };
-                    let Ok(turn) = self.endpoint_permits(*endpoint).try_acquire_owned() else {
-                        break;
-                    };
-                    if let Some(event) = lane.pop_front() {
-                        started.push((event, (global, turn)));
-                    }
-                }
-            }
-            lanes.retain(|_, lane| lane.more || !lane.waiting.is_empty());
-        }
-        if !started.is_empty() {
+        let started = locked(&self.lanes).start(|event: &Claimed| event.lease_until - now < needs);
+        let stale = started.stale;
+        if !started.now.is_empty() {
             let mut attempts = locked(&self.attempts);
-            for (event, permits) in started {
+            for (endpoint, event) in started.now {
+                let turn = Turn {
+                    deliverer: Arc::clone(self),
+                    endpoint,
+                };
                 let me = Arc::clone(self);
-                attempts.spawn(async move { me.deliver(event, permits).await });
+                attempts.spawn(async move { me.deliver(event, turn).await });
             }
         }
         if !stale.is_empty() {
@@ -340,7 +275,7 @@ impl Deliverer {
                 me.later(&stale).await;
                 let mut ids = locked(&me.in_flight);
                 for event in &stale {
-                    ids.remove(&event.id);
+                    ids.done(event.id);
                 }
             });
         }
@@ -372,11 +307,7 @@ impl Deliverer {
         }
     }
 
-    async fn deliver(
-        self: Arc<Self>,
-        event: Claimed,
-        permits: (OwnedSemaphorePermit, OwnedSemaphorePermit),
-    ) {
+    async fn deliver(self: Arc<Self>, event: Claimed, turn: Turn) {
         let (decision, record, at) = match self.attempt(&event).await {
             Ok(done) => done,
             Err(e) => {
@@ -408,7 +339,7 @@ impl Deliverer {
             }
         };
         // The receiver has answered: the endpoint's turn goes to the next.
-        drop(permits);
+        drop(turn);
         self.pump();
         if let Err(e) = self.record(&event, &decision, record, at).await {
             tracing::error!(
@@ -417,13 +348,10 @@ impl Deliverer {
                 "could not record an attempt; it is made again when its lease runs out"
             );
         }
-        locked(&self.in_flight).remove(&event.id);
+        locked(&self.in_flight).done(event.id);
         // Its lane runs low and there is more: the claiming loop need not
         // wait for its poll.
-        if locked(&self.lanes)
-            .get(&(event.tenant_id, event.section))
-            .is_some_and(|lane| lane.more && lane.waiting.len() < LOW_WATER)
-        {
+        if locked(&self.lanes).is_running_low((event.tenant_id, event.section)) {
             self.state.wake_deliveries.nudge();
         }
     }

@@ -9,7 +9,10 @@ use crate::domain::Role;
 pub const INVITATION_HOURS: i64 = 72;
 
 /// Every invitation token starts so, for secret scanners.
-pub const INVITATION_PREFIX: &str = "eui_";
+pub const INVITATION_PREFIX: &str = crate::domain::OurCredential::Invitation.prefix();
+/// Invitation links made before invitations had a prefix of their own
+/// (they share the ingest keys'): still opened until they expire (72 h).
+pub const LEGACY_INVITATION_PREFIX: &str = "eui_";
 
 /// An invitation link that no longer works: said the same for every
 /// reason.

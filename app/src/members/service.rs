@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 
 use super::model::{
     InvitationLink, InvitationView, MemberView, MembersData, INVITATION_CLOSED, INVITATION_HOURS,
-    INVITATION_PREFIX,
+    INVITATION_PREFIX, LEGACY_INVITATION_PREFIX,
 };
 use crate::{
     accounts::{self, AccountError, NewAdmin},
@@ -447,7 +447,8 @@ async fn open_invitation(
     db: &impl ConnectionTrait,
     token: &str,
 ) -> anyhow::Result<Option<(invitation::Model, tenant::Model)>> {
-    if !token.starts_with(INVITATION_PREFIX) || token.len() > 200 {
+    let ours = token.starts_with(INVITATION_PREFIX) || token.starts_with(LEGACY_INVITATION_PREFIX);
+    if !ours || token.len() > 200 {
         return Ok(None);
     }
     let now = OffsetDateTime::now_utc();

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 pub const RESET_MINUTES: i64 = 60;
 
 /// Every reset token starts so, for secret scanners.
-pub const RESET_PREFIX: &str = "eur_";
+pub const RESET_PREFIX: &str = crate::domain::OurCredential::PasswordReset.prefix();
 
 /// Said the same for every reason a link does not work.
 pub const RESET_CLOSED: &str = "This password reset link no longer works: it was used, or is more than an hour old. Ask for a new one.";

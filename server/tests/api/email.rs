@@ -256,7 +256,7 @@ async fn invitations_are_emailed_and_the_address_becomes_the_members() {
     assert!(letters[0]
         .body
         .contains("alice invites you to join Acme on eventurl as viewer"));
-    let link = link_in(&letters[0].body, &app.url("/invitation?token=eui_"));
+    let link = link_in(&letters[0].body, &app.url("/invitation?token=euinv_"));
     let path = link.trim_start_matches(&app.url("")).to_owned();
     let bob = app.browser();
     let joined = bob

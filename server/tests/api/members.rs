@@ -12,7 +12,7 @@ use crate::{
 };
 
 fn invitation_in(page: &str) -> Option<String> {
-    let at = page.find("/invitation?token=eui_")?;
+    let at = page.find("/invitation?token=euinv_")?;
     let link: String = page[at..]
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || "/?=_-".contains(*c))
@@ -402,7 +402,7 @@ async fn an_invitation_link_works_once_within_72_hours_and_can_be_revoked() {
     ] {
         assert!(activity.contains(text), "{text}: {activity}");
     }
-    assert!(!app.database_holds_in_activity("eui_").await);
+    assert!(!app.database_holds_in_activity("euinv_").await);
 }
 
 #[tokio::test]

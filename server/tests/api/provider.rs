@@ -117,7 +117,7 @@ async fn operators_see_every_tenant_create_one_and_never_enter_one() {
     )
     .await;
     assert!(created.contains("Globex created"), "{created}");
-    let start = created.find("/invitation?token=eui_").unwrap();
+    let start = created.find("/invitation?token=euinv_").unwrap();
     let path: String = created[start..].chars().take_while(|c| *c != '"').collect();
     let hank = app.browser();
     let joined = hank
@@ -172,7 +172,7 @@ async fn a_suspended_tenant_is_signed_out_refused_and_its_cdr_events_held_until_
             .await,
     )
     .await;
-    let start = invited.find("/invitation?token=eui_").unwrap();
+    let start = invited.find("/invitation?token=euinv_").unwrap();
     let invitation: String = invited[start..].chars().take_while(|c| *c != '"').collect();
 
     let olivia = operator(&app, "olivia").await;
