@@ -3,7 +3,7 @@
 //! only ever added; the **Activity** tab lists a tenant's own.
 
 mod api;
-mod entry;
+pub mod entry;
 #[cfg(feature = "ssr")]
 pub mod log;
 mod page;

@@ -3,7 +3,7 @@
 //! administrator. After that the link is dead.
 
 #[cfg(feature = "ssr")]
-mod gate;
+pub mod gate;
 mod page;
 #[cfg(feature = "ssr")]
 pub mod routes;

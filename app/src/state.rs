@@ -5,7 +5,7 @@
 
 use crate::{
     auth::password::HashingPool, persistence::crypto::SecretCipher, sender::WebhookSender,
-    setup::SetupGate,
+    setup::gate::SetupGate,
 };
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;

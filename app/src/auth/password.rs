@@ -86,7 +86,7 @@ mod tests {
     async fn the_hashing_pool_runs_no_more_than_its_limit_at_once() {
         use std::sync::atomic::{AtomicUsize, Ordering};
         use std::sync::Arc;
-        let pool = super::HashingPool::new(2);
+        let pool = crate::auth::password::HashingPool::new(2);
         let running = Arc::new(AtomicUsize::new(0));
         let most = Arc::new(AtomicUsize::new(0));
         let jobs = (0..8).map(|_| {

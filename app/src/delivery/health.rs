@@ -17,8 +17,8 @@ use time::OffsetDateTime;
 use super::{queue::Outcome, rules::Decision};
 use crate::{
     activity::{
+        entry::{ActivityKind, Change},
         log::{record, NewEntry},
-        ActivityKind, Change,
     },
     domain::EndpointKind,
     persistence::raw_sql,
