@@ -4,6 +4,7 @@
 //! up.
 
 pub mod assets;
+mod cleanup;
 pub mod cli;
 pub mod config;
 mod database;

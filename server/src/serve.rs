@@ -2,10 +2,8 @@
 //! shutdown on SIGINT/SIGTERM, and the hourly clean-up of expired sessions.
 
 use anyhow::Context;
-use app::persistence::session_store::DbSessionStore;
 use std::{future::IntoFuture, net::SocketAddr, time::Duration};
 use tokio::net::TcpListener;
-use tower_sessions::ExpiredDeletion;
 
 use crate::startup::Prepared;
 
@@ -109,34 +107,6 @@ fn without_nagle(
         }
     }
     listener.tap_io(no_delay as fn(&mut tokio::net::TcpStream))
-}
-
-/// Hourly clean-up: expired sessions, attempt records past every rate
-/// limit's window, sign-in networks no longer known. A failure is logged
-/// and retried at the next tick instead of ending the task.
-pub(crate) async fn hourly_cleanup(store: DbSessionStore, db: sea_orm::DatabaseConnection) {
-    let mut interval = tokio::time::interval(Duration::from_secs(3600));
-    loop {
-        interval.tick().await;
-        if let Err(e) = store.delete_expired().await {
-            tracing::warn!(error = %e, "could not delete expired sessions");
-        }
-        if let Err(e) = app::persistence::rate_limit::purge(&db, time::Duration::HOUR).await {
-            tracing::warn!(
-                error = format!("{e:#}"),
-                "could not delete old attempt records"
-            );
-        }
-        if let Err(e) = app::password_reset::service::purge(&db).await {
-            tracing::warn!(error = format!("{e:#}"), "could not delete old reset links");
-        }
-        if let Err(e) = app::auth::throttle::forget_old_networks(&db).await {
-            tracing::warn!(
-                error = format!("{e:#}"),
-                "could not forget old sign-in networks"
-            );
-        }
-    }
 }
 
 /// SIGINT or SIGTERM, their handlers installed now; the future ends at

@@ -21,10 +21,10 @@ use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
 use crate::{
     assets,
+    cleanup::hourly_cleanup,
     config::Config,
     database::{connect, load_cipher},
     routes, security,
-    serve::hourly_cleanup,
 };
 
 /// A server bound to its port, ready to serve.
