@@ -295,8 +295,10 @@ mod tests {
             lanes.push(A, n);
             lanes.push(B, 10 + n);
         }
-        assert_eq!(lanes.start(|_| false).now.len(), 3);
-        lanes.finished(A);
+        let now = lanes.start(|_| false).now;
+        assert_eq!(now.len(), 3);
+        assert!(lanes.start(|_| false).now.is_empty(), "no turn free in all");
+        lanes.finished(now[0].0);
         assert_eq!(lanes.start(|_| false).now.len(), 1);
         assert_eq!(lanes.running(), 3);
     }
