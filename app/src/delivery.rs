@@ -5,6 +5,7 @@
 //! following PortSIP's rules: only 200 is delivered, 404 gives up, anything
 //! else is retried on the `schedule`, then given up.
 
+pub mod attempt;
 pub mod health;
 pub mod in_flight;
 pub mod ingest;
