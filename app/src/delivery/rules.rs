@@ -195,8 +195,19 @@ mod tests {
     #[test]
     fn portsips_rules_one_row_each() {
         let no_answer = Some(AttemptOutcome::NoAnswer);
+        /// The rule, the event's section, attempts before, manual; the
+        /// section now; the outcome; the decision.
+        type Row = (
+            &'static str,
+            EndpointKind,
+            u32,
+            bool,
+            SectionNow,
+            Option<AttemptOutcome>,
+            Decision,
+        );
         #[rustfmt::skip]
-        let table: Vec<(&str, EndpointKind, u32, bool, SectionNow, Option<AttemptOutcome>, Decision)> = vec![
+        let table: Vec<Row> = vec![
             ("enabled with a URL: sent",            Cdr,       0, false, ON,     None, Decision::Send),
             ("paused CDR: held",                    Cdr,       0, false, PAUSED, None, Decision::Hold),
             ("paused extension: skipped",           Extension, 0, false, PAUSED, None, Decision::Skip),
