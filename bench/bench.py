@@ -1,3 +1,4 @@
+# Over 500 lines: one script drives every measure of the benchmark (pages, API, ingest, delivery), each a function, sharing its load generator and report.
 """eventurl benchmark: see bench/run. Everything runs on this machine; the
 static file served by the same server in the same run is the ceiling the
 page is compared with, because the machine is shared and noisy."""

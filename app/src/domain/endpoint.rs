@@ -1,3 +1,4 @@
+// Over 500 lines: the endpoint's domain types are ~390; the rest is their property and unit tests, kept beside them.
 //! One of a tenant's two webhook endpoints, and the rules of its form.
 
 use super::credentials::{BearerToken, Password, Username};

@@ -1,3 +1,4 @@
+// Over 500 lines: one island (the section form) and the two components only it renders, sharing its signals and ids.
 //! One section of the tab (CDR Events or Extension Events): its form, the
 //! same validation as the server before sending, and what happened.
 //!

@@ -1,3 +1,4 @@
+// Over 500 lines: the Digest client is ~400; the rest is its tests (RFC 7616 §3.9.1 examples, proptest), kept beside it.
 //! HTTP Digest (RFC 7616, and the RFC 2617/2069 forms older servers use):
 //! reading the `401` challenges and answering the strongest one.
 //!

@@ -1,0 +1,181 @@
+//! The Event URL API's bodies: a section as it is read and written, in
+//! PortSIP's field names, as the OpenAPI document describes them.
+
+use super::*;
+
+/// How the PBX authenticates to the receiver, in PortSIP's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum ApiAuth {
+    Disable,
+    Basic,
+    Digest,
+    Bearer,
+}
+
+impl From<AuthMethod> for ApiAuth {
+    fn from(method: AuthMethod) -> Self {
+        match method {
+            AuthMethod::Disable => ApiAuth::Disable,
+            AuthMethod::Basic => ApiAuth::Basic,
+            AuthMethod::Digest => ApiAuth::Digest,
+            AuthMethod::Bearer => ApiAuth::Bearer,
+        }
+    }
+}
+
+/// A section as the API shows it: PortSIP's field names, plus what this
+/// product adds (read-only). Secrets are never returned.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "section": "cdr",
+    "enabled": true,
+    "auth": "BEARER",
+    "username": "",
+    "url": "https://crm.example.com/portsip/cdr",
+    "password_set": false,
+    "token_set": true,
+    "secret_changed_at": "2026-11-20T08:00:00Z",
+    "secret_changed_by": "alice",
+    "version": 7,
+    "updated_at": "2026-11-28T09:14:03Z",
+    "updated_by": "alice"
+}))]
+pub struct SectionOut {
+    pub section: EndpointKind,
+    pub enabled: bool,
+    pub auth: ApiAuth,
+    pub username: String,
+    pub url: String,
+    pub password_set: bool,
+    pub token_set: bool,
+    /// RFC 3339, UTC.
+    pub secret_changed_at: Option<String>,
+    pub secret_changed_by: Option<String>,
+    /// The section's version: its `ETag`, and `If-Match` of a change.
+    pub version: i64,
+    /// RFC 3339, UTC.
+    pub updated_at: String,
+    pub updated_by: Option<String>,
+}
+
+/// Both sections.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "cdr": {
+        "section": "cdr", "enabled": true, "auth": "BEARER", "username": "",
+        "url": "https://crm.example.com/portsip/cdr", "password_set": false, "token_set": true,
+        "secret_changed_at": "2026-11-20T08:00:00Z", "secret_changed_by": "alice",
+        "version": 7, "updated_at": "2026-11-28T09:14:03Z", "updated_by": "alice"
+    },
+    "extension": {
+        "section": "extension", "enabled": false, "auth": "DISABLE", "username": "",
+        "url": "", "password_set": false, "token_set": false,
+        "secret_changed_at": null, "secret_changed_by": null,
+        "version": 1, "updated_at": "2026-11-01T12:00:00Z", "updated_by": null
+    }
+}))]
+pub struct BothOut {
+    pub cdr: SectionOut,
+    pub extension: SectionOut,
+}
+
+impl From<&EndpointView> for SectionOut {
+    fn from(view: &EndpointView) -> Self {
+        let secret = view.secret.as_ref();
+        Self {
+            section: view.kind,
+            enabled: view.enabled,
+            auth: view.auth_method.into(),
+            username: view.username.clone(),
+            url: view.url.clone(),
+            password_set: secret.is_some_and(|s| s.kind == SecretKind::Password),
+            token_set: secret.is_some_and(|s| s.kind == SecretKind::Token),
+            secret_changed_at: secret.map(|s| s.changed_at.clone()),
+            secret_changed_by: secret.and_then(|s| s.changed_by.clone()),
+            version: view.version,
+            updated_at: view.updated_at.clone(),
+            updated_by: view.updated_by.clone(),
+        }
+    }
+}
+
+/// A section's settings as sent (PUT here, or PortSIP's object). In a
+/// PUT, `auth` is required and a field left out is cleared (`enabled`
+/// false), except `password` and `token`: left out or empty, the stored
+/// secret is kept while the method still uses it. In PortSIP's
+/// `POST /api/tenant`, a field left out keeps its value.
+#[derive(Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "enabled": true,
+    "auth": "BEARER",
+    "url": "https://crm.example.com/portsip/cdr",
+    "token": "s3cr3t-rotated-2026-11"
+}))]
+pub struct SectionIn {
+    pub enabled: Option<bool>,
+    /// `DISABLE` | `BASIC` | `DIGEST` | `BEARER` (any case).
+    #[schema(value_type = Option<ApiAuth>)]
+    pub auth: Option<String>,
+    /// For `BASIC` and `DIGEST`.
+    pub username: Option<String>,
+    /// For `BASIC` and `DIGEST`; write-only.
+    pub password: Option<String>,
+    /// For `BEARER`; write-only.
+    pub token: Option<String>,
+    /// Where the PBX posts this section's events (`http://` or
+    /// `https://`); required while enabled.
+    pub url: Option<String>,
+}
+
+impl std::fmt::Debug for SectionIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let given = |secret: &Option<String>| secret.as_ref().map(|_| "<redacted>");
+        f.debug_struct("SectionIn")
+            .field("enabled", &self.enabled)
+            .field("auth", &self.auth)
+            .field("username", &self.username)
+            .field("password", &given(&self.password))
+            .field("token", &given(&self.token))
+            .field("url", &self.url)
+            .finish()
+    }
+}
+
+impl SectionIn {
+    /// The tab's form for these settings at `version`: what is left out
+    /// is taken from `base` (PortSIP's update), or cleared (a PUT, with
+    /// `base` None). An empty or absent secret keeps the stored one.
+    pub fn to_form(
+        &self,
+        kind: EndpointKind,
+        version: i64,
+        base: Option<&EndpointView>,
+    ) -> EndpointForm {
+        let auth_method = match (&self.auth, base) {
+            (Some(auth), _) => auth.trim().to_ascii_lowercase(),
+            (None, Some(base)) => base.auth_method.as_str().to_owned(),
+            (None, None) => AuthMethod::Disable.as_str().to_owned(),
+        };
+        let or_base =
+            |sent: &Option<String>, saved: fn(&EndpointView) -> &String| match (sent, base) {
+                (Some(value), _) => value.clone(),
+                (None, Some(base)) => saved(base).clone(),
+                (None, None) => String::new(),
+            };
+        let enabled = self
+            .enabled
+            .unwrap_or_else(|| base.is_some_and(|b| b.enabled));
+        EndpointForm {
+            kind: kind.as_str().to_owned(),
+            auth_method,
+            url: or_base(&self.url, |b| &b.url),
+            username: or_base(&self.username, |b| &b.username),
+            password: self.password.clone().unwrap_or_default(),
+            token: self.token.clone().unwrap_or_default(),
+            enabled: enabled.then(|| "on".to_owned()),
+            version: version.to_string(),
+        }
+    }
+}
