@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     activity::LocalTime,
-    copy_button::CopyButton,
+    copy_button::ShownOnce,
     domain::Field,
     form_echo::form_echo,
     layout::{CompanyLayout, CompanyTab},
@@ -76,19 +76,16 @@ fn NewTokenShown(token: String, view: ApiTokenView) -> impl IntoView {
     let example =
         format!("curl -H 'Authorization: Bearer {token}' https://<this server>/api/v1/event-url");
     view! {
-        <section class="new-token" aria-labelledby="new-token-title">
-            <h2 id="new-token-title">{format!("Token {:?} created", view.name)}</h2>
-            <p role="status">
-                "Copy it now and store it in your secret manager: it is shown only this once (only a hash is kept)."
-            </p>
-            <div class="secret-row">
-                <label for="new-token" class="visually-hidden">"New token"</label>
-                <input id="new-token" type="text" readonly value=token.clone() spellcheck="false" autocomplete="off"/>
-                <CopyButton target="new-token".to_owned()/>
-            </div>
+        <ShownOnce
+            id="new-token"
+            title=format!("Token {:?} created", view.name)
+            label="New token"
+            message="Copy it now and store it in your secret manager: it is shown only this once (only a hash is kept).".to_owned()
+            value=token
+        >
             <p class="hint">"Use it as a bearer token, for example:"</p>
-            <pre class="example"><code>{example}</code></pre>
-        </section>
+            <pre class="example"><code>{example.clone()}</code></pre>
+        </ShownOnce>
     }
 }
 

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     activity::LocalTime,
-    copy_button::CopyButton,
+    copy_button::ShownOnce,
     domain::Role,
     form_echo::form_echo,
     layout::{CompanyLayout, CompanyTab},
@@ -93,21 +93,18 @@ pub fn MembersView() -> impl IntoView {
 
 #[component]
 fn NewInvitation(link: String, invitation: InvitationView) -> impl IntoView {
+    let to = match &invitation.email {
+        Some(address) => format!("The link is on its way to {address}"),
+        None => "Send this link to the person you are inviting".to_owned(),
+    };
     view! {
-        <section class="new-token" aria-labelledby="new-invitation-title">
-            <h2 id="new-invitation-title">{format!("Invitation for a new {} created", invitation.role.label().to_lowercase())}</h2>
-            <p role="status">
-                {match &invitation.email {
-                    Some(address) => format!("The link is on its way to {address}; it works once, for {INVITATION_HOURS} hours, and is shown only now (only a hash is kept). Whoever opens it chooses a username and password and joins as {}.", invitation.role.label()),
-                    None => format!("Send this link to the person you are inviting; it works once, for {INVITATION_HOURS} hours, and is shown only now (only a hash is kept). Whoever opens it chooses a username and password and joins as {}.", invitation.role.label()),
-                }}
-            </p>
-            <div class="secret-row">
-                <label for="invitation-link" class="visually-hidden">"Invitation link"</label>
-                <input id="invitation-link" type="text" readonly value=link spellcheck="false" autocomplete="off"/>
-                <CopyButton target="invitation-link".to_owned()/>
-            </div>
-        </section>
+        <ShownOnce
+            id="invitation-link"
+            title=format!("Invitation for a new {} created", invitation.role.label().to_lowercase())
+            label="Invitation link"
+            message=format!("{to}; it works once, for {INVITATION_HOURS} hours, and is shown only now (only a hash is kept). Whoever opens it chooses a username and password and joins as {}.", invitation.role.label())
+            value=link
+        />
     }
 }
 

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     activity::LocalTime,
-    copy_button::CopyButton,
+    copy_button::ShownOnce,
     form_echo::form_echo,
     members::INVITATION_HOURS,
     paths::{LOGOUT, PROVIDER_ACTIVITY, PROVIDER_REACTIVATE, PROVIDER_SUSPEND, PROVIDER_TENANTS},
@@ -100,17 +100,13 @@ pub fn TenantsPage() -> impl IntoView {
 #[component]
 fn NewTenant(name: String, link: String) -> impl IntoView {
     view! {
-        <section class="new-token" aria-labelledby="new-tenant-title">
-            <h2 id="new-tenant-title">{format!("{name} created")}</h2>
-            <p role="status">
-                {format!("Send this link to the company's first administrator; it works once, for {INVITATION_HOURS} hours, and is shown only now. Whoever opens it chooses a username and password and joins as Administrator.")}
-            </p>
-            <div class="secret-row">
-                <label for="tenant-invitation-link" class="visually-hidden">"First administrator's invitation link"</label>
-                <input id="tenant-invitation-link" type="text" readonly value=link spellcheck="false" autocomplete="off"/>
-                <CopyButton target="tenant-invitation-link".to_owned()/>
-            </div>
-        </section>
+        <ShownOnce
+            id="tenant-invitation-link"
+            title=format!("{name} created")
+            label="First administrator's invitation link"
+            message=format!("Send this link to the company's first administrator; it works once, for {INVITATION_HOURS} hours, and is shown only now. Whoever opens it chooses a username and password and joins as Administrator.")
+            value=link
+        />
     }
 }
 
