@@ -234,33 +234,37 @@ async fn check_and_start(
     Ok(PasswordAccepted::SignedIn(user_id))
 }
 
-/// Renews the session id (against fixation) and records the administrator
-/// and the device.
-pub async fn start_session(
-    session: &Session,
-    user: SessionUser,
-    client: SessionClient,
-) -> anyhow::Result<()> {
+/// Who a session is: a member or a provider operator, never both.
+enum Identity {
+    Member(SessionUser),
+    Operator(SessionOperator),
+}
+
+/// Starts a signed-in session: the id renewed (against fixation), the one
+/// identity recorded (the other kind's removed, and any half-done second
+/// factor), the device and the time of sign-in.
+async fn start(session: &Session, identity: Identity, client: SessionClient) -> anyhow::Result<()> {
     session
         .cycle_id()
         .await
         .context("renewing the session id")?;
-    // One identity per session: an operator signing in as a member (or
-    // the other way round) is no longer the other.
-    session
-        .remove_value(SESSION_OPERATOR_KEY)
-        .await
-        .context("writing the session")?;
-    session
-        .insert(SESSION_USER_KEY, user)
-        .await
-        .context("writing the session")?;
+    let other = match &identity {
+        Identity::Member(_) => SESSION_OPERATOR_KEY,
+        Identity::Operator(_) => SESSION_USER_KEY,
+    };
+    for gone in [other, SECOND_FACTOR_KEY] {
+        session
+            .remove_value(gone)
+            .await
+            .context("writing the session")?;
+    }
+    let written = match identity {
+        Identity::Member(user) => session.insert(SESSION_USER_KEY, user).await,
+        Identity::Operator(operator) => session.insert(SESSION_OPERATOR_KEY, operator).await,
+    };
+    written.context("writing the session")?;
     session
         .insert(CLIENT_KEY, client)
-        .await
-        .context("writing the session")?;
-    session
-        .remove_value(SECOND_FACTOR_KEY)
         .await
         .context("writing the session")?;
     session
@@ -269,45 +273,30 @@ pub async fn start_session(
             time::OffsetDateTime::now_utc().unix_timestamp(),
         )
         .await
-        .context("writing the session")?;
-    Ok(())
+        .context("writing the session")
 }
 
-/// Signs a provider operator in: a new session id, the operator and the
-/// device recorded (their last sign-in is noted by the throttle).
+/// Signs a member in (`start`).
+pub async fn start_session(
+    session: &Session,
+    user: SessionUser,
+    client: SessionClient,
+) -> anyhow::Result<()> {
+    start(session, Identity::Member(user), client).await
+}
+
+/// Signs a provider operator in (`start`; their last sign-in is noted by
+/// the throttle).
 async fn start_operator_session(
     session: &Session,
     operator: operator::Model,
     client: SessionClient,
 ) -> anyhow::Result<()> {
-    let now = time::OffsetDateTime::now_utc();
-    session
-        .cycle_id()
-        .await
-        .context("renewing the session id")?;
     let operator = SessionOperator {
         operator_id: operator.id,
         username: operator.username,
     };
-    for other in [SESSION_USER_KEY, SECOND_FACTOR_KEY] {
-        session
-            .remove_value(other)
-            .await
-            .context("writing the session")?;
-    }
-    session
-        .insert(SESSION_OPERATOR_KEY, operator)
-        .await
-        .context("writing the session")?;
-    session
-        .insert(CLIENT_KEY, client)
-        .await
-        .context("writing the session")?;
-    session
-        .insert(SIGNED_IN_AT_KEY, now.unix_timestamp())
-        .await
-        .context("writing the session")?;
-    Ok(())
+    start(session, Identity::Operator(operator), client).await
 }
 
 /// The provider operator the session belongs to, as read with the
