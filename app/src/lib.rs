@@ -10,6 +10,7 @@ pub mod api_tokens;
 pub mod auth;
 mod boxed_view;
 mod copy_button;
+mod data_table;
 pub mod deliveries;
 pub mod domain;
 pub mod error;

@@ -11,6 +11,7 @@ use super::{
 };
 use crate::{
     activity::LocalTime,
+    data_table::DataTable,
     form_echo::form_echo,
     layout::{CompanyLayout, CompanyTab},
     paths::{ACCOUNT, ACCOUNT_EMAIL, ACCOUNT_PASSWORD, ACCOUNT_SIGN_OUT_OTHERS},
@@ -183,19 +184,7 @@ fn Sessions(sessions: Vec<SessionView>) -> impl IntoView {
     view! {
         <section aria-labelledby="sessions-title">
             <h2 id="sessions-title">"Where you are signed in"</h2>
-            <div class="table-wrap" tabindex="0" role="region" aria-label="Sessions">
-                <table class="tokens">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Device"</th>
-                            <th scope="col">"Address"</th>
-                            <th scope="col">"Signed in"</th>
-                            <th scope="col">"Last seen"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
+            <DataTable label="Sessions" class="tokens" columns=vec!["Device", "Address", "Signed in", "Last seen"]>{rows}</DataTable>
             {(others > 0).then(|| view! {
                 <form method="post" action=ACCOUNT_SIGN_OUT_OTHERS>
                     <button type="submit" class="danger">{format!("Sign out everywhere else ({others})")}</button>

@@ -12,6 +12,7 @@ use super::{
     entry::{ActivityEntry, ActivityKind},
 };
 use crate::{
+    data_table::DataTable,
     domain::EndpointKind,
     layout::{CompanyLayout, CompanyTab},
 };
@@ -101,19 +102,7 @@ fn EntryTable(entries: Vec<ActivityEntry>) -> impl IntoView {
         return view! { <p class="empty">"Nothing recorded yet."</p> }.into_any();
     }
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label="Activity entries">
-            <table class="activity">
-                <thead>
-                    <tr>
-                        <th scope="col">"Time"</th>
-                        <th scope="col">"Who"</th>
-                        <th scope="col">"What"</th>
-                        <th scope="col">"Section"</th>
-                        <th scope="col">"Details"</th>
-                        <th scope="col">"From"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <DataTable label="Activity entries" class="activity" columns=vec!["Time", "Who", "What", "Section", "Details", "From"]>
                     {entries
                         .into_iter()
                         .map(|e| {
@@ -137,9 +126,7 @@ fn EntryTable(entries: Vec<ActivityEntry>) -> impl IntoView {
                             }
                         })
                         .collect_view()}
-                </tbody>
-            </table>
-        </div>
+                </DataTable>
     }
     .into_any()
 }

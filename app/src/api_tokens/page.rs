@@ -15,6 +15,7 @@ use super::{
 use crate::{
     activity::LocalTime,
     copy_button::ShownOnce,
+    data_table::DataTable,
     domain::Field,
     form_echo::form_echo,
     layout::{CompanyLayout, CompanyTab},
@@ -177,23 +178,9 @@ fn TokenTable(tokens: Vec<ApiTokenView>, manage: bool) -> impl IntoView {
         return view! { <p class="empty">"No API tokens yet."</p> }.into_any();
     }
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label="API tokens">
-            <table class="tokens">
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Scope"</th>
-                        <th scope="col">"Created"</th>
-                        <th scope="col">"Expires"</th>
-                        <th scope="col">"Last used"</th>
-                        <th scope="col">"Status"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <DataTable label="API tokens" class="tokens" columns=vec!["Name", "Scope", "Created", "Expires", "Last used", "Status"]>
                     {tokens.into_iter().map(|t| view! { <TokenRow token=t manage/> }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+                </DataTable>
     }
     .into_any()
 }

@@ -17,6 +17,7 @@ use super::{
 use crate::{
     activity::LocalTime,
     auth::login_path,
+    data_table::DataTable,
     domain::{EndpointKind, EventState},
     error::AppError,
     layout::{CompanyLayout, CompanyTab},
@@ -242,20 +243,7 @@ fn EventTable(rows: Vec<DeliveryRow>) -> impl IntoView {
         return ().into_any();
     }
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label="Events">
-            <table class="activity deliveries-list">
-                <thead>
-                    <tr>
-                        <th scope="col">"Handed in"</th>
-                        <th scope="col">"Section"</th>
-                        <th scope="col">"Event type"</th>
-                        <th scope="col">"State"</th>
-                        <th scope="col">"Attempts"</th>
-                        <th scope="col">"Last status"</th>
-                        <th scope="col">"Event id"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <DataTable label="Events" class="activity deliveries-list" columns=vec!["Handed in", "Section", "Event type", "State", "Attempts", "Last status", "Event id"]>
                     {rows
                         .into_iter()
                         .map(|row| {
@@ -273,9 +261,7 @@ fn EventTable(rows: Vec<DeliveryRow>) -> impl IntoView {
                             }
                         })
                         .collect_view()}
-                </tbody>
-            </table>
-        </div>
+                </DataTable>
     }
     .into_any()
 }

@@ -15,6 +15,7 @@ use super::{
 use crate::{
     activity::LocalTime,
     copy_button::ShownOnce,
+    data_table::DataTable,
     domain::Role,
     form_echo::form_echo,
     layout::{CompanyLayout, CompanyTab},
@@ -146,23 +147,12 @@ fn InviteForm(role: String, email: String, mail_on: bool) -> impl IntoView {
 
 #[component]
 fn MemberTable(members: Vec<MemberView>, manage: bool) -> impl IntoView {
+    let mut columns = vec!["Username", "Role", "Last sign-in", "Two-factor"];
+    columns.extend(manage.then_some("Change"));
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label="Members">
-            <table class="tokens">
-                <thead>
-                    <tr>
-                        <th scope="col">"Username"</th>
-                        <th scope="col">"Role"</th>
-                        <th scope="col">"Last sign-in"</th>
-                        <th scope="col">"Two-factor"</th>
-                        {manage.then(|| view! { <th scope="col">"Change"</th> })}
-                    </tr>
-                </thead>
-                <tbody>
-                    {members.into_iter().map(|m| view! { <MemberRow member=m manage/> }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <DataTable label="Members" class="tokens" columns>
+            {members.into_iter().map(|m| view! { <MemberRow member=m manage/> }).collect_view()}
+        </DataTable>
     }
 }
 
@@ -247,20 +237,11 @@ fn PendingTable(pending: Vec<InvitationView>, manage: bool) -> impl IntoView {
     if pending.is_empty() {
         return view! { <p class="empty">"No open invitations."</p> }.into_any();
     }
+    let mut columns = vec!["Link", "Role", "Created", "Expires"];
+    columns.extend(manage.then_some("Revoke"));
     view! {
         <h2>"Open invitations"</h2>
-        <div class="table-wrap" tabindex="0" role="region" aria-label="Open invitations">
-            <table class="tokens">
-                <thead>
-                    <tr>
-                        <th scope="col">"Link"</th>
-                        <th scope="col">"Role"</th>
-                        <th scope="col">"Created"</th>
-                        <th scope="col">"Expires"</th>
-                        {manage.then(|| view! { <th scope="col">"Revoke"</th> })}
-                    </tr>
-                </thead>
-                <tbody>
+        <DataTable label="Open invitations" class="tokens" columns>
                     {pending
                         .into_iter()
                         .map(|i| {
@@ -283,9 +264,7 @@ fn PendingTable(pending: Vec<InvitationView>, manage: bool) -> impl IntoView {
                             }
                         })
                         .collect_view()}
-                </tbody>
-            </table>
-        </div>
+                </DataTable>
     }
     .into_any()
 }

@@ -13,6 +13,7 @@ use super::{
 use crate::{
     activity::LocalTime,
     copy_button::ShownOnce,
+    data_table::DataTable,
     form_echo::form_echo,
     members::INVITATION_HOURS,
     paths::{LOGOUT, PROVIDER_ACTIVITY, PROVIDER_REACTIVATE, PROVIDER_SUSPEND, PROVIDER_TENANTS},
@@ -137,23 +138,9 @@ fn TenantTable(tenants: Vec<TenantRow>) -> impl IntoView {
         return view! { <p class="empty">"No tenants yet."</p> }.into_any();
     }
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label="Tenants">
-            <table class="tokens">
-                <thead>
-                    <tr>
-                        <th scope="col">"Company"</th>
-                        <th scope="col">"CDR Events"</th>
-                        <th scope="col">"Extension Events"</th>
-                        <th scope="col">"Administrators"</th>
-                        <th scope="col">"Last activity"</th>
-                        <th scope="col">"Access"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <DataTable label="Tenants" class="tokens" columns=vec!["Company", "CDR Events", "Extension Events", "Administrators", "Last activity", "Access"]>
                     {tenants.into_iter().map(|t| view! { <TenantLine tenant=t/> }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+                </DataTable>
     }
     .into_any()
 }
@@ -237,19 +224,7 @@ pub fn OperatorActivityPage() -> impl IntoView {
                                 view! { <p class="empty">"Nothing yet."</p> }.into_any()
                             } else {
                                 view! {
-                                    <div class="table-wrap" tabindex="0" role="region" aria-label="Operator activity">
-                                        <table class="tokens">
-                                            <thead>
-                                                <tr>
-                                                    <th scope="col">"When"</th>
-                                                    <th scope="col">"Operator"</th>
-                                                    <th scope="col">"Action"</th>
-                                                    <th scope="col">"Tenant"</th>
-                                                    <th scope="col">"Details"</th>
-                                                    <th scope="col">"Address"</th>
-                                                </tr>
-                                            </thead>
-                                            <tbody>
+                                    <DataTable label="Operator activity" class="tokens" columns=vec!["When", "Operator", "Action", "Tenant", "Details", "Address"]>
                                                 {entries.into_iter().map(|e| view! {
                                                     <tr>
                                                         <td><LocalTime utc=e.occurred_at.clone()/></td>
@@ -260,9 +235,7 @@ pub fn OperatorActivityPage() -> impl IntoView {
                                                         <td>{e.ip.unwrap_or_default()}</td>
                                                     </tr>
                                                 }).collect_view()}
-                                            </tbody>
-                                        </table>
-                                    </div>
+                                            </DataTable>
                                 }
                                 .into_any()
                             }}
