@@ -5,69 +5,37 @@
 
 use reqwest::{header, StatusCode};
 
-use app::domain::Role;
-
-use crate::helpers::{spawn_app, Browser, PASSWORD};
+use crate::helpers::{acme_with_alice, acme_with_viewer, assert_page, Browser, PASSWORD};
 
 const NEW_PASSWORD: &str = "quarry velvet ostrich 1977";
 
+/// Posts My account's password form.
+async fn change_password(browser: &Browser, current: &str, new: &str) -> reqwest::Response {
+    let form = [("current_password", current), ("new_password", new)];
+    browser.post_form("/account/password", &form).await
+}
+
 #[tokio::test]
 async fn changing_my_password_needs_the_current_one_and_signs_out_my_other_sessions() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let here = Browser::signed_in(&app, "alice").await;
+    let (app, here) = acme_with_alice().await;
     let elsewhere = Browser::signed_in(&app, "alice").await;
 
-    let page = here.get("/account").await;
-    assert_eq!(page.status(), StatusCode::OK);
-    assert_eq!(page.headers()[header::CACHE_CONTROL], "no-store");
-    let page = page.text().await.unwrap();
+    let page = here.private_page("/account").await;
     assert!(page.contains("(this session)"), "{page}");
     assert!(page.contains("Sign out everywhere else (1)"), "{page}");
     assert!(page.contains("127.0.0.1"), "the address: {page}");
 
-    let wrong = here
-        .post_form(
-            "/account/password",
-            &[
-                ("current_password", "not it at all"),
-                ("new_password", NEW_PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(wrong.status(), StatusCode::OK);
-    let wrong = wrong.text().await.unwrap();
-    assert!(
-        wrong.contains("This is not your current password."),
-        "{wrong}"
-    );
+    let wrong = change_password(&here, "not it at all", NEW_PASSWORD).await;
+    let wrong = assert_page(wrong, StatusCode::OK, "This is not your current password.").await;
     assert!(wrong.contains("id=\"current-password-error\""), "{wrong}");
     assert!(!wrong.contains(NEW_PASSWORD), "nothing typed is sent back");
 
-    let weak = here
-        .post_form(
-            "/account/password",
-            &[
-                ("current_password", PASSWORD),
-                ("new_password", "password1234"),
-            ],
-        )
-        .await
-        .text()
-        .await
-        .unwrap();
+    let weak = change_password(&here, PASSWORD, "password1234").await;
+    let weak = weak.text().await.unwrap();
     assert!(weak.contains("Choose a stronger password"), "{weak}");
     assert!(weak.contains("id=\"new-password-error\""), "{weak}");
 
-    let changed = here
-        .post_form(
-            "/account/password",
-            &[
-                ("current_password", PASSWORD),
-                ("new_password", NEW_PASSWORD),
-            ],
-        )
-        .await;
+    let changed = change_password(&here, PASSWORD, NEW_PASSWORD).await;
     assert_eq!(changed.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         changed.headers()[header::LOCATION],
@@ -80,16 +48,13 @@ async fn changing_my_password_needs_the_current_one_and_signs_out_my_other_sessi
     );
     let (status, _) = elsewhere.server_fn("load_event_url", &[]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let old = app.sign_in_status("alice", PASSWORD).await;
+    assert_eq!(old, StatusCode::OK, "the old password no longer signs in");
     assert_eq!(
-        app.browser().sign_in("alice", PASSWORD).await.status(),
-        StatusCode::OK,
-        "the old password no longer signs in"
-    );
-    assert_eq!(
-        app.browser().sign_in("alice", NEW_PASSWORD).await.status(),
+        app.sign_in_status("alice", NEW_PASSWORD).await,
         StatusCode::SEE_OTHER
     );
-    let activity = here.get("/company/activity").await.text().await.unwrap();
+    let activity = here.text("/company/activity").await;
     assert!(
         activity.contains("changed their password; 1 other session signed out"),
         "{activity}"
@@ -100,54 +65,27 @@ async fn changing_my_password_needs_the_current_one_and_signs_out_my_other_sessi
 
 #[tokio::test]
 async fn wrong_current_passwords_are_throttled_like_sign_ins() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let alice = Browser::signed_in(&app, "alice").await;
+    let (_app, alice) = acme_with_alice().await;
     let mut last = String::new();
     for _ in 0..6 {
-        last = alice
-            .post_form(
-                "/account/password",
-                &[
-                    ("current_password", "guess guess guess"),
-                    ("new_password", NEW_PASSWORD),
-                ],
-            )
-            .await
-            .text()
-            .await
-            .unwrap();
+        let wrong = change_password(&alice, "guess guess guess", NEW_PASSWORD).await;
+        last = wrong.text().await.unwrap();
     }
     assert!(last.contains("Too many wrong passwords"), "{last}");
     // Even the right one waits now.
-    let right = alice
-        .post_form(
-            "/account/password",
-            &[
-                ("current_password", PASSWORD),
-                ("new_password", NEW_PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(right.status(), StatusCode::OK);
-    assert!(right
-        .text()
-        .await
-        .unwrap()
-        .contains("Too many wrong passwords"));
+    let right = change_password(&alice, PASSWORD, NEW_PASSWORD).await;
+    assert_page(right, StatusCode::OK, "Too many wrong passwords").await;
 }
 
 #[tokio::test]
 async fn a_viewer_signs_out_everywhere_else_and_keeps_this_session() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    app.create_member("Acme", "victor", Role::Viewer).await;
+    let app = acme_with_viewer().await;
     let here = Browser::signed_in(&app, "victor").await;
     let phone = Browser::signed_in(&app, "victor").await;
     let laptop = Browser::signed_in(&app, "victor").await;
     let alice = Browser::signed_in(&app, "alice").await;
 
-    let page = here.get("/account").await.text().await.unwrap();
+    let page = here.text("/account").await;
     assert!(page.contains("Sign out everywhere else (2)"), "{page}");
     assert!(page.contains("with the role Viewer"), "{page}");
     let ended = here.post_form("/account/sign-out-others", &[]).await;
@@ -163,9 +101,9 @@ async fn a_viewer_signs_out_everywhere_else_and_keeps_this_session() {
         alice.get("/company/event-url").await.status(),
         StatusCode::OK
     );
-    let page = here.get("/account").await.text().await.unwrap();
+    let page = here.text("/account").await;
     assert!(!page.contains("Sign out everywhere else"), "{page}");
-    let activity = alice.get("/company/activity").await.text().await.unwrap();
+    let activity = alice.text("/company/activity").await;
     assert!(
         activity.contains("signed out everywhere else (2 other sessions)"),
         "{activity}"

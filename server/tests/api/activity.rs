@@ -34,8 +34,7 @@ fn kinds(page: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn changes_test_sends_and_sign_ins_are_recorded_without_secrets() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
+    let app = spawn_acme().await;
     // A failed attempt first, then the sign-in.
     let browser = app.browser();
     browser.sign_in("alice", "not the password").await;
@@ -50,36 +49,16 @@ async fn changes_test_sends_and_sign_ins_are_recorded_without_secrets() {
         .to_owned();
     let browser = signing_in;
 
-    let (status, _) = browser
-        .save(&[
-            ("kind", "cdr"),
-            ("auth_method", "bearer"),
-            ("url", "https://receiver.example/one"),
-            ("token", TOKEN),
-            ("enabled", "on"),
-        ])
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    let (status, _) = browser
-        .save(&[
-            ("kind", "cdr"),
-            ("auth_method", "basic"),
-            ("url", "https://receiver.example/two"),
-            ("username", "pbx"),
-            ("password", PASSWORD_SECRET),
-        ])
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    let token = [("token", TOKEN), ("enabled", "on")];
+    let one = "https://receiver.example/one";
+    browser.save_ok(&fields("cdr", "bearer", one, &token)).await;
+    let password = [("username", "pbx"), ("password", PASSWORD_SECRET)];
+    let two = "https://receiver.example/two";
     browser
-        .send_test(
-            &[
-                ("kind", "extension"),
-                ("auth_method", "disable"),
-                ("url", "http://10.0.0.1/x"),
-            ],
-            "extension_call",
-        )
+        .save_ok(&fields("cdr", "basic", two, &password))
         .await;
+    let private = fields("extension", "disable", "http://10.0.0.1/x", &[]);
+    browser.send_test(&private, "extension_call").await;
 
     let page = activity(&browser, 1, "", "").await;
     assert_eq!(
@@ -158,18 +137,11 @@ async fn changes_test_sends_and_sign_ins_are_recorded_without_secrets() {
 
 #[tokio::test]
 async fn the_log_is_the_tenants_own_paginated_and_filterable() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    app.create_tenant_with_admin("Other", "bob").await;
-    let alice = Browser::signed_in(&app, "alice").await;
-    let bob = Browser::signed_in(&app, "bob").await;
+    let (_app, alice, bob) = acme_and("Other").await;
     for n in 0..27 {
         let url = format!("https://receiver.example/{n}");
         let kind = if n % 3 == 0 { "extension" } else { "cdr" };
-        let (status, _) = alice
-            .save(&[("kind", kind), ("auth_method", "disable"), ("url", &url)])
-            .await;
-        assert_eq!(status, StatusCode::OK);
+        alice.save_plain(kind, &url, false).await;
     }
     let first = activity(&alice, 1, "", "").await;
     assert_eq!(first["total"], 28); // 27 saves and the sign-in
@@ -207,50 +179,30 @@ async fn the_log_is_the_tenants_own_paginated_and_filterable() {
     assert_eq!(theirs["entries"][0]["actor"], "bob");
 
     // The page itself, without JavaScript.
-    let html = alice
-        .get("/company/activity?page=2&section=&kind=")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = alice.text("/company/activity?page=2&section=&kind=").await;
     assert!(html.contains("28 entries · page 2 of 2"), "{html}");
     assert!(html.contains("← Newer"));
 }
 
 #[tokio::test]
 async fn a_save_based_on_an_old_version_is_refused_naming_who_changed_what() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let alice = Browser::signed_in(&app, "alice").await;
+    let (app, alice) = acme_with_alice().await;
     let (_, saved) = alice
-        .save(&[
-            ("kind", "cdr"),
-            ("auth_method", "disable"),
-            ("url", "https://a.example/"),
-        ])
+        .save(&fields("cdr", "disable", "https://a.example/", &[]))
         .await;
     let loaded_version = saved["version"].as_i64().unwrap().to_string();
+    let version = ("version", loaded_version.as_str());
 
     // A second admin of the tenant (a second session) saves in between.
     let other = Browser::signed_in(&app, "alice").await;
-    let (status, _) = other
-        .save(&[
-            ("kind", "cdr"),
-            ("auth_method", "disable"),
-            ("url", "https://b.example/"),
-            ("enabled", "on"),
-            ("version", &loaded_version),
-        ])
+    let b = "https://b.example/";
+    other
+        .save_ok(&fields("cdr", "disable", b, &[("enabled", "on"), version]))
         .await;
-    assert_eq!(status, StatusCode::OK);
 
+    let mine = "https://mine.example/";
     let (status, error) = alice
-        .save(&[
-            ("kind", "cdr"),
-            ("auth_method", "disable"),
-            ("url", "https://mine.example/"),
-            ("version", &loaded_version),
-        ])
+        .save(&fields("cdr", "disable", mine, &[version]))
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{error}");
     let message = error["Conflict"].as_str().unwrap();
@@ -263,20 +215,8 @@ async fn a_save_based_on_an_old_version_is_refused_naming_who_changed_what() {
 
     // Without JavaScript the same refusal comes back as the page, with the
     // message, the typed URL kept and a link to reload the saved settings.
-    let page = alice
-        .post_form(
-            "/company/event-url",
-            &[
-                ("kind", "cdr"),
-                ("auth_method", "disable"),
-                ("url", "https://typed.example/"),
-                ("version", &loaded_version),
-            ],
-        )
-        .await
-        .text()
-        .await
-        .unwrap();
+    let typed = fields("cdr", "disable", "https://typed.example/", &[version]);
+    let page = alice.post_text("/company/event-url", &typed).await;
     assert!(page.contains("alice changed URL, Enable at"), "{page}");
     assert!(page.contains("https://typed.example/"));
     assert!(
@@ -288,8 +228,7 @@ async fn a_save_based_on_an_old_version_is_refused_naming_who_changed_what() {
 
 #[tokio::test]
 async fn of_two_saves_racing_on_one_version_exactly_one_wins() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
+    let app = spawn_acme().await;
     let first = Browser::signed_in(&app, "alice").await;
     let second = Browser::signed_in(&app, "alice").await;
     let version = first.load().await["cdr"]["version"]
@@ -307,18 +246,9 @@ async fn of_two_saves_racing_on_one_version_exactly_one_wins() {
         };
         let a = format!("https://a{round}.example/");
         let b = format!("https://b{round}.example/");
-        let fields_a = [
-            ("kind", "cdr"),
-            ("auth_method", "disable"),
-            ("url", a.as_str()),
-            ("version", version.as_str()),
-        ];
-        let fields_b = [
-            ("kind", "cdr"),
-            ("auth_method", "disable"),
-            ("url", b.as_str()),
-            ("version", version.as_str()),
-        ];
+        let version = [("version", version.as_str())];
+        let fields_a = fields("cdr", "disable", &a, &version);
+        let fields_b = fields("cdr", "disable", &b, &version);
         let (one, two) = tokio::join!(first.save(&fields_a), second.save(&fields_b));
         let statuses = [one.0, two.0];
         assert_eq!(
@@ -332,39 +262,14 @@ async fn of_two_saves_racing_on_one_version_exactly_one_wins() {
     }
 }
 
-async fn set_enabled(
-    browser: &Browser,
-    kind: &str,
-    enabled: bool,
-    version: i64,
-) -> (StatusCode, Value) {
-    browser
-        .server_fn(
-            "set_enabled",
-            &[
-                ("kind", kind),
-                ("enabled", if enabled { "true" } else { "false" }),
-                ("version", &version.to_string()),
-            ],
-        )
-        .await
-}
-
 #[tokio::test]
 async fn delivery_switches_in_one_step_and_enabling_checks_the_saved_settings() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let browser = Browser::signed_in(&app, "alice").await;
+    let (_app, browser) = acme_with_alice().await;
     // Saved paused and incomplete: Bearer without a token.
-    let (_, saved) = browser
-        .save(&[
-            ("kind", "cdr"),
-            ("auth_method", "bearer"),
-            ("url", "https://r.example/"),
-        ])
-        .await;
-    let version = saved["version"].as_i64().unwrap();
-    let (status, error) = set_enabled(&browser, "cdr", true, version).await;
+    let url = "https://r.example/";
+    let (_, saved) = browser.save(&fields("cdr", "bearer", url, &[])).await;
+    let version = saved["version"].as_i64().unwrap().to_string();
+    let (status, error) = browser.set_enabled("cdr", true, &version).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
     let message = error["Refused"].as_str().unwrap();
     assert!(
@@ -373,15 +278,10 @@ async fn delivery_switches_in_one_step_and_enabling_checks_the_saved_settings() 
     );
 
     let (_, saved) = browser
-        .save(&[
-            ("kind", "cdr"),
-            ("auth_method", "bearer"),
-            ("url", "https://r.example/"),
-            ("token", "tok-1"),
-        ])
+        .save(&fields("cdr", "bearer", url, &[("token", "tok-1")]))
         .await;
-    let version = saved["version"].as_i64().unwrap();
-    let (status, on) = set_enabled(&browser, "cdr", true, version).await;
+    let version = saved["version"].as_i64().unwrap().to_string();
+    let (status, on) = browser.set_enabled("cdr", true, &version).await;
     assert_eq!(status, StatusCode::OK, "{on}");
     assert_eq!(on["enabled"], true);
     assert!(on["enabled_since"].is_string());
@@ -389,9 +289,10 @@ async fn delivery_switches_in_one_step_and_enabling_checks_the_saved_settings() 
     assert_eq!(on["secret"]["kind"], "token");
 
     // A switch from a stale page is refused like a stale save.
-    let (status, _) = set_enabled(&browser, "cdr", false, version).await;
+    let (status, _) = browser.set_enabled("cdr", false, &version).await;
     assert_eq!(status, StatusCode::CONFLICT);
-    let (status, off) = set_enabled(&browser, "cdr", false, on["version"].as_i64().unwrap()).await;
+    let current = on["version"].as_i64().unwrap().to_string();
+    let (status, off) = browser.set_enabled("cdr", false, &current).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(off["enabled"], false);
 
@@ -405,16 +306,10 @@ async fn delivery_switches_in_one_step_and_enabling_checks_the_saved_settings() 
 
 #[tokio::test]
 async fn the_delivery_switch_works_without_javascript_pausing_after_a_question() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let browser = Browser::signed_in(&app, "alice").await;
+    let (_app, browser) = acme_with_alice().await;
+    let url = "https://r.example/x";
     let (_, saved) = browser
-        .save(&[
-            ("kind", "extension"),
-            ("auth_method", "disable"),
-            ("url", "https://r.example/x"),
-            ("enabled", "on"),
-        ])
+        .save(&fields("extension", "disable", url, &[("enabled", "on")]))
         .await;
     let version = saved["version"].as_i64().unwrap().to_string();
     let fields = [
@@ -448,9 +343,7 @@ async fn the_delivery_switch_works_without_javascript_pausing_after_a_question()
 
 #[tokio::test]
 async fn generated_secrets_are_strong_and_fresh_and_rotation_is_recorded_with_who() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let browser = Browser::signed_in(&app, "alice").await;
+    let (app, browser) = acme_with_alice().await;
     let mut tokens = std::collections::HashSet::new();
     for _ in 0..20 {
         let (status, token) = browser
@@ -484,15 +377,10 @@ async fn generated_secrets_are_strong_and_fresh_and_rotation_is_recorded_with_wh
     let token = tokens.iter().next().unwrap().clone();
     let other = tokens.iter().nth(1).unwrap().clone();
     for t in [&token, &other] {
-        let (status, view) = browser
-            .save(&[
-                ("kind", "cdr"),
-                ("auth_method", "bearer"),
-                ("url", "https://r.example/"),
-                ("token", t),
-            ])
+        let url = "https://r.example/";
+        let view = browser
+            .save_ok(&fields("cdr", "bearer", url, &[("token", t)]))
             .await;
-        assert_eq!(status, StatusCode::OK);
         assert_eq!(view["secret"]["changed_by"], "alice");
         assert_eq!(view["secret"]["age_days"], 0);
     }
@@ -508,23 +396,12 @@ async fn generated_secrets_are_strong_and_fresh_and_rotation_is_recorded_with_wh
 async fn a_secret_older_than_90_days_is_flagged_for_rotation() {
     use sea_orm::{sea_query::Expr, EntityTrait};
     // Its age is changed by SQL behind the app's back.
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let browser = Browser::signed_in(&app, "alice").await;
+    let (app, browser) = acme_with_alice().await;
+    let token = [("token", "old-token")];
     browser
-        .save(&[
-            ("kind", "cdr"),
-            ("auth_method", "bearer"),
-            ("url", "https://r.example/"),
-            ("token", "old-token"),
-        ])
+        .save_ok(&fields("cdr", "bearer", "https://r.example/", &token))
         .await;
-    let page = browser
-        .get("/company/event-url")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = browser.text("/company/event-url").await;
     assert!(!page.contains("days old: rotate it"));
 
     // Pretend it was set 120 days ago.
@@ -539,12 +416,7 @@ async fn a_secret_older_than_90_days_is_flagged_for_rotation() {
         .await
         .unwrap();
     assert_eq!(browser.load().await["cdr"]["secret"]["age_days"], 120);
-    let page = browser
-        .get("/company/event-url")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = browser.text("/company/event-url").await;
     assert!(
         page.contains("This token is 120 days old: rotate it"),
         "flag shown"

@@ -16,19 +16,14 @@ async fn anonymous_page_visits_go_to_login_and_remember_the_target() {
 
 #[tokio::test]
 async fn anonymous_api_calls_and_form_posts_are_refused() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
+    let app = spawn_acme().await;
     let browser = app.browser();
     let (status, body) = browser.server_fn("load_event_url", &[]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body, "SignInRequired");
+    let url = "https://x.example";
     let (status, _) = browser
-        .save_exactly(&[
-            ("kind", "cdr"),
-            ("auth_method", "disable"),
-            ("url", "https://x.example"),
-            ("version", "1"),
-        ])
+        .save_exactly(&fields("cdr", "disable", url, &[("version", "1")]))
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let post = browser
@@ -85,8 +80,7 @@ async fn every_page_path_is_a_route_of_the_app() {
 /// readable answer, never 500; signed in or not.
 #[tokio::test]
 async fn bad_input_to_server_functions_is_a_4xx_never_a_500() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
+    let app = spawn_acme().await;
     let alice = Browser::signed_in(&app, "alice").await;
     let anonymous = app.browser();
     let cases: [(&str, Vec<(&str, &str)>); 5] = [

@@ -5,7 +5,18 @@
 
 use reqwest::{header, StatusCode};
 
-use crate::helpers::{spawn_app, Browser};
+use crate::helpers::{acme_and, private_body, TestApp};
+
+/// How the REST API answers a read with `token`.
+async fn read_with(app: &TestApp, token: &str) -> StatusCode {
+    reqwest::Client::new()
+        .get(app.url("/api/v1/event-url"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
 
 fn token_in(page: &str) -> Option<String> {
     let at = page.find("eut_")?;
@@ -19,16 +30,9 @@ fn token_in(page: &str) -> Option<String> {
 
 #[tokio::test]
 async fn a_token_made_in_the_tab_is_shown_once_works_and_is_revoked_at_once() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    app.create_tenant_with_admin("Other", "bob").await;
-    let alice = Browser::signed_in(&app, "alice").await;
-    let bob = Browser::signed_in(&app, "bob").await;
+    let (app, alice, bob) = acme_and("Other").await;
 
-    let page = alice.get("/company/api-tokens").await;
-    assert_eq!(page.status(), StatusCode::OK);
-    assert_eq!(page.headers()[header::CACHE_CONTROL], "no-store");
-    let page = page.text().await.unwrap();
+    let page = alice.private_page("/company/api-tokens").await;
     assert!(page.contains("No API tokens yet."), "{page}");
     // Signed out: to the sign-in page.
     let anonymous = app.browser().get("/company/api-tokens").await;
@@ -36,14 +40,11 @@ async fn a_token_made_in_the_tab_is_shown_once_works_and_is_revoked_at_once() {
 
     // Refused per field, with what was typed kept.
     let refused = alice
-        .post_form(
+        .post_text(
             "/company/api-tokens",
             &[("name", "ci"), ("scope", "admin"), ("expiry", "90")],
         )
-        .await
-        .text()
-        .await
-        .unwrap();
+        .await;
     assert!(
         refused.contains("Choose Read, or Read and write."),
         "{refused}"
@@ -57,23 +58,15 @@ async fn a_token_made_in_the_tab_is_shown_once_works_and_is_revoked_at_once() {
             &[("name", "ci"), ("scope", "write"), ("expiry", "365")],
         )
         .await;
-    assert_eq!(created.status(), StatusCode::OK);
-    assert_eq!(created.headers()[header::CACHE_CONTROL], "no-store");
-    let created = created.text().await.unwrap();
+    let created = private_body(created, "the new token").await;
     let token = token_in(&created).expect("the new token is shown");
     assert_eq!(token.len(), 4 + 43, "{token}");
     assert!(!app.database_holds(&token), "only its hash is stored");
 
-    let used = reqwest::Client::new()
-        .get(app.url("/api/v1/event-url"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(used.status(), StatusCode::OK);
+    assert_eq!(read_with(&app, &token).await, StatusCode::OK);
 
     // Listed, never shown again; its last use with the address.
-    let listed = alice.get("/company/api-tokens").await.text().await.unwrap();
+    let listed = alice.text("/company/api-tokens").await;
     assert!(token_in(&listed).is_none(), "shown only once");
     assert!(listed.contains(">ci<"), "{listed}");
     assert!(listed.contains("Read and write"));
@@ -87,31 +80,19 @@ async fn a_token_made_in_the_tab_is_shown_once_works_and_is_revoked_at_once() {
         .to_owned();
 
     // Another tenant sees none of it and cannot revoke it.
-    let theirs = bob.get("/company/api-tokens").await.text().await.unwrap();
+    let theirs = bob.text("/company/api-tokens").await;
     assert!(theirs.contains("No API tokens yet."), "{theirs}");
-    let response = bob
-        .post_form("/company/api-tokens/revoke", &[("id", &id)])
-        .await;
+    let revoke = "/company/api-tokens/revoke";
+    let response = bob.post_form(revoke, &[("id", &id)]).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 
-    let response = alice
-        .post_form("/company/api-tokens/revoke", &[("id", &id)])
-        .await;
+    let response = alice.post_form(revoke, &[("id", &id)]).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let after = alice
-        .get(response.headers()[header::LOCATION].to_str().unwrap())
-        .await
-        .text()
-        .await
-        .unwrap();
+        .text(response.headers()[header::LOCATION].to_str().unwrap())
+        .await;
     assert!(after.contains("Token \"ci\" revoked"), "{after}");
-    let refused = reqwest::Client::new()
-        .get(app.url("/api/v1/event-url"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(read_with(&app, &token).await, StatusCode::UNAUTHORIZED);
     assert!(app.database_holds_in_activity("created API token").await);
     assert!(app.database_holds_in_activity("revoked API token").await);
 }

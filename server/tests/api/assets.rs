@@ -17,12 +17,29 @@ fn site_with_bundle() -> tempfile::TempDir {
     site
 }
 
+/// The suite's configuration serving the site in `site`.
+fn serving(site: &tempfile::TempDir, dir: &tempfile::TempDir) -> server::Config {
+    let mut config = test_config(dir);
+    config.site_root = site.path().display().to_string();
+    config
+}
+
+/// A file /pkg does not have: 404, and the miss is not cached.
+async fn assert_uncached_miss(client: &reqwest::Client, app: &TestApp, path: &str) {
+    let missing = client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND, "{path}");
+    assert_eq!(
+        missing.headers()[header::CACHE_CONTROL],
+        "no-store",
+        "{path}"
+    );
+}
+
 #[tokio::test]
 async fn the_bundle_is_served_precompressed_as_the_client_accepts() {
     let site = site_with_bundle();
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut config = test_config(&dir);
-    config.site_root = site.path().display().to_string();
+    let config = serving(&site, &dir);
     let app = spawn_with(dir, config).await;
     let client = reqwest::Client::new();
     let get = |encoding: &'static str| {
@@ -69,13 +86,7 @@ async fn the_bundle_is_served_precompressed_as_the_client_accepts() {
     assert_eq!(revalidated.status(), StatusCode::NOT_MODIFIED);
     assert_eq!(revalidated.headers()[header::CACHE_CONTROL], "no-cache");
 
-    let missing = client
-        .get(app.url("/pkg/eventurl.old.js"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-    assert_eq!(missing.headers()[header::CACHE_CONTROL], "no-store");
+    assert_uncached_miss(&client, &app, "/pkg/eventurl.old.js").await;
 }
 
 /// A site built with hashed names (its hash.txt in the site root, as
@@ -92,20 +103,14 @@ async fn hashed_bundle_names_are_linked_and_cached_for_a_year() {
     )
     .unwrap();
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut config = test_config(&dir);
-    config.site_root = site.path().display().to_string();
+    let config = serving(&site, &dir);
     let app = spawn_with(dir, config).await;
     app.create_tenant_with_admin("Acme", "alice").await;
 
     // A page with islands links the bundle; the login page, which has
     // none, only the stylesheet: no wasm before signing in.
     let browser = Browser::signed_in(&app, "alice").await;
-    let page = browser
-        .get("/company/event-url")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = browser.text("/company/event-url").await;
     for linked in [
         "/pkg/eventurl.abc.js",
         "/pkg/eventurl.abc.wasm",
@@ -113,7 +118,7 @@ async fn hashed_bundle_names_are_linked_and_cached_for_a_year() {
     ] {
         assert!(page.contains(linked), "{linked} not linked");
     }
-    let login = app.browser().get("/login").await.text().await.unwrap();
+    let login = app.browser().text("/login").await;
     assert!(login.contains("/pkg/eventurl.abc.css"), "stylesheet linked");
     assert!(
         !login.contains(".wasm")
@@ -132,13 +137,7 @@ async fn hashed_bundle_names_are_linked_and_cached_for_a_year() {
         found.headers()[header::CACHE_CONTROL],
         "public, max-age=31536000, immutable"
     );
-    let missing = client
-        .get(app.url("/pkg/eventurl.old.wasm"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-    assert_eq!(missing.headers()[header::CACHE_CONTROL], "no-store");
+    assert_uncached_miss(&client, &app, "/pkg/eventurl.old.wasm").await;
 }
 
 /// Without its hash.txt a hashed site would serve pages that link files
@@ -148,9 +147,7 @@ async fn a_hashed_site_without_its_hashes_is_refused_at_start() {
     let site = site_with_bundle();
     std::fs::write(site.path().join("pkg/eventurl.abc.wasm"), b"\0asm").unwrap();
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut config = test_config(&dir);
-    config.site_root = site.path().display().to_string();
-    let Err(error) = server::prepare(config).await else {
+    let Err(error) = server::prepare(serving(&site, &dir)).await else {
         panic!("the server started without the bundle's hashes");
     };
     let message = format!("{error:#}");

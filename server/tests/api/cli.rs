@@ -19,7 +19,8 @@ pub fn binary(dir: &std::path::Path) -> Command {
     command
 }
 
-fn eventurl(dir: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
+/// The real binary run with `args`, `stdin` typed in: its output.
+pub(crate) fn eventurl(dir: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
     let mut child = binary(dir)
         .args(args)
         .stdin(Stdio::piped())
@@ -34,6 +35,24 @@ fn eventurl(dir: &std::path::Path, args: &[&str], stdin: &str) -> std::process::
         .write_all(stdin.as_bytes())
         .unwrap();
     child.wait_with_output().unwrap()
+}
+
+/// `eventurl admin create` of `username` in `tenant`, typing `password`.
+fn create_admin(
+    dir: &std::path::Path,
+    tenant: &str,
+    username: &str,
+    password: &str,
+) -> std::process::Output {
+    let args = [
+        "admin",
+        "create",
+        "--tenant",
+        tenant,
+        "--username",
+        username,
+    ];
+    eventurl(dir, &args, &format!("{password}\n"))
 }
 
 #[test]
@@ -62,11 +81,7 @@ fn tenant_and_admin_are_created_from_the_command_line() {
         "the tenant is in {where_}"
     );
 
-    let out = eventurl(
-        dir.path(),
-        &["admin", "create", "--tenant", "Acme", "--username", "alice"],
-        "correct horse battery staple\n",
-    );
+    let out = create_admin(dir.path(), "Acme", "alice", "correct horse battery staple");
     assert!(
         out.status.success(),
         "{}",
@@ -77,19 +92,11 @@ fn tenant_and_admin_are_created_from_the_command_line() {
     assert!(!dup.status.success());
     assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
 
-    let weak = eventurl(
-        dir.path(),
-        &["admin", "create", "--tenant", "Acme", "--username", "bob"],
-        "short\n",
-    );
+    let weak = create_admin(dir.path(), "Acme", "bob", "short");
     assert!(!weak.status.success());
     assert!(String::from_utf8_lossy(&weak.stderr).contains("12 to 128 characters"));
 
-    let nowhere = eventurl(
-        dir.path(),
-        &["admin", "create", "--tenant", "Nope", "--username", "carol"],
-        "correct horse battery staple\n",
-    );
+    let nowhere = create_admin(dir.path(), "Nope", "carol", "correct horse battery staple");
     assert!(String::from_utf8_lossy(&nowhere.stderr).contains("no tenant is named"));
 }
 
@@ -131,11 +138,7 @@ async fn no_secret_reaches_the_log_even_at_debug_level() {
     let out = eventurl(dir.path(), &["tenant", "create", "--name", "Acme"], "");
     assert!(out.status.success());
     let login_password = "login-Pw-4f9a2c-secret";
-    let out = eventurl(
-        dir.path(),
-        &["admin", "create", "--tenant", "Acme", "--username", "alice"],
-        &format!("{login_password}\n"),
-    );
+    let out = create_admin(dir.path(), "Acme", "alice", login_password);
     assert!(out.status.success());
 
     let mut command = binary(dir.path());
@@ -304,11 +307,7 @@ async fn sigterm_finishes_requests_in_flight_within_the_grace_period() {
     let dir = tempfile::tempdir().unwrap();
     let out = eventurl(dir.path(), &["tenant", "create", "--name", "Acme"], "");
     assert!(out.status.success());
-    let out = eventurl(
-        dir.path(),
-        &["admin", "create", "--tenant", "Acme", "--username", "alice"],
-        "correct horse battery staple\n",
-    );
+    let out = create_admin(dir.path(), "Acme", "alice", "correct horse battery staple");
     assert!(out.status.success());
 
     // Idle: stops at once, cleanly.

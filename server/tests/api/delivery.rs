@@ -45,6 +45,14 @@ impl Pbx {
             .await
     }
 
+    /// Hands `body` in for `tenant`, asserting it was accepted (202): the
+    /// answer.
+    pub async fn hand_in(&self, tenant: &str, body: &Value) -> Value {
+        let (status, answer) = self.send(tenant, body).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "hand-in refused: {answer}");
+        answer
+    }
+
     async fn send_raw(&self, tenant: &str, body: String, key: Option<&str>) -> (StatusCode, Value) {
         let mut request = self
             .client
@@ -117,6 +125,67 @@ pub async fn events(app: &TestApp) -> Vec<app::persistence::entities::event::Mod
         .unwrap()
 }
 
+/// Acme and its alice on `app`: the tenant's id, alice signed in, and a
+/// receiver to deliver to.
+pub async fn acme_delivering(app: &TestApp) -> (String, Browser, Receiver) {
+    acme_delivering_beside(app, &[]).await
+}
+
+/// As `acme_delivering`, with the `others` (tenant, administrator) made
+/// after Acme.
+pub async fn acme_delivering_beside(
+    app: &TestApp,
+    others: &[(&str, &str)],
+) -> (String, Browser, Receiver) {
+    app.create_tenant_with_admin("Acme", "alice").await;
+    for (other, admin) in others {
+        app.create_tenant_with_admin(other, admin).await;
+    }
+    let tenant = tenant_id(app, "Acme").await;
+    let alice = Browser::signed_in(app, "alice").await;
+    (tenant, alice, Receiver::start().await)
+}
+
+/// The stored event whose id is `uid`, if there is one.
+pub async fn event(app: &TestApp, uid: &str) -> Option<app::persistence::entities::event::Model> {
+    events(app).await.into_iter().find(|e| e.event_uid == uid)
+}
+
+/// Waits until the event `uid` is in `state`: then the event.
+pub async fn event_in_state(
+    app: &TestApp,
+    uid: &str,
+    state: &str,
+) -> app::persistence::entities::event::Model {
+    wait_for(&format!("{uid} to be {state}"), async || {
+        event(app, uid).await.is_some_and(|e| e.state == state)
+    })
+    .await;
+    event(app, uid).await.expect("the event")
+}
+
+/// Waits (a minute at most, looking every 200 ms) until every id in
+/// `accepted` is among the ids `delivered` gives.
+pub async fn wait_all_delivered(
+    accepted: &std::collections::BTreeSet<String>,
+    delivered: impl Fn() -> std::collections::BTreeSet<String>,
+) {
+    let started = std::time::Instant::now();
+    loop {
+        let unique = delivered();
+        if accepted.is_subset(&unique) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{} of {} accepted events delivered",
+            accepted.iter().filter(|id| unique.contains(*id)).count(),
+            accepted.len()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 pub async fn wait_for(what: &str, mut done: impl AsyncFnMut() -> bool) {
     let started = std::time::Instant::now();
     while !done().await {
@@ -130,17 +199,6 @@ pub async fn wait_for(what: &str, mut done: impl AsyncFnMut() -> bool) {
 
 pub fn cdr(id: &str) -> Value {
     json!({"event_type": "call_cdr", "event_id": id, "call_id": format!("call-{id}"), "tenant_id": "1"})
-}
-
-pub fn fields<'a>(
-    kind: &'a str,
-    method: &'a str,
-    url: &'a str,
-    extra: &[(&'a str, &'a str)],
-) -> Vec<(&'a str, &'a str)> {
-    let mut f = vec![("kind", kind), ("auth_method", method), ("url", url)];
-    f.extend_from_slice(extra);
-    f
 }
 
 #[tokio::test]
@@ -216,19 +274,10 @@ async fn bad_input_is_refused_with_problem_details_and_nothing_is_stored() {
 #[tokio::test]
 async fn an_event_is_delivered_once_as_sent_with_its_id_and_the_sections_credentials() {
     let app = spawn_delivering("200ms,200ms").await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let tenant = tenant_id(&app, "Acme").await;
-    let alice = Browser::signed_in(&app, "alice").await;
-    let receiver = Receiver::start().await;
-    let (status, _) = alice
-        .save(&fields(
-            "cdr",
-            "bearer",
-            &receiver.url("/bearer"),
-            &[("token", BEARER_TOKEN), ("enabled", "on")],
-        ))
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    let (tenant, alice, receiver) = acme_delivering(&app).await;
+    let url = receiver.url("/bearer");
+    let token = [("token", BEARER_TOKEN), ("enabled", "on")];
+    alice.save_ok(&fields("cdr", "bearer", &url, &token)).await;
     let pbx = Pbx::new(&app).await;
 
     let body = r#"{"event_type":"call_cdr","event_id":"evt-1","talk_duration":21,"caller":"sip:101@test.io"}"#;
@@ -254,10 +303,9 @@ async fn an_event_is_delivered_once_as_sent_with_its_id_and_the_sections_credent
     let (status, again) = pbx.send_raw(&tenant, body.to_owned(), Some(&pbx.key)).await;
     assert_eq!(status, StatusCode::ACCEPTED);
     assert_eq!(again["ids"], json!(["evt-1"]));
-    let (status, fresh) = pbx
-        .send(&tenant, &json!([{"event_type": "cdr_target_add"}]))
+    let fresh = pbx
+        .hand_in(&tenant, &json!([{"event_type": "cdr_target_add"}]))
         .await;
-    assert_eq!(status, StatusCode::ACCEPTED);
     let given = fresh["ids"][0].as_str().unwrap().to_owned();
     assert_eq!(given.len(), 36, "a UUID: {given}");
     wait_for("the second delivery", async || receiver.seen().len() == 2).await;
@@ -271,10 +319,7 @@ async fn an_event_is_delivered_once_as_sent_with_its_id_and_the_sections_credent
 #[tokio::test]
 async fn only_200_delivers_404_gives_up_at_once_and_the_rest_is_retried_on_the_schedule() {
     let app = spawn_delivering("200ms,200ms,200ms").await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let tenant = tenant_id(&app, "Acme").await;
-    let alice = Browser::signed_in(&app, "alice").await;
-    let receiver = Receiver::start().await;
+    let (tenant, alice, receiver) = acme_delivering(&app).await;
     let pbx = Pbx::new(&app).await;
     for (path, expected_state, expected_attempts) in [
         ("/flaky", "delivered", 3),
@@ -282,30 +327,10 @@ async fn only_200_delivers_404_gives_up_at_once_and_the_rest_is_retried_on_the_s
         ("/boom", "given_up", 4),
         ("/no-content", "given_up", 4),
     ] {
-        let (status, _) = alice
-            .save(&fields(
-                "cdr",
-                "disable",
-                &receiver.url(path),
-                &[("enabled", "on")],
-            ))
-            .await;
-        assert_eq!(status, StatusCode::OK);
+        alice.save_plain("cdr", &receiver.url(path), true).await;
         let id = format!("evt{path}");
-        let (status, _) = pbx.send(&tenant, &cdr(&id)).await;
-        assert_eq!(status, StatusCode::ACCEPTED);
-        wait_for(path, async || {
-            events(&app)
-                .await
-                .iter()
-                .any(|e| e.event_uid == id && e.state == expected_state)
-        })
-        .await;
-        let event = events(&app)
-            .await
-            .into_iter()
-            .find(|e| e.event_uid == id)
-            .unwrap();
+        pbx.hand_in(&tenant, &cdr(&id)).await;
+        let event = event_in_state(&app, &id, expected_state).await;
         assert_eq!(event.attempts, expected_attempts, "{path}");
         let tries = receiver.seen().iter().filter(|s| s.path == path).count();
         assert_eq!(tries, expected_attempts as usize, "{path}");
@@ -324,37 +349,22 @@ async fn paused_cdr_events_are_held_then_delivered_in_order_and_extension_events
     // One at a time, so the order they are attempted in is the order they
     // arrive in (with more in flight, arrival order is not guaranteed).
     let app = spawn_delivering_with("200ms", 1).await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let tenant = tenant_id(&app, "Acme").await;
-    let alice = Browser::signed_in(&app, "alice").await;
-    let receiver = Receiver::start().await;
+    let (tenant, alice, receiver) = acme_delivering(&app).await;
     for kind in ["cdr", "extension"] {
-        let (status, _) = alice
-            .save(&fields(kind, "disable", &receiver.url("/ok"), &[]))
-            .await;
-        assert_eq!(status, StatusCode::OK);
+        alice.save_plain(kind, &receiver.url("/ok"), false).await;
     }
     let pbx = Pbx::new(&app).await;
     let batch: Vec<Value> = (1..=5).map(|n| cdr(&format!("held-{n}"))).collect();
-    assert_eq!(
-        pbx.send(&tenant, &json!(batch)).await.0,
-        StatusCode::ACCEPTED
-    );
+    pbx.hand_in(&tenant, &json!(batch)).await;
     let presence = json!({"event_type": "extension_presence", "event_id": "p1"});
-    assert_eq!(pbx.send(&tenant, &presence).await.0, StatusCode::ACCEPTED);
+    pbx.hand_in(&tenant, &presence).await;
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert!(receiver.seen().is_empty(), "nothing attempted while paused");
     let states: Vec<String> = events(&app).await.iter().map(|e| e.state.clone()).collect();
     assert_eq!(states, ["held", "held", "held", "held", "held", "skipped"]);
 
     // Enabled: the held events go, oldest first.
-    let version = alice.load().await["cdr"]["version"].to_string();
-    let (status, body) = alice
-        .server_fn(
-            "set_enabled",
-            &[("kind", "cdr"), ("enabled", "true"), ("version", &version)],
-        )
-        .await;
+    let (status, body) = alice.enable("cdr").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     wait_for("the held events", async || receiver.seen().len() == 5).await;
     let order: Vec<String> = receiver
@@ -368,39 +378,25 @@ async fn paused_cdr_events_are_held_then_delivered_in_order_and_extension_events
 #[tokio::test]
 async fn a_rotated_secret_is_used_from_the_next_attempt_on() {
     let app = spawn_delivering("1s,1s,1s,1s").await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let tenant = tenant_id(&app, "Acme").await;
-    let alice = Browser::signed_in(&app, "alice").await;
-    let receiver = Receiver::start().await;
+    let (tenant, alice, receiver) = acme_delivering(&app).await;
     let url = receiver.url("/bearer");
-    let (status, _) = alice
-        .save(&fields(
+    let bearer = |token: &'static str| {
+        fields(
             "cdr",
             "bearer",
             &url,
-            &[("token", "the-old-token-0"), ("enabled", "on")],
-        ))
-        .await;
-    assert_eq!(status, StatusCode::OK);
+            &[("token", token), ("enabled", "on")],
+        )
+    };
+    alice.save_ok(&bearer("the-old-token-0")).await;
     let pbx = Pbx::new(&app).await;
-    assert_eq!(
-        pbx.send(&tenant, &cdr("rot-1")).await.0,
-        StatusCode::ACCEPTED
-    );
+    pbx.hand_in(&tenant, &cdr("rot-1")).await;
     wait_for("the first attempt", async || receiver.seen().len() == 1).await;
     assert_eq!(
         receiver.seen()[0].headers["authorization"],
         "Bearer the-old-token-0"
     );
-    let (status, _) = alice
-        .save(&fields(
-            "cdr",
-            "bearer",
-            &url,
-            &[("token", BEARER_TOKEN), ("enabled", "on")],
-        ))
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    alice.save_ok(&bearer(BEARER_TOKEN)).await;
     wait_for("the delivery", async || {
         events(&app).await[0].state == "delivered"
     })
@@ -528,20 +524,7 @@ async fn no_accepted_event_is_lost_when_the_process_is_killed() {
             })
             .collect::<Vec<_>>()
     };
-    let started = std::time::Instant::now();
-    loop {
-        let unique: std::collections::BTreeSet<String> = delivered().into_iter().collect();
-        if accepted.is_subset(&unique) {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "{} of {} accepted events delivered",
-            accepted.iter().filter(|id| unique.contains(*id)).count(),
-            accepted.len()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_all_delivered(&accepted, || delivered().into_iter().collect()).await;
     let all = delivered();
     let unique: std::collections::BTreeSet<&String> = all.iter().collect();
     println!(
@@ -666,36 +649,18 @@ async fn another_process_using_the_sqlite_file_beside_a_busy_server_corrupts_not
 #[tokio::test]
 async fn the_tab_shows_recent_deliveries_and_held_events_can_be_discarded() {
     let app = spawn_delivering("200ms").await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let tenant = tenant_id(&app, "Acme").await;
-    let alice = Browser::signed_in(&app, "alice").await;
-    let receiver = Receiver::start().await;
-    let (status, _) = alice
-        .save(&fields(
-            "extension",
-            "disable",
-            &receiver.url("/ok"),
-            &[("enabled", "on")],
-        ))
+    let (tenant, alice, receiver) = acme_delivering(&app).await;
+    alice
+        .save_plain("extension", &receiver.url("/ok"), true)
         .await;
-    assert_eq!(status, StatusCode::OK);
-    let (status, _) = alice
-        .save(&fields("cdr", "disable", &receiver.url("/ok"), &[]))
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    alice.save_plain("cdr", &receiver.url("/ok"), false).await;
     let pbx = Pbx::new(&app).await;
     let presence: Vec<Value> = (0..3)
         .map(|n| json!({"event_type": "extension_presence", "event_id": format!("p{n}")}))
         .collect();
-    assert_eq!(
-        pbx.send(&tenant, &json!(presence)).await.0,
-        StatusCode::ACCEPTED
-    );
+    pbx.hand_in(&tenant, &json!(presence)).await;
     let held: Vec<Value> = (0..4).map(|n| cdr(&format!("h{n}"))).collect();
-    assert_eq!(
-        pbx.send(&tenant, &json!(held)).await.0,
-        StatusCode::ACCEPTED
-    );
+    pbx.hand_in(&tenant, &json!(held)).await;
     wait_for("the deliveries", async || receiver.seen().len() == 3).await;
     wait_for("their records", async || {
         alice.load().await["extension_deliveries"]["delivered_24h"] == 3
@@ -705,7 +670,7 @@ async fn the_tab_shows_recent_deliveries_and_held_events_can_be_discarded() {
     let data = alice.load().await;
     assert_eq!(data["extension_deliveries"]["last_status"], 200);
     assert_eq!(data["cdr_deliveries"]["held"], 4);
-    let page = alice.get("/company/event-url").await.text().await.unwrap();
+    let page = alice.text("/company/event-url").await;
     assert!(
         page.contains("Last 24 hours: 3 delivered, 0 given up"),
         "{page}"
@@ -745,13 +710,7 @@ async fn the_tab_shows_recent_deliveries_and_held_events_can_be_discarded() {
         app.database_holds_in_activity("discarded 4 held events")
             .await
     );
-    let version = alice.load().await["cdr"]["version"].to_string();
-    let (status, _) = alice
-        .server_fn(
-            "set_enabled",
-            &[("kind", "cdr"), ("enabled", "true"), ("version", &version)],
-        )
-        .await;
+    let (status, _) = alice.enable("cdr").await;
     assert_eq!(status, StatusCode::OK);
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert_eq!(
@@ -775,26 +734,16 @@ async fn metrics_are_served_only_with_the_operators_token() {
         StatusCode::NOT_FOUND
     );
 
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut config = test_config(&dir);
-    config.allow_private_targets = "127.0.0.0/8".into();
-    config.metrics_token = Some("metrics-token-1".into());
-    let app = spawn_with(dir, config).await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let tenant = tenant_id(&app, "Acme").await;
-    let alice = Browser::signed_in(&app, "alice").await;
-    let receiver = Receiver::start().await;
-    alice
-        .save(&fields(
-            "cdr",
-            "disable",
-            &receiver.url("/ok"),
-            &[("enabled", "on")],
-        ))
-        .await;
+    let app = spawn_configured(|config| {
+        config.allow_private_targets = "127.0.0.0/8".into();
+        config.metrics_token = Some("metrics-token-1".into());
+    })
+    .await;
+    let (tenant, alice, receiver) = acme_delivering(&app).await;
+    alice.save_plain("cdr", &receiver.url("/ok"), true).await;
     let pbx = Pbx::new(&app).await;
     let batch = json!([cdr("m1"), cdr("m2"), {"event_type": "queue_status"}]);
-    assert_eq!(pbx.send(&tenant, &batch).await.0, StatusCode::ACCEPTED);
+    pbx.hand_in(&tenant, &batch).await;
     wait_for("the deliveries", async || receiver.seen().len() == 2).await;
 
     let client = reqwest::Client::new();
@@ -892,32 +841,16 @@ async fn events_are_delivered_through_apache_digest_and_basic() {
         ("digest", "/digest/hook?tenant=acme", "via-digest"),
         ("basic", "/basic/hook", "via-basic"),
     ] {
-        let (status, body) = alice
-            .save(&fields(
-                "cdr",
-                method,
-                &apache.url(path),
-                &[
-                    ("username", APACHE_USER),
-                    ("password", APACHE_PASSWORD),
-                    ("enabled", "on"),
-                ],
-            ))
+        let credentials = [
+            ("username", APACHE_USER),
+            ("password", APACHE_PASSWORD),
+            ("enabled", "on"),
+        ];
+        alice
+            .save_ok(&fields("cdr", method, &apache.url(path), &credentials))
             .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        assert_eq!(pbx.send(&tenant, &cdr(id)).await.0, StatusCode::ACCEPTED);
-        wait_for(method, async || {
-            events(&app)
-                .await
-                .iter()
-                .any(|e| e.event_uid == id && e.state == "delivered")
-        })
-        .await;
-        let event = events(&app)
-            .await
-            .into_iter()
-            .find(|e| e.event_uid == id)
-            .unwrap();
+        pbx.hand_in(&tenant, &cdr(id)).await;
+        let event = event_in_state(&app, id, "delivered").await;
         assert_eq!(
             event.attempts, 1,
             "{method}: one attempt (its challenge round inside)"
@@ -931,23 +864,10 @@ async fn events_are_delivered_through_apache_digest_and_basic() {
 #[tokio::test]
 async fn retry_after_is_honoured_within_the_schedules_longest_step() {
     let app = spawn_delivering("200ms,2s").await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let tenant = tenant_id(&app, "Acme").await;
-    let alice = Browser::signed_in(&app, "alice").await;
-    let receiver = Receiver::start().await;
-    alice
-        .save(&fields(
-            "cdr",
-            "disable",
-            &receiver.url("/busy"),
-            &[("enabled", "on")],
-        ))
-        .await;
+    let (tenant, alice, receiver) = acme_delivering(&app).await;
+    alice.save_plain("cdr", &receiver.url("/busy"), true).await;
     let pbx = Pbx::new(&app).await;
-    assert_eq!(
-        pbx.send(&tenant, &cdr("busy-1")).await.0,
-        StatusCode::ACCEPTED
-    );
+    pbx.hand_in(&tenant, &cdr("busy-1")).await;
     wait_for("the first attempt", async || receiver.seen().len() == 1).await;
     let first = std::time::Instant::now();
     wait_for("the second attempt", async || receiver.seen().len() == 2).await;
@@ -974,37 +894,18 @@ async fn a_hanging_receiver_does_not_delay_other_tenants() {
     let tenant = tenant_id(&app, "Acme").await;
     let receiver = Receiver::start().await;
     let sam = Browser::signed_in(&app, "sam").await;
-    sam.save(&fields(
-        "cdr",
-        "disable",
-        &receiver.url("/slow"),
-        &[("enabled", "on")],
-    ))
-    .await;
+    sam.save_plain("cdr", &receiver.url("/slow"), true).await;
     let alice = Browser::signed_in(&app, "alice").await;
-    alice
-        .save(&fields(
-            "cdr",
-            "disable",
-            &receiver.url("/ok"),
-            &[("enabled", "on")],
-        ))
-        .await;
+    alice.save_plain("cdr", &receiver.url("/ok"), true).await;
     let pbx = Pbx::new(&app).await;
     let stuck: Vec<Value> = (0..20).map(|n| cdr(&format!("slow-{n}"))).collect();
-    assert_eq!(
-        pbx.send(&slow_tenant, &json!(stuck)).await.0,
-        StatusCode::ACCEPTED
-    );
+    pbx.hand_in(&slow_tenant, &json!(stuck)).await;
     wait_for("the slow receiver's attempts", async || {
         receiver.seen().iter().any(|s| s.path == "/slow")
     })
     .await;
     let started = std::time::Instant::now();
-    assert_eq!(
-        pbx.send(&tenant, &cdr("quick-1")).await.0,
-        StatusCode::ACCEPTED
-    );
+    pbx.hand_in(&tenant, &cdr("quick-1")).await;
     wait_for("the other tenant's delivery", async || {
         receiver.seen().iter().any(|s| s.path == "/ok")
     })
@@ -1023,17 +924,12 @@ async fn a_hanging_receiver_does_not_delay_other_tenants() {
 #[tokio::test]
 async fn finished_events_are_deleted_after_the_retention_time() {
     let app = spawn_delivering("200ms").await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let tenant = tenant_id(&app, "Acme").await;
-    let alice = Browser::signed_in(&app, "alice").await;
-    let receiver = Receiver::start().await;
-    alice
-        .save(&fields("cdr", "disable", &receiver.url("/ok"), &[]))
-        .await;
+    let (tenant, alice, receiver) = acme_delivering(&app).await;
+    alice.save_plain("cdr", &receiver.url("/ok"), false).await;
     let pbx = Pbx::new(&app).await;
     // Held (CDR, paused) and skipped (extension, no URL).
     let batch = json!([cdr("kept"), {"event_type": "extension_call", "event_id": "gone", "extension": "sip:101@t"}]);
-    assert_eq!(pbx.send(&tenant, &batch).await.0, StatusCode::ACCEPTED);
+    pbx.hand_in(&tenant, &batch).await;
     let db = server::connect(&app.config).await.unwrap();
     {
         use app::persistence::entities::event;

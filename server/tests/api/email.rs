@@ -285,15 +285,11 @@ async fn administrators_are_told_of_a_changed_credential_and_an_automatic_pause(
     set_email(&Browser::signed_in(&app, "vera").await, "vera@example.com").await;
     let receiver = Receiver::start().await;
     let secret = "s3cret-receiver-password";
-    let (status, _) = alice
-        .save(&fields(
-            "cdr",
-            "basic",
-            &receiver.url("/missing"),
-            &[("username", "pbx"), ("password", secret), ("enabled", "on")],
-        ))
+    let login = [("username", "pbx"), ("password", secret), ("enabled", "on")];
+    let missing = receiver.url("/missing");
+    alice
+        .save_ok(&fields("cdr", "basic", &missing, &login))
         .await;
-    assert_eq!(status, StatusCode::OK);
     let letters = smtp.wait_for("alice@example.com", 1).await;
     assert_eq!(
         letters[0].subject,
@@ -334,8 +330,7 @@ async fn administrators_are_told_of_a_changed_credential_and_an_automatic_pause(
 
 #[tokio::test]
 async fn without_smtp_no_reset_is_offered_and_nothing_is_queued() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
+    let app = spawn_acme().await;
     let anonymous = app.browser();
     assert!(!text(anonymous.get("/login").await)
         .await
@@ -350,15 +345,9 @@ async fn without_smtp_no_reset_is_offered_and_nothing_is_queued() {
     let alice = Browser::signed_in(&app, "alice").await;
     // What would write letters with mail on: nothing is queued.
     set_email(&alice, "alice@example.com").await;
-    let (status, _) = alice
-        .save(&fields(
-            "cdr",
-            "bearer",
-            "https://hooks.example.com/cdr",
-            &[("token", "a-bearer-token-of-ours")],
-        ))
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    let token = [("token", "a-bearer-token-of-ours")];
+    let url = "https://hooks.example.com/cdr";
+    alice.save_ok(&fields("cdr", "bearer", url, &token)).await;
     let page = text(alice.get("/company/administrators").await).await;
     assert!(!page.contains("Email address (optional)"));
     // A hand-made post with an address is refused, saying why.

@@ -7,9 +7,7 @@ const SECRET_TOKEN: &str = "tok-Xr4k9LmN2-never-shown";
 
 #[tokio::test]
 async fn each_auth_method_saves_and_reads_back() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let browser = Browser::signed_in(&app, "alice").await;
+    let (_app, browser) = acme_with_alice().await;
 
     type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
     let cases: [Case; 4] = [
@@ -28,12 +26,7 @@ async fn each_auth_method_saves_and_reads_back() {
     ];
     for (kind, method, credentials) in cases {
         let url = format!("https://receiver.example/{kind}/{method}");
-        let mut fields = vec![
-            ("kind", kind),
-            ("auth_method", method),
-            ("url", url.as_str()),
-            ("enabled", "on"),
-        ];
+        let mut fields = fields(kind, method, &url, &[("enabled", "on")]);
         fields.extend_from_slice(credentials);
         let (status, saved) = browser.save(&fields).await;
         assert_eq!(status, StatusCode::OK, "{method}: {saved}");
@@ -58,37 +51,23 @@ async fn each_auth_method_saves_and_reads_back() {
 
 #[tokio::test]
 async fn secrets_never_come_back_and_are_encrypted_at_rest() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let browser = Browser::signed_in(&app, "alice").await;
-    let (status, saved) = browser
-        .save(&[
-            ("kind", "cdr"),
-            ("auth_method", "basic"),
-            ("url", "https://receiver.example/cdr"),
-            ("username", "pbx"),
-            ("password", SECRET_PASSWORD),
-            ("enabled", "on"),
-        ])
+    let (app, browser) = acme_with_alice().await;
+    let password = [
+        ("username", "pbx"),
+        ("password", SECRET_PASSWORD),
+        ("enabled", "on"),
+    ];
+    let cdr_url = "https://receiver.example/cdr";
+    let saved = browser
+        .save_ok(&fields("cdr", "basic", cdr_url, &password))
         .await;
-    assert_eq!(status, StatusCode::OK);
-    let (status, _) = browser
-        .save(&[
-            ("kind", "extension"),
-            ("auth_method", "bearer"),
-            ("url", "https://receiver.example/ext"),
-            ("token", SECRET_TOKEN),
-            ("enabled", "on"),
-        ])
+    let token = [("token", SECRET_TOKEN), ("enabled", "on")];
+    let ext_url = "https://receiver.example/ext";
+    browser
+        .save_ok(&fields("extension", "bearer", ext_url, &token))
         .await;
-    assert_eq!(status, StatusCode::OK);
 
-    let page = browser
-        .get("/company/event-url")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = browser.text("/company/event-url").await;
     let api = browser.load().await.to_string();
     for body in [saved.to_string(), page.clone(), api] {
         assert!(!body.contains(SECRET_PASSWORD));
@@ -113,17 +92,11 @@ async fn secrets_never_come_back_and_are_encrypted_at_rest() {
 
 #[tokio::test]
 async fn an_empty_secret_field_keeps_the_stored_secret() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let browser = Browser::signed_in(&app, "alice").await;
-    let base = [
-        ("kind", "cdr"),
-        ("auth_method", "digest"),
-        ("url", "https://receiver.example/cdr"),
-        ("username", "pbx"),
-        ("enabled", "on"),
-    ];
-    let mut first = base.to_vec();
+    let (_app, browser) = acme_with_alice().await;
+    let url = "https://receiver.example/cdr";
+    let username = [("username", "pbx"), ("enabled", "on")];
+    let base = fields("cdr", "digest", url, &username);
+    let mut first = base.clone();
     first.push(("password", SECRET_PASSWORD));
     let (_, saved) = browser.save(&first).await;
     let changed_at = saved["secret"]["changed_at"].clone();
@@ -135,33 +108,18 @@ async fn an_empty_secret_field_keeps_the_stored_secret() {
     assert_eq!(again["version"], saved["version"].as_i64().unwrap() + 1);
 
     // Switching to a method that needs another kind of secret drops it.
-    let (status, bearer) = browser
-        .save(&[
-            ("kind", "cdr"),
-            ("auth_method", "bearer"),
-            ("url", "https://receiver.example/cdr"),
-        ])
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    let bearer = browser.save_ok(&fields("cdr", "bearer", url, &[])).await;
     assert_eq!(bearer["secret"], Value::Null);
     assert_eq!(bearer["username"], "");
 }
 
 #[tokio::test]
 async fn invalid_input_is_refused_per_field_and_nothing_is_written() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let browser = Browser::signed_in(&app, "alice").await;
+    let (_app, browser) = acme_with_alice().await;
     let before = browser.load().await;
-    let (status, body) = browser
-        .save(&[
-            ("kind", "cdr"),
-            ("auth_method", "basic"),
-            ("url", "https://user:pass@receiver.example/"),
-            ("username", "a:b"),
-            ("enabled", "on"),
-        ])
-        .await;
+    let url = "https://user:pass@receiver.example/";
+    let extra = [("username", "a:b"), ("enabled", "on")];
+    let (status, body) = browser.save(&fields("cdr", "basic", url, &extra)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let errors = body["Invalid"].as_array().expect("field errors").clone();
     let fields: Vec<&str> = errors.iter().map(|e| e[0].as_str().unwrap()).collect();
@@ -196,9 +154,7 @@ async fn invalid_input_is_refused_per_field_and_nothing_is_written() {
 
 #[tokio::test]
 async fn a_disabled_section_can_be_saved_incomplete() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let browser = Browser::signed_in(&app, "alice").await;
+    let (_app, browser) = acme_with_alice().await;
     let (status, saved) = browser
         .save(&[("kind", "extension"), ("auth_method", "bearer")])
         .await;
@@ -209,48 +165,27 @@ async fn a_disabled_section_can_be_saved_incomplete() {
 
 #[tokio::test]
 async fn the_no_javascript_form_saves_and_explains_errors() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let browser = Browser::signed_in(&app, "alice").await;
-    let ok = browser
-        .post_form(
-            "/company/event-url",
-            &[
-                ("kind", "extension"),
-                ("auth_method", "disable"),
-                ("url", "http://receiver.example/ext"),
-                ("enabled", "on"),
-                ("version", "1"),
-            ],
-        )
-        .await;
+    let (_app, browser) = acme_with_alice().await;
+    let url = "http://receiver.example/ext";
+    let extra = [("enabled", "on"), ("version", "1")];
+    let form = fields("extension", "disable", url, &extra);
+    let ok = browser.post_form("/company/event-url", &form).await;
     assert_eq!(ok.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         ok.headers()["location"],
         "/company/event-url?saved=extension#extension"
     );
-    let page = browser
-        .get("/company/event-url?saved=extension")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = browser.text("/company/event-url?saved=extension").await;
     assert!(page.contains("Saved at"));
     assert!(page.contains("HTTPS is strongly recommended"));
 
-    let bad = browser
-        .post_form(
-            "/company/event-url",
-            &[
-                ("kind", "cdr"),
-                ("auth_method", "bearer"),
-                ("url", "receiver.example/cdr"),
-                ("token", "has spaces in it"),
-                ("enabled", "on"),
-                ("version", "1"),
-            ],
-        )
-        .await;
+    let extra = [
+        ("token", "has spaces in it"),
+        ("enabled", "on"),
+        ("version", "1"),
+    ];
+    let form = fields("cdr", "bearer", "receiver.example/cdr", &extra);
+    let bad = browser.post_form("/company/event-url", &form).await;
     assert_eq!(
         bad.status(),
         StatusCode::OK,
@@ -280,52 +215,27 @@ async fn the_no_javascript_form_saves_and_explains_errors() {
 
 #[tokio::test]
 async fn tenants_never_see_or_change_each_others_endpoints() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    app.create_tenant_with_admin("Globex", "bob").await;
-    let alice = Browser::signed_in(&app, "alice").await;
-    let bob = Browser::signed_in(&app, "bob").await;
+    let (_app, alice, bob) = acme_and("Globex").await;
 
-    let (status, _) = alice
-        .save(&[
-            ("kind", "cdr"),
-            ("auth_method", "disable"),
-            ("url", "https://acme.example/cdr"),
-            ("enabled", "on"),
-        ])
+    alice
+        .save_plain("cdr", "https://acme.example/cdr", true)
         .await;
-    assert_eq!(status, StatusCode::OK);
     let alice_before = alice.load().await;
 
     // Bob saves "cdr", and tries to smuggle in Acme's tenant and endpoint ids.
-    let (status, _) = bob
-        .save(&[
-            ("kind", "cdr"),
-            ("auth_method", "disable"),
-            ("url", "https://globex.example/cdr"),
-            ("tenant_id", "1"),
-            ("id", "1"),
-        ])
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    let form = bob
-        .post_form(
-            "/company/event-url",
-            &[
-                ("kind", "cdr"),
-                ("auth_method", "disable"),
-                ("url", "https://globex.example/x"),
-                ("tenant_id", "1"),
-                ("version", "2"),
-            ],
-        )
-        .await;
-    assert_eq!(form.status(), StatusCode::SEE_OTHER);
+    let smuggled = [("tenant_id", "1"), ("id", "1")];
+    let url = "https://globex.example/cdr";
+    bob.save_ok(&fields("cdr", "disable", url, &smuggled)).await;
+    let smuggled = [("tenant_id", "1"), ("version", "2")];
+    let url = "https://globex.example/x";
+    let form = fields("cdr", "disable", url, &smuggled);
+    let posted = bob.post_form("/company/event-url", &form).await;
+    assert_eq!(posted.status(), StatusCode::SEE_OTHER);
 
     let bob_data = bob.load().await;
     assert_eq!(bob_data["tenant_name"], "Globex");
     assert_eq!(bob_data["cdr"]["url"], "https://globex.example/x");
-    let bob_page = bob.get("/company/event-url").await.text().await.unwrap();
+    let bob_page = bob.text("/company/event-url").await;
     assert!(!bob_page.contains("acme.example") && !bob_page.contains("Acme"));
     assert_eq!(alice.load().await, alice_before, "Acme is untouched");
 }

@@ -22,50 +22,28 @@ fn form_version(page: &str, kind: &str) -> String {
 
 #[tokio::test]
 async fn a_save_through_one_instance_shows_on_another_at_once() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
+    let app = spawn_acme().await;
     let on_a = Browser::signed_in(&app, "alice").await;
     let on_b = on_a.on(another_instance(&app).await);
     // B has shown the tab before the save.
-    let before = on_b.get("/company/event-url").await.text().await.unwrap();
+    let before = on_b.text("/company/event-url").await;
     assert_eq!(form_version(&before, "cdr"), "1");
 
-    let saved = on_a
-        .post_form(
-            "/company/event-url",
-            &[
-                ("kind", "cdr"),
-                ("auth_method", "disable"),
-                ("url", "https://first.example/cdr"),
-                ("version", "1"),
-            ],
-        )
-        .await;
+    let url = "https://first.example/cdr";
+    let first = fields("cdr", "disable", url, &[("version", "1")]);
+    let saved = on_a.post_form("/company/event-url", &first).await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
 
     // The redirect's GET lands on B: "Saved" over the new values and version.
-    let page = on_b
-        .get("/company/event-url?saved=cdr")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = on_b.text("/company/event-url?saved=cdr").await;
     assert!(page.contains("Saved at"), "saved notice");
     assert!(page.contains("https://first.example/cdr"), "the new URL");
     assert_eq!(form_version(&page, "cdr"), "2");
 
     // The admin's next save, through B, is not refused as a conflict.
-    let next = on_b
-        .post_form(
-            "/company/event-url",
-            &[
-                ("kind", "cdr"),
-                ("auth_method", "disable"),
-                ("url", "https://second.example/cdr"),
-                ("version", "2"),
-            ],
-        )
-        .await;
+    let url = "https://second.example/cdr";
+    let second = fields("cdr", "disable", url, &[("version", "2")]);
+    let next = on_b.post_form("/company/event-url", &second).await;
     assert_eq!(next.status(), StatusCode::SEE_OTHER, "no conflict");
     assert_eq!(
         on_a.load().await["cdr"]["url"],
@@ -75,8 +53,7 @@ async fn a_save_through_one_instance_shows_on_another_at_once() {
 
 #[tokio::test]
 async fn signing_out_on_one_instance_ends_the_session_on_every_instance_at_once() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
+    let app = spawn_acme().await;
     let on_a = Browser::signed_in(&app, "alice").await;
     let b = another_instance(&app).await;
     let on_b = on_a.on(b);
@@ -84,28 +61,11 @@ async fn signing_out_on_one_instance_ends_the_session_on_every_instance_at_once(
         on_b.get("/company/event-url").await.status(),
         StatusCode::OK
     );
-    let cookie = session_cookie(&on_a.sign_in("alice", PASSWORD).await)
-        .expect("a session cookie")
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = cookie_pair(
+        &session_cookie(&on_a.sign_in("alice", PASSWORD).await).expect("a session cookie"),
+    );
     // Both instances have just served this session.
-    let replay = |base: String| {
-        let cookie = cookie.clone();
-        async move {
-            reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap()
-                .get(format!("{base}/company/event-url"))
-                .header("cookie", cookie)
-                .send()
-                .await
-                .unwrap()
-                .status()
-        }
-    };
+    let replay = async |base: String| replayed(&format!("{base}/company/event-url"), &cookie).await;
     assert_eq!(replay(on_a.base.clone()).await, StatusCode::OK);
     assert_eq!(replay(on_b.base.clone()).await, StatusCode::OK);
 
@@ -119,9 +79,7 @@ async fn signing_out_on_one_instance_ends_the_session_on_every_instance_at_once(
 #[tokio::test]
 async fn a_renamed_tenant_or_removed_administrator_is_seen_on_the_next_request() {
     use app::persistence::entities::{tenant, user};
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let browser = Browser::signed_in(&app, "alice").await;
+    let (app, browser) = acme_with_alice().await;
     assert_eq!(browser.load().await["tenant_name"], "Acme");
     let db = server::connect(&app.config).await.unwrap();
 
@@ -133,12 +91,7 @@ async fn a_renamed_tenant_or_removed_administrator_is_seen_on_the_next_request()
         .await
         .unwrap();
     assert_eq!(browser.load().await["tenant_name"], "Acme Corp");
-    let page = browser
-        .get("/company/event-url")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = browser.text("/company/event-url").await;
     assert!(page.contains("Acme Corp"));
 
     // The administrator removed: the very next page and call are refused.

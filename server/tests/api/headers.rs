@@ -7,9 +7,7 @@ use reqwest::StatusCode;
 
 #[tokio::test]
 async fn pages_carry_a_nonce_policy_that_matches_their_scripts() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let browser = Browser::signed_in(&app, "alice").await;
+    let (_app, browser) = acme_with_alice().await;
     let response = browser.get("/company/event-url").await;
     assert_eq!(response.status(), StatusCode::OK);
     let headers = response.headers().clone();
@@ -62,10 +60,10 @@ async fn other_responses_allow_nothing_to_run() {
 
 #[tokio::test]
 async fn https_deployments_get_hsts() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = test_config(&dir);
-    config.public_origin = Some("https://hooks.example.com".into());
-    let app = spawn_with(dir, config).await;
+    let app = spawn_configured(|config| {
+        config.public_origin = Some("https://hooks.example.com".into());
+    })
+    .await;
     let response = app.browser().get("/healthz").await;
     assert_eq!(
         response.headers()["strict-transport-security"],
@@ -79,9 +77,7 @@ async fn https_deployments_get_hsts() {
 /// caching: `assets::hashed_bundle_names_are_linked_and_cached_for_a_year`.)
 #[tokio::test]
 async fn private_responses_say_no_store() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let browser = Browser::signed_in(&app, "alice").await;
+    let (app, browser) = acme_with_alice().await;
     let no_store = |response: &reqwest::Response, what: &str| {
         assert_eq!(
             response
@@ -112,12 +108,7 @@ async fn private_responses_say_no_store() {
     let refused = browser
         .post_form(
             "/company/event-url",
-            &[
-                ("kind", "cdr"),
-                ("auth_method", "bearer"),
-                ("url", "x"),
-                ("version", "1"),
-            ],
+            &fields("cdr", "bearer", "x", &[("version", "1")]),
         )
         .await;
     assert_eq!(refused.status(), StatusCode::OK);

@@ -15,16 +15,19 @@ pub struct TestApp {
     pub config: Config,
 }
 
+/// A fresh key for stored secrets, as `EVENTURL_SECRET_KEY` takes it.
+pub fn new_secret_key() -> String {
+    app::persistence::crypto::SecretCipher::generate_key()
+        .expose_secret()
+        .to_owned()
+}
+
 pub fn test_config(dir: &TempDir) -> Config {
     Config {
         database_url: Some(crate::database::database_url_for(dir.path())),
         site_addr: "127.0.0.1:0".parse().expect("valid address"),
         data_dir: dir.path().to_path_buf(),
-        secret_key: Some(
-            app::persistence::crypto::SecretCipher::generate_key()
-                .expose_secret()
-                .to_owned(),
-        ),
+        secret_key: Some(new_secret_key()),
         secure_cookie: false,
         session_idle_minutes: 60,
         public_origin: None,
@@ -56,6 +59,108 @@ pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let config = test_config(&dir);
     spawn_with(dir, config).await
+}
+
+/// A fresh server with the tenant "Acme" and its administrator alice.
+pub async fn spawn_acme() -> TestApp {
+    let app = spawn_app().await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    app
+}
+
+/// A fresh server with the tenant "Acme" and its administrator alice,
+/// signed in.
+pub async fn acme_with_alice() -> (TestApp, Browser) {
+    let app = spawn_acme().await;
+    let alice = Browser::signed_in(&app, "alice").await;
+    (app, alice)
+}
+
+/// A fresh server with "Acme", its administrator alice and its viewer
+/// victor (no one signed in).
+pub async fn acme_with_viewer() -> TestApp {
+    let app = spawn_acme().await;
+    app.create_member("Acme", "victor", app::domain::Role::Viewer)
+        .await;
+    app
+}
+
+/// A fresh server with two tenants, "Acme" with alice and `other` with
+/// bob, both signed in.
+pub async fn acme_and(other: &str) -> (TestApp, Browser, Browser) {
+    let app = spawn_acme().await;
+    app.create_tenant_with_admin(other, "bob").await;
+    let alice = Browser::signed_in(&app, "alice").await;
+    let bob = Browser::signed_in(&app, "bob").await;
+    (app, alice, bob)
+}
+
+/// A server configured by `change`, on a fresh data folder.
+pub async fn spawn_configured(change: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = test_config(&dir);
+    change(&mut config);
+    spawn_with(dir, config).await
+}
+
+/// A section's form as the page sends it: its kind, authentication
+/// method and URL, then `extra`.
+pub fn fields<'a>(
+    kind: &'a str,
+    method: &'a str,
+    url: &'a str,
+    extra: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut f = vec![("kind", kind), ("auth_method", method), ("url", url)];
+    f.extend_from_slice(extra);
+    f
+}
+
+/// A client that keeps no cookies and follows no redirects: a bare
+/// request, as a thief replaying a cookie would send it.
+pub fn bare_client() -> Client {
+    Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// `url` fetched by a bare client presenting only `cookie`: its status.
+pub async fn replayed(url: &str, cookie: &str) -> StatusCode {
+    bare_client()
+        .get(url)
+        .header(header::COOKIE, cookie)
+        .send()
+        .await
+        .expect("request sent")
+        .status()
+}
+
+/// Asserts that `response` has `status` and that its body holds `part`:
+/// the body.
+pub async fn assert_page(response: Response, status: StatusCode, part: &str) -> String {
+    let got = response.status();
+    let body = response.text().await.expect("body");
+    assert_eq!(got, status, "{body}");
+    assert!(body.contains(part), "{part:?} missing from {body}");
+    body
+}
+
+/// Asserts that `response` is a private page (200, never stored by a
+/// browser or proxy): its body. `what` names it in a failure.
+pub async fn private_body(response: Response, what: &str) -> String {
+    assert_eq!(response.status(), StatusCode::OK, "{what}");
+    assert_eq!(
+        response.headers()[header::CACHE_CONTROL],
+        "no-store",
+        "a private page: {what}"
+    );
+    response.text().await.expect("body")
+}
+
+/// The `name=value` part of a `Set-Cookie` header value.
+pub fn cookie_pair(set_cookie: &str) -> String {
+    set_cookie.split(';').next().expect("a cookie").to_owned()
 }
 
 /// A server whose test sends may reach loopback receivers, as an operator
@@ -91,6 +196,25 @@ pub async fn spawn_with(dir: TempDir, config: Config) -> TestApp {
     }
 }
 
+/// Adds `username` (with the suite's password) to `tenant` as `role`;
+/// `what` names it in a failure.
+async fn add_member(
+    db: &sea_orm::DatabaseConnection,
+    tenant: &str,
+    username: &str,
+    role: app::domain::Role,
+    what: &str,
+) {
+    let admin = app::accounts::NewAdmin {
+        username: username.into(),
+        password: PASSWORD.to_owned().into(),
+        role,
+    };
+    app::accounts::create_admin(db, tenant, admin)
+        .await
+        .expect(what);
+}
+
 /// A browser-like client: keeps cookies, does not follow redirects, and
 /// sends its own origin on posts. A clone shares the cookies.
 #[derive(Clone)]
@@ -123,17 +247,7 @@ impl TestApp {
     /// CLI path).
     pub async fn create_member(&self, tenant: &str, username: &str, role: app::domain::Role) {
         let db = server::connect(&self.config).await.expect("db");
-        app::accounts::create_admin(
-            &db,
-            tenant,
-            app::accounts::NewAdmin {
-                username: username.into(),
-                password: PASSWORD.to_owned().into(),
-                role,
-            },
-        )
-        .await
-        .expect("member created");
+        add_member(&db, tenant, username, role, "member created").await;
     }
 
     pub async fn create_tenant_with_admin(&self, tenant: &str, username: &str) {
@@ -146,17 +260,13 @@ impl TestApp {
         )
         .await
         .expect("tenant created");
-        app::accounts::create_admin(
-            &db,
-            tenant,
-            app::accounts::NewAdmin {
-                username: username.into(),
-                password: PASSWORD.to_owned().into(),
-                role: app::domain::Role::Administrator,
-            },
-        )
-        .await
-        .expect("admin created");
+        let role = app::domain::Role::Administrator;
+        add_member(&db, tenant, username, role, "admin created").await;
+    }
+
+    /// How a new browser's sign-in as `username` is answered.
+    pub async fn sign_in_status(&self, username: &str, password: &str) -> StatusCode {
+        self.browser().sign_in(username, password).await.status()
     }
 
     /// Whether any activity-log entry holds `text`.
@@ -185,6 +295,30 @@ impl Browser {
             .send()
             .await
             .expect("request sent")
+    }
+
+    /// The body of the page at `path`, whatever its status.
+    pub async fn text(&self, path: &str) -> String {
+        self.get(path).await.text().await.expect("body")
+    }
+
+    /// The private page at `path` (200, never stored): its body.
+    pub async fn private_page(&self, path: &str) -> String {
+        private_body(self.get(path).await, path).await
+    }
+
+    /// The page at `path`, asserted to hold each of `parts`.
+    pub async fn page_holding(&self, path: &str, parts: &[&str]) -> String {
+        let page = self.text(path).await;
+        for part in parts {
+            assert!(page.contains(part), "{part:?} missing from {path}: {page}");
+        }
+        page
+    }
+
+    /// The body of the answer to a form post.
+    pub async fn post_text(&self, path: &str, form: &[(&str, &str)]) -> String {
+        self.post_form(path, form).await.text().await.expect("body")
     }
 
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Response {
@@ -268,6 +402,41 @@ impl Browser {
             fields.push(("version", &version));
         }
         self.save_exactly(&fields).await
+    }
+
+    /// Saves as `save` does, asserting it was saved: the section as saved.
+    pub async fn save_ok(&self, fields: &[(&str, &str)]) -> Value {
+        let (status, saved) = self.save(fields).await;
+        assert_eq!(status, StatusCode::OK, "save {fields:?}: {saved}");
+        saved
+    }
+
+    /// Saves the `kind` section posting to `url` without authentication,
+    /// enabled or paused; asserts it was saved.
+    pub async fn save_plain(&self, kind: &str, url: &str, enabled: bool) -> Value {
+        let extra: &[(&str, &str)] = if enabled { &[("enabled", "on")] } else { &[] };
+        self.save_ok(&fields(kind, "disable", url, extra)).await
+    }
+
+    /// Flips the `kind` section's delivery switch, based on `version`.
+    pub async fn set_enabled(
+        &self,
+        kind: &str,
+        enabled: bool,
+        version: &str,
+    ) -> (StatusCode, Value) {
+        let enabled = if enabled { "true" } else { "false" };
+        self.server_fn(
+            "set_enabled",
+            &[("kind", kind), ("enabled", enabled), ("version", version)],
+        )
+        .await
+    }
+
+    /// Enables the `kind` section based on its version as loaded now.
+    pub async fn enable(&self, kind: &str) -> (StatusCode, Value) {
+        let version = self.load().await[kind]["version"].to_string();
+        self.set_enabled(kind, true, &version).await
     }
 
     /// Saves exactly these fields (no version added).

@@ -7,9 +7,14 @@ use app::domain::Role;
 use reqwest::{header, Method, StatusCode};
 
 use crate::{
-    helpers::{spawn_app, Browser, TestApp, PASSWORD},
+    helpers::{
+        acme_with_viewer, assert_page, fields, private_body, spawn_acme, Browser, TestApp, PASSWORD,
+    },
     rest::{cli_token, is_problem, Api},
 };
+
+const ROLE: &str = "/company/administrators/role";
+const INVITE: &str = "/company/administrators/invite";
 
 fn invitation_in(page: &str) -> Option<String> {
     let at = page.find("/invitation?token=euinv_")?;
@@ -100,9 +105,7 @@ async fn every_browser_write(browser: &Browser) -> Vec<(String, StatusCode, Stri
 
 #[tokio::test]
 async fn a_viewer_sees_everything_and_every_write_is_refused_403_until_made_administrator() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    app.create_member("Acme", "victor", Role::Viewer).await;
+    let app = acme_with_viewer().await;
     let alice = Browser::signed_in(&app, "alice").await;
     let victor = Browser::signed_in(&app, "victor").await;
     let viewers_token = cli_token(&app, "Acme", "viewer-ci", "write", Some("victor"));
@@ -135,10 +138,7 @@ async fn a_viewer_sees_everything_and_every_write_is_refused_403_until_made_admi
             "Invite someone",
         ),
     ] {
-        let page = victor.get(path).await;
-        assert_eq!(page.status(), StatusCode::OK, "{path}");
-        assert_eq!(page.headers()[header::CACHE_CONTROL], "no-store", "{path}");
-        let page = page.text().await.unwrap();
+        let page = victor.private_page(path).await;
         assert!(page.contains(has), "{path} lacks {has:?}");
         assert!(!page.contains(lacks), "{path} offers {lacks:?}");
     }
@@ -183,39 +183,22 @@ async fn a_viewer_sees_everything_and_every_write_is_refused_403_until_made_admi
     // Made an administrator: the same session and token write at once.
     let victor_id = member_id(&app, "victor").await.to_string();
     let changed = alice
-        .post_form(
-            "/company/administrators/role",
-            &[("id", &victor_id), ("role", "administrator")],
-        )
+        .post_form(ROLE, &[("id", &victor_id), ("role", "administrator")])
         .await;
     assert_eq!(changed.status(), StatusCode::SEE_OTHER);
     let (status, body) = victor
-        .save(&[
-            ("kind", "cdr"),
-            ("auth_method", "disable"),
-            ("url", "https://example.com/cdr"),
-        ])
+        .save(&fields("cdr", "disable", "https://example.com/cdr", &[]))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, _, problem) = api
-        .call(Method::POST, "/api/v1/event-url/cdr/enable", None, None)
-        .await;
+    let (status, _, problem) = api.post("/api/v1/event-url/cdr/enable", None).await;
     assert_eq!(status, StatusCode::OK, "{problem}");
     // And back to viewer: refused again from the next request on.
     alice
-        .post_form(
-            "/company/administrators/role",
-            &[("id", &victor_id), ("role", "viewer")],
-        )
+        .post_form(ROLE, &[("id", &victor_id), ("role", "viewer")])
         .await;
-    let (status, _) = victor
-        .server_fn(
-            "set_enabled",
-            &[("kind", "cdr"), ("enabled", "false"), ("version", "3")],
-        )
-        .await;
+    let (status, _) = victor.set_enabled("cdr", false, "3").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let activity = alice.get("/company/activity").await.text().await.unwrap();
+    let activity = alice.text("/company/activity").await;
     assert!(
         activity.contains("changed victor&#x27;s role from Viewer to Administrator")
             || activity.contains("changed victor's role from Viewer to Administrator"),
@@ -225,17 +208,11 @@ async fn a_viewer_sees_everything_and_every_write_is_refused_403_until_made_admi
 
 #[tokio::test]
 async fn an_invitation_link_works_once_within_72_hours_and_can_be_revoked() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
+    let app = spawn_acme().await;
     app.create_tenant_with_admin("Other", "bob").await;
     let alice = Browser::signed_in(&app, "alice").await;
 
-    let tab = alice
-        .get("/company/administrators")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let tab = alice.text("/company/administrators").await;
     assert!(tab.contains("alice (you)"), "{tab}");
     assert!(tab.contains("No open invitations."), "{tab}");
     assert!(
@@ -243,33 +220,19 @@ async fn an_invitation_link_works_once_within_72_hours_and_can_be_revoked() {
         "another tenant's member is not listed"
     );
 
-    let created = alice
-        .post_form("/company/administrators/invite", &[("role", "viewer")])
-        .await;
-    assert_eq!(created.status(), StatusCode::OK);
-    assert_eq!(created.headers()[header::CACHE_CONTROL], "no-store");
-    let created = created.text().await.unwrap();
+    let created = alice.post_form(INVITE, &[("role", "viewer")]).await;
+    let created = private_body(created, "the new invitation").await;
     let link = invitation_in(&created).expect("the link is shown");
     let token = link.split_once("token=").unwrap().1.to_owned();
     assert!(!app.database_holds(&token), "only its hash is stored");
-    let listed = alice
-        .get("/company/administrators")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let listed = alice.text("/company/administrators").await;
     assert!(invitation_in(&listed).is_none(), "shown only once");
     assert!(listed.contains("Open invitations"), "{listed}");
 
     // The invitee's page: public, says who invited them to what.
     let invitee = app.browser();
     let page = invitee.get(&link).await;
-    assert_eq!(page.status(), StatusCode::OK);
-    let page = page.text().await.unwrap();
-    assert!(
-        page.contains("alice invited you to Acme as Viewer"),
-        "{page}"
-    );
+    let page = assert_page(page, StatusCode::OK, "alice invited you to Acme as Viewer").await;
     assert!(
         !page.contains(".wasm") && !page.contains(r#"type="module""#),
         "the page loads no wasm"
@@ -279,17 +242,12 @@ async fn an_invitation_link_works_once_within_72_hours_and_can_be_revoked() {
     let weak = invitee
         .post_form(&link, &[("username", "vera"), ("password", "password1234")])
         .await;
-    assert_eq!(weak.status(), StatusCode::OK);
-    let weak = weak.text().await.unwrap();
-    assert!(weak.contains("Choose a stronger password"), "{weak}");
+    let weak = assert_page(weak, StatusCode::OK, "Choose a stronger password").await;
     assert!(weak.contains("value=\"vera\""), "{weak}");
     // A taken username too, and the link still works after both.
     let taken = invitee
-        .post_form(&link, &[("username", "bob"), ("password", PASSWORD)])
-        .await
-        .text()
-        .await
-        .unwrap();
+        .post_text(&link, &[("username", "bob"), ("password", PASSWORD)])
+        .await;
     assert!(taken.contains("is taken"), "{taken}");
 
     let joined = invitee
@@ -307,34 +265,18 @@ async fn an_invitation_link_works_once_within_72_hours_and_can_be_revoked() {
 
     // Used: the link no longer works, the same way for every reason.
     let again = app.browser();
-    let closed = again.get(&link).await.text().await.unwrap();
+    let closed = again.text(&link).await;
     assert!(closed.contains("no longer works"), "{closed}");
     let second = again
-        .post_form(&link, &[("username", "mallory"), ("password", PASSWORD)])
-        .await
-        .text()
-        .await
-        .unwrap();
+        .post_text(&link, &[("username", "mallory"), ("password", PASSWORD)])
+        .await;
     assert!(second.contains("no longer works"), "{second}");
-    assert!(app.browser().sign_in("mallory", PASSWORD).await.status() == StatusCode::OK);
+    assert!(app.sign_in_status("mallory", PASSWORD).await == StatusCode::OK);
 
     // Revoked before use: closed at once.
-    let created = alice
-        .post_form(
-            "/company/administrators/invite",
-            &[("role", "administrator")],
-        )
-        .await
-        .text()
-        .await
-        .unwrap();
+    let created = alice.post_text(INVITE, &[("role", "administrator")]).await;
     let link = invitation_in(&created).unwrap();
-    let tab = alice
-        .get("/company/administrators")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let tab = alice.text("/company/administrators").await;
     let id_at = tab.find("Revoke link ").expect("revocable");
     let id: String = tab[id_at + 12..]
         .chars()
@@ -343,34 +285,19 @@ async fn an_invitation_link_works_once_within_72_hours_and_can_be_revoked() {
     // Another tenant cannot revoke it.
     let bob = Browser::signed_in(&app, "bob").await;
     let foreign = bob
-        .post_form("/company/administrators/revoke-invitation", &[("id", &id)])
-        .await
-        .text()
-        .await
-        .unwrap();
+        .post_text("/company/administrators/revoke-invitation", &[("id", &id)])
+        .await;
     assert!(foreign.contains("no longer open"), "{foreign}");
-    assert!(app
-        .browser()
-        .get(&link)
-        .await
-        .text()
-        .await
-        .unwrap()
-        .contains("Join"));
+    assert!(app.browser().text(&link).await.contains("Join"));
     let revoked = alice
         .post_form("/company/administrators/revoke-invitation", &[("id", &id)])
         .await;
     assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
-    let closed = app.browser().get(&link).await.text().await.unwrap();
+    let closed = app.browser().text(&link).await;
     assert!(closed.contains("no longer works"), "{closed}");
 
     // Expired (73 hours old): closed.
-    let created = alice
-        .post_form("/company/administrators/invite", &[("role", "viewer")])
-        .await
-        .text()
-        .await
-        .unwrap();
+    let created = alice.post_text(INVITE, &[("role", "viewer")]).await;
     let link = invitation_in(&created).unwrap();
     {
         use sea_orm::{sea_query::Expr, EntityTrait};
@@ -386,29 +313,23 @@ async fn an_invitation_link_works_once_within_72_hours_and_can_be_revoked() {
     }
     let expired = app
         .browser()
-        .post_form(&link, &[("username", "late"), ("password", PASSWORD)])
-        .await
-        .text()
-        .await
-        .unwrap();
+        .post_text(&link, &[("username", "late"), ("password", PASSWORD)])
+        .await;
     assert!(expired.contains("no longer works"), "{expired}");
 
     // All in Activity, with who and from where; no token anywhere.
-    let activity = alice.get("/company/activity").await.text().await.unwrap();
-    for text in [
+    let logged = [
         "invited a new viewer",
         "joined as viewer (invited by alice",
         "revoked invitation link",
-    ] {
-        assert!(activity.contains(text), "{text}: {activity}");
-    }
+    ];
+    alice.page_holding("/company/activity", &logged).await;
     assert!(!app.database_holds_in_activity("euinv_").await);
 }
 
 #[tokio::test]
 async fn a_removed_member_is_signed_out_at_once_and_the_last_administrator_stays() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
+    let app = spawn_acme().await;
     app.create_member("Acme", "carol", Role::Administrator)
         .await;
     app.create_tenant_with_admin("Other", "bob").await;
@@ -419,20 +340,11 @@ async fn a_removed_member_is_signed_out_at_once_and_the_last_administrator_stays
     let carol_id = member_id(&app, "carol").await.to_string();
 
     // Not yourself; not another tenant's member.
-    let own = alice
-        .post_form("/company/administrators/remove", &[("id", &alice_id)])
-        .await
-        .text()
-        .await
-        .unwrap();
+    let remove = "/company/administrators/remove";
+    let own = alice.post_text(remove, &[("id", &alice_id)]).await;
     assert!(own.contains("You cannot remove yourself"), "{own}");
     let bob = Browser::signed_in(&app, "bob").await;
-    let foreign = bob
-        .post_form("/company/administrators/remove", &[("id", &carol_id)])
-        .await
-        .text()
-        .await
-        .unwrap();
+    let foreign = bob.post_text(remove, &[("id", &carol_id)]).await;
     assert!(foreign.contains("no such member"), "{foreign}");
     assert_eq!(
         carol.get("/company/event-url").await.status(),
@@ -440,9 +352,7 @@ async fn a_removed_member_is_signed_out_at_once_and_the_last_administrator_stays
     );
 
     // Removed: her open session and her token are refused at once.
-    let removed = alice
-        .post_form("/company/administrators/remove", &[("id", &carol_id)])
-        .await;
+    let removed = alice.post_form(remove, &[("id", &carol_id)]).await;
     assert_eq!(removed.status(), StatusCode::SEE_OTHER);
     let after = carol.get("/company/event-url").await;
     assert_eq!(after.status(), StatusCode::SEE_OTHER, "to the sign-in page");
@@ -452,22 +362,17 @@ async fn a_removed_member_is_signed_out_at_once_and_the_last_administrator_stays
         .get("/api/v1/event-url")
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let gone = app.sign_in_status("carol", PASSWORD).await;
     assert_eq!(
-        app.browser().sign_in("carol", PASSWORD).await.status(),
+        gone,
         StatusCode::OK,
         "the sign-in page again: the account is gone"
     );
 
     // Not your own role either.
     let own = alice
-        .post_form(
-            "/company/administrators/role",
-            &[("id", &alice_id), ("role", "viewer")],
-        )
-        .await
-        .text()
-        .await
-        .unwrap();
+        .post_text(ROLE, &[("id", &alice_id), ("role", "viewer")])
+        .await;
     assert!(
         own.contains("You cannot change the role of yourself"),
         "{own}"
@@ -481,8 +386,8 @@ async fn a_removed_member_is_signed_out_at_once_and_the_last_administrator_stays
     let demote_dave = [("id", dave_id.as_str()), ("role", "viewer")];
     let demote_alice = [("id", alice_id.as_str()), ("role", "viewer")];
     let (by_alice, by_dave) = tokio::join!(
-        alice.post_form("/company/administrators/role", &demote_dave),
-        dave.post_form("/company/administrators/role", &demote_alice),
+        alice.post_form(ROLE, &demote_dave),
+        dave.post_form(ROLE, &demote_alice),
     );
     let statuses = [by_alice.status(), by_dave.status()];
     let texts = [
@@ -513,7 +418,7 @@ async fn a_removed_member_is_signed_out_at_once_and_the_last_administrator_stays
     };
     assert_eq!(administrators, 1);
 
-    let activity = alice.get("/company/activity").await.text().await.unwrap();
+    let activity = alice.text("/company/activity").await;
     assert!(
         activity.contains("removed carol (Administrator)"),
         "{activity}"

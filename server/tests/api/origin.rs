@@ -24,8 +24,7 @@ async fn post_from(
 
 #[tokio::test]
 async fn state_changing_requests_from_a_foreign_origin_are_refused() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
+    let app = spawn_acme().await;
     for path in [
         "/login",
         "/logout",
@@ -53,8 +52,7 @@ async fn state_changing_requests_from_a_foreign_origin_are_refused() {
 
 #[tokio::test]
 async fn own_origin_and_non_browser_clients_are_let_through() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
+    let app = spawn_acme().await;
     let own = format!("http://{}", app.addr);
     assert_eq!(
         post_from(&app, "/login", Some(&own), Some("same-origin")).await,
@@ -71,8 +69,7 @@ async fn own_origin_and_non_browser_clients_are_let_through() {
 /// TLS-terminating proxy the public origin says which scheme is ours.
 #[tokio::test]
 async fn the_origin_check_compares_the_scheme_too() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
+    let app = spawn_acme().await;
     let other_scheme = format!("https://{}", app.addr);
     assert_eq!(
         post_from(&app, "/login", Some(&other_scheme), None).await,

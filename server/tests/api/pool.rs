@@ -95,24 +95,32 @@ async fn a_connection_left_by_a_cancelled_query_or_a_dropped_transaction_serves_
 /// round trip to its worker thread) and keeps sqlx's default lifetime, a
 /// file database and an in-memory one alike (the latter would vanish with
 /// its last connection, so it must not be replaced early).
+/// Asserts `db`'s pool keeps sqlx's default lifetime and pings no
+/// connection before use.
+fn assert_sqlx_defaults_but_the_ping(db: &sea_orm::DatabaseConnection, what: &str) {
+    let default = sea_orm::sqlx::pool::PoolOptions::<sea_orm::sqlx::Sqlite>::new();
+    let options = db.get_sqlite_connection_pool().options();
+    assert_eq!(
+        options.get_max_lifetime(),
+        default.get_max_lifetime(),
+        "{what}"
+    );
+    assert!(!options.get_test_before_acquire(), "{what}");
+}
+
 #[tokio::test]
 async fn sqlite_pools_keep_sqlx_defaults_but_the_ping_before_use() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = test_config(&dir);
     config.database_url = Some(format!("sqlite://{}", dir.path().join("file.db").display()));
-    let default = sea_orm::sqlx::pool::PoolOptions::<sea_orm::sqlx::Sqlite>::new();
     let file = server::connect(&config)
         .await
         .expect("a file database opens");
-    let options = file.get_sqlite_connection_pool().options();
-    assert_eq!(options.get_max_lifetime(), default.get_max_lifetime());
-    assert!(!options.get_test_before_acquire());
+    assert_sqlx_defaults_but_the_ping(&file, "a file database");
 
     config.database_url = Some("sqlite::memory:".to_owned());
     let memory = server::connect(&config)
         .await
         .expect("an in-memory database opens");
-    let options = memory.get_sqlite_connection_pool().options();
-    assert_eq!(options.get_max_lifetime(), default.get_max_lifetime());
-    assert!(!options.get_test_before_acquire());
+    assert_sqlx_defaults_but_the_ping(&memory, "an in-memory database");
 }

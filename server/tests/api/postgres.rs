@@ -31,6 +31,14 @@ fn through(proxy: &Proxy, database_url: &str) -> String {
     url.to_string()
 }
 
+/// The suite's configuration for `dir`, its database reached through
+/// `proxy`.
+fn config_through(proxy: &Proxy, dir: &tempfile::TempDir) -> server::Config {
+    let mut config = test_config(dir);
+    config.database_url = Some(through(proxy, &postgres_database_for(dir.path())));
+    config
+}
+
 async fn wait_ready(browser: &Browser) {
     for _ in 0..100 {
         if browser.get("/readyz").await.status() == StatusCode::OK {
@@ -45,8 +53,7 @@ async fn wait_ready(browser: &Browser) {
 async fn a_lost_database_gives_clear_errors_and_recovers_without_a_restart() {
     let proxy = Proxy::start(postgres_addr().await).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut config = test_config(&dir);
-    config.database_url = Some(through(&proxy, &postgres_database_for(dir.path())));
+    let config = config_through(&proxy, &dir);
     let app = spawn_with(dir, config).await;
     app.create_tenant_with_admin("Acme", "alice").await;
     let browser = Browser::signed_in(&app, "alice").await;
@@ -57,12 +64,7 @@ async fn a_lost_database_gives_clear_errors_and_recovers_without_a_restart() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{error}");
     assert_eq!(error, "Unavailable");
     let (status, error) = browser
-        .save_exactly(&[
-            ("kind", "cdr"),
-            ("auth_method", "disable"),
-            ("url", ""),
-            ("version", "1"),
-        ])
+        .save_exactly(&fields("cdr", "disable", "", &[("version", "1")]))
         .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(error, "Unavailable");
@@ -81,14 +83,9 @@ async fn a_lost_database_gives_clear_errors_and_recovers_without_a_restart() {
     // Back, and the same server (and session) carries on.
     proxy.set_up(true);
     wait_ready(&browser).await;
-    let (status, saved) = browser
-        .save(&[
-            ("kind", "cdr"),
-            ("auth_method", "disable"),
-            ("url", "https://receiver.example/after"),
-        ])
+    browser
+        .save_plain("cdr", "https://receiver.example/after", false)
         .await;
-    assert_eq!(status, StatusCode::OK, "{saved}");
     assert_eq!(
         browser.load().await["cdr"]["url"],
         "https://receiver.example/after"
@@ -99,8 +96,7 @@ async fn a_lost_database_gives_clear_errors_and_recovers_without_a_restart() {
 async fn a_database_that_comes_up_late_is_waited_for_then_given_up_on() {
     let proxy = Proxy::start(postgres_addr().await).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut config = test_config(&dir);
-    config.database_url = Some(through(&proxy, &postgres_database_for(dir.path())));
+    let mut config = config_through(&proxy, &dir);
 
     // Down at start, up a second later: the server starts.
     proxy.set_up(false);
@@ -139,8 +135,7 @@ async fn a_database_that_comes_up_late_is_waited_for_then_given_up_on() {
 async fn two_instances_share_sessions_and_data_through_one_database() {
     let dir = tempfile::tempdir().unwrap();
     let database_url = postgres_database_for(dir.path());
-    let key = app::persistence::crypto::SecretCipher::generate_key();
-    let key = secrecy::ExposeSecret::expose_secret(&key).to_owned();
+    let key = new_secret_key();
     let instance = |tag: &str| {
         let mut command = binary(&dir.path().join(tag));
         command
@@ -187,8 +182,7 @@ async fn two_instances_share_sessions_and_data_through_one_database() {
         .await
         .unwrap();
     assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
-    let cookie = session_cookie(&signed_in).unwrap();
-    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let cookie = cookie_pair(&session_cookie(&signed_in).unwrap());
 
     // The session started on the first is valid on the second.
     let page = client
@@ -239,16 +233,8 @@ async fn two_instances_share_sessions_and_data_through_one_database() {
         .await
         .unwrap();
     assert_eq!(out.status(), StatusCode::SEE_OTHER);
-    let page = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .get(first.url("/company/event-url"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), StatusCode::SEE_OTHER);
+    let replay = replayed(&first.url("/company/event-url"), &cookie).await;
+    assert_eq!(replay, StatusCode::SEE_OTHER);
     drop(first);
     drop(second);
 }
@@ -257,15 +243,14 @@ async fn two_instances_share_sessions_and_data_through_one_database() {
 async fn an_instance_with_another_key_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let database_url = postgres_database_for(dir.path());
-    let key = |k: &secrecy::SecretString| secrecy::ExposeSecret::expose_secret(k).to_owned();
     let mut first = test_config(&dir);
     first.database_url = Some(database_url.clone());
-    first.secret_key = Some(key(&app::persistence::crypto::SecretCipher::generate_key()));
+    first.secret_key = Some(new_secret_key());
     server::prepare(first.clone())
         .await
         .expect("first instance starts");
     let mut other = first;
-    other.secret_key = Some(key(&app::persistence::crypto::SecretCipher::generate_key()));
+    other.secret_key = Some(new_secret_key());
     let message = format!("{:#}", server::prepare(other).await.err().expect("refused"));
     assert!(message.contains("EVENTURL_SECRET_KEY"), "{message}");
 }
@@ -277,8 +262,7 @@ async fn an_instance_with_another_key_is_refused() {
 async fn instances_share_deliveries_and_none_is_delivered_twice() {
     let dir = tempfile::tempdir().unwrap();
     let database_url = postgres_database_for(dir.path());
-    let key = app::persistence::crypto::SecretCipher::generate_key();
-    let key = secrecy::ExposeSecret::expose_secret(&key).to_owned();
+    let key = new_secret_key();
     let receiver = crate::receivers::Receiver::start().await;
     let process = |tag: &str, args: &[&str]| {
         let mut command = binary(&dir.path().join(tag));
@@ -429,24 +413,14 @@ async fn a_database_outage_during_a_load_loses_no_accepted_event() {
     }
     assert!(refused > 0, "the outage refused hand-ins");
     assert!(accepted.len() >= 200, "{}", accepted.len());
-    let started = std::time::Instant::now();
-    loop {
-        let delivered: std::collections::BTreeSet<String> = receiver
+    let delivered = || {
+        receiver
             .seen()
             .iter()
             .map(|s| s.headers["webhook-id"].to_str().unwrap().to_owned())
-            .collect();
-        if accepted.is_subset(&delivered) {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "{} of {} accepted events delivered",
-            accepted.iter().filter(|id| delivered.contains(*id)).count(),
-            accepted.len()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+            .collect()
+    };
+    crate::delivery::wait_all_delivered(&accepted, delivered).await;
     println!(
         "outage: {} accepted, all delivered; {refused} hand-ins refused while the database was away",
         accepted.len()

@@ -4,12 +4,13 @@
 //! and refused, its API tokens refused, its CDR events held) and
 //! reactivate it (the held events delivered); all in both activity logs.
 
-use crate::{delivery::*, helpers::*, receivers::*, rest::*};
+use crate::{delivery::*, helpers::*, rest::*};
 use reqwest::StatusCode;
 use std::io::Write;
 
-/// An operator made by the real binary, as the provider would.
-fn create_operator(app: &TestApp, username: &str) {
+/// `eventurl provider-admin create` run by the real binary, as the
+/// provider would: its output.
+fn run_create_operator(app: &TestApp, username: &str) -> std::process::Output {
     let mut child = crate::cli::binary(app._dir.path())
         .env(
             "DATABASE_URL",
@@ -22,7 +23,12 @@ fn create_operator(app: &TestApp, username: &str) {
         .spawn()
         .unwrap();
     writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
-    let out = child.wait_with_output().unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// An operator made by the real binary, as the provider would.
+fn create_operator(app: &TestApp, username: &str) {
+    let out = run_create_operator(app, username);
     assert!(
         out.status.success(),
         "{}",
@@ -45,23 +51,10 @@ async fn text(response: reqwest::Response) -> String {
 
 #[tokio::test]
 async fn operators_see_every_tenant_create_one_and_never_enter_one() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
+    let app = spawn_acme().await;
     let olivia = operator(&app, "olivia").await;
     // A member's name is taken for operators, and the other way round.
-    let mut clash = crate::cli::binary(app._dir.path())
-        .env(
-            "DATABASE_URL",
-            app.config.database_url.clone().unwrap_or_default(),
-        )
-        .args(["provider-admin", "create", "--username", "alice"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(clash.stdin.take().unwrap(), "{PASSWORD}").unwrap();
-    let out = clash.wait_with_output().unwrap();
+    let out = run_create_operator(&app, "alice");
     assert!(!out.status.success());
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("is taken"), "{said}");
@@ -81,7 +74,7 @@ async fn operators_see_every_tenant_create_one_and_never_enter_one() {
         Err(app::accounts::AccountError::UsernameTaken(_))
     ));
 
-    let page = text(olivia.get("/provider/tenants").await).await;
+    let page = olivia.text("/provider/tenants").await;
     assert!(page.contains("Acme"), "{page}");
     assert!(page.contains("Not set up"), "{page}");
     assert!(page.contains("alice"), "{page}");
@@ -110,12 +103,9 @@ async fn operators_see_every_tenant_create_one_and_never_enter_one() {
         .post_form("/provider/tenants", &[("name", "Acme")])
         .await;
     assert!(text(taken).await.contains("already exists"));
-    let created = text(
-        olivia
-            .post_form("/provider/tenants", &[("name", "Globex")])
-            .await,
-    )
-    .await;
+    let created = olivia
+        .post_text("/provider/tenants", &[("name", "Globex")])
+        .await;
     assert!(created.contains("Globex created"), "{created}");
     let start = created.find("/invitation?token=euinv_").unwrap();
     let path: String = created[start..].chars().take_while(|c| *c != '"').collect();
@@ -124,14 +114,12 @@ async fn operators_see_every_tenant_create_one_and_never_enter_one() {
         .post_form(&path, &[("username", "hank"), ("password", PASSWORD)])
         .await;
     assert_eq!(joined.status(), StatusCode::SEE_OTHER);
-    let members = text(hank.get("/company/administrators").await).await;
+    let members = hank.text("/company/administrators").await;
     assert!(members.contains("Globex"), "{members}");
     assert!(members.contains("Invite someone"), "an administrator");
 
-    let log = text(olivia.get("/provider/activity").await).await;
-    for entry in ["Tenant created", "Signed in", "Globex"] {
-        assert!(log.contains(entry), "{entry}: {log}");
-    }
+    let logged = ["Tenant created", "Signed in", "Globex"];
+    olivia.page_holding("/provider/activity", &logged).await;
     assert!(
         app.database_holds_in_activity("created the company and invited its first administrator")
             .await
@@ -148,39 +136,22 @@ async fn operators_see_every_tenant_create_one_and_never_enter_one() {
 #[tokio::test]
 async fn a_suspended_tenant_is_signed_out_refused_and_its_cdr_events_held_until_reactivated() {
     let app = spawn_delivering("100ms").await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    app.create_tenant_with_admin("Other", "otto").await;
-    let tenant = tenant_id(&app, "Acme").await;
-    let alice = Browser::signed_in(&app, "alice").await;
+    let (tenant, alice, receiver) = acme_delivering_beside(&app, &[("Other", "otto")]).await;
     let otto = Browser::signed_in(&app, "otto").await;
-    let receiver = Receiver::start().await;
-    let (status, _) = alice
-        .save(&fields(
-            "cdr",
-            "disable",
-            &receiver.url("/ok"),
-            &[("enabled", "on")],
-        ))
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    let api = Api::new(&app, Some(&cli_token(&app, "Acme", "ci", "read", None)));
+    alice.save_plain("cdr", &receiver.url("/ok"), true).await;
+    let api = Api::with_token(&app, "Acme", "ci", "read", None);
     assert_eq!(api.get("/api/v1/event-url").await.0, StatusCode::OK);
     let pbx = Pbx::new(&app).await;
-    let invited = text(
-        alice
-            .post_form("/company/administrators/invite", &[("role", "viewer")])
-            .await,
-    )
-    .await;
+    let invited = alice
+        .post_text("/company/administrators/invite", &[("role", "viewer")])
+        .await;
     let start = invited.find("/invitation?token=euinv_").unwrap();
     let invitation: String = invited[start..].chars().take_while(|c| *c != '"').collect();
 
     let olivia = operator(&app, "olivia").await;
-    let page = text(olivia.get("/provider/tenants").await).await;
-    let acme_id = tenant.clone();
-    let suspended = olivia
-        .post_form("/provider/tenants/suspend", &[("id", &acme_id)])
-        .await;
+    let page = olivia.text("/provider/tenants").await;
+    let acme = [("id", tenant.as_str())];
+    let suspended = olivia.post_form("/provider/tenants/suspend", &acme).await;
     assert_eq!(suspended.status(), StatusCode::SEE_OTHER);
     assert!(page.contains("Delivering"), "{page}");
 
@@ -213,18 +184,16 @@ async fn a_suspended_tenant_is_signed_out_refused_and_its_cdr_events_held_until_
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert_eq!(events(&app).await[0].state, "held");
     assert!(receiver.seen().is_empty());
-    let page = text(olivia.get("/provider/tenants").await).await;
+    let page = olivia.text("/provider/tenants").await;
     assert!(page.contains("Held (suspended)"), "{page}");
     assert!(page.contains("Reactivate Acme"), "{page}");
     assert!(!page.contains("Suspend Acme"), "{page}");
     // Twice is refused plainly.
-    let again = olivia
-        .post_form("/provider/tenants/suspend", &[("id", &acme_id)])
-        .await;
+    let again = olivia.post_form("/provider/tenants/suspend", &acme).await;
     assert_eq!(again.status(), StatusCode::NOT_FOUND);
 
     let reactivated = olivia
-        .post_form("/provider/tenants/reactivate", &[("id", &acme_id)])
+        .post_form("/provider/tenants/reactivate", &acme)
         .await;
     assert_eq!(reactivated.status(), StatusCode::SEE_OTHER);
     wait_for("the held event delivered", async || {
@@ -234,9 +203,9 @@ async fn a_suspended_tenant_is_signed_out_refused_and_its_cdr_events_held_until_
     assert!(receiver.seen()[0].body.contains("held-1"));
     let alice = Browser::signed_in(&app, "alice").await;
     assert_eq!(api.get("/api/v1/event-url").await.0, StatusCode::OK);
-    let activity = text(alice.get("/company/activity").await).await;
+    let activity = alice.text("/company/activity").await;
     assert!(activity.contains("suspended the company"), "{activity}");
     assert!(activity.contains("reactivated the company"), "{activity}");
-    let log = text(olivia.get("/provider/activity").await).await;
+    let log = olivia.text("/provider/activity").await;
     assert!(log.contains("Tenant suspended") && log.contains("Tenant reactivated"));
 }

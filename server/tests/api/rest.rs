@@ -6,7 +6,7 @@ use reqwest::{header, Client, StatusCode};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, Browser, TestApp};
+use crate::helpers::{spawn_acme, spawn_app, Browser, TestApp};
 
 /// A new token of `tenant`, made by the real binary as a script would.
 pub(crate) fn cli_token(
@@ -88,9 +88,48 @@ impl Api {
         (status, headers, value)
     }
 
+    /// An `Api` with a new token made by the CLI (see `cli_token`).
+    pub(crate) fn with_token(
+        app: &TestApp,
+        tenant: &str,
+        name: &str,
+        scope: &str,
+        admin: Option<&str>,
+    ) -> Self {
+        Self::new(app, Some(&cli_token(app, tenant, name, scope, admin)))
+    }
+
     pub(crate) async fn get(&self, path: &str) -> (StatusCode, reqwest::header::HeaderMap, Value) {
         self.call(reqwest::Method::GET, path, None, None).await
     }
+
+    pub(crate) async fn put(
+        &self,
+        path: &str,
+        body: &str,
+        if_match: Option<&str>,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+        self.call(reqwest::Method::PUT, path, Some(body), if_match)
+            .await
+    }
+
+    pub(crate) async fn post(
+        &self,
+        path: &str,
+        body: Option<&str>,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+        self.call(reqwest::Method::POST, path, body, None).await
+    }
+}
+
+/// The fields a problem document's errors name, in its order.
+pub(crate) fn error_fields(body: &Value) -> Vec<&str> {
+    body["errors"]
+        .as_array()
+        .expect("a list of errors")
+        .iter()
+        .map(|e| e["field"].as_str().expect("a field name"))
+        .collect()
 }
 
 pub(crate) fn is_problem(headers: &reqwest::header::HeaderMap) -> bool {
@@ -101,15 +140,11 @@ pub(crate) fn is_problem(headers: &reqwest::header::HeaderMap) -> bool {
 
 #[tokio::test]
 async fn a_token_reads_and_replaces_settings_by_version_within_its_scope_and_tenant() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
+    let app = spawn_acme().await;
     app.create_tenant_with_admin("Other", "bob").await;
-    let writer = Api::new(&app, Some(&cli_token(&app, "Acme", "ci", "write", None)));
-    let reader = Api::new(
-        &app,
-        Some(&cli_token(&app, "Acme", "dashboard", "read", None)),
-    );
-    let bob = Api::new(&app, Some(&cli_token(&app, "Other", "ci", "write", None)));
+    let writer = Api::with_token(&app, "Acme", "ci", "write", None);
+    let reader = Api::with_token(&app, "Acme", "dashboard", "read", None);
+    let bob = Api::with_token(&app, "Other", "ci", "write", None);
 
     // No token, a wrong one, or only a signed-in browser's cookie: 401.
     let alice = Browser::signed_in(&app, "alice").await;
@@ -151,42 +186,18 @@ async fn a_token_reads_and_replaces_settings_by_version_within_its_scope_and_ten
     let etag = format!("\"{version}\"");
     // A read token may not write; a replacement needs If-Match.
     let (status, _, body) = reader
-        .call(
-            reqwest::Method::PUT,
-            "/api/v1/event-url/cdr",
-            Some(&settings),
-            Some(&etag),
-        )
+        .put("/api/v1/event-url/cdr", &settings, Some(&etag))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    let (status, headers, body) = writer
-        .call(
-            reqwest::Method::PUT,
-            "/api/v1/event-url/cdr",
-            Some(&settings),
-            None,
-        )
-        .await;
+    let (status, headers, body) = writer.put("/api/v1/event-url/cdr", &settings, None).await;
     assert_eq!(status, StatusCode::PRECONDITION_REQUIRED, "{body}");
     assert!(is_problem(&headers));
 
     // Bad input: each field's message in the form's words, nothing saved.
     let bad = json!({"enabled": true, "auth": "BASIC", "url": "ftp://x"}).to_string();
-    let (status, _, body) = writer
-        .call(
-            reqwest::Method::PUT,
-            "/api/v1/event-url/cdr",
-            Some(&bad),
-            Some(&etag),
-        )
-        .await;
+    let (status, _, body) = writer.put("/api/v1/event-url/cdr", &bad, Some(&etag)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = error_fields(&body);
     assert!(
         fields.contains(&"url") && fields.contains(&"username"),
         "{body}"
@@ -201,14 +212,7 @@ async fn a_token_reads_and_replaces_settings_by_version_within_its_scope_and_ten
         (r#"{"enabled": "yes"}"#, StatusCode::UNPROCESSABLE_ENTITY),
         (r#"{"colour": "blue"}"#, StatusCode::UNPROCESSABLE_ENTITY),
     ] {
-        let (status, headers, body) = writer
-            .call(
-                reqwest::Method::PUT,
-                "/api/v1/event-url/cdr",
-                Some(text),
-                Some(&etag),
-            )
-            .await;
+        let (status, headers, body) = writer.put("/api/v1/event-url/cdr", text, Some(&etag)).await;
         assert_eq!(status, expected, "{text}: {body}");
         assert!(is_problem(&headers));
     }
@@ -217,12 +221,7 @@ async fn a_token_reads_and_replaces_settings_by_version_within_its_scope_and_ten
 
     // Replaced: a new version; the token is stored encrypted, never shown.
     let (status, headers, saved) = writer
-        .call(
-            reqwest::Method::PUT,
-            "/api/v1/event-url/cdr",
-            Some(&settings),
-            Some(&etag),
-        )
+        .put("/api/v1/event-url/cdr", &settings, Some(&etag))
         .await;
     assert_eq!(status, StatusCode::OK, "{saved}");
     assert_eq!(saved["auth"], "BEARER");
@@ -238,12 +237,7 @@ async fn a_token_reads_and_replaces_settings_by_version_within_its_scope_and_ten
 
     // The same replacement on the old version: 412, saying who changed what.
     let (status, _, body) = writer
-        .call(
-            reqwest::Method::PUT,
-            "/api/v1/event-url/cdr",
-            Some(&settings),
-            Some(&etag),
-        )
+        .put("/api/v1/event-url/cdr", &settings, Some(&etag))
         .await;
     assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{body}");
     assert!(body["detail"].as_str().unwrap().contains("alice"), "{body}");
@@ -251,10 +245,9 @@ async fn a_token_reads_and_replaces_settings_by_version_within_its_scope_and_ten
     // The secret is kept when left out (a replacement without it).
     let keep = json!({"enabled": true, "auth": "BEARER", "url": "https://receiver.example/cdr2"});
     let (status, _, kept) = writer
-        .call(
-            reqwest::Method::PUT,
+        .put(
             "/api/v1/event-url/cdr",
-            Some(&keep.to_string()),
+            &keep.to_string(),
             Some(&format!("\"{new_version}\"")),
         )
         .await;
@@ -262,43 +255,17 @@ async fn a_token_reads_and_replaces_settings_by_version_within_its_scope_and_ten
     assert_eq!(kept["token_set"], true);
 
     // Pause and enable, as the switch does.
-    let (status, _, paused) = writer
-        .call(
-            reqwest::Method::POST,
-            "/api/v1/event-url/cdr/pause",
-            None,
-            None,
-        )
-        .await;
+    let (status, _, paused) = writer.post("/api/v1/event-url/cdr/pause", None).await;
     assert_eq!(status, StatusCode::OK, "{paused}");
     assert_eq!(paused["enabled"], false);
-    let (status, _, body) = reader
-        .call(
-            reqwest::Method::POST,
-            "/api/v1/event-url/cdr/enable",
-            None,
-            None,
-        )
-        .await;
+    let (status, _, body) = reader.post("/api/v1/event-url/cdr/enable", None).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    let (status, _, enabled) = writer
-        .call(
-            reqwest::Method::POST,
-            "/api/v1/event-url/cdr/enable",
-            None,
-            None,
-        )
-        .await;
+    let (status, _, enabled) = writer.post("/api/v1/event-url/cdr/enable", None).await;
     assert_eq!(status, StatusCode::OK, "{enabled}");
     assert_eq!(enabled["enabled"], true);
     // The Extension section has no URL: enabling it is refused, said why.
     let (status, _, body) = writer
-        .call(
-            reqwest::Method::POST,
-            "/api/v1/event-url/extension/enable",
-            None,
-            None,
-        )
+        .post("/api/v1/event-url/extension/enable", None)
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 
@@ -316,8 +283,7 @@ async fn a_token_reads_and_replaces_settings_by_version_within_its_scope_and_ten
 #[tokio::test]
 async fn revoked_and_expired_tokens_are_refused_at_once_and_use_is_noted() {
     use app::persistence::entities::api_token;
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
+    let app = spawn_acme().await;
     let token = cli_token(&app, "Acme", "ci", "read", None);
     let api = Api::new(&app, Some(&token));
     assert_eq!(api.get("/api/v1/event-url").await.0, StatusCode::OK);
@@ -397,12 +363,8 @@ async fn revoked_and_expired_tokens_are_refused_at_once_and_use_is_noted() {
 
 #[tokio::test]
 async fn portsip_tenant_fields_are_read_and_changed_as_portsip_names_them() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let api = Api::new(
-        &app,
-        Some(&cli_token(&app, "Acme", "provisioning", "write", None)),
-    );
+    let app = spawn_acme().await;
+    let api = Api::with_token(&app, "Acme", "provisioning", "write", None);
     let (status, _, tenant) = api.get("/api/tenant").await;
     assert_eq!(status, StatusCode::OK, "{tenant}");
     assert_eq!(
@@ -423,14 +385,7 @@ async fn portsip_tenant_fields_are_read_and_changed_as_portsip_names_them() {
             "url": "https://receiver.example/cdr",
         }
     });
-    let (status, _, changed) = api
-        .call(
-            reqwest::Method::POST,
-            "/api/tenant",
-            Some(&update.to_string()),
-            None,
-        )
-        .await;
+    let (status, _, changed) = api.post("/api/tenant", Some(&update.to_string())).await;
     assert_eq!(status, StatusCode::OK, "{changed}");
     assert_eq!(
         changed["cdr_event"],
@@ -444,35 +399,16 @@ async fn portsip_tenant_fields_are_read_and_changed_as_portsip_names_them() {
         "cdr_event": {"url": "https://receiver.example/cdr-2"},
         "extension_event": {"enabled": true, "auth": "BEARER", "url": "not a url"},
     });
-    let (status, headers, body) = api
-        .call(
-            reqwest::Method::POST,
-            "/api/tenant",
-            Some(&update.to_string()),
-            None,
-        )
-        .await;
+    let (status, headers, body) = api.post("/api/tenant", Some(&update.to_string())).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(is_problem(&headers));
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = error_fields(&body);
     assert!(fields.contains(&"extension_event.url"), "{body}");
     let (_, _, now) = api.get("/api/tenant").await;
     assert_eq!(now["cdr_event"]["url"], "https://receiver.example/cdr");
 
     let update = json!({"cdr_event": {"url": "https://receiver.example/cdr-2"}});
-    let (status, _, changed) = api
-        .call(
-            reqwest::Method::POST,
-            "/api/tenant",
-            Some(&update.to_string()),
-            None,
-        )
-        .await;
+    let (status, _, changed) = api.post("/api/tenant", Some(&update.to_string())).await;
     assert_eq!(status, StatusCode::OK, "{changed}");
     assert_eq!(
         changed["cdr_event"]["url"],
@@ -485,45 +421,19 @@ async fn portsip_tenant_fields_are_read_and_changed_as_portsip_names_them() {
         "cdr_event": {"enabled": true, "url": "ftp://x"},
         "extension_event": {"enabled": true, "auth": "BEARER", "url": "not a url"},
     });
-    let (status, _, body) = api
-        .call(
-            reqwest::Method::POST,
-            "/api/tenant",
-            Some(&update.to_string()),
-            None,
-        )
-        .await;
+    let (status, _, body) = api.post("/api/tenant", Some(&update.to_string())).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = error_fields(&body);
     assert!(
         fields.contains(&"cdr_event.url") && fields.contains(&"extension_event.url"),
         "{body}"
     );
 
     // A read token changes nothing here either.
-    let reader = Api::new(&app, Some(&cli_token(&app, "Acme", "audit", "read", None)));
-    let (status, _, body) = reader
-        .call(
-            reqwest::Method::POST,
-            "/api/tenant",
-            Some(&update.to_string()),
-            None,
-        )
-        .await;
+    let reader = Api::with_token(&app, "Acme", "audit", "read", None);
+    let (status, _, body) = reader.post("/api/tenant", Some(&update.to_string())).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    let (status, _, body) = reader
-        .call(
-            reqwest::Method::POST,
-            "/api/v1/event-url/cdr/pause",
-            None,
-            None,
-        )
-        .await;
+    let (status, _, body) = reader.post("/api/v1/event-url/cdr/pause", None).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
 
     // A PUT names its method: left out, the stored password would go with
@@ -531,10 +441,9 @@ async fn portsip_tenant_fields_are_read_and_changed_as_portsip_names_them() {
     let (_, headers, _) = api.get("/api/v1/event-url/cdr").await;
     let etag = headers[header::ETAG].to_str().unwrap().to_owned();
     let (status, _, body) = api
-        .call(
-            reqwest::Method::PUT,
+        .put(
             "/api/v1/event-url/cdr",
-            Some(r#"{"enabled": true, "url": "https://receiver.example/cdr-3"}"#),
+            r#"{"enabled": true, "url": "https://receiver.example/cdr-3"}"#,
             Some(&etag),
         )
         .await;
@@ -544,37 +453,14 @@ async fn portsip_tenant_fields_are_read_and_changed_as_portsip_names_them() {
     assert_eq!(cdr["password_set"], true, "{cdr}");
 
     // PortSIP's other tenant fields are not this product's: said, not ignored.
-    let (status, _, body) = api
-        .call(
-            reqwest::Method::POST,
-            "/api/tenant",
-            Some(r#"{"name": "Acme"}"#),
-            None,
-        )
-        .await;
+    let (status, _, body) = api.post("/api/tenant", Some(r#"{"name": "Acme"}"#)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 }
 
 #[test]
 fn a_token_for_a_tenant_with_several_admins_needs_to_say_whose() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |args: &[&str], stdin: &str| {
-        use std::io::Write;
-        let mut child = crate::cli::binary(dir.path())
-            .args(args)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    };
+    let run = |args: &[&str], stdin: &str| crate::cli::eventurl(dir.path(), args, stdin);
     let password = format!("{}\n", crate::helpers::PASSWORD);
     assert!(run(&["tenant", "create", "--name", "Acme"], "")
         .status
@@ -622,13 +508,10 @@ fn a_token_for_a_tenant_with_several_admins_needs_to_say_whose() {
 
 #[tokio::test]
 async fn each_token_is_rate_limited_with_retry_after() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = crate::helpers::test_config(&dir);
-    config.api_requests_per_minute = 3;
-    let app = crate::helpers::spawn_with(dir, config).await;
+    let app = crate::helpers::spawn_configured(|config| config.api_requests_per_minute = 3).await;
     app.create_tenant_with_admin("Acme", "alice").await;
-    let busy = Api::new(&app, Some(&cli_token(&app, "Acme", "busy", "read", None)));
-    let other = Api::new(&app, Some(&cli_token(&app, "Acme", "other", "read", None)));
+    let busy = Api::with_token(&app, "Acme", "busy", "read", None);
+    let other = Api::with_token(&app, "Acme", "other", "read", None);
     for _ in 0..3 {
         assert_eq!(busy.get("/api/tenant").await.0, StatusCode::OK);
     }
@@ -655,11 +538,8 @@ async fn a_test_event_goes_to_the_saved_url_with_the_saved_secret_within_the_rat
     let app = crate::helpers::spawn_allowing_loopback(2).await;
     app.create_tenant_with_admin("Acme", "alice").await;
     let receiver = Receiver::start().await;
-    let api = Api::new(&app, Some(&cli_token(&app, "Acme", "ci", "write", None)));
-    let reader = Api::new(
-        &app,
-        Some(&cli_token(&app, "Acme", "ro", "read", Some("alice"))),
-    );
+    let api = Api::with_token(&app, "Acme", "ci", "write", None);
+    let reader = Api::with_token(&app, "Acme", "ro", "read", Some("alice"));
     let (_, _, cdr) = api.get("/api/v1/event-url/cdr").await;
     let settings = json!({
         "enabled": false,
@@ -668,20 +548,19 @@ async fn a_test_event_goes_to_the_saved_url_with_the_saved_secret_within_the_rat
         "token": BEARER_TOKEN,
     });
     let (status, _, body) = api
-        .call(
-            reqwest::Method::PUT,
+        .put(
             "/api/v1/event-url/cdr",
-            Some(&settings.to_string()),
+            &settings.to_string(),
             Some(&format!("\"{}\"", cdr["version"])),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
     let path = "/api/v1/event-url/cdr/test-event";
-    let (status, _, _) = reader.call(reqwest::Method::POST, path, None, None).await;
+    let (status, _, _) = reader.post(path, None).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // The report as the tab shows it: the saved token was used.
-    let (status, _, report) = api.call(reqwest::Method::POST, path, None, None).await;
+    let (status, _, report) = api.post(path, None).await;
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(report["verdict"], "delivered", "{report}");
     assert_eq!(report["event"], "call_cdr");
@@ -690,27 +569,17 @@ async fn a_test_event_goes_to_the_saved_url_with_the_saved_secret_within_the_rat
 
     // A sample of the other section is refused by its field.
     let (status, _, body) = api
-        .call(
-            reqwest::Method::POST,
-            path,
-            Some(r#"{"sample_event": "queue_status"}"#),
-            None,
-        )
+        .post(path, Some(r#"{"sample_event": "queue_status"}"#))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["errors"][0]["field"], "sample_event", "{body}");
 
     // The tenant's test sends per minute (2 here) hold for the API too.
     let (status, _, _) = api
-        .call(
-            reqwest::Method::POST,
-            path,
-            Some(r#"{"sample_event": "call_start"}"#),
-            None,
-        )
+        .post(path, Some(r#"{"sample_event": "call_start"}"#))
         .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, headers, body) = api.call(reqwest::Method::POST, path, None, None).await;
+    let (status, headers, body) = api.post(path, None).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert!(headers.contains_key(header::RETRY_AFTER));
     assert_eq!(receiver.seen().len(), 2);
@@ -718,35 +587,17 @@ async fn a_test_event_goes_to_the_saved_url_with_the_saved_secret_within_the_rat
 
 #[tokio::test]
 async fn deliveries_and_activity_are_read_and_an_event_redelivered_over_the_api() {
-    use crate::delivery::{cdr, fields, spawn_delivering, tenant_id, wait_for, Pbx};
-    use crate::receivers::Receiver;
+    use crate::delivery::{acme_delivering_beside, cdr, spawn_delivering, wait_for, Pbx};
     let app = spawn_delivering("200ms").await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    app.create_tenant_with_admin("Other", "bob").await;
-    let tenant = tenant_id(&app, "Acme").await;
-    let alice = Browser::signed_in(&app, "alice").await;
-    let receiver = Receiver::start().await;
-    let (status, _) = alice
-        .save(&fields(
-            "cdr",
-            "disable",
-            &receiver.url("/ok"),
-            &[("enabled", "on")],
-        ))
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    let (tenant, alice, receiver) = acme_delivering_beside(&app, &[("Other", "bob")]).await;
+    alice.save_plain("cdr", &receiver.url("/ok"), true).await;
     let pbx = Pbx::new(&app).await;
-    let (status, _) = pbx
-        .send(&tenant, &json!([cdr("e1"), cdr("e2"), cdr("e3")]))
+    pbx.hand_in(&tenant, &json!([cdr("e1"), cdr("e2"), cdr("e3")]))
         .await;
-    assert_eq!(status, StatusCode::ACCEPTED);
     wait_for("the deliveries", async || receiver.seen().len() == 3).await;
-    let api = Api::new(&app, Some(&cli_token(&app, "Acme", "ci", "write", None)));
-    let reader = Api::new(
-        &app,
-        Some(&cli_token(&app, "Acme", "ro", "read", Some("alice"))),
-    );
-    let bob = Api::new(&app, Some(&cli_token(&app, "Other", "ci", "write", None)));
+    let api = Api::with_token(&app, "Acme", "ci", "write", None);
+    let reader = Api::with_token(&app, "Acme", "ro", "read", Some("alice"));
+    let bob = Api::with_token(&app, "Other", "ci", "write", None);
 
     // The list, newest first, with the tab's filters; bad ones are named.
     let mut delivered = Value::Null;
@@ -790,11 +641,11 @@ async fn deliveries_and_activity_are_read_and_an_event_redelivered_over_the_api(
 
     // Redelivered: a read token may not; a write token queues one attempt.
     let path = format!("/api/v1/deliveries/{id}/redeliver");
-    let (status, _, _) = reader.call(reqwest::Method::POST, &path, None, None).await;
+    let (status, _, _) = reader.post(&path, None).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _, _) = bob.call(reqwest::Method::POST, &path, None, None).await;
+    let (status, _, _) = bob.post(&path, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _, queued) = api.call(reqwest::Method::POST, &path, None, None).await;
+    let (status, _, queued) = api.post(&path, None).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{queued}");
     assert_eq!(queued["queued"], 1);
     assert_eq!(queued["event_id"], "e3");
@@ -813,12 +664,7 @@ async fn deliveries_and_activity_are_read_and_an_event_redelivered_over_the_api(
     );
     let (status, _, body) = reader.get("/api/v1/activity?kind=nothing&page=0").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let named: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let named = error_fields(&body);
     assert_eq!(named, ["page", "kind"]);
     let (_, _, theirs) = bob.get("/api/v1/activity?kind=redelivered").await;
     assert_eq!(theirs["total"], 0, "another tenant's log: {theirs}");
@@ -826,8 +672,7 @@ async fn deliveries_and_activity_are_read_and_an_event_redelivered_over_the_api(
 
 #[tokio::test]
 async fn every_api_error_is_a_problem_and_no_sent_value_is_echoed() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
+    let app = spawn_acme().await;
     let token = cli_token(&app, "Acme", "ci", "write", None);
     let api = Api::new(&app, Some(&token));
     let client = Client::new();
@@ -840,61 +685,36 @@ async fn every_api_error_is_a_problem_and_no_sent_value_is_echoed() {
     assert!(is_problem(&headers), "{headers:?}");
     assert!(headers[header::ALLOW].to_str().unwrap().contains("PUT"));
     let big = format!(r#"{{"url": "{}"}}"#, "x".repeat(70 * 1024));
-    let (status, headers, _) = api
-        .call(
-            reqwest::Method::PUT,
-            "/api/v1/event-url/cdr",
-            Some(&big),
-            Some("\"1\""),
-        )
-        .await;
+    let (status, headers, _) = api.put("/api/v1/event-url/cdr", &big, Some("\"1\"")).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(is_problem(&headers), "{headers:?}");
 
     // A wrong type is placed, its value not repeated (it may be a secret).
     let (status, _, body) = api
-        .call(
-            reqwest::Method::PUT,
+        .put(
             "/api/v1/event-url/cdr",
-            Some(r#"{"auth": "BASIC", "password": 987654321}"#),
+            r#"{"auth": "BASIC", "password": 987654321}"#,
             Some("\"1\""),
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(!body.to_string().contains("987654321"), "{body}");
 
-    // If-Match compares strongly: a weak tag of the current version is stale.
-    let (status, _, body) = api
-        .call(
-            reqwest::Method::PUT,
-            "/api/v1/event-url/cdr",
-            Some(r#"{"enabled": false, "auth": "DISABLE", "url": ""}"#),
-            Some("W/\"1\""),
-        )
-        .await;
-    assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{body}");
-    // A list holding the current version matches.
-    let (status, _, body) = api
-        .call(
-            reqwest::Method::PUT,
-            "/api/v1/event-url/cdr",
-            Some(r#"{"enabled": false, "auth": "DISABLE", "url": ""}"#),
-            Some("\"0\", \"1\""),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-
-    // A bare number is read as the version (a hand-written curl line);
-    // an If-Match that is no version at all is 400.
-    let (status, _, body) = api
-        .call(
-            reqwest::Method::PUT,
-            "/api/v1/event-url/cdr",
-            Some(r#"{"enabled": false, "auth": "DISABLE", "url": ""}"#),
-            Some("2"),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    // If-Match compares strongly: a weak tag of the current version is
+    // stale. A list holding the current version matches. A bare number is
+    // read as the version (a hand-written curl line).
+    let paused = r#"{"enabled": false, "auth": "DISABLE", "url": ""}"#;
+    for (if_match, expected) in [
+        ("W/\"1\"", StatusCode::PRECONDITION_FAILED),
+        ("\"0\", \"1\"", StatusCode::OK),
+        ("2", StatusCode::OK),
+    ] {
+        let (status, _, body) = api
+            .put("/api/v1/event-url/cdr", paused, Some(if_match))
+            .await;
+        assert_eq!(status, expected, "If-Match {if_match}: {body}");
+    }
+    // An If-Match that is no version at all is 400.
     let (status, _, body) = api
         .call(
             reqwest::Method::POST,
@@ -907,10 +727,9 @@ async fn every_api_error_is_a_problem_and_no_sent_value_is_echoed() {
     // Settings that could not be saved on any version are 422 even on a
     // stale one: fixing the version would not help.
     let (status, _, body) = api
-        .call(
-            reqwest::Method::PUT,
+        .put(
             "/api/v1/event-url/cdr",
-            Some(r#"{"enabled": true, "auth": "SIDEWAYS", "url": "https://a.example/x"}"#),
+            r#"{"enabled": true, "auth": "SIDEWAYS", "url": "https://a.example/x"}"#,
             Some("\"1\""),
         )
         .await;
@@ -919,12 +738,7 @@ async fn every_api_error_is_a_problem_and_no_sent_value_is_echoed() {
     // A query parameter given empty is not "left out": each is named.
     let (status, _, body) = api.get("/api/v1/deliveries?to=&state=").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    let named: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let named = error_fields(&body);
     assert_eq!(named, ["state", "to"], "{body}");
     let (status, _, body) = api.get("/api/v1/activity?page=&kind=").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");

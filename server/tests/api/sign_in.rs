@@ -3,8 +3,7 @@ use reqwest::StatusCode;
 
 #[tokio::test]
 async fn signing_in_sets_a_protected_session_cookie_and_follows_next() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
+    let app = spawn_acme().await;
     let browser = app.browser();
     let response = browser
         .post_form(
@@ -34,8 +33,7 @@ async fn signing_in_sets_a_protected_session_cookie_and_follows_next() {
 
 #[tokio::test]
 async fn an_offsite_next_is_not_followed() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
+    let app = spawn_acme().await;
     let response = app
         .browser()
         .post_form(
@@ -52,8 +50,7 @@ async fn an_offsite_next_is_not_followed() {
 
 #[tokio::test]
 async fn wrong_password_and_unknown_user_get_the_same_answer() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
+    let app = spawn_acme().await;
     let wrong = app.browser().sign_in("alice", "not the password").await;
     let unknown = app.browser().sign_in("nobody", "not the password").await;
     // The form re-renders (200, the message on the page), without a session.
@@ -76,8 +73,7 @@ async fn wrong_password_and_unknown_user_get_the_same_answer() {
 
 #[tokio::test]
 async fn signing_in_renews_the_session_id() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
+    let app = spawn_acme().await;
     let browser = app.browser();
     let first = session_cookie(&browser.sign_in("alice", PASSWORD).await).unwrap();
     let second = session_cookie(&browser.sign_in("alice", PASSWORD).await).unwrap();
@@ -85,34 +81,22 @@ async fn signing_in_renews_the_session_id() {
     assert_ne!(id(&first), id(&second));
 
     // The old id no longer opens anything.
-    let stale = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .get(app.url("/company/event-url"))
-        .header("cookie", id(&first))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(stale.status(), StatusCode::SEE_OTHER);
+    let stale = replayed(&app.url("/company/event-url"), &id(&first)).await;
+    assert_eq!(stale, StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
 async fn signing_out_ends_the_session_on_the_server() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
+    let app = spawn_acme().await;
     let browser = app.browser();
     let cookie = session_cookie(&browser.sign_in("alice", PASSWORD).await).unwrap();
     let out = browser.post_form("/logout", &[]).await;
     assert_eq!(out.status(), StatusCode::SEE_OTHER);
     assert_eq!(out.headers()["location"], "/login?signed_out=1");
     // Replaying the old cookie does not work: the record is gone.
-    let replay = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    let replay = bare_client()
         .post(app.url("/rpc/load_event_url"))
-        .header("cookie", cookie.split(';').next().unwrap())
+        .header("cookie", cookie_pair(&cookie))
         .send()
         .await
         .unwrap();
@@ -121,10 +105,10 @@ async fn signing_out_ends_the_session_on_the_server() {
 
 #[tokio::test]
 async fn an_https_public_origin_makes_the_cookie_secure() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = test_config(&dir);
-    config.public_origin = Some("https://hooks.example.com".into());
-    let app = spawn_with(dir, config).await;
+    let app = spawn_configured(|config| {
+        config.public_origin = Some("https://hooks.example.com".into());
+    })
+    .await;
     app.create_tenant_with_admin("Acme", "alice").await;
     // As a browser behind the TLS-terminating proxy posts it.
     let response = app
@@ -148,8 +132,7 @@ async fn fail(browser: &Browser, username: &str) -> String {
 
 #[tokio::test]
 async fn repeated_failures_lock_the_account_for_a_while_even_with_the_right_password() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
+    let app = spawn_acme().await;
     app.create_tenant_with_admin("Other", "bob").await;
     let browser = app.browser();
     for _ in 0..5 {
@@ -183,8 +166,7 @@ async fn repeated_failures_lock_the_account_for_a_while_even_with_the_right_pass
 
 #[tokio::test]
 async fn a_success_forgives_the_accounts_earlier_failures() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
+    let app = spawn_acme().await;
     let browser = app.browser();
     for _ in 0..4 {
         fail(&browser, "alice").await;
@@ -200,28 +182,19 @@ async fn a_success_forgives_the_accounts_earlier_failures() {
 
 #[tokio::test]
 async fn one_address_trying_many_accounts_is_throttled() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
+    let app = spawn_acme().await;
     let browser = app.browser();
     for n in 0..20 {
         let text = fail(&browser, &format!("guess{n}")).await;
         assert!(!text.contains("Too many"), "attempt {n}");
     }
     let page = browser.sign_in("alice", PASSWORD).await;
-    assert_eq!(page.status(), StatusCode::OK);
-    assert!(page
-        .text()
-        .await
-        .unwrap()
-        .contains("Too many failed sign-in attempts"));
+    assert_page(page, StatusCode::OK, "Too many failed sign-in attempts").await;
 }
 
 #[tokio::test]
 async fn behind_a_proxy_the_configured_header_names_the_client() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = test_config(&dir);
-    config.client_ip_header = Some("X-Forwarded-For".into());
-    let app = spawn_with(dir, config).await;
+    let app = spawn_behind_proxy().await;
     app.create_tenant_with_admin("Acme", "alice").await;
     let attempt = |client: &'static str, user: String| {
         let browser = app.browser();
@@ -256,8 +229,7 @@ async fn behind_a_proxy_the_configured_header_names_the_client() {
 /// are refused at once, and the account stays locked for the right one.
 #[tokio::test]
 async fn a_concurrent_burst_gets_no_more_checks_than_the_limit() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
+    let app = spawn_acme().await;
     let mut attempts = tokio::task::JoinSet::new();
     for _ in 0..30 {
         let browser = app.browser();
@@ -298,10 +270,26 @@ fn behind_proxy(app: &TestApp, client: &str) -> Browser {
 }
 
 async fn spawn_behind_proxy() -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = test_config(&dir);
-    config.client_ip_header = Some("X-Forwarded-For".into());
-    spawn_with(dir, config).await
+    spawn_configured(|config| config.client_ip_header = Some("X-Forwarded-For".into())).await
+}
+
+/// A sign-in as `username` with the right password, from `client`.
+async fn right_password_from(app: &TestApp, client: &str, username: &str) -> reqwest::Response {
+    behind_proxy(app, client).sign_in(username, PASSWORD).await
+}
+
+/// Five wrong passwords for `username` from `client`; the next attempt
+/// from there is refused.
+async fn lock_out_from(app: &TestApp, client: &str, username: &str) {
+    let attacker = behind_proxy(app, client);
+    for _ in 0..5 {
+        fail(&attacker, username).await;
+    }
+    let refused = fail(&attacker, username).await;
+    assert!(
+        refused.contains("Too many"),
+        "{username} from {client}: {refused}"
+    );
 }
 
 /// Strangers who use up an account's attempts do not lock its owner out:
@@ -312,31 +300,15 @@ async fn strangers_cannot_lock_an_administrator_out_of_their_usual_network() {
     let app = spawn_behind_proxy().await;
     app.create_tenant_with_admin("Acme", "alice").await;
     let home = "198.51.100.7";
-    assert_eq!(
-        behind_proxy(&app, home)
-            .sign_in("alice", PASSWORD)
-            .await
-            .status(),
-        StatusCode::SEE_OTHER
-    );
-    let attacker = behind_proxy(&app, "203.0.113.50");
-    for _ in 0..5 {
-        fail(&attacker, "alice").await;
-    }
-    assert!(fail(&attacker, "alice").await.contains("Too many"));
+    let at_home = right_password_from(&app, home, "alice").await;
+    assert_eq!(at_home.status(), StatusCode::SEE_OTHER);
+    lock_out_from(&app, "203.0.113.50", "alice").await;
     // Even the right password, from a network alice never used, waits.
-    let elsewhere = behind_proxy(&app, "192.0.2.99");
-    let page = elsewhere.sign_in("alice", PASSWORD).await;
-    assert_eq!(page.status(), StatusCode::OK);
-    assert!(page.text().await.unwrap().contains("Too many"));
+    let page = right_password_from(&app, "192.0.2.99", "alice").await;
+    assert_page(page, StatusCode::OK, "Too many").await;
     // From her usual network, alice signs in.
-    assert_eq!(
-        behind_proxy(&app, home)
-            .sign_in("alice", PASSWORD)
-            .await
-            .status(),
-        StatusCode::SEE_OTHER
-    );
+    let at_home = right_password_from(&app, home, "alice").await;
+    assert_eq!(at_home.status(), StatusCode::SEE_OTHER);
 }
 
 /// The same for a provider operator: their last network keeps its own
@@ -349,24 +321,14 @@ async fn strangers_cannot_lock_an_operator_out_of_their_last_network() {
         .await
         .unwrap();
     let home = "198.51.100.8";
-    let signed_in = behind_proxy(&app, home).sign_in("olivia", PASSWORD).await;
+    let signed_in = right_password_from(&app, home, "olivia").await;
     assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
     assert_eq!(signed_in.headers()["location"], "/provider/tenants");
-    let attacker = behind_proxy(&app, "203.0.113.51");
-    for _ in 0..5 {
-        fail(&attacker, "olivia").await;
-    }
-    assert!(fail(&attacker, "olivia").await.contains("Too many"));
-    let elsewhere = behind_proxy(&app, "192.0.2.98");
-    let page = elsewhere.sign_in("olivia", PASSWORD).await;
-    assert!(page.text().await.unwrap().contains("Too many"));
-    assert_eq!(
-        behind_proxy(&app, home)
-            .sign_in("olivia", PASSWORD)
-            .await
-            .status(),
-        StatusCode::SEE_OTHER
-    );
+    lock_out_from(&app, "203.0.113.51", "olivia").await;
+    let elsewhere = right_password_from(&app, "192.0.2.98", "olivia").await;
+    assert!(elsewhere.text().await.unwrap().contains("Too many"));
+    let at_home = right_password_from(&app, home, "olivia").await;
+    assert_eq!(at_home.status(), StatusCode::SEE_OTHER);
 }
 
 /// One IPv6 client can use any address of its /64: they count as one.
@@ -392,8 +354,7 @@ async fn ipv6_clients_are_counted_per_64() {
 /// up, counted or logged; a body over the limit is refused whole.
 #[tokio::test]
 async fn implausible_sign_in_input_is_refused_at_the_edge_and_nothing_is_stored() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
+    let app = spawn_acme().await;
     let browser = app.browser();
     let long_name = "n".repeat(65);
     for (username, password) in [
@@ -402,12 +363,12 @@ async fn implausible_sign_in_input_is_refused_at_the_edge_and_nothing_is_stored(
         ("alice", &*"p".repeat(1025)),
     ] {
         let page = browser.sign_in(username, password).await;
-        assert_eq!(page.status(), StatusCode::OK);
-        assert!(page
-            .text()
-            .await
-            .unwrap()
-            .contains("The username or password is not right"));
+        assert_page(
+            page,
+            StatusCode::OK,
+            "The username or password is not right",
+        )
+        .await;
     }
     assert!(!app.database_holds(&long_name));
     assert!(!app.database_holds_in_activity(&long_name).await);

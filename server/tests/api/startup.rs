@@ -2,17 +2,10 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn migrations_run_again_harmlessly_and_data_survives_a_restart() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let browser = Browser::signed_in(&app, "alice").await;
+    let (app, browser) = acme_with_alice().await;
+    let token = [("token", "abc"), ("enabled", "on")];
     let (_, saved) = browser
-        .save(&[
-            ("kind", "cdr"),
-            ("auth_method", "bearer"),
-            ("url", "https://r.example/"),
-            ("token", "abc"),
-            ("enabled", "on"),
-        ])
+        .save(&fields("cdr", "bearer", "https://r.example/", &token))
         .await;
 
     let restarted = spawn_with(tempfile::tempdir().unwrap(), app.config.clone()).await;
@@ -24,11 +17,7 @@ async fn migrations_run_again_harmlessly_and_data_survives_a_restart() {
 async fn a_different_key_is_refused_at_start_with_a_clear_error() {
     let app = spawn_app().await;
     let mut other_key = app.config.clone();
-    other_key.secret_key = Some(
-        app::persistence::crypto::SecretCipher::generate_key()
-            .expose_secret()
-            .to_owned(),
-    );
+    other_key.secret_key = Some(new_secret_key());
     let error = server::prepare(other_key)
         .await
         .err()
@@ -64,8 +53,6 @@ async fn without_a_key_setting_a_key_file_is_created_and_reused() {
         .await
         .expect("restart with the key file");
 }
-
-use secrecy::ExposeSecret;
 
 /// The data folder eventurl creates, its SQLite files and its key file are
 /// the owner's alone (sessions, hashes and encrypted secrets live there);

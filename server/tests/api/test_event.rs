@@ -6,22 +6,31 @@ use crate::{helpers::*, receivers::*};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-fn fields<'a>(
-    kind: &'a str,
-    method: &'a str,
-    url: &'a str,
-    extra: &[(&'a str, &'a str)],
-) -> Vec<(&'a str, &'a str)> {
-    let mut f = vec![("kind", kind), ("auth_method", method), ("url", url)];
-    f.extend_from_slice(extra);
-    f
-}
+/// The Apache receivers' username and password, as the form's fields.
+const APACHE_LOGIN: [(&str, &str); 2] = [("username", APACHE_USER), ("password", APACHE_PASSWORD)];
 
 async fn signed_in_app(per_minute: u32) -> (TestApp, Browser) {
     let app = spawn_allowing_loopback(per_minute).await;
     app.create_tenant_with_admin("Acme Corp", "alice").await;
     let browser = Browser::signed_in(&app, "alice").await;
     (app, browser)
+}
+
+/// Sends `event` to `url` without authentication, as the `kind` section.
+async fn send_plain(browser: &Browser, kind: &str, url: &str, event: &str) -> (StatusCode, Value) {
+    browser
+        .send_test(&fields(kind, "disable", url, &[]), event)
+        .await
+}
+
+/// The report's summary.
+fn summary(report: &Value) -> &str {
+    report["summary"].as_str().expect("a summary")
+}
+
+/// The report's first line of help.
+fn help(report: &Value) -> &str {
+    report["help"][0].as_str().expect("a line of help")
 }
 
 fn header<'a>(report: &'a Value, part: &str, name: &str) -> Option<&'a str> {
@@ -38,20 +47,13 @@ async fn bearer_send_delivers_a_documented_cdr_event_and_redacts_the_token() {
     let receiver = Receiver::start().await;
     let url = receiver.url("/bearer");
 
-    let (status, report) = browser
-        .send_test(
-            &fields("cdr", "bearer", &url, &[("token", BEARER_TOKEN)]),
-            "call_cdr",
-        )
-        .await;
+    let bearer = fields("cdr", "bearer", &url, &[("token", BEARER_TOKEN)]);
+    let (status, report) = browser.send_test(&bearer, "call_cdr").await;
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(report["verdict"], "delivered", "{report}");
     assert_eq!(report["response"]["status"], 200);
     assert_eq!(report["response"]["body"], "token accepted");
-    assert!(report["summary"]
-        .as_str()
-        .unwrap()
-        .contains("counts as delivered"));
+    assert!(summary(&report).contains("counts as delivered"));
 
     // What the receiver got: one POST of PortSIP-shaped JSON.
     let seen = receiver.seen();
@@ -96,15 +98,10 @@ async fn an_empty_secret_field_sends_the_stored_secret_and_nothing_is_saved() {
     // Saved for the receiver's origin; the test goes to another path there.
     let saved_url = receiver.url("/saved");
     let saved_url = saved_url.as_str();
-    let (status, _) = browser
-        .save(&fields(
-            "extension",
-            "bearer",
-            saved_url,
-            &[("token", BEARER_TOKEN), ("enabled", "on")],
-        ))
+    let token = [("token", BEARER_TOKEN), ("enabled", "on")];
+    browser
+        .save_ok(&fields("extension", "bearer", saved_url, &token))
         .await;
-    assert_eq!(status, StatusCode::OK);
 
     // The typed URL (not saved) and the stored token.
     let url = receiver.url("/bearer");
@@ -127,15 +124,7 @@ async fn digest_authentication_passes_apache_mod_auth_digest() {
     let url = apache.url("/digest/hook?tenant=acme");
 
     let (status, report) = browser
-        .send_test(
-            &fields(
-                "cdr",
-                "digest",
-                &url,
-                &[("username", APACHE_USER), ("password", APACHE_PASSWORD)],
-            ),
-            "call_start",
-        )
+        .send_test(&fields("cdr", "digest", &url, &APACHE_LOGIN), "call_start")
         .await;
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(report["verdict"], "delivered", "{report}");
@@ -161,21 +150,14 @@ async fn digest_authentication_passes_apache_mod_auth_digest() {
     assert!(!report.to_string().contains(APACHE_PASSWORD));
 
     // The same with a wrong password: rejected, and said so.
+    let wrong = [("username", APACHE_USER), ("password", "not-the-password")];
     let (status, report) = browser
-        .send_test(
-            &fields(
-                "cdr",
-                "digest",
-                &url,
-                &[("username", APACHE_USER), ("password", "not-the-password")],
-            ),
-            "call_cdr",
-        )
+        .send_test(&fields("cdr", "digest", &url, &wrong), "call_cdr")
         .await;
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(report["verdict"], "retry");
     assert_eq!(report["response"]["status"], 401);
-    let help = report["help"][0].as_str().unwrap();
+    let help = help(&report);
     assert!(
         help.contains("rejected our answer to its MD5 challenge"),
         "{help}"
@@ -188,16 +170,9 @@ async fn digest_answers_the_strongest_challenge_and_retries_once_on_a_stale_nonc
     let (_app, browser) = signed_in_app(100).await;
     let receiver = Receiver::start().await;
     let url = receiver.url("/digest-stale");
+    let login = [("username", DIGEST_USER), ("password", DIGEST_PASSWORD)];
     let (_, report) = browser
-        .send_test(
-            &fields(
-                "cdr",
-                "digest",
-                &url,
-                &[("username", DIGEST_USER), ("password", DIGEST_PASSWORD)],
-            ),
-            "call_cdr",
-        )
+        .send_test(&fields("cdr", "digest", &url, &login), "call_cdr")
         .await;
     assert_eq!(report["verdict"], "delivered", "{report}");
     let note = report["digest_note"].as_str().unwrap();
@@ -211,39 +186,22 @@ async fn basic_authentication_passes_apache_mod_auth_basic() {
     let (_app, browser) = signed_in_app(100).await;
     let apache = Apache::start().await;
     let url = apache.url("/basic/hook");
+    let basic = |login| fields("extension", "basic", &url, login);
     let (_, report) = browser
-        .send_test(
-            &fields(
-                "extension",
-                "basic",
-                &url,
-                &[("username", APACHE_USER), ("password", APACHE_PASSWORD)],
-            ),
-            "extension_presence",
-        )
+        .send_test(&basic(&APACHE_LOGIN), "extension_presence")
         .await;
     assert_eq!(report["verdict"], "delivered", "{report}");
     assert_eq!(
         header(&report, "request", "authorization"),
         Some("Basic [redacted]")
     );
+    let wrong = [("username", APACHE_USER), ("password", "wrong")];
     let (_, report) = browser
-        .send_test(
-            &fields(
-                "extension",
-                "basic",
-                &url,
-                &[("username", APACHE_USER), ("password", "wrong")],
-            ),
-            "extension_presence",
-        )
+        .send_test(&basic(&wrong), "extension_presence")
         .await;
     assert_eq!(report["verdict"], "retry");
     assert_eq!(report["response"]["status"], 401);
-    assert!(report["help"][0]
-        .as_str()
-        .unwrap()
-        .contains("Check the username and password"));
+    assert!(help(&report).contains("Check the username and password"));
 }
 
 #[tokio::test]
@@ -259,10 +217,7 @@ async fn answers_are_judged_as_the_pbx_would() {
         ("/moved", "retry", 302, "https://hooks.example.net/final"),
     ];
     for (path, verdict, status, words) in cases {
-        let url = receiver.url(path);
-        let (code, report) = browser
-            .send_test(&fields("cdr", "disable", &url, &[]), "call_cdr")
-            .await;
+        let (code, report) = send_plain(&browser, "cdr", &receiver.url(path), "call_cdr").await;
         assert_eq!(code, StatusCode::OK, "{path}: {report}");
         assert_eq!(report["verdict"], verdict, "{path}: {report}");
         assert_eq!(report["response"]["status"], status, "{path}");
@@ -274,14 +229,10 @@ async fn answers_are_judged_as_the_pbx_would() {
     assert_eq!(receiver.seen().len(), cases.len());
 
     // Digest chosen, but the receiver never asked: delivered, and said so.
+    let login = [("username", "pbx"), ("password", "pw")];
     let (_, report) = browser
         .send_test(
-            &fields(
-                "cdr",
-                "digest",
-                &receiver.url("/ok"),
-                &[("username", "pbx"), ("password", "pw")],
-            ),
+            &fields("cdr", "digest", &receiver.url("/ok"), &login),
             "call_cdr",
         )
         .await;
@@ -299,42 +250,22 @@ async fn no_answer_is_explained_refused_port_and_time_out() {
     let receiver = Receiver::start().await;
 
     let refused = format!("http://127.0.0.1:{}/hook", closed_port());
-    let (_, report) = browser
-        .send_test(&fields("cdr", "disable", &refused, &[]), "call_cdr")
-        .await;
+    let (_, report) = send_plain(&browser, "cdr", &refused, "call_cdr").await;
     assert_eq!(report["verdict"], "retry", "{report}");
     assert_eq!(report["response"], Value::Null);
-    assert!(report["summary"]
-        .as_str()
-        .unwrap()
-        .contains("refused the connection"));
+    assert!(summary(&report).contains("refused the connection"));
 
     let started = std::time::Instant::now();
-    let (_, report) = browser
-        .send_test(
-            &fields("cdr", "disable", &receiver.url("/slow"), &[]),
-            "call_cdr",
-        )
-        .await;
+    let (_, report) = send_plain(&browser, "cdr", &receiver.url("/slow"), "call_cdr").await;
     assert_eq!(report["verdict"], "retry", "{report}");
-    assert!(report["summary"]
-        .as_str()
-        .unwrap()
-        .contains("no answer within 10 s"));
+    assert!(summary(&report).contains("no answer within 10 s"));
     let waited = started.elapsed().as_secs_f64();
     assert!((9.5..14.0).contains(&waited), "gave up after {waited} s");
 
-    let (_, report) = browser
-        .send_test(
-            &fields("cdr", "disable", "https://no-such-host.invalid/hook", &[]),
-            "call_cdr",
-        )
-        .await;
+    let unknown = "https://no-such-host.invalid/hook";
+    let (_, report) = send_plain(&browser, "cdr", unknown, "call_cdr").await;
     assert_eq!(report["verdict"], "retry", "{report}");
-    assert!(report["summary"]
-        .as_str()
-        .unwrap()
-        .contains("not found in DNS"));
+    assert!(summary(&report).contains("not found in DNS"));
 }
 
 #[tokio::test]
@@ -343,27 +274,16 @@ async fn an_untrusted_certificate_is_explained() {
     let apache = Apache::start().await;
     let url = format!("https://localhost:{}/basic/hook", apache.tls_port);
     let (_, report) = browser
-        .send_test(
-            &fields(
-                "cdr",
-                "basic",
-                &url,
-                &[("username", APACHE_USER), ("password", APACHE_PASSWORD)],
-            ),
-            "call_cdr",
-        )
+        .send_test(&fields("cdr", "basic", &url, &APACHE_LOGIN), "call_cdr")
         .await;
     assert_eq!(report["verdict"], "retry", "{report}");
     assert_eq!(report["response"], Value::Null);
-    let summary = report["summary"].as_str().unwrap();
+    let summary = summary(&report);
     assert!(
         summary.contains("not signed by a trusted authority"),
         "{summary}"
     );
-    assert!(report["help"][0]
-        .as_str()
-        .unwrap()
-        .contains("public certificate authority"));
+    assert!(help(&report).contains("public certificate authority"));
 }
 
 #[tokio::test]
@@ -381,14 +301,12 @@ async fn private_targets_are_refused_unless_the_operator_allows_them() {
         "http://169.254.169.254/latest/meta-data/".to_owned(),
         "http://10.0.0.1/hook".to_owned(),
     ] {
-        let (status, report) = browser
-            .send_test(&fields("cdr", "disable", &url, &[]), "call_cdr")
-            .await;
+        let (status, report) = send_plain(&browser, "cdr", &url, "call_cdr").await;
         assert_eq!(status, StatusCode::OK, "{url}: {report}");
         assert_eq!(report["verdict"], "not_sent", "{url}: {report}");
         // A name's resolved address is not the tenant's to learn (it maps
         // the provider's internal DNS); a typed address may be judged.
-        let summary = report["summary"].as_str().unwrap();
+        let summary = summary(&report);
         if url.contains("localhost") {
             assert!(
                 summary.contains("points to a private or special-purpose address")
@@ -398,26 +316,14 @@ async fn private_targets_are_refused_unless_the_operator_allows_them() {
                 "{summary}"
             );
         }
-        assert!(report["help"][0]
-            .as_str()
-            .unwrap()
-            .contains("EVENTURL_ALLOW_PRIVATE_TARGETS"));
+        assert!(help(&report).contains("EVENTURL_ALLOW_PRIVATE_TARGETS"));
     }
     assert!(receiver.seen().is_empty(), "nothing reached the receiver");
 
     // Allowed by the operator: delivered.
     let (_allowed, browser) = signed_in_app(100).await;
-    let (_, report) = browser
-        .send_test(
-            &fields(
-                "cdr",
-                "disable",
-                &format!("http://localhost:{port}/ok"),
-                &[],
-            ),
-            "call_cdr",
-        )
-        .await;
+    let by_name = format!("http://localhost:{port}/ok");
+    let (_, report) = send_plain(&browser, "cdr", &by_name, "call_cdr").await;
     assert_eq!(report["verdict"], "delivered", "{report}");
 }
 
@@ -427,14 +333,10 @@ async fn test_sends_are_rate_limited_per_tenant() {
     let receiver = Receiver::start().await;
     let url = receiver.url("/ok");
     for _ in 0..3 {
-        let (status, report) = browser
-            .send_test(&fields("cdr", "disable", &url, &[]), "call_cdr")
-            .await;
+        let (status, report) = send_plain(&browser, "cdr", &url, "call_cdr").await;
         assert_eq!(status, StatusCode::OK, "{report}");
     }
-    let (status, error) = browser
-        .send_test(&fields("extension", "disable", &url, &[]), "extension_call")
-        .await;
+    let (status, error) = send_plain(&browser, "extension", &url, "extension_call").await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{error}");
     assert_eq!(error["RateLimited"]["limit"], 3, "{error}");
     let wait = error["RateLimited"]["retry_after_secs"].as_u64().unwrap();
@@ -444,9 +346,7 @@ async fn test_sends_are_rate_limited_per_tenant() {
     // Another tenant has its own allowance.
     app.create_tenant_with_admin("Other", "bob").await;
     let bob = Browser::signed_in(&app, "bob").await;
-    let (status, _) = bob
-        .send_test(&fields("cdr", "disable", &url, &[]), "call_cdr")
-        .await;
+    let (status, _) = send_plain(&bob, "cdr", &url, "call_cdr").await;
     assert_eq!(status, StatusCode::OK);
 }
 
@@ -457,17 +357,10 @@ async fn history_keeps_the_last_20_per_section_and_can_send_again() {
     let url = receiver.url("/ok");
     let mut ids = Vec::new();
     for _ in 0..22 {
-        let (_, report) = browser
-            .send_test(&fields("cdr", "disable", &url, &[]), "call_cdr")
-            .await;
+        let (_, report) = send_plain(&browser, "cdr", &url, "call_cdr").await;
         ids.push(report["id"].as_i64().unwrap());
     }
-    let (_, other) = browser
-        .send_test(
-            &fields("extension", "disable", &url, &[]),
-            "extension_status",
-        )
-        .await;
+    let (_, other) = send_plain(&browser, "extension", &url, "extension_status").await;
 
     let data = browser.load().await;
     let cdr: Vec<i64> = data["cdr_tests"]
@@ -506,12 +399,8 @@ async fn send_again_uses_the_secret_saved_now() {
     let receiver = Receiver::start().await;
     let url = receiver.url("/bearer");
     // Tested with a typed token, never saved: it cannot be sent again.
-    let (_, first) = browser
-        .send_test(
-            &fields("cdr", "bearer", &url, &[("token", BEARER_TOKEN)]),
-            "call_cdr",
-        )
-        .await;
+    let bearer = fields("cdr", "bearer", &url, &[("token", BEARER_TOKEN)]);
+    let (_, first) = browser.send_test(&bearer, "call_cdr").await;
     let (status, error) = browser.send_again(first["id"].as_i64().unwrap()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
@@ -519,9 +408,7 @@ async fn send_again_uses_the_secret_saved_now() {
         "{error}"
     );
     // Once saved, it can.
-    browser
-        .save(&fields("cdr", "bearer", &url, &[("token", BEARER_TOKEN)]))
-        .await;
+    browser.save_ok(&bearer).await;
     let (status, again) = browser.send_again(first["id"].as_i64().unwrap()).await;
     assert_eq!(status, StatusCode::OK, "{again}");
     assert_eq!(again["verdict"], "delivered");
@@ -538,12 +425,8 @@ async fn incomplete_forms_are_refused_per_field_and_nothing_is_sent() {
     for part in ["url", "username", "password", "to send a test event"] {
         assert!(errors.contains(part), "{part}: {errors}");
     }
-    let (status, error) = browser
-        .send_test(
-            &fields("cdr", "disable", "https://receiver.example/x", &[]),
-            "queue_status",
-        )
-        .await;
+    let url = "https://receiver.example/x";
+    let (status, error) = send_plain(&browser, "cdr", url, "queue_status").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(error.to_string().contains("sample_event"), "{error}");
     assert!(browser.load().await["cdr_tests"]
@@ -556,21 +439,11 @@ async fn incomplete_forms_are_refused_per_field_and_nothing_is_sent() {
 async fn the_response_body_is_cut_at_4_kb_and_shown_as_text() {
     let (_app, browser) = signed_in_app(100).await;
     let receiver = Receiver::start().await;
-    let (_, report) = browser
-        .send_test(
-            &fields("cdr", "disable", &receiver.url("/big"), &[]),
-            "call_cdr",
-        )
-        .await;
+    let (_, report) = send_plain(&browser, "cdr", &receiver.url("/big"), "call_cdr").await;
     assert_eq!(report["response"]["body"].as_str().unwrap().len(), 4096);
     assert_eq!(report["response"]["body_truncated"], true);
     // On the page, the body is escaped text, never markup.
-    let page = browser
-        .get("/company/event-url")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = browser.text("/company/event-url").await;
     assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(!page.contains("<script>alert(1)</script>"));
 }
@@ -580,15 +453,11 @@ async fn the_no_javascript_form_sends_and_shows_the_verdict() {
     let (_app, browser) = signed_in_app(100).await;
     let receiver = Receiver::start().await;
     let url = receiver.url("/ok");
+    let sample = [("sample_event", "extension_call")];
     let response = browser
         .post_form(
             "/company/event-url/test-event",
-            &[
-                ("kind", "extension"),
-                ("auth_method", "disable"),
-                ("url", url.as_str()),
-                ("sample_event", "extension_call"),
-            ],
+            &fields("extension", "disable", &url, &sample),
         )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -598,18 +467,10 @@ async fn the_no_javascript_form_sends_and_shows_the_verdict() {
     assert_eq!(receiver.seen().len(), 1);
 
     // Refused: the messages, and the form as typed.
-    let response = browser
-        .post_form(
-            "/company/event-url/test-event",
-            &[
-                ("kind", "extension"),
-                ("auth_method", "bearer"),
-                ("url", url.as_str()),
-                ("sample_event", "extension_call"),
-            ],
-        )
+    let no_token = fields("extension", "bearer", &url, &sample);
+    let page = browser
+        .post_text("/company/event-url/test-event", &no_token)
         .await;
-    let page = response.text().await.unwrap();
     assert!(page.contains("Enter the bearer token to send a test event."));
     assert_eq!(receiver.seen().len(), 1);
 }
@@ -617,13 +478,7 @@ async fn the_no_javascript_form_sends_and_shows_the_verdict() {
 #[tokio::test]
 async fn sending_requires_sign_in() {
     let app = spawn_app().await;
-    let (status, _) = app
-        .browser()
-        .send_test(
-            &fields("cdr", "disable", "https://x.example", &[]),
-            "call_cdr",
-        )
-        .await;
+    let (status, _) = send_plain(&app.browser(), "cdr", "https://x.example", "call_cdr").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
@@ -635,15 +490,10 @@ async fn a_stored_secret_is_only_ever_sent_to_the_origin_it_was_saved_for() {
     let (_app, browser) = signed_in_app(100).await;
     let saved_at = Receiver::start().await;
     let elsewhere = Receiver::start().await; // same host, another port
-    let (status, _) = browser
-        .save(&fields(
-            "cdr",
-            "bearer",
-            &saved_at.url("/bearer"),
-            &[("token", BEARER_TOKEN), ("enabled", "on")],
-        ))
+    let token = [("token", BEARER_TOKEN), ("enabled", "on")];
+    browser
+        .save_ok(&fields("cdr", "bearer", &saved_at.url("/bearer"), &token))
         .await;
-    assert_eq!(status, StatusCode::OK);
     let (_, first) = browser
         .send_test(
             &fields("cdr", "bearer", &saved_at.url("/echo"), &[]),
@@ -653,11 +503,9 @@ async fn a_stored_secret_is_only_ever_sent_to_the_origin_it_was_saved_for() {
     assert_eq!(first["verdict"], "delivered", "{first}");
 
     // A test send to another origin with the token field empty.
+    let moved = elsewhere.url("/echo");
     let (status, error) = browser
-        .send_test(
-            &fields("cdr", "bearer", &elsewhere.url("/echo"), &[]),
-            "call_cdr",
-        )
+        .send_test(&fields("cdr", "bearer", &moved, &[]), "call_cdr")
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
     let message = error["NotSent"]["token"]
@@ -677,12 +525,7 @@ async fn a_stored_secret_is_only_ever_sent_to_the_origin_it_was_saved_for() {
     // A save that moves the URL to another origin keeps nothing silently.
     let before = browser.load().await;
     let (status, error) = browser
-        .save(&fields(
-            "cdr",
-            "bearer",
-            &elsewhere.url("/echo"),
-            &[("enabled", "on")],
-        ))
+        .save(&fields("cdr", "bearer", &moved, &[("enabled", "on")]))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
     assert!(error.to_string().contains("Type it again"), "{error}");
@@ -692,23 +535,16 @@ async fn a_stored_secret_is_only_ever_sent_to_the_origin_it_was_saved_for() {
         "nothing changed"
     );
     // Paused, too.
-    let (status, _) = browser
-        .save(&fields("cdr", "bearer", &elsewhere.url("/echo"), &[]))
-        .await;
+    let (status, _) = browser.save(&fields("cdr", "bearer", &moved, &[])).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // Send again of a test that went to the saved origin, after the URL
     // moved elsewhere with a new token: refused, the old test's origin is
     // not the saved one any more.
-    let (status, _) = browser
-        .save(&fields(
-            "cdr",
-            "bearer",
-            &elsewhere.url("/bearer"),
-            &[("token", "another-token-typed-again"), ("enabled", "on")],
-        ))
+    let token = [("token", "another-token-typed-again"), ("enabled", "on")];
+    browser
+        .save_ok(&fields("cdr", "bearer", &elsewhere.url("/bearer"), &token))
         .await;
-    assert_eq!(status, StatusCode::OK);
     let (status, error) = browser.send_again(first["id"].as_i64().unwrap()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
     assert!(error.to_string().contains("only ever sent to"), "{error}");
@@ -735,12 +571,9 @@ async fn an_echoed_credential_is_redacted_from_the_report_and_the_history() {
             "echo-me-not-42".to_owned(),
         ),
     ] {
-        let (status, report) = browser
-            .send_test(
-                &fields("cdr", method, &receiver.url("/echo"), &extra),
-                "call_cdr",
-            )
-            .await;
+        let url = receiver.url("/echo");
+        let echo = fields("cdr", method, &url, &extra);
+        let (status, report) = browser.send_test(&echo, "call_cdr").await;
         assert_eq!(status, StatusCode::OK, "{report}");
         assert_eq!(report["verdict"], "delivered", "{report}");
         let body = report["response"]["body"].as_str().unwrap();
@@ -768,17 +601,10 @@ async fn an_echoed_credential_is_redacted_from_the_report_and_the_history() {
 async fn a_hostile_digest_challenge_is_explained_not_a_dropped_connection() {
     let (_app, browser) = signed_in_app(100).await;
     let receiver = Receiver::start().await;
-    let (status, report) = browser
-        .send_test(
-            &fields(
-                "cdr",
-                "digest",
-                &receiver.url("/digest-hostile"),
-                &[("username", "pbx"), ("password", "whatever-1")],
-            ),
-            "call_cdr",
-        )
-        .await;
+    let login = [("username", "pbx"), ("password", "whatever-1")];
+    let url = receiver.url("/digest-hostile");
+    let hostile = fields("cdr", "digest", &url, &login);
+    let (status, report) = browser.send_test(&hostile, "call_cdr").await;
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_ne!(report["verdict"], "delivered", "{report}");
     assert!(report.to_string().contains("could not be used"), "{report}");
@@ -800,14 +626,10 @@ async fn the_rate_limit_counts_sends_not_the_history_kept() {
         } else {
             ("extension", "extension_call")
         };
-        let (status, report) = browser
-            .send_test(&fields(kind, "disable", &url, &[]), event)
-            .await;
+        let (status, report) = send_plain(&browser, kind, &url, event).await;
         assert_eq!(status, StatusCode::OK, "send {n}: {report}");
     }
-    let (status, error) = browser
-        .send_test(&fields("cdr", "disable", &url, &[]), "call_cdr")
-        .await;
+    let (status, error) = send_plain(&browser, "cdr", &url, "call_cdr").await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{error}");
     assert_eq!(receiver.seen().len(), 45);
 }
@@ -822,23 +644,13 @@ async fn concurrent_test_sends_do_not_get_past_the_limit() {
     for _ in 0..20 {
         let browser = browser.clone();
         let url = url.clone();
-        sends.spawn(async move {
-            browser
-                .send_test(&fields("cdr", "disable", &url, &[]), "call_cdr")
-                .await
-                .0
-        });
+        sends.spawn(async move { send_plain(&browser, "cdr", &url, "call_cdr").await.0 });
     }
     let statuses = sends.join_all().await;
     let mut sent = statuses.iter().filter(|s| **s == StatusCode::OK).count();
     assert!(sent <= 5, "{statuses:?}");
     // One by one, the rest of the five go, then the limit holds.
-    while browser
-        .send_test(&fields("cdr", "disable", &url, &[]), "call_cdr")
-        .await
-        .0
-        == StatusCode::OK
-    {
+    while send_plain(&browser, "cdr", &url, "call_cdr").await.0 == StatusCode::OK {
         sent += 1;
         assert!(sent <= 5);
     }

@@ -6,9 +6,7 @@
 use reqwest::{header, StatusCode};
 use totp_rs::{Algorithm, Secret, TOTP};
 
-use app::domain::Role;
-
-use crate::helpers::{spawn_app, Browser, TestApp, PASSWORD};
+use crate::helpers::{acme_with_alice, acme_with_viewer, assert_page, Browser, TestApp, PASSWORD};
 
 fn now() -> u64 {
     time::OffsetDateTime::now_utc()
@@ -16,28 +14,26 @@ fn now() -> u64 {
         .unsigned_abs()
 }
 
+/// Posts `path`'s form with a wrong password (refused, saying so), then
+/// with the right one: the answer to that.
+async fn with_password(browser: &Browser, path: &str) -> reqwest::Response {
+    let refused = browser
+        .post_text(path, &[("password", "not it at all")])
+        .await;
+    assert!(
+        refused.contains("This is not your current password."),
+        "{path}: {refused}"
+    );
+    browser.post_form(path, &[("password", PASSWORD)]).await
+}
+
 /// Sets up two-factor sign-in for the signed-in `browser`: its TOTP and
 /// its recovery codes.
 async fn enrol(browser: &Browser) -> (TOTP, Vec<String>) {
     // The current password first: a borrowed browser enrols no phone.
-    let refused = browser
-        .post_form(
-            "/account/two-factor/start",
-            &[("password", "not it at all")],
-        )
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        refused.contains("This is not your current password."),
-        "{refused}"
-    );
-    let started = browser
-        .post_form("/account/two-factor/start", &[("password", PASSWORD)])
-        .await;
+    let started = with_password(browser, "/account/two-factor/start").await;
     assert_eq!(started.status(), StatusCode::SEE_OTHER);
-    let page = browser.get("/account").await.text().await.unwrap();
+    let page = browser.text("/account").await;
     assert!(page.contains("<svg"), "the QR code: {page}");
     let at = page.find("<code class=\"key\">").expect("the key") + 18;
     let key: String = page[at..]
@@ -48,11 +44,8 @@ async fn enrol(browser: &Browser) -> (TOTP, Vec<String>) {
     let totp = TOTP::new(Algorithm::SHA1, 6, 1, 30, secret, None, String::new()).unwrap();
 
     let wrong = browser
-        .post_form("/account/two-factor/confirm", &[("code", "000000")])
-        .await
-        .text()
-        .await
-        .unwrap();
+        .post_text("/account/two-factor/confirm", &[("code", "000000")])
+        .await;
     assert!(wrong.contains("That code is not right"), "{wrong}");
     let code = totp.generate(now());
     let confirmed = browser
@@ -92,23 +85,16 @@ async fn give_code(browser: &Browser, code: &str) -> reqwest::Response {
 
 #[tokio::test]
 async fn with_two_factor_on_signing_in_needs_a_code_once_within_one_step_or_a_recovery_code_once() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let alice = Browser::signed_in(&app, "alice").await;
+    let (app, alice) = acme_with_alice().await;
     let (totp, codes) = enrol(&alice).await;
-    let page = alice.get("/account").await.text().await.unwrap();
+    let page = alice.text("/account").await;
     assert!(page.contains("10 recovery codes left"), "{page}");
     assert!(!page.contains(&codes[0]), "shown only once");
     assert!(!page.contains("<svg"), "no key once confirmed");
     for code in &codes {
         assert!(!app.database_holds(code), "only hashes are kept");
     }
-    let tab = alice
-        .get("/company/administrators")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let tab = alice.text("/company/administrators").await;
     assert!(tab.contains("<td>On</td>"), "{tab}");
 
     // The password alone signs no one in.
@@ -118,21 +104,13 @@ async fn with_two_factor_on_signing_in_needs_a_code_once_within_one_step_or_a_re
         StatusCode::SEE_OTHER
     );
     let page = browser
-        .get("/login/two-factor?next=/company/event-url")
-        .await
-        .text()
-        .await
-        .unwrap();
+        .text("/login/two-factor?next=/company/event-url")
+        .await;
     assert!(page.contains("Two-factor sign-in"), "{page}");
     // Two steps off: refused. The next step's code (a clock one step
     // ahead): accepted.
     let stale = give_code(&browser, &totp.generate(now() - 60)).await;
-    assert_eq!(stale.status(), StatusCode::OK);
-    assert!(stale
-        .text()
-        .await
-        .unwrap()
-        .contains("That code is not right"));
+    assert_page(stale, StatusCode::OK, "That code is not right").await;
     let ahead = totp.generate(now() + 30);
     let signed_in = give_code(&browser, &ahead).await;
     assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
@@ -153,42 +131,26 @@ async fn with_two_factor_on_signing_in_needs_a_code_once_within_one_step_or_a_re
     let again = password_only(&app, "alice").await;
     let refused = give_code(&again, &codes[3]).await.text().await.unwrap();
     assert!(refused.contains("That code is not right"), "{refused}");
-    let page = alice.get("/account").await.text().await.unwrap();
+    let page = alice.text("/account").await;
     assert!(page.contains("9 recovery codes left"), "{page}");
 
-    let activity = alice.get("/company/activity").await.text().await.unwrap();
-    for text in [
+    let logged = [
         "turned on two-factor sign-in",
         "signed in (with a two-factor code)",
         "signed in with a recovery code (9 left)",
         "wrong two-factor code",
-    ] {
-        assert!(activity.contains(text), "{text}: {activity}");
-    }
+    ];
+    alice.page_holding("/company/activity", &logged).await;
 
     // Turned off with the password: the password alone signs in again.
-    let wrong = alice
-        .post_form("/account/two-factor/off", &[("password", "not it at all")])
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        wrong.contains("This is not your current password."),
-        "{wrong}"
-    );
-    let off = alice
-        .post_form("/account/two-factor/off", &[("password", PASSWORD)])
-        .await;
+    let off = with_password(&alice, "/account/two-factor/off").await;
     assert_eq!(off.status(), StatusCode::SEE_OTHER);
     Browser::signed_in(&app, "alice").await;
 }
 
 #[tokio::test]
 async fn wrong_codes_are_throttled_like_passwords() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let alice = Browser::signed_in(&app, "alice").await;
+    let (app, alice) = acme_with_alice().await;
     let (totp, _) = enrol(&alice).await;
     let browser = password_only(&app, "alice").await;
     let mut last = String::new();
@@ -203,9 +165,7 @@ async fn wrong_codes_are_throttled_like_passwords() {
 
 #[tokio::test]
 async fn a_company_requiring_two_factor_sends_members_without_it_to_set_it_up_first() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    app.create_member("Acme", "victor", Role::Viewer).await;
+    let app = acme_with_viewer().await;
     app.create_tenant_with_admin("Other", "bob").await;
     let alice = Browser::signed_in(&app, "alice").await;
     let victor = Browser::signed_in(&app, "victor").await;
@@ -223,12 +183,7 @@ async fn a_company_requiring_two_factor_sends_members_without_it_to_set_it_up_fi
     assert_eq!(sent.headers()[header::LOCATION], "/account?enrol=required");
     let (status, body) = victor.server_fn("load_event_url", &[]).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    let page = victor
-        .get("/account?enrol=required")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = victor.text("/account?enrol=required").await;
     assert!(
         page.contains("Your company requires two-factor sign-in"),
         "{page}"
@@ -261,7 +216,7 @@ async fn a_company_requiring_two_factor_sends_members_without_it_to_set_it_up_fi
     assert_eq!(off.status(), StatusCode::SEE_OTHER);
     let sent = victor.get("/company/event-url").await;
     assert_eq!(sent.headers()[header::LOCATION], "/account?enrol=required");
-    let activity = alice.get("/company/activity").await.text().await.unwrap();
+    let activity = alice.text("/company/activity").await;
     assert!(
         activity.contains("required two-factor sign-in for everyone"),
         "{activity}"

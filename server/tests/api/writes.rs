@@ -10,17 +10,11 @@ const NO_VERSION: &str = "This request does not say which version of the setting
 
 #[tokio::test]
 async fn a_change_without_a_readable_version_is_refused_with_400_and_writes_nothing() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let browser = Browser::signed_in(&app, "alice").await;
-    let fields = [
-        ("kind", "cdr"),
-        ("auth_method", "disable"),
-        ("url", "https://blind.example/"),
-        ("enabled", "on"),
-    ];
+    let (app, browser) = acme_with_alice().await;
+    let url = "https://blind.example/";
+    let blind = fields("cdr", "disable", url, &[("enabled", "on")]);
     for version in [None, Some(""), Some("seven"), Some("1.5")] {
-        let mut form = fields.to_vec();
+        let mut form = blind.clone();
         if let Some(version) = version {
             form.push(("version", version));
         }
@@ -33,14 +27,7 @@ async fn a_change_without_a_readable_version_is_refused_with_400_and_writes_noth
         assert!(plain.text().await.unwrap().contains(NO_VERSION));
 
         let (status, error) = browser
-            .server_fn(
-                "set_enabled",
-                &[
-                    ("kind", "cdr"),
-                    ("enabled", "false"),
-                    ("version", version.unwrap_or("")),
-                ],
-            )
+            .set_enabled("cdr", false, version.unwrap_or(""))
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{version:?}: {error}");
 
@@ -64,38 +51,20 @@ async fn a_change_without_a_readable_version_is_refused_with_400_and_writes_noth
 /// endpoint nor its version changes.
 #[tokio::test]
 async fn a_change_whose_activity_entry_cannot_be_written_is_not_made() {
-    let app = spawn_app().await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let browser = Browser::signed_in(&app, "alice").await;
-    let (status, saved) = browser
-        .save(&[
-            ("kind", "cdr"),
-            ("auth_method", "disable"),
-            ("url", "https://kept.example/"),
-            ("enabled", "on"),
-        ])
+    let (app, browser) = acme_with_alice().await;
+    browser
+        .save_plain("cdr", "https://kept.example/", true)
         .await;
-    assert_eq!(status, StatusCode::OK, "{saved}");
     let db = server::connect(&app.config).await.unwrap();
     db.execute_unprepared("ALTER TABLE activity RENAME TO activity_away")
         .await
         .unwrap();
 
-    let (status, error) = browser
-        .save_exactly(&[
-            ("kind", "cdr"),
-            ("auth_method", "disable"),
-            ("url", "https://lost.example/"),
-            ("version", "2"),
-        ])
-        .await;
+    let url = "https://lost.example/";
+    let lost = fields("cdr", "disable", url, &[("version", "2")]);
+    let (status, error) = browser.save_exactly(&lost).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{error}");
-    let (status, _) = browser
-        .server_fn(
-            "set_enabled",
-            &[("kind", "cdr"), ("enabled", "false"), ("version", "2")],
-        )
-        .await;
+    let (status, _) = browser.set_enabled("cdr", false, "2").await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
 
     db.execute_unprepared("ALTER TABLE activity_away RENAME TO activity")
@@ -106,14 +75,7 @@ async fn a_change_whose_activity_entry_cannot_be_written_is_not_made() {
     assert_eq!(loaded["cdr"]["enabled"], true);
     assert_eq!(loaded["cdr"]["version"], 2, "no version bump either");
     // And with the log back, the same change goes through, logged.
-    let (status, _) = browser
-        .save_exactly(&[
-            ("kind", "cdr"),
-            ("auth_method", "disable"),
-            ("url", "https://lost.example/"),
-            ("version", "2"),
-        ])
-        .await;
+    let (status, _) = browser.save_exactly(&lost).await;
     assert_eq!(status, StatusCode::OK);
     assert!(app.database_holds_in_activity("lost.example").await);
 }
