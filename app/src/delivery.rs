@@ -5,17 +5,17 @@
 //! following PortSIP's rules: only 200 is delivered, 404 gives up, anything
 //! else is retried on the `schedule`, then given up.
 
-pub mod attempt;
+pub(crate) mod attempt;
 pub mod health;
-pub mod in_flight;
+pub(crate) mod in_flight;
 pub mod ingest;
 pub mod keys;
-pub mod lanes;
+pub(crate) mod lanes;
 pub mod metrics;
 pub mod queue;
 pub mod routes;
 pub mod routing;
-pub mod rules;
+pub(crate) mod rules;
 pub mod schedule;
 pub mod search_terms;
 pub mod summary;

@@ -1,7 +1,8 @@
 //! What every request handler and server function needs, built once at
-//! start: infrastructure only (the database, the cipher, the HTTP sender,
-//! the password-hashing pool, the settings). Features keep their own types;
-//! nothing here is a copy of what the database holds.
+//! start: the database, the cipher, the HTTP sender, the password-hashing
+//! pool, the settings, and (still: docs/ARCHITECTURE.md, Layers) the
+//! handles of the delivery core's queue writer, wake and metrics. Nothing
+//! here is a copy of what the database holds.
 
 use crate::{
     auth::password::HashingPool, persistence::crypto::SecretCipher, sender::WebhookSender,

@@ -1,5 +1,5 @@
-//! Serving: accepting connections (without Nagle's delay), graceful
-//! shutdown on SIGINT/SIGTERM, and the hourly clean-up of expired sessions.
+//! Serving: accepting connections (without Nagle's delay) and graceful
+//! shutdown on SIGINT/SIGTERM (the hourly clean-up is `cleanup.rs`).
 
 use anyhow::Context;
 use std::{future::IntoFuture, net::SocketAddr, time::Duration};

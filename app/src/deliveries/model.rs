@@ -73,7 +73,7 @@ pub struct DeliveryRow {
     pub state: EventState,
     pub attempts: i32,
     pub last_status: Option<i32>,
-    /// When it is tried next (retrying only), RFC 3339 UTC.
+    /// When it is tried next (pending only), RFC 3339 UTC.
     pub next_attempt_at: Option<String>,
 }
 

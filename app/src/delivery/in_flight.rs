@@ -27,10 +27,7 @@ impl InFlight {
         self.0.drain().collect()
     }
 
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

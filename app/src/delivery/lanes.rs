@@ -222,12 +222,14 @@ impl<T> Lanes<T> {
         self.forget_idle();
     }
 
-    /// Endpoints the lanes hold (for tests and the metrics of a stop).
+    /// Endpoints the lanes hold.
+    #[cfg(test)]
     pub fn endpoints(&self) -> usize {
         self.lanes.len()
     }
 
     /// Attempts under way, all endpoints.
+    #[cfg(test)]
     pub fn running(&self) -> usize {
         self.running
     }

@@ -22,7 +22,8 @@ type Labels = Vec<(&'static str, &'static str)>;
 pub struct DeliveryMetrics {
     registry: Registry,
     accepted: Counter,
-    /// By what became of them: delivered, retried, given_up, held, skipped.
+    /// By the state a decision left them in (`EventState`): delivered,
+    /// pending (a retry scheduled), given_up, held, skipped.
     events: Family<Labels, Counter>,
     /// By outcome: delivered, failed.
     attempts: Family<Labels, Counter>,
@@ -47,7 +48,7 @@ impl Default for DeliveryMetrics {
         );
         registry.register(
             "events",
-            "Events by what became of them (delivered, retried, given_up, held, skipped)",
+            "Events by the state a decision left them in (delivered, pending: a retry scheduled, given_up, held, skipped)",
             events.clone(),
         );
         registry.register(

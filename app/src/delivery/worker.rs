@@ -87,6 +87,23 @@ impl Drop for Turn {
     }
 }
 
+/// A claimed event an attempt holds: no longer this instance's once the
+/// attempt is over, recorded or not (also if its task panics: the event is
+/// then claimed afresh when its lease runs out). At a stop it stays listed,
+/// so that the stop hands it back to the queue at once.
+struct Ours {
+    deliverer: Arc<Deliverer>,
+    id: i64,
+}
+
+impl Drop for Ours {
+    fn drop(&mut self) {
+        if !self.deliverer.stopping.load(Ordering::SeqCst) {
+            locked(&self.deliverer.in_flight).done(self.id);
+        }
+    }
+}
+
 fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
@@ -261,8 +278,12 @@ impl Deliverer {
                     deliverer: Arc::clone(self),
                     endpoint,
                 };
+                let ours = Ours {
+                    deliverer: Arc::clone(self),
+                    id: event.id,
+                };
                 let me = Arc::clone(self);
-                attempts.spawn(async move { me.deliver(event, turn).await });
+                attempts.spawn(async move { me.deliver(event, turn, ours).await });
             }
         }
         if !stale.is_empty() {
@@ -303,7 +324,7 @@ impl Deliverer {
         }
     }
 
-    async fn deliver(self: Arc<Self>, event: Claimed, turn: Turn) {
+    async fn deliver(self: Arc<Self>, event: Claimed, turn: Turn, ours: Ours) {
         let (decision, record, at) = match attempt(&self.state, &self.config.schedule, &event).await
         {
             Ok(done) => done,
@@ -350,7 +371,9 @@ impl Deliverer {
                 "could not record an attempt; it is made again when its lease runs out"
             );
         }
+        // Recorded (or left to its lease): no longer ours, stopping or not.
         locked(&self.in_flight).done(event.id);
+        drop(ours);
         // Its lane runs low and there is more: the claiming loop need not
         // wait for its poll.
         if locked(&self.lanes).is_running_low((event.tenant_id, event.section)) {

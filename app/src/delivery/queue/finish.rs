@@ -110,10 +110,13 @@ pub async fn finish(db: &impl ConnectionTrait, outcomes: &[&Outcome]) -> anyhow:
                 event::Column::LeaseUntil,
                 Expr::value(Option::<OffsetDateTime>::None),
             )
-            .col_expr(event::Column::FinishedAt, Expr::value(finished))
-            .col_expr(event::Column::Manual, Expr::value(false));
+            .col_expr(event::Column::FinishedAt, Expr::value(finished));
+        // A redelivery an administrator asked for is one attempt: its mark
+        // stays until that attempt is made (an event put off or held keeps
+        // it, so it is not put back on the retry schedule).
         if let Some(attempt) = &outcome.attempt {
             update = update
+                .col_expr(event::Column::Manual, Expr::value(false))
                 .col_expr(
                     event::Column::Attempts,
                     Expr::value(outcome.attempts_before + 1),
