@@ -10,10 +10,6 @@ pub const INVITATION_HOURS: i64 = 72;
 
 /// Every invitation token starts so, for secret scanners.
 pub const INVITATION_PREFIX: &str = crate::domain::OurCredential::Invitation.prefix();
-/// Invitation links made before invitations had a prefix of their own
-/// (they share the ingest keys'): still opened until they expire (72 h).
-/// Remove after 2026-12-13, when every such link has expired.
-pub const LEGACY_INVITATION_PREFIX: &str = "eui_";
 
 /// An invitation link that no longer works: said the same for every
 /// reason.

@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 
 use super::model::{
     InvitationLink, InvitationView, MemberView, MembersData, INVITATION_CLOSED, INVITATION_HOURS,
-    INVITATION_PREFIX, LEGACY_INVITATION_PREFIX,
+    INVITATION_PREFIX,
 };
 use crate::{
     accounts::{self, AccountError, NewAdmin},

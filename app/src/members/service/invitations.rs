@@ -3,6 +3,11 @@
 
 use super::*;
 
+/// Invitation links made before invitations had a prefix of their own
+/// (they share the ingest keys'): still opened until they expire (72 h).
+/// Remove after 2026-12-13, when every such link has expired.
+const LEGACY_INVITATION_PREFIX: &str = "eui_";
+
 /// Invitations a tenant may have emailed in an hour.
 pub(super) const EMAILED_INVITATIONS_PER_HOUR: u64 = 20;
 
