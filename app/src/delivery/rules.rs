@@ -101,11 +101,7 @@ pub fn decide(
     now: OffsetDateTime,
 ) -> Decision {
     let Some(outcome) = outcome else {
-        return match (section.has_url, section.enabled, event.section) {
-            (true, true, _) => Decision::Send,
-            (true, false, EndpointKind::Cdr) => Decision::Hold,
-            _ => Decision::Skip,
-        };
+        return before_attempt(event.section, section);
     };
     let (verdict, asked) = match outcome {
         AttemptOutcome::Answered {
@@ -134,22 +130,19 @@ pub fn decide(
     }
 }
 
+/// Before an attempt: send, hold (a paused CDR section) or skip.
+fn before_attempt(kind: EndpointKind, section: SectionNow) -> Decision {
+    match (section.has_url, section.enabled, kind) {
+        (true, true, _) => Decision::Send,
+        (true, false, EndpointKind::Cdr) => Decision::Hold,
+        _ => Decision::Skip,
+    }
+}
+
 /// The state an event is queued in when handed in (the rules before an
 /// attempt): pending, held or skipped.
 pub fn on_arrival(section: EndpointKind, now: SectionNow) -> EventState {
-    let event = EventFacts {
-        section,
-        attempts_before: 0,
-        manual: false,
-    };
-    decide(
-        &event,
-        now,
-        None,
-        &RetrySchedule::default(),
-        OffsetDateTime::UNIX_EPOCH,
-    )
-    .state()
+    before_attempt(section, now).state()
 }
 
 #[cfg(test)]
