@@ -23,7 +23,7 @@ LIGHTHOUSE = "--lighthouse" in sys.argv
 DURATION = "2s" if SMOKE else "10s"
 PASSWORD = "correct horse battery staple"
 BIN = "target/release/eventurl"
-RECEIVER = "target/release/examples/bench_receiver"
+RECEIVER = "target/release/bench_receiver"
 SITE = "target/site"
 
 

@@ -13,7 +13,11 @@ use validator::{Validate, ValidationError};
 use crate::{
     auth::password::hash_password,
     domain::{AuthMethod, EndpointKind, Role},
-    persistence::entities::{endpoint, operator, tenant, user},
+    persistence::{
+        crypto::SecretCipher,
+        entities::{endpoint, operator, tenant, user},
+    },
+    sender::signing::SigningSecret,
 };
 
 pub const MIN_PASSWORD_LEN: u64 = 12;
@@ -163,20 +167,23 @@ pub async fn tenant_count(db: &impl ConnectionTrait) -> anyhow::Result<u64> {
     Ok(tenant::Entity::find().count(db).await?)
 }
 
-/// Creates a tenant with its two (disabled, empty) endpoints.
+/// Creates a tenant with its two (disabled, empty) endpoints, each with
+/// its own signing secret (sealed with `cipher`, the server's key).
 pub async fn create_tenant(
     db: &DatabaseConnection,
+    cipher: &SecretCipher,
     new: NewTenant,
 ) -> Result<tenant::Model, AccountError> {
     validate(&new)?;
     let txn = db.begin().await.context("starting a transaction")?;
-    let tenant = create_tenant_in(&txn, new).await?;
+    let tenant = create_tenant_in(&txn, cipher, new).await?;
     txn.commit().await.context("committing the new tenant")?;
     Ok(tenant)
 }
 
 pub(crate) async fn create_tenant_in(
     db: &impl ConnectionTrait,
+    cipher: &SecretCipher,
     new: NewTenant,
 ) -> Result<tenant::Model, AccountError> {
     // Inserted first, the unique name saying whether it exists: on SQLite a
@@ -219,6 +226,12 @@ pub(crate) async fn create_tenant_in(
             created_at: Set(now),
             updated_at: Set(now),
             updated_by: Set(None),
+            signing_secret: Set(Some(crate::persistence::signing::seal(
+                cipher,
+                tenant.id,
+                kind,
+                &SigningSecret::generate(),
+            )?)),
             ..Default::default()
         }
         .insert(db)

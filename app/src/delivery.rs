@@ -26,3 +26,36 @@ pub mod writer;
 
 pub use schedule::RetrySchedule;
 pub use worker::{Deliverer, DeliveryConfig};
+
+/// The delivery core's running parts that ingest, redelivery, the worker
+/// and `/metrics` share on this instance: the queue's group-commit writer,
+/// the wake that names endpoints with new due events, and the counters.
+/// Built once at start beside the app state; a handler takes it with
+/// `State<DeliveryCore>` (the router's state hands it out).
+#[derive(Clone, Debug)]
+pub struct DeliveryCore {
+    /// Commits the queue's writes (hand-ins, attempt records) in groups.
+    pub writer: writer::QueueWriter,
+    /// Told which endpoints were given due events, so this instance's
+    /// worker claims for them at once instead of at its next look.
+    pub wake: std::sync::Arc<wake::Wake>,
+    /// This instance's delivery counters, for `/metrics`.
+    pub metrics: std::sync::Arc<metrics::DeliveryMetrics>,
+}
+
+impl DeliveryCore {
+    /// Starts the queue's writer (sending the health notices it writes
+    /// through `outbox`).
+    pub fn start(
+        db: sea_orm::DatabaseConnection,
+        writes: std::sync::Arc<crate::persistence::write_gate::WriteGate>,
+        health: health::HealthRules,
+        outbox: crate::mail::Outbox,
+    ) -> Self {
+        Self {
+            writer: writer::QueueWriter::start(db, writes, health, outbox),
+            wake: std::sync::Arc::default(),
+            metrics: std::sync::Arc::default(),
+        }
+    }
+}

@@ -12,6 +12,7 @@ mod field_errors;
 mod our_credential;
 mod role;
 mod sample_event;
+mod signing_grace;
 mod verdict;
 
 pub use credentials::{BearerToken, CredentialError, Password, Username};
@@ -26,4 +27,5 @@ pub use field_errors::{Field, FieldErrors};
 pub use our_credential::OurCredential;
 pub use role::Role;
 pub use sample_event::SampleEvent;
+pub use signing_grace::SigningGrace;
 pub use verdict::Verdict;

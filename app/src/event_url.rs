@@ -11,12 +11,13 @@ pub mod routes;
 mod section;
 #[cfg(feature = "ssr")]
 pub mod service;
+mod signing;
 mod switch;
 
 pub use api::{generate_secret, load_event_url, save_endpoint, set_enabled};
 pub use model::{
-    DeliverySummary, EndpointView, EventUrlData, HourCount, SaveEcho, SecretStatus,
-    ROTATE_AFTER_DAYS,
+    DeliverySummary, EndpointView, EventUrlData, HourCount, SaveEcho, SecretStatus, SigningEcho,
+    SigningStatus, ROTATE_AFTER_DAYS,
 };
 pub use page::EventUrlPage;
 pub use switch::SwitchEcho;

@@ -42,6 +42,8 @@ pub mod render;
 #[cfg(feature = "ssr")]
 pub mod rest;
 #[cfg(feature = "ssr")]
+pub mod router_state;
+#[cfg(feature = "ssr")]
 pub mod sender;
 #[cfg(feature = "ssr")]
 pub mod state;

@@ -19,6 +19,10 @@ pub const EVENT_URL_SWITCH: &str = "/company/event-url/switch";
 pub const EVENT_URL_TEST_EVENT: &str = "/company/event-url/test-event";
 /// Discard a section's held events (a confirmed form post).
 pub const EVENT_URL_DISCARD_HELD: &str = "/company/event-url/discard-held";
+/// Shows a section's signing secret (a form post: each reveal is recorded).
+pub const EVENT_URL_SIGNING_REVEAL: &str = "/company/event-url/signing-secret/reveal";
+/// Rotates a section's signing secret, with a grace period.
+pub const EVENT_URL_SIGNING_ROTATE: &str = "/company/event-url/signing-secret/rotate";
 pub const ACTIVITY: &str = "/company/activity";
 /// Company → Deliveries; one event at `/company/deliveries/{id}`.
 pub const DELIVERIES: &str = "/company/deliveries";

@@ -9,4 +9,5 @@ pub mod private_files;
 pub mod rate_limit;
 pub mod raw_sql;
 pub mod session_store;
+pub mod signing;
 pub mod write_gate;

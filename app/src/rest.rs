@@ -21,8 +21,10 @@ pub mod limit;
 pub mod openapi;
 mod portsip;
 mod problem;
+mod signing;
 
 use axum::{
+    extract::FromRef,
     routing::{get, post},
     Router,
 };
@@ -36,7 +38,13 @@ pub use problem::Problem;
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The API's routes, to be nested under `/api`.
-pub fn router() -> Router<AppState> {
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    AppState: FromRef<S>,
+    ApiLimiter: FromRef<S>,
+    crate::delivery::DeliveryCore: FromRef<S>,
+{
     Router::new()
         .route("/v1/openapi.json", get(openapi::document))
         .route("/v1/event-url", get(event_url::both))
@@ -49,6 +57,11 @@ pub fn router() -> Router<AppState> {
         .route(
             "/v1/event-url/{section}/test-event",
             post(event_url::test_event),
+        )
+        .route("/v1/event-url/{section}/signing-secret", get(signing::read))
+        .route(
+            "/v1/event-url/{section}/signing-secret/rotate",
+            post(signing::rotate),
         )
         .route("/v1/activity", get(activity::list))
         .route("/v1/deliveries", get(deliveries::list))

@@ -20,6 +20,8 @@ mod m20261129_000014_members;
 mod m20261129_000015_two_factor;
 mod m20261129_000016_email;
 mod m20261129_000017_provider;
+mod m20261207_000018_signing;
+mod steps;
 
 pub struct Migrator;
 
@@ -44,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000015_two_factor::Migration),
             Box::new(m20261129_000016_email::Migration),
             Box::new(m20261129_000017_provider::Migration),
+            Box::new(m20261207_000018_signing::Migration),
         ]
     }
 }

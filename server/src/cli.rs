@@ -255,7 +255,8 @@ pub async fn run_account_command(config: &Config, command: Command) -> anyhow::R
             action: TenantAction::Create { name },
         } => {
             let db = crate::connect(config).await?;
-            let tenant = accounts::create_tenant(&db, NewTenant { name }).await?;
+            let cipher = crate::load_cipher(config)?;
+            let tenant = accounts::create_tenant(&db, &cipher, NewTenant { name }).await?;
             println!("Created tenant {:?} (id {}).", tenant.name, tenant.id);
         }
         Command::ProviderAdmin {

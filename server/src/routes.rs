@@ -14,8 +14,8 @@ use app::{
     paths,
     persistence::session_store::DbSessionStore,
     provider::routes as provider_routes,
+    router_state::RouterState,
     setup::routes as setup_routes,
-    shell,
     state::AppState,
     test_event::routes as test_event_routes,
     two_factor::routes as two_factor_routes,
@@ -29,7 +29,6 @@ use axum::{
     routing::{get, post},
     Router,
 };
-use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 use migrations::{Migrator, MigratorTrait};
 use tower_http::{
@@ -43,12 +42,9 @@ use tower_sessions::SessionManagerLayer;
 use crate::{assets, security};
 
 /// The app's routes: pages, form posts, server functions, files.
-pub fn router(state: AppState) -> Router {
+pub fn router(state: RouterState) -> Router {
     let routes = generate_route_list(App);
-    let context = {
-        let state = state.clone();
-        move || provide_context(state.clone())
-    };
+    let context = state.context();
     let server_fns = {
         let context = context.clone();
         move |request| handle_server_fns_with_context(context.clone(), request)
@@ -69,6 +65,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             paths::EVENT_URL_DISCARD_HELD,
             post(event_url_routes::discard_held_form),
+        )
+        .route(
+            paths::EVENT_URL_SIGNING_REVEAL,
+            post(event_url_routes::reveal_signing_form),
+        )
+        .route(
+            paths::EVENT_URL_SIGNING_ROTATE,
+            post(event_url_routes::rotate_signing_form),
         )
         .route(paths::REDELIVER, post(deliveries_routes::redeliver_form))
         .route(paths::API_TOKENS, post(api_tokens_routes::create_form))
@@ -133,16 +137,15 @@ pub fn router(state: AppState) -> Router {
             ),
         )
         .leptos_routes_with_context(&state, routes, context, {
-            let options = state.leptos_options.clone();
-            let bundle = state.bundle.clone();
-            move || shell(options.clone(), bundle.clone())
+            let shell = state.pages.view();
+            move || shell()
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>({
-            let bundle = state.bundle.clone();
-            move |options| shell(options, bundle.clone())
+        .fallback(leptos_axum::file_and_error_handler::<RouterState, _>({
+            let shell = state.pages.view();
+            move |_| shell()
         }))
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            state.app.clone(),
             guard::require_sign_in,
         ))
         // Bigger bodies are refused (413) before any work: the app's forms

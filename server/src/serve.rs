@@ -19,7 +19,7 @@ impl Prepared {
         let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
         let delivering = self.delivery.clone().map(|config| {
             tokio::spawn(
-                app::delivery::Deliverer::new(self.state.clone(), config)
+                app::delivery::Deliverer::new(self.state.clone(), self.core.clone(), config)
                     .run(stopping.clone(), grace),
             )
         });
@@ -61,7 +61,8 @@ impl Prepared {
         let (stopping_tx, stopping) = tokio::sync::watch::channel(false);
         tracing::info!(schedule = %config.schedule, "eventurl is delivering");
         let delivering = tokio::spawn(
-            app::delivery::Deliverer::new(self.state.clone(), config).run(stopping, grace),
+            app::delivery::Deliverer::new(self.state.clone(), self.core.clone(), config)
+                .run(stopping, grace),
         );
         stop.await;
         let _ = stopping_tx.send(true);
@@ -76,7 +77,8 @@ impl Prepared {
         let addr = self.addr;
         if let Some(config) = self.delivery.clone() {
             let (_never, stop) = tokio::sync::watch::channel(false);
-            let deliverer = app::delivery::Deliverer::new(self.state.clone(), config);
+            let deliverer =
+                app::delivery::Deliverer::new(self.state.clone(), self.core.clone(), config);
             tokio::spawn(async move {
                 let _keep = _never;
                 deliverer.run(stop, Duration::ZERO).await;

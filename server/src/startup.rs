@@ -6,7 +6,9 @@ use anyhow::Context;
 use app::{
     accounts,
     auth::password::HashingPool,
+    delivery::DeliveryCore,
     persistence::{session_store::DbSessionStore, write_gate::WriteGate},
+    router_state::RouterState,
     sender::TargetPolicy,
     setup::SetupGate,
     state::{AppConfig, AppState, Shared},
@@ -36,6 +38,7 @@ pub struct Prepared {
     pub setup_token: Option<String>,
     pub db: DatabaseConnection,
     pub(crate) state: AppState,
+    pub(crate) core: DeliveryCore,
     /// The delivery workers' settings; `None` with `--no-deliver`.
     pub(crate) delivery: Option<app::delivery::DeliveryConfig>,
 }
@@ -44,6 +47,15 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
     let db = connect(&config).await?;
     let cipher = load_cipher(&config)?;
     cipher.verify_against(&db).await?;
+    // Endpoints made before signing existed get their signing secret (the
+    // key is the server's, so this is the migration's second half).
+    let given = app::persistence::signing::give_missing(&db, &cipher).await?;
+    if given > 0 {
+        tracing::info!(
+            endpoints = given,
+            "gave endpoints their Standard Webhooks signing secrets"
+        );
+    }
 
     let policy = TargetPolicy::from_allow_list(&config.allow_private_targets)?;
     if !policy.allowed_ranges().is_empty() {
@@ -87,23 +99,19 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
         .build();
     let outbox = mail(&config, &db, &cipher, addr)?;
     let writes = Arc::new(WriteGate::for_backend(db.get_database_backend()));
+    let core = DeliveryCore::start(
+        db.clone(),
+        Arc::clone(&writes),
+        config.health(),
+        outbox.clone(),
+    );
     let state = AppState::new(Shared {
         db: db.clone(),
-        queue_writes: app::delivery::writer::QueueWriter::start(
-            db.clone(),
-            Arc::clone(&writes),
-            config.health(),
-            outbox.clone(),
-        ),
         outbox,
         writes,
         cipher,
         sender,
         hashing: HashingPool::for_this_machine(),
-        wake_deliveries: app::delivery::wake::Wake::default(),
-        metrics: app::delivery::metrics::DeliveryMetrics::default(),
-        api_limiter: app::rest::ApiLimiter::per_minute(config.api_requests_per_minute),
-        setup,
         config: AppConfig {
             test_events_per_minute: config.test_events_per_minute,
             client_ip_header: config
@@ -118,17 +126,16 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
                 .clone()
                 .filter(|t| !t.trim().is_empty()),
         },
-        bundle: app::BundleNames::new(
-            "eventurl",
-            hash_file
-                .as_deref()
-                .map(std::fs::read_to_string)
-                .transpose()
-                .context("reading the bundle's hash.txt")?
-                .as_deref(),
-        ),
-        leptos_options,
     });
+    let bundle = app::BundleNames::new(
+        "eventurl",
+        hash_file
+            .as_deref()
+            .map(std::fs::read_to_string)
+            .transpose()
+            .context("reading the bundle's hash.txt")?
+            .as_deref(),
+    );
 
     let store = DbSessionStore::new(db.clone());
     tokio::spawn(hourly_cleanup(store.clone(), db.clone()));
@@ -150,7 +157,14 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
     };
 
     let router = routes::with_layers(
-        routes::router(state.clone()),
+        routes::router(RouterState::new(
+            state.clone(),
+            core.clone(),
+            app::rest::ApiLimiter::per_minute(config.api_requests_per_minute),
+            setup,
+            leptos_options,
+            bundle,
+        )),
         sessions,
         origins,
         config.secure_cookie(),
@@ -168,6 +182,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
         setup_token,
         db,
         state,
+        core,
         delivery: (!config.no_deliver).then(|| config.delivery()),
     })
 }

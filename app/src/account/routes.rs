@@ -18,7 +18,7 @@ use crate::{
     error::ServiceError,
     paths::ACCOUNT,
     persistence::session_store::key_of,
-    render::render_with_echo,
+    render::{render_with_echo, Pages},
     state::AppState,
 };
 
@@ -37,6 +37,7 @@ pub struct PasswordForm {
 
 pub async fn password_form(
     State(state): State<AppState>,
+    State(pages): State<Pages>,
     admin: CurrentAdmin,
     session: Session,
     parts: http::request::Parts,
@@ -72,7 +73,7 @@ pub async fn password_form(
                 message: Some("Password not changed: correct the field marked below.".to_owned()),
                 ..echo
             };
-            render_with_echo(&state, parts, Some(ACCOUNT), echo).await
+            render_with_echo(&pages, parts, Some(ACCOUNT), echo).await
         }
         Err(PasswordRefusal::Failed(error)) => error.into_plain_response(),
     }
@@ -102,6 +103,7 @@ pub struct EmailForm {
 
 pub async fn email_form(
     State(state): State<AppState>,
+    State(pages): State<Pages>,
     admin: CurrentAdmin,
     parts: http::request::Parts,
     Form(form): Form<EmailForm>,
@@ -124,7 +126,7 @@ pub async fn email_form(
                 email: form.email.trim().to_owned(),
                 ..echo
             };
-            render_with_echo(&state, parts, Some(ACCOUNT), echo).await
+            render_with_echo(&pages, parts, Some(ACCOUNT), echo).await
         }
         Err(EmailRefusal::Failed(error)) => error.into_plain_response(),
     }

@@ -38,10 +38,12 @@ pub enum ActivityKind {
     EmailChanged,
     TenantSuspended,
     TenantReactivated,
+    SigningSecretRevealed,
+    SigningSecretRotated,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 28] = [
+    pub const ALL: [ActivityKind; 30] = [
         ActivityKind::EndpointSaved,
         ActivityKind::EndpointEnabled,
         ActivityKind::EndpointDisabled,
@@ -70,6 +72,8 @@ impl ActivityKind {
         ActivityKind::EmailChanged,
         ActivityKind::TenantSuspended,
         ActivityKind::TenantReactivated,
+        ActivityKind::SigningSecretRevealed,
+        ActivityKind::SigningSecretRotated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -102,6 +106,8 @@ impl ActivityKind {
             ActivityKind::EmailChanged => "email_changed",
             ActivityKind::TenantSuspended => "tenant_suspended",
             ActivityKind::TenantReactivated => "tenant_reactivated",
+            ActivityKind::SigningSecretRevealed => "signing_secret_revealed",
+            ActivityKind::SigningSecretRotated => "signing_secret_rotated",
         }
     }
 
@@ -139,6 +145,8 @@ impl ActivityKind {
             ActivityKind::EmailChanged => "Email address changed",
             ActivityKind::TenantSuspended => "Company suspended",
             ActivityKind::TenantReactivated => "Company reactivated",
+            ActivityKind::SigningSecretRevealed => "Signing secret revealed",
+            ActivityKind::SigningSecretRotated => "Signing secret rotated",
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::{
     domain::FieldErrors,
     error::{AppError, ServiceError},
     paths::API_TOKENS,
-    render::render_with_echo,
+    render::{render_with_echo, Pages},
     state::AppState,
 };
 
@@ -30,6 +30,7 @@ pub struct CreateForm {
 
 pub async fn create_form(
     State(state): State<AppState>,
+    State(pages): State<Pages>,
     admin: Administrator,
     parts: http::request::Parts,
     Form(form): Form<CreateForm>,
@@ -60,7 +61,7 @@ pub async fn create_form(
             Err(error) => echo.message = Some(error.into_app_error().to_string()),
         },
     }
-    render_with_echo(&state, parts, Some(API_TOKENS), echo).await
+    render_with_echo(&pages, parts, Some(API_TOKENS), echo).await
 }
 
 #[derive(serde::Deserialize)]

@@ -23,7 +23,7 @@ use crate::{
     error::ServiceError,
     paths,
     persistence::session_store::SessionClient,
-    render::render_with_echo,
+    render::{render_with_echo, Pages},
     state::AppState,
 };
 
@@ -39,6 +39,7 @@ pub struct LoginForm {
 
 pub async fn login(
     State(state): State<AppState>,
+    State(pages): State<Pages>,
     session: Session,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request_parts: http::request::Parts,
@@ -58,7 +59,7 @@ pub async fn login(
             username: String::new(),
             message: "The username or password is not right. Check both and try again.".into(),
         };
-        return render_with_echo(&state, request_parts, None, echo).await;
+        return render_with_echo(&pages, request_parts, None, echo).await;
     }
     let attempt = sign_in(
         &session,
@@ -111,7 +112,7 @@ pub async fn login(
             let echo = LoginEcho { username, message };
             // The page itself answers 200: a 4xx document shows as an
             // error in the browser console. The message is on the page.
-            render_with_echo(&state, request_parts, None, echo).await
+            render_with_echo(&pages, request_parts, None, echo).await
         }
         Err(SignInError::Unexpected(e)) => {
             ServiceError::from(e.context("signing in")).into_plain_response()

@@ -17,6 +17,7 @@ use super::{
 };
 use crate::{
     auth::Administrator,
+    delivery::DeliveryCore,
     error::{AppError, ServiceError},
     paths::REDELIVER,
     state::AppState,
@@ -24,10 +25,11 @@ use crate::{
 
 pub async fn redeliver_form(
     State(state): State<AppState>,
+    State(delivery): State<DeliveryCore>,
     admin: Administrator,
     Form(form): Form<RedeliveryForm>,
 ) -> Response {
-    match service::redeliver(&state, &admin, &form).await {
+    match service::redeliver(&state, &delivery.wake, &admin, &form).await {
         Ok((done, count)) => Redirect::to(&service::page_after(&done, count)).into_response(),
         Err(ServiceError::User(AppError::Refused(_))) => {
             let back = format!(

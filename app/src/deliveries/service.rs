@@ -17,7 +17,7 @@ use super::{
 use crate::{
     activity::{self, log::NewEntry, ActivityKind},
     auth::{Administrator, CurrentAdmin},
-    delivery::queue,
+    delivery::{queue, wake::Wake},
     domain::{EndpointKind, EventState},
     error::{AppError, ServiceError},
     persistence::endpoints::find_endpoint,

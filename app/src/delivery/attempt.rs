@@ -14,7 +14,10 @@ use super::{
 };
 use crate::{
     domain::{AuthMethod, EndpointUrl, SecretKind},
-    persistence::endpoints::{endpoint_to_deliver, open_stored_secret},
+    persistence::{
+        endpoints::{endpoint_to_deliver, open_stored_secret},
+        signing,
+    },
     sender::{Credentials, Outgoing},
     state::AppState,
 };
@@ -73,7 +76,8 @@ pub async fn attempt(
         url: url.clone(),
         body: event.body.clone(),
         credentials,
-        event_id: Some(event.uid.clone()),
+        event_id: event.uid.clone(),
+        signing: signing::signing_of(&state.cipher, &row, now)?,
     };
     let exchange = state.sender.send(&outgoing).await;
     let finished = OffsetDateTime::now_utc();

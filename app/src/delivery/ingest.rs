@@ -19,6 +19,7 @@ use super::{
     routing::section_of,
     search_terms,
     writer::Write,
+    DeliveryCore,
 };
 use crate::{
     domain::{EndpointKind, EventState},
@@ -88,11 +89,12 @@ pub fn too_large() -> Response {
 
 pub async fn ingest(
     State(state): State<AppState>,
+    State(delivery): State<DeliveryCore>,
     Path(tenant_id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match accept(&state, &tenant_id, &headers, &body).await {
+    match accept(&state, &delivery, &tenant_id, &headers, &body).await {
         Ok(ids) => (
             StatusCode::ACCEPTED,
             [(header::CONTENT_TYPE, "application/json")],
@@ -105,6 +107,7 @@ pub async fn ingest(
 
 async fn accept(
     state: &AppState,
+    delivery: &DeliveryCore,
     tenant_id: &str,
     headers: &HeaderMap,
     body: &[u8],
@@ -159,20 +162,20 @@ async fn accept(
                 .any(|q| q.section == *kind && q.state == EventState::Pending)
         })
         .collect();
-    state
-        .queue_writes
+    delivery
+        .writer
         .write(Write::Enqueue { rows, key_id, now })
         .await
         .map_err(ours)?;
     for kind in due {
-        state.wake_deliveries.due((tenant_id, kind));
+        delivery.wake.due((tenant_id, kind));
     }
-    state
+    delivery
         .metrics
         .accepted(u64::try_from(ids.len()).unwrap_or(0));
     for queued in states {
         if queued != EventState::Pending {
-            state.metrics.event(queued);
+            delivery.metrics.event(queued);
         }
     }
     Ok(ids)

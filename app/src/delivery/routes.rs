@@ -3,6 +3,7 @@
 /// `GET /metrics`: 404 unless the operator set a token; 401 without it.
 pub async fn metrics(
     axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    axum::extract::State(delivery): axum::extract::State<super::DeliveryCore>,
     headers: axum::http::HeaderMap,
 ) -> axum::response::Response {
     use axum::{http::StatusCode, response::IntoResponse};
@@ -27,7 +28,7 @@ pub async fn metrics(
         )
             .into_response();
     }
-    match state.metrics.render(&state.db).await {
+    match delivery.metrics.render(&state.db).await {
         Ok(text) => (
             [(
                 axum::http::header::CONTENT_TYPE,

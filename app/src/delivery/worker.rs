@@ -31,6 +31,7 @@ use super::{
     schedule::RetrySchedule,
     wake::Endpoint,
     writer::Write,
+    DeliveryCore,
 };
 use crate::state::AppState;
 
@@ -65,6 +66,7 @@ impl Default for DeliveryConfig {
 /// Delivers this instance's share of the queue.
 pub struct Deliverer {
     state: AppState,
+    core: DeliveryCore,
     config: DeliveryConfig,
     /// Claimed events waiting for their endpoint's turn, and the turns.
     lanes: Mutex<Lanes<Claimed>>,
@@ -111,13 +113,14 @@ fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Deliverer {
-    pub fn new(state: AppState, config: DeliveryConfig) -> Arc<Self> {
+    pub fn new(state: AppState, core: DeliveryCore, config: DeliveryConfig) -> Arc<Self> {
         Arc::new(Self {
             lanes: Mutex::new(Lanes::new(Limits {
                 per_endpoint: config.max_in_flight_per_endpoint,
                 in_all: config.max_in_flight,
             })),
             state,
+            core,
             config,
             in_flight: Mutex::new(InFlight::default()),
             attempts: Mutex::new(JoinSet::new()),
@@ -145,7 +148,7 @@ impl Deliverer {
                 while attempts.try_join_next().is_some() {}
             }
             let mut wanted = std::mem::take(&mut deferred);
-            wanted.extend(self.state.wake_deliveries.take());
+            wanted.extend(self.core.wake.take());
             wanted.extend(locked(&self.lanes).running_low());
             if tokio::time::Instant::now() >= next_look {
                 next_look = tokio::time::Instant::now() + self.config.poll;
@@ -172,7 +175,7 @@ impl Deliverer {
             }
             self.pump();
             tokio::select! {
-                () = self.state.wake_deliveries.notified() => {}
+                () = self.core.wake.notified() => {}
                 () = tokio::time::sleep_until(next_look) => {}
                 _ = stop.changed() => {}
             }
@@ -315,7 +318,7 @@ impl Deliverer {
                 at: now,
             })
             .collect();
-        if let Err(e) = self.state.queue_writes.write(Write::Finish(outcomes)).await {
+        if let Err(e) = self.core.writer.write(Write::Finish(outcomes)).await {
             tracing::warn!(
                 error = format!("{e:#}"),
                 events = events.len(),
@@ -377,7 +380,7 @@ impl Deliverer {
         // Its lane runs low and there is more: the claiming loop need not
         // wait for its poll.
         if locked(&self.lanes).is_running_low((event.tenant_id, event.section)) {
-            self.state.wake_deliveries.nudge();
+            self.core.wake.nudge();
         }
     }
 
@@ -391,8 +394,8 @@ impl Deliverer {
         let attempted = attempt
             .as_ref()
             .map(|a| (a.status == Some(200), a.duration_ms));
-        self.state
-            .queue_writes
+        self.core
+            .writer
             .write(Write::Finish(vec![Outcome {
                 event_id: event.id,
                 endpoint: (event.tenant_id, event.section),
@@ -403,7 +406,7 @@ impl Deliverer {
             }]))
             .await
             .context("recording an attempt")?;
-        let metrics = &self.state.metrics;
+        let metrics = &self.core.metrics;
         if let Some((delivered, millis)) = attempted {
             let seconds = Duration::from_millis(u64::try_from(millis).unwrap_or(0)).as_secs_f64();
             metrics.attempt(delivered, seconds);

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     domain::{
         AuthMethod, DeliveryAlert, EndpointForm, EndpointKind, EndpointUrl, FieldErrors,
-        SecretKind, StoredSecret,
+        SecretKind, SigningGrace, StoredSecret,
     },
     test_event::TestReport,
 };
@@ -43,6 +43,47 @@ pub struct EndpointView {
     /// Failing, or paused automatically (with when, RFC 3339 UTC).
     pub alert: Option<DeliveryAlert>,
     pub alert_since: Option<String>,
+    pub signing: SigningStatus,
+}
+
+/// A section's signing secret as the tab shows it: never the secret (an
+/// administrator reveals it on purpose), only when it last changed and,
+/// during a rotation's grace, until when the previous one also signs.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigningStatus {
+    /// RFC 3339, UTC; `None`: never rotated.
+    pub rotated_at: Option<String>,
+    /// RFC 3339, UTC.
+    pub previous_until: Option<String>,
+}
+
+/// A signing-secret form's answer, shown on the page: the secret (revealed
+/// or new), the rotation's question, or why it was refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigningEcho {
+    pub kind: EndpointKind,
+    /// The secret, shown once on this page.
+    pub secret: Option<String>,
+    /// Rotated: until when the old secret also signs (RFC 3339 UTC).
+    pub rotated: bool,
+    pub previous_until: Option<String>,
+    /// Asked to rotate: the grace chosen, to be confirmed.
+    pub confirm_grace: Option<SigningGrace>,
+    pub message: Option<String>,
+}
+
+impl SigningEcho {
+    /// Nothing to show yet for `kind`'s section.
+    pub fn of(kind: EndpointKind) -> Self {
+        Self {
+            kind,
+            secret: None,
+            rotated: false,
+            previous_until: None,
+            confirm_grace: None,
+            message: None,
+        }
+    }
 }
 
 impl EndpointView {

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::{
     api::load_event_url, chart::DeliveryChart, read_only::ReadOnlySection,
-    section::EndpointSection, SaveEcho, SwitchEcho,
+    section::EndpointSection, signing::SigningPanel, SaveEcho, SigningEcho, SwitchEcho,
 };
 use crate::{
     domain::EndpointKind,
@@ -30,6 +30,7 @@ pub fn EventUrlPage() -> impl IntoView {
     let echo = form_echo::<SaveEcho>();
     let test_echo = form_echo::<TestEcho>();
     let switch_echo = form_echo::<SwitchEcho>();
+    let signing_echo = form_echo::<SigningEcho>();
     let query = use_query_map();
     let saved_kind = move || {
         query
@@ -41,18 +42,28 @@ pub fn EventUrlPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || {
                 let (echo, test_echo, switch_echo) = (echo.clone(), test_echo.clone(), switch_echo.clone());
+                let signing_echo = signing_echo.clone();
                 Suspend::new(Box::pin(async move {
                 match data.await {
                     Ok(data) => {
                         let saved = saved_kind();
                         let manage = crate::layout::may_manage();
                         let sections = EndpointKind::ALL.map(|kind| {
+                            let signing = view! {
+                                <SigningPanel
+                                    kind
+                                    status=data.endpoint(kind).signing.clone()
+                                    manage
+                                    echo=signing_echo.clone().filter(|e| e.kind == kind)
+                                />
+                            };
                             if !manage {
                                 let hours = data.hours(kind).to_vec();
                                 return view! {
                                     <ReadOnlySection saved=data.endpoint(kind).clone() deliveries=data.deliveries(kind).clone()>
                                         <DeliveryChart kind hours=hours.clone()/>
                                     </ReadOnlySection>
+                                    {signing}
                                 }
                                 .into_any();
                             }
@@ -72,6 +83,7 @@ pub fn EventUrlPage() -> impl IntoView {
                                 >
                                     <DeliveryChart kind hours=hours.clone()/>
                                 </EndpointSection>
+                                {signing}
                             }
                             .into_any()
                         });

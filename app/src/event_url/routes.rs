@@ -8,18 +8,19 @@ use axum::{
     Form,
 };
 
-use super::{service, SaveEcho, SwitchEcho};
+use super::{service, SaveEcho, SigningEcho, SwitchEcho};
 use crate::{
     auth::Administrator,
-    domain::{EndpointForm, EndpointKind, FieldErrors},
+    domain::{EndpointForm, EndpointKind, FieldErrors, SigningGrace},
     error::AppError,
     paths::EVENT_URL,
-    render::{refused, render_with_echo},
+    render::{refused, render_with_echo, Pages},
     state::AppState,
 };
 
 pub async fn save_form(
     State(state): State<AppState>,
+    State(pages): State<Pages>,
     admin: Administrator,
     parts: http::request::Parts,
     Form(form): Form<EndpointForm>,
@@ -43,7 +44,7 @@ pub async fn save_form(
         .into_response(),
         Err(error) => {
             let error = error.into_app_error();
-            refused(&state, parts, Some(EVENT_URL), error, |error| {
+            refused(&pages, parts, Some(EVENT_URL), error, |error| {
                 let mut message = error.to_string();
                 if !form.password.is_empty() || !form.token.is_empty() {
                     message.push_str(
@@ -86,6 +87,7 @@ pub struct SwitchForm {
 /// question on the page, then takes the confirmed post.
 pub async fn switch_form(
     State(state): State<AppState>,
+    State(pages): State<Pages>,
     admin: Administrator,
     parts: http::request::Parts,
     Form(form): Form<SwitchForm>,
@@ -98,7 +100,7 @@ pub async fn switch_form(
             confirm: true,
             message: None,
         };
-        return render_with_echo(&state, parts, Some(EVENT_URL), question).await;
+        return render_with_echo(&pages, parts, Some(EVENT_URL), question).await;
     }
     match service::set_enabled(
         &state.db,
@@ -113,7 +115,7 @@ pub async fn switch_form(
         Ok(_) => Redirect::to(&format!("{EVENT_URL}#{}", kind.as_str())).into_response(),
         Err(error) => {
             refused(
-                &state,
+                &pages,
                 parts,
                 Some(EVENT_URL),
                 error.into_app_error(),
@@ -154,4 +156,105 @@ pub async fn discard_held_form(
         }
         Err(error) => error.into_plain_response(),
     }
+}
+
+#[derive(serde::Deserialize)]
+pub struct SigningForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    grace: String,
+    #[serde(default)]
+    confirmed: Option<String>,
+}
+
+fn section_of(form: &SigningForm) -> Result<EndpointKind, AppError> {
+    EndpointKind::parse(&form.kind).ok_or_else(|| {
+        AppError::BadRequest(
+            "This form does not say which section it is for; reload the page.".to_owned(),
+        )
+    })
+}
+
+/// Reveal: the section's signing secret shown on the page (recorded in
+/// Activity), with its Copy button.
+pub async fn reveal_signing_form(
+    State(state): State<AppState>,
+    State(pages): State<Pages>,
+    admin: Administrator,
+    parts: http::request::Parts,
+    Form(form): Form<SigningForm>,
+) -> Response {
+    let kind = match section_of(&form) {
+        Ok(kind) => kind,
+        Err(refusal) => return refusal.into_plain_response(),
+    };
+    let echo =
+        match service::reveal_signing_secret(&state.db, &state.writes, &state.cipher, &admin, kind)
+            .await
+        {
+            Ok(secret) => SigningEcho {
+                secret: Some(secret.expose().to_owned()),
+                ..SigningEcho::of(kind)
+            },
+            Err(error) => SigningEcho {
+                message: Some(error.into_app_error().to_string()),
+                ..SigningEcho::of(kind)
+            },
+        };
+    render_with_echo(&pages, parts, Some(EVENT_URL), echo).await
+}
+
+/// Rotate: first the question (what receivers must do, within the grace
+/// chosen), then the confirmed post makes the new secret and shows it.
+pub async fn rotate_signing_form(
+    State(state): State<AppState>,
+    State(pages): State<Pages>,
+    admin: Administrator,
+    parts: http::request::Parts,
+    Form(form): Form<SigningForm>,
+) -> Response {
+    let kind = match section_of(&form) {
+        Ok(kind) => kind,
+        Err(refusal) => return refusal.into_plain_response(),
+    };
+    let grace = match SigningGrace::parse(&form.grace) {
+        Ok(grace) => grace,
+        Err(message) => {
+            let echo = SigningEcho {
+                message: Some(message),
+                ..SigningEcho::of(kind)
+            };
+            return render_with_echo(&pages, parts, Some(EVENT_URL), echo).await;
+        }
+    };
+    if form.confirmed.is_none() {
+        let echo = SigningEcho {
+            confirm_grace: Some(grace),
+            ..SigningEcho::of(kind)
+        };
+        return render_with_echo(&pages, parts, Some(EVENT_URL), echo).await;
+    }
+    let echo = match service::rotate_signing_secret(
+        &state.db,
+        &state.writes,
+        &state.cipher,
+        &admin,
+        kind,
+        grace,
+    )
+    .await
+    {
+        Ok(rotated) => SigningEcho {
+            secret: Some(rotated.secret.expose().to_owned()),
+            rotated: true,
+            previous_until: rotated.previous_until.map(crate::time_text::rfc3339),
+            ..SigningEcho::of(kind)
+        },
+        Err(error) => SigningEcho {
+            message: Some(error.into_app_error().to_string()),
+            ..SigningEcho::of(kind)
+        },
+    };
+    render_with_echo(&pages, parts, Some(EVENT_URL), echo).await
 }

@@ -10,7 +10,9 @@ use sea_orm::{
 };
 use time::OffsetDateTime;
 
-use super::model::{DeliverySummary, EndpointView, EventUrlData, HourCount, SecretStatus};
+use super::model::{
+    DeliverySummary, EndpointView, EventUrlData, HourCount, SecretStatus, SigningStatus,
+};
 use crate::{
     activity::{self, log::NewEntry, ActivityKind, Change},
     auth::{Administrator, CurrentAdmin},
@@ -31,8 +33,10 @@ use crate::{
 use crate::time_text::rfc3339;
 
 mod save;
+mod signing;
 mod switch;
 pub use save::*;
+pub use signing::*;
 pub use switch::*;
 
 fn view_of(
@@ -73,6 +77,13 @@ fn view_of(
             crate::domain::DeliveryAlert::parse(kind, &format!("{alert}:{count}"))
         }),
         alert_since: row.alert_since.map(rfc3339),
+        signing: SigningStatus {
+            rotated_at: row.signing_rotated_at.map(rfc3339),
+            previous_until: row
+                .signing_previous_until
+                .filter(|until| *until > now)
+                .map(rfc3339),
+        },
     })
 }
 

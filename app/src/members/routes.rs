@@ -23,7 +23,7 @@ use crate::{
     error::{AppError, ServiceError},
     paths::{HOME, INVITATION, MEMBERS},
     persistence::session_store::SessionClient,
-    render::render_with_echo,
+    render::{render_with_echo, Pages},
     state::AppState,
 };
 
@@ -37,6 +37,7 @@ pub struct InviteForm {
 
 pub async fn invite_form(
     State(state): State<AppState>,
+    State(pages): State<Pages>,
     admin: Administrator,
     parts: http::request::Parts,
     Form(form): Form<InviteForm>,
@@ -78,7 +79,7 @@ pub async fn invite_form(
             Err(error) => echo.message = Some(error.into_app_error().to_string()),
         },
     }
-    render_with_echo(&state, parts, Some(MEMBERS), echo).await
+    render_with_echo(&pages, parts, Some(MEMBERS), echo).await
 }
 
 /// The link to give the invitee, on the address this admin reached us at
@@ -122,14 +123,14 @@ impl IdForm {
 
 /// A refusal the admin can act on (the last administrator, yourself) is
 /// shown on the tab; the rest is answered plainly.
-async fn refused(state: &AppState, parts: http::request::Parts, error: ServiceError) -> Response {
+async fn refused(pages: &Pages, parts: http::request::Parts, error: ServiceError) -> Response {
     match error.into_app_error() {
         error @ (AppError::Refused(_) | AppError::NotFound(_)) => {
             let echo = MembersEcho {
                 message: Some(error.to_string()),
                 ..MembersEcho::default()
             };
-            render_with_echo(state, parts, Some(MEMBERS), echo).await
+            render_with_echo(pages, parts, Some(MEMBERS), echo).await
         }
         error => error.into_plain_response(),
     }
@@ -137,6 +138,7 @@ async fn refused(state: &AppState, parts: http::request::Parts, error: ServiceEr
 
 pub async fn revoke_invitation_form(
     State(state): State<AppState>,
+    State(pages): State<Pages>,
     admin: Administrator,
     parts: http::request::Parts,
     Form(form): Form<IdForm>,
@@ -147,12 +149,13 @@ pub async fn revoke_invitation_form(
     };
     match service::revoke_invitation(&state.db, &state.writes, &admin, id).await {
         Ok(()) => Redirect::to(&format!("{MEMBERS}?revoked=1")).into_response(),
-        Err(error) => refused(&state, parts, error).await,
+        Err(error) => refused(&pages, parts, error).await,
     }
 }
 
 pub async fn role_form(
     State(state): State<AppState>,
+    State(pages): State<Pages>,
     admin: Administrator,
     parts: http::request::Parts,
     Form(form): Form<IdForm>,
@@ -167,12 +170,13 @@ pub async fn role_form(
     };
     match service::change_role(&state.db, &state.writes, &admin, id, role).await {
         Ok(member) => Redirect::to(&format!("{MEMBERS}?changed={}", member.id)).into_response(),
-        Err(error) => refused(&state, parts, error).await,
+        Err(error) => refused(&pages, parts, error).await,
     }
 }
 
 pub async fn remove_form(
     State(state): State<AppState>,
+    State(pages): State<Pages>,
     admin: Administrator,
     parts: http::request::Parts,
     Form(form): Form<IdForm>,
@@ -187,7 +191,7 @@ pub async fn remove_form(
             target.extend(url::form_urlencoded::byte_serialize(username.as_bytes()));
             Redirect::to(&target).into_response()
         }
-        Err(error) => refused(&state, parts, error).await,
+        Err(error) => refused(&pages, parts, error).await,
     }
 }
 
@@ -209,6 +213,7 @@ pub struct AcceptForm {
 /// a new session id. A refusal shows the page again with the username.
 pub async fn accept_form(
     State(state): State<AppState>,
+    State(pages): State<Pages>,
     session: Session,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(TokenQuery { token }): Query<TokenQuery>,
@@ -245,7 +250,7 @@ pub async fn accept_form(
                 };
                 // 200 with the message on the page (a 4xx document is a
                 // console error); the path keeps its token.
-                render_with_echo(&state, parts, None, echo).await
+                render_with_echo(&pages, parts, None, echo).await
             }
             error => error.into_plain_response(),
         },

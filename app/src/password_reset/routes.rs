@@ -16,7 +16,7 @@ use crate::{
     client_ip::client_ip,
     error::AppError,
     paths::{LOGIN, LOGIN_FORGOT},
-    render::render_with_echo,
+    render::{render_with_echo, Pages},
     state::AppState,
 };
 
@@ -30,6 +30,7 @@ pub struct ForgotForm {
 /// matched: "if it exists, a link is on its way".
 pub async fn forgot_form(
     State(state): State<AppState>,
+    State(pages): State<Pages>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     parts: http::request::Parts,
     Form(form): Form<ForgotForm>,
@@ -57,7 +58,7 @@ pub async fn forgot_form(
                     retry_after_secs.div_ceil(60)
                 ),
             };
-            render_with_echo(&state, parts, None, echo).await
+            render_with_echo(&pages, parts, None, echo).await
         }
         Err(ForgotRefusal::Failed(error)) => error.into_plain_response(),
     }
@@ -78,6 +79,7 @@ pub struct ResetForm {
 /// Sets the new password; then to the sign-in page, which says so.
 pub async fn reset_form(
     State(state): State<AppState>,
+    State(pages): State<Pages>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(TokenQuery { token }): Query<TokenQuery>,
     parts: http::request::Parts,
@@ -105,7 +107,7 @@ pub async fn reset_form(
                 let echo = ResetEcho {
                     message: error.to_string(),
                 };
-                render_with_echo(&state, parts, None, echo).await
+                render_with_echo(&pages, parts, None, echo).await
             }
             error => error.into_plain_response(),
         },

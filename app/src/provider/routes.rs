@@ -11,10 +11,11 @@ use axum::{
 use super::{model::ProviderEcho, service};
 use crate::{
     auth::CurrentOperator,
+    delivery::DeliveryCore,
     domain::EndpointKind,
     error::{AppError, ServiceError},
     paths::{INVITATION, PROVIDER_TENANTS},
-    render::render_with_echo,
+    render::{render_with_echo, Pages},
     state::AppState,
 };
 
@@ -26,6 +27,7 @@ pub struct CreateForm {
 
 pub async fn create_form(
     State(state): State<AppState>,
+    State(pages): State<Pages>,
     operator: CurrentOperator,
     parts: http::request::Parts,
     Form(form): Form<CreateForm>,
@@ -37,8 +39,15 @@ pub async fn create_form(
             .link(&path)
             .unwrap_or_else(|| crate::members::routes::invitation_link(&parts, &path))
     };
-    let created =
-        service::create_tenant(&state.db, &state.writes, &operator, &form.name, link_for).await;
+    let created = service::create_tenant(
+        &state.db,
+        &state.writes,
+        &state.cipher,
+        &operator,
+        &form.name,
+        link_for,
+    )
+    .await;
     let echo = match created {
         Ok((name, link)) => ProviderEcho {
             created: Some((name, link)),
@@ -53,7 +62,7 @@ pub async fn create_form(
             error => return error.into_plain_response(),
         },
     };
-    render_with_echo(&state, parts, Some(PROVIDER_TENANTS), echo).await
+    render_with_echo(&pages, parts, Some(PROVIDER_TENANTS), echo).await
 }
 
 #[derive(serde::Deserialize)]
@@ -96,6 +105,7 @@ pub async fn suspend_form(
 
 pub async fn reactivate_form(
     State(state): State<AppState>,
+    State(delivery): State<DeliveryCore>,
     operator: CurrentOperator,
     Form(form): Form<TenantForm>,
 ) -> Response {
@@ -106,7 +116,7 @@ pub async fn reactivate_form(
     let result = service::reactivate(&state.db, &state.writes, &operator, id).await;
     if result.is_ok() {
         // Released CDR events: this instance's worker claims them now.
-        state.wake_deliveries.due((id, EndpointKind::Cdr));
+        delivery.wake.due((id, EndpointKind::Cdr));
     }
     done(result, "reactivated")
 }

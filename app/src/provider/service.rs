@@ -22,7 +22,7 @@ use crate::{
     error::{AppError, ServiceError},
     members::{INVITATION_HOURS, INVITATION_PREFIX},
     persistence::{
-        crypto::{credential_digest, new_bearer_credential},
+        crypto::{credential_digest, new_bearer_credential, SecretCipher},
         entities::{endpoint, event, invitation, tenant, user},
         session_store::end_tenant_sessions,
         write_gate::WriteGate,
@@ -127,6 +127,7 @@ pub async fn list(
 pub async fn create_tenant(
     db: &DatabaseConnection,
     writes: &WriteGate,
+    cipher: &SecretCipher,
     operator: &CurrentOperator,
     name: &str,
     link_for: impl FnOnce(&str) -> String,
@@ -139,7 +140,7 @@ pub async fn create_tenant(
     let now = OffsetDateTime::now_utc();
     let _turn = writes.enter().await;
     let txn = db.begin().await.context("starting a transaction")?;
-    let tenant = accounts::create_tenant_in(&txn, new)
+    let tenant = accounts::create_tenant_in(&txn, cipher, new)
         .await
         .map_err(refused)?;
     let invitation = invitation::ActiveModel {

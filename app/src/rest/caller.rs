@@ -3,12 +3,12 @@
 //! refused at once, on every instance).
 
 use axum::{
-    extract::{ConnectInfo, FromRequestParts},
+    extract::{ConnectInfo, FromRef, FromRequestParts},
     http::{header, request::Parts, StatusCode},
 };
 use std::net::SocketAddr;
 
-use super::problem::Problem;
+use super::{problem::Problem, ApiLimiter};
 use crate::{
     api_tokens::{
         service::{authenticate, Presented},
@@ -46,10 +46,17 @@ impl Caller {
     }
 }
 
-impl FromRequestParts<AppState> for Caller {
+impl<S> FromRequestParts<S> for Caller
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+    ApiLimiter: FromRef<S>,
+{
     type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        let limiter = ApiLimiter::from_ref(state);
+        let state = AppState::from_ref(state);
         let refused = || {
             Problem::new(
                 StatusCode::UNAUTHORIZED,
@@ -89,7 +96,7 @@ impl FromRequestParts<AppState> for Caller {
                 token_id,
                 admin,
                 scope,
-            }) => match state.api_limiter.check(token_id) {
+            }) => match limiter.check(token_id) {
                 Ok(()) => Ok(Caller { admin, scope }),
                 Err(wait) => Err(Problem {
                     retry_after: Some(wait),
@@ -98,7 +105,7 @@ impl FromRequestParts<AppState> for Caller {
                         "Too many requests",
                         format!(
                             "This token may make {} requests a minute; try again in {wait} seconds.",
-                            state.api_limiter.limit()
+                            limiter.limit()
                         ),
                     )
                 }),

@@ -21,6 +21,7 @@ use crate::{
         service::{self, RedeliveryForm},
         AttemptView, DeliveryFilters, DeliveryRow, RedeliveryTarget,
     },
+    delivery::DeliveryCore,
     domain::{EndpointKind, EventState},
     state::AppState,
 };
@@ -287,6 +288,7 @@ pub async fn one(
 )]
 pub async fn redeliver(
     State(state): State<AppState>,
+    State(delivery): State<DeliveryCore>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
@@ -296,7 +298,7 @@ pub async fn redeliver(
         id: id.to_string(),
         ..RedeliveryForm::default()
     };
-    let (target, count) = service::redeliver(&state, &admin, &form)
+    let (target, count) = service::redeliver(&state, &delivery.wake, &admin, &form)
         .await
         .map_err(|e| Problem::of(e, ""))?;
     let uid = match target {

@@ -60,7 +60,7 @@ pub fn read_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Probl
 pub struct SectionPath {
     /// `cdr` (CDR Events) or `extension` (Extension Events).
     #[param(value_type = EndpointKind, example = "cdr")]
-    section: String,
+    pub(super) section: String,
 }
 
 /// `If-Match` of a replacement (read by `if_match`; this type documents
@@ -89,7 +89,7 @@ pub struct IfMatchOptional {
     if_match: Option<String>,
 }
 
-fn section_of(name: &str) -> Result<EndpointKind, Problem> {
+pub(super) fn section_of(name: &str) -> Result<EndpointKind, Problem> {
     EndpointKind::parse(name).ok_or_else(|| {
         Problem::new(
             StatusCode::NOT_FOUND,

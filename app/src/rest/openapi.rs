@@ -20,7 +20,7 @@ use utoipa::{
 
 use serde_json::{json, Value};
 
-use super::{activity, deliveries, event_url, portsip, problem};
+use super::{activity, deliveries, event_url, portsip, problem, signing};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -36,6 +36,8 @@ use super::{activity, deliveries, event_url, portsip, problem};
         event_url::pause,
         event_url::enable,
         event_url::test_event,
+        signing::read,
+        signing::rotate,
         activity::list,
         deliveries::list,
         deliveries::one,

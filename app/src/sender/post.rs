@@ -4,6 +4,7 @@
 
 use super::{
     digest::{choose_challenge, DigestError},
+    signing::{Signing, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER},
     target_policy::{BlockReason, TargetPolicy},
 };
 use crate::domain::EndpointUrl;
@@ -63,13 +64,33 @@ pub struct Outgoing {
     /// The JSON body exactly as sent.
     pub body: String,
     pub credentials: Credentials,
-    /// A delivered event's id, sent as `EVENT_ID_HEADER` on every attempt
-    /// (the same across retries, so receivers can drop duplicates).
-    pub event_id: Option<String>,
+    /// The event's id, sent as `webhook-id` on every attempt (the same
+    /// across retries, so receivers can drop duplicates) and signed.
+    pub event_id: String,
+    /// The section's signing secrets now (Standard Webhooks).
+    pub signing: Signing,
 }
 
-/// The header that carries an event's id (the Standard Webhooks name).
-pub const EVENT_ID_HEADER: &str = "Webhook-Id";
+/// The Standard Webhooks headers of one attempt: the id, this attempt's
+/// time and the signature over id, time and body.
+struct Signed([(&'static str, String); 3]);
+
+impl Signed {
+    fn new(outgoing: &Outgoing) -> Result<Self, Failure> {
+        let timestamp = ::time::OffsetDateTime::now_utc().unix_timestamp();
+        let signature = outgoing
+            .signing
+            .signature(&outgoing.event_id, timestamp, outgoing.body.as_bytes())
+            .map_err(|e| Failure::Other {
+                detail: format!("the request could not be signed: {e:#}"),
+            })?;
+        Ok(Self([
+            (ID_HEADER, outgoing.event_id.clone()),
+            (TIMESTAMP_HEADER, timestamp.to_string()),
+            (SIGNATURE_HEADER, signature),
+        ]))
+    }
+}
 
 /// The request as it went out; `Authorization` never holds a secret here.
 #[derive(Clone, Debug)]
@@ -207,13 +228,16 @@ impl WebhookSender {
             Err(e) => Err(Failure::Other {
                 detail: format!("the URL could not be used: {e}"),
             }),
-            Ok(url) => match self.refuse_literal_address(&url) {
-                Some(failure) => Err(failure),
-                None => {
-                    request.headers = self.request_headers(&url, outgoing, None);
+            Ok(url) => match self
+                .refuse_literal_address(&url)
+                .map_or_else(|| Signed::new(outgoing), Err)
+            {
+                Err(failure) => Err(failure),
+                Ok(signed) => {
+                    request.headers = self.request_headers(&url, outgoing, &signed, None);
                     match tokio::time::timeout(
                         self.timeout,
-                        self.exchange(&url, outgoing, &mut request, &mut digest),
+                        self.exchange(&url, outgoing, &signed, &mut request, &mut digest),
                     )
                     .await
                     {
@@ -265,6 +289,7 @@ impl WebhookSender {
         &self,
         url: &reqwest::Url,
         outgoing: &Outgoing,
+        signed: &Signed,
         authorization: Option<String>,
     ) -> Vec<(String, String)> {
         let host = match url.port() {
@@ -289,9 +314,12 @@ impl WebhookSender {
         if let Some(value) = authorization {
             headers.push(("Authorization".to_owned(), value));
         }
-        if let Some(id) = &outgoing.event_id {
-            headers.push((EVENT_ID_HEADER.to_owned(), id.clone()));
-        }
+        headers.extend(
+            signed
+                .0
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), value.clone())),
+        );
         headers
     }
 
@@ -299,6 +327,7 @@ impl WebhookSender {
         &self,
         url: &reqwest::Url,
         outgoing: &Outgoing,
+        signed: &Signed,
         authorization: Option<&str>,
     ) -> Result<reqwest::Response, Failure> {
         let mut builder = self
@@ -306,8 +335,8 @@ impl WebhookSender {
             .post(url.clone())
             .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
             .body(outgoing.body.clone());
-        if let Some(id) = &outgoing.event_id {
-            builder = builder.header(EVENT_ID_HEADER, id);
+        for (name, value) in &signed.0 {
+            builder = builder.header(*name, value);
         }
         if let Some(value) = authorization {
             builder = builder.header(header::AUTHORIZATION, value);
@@ -322,6 +351,7 @@ impl WebhookSender {
         &self,
         url: &reqwest::Url,
         outgoing: &Outgoing,
+        signed: &Signed,
         request: &mut SentRequest,
         digest: &mut Option<DigestRound>,
     ) -> Result<Received, Failure> {
@@ -336,7 +366,7 @@ impl WebhookSender {
         };
         let started = Instant::now();
         let response = self
-            .post(url, outgoing, first_authorization.as_deref())
+            .post(url, outgoing, signed, first_authorization.as_deref())
             .await?;
         let Credentials::Digest { username, password } = &outgoing.credentials else {
             return read(response, url, self.timeout).await;
@@ -386,9 +416,10 @@ impl WebhookSender {
                 challenge.realm().to_owned(),
                 challenge.qop(),
             ));
-            request.headers = self.request_headers(url, outgoing, Some(redact_digest(&header)));
+            request.headers =
+                self.request_headers(url, outgoing, signed, Some(redact_digest(&header)));
             *digest = Some(round.clone());
-            let response = self.post(url, outgoing, Some(&header)).await?;
+            let response = self.post(url, outgoing, signed, Some(&header)).await?;
             if response.status() == StatusCode::UNAUTHORIZED && attempt == 1 {
                 if let Ok(fresh) = choose_challenge(
                     www_authenticate(response.headers())

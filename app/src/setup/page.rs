@@ -17,8 +17,7 @@ pub struct SetupEcho {
 /// Whether the link's token still opens setup.
 #[leptos::server(prefix = "/rpc", endpoint = "setup_token_valid")]
 pub async fn setup_token_valid(token: String) -> Result<bool, AppError> {
-    let state = expect_context::<crate::state::AppState>();
-    Ok(state.setup.is_valid(&token))
+    Ok(expect_context::<super::gate::SetupGate>().is_valid(&token))
 }
 
 #[component]

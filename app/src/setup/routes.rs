@@ -13,7 +13,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::SetupEcho;
+use super::{gate::SetupGate, SetupEcho};
 use crate::{
     accounts::{self, AccountError, NewAdmin, NewTenant},
     auth::session::start_session,
@@ -21,7 +21,7 @@ use crate::{
     domain::Role,
     paths::{HOME, LOGIN},
     persistence::session_store::{SessionClient, SessionUser},
-    render::render_with_echo,
+    render::{render_with_echo, Pages},
     state::AppState,
 };
 
@@ -39,12 +39,14 @@ pub struct SetupForm {
 
 pub async fn setup(
     State(state): State<AppState>,
+    State(pages): State<Pages>,
+    State(gate): State<SetupGate>,
     session: Session,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     parts: http::request::Parts,
     Form(form): Form<SetupForm>,
 ) -> Response {
-    if !state.setup.is_valid(&form.token) {
+    if !gate.is_valid(&form.token) {
         return (
             StatusCode::NOT_FOUND,
             "This setup link is no longer valid. Sign in at /login instead.",
@@ -67,10 +69,10 @@ pub async fn setup(
     if let Err(e) = accounts::validate_setup(&tenant, &admin) {
         let echo = echo(e.to_string());
         // 200 with the message: a 4xx document is a browser console error.
-        return render_with_echo(&state, parts, None, echo).await;
+        return render_with_echo(&pages, parts, None, echo).await;
     }
     // Taking the token first makes a second, concurrent submission fail.
-    if !state.setup.take(&form.token) {
+    if !gate.take(&form.token) {
         return (StatusCode::NOT_FOUND, "This setup link has just been used.").into_response();
     }
     let client = Some(client_ip(
@@ -92,7 +94,7 @@ pub async fn setup(
             }
         }
         Err(e) => {
-            state.setup.restore(form.token);
+            gate.restore(form.token);
             tracing::error!(error = format!("{e:#}"), "setup failed");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -115,7 +117,7 @@ async fn create_first_tenant(
             "setup has already been completed".into(),
         ));
     }
-    let tenant = accounts::create_tenant_in(&txn, tenant).await?;
+    let tenant = accounts::create_tenant_in(&txn, &state.cipher, tenant).await?;
     let admin = accounts::create_admin_in(&txn, tenant.id, admin).await?;
     crate::activity::log::record(
         &txn,

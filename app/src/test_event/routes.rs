@@ -11,7 +11,7 @@ use crate::{
     domain::{EndpointForm, EndpointKind, FieldErrors},
     error::AppError,
     paths::EVENT_URL,
-    render::{refused, render_with_echo},
+    render::{refused, render_with_echo, Pages},
     state::AppState,
 };
 
@@ -25,6 +25,7 @@ pub struct TestForm {
 
 pub async fn send_form(
     State(state): State<AppState>,
+    State(pages): State<Pages>,
     admin: Administrator,
     parts: http::request::Parts,
     Form(TestForm { form, sample_event }): Form<TestForm>,
@@ -46,11 +47,11 @@ pub async fn send_form(
                 errors: FieldErrors::default(),
                 message: None,
             };
-            render_with_echo(&state, parts, Some(EVENT_URL), echo).await
+            render_with_echo(&pages, parts, Some(EVENT_URL), echo).await
         }
         Err(error) => {
             refused(
-                &state,
+                &pages,
                 parts,
                 Some(EVENT_URL),
                 error.into_app_error(),

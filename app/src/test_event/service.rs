@@ -22,6 +22,7 @@ use crate::{
     persistence::{
         endpoints::{find_endpoint, open_stored_secret, secret_kind_of, stored_secret_of},
         entities::test_send,
+        signing,
     },
     sender::{Credentials, Outgoing, WebhookSender},
     state::AppState,
@@ -236,11 +237,15 @@ async fn send_and_record(
 ) -> Result<TestReport, ServiceError> {
     let db = &state.db;
     let sent_at = OffsetDateTime::now_utc();
+    // Signed as deliveries are, with the section's secrets now; its own id
+    // (a test is no PBX event).
+    let (row, _) = find_endpoint(db, admin.tenant_id, input.kind).await?;
     let outgoing = Outgoing {
         url: input.url.clone(),
         body: input.body.clone(),
         credentials: input.credentials,
-        event_id: None,
+        event_id: format!("test_{}", uuid::Uuid::new_v4().simple()),
+        signing: signing::signing_of(&state.cipher, &row, sent_at)?,
     };
     // (A receiver that echoes the credential gets it redacted there.)
     let exchange = state.sender.send(&outgoing).await;

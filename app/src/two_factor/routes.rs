@@ -30,13 +30,13 @@ use crate::{
         entities::{tenant, user},
         session_store::SessionUser,
     },
-    render::render_with_echo,
+    render::{render_with_echo, Pages},
     state::AppState,
 };
 
 /// A refusal the member can act on is shown in My account's section.
 async fn answer(
-    state: &AppState,
+    pages: &Pages,
     parts: http::request::Parts,
     result: Result<Response, ServiceError>,
 ) -> Response {
@@ -48,7 +48,7 @@ async fn answer(
                     error: Some(error.to_string()),
                     ..TwoFactorEcho::default()
                 };
-                render_with_echo(state, parts, Some(ACCOUNT), echo).await
+                render_with_echo(pages, parts, Some(ACCOUNT), echo).await
             }
             error => error.into_plain_response(),
         },
@@ -63,6 +63,7 @@ pub struct PasswordForm {
 
 pub async fn start_form(
     State(state): State<AppState>,
+    State(pages): State<Pages>,
     admin: CurrentAdmin,
     parts: http::request::Parts,
     Form(form): Form<PasswordForm>,
@@ -77,7 +78,7 @@ pub async fn start_form(
     )
     .await
     .map(|()| Redirect::to(&format!("{ACCOUNT}#two-factor")).into_response());
-    answer(&state, parts, result).await
+    answer(&pages, parts, result).await
 }
 
 #[derive(serde::Deserialize)]
@@ -88,6 +89,7 @@ pub struct CodeForm {
 
 pub async fn confirm_form(
     State(state): State<AppState>,
+    State(pages): State<Pages>,
     admin: CurrentAdmin,
     parts: http::request::Parts,
     Form(form): Form<CodeForm>,
@@ -98,14 +100,15 @@ pub async fn confirm_form(
                 recovery_codes: Some(codes),
                 ..TwoFactorEcho::default()
             };
-            render_with_echo(&state, parts, Some(ACCOUNT), echo).await
+            render_with_echo(&pages, parts, Some(ACCOUNT), echo).await
         }
-        Err(error) => answer(&state, parts, Err(error)).await,
+        Err(error) => answer(&pages, parts, Err(error)).await,
     }
 }
 
 pub async fn off_form(
     State(state): State<AppState>,
+    State(pages): State<Pages>,
     admin: CurrentAdmin,
     parts: http::request::Parts,
     Form(form): Form<PasswordForm>,
@@ -119,7 +122,7 @@ pub async fn off_form(
     )
     .await
     .map(|()| Redirect::to(&format!("{ACCOUNT}?two_factor=off")).into_response());
-    answer(&state, parts, result).await
+    answer(&pages, parts, result).await
 }
 
 #[derive(serde::Deserialize)]
@@ -132,6 +135,7 @@ pub struct NextQuery {
 /// member whose password this session just accepted, within 5 minutes.
 pub async fn sign_in_code_form(
     State(state): State<AppState>,
+    State(pages): State<Pages>,
     session: Session,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(NextQuery { next }): Query<NextQuery>,
@@ -173,7 +177,7 @@ pub async fn sign_in_code_form(
                 let echo = refuse(format!(
                     "Too many wrong codes. Try again in {wait} seconds."
                 ));
-                return render_with_echo(&state, parts, None, echo).await;
+                return render_with_echo(&pages, parts, None, echo).await;
             }
             Err(e) => return ServiceError::from(e).into_plain_response(),
         };
@@ -205,7 +209,7 @@ pub async fn sign_in_code_form(
             "That code is not right, or was used already. Type the 6 digits your app shows now, or one of your recovery codes."
                 .to_owned(),
         );
-        return render_with_echo(&state, parts, None, echo).await;
+        return render_with_echo(&pages, parts, None, echo).await;
     };
     let summary = match passed {
         Passed::Code => "signed in (with a two-factor code)".to_owned(),

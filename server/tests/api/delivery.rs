@@ -83,11 +83,16 @@ impl Pbx {
 /// A tenant "Acme" whose two sections deliver, without authentication, to
 /// `url`, and an ingest key: what a PBX needs, set up in the database
 /// directly (for tests that run the real binary).
-pub async fn tenant_delivering_to(db: &sea_orm::DatabaseConnection, url: &str) -> (i32, String) {
+pub async fn tenant_delivering_to(
+    db: &sea_orm::DatabaseConnection,
+    cipher: &app::persistence::crypto::SecretCipher,
+    url: &str,
+) -> (i32, String) {
     use app::persistence::entities::endpoint;
     use sea_orm::sea_query::Expr;
     let tenant = app::accounts::create_tenant(
         db,
+        cipher,
         app::accounts::NewTenant {
             name: "Acme".into(),
         },
@@ -447,7 +452,8 @@ async fn no_accepted_event_is_lost_when_the_process_is_killed() {
     };
     config.secret_key = None;
     let db = server::connect(&config).await.unwrap();
-    let (tenant, key) = tenant_delivering_to(&db, &receiver.url("/ok")).await;
+    let cipher = server::load_cipher(&config).unwrap();
+    let (tenant, key) = tenant_delivering_to(&db, &cipher, &receiver.url("/ok")).await;
     let client = reqwest::Client::new();
     let post = |base: String, n: usize| {
         let client = client.clone();
@@ -560,7 +566,8 @@ async fn another_process_using_the_sqlite_file_beside_a_busy_server_corrupts_not
     config.database_url = None;
     config.secret_key = None;
     let setup = server::connect(&config).await.unwrap();
-    let (tenant, key) = tenant_delivering_to(&setup, &receiver.url("/ok")).await;
+    let cipher = server::load_cipher(&config).unwrap();
+    let (tenant, key) = tenant_delivering_to(&setup, &cipher, &receiver.url("/ok")).await;
     setup.close().await.unwrap();
 
     let client = reqwest::Client::new();
@@ -801,7 +808,8 @@ async fn a_stop_releases_attempts_still_under_way_after_the_grace_period() {
         crate::database::on_postgres().then(|| crate::database::postgres_database_for(dir.path()));
     config.secret_key = None;
     let db = server::connect(&config).await.unwrap();
-    let (tenant, key) = tenant_delivering_to(&db, &receiver.url("/slow")).await;
+    let cipher = server::load_cipher(&config).unwrap();
+    let (tenant, key) = tenant_delivering_to(&db, &cipher, &receiver.url("/slow")).await;
     let answer = reqwest::Client::new()
         .post(server.url(&format!("/ingest/v1/tenants/{tenant}/events")))
         .bearer_auth(&key)

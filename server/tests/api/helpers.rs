@@ -252,8 +252,10 @@ impl TestApp {
 
     pub async fn create_tenant_with_admin(&self, tenant: &str, username: &str) {
         let db = server::connect(&self.config).await.expect("db");
+        let cipher = server::load_cipher(&self.config).expect("the server's key");
         app::accounts::create_tenant(
             &db,
+            &cipher,
             app::accounts::NewTenant {
                 name: tenant.into(),
             },

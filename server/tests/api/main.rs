@@ -31,6 +31,7 @@ mod rest;
 mod sessions;
 mod setup;
 mod sign_in;
+mod signing;
 mod startup;
 mod test_event;
 mod two_factor;

@@ -283,8 +283,12 @@ async fn instances_share_deliveries_and_none_is_delivered_twice() {
         .unwrap();
 
     let db = sea_orm::Database::connect(&database_url).await.unwrap();
+    let cipher = app::persistence::crypto::SecretCipher::from_base64(&secrecy::SecretString::from(
+        key.clone(),
+    ))
+    .unwrap();
     let (tenant, ingest_key) =
-        crate::delivery::tenant_delivering_to(&db, &receiver.url("/ok")).await;
+        crate::delivery::tenant_delivering_to(&db, &cipher, &receiver.url("/ok")).await;
     let client = reqwest::Client::new();
     let mut expected = std::collections::BTreeSet::new();
     for n in 0..20 {
@@ -362,7 +366,9 @@ async fn a_database_outage_during_a_load_loses_no_accepted_event() {
     let app = spawn_with(dir, config).await;
     let receiver = crate::receivers::Receiver::start().await;
     let db = sea_orm::Database::connect(&direct_url).await.unwrap();
-    let (tenant, key) = crate::delivery::tenant_delivering_to(&db, &receiver.url("/ok")).await;
+    let cipher = server::load_cipher(&app.config).unwrap();
+    let (tenant, key) =
+        crate::delivery::tenant_delivering_to(&db, &cipher, &receiver.url("/ok")).await;
     let client = reqwest::Client::new();
     let url = app.url(&format!("/ingest/v1/tenants/{tenant}/events"));
 

@@ -109,15 +109,37 @@ async fn an_older_database_keeps_its_last_attempts_and_search_terms_through_the_
     };
     let db = sea_orm::Database::connect(url).await.unwrap();
     Migrator::up(&db, Some(11)).await.unwrap();
-    let tenant = app::accounts::create_tenant(
-        &db,
-        app::accounts::NewTenant {
-            name: "Acme".into(),
-        },
-    )
+    let backend = db.get_database_backend();
+    // A tenant and its two endpoints as that version made them.
+    let made = datetime!(2026-11-19 09:00:00 UTC);
+    db.execute_raw(statement(
+        backend,
+        "INSERT INTO tenants (name, created_at) VALUES ('Acme', ?)",
+        vec![made.into()],
+    ))
     .await
     .unwrap();
-    let backend = db.get_database_backend();
+    let tenant_id: i32 = db
+        .query_one_raw(statement(backend, "SELECT id FROM tenants", vec![]))
+        .await
+        .unwrap()
+        .expect("the tenant")
+        .try_get("", "id")
+        .unwrap();
+    for kind in ["cdr", "extension"] {
+        db.execute_raw(statement(
+            backend,
+            "INSERT INTO endpoints (tenant_id, kind, auth_method, enabled, version, created_at, updated_at) \
+             VALUES (?, ?, 'disable', ?, 1, ?, ?)",
+            vec![tenant_id.into(), kind.into(), false.into(), made.into(), made.into()],
+        ))
+        .await
+        .unwrap();
+    }
+    struct Tenant {
+        id: i32,
+    }
+    let tenant = Tenant { id: tenant_id };
     let older = datetime!(2026-11-20 10:15:00 UTC);
     let newer = datetime!(2026-11-21 08:59:30 UTC);
     for (uid, at, status) in [("a", older, 200), ("b", newer, 503)] {
@@ -151,6 +173,35 @@ async fn an_older_database_keeps_its_last_attempts_and_search_terms_through_the_
     .unwrap();
 
     Migrator::up(&db, None).await.unwrap();
+    // The migration's second half, run by the server at start: each
+    // endpoint gets its own signing secret, once.
+    let cipher = app::persistence::crypto::SecretCipher::for_testing();
+    let given = app::persistence::signing::give_missing(&db, &cipher)
+        .await
+        .unwrap();
+    assert_eq!(given, 2, "both endpoints");
+    assert_eq!(
+        app::persistence::signing::give_missing(&db, &cipher)
+            .await
+            .unwrap(),
+        0,
+        "given once"
+    );
+    let rows = <app::persistence::entities::endpoint::Entity as sea_orm::EntityTrait>::find()
+        .all(&db)
+        .await
+        .unwrap();
+    let secrets: Vec<String> = rows
+        .iter()
+        .map(|row| {
+            app::persistence::signing::current_of(&cipher, row)
+                .unwrap()
+                .expose()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(secrets.len(), 2);
+    assert_ne!(secrets[0], secrets[1], "each its own");
     let [cdr, extension] =
         app::delivery::summary::counts(&db, tenant.id, OffsetDateTime::now_utc())
             .await

@@ -143,6 +143,7 @@ pub async fn preview(
 /// is paused or has no URL. How many.
 pub async fn redeliver(
     state: &AppState,
+    wake: &Wake,
     admin: &Administrator,
     form: &RedeliveryForm,
 ) -> Result<(RedeliveryTarget, u64), ServiceError> {
@@ -221,7 +222,7 @@ pub async fn redeliver(
     )
     .await?;
     txn.commit().await.context("committing a redelivery")?;
-    state.wake_deliveries.due((admin.tenant_id, section));
+    wake.due((admin.tenant_id, section));
     tracing::info!(
         tenant_id = admin.tenant_id,
         section = section.as_str(),

@@ -30,6 +30,13 @@ pub struct Model {
     /// `failing` or `auto_paused`: the banner on every page.
     pub alert: Option<String>,
     pub alert_since: Option<TimeDateTimeWithTimeZone>,
+    /// The Standard Webhooks signing secret (`whsec_…`), AEAD-sealed.
+    pub signing_secret: Option<Vec<u8>>,
+    /// During a rotation's grace: the previous secret, which also signs
+    /// until `signing_previous_until`.
+    pub signing_previous: Option<Vec<u8>>,
+    pub signing_previous_until: Option<TimeDateTimeWithTimeZone>,
+    pub signing_rotated_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 impl fmt::Debug for Model {
