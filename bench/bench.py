@@ -357,7 +357,7 @@ def deliveries(env, base, data, pid, sql, rss_idle, held_target):
     fast, hook = start_receiver(0)
     slow, slow_hook = start_receiver(300)
     try:
-        key = subprocess.run([BIN, "ingest-key", "create", "--name", "bench"], env=env, check=True,
+        key = subprocess.run([BIN, "ingest-key", "create", "--name", "bench", "--all-tenants"], env=env, check=True,
                              capture_output=True, text=True).stdout.strip()
         listed = subprocess.run([BIN, "tenant", "list"], env=env, check=True, capture_output=True, text=True).stdout
         tenants = [int(line.split("\t")[0]) for line in listed.splitlines() if line.split("\t")[0].isdigit()]

@@ -13,7 +13,7 @@ export EVENTURL_DATA_DIR="$data" LEPTOS_SITE_ROOT=target/site
 unset DATABASE_URL EVENTURL_SECRET_KEY
 export EVENTURL_ALLOW_PRIVATE_TARGETS=127.0.0.0/8
 bin=target/release/eventurl
-for n in $(seq 1 23); do
+for n in $(seq 1 24); do
   "$bin" tenant create --name "Tenant $n" >/dev/null
   echo "correct horse battery staple" | "$bin" admin create --tenant "Tenant $n" --username "admin$n" >/dev/null
 done
@@ -22,7 +22,7 @@ echo "correct horse battery staple" | "$bin" admin create --tenant "Tenant 19" -
 # The provider's operator, for the console tests.
 echo "correct horse battery staple" | "$bin" provider-admin create --username olivia >/dev/null
 # The PBX's side, for the delivery tests: a key and the tenants' ids.
-key=$("$bin" ingest-key create --name e2e 2>/dev/null)
+key=$("$bin" ingest-key create --name e2e --all-tenants 2>/dev/null)
 "$bin" tenant list | awk -F'\t' -v key="$key" '
   NR == 1 { printf "{\"key\":\"%s\",\"tenants\":{", key; next }
   { printf "%s\"%s\":%s", (NR > 2 ? "," : ""), $2, $1 }

@@ -9,6 +9,7 @@ pub(crate) mod attempt;
 pub mod health;
 pub(crate) mod in_flight;
 pub mod ingest;
+pub mod ingest_limit;
 pub mod keys;
 pub(crate) mod lanes;
 pub mod metrics;
@@ -41,21 +42,26 @@ pub struct DeliveryCore {
     pub wake: std::sync::Arc<wake::Wake>,
     /// This instance's delivery counters, for `/metrics`.
     pub metrics: std::sync::Arc<metrics::DeliveryMetrics>,
+    /// This instance's count of each ingest key's events (its rate limit).
+    pub ingest_limit: ingest_limit::IngestLimiter,
 }
 
 impl DeliveryCore {
     /// Starts the queue's writer (sending the health notices it writes
-    /// through `outbox`).
+    /// through `outbox`); each ingest key may hand in
+    /// `ingest_events_per_second`.
     pub fn start(
         db: sea_orm::DatabaseConnection,
         writes: std::sync::Arc<crate::persistence::write_gate::WriteGate>,
         health: health::HealthRules,
         outbox: crate::mail::Outbox,
+        ingest_events_per_second: u32,
     ) -> Self {
         Self {
             writer: writer::QueueWriter::start(db, writes, health, outbox),
             wake: std::sync::Arc::default(),
             metrics: std::sync::Arc::default(),
+            ingest_limit: ingest_limit::IngestLimiter::per_second(ingest_events_per_second),
         }
     }
 }

@@ -21,6 +21,7 @@ mod m20261129_000015_two_factor;
 mod m20261129_000016_email;
 mod m20261129_000017_provider;
 mod m20261207_000018_signing;
+mod m20261207_000019_key_scope;
 mod steps;
 
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000016_email::Migration),
             Box::new(m20261129_000017_provider::Migration),
             Box::new(m20261207_000018_signing::Migration),
+            Box::new(m20261207_000019_key_scope::Migration),
         ]
     }
 }

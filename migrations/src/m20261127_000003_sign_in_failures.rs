@@ -3,6 +3,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::steps::{create_index, drop_tables_if_exist, new_table};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -17,39 +19,23 @@ enum SignInFailures {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                Table::create()
-                    .table(SignInFailures::Table)
-                    .if_not_exists()
-                    .col(pk_auto(SignInFailures::Id))
-                    // `account:<username>` or `ip:<address>`.
-                    .col(string_len(SignInFailures::Key, 200))
-                    .col(timestamp_with_time_zone(SignInFailures::FailedAt))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .if_not_exists()
-                    .name("idx_sign_in_failures_key_at")
-                    .table(SignInFailures::Table)
-                    .col(SignInFailures::Key)
-                    .col(SignInFailures::FailedAt)
-                    .to_owned(),
-            )
-            .await
+        let sign_in_failures = new_table(SignInFailures::Table)
+            .col(pk_auto(SignInFailures::Id))
+            // `account:<username>` or `ip:<address>`.
+            .col(string_len(SignInFailures::Key, 200))
+            .col(timestamp_with_time_zone(SignInFailures::FailedAt))
+            .to_owned();
+        manager.create_table(sign_in_failures).await?;
+        create_index(
+            manager,
+            "idx_sign_in_failures_key_at",
+            SignInFailures::Table,
+            [SignInFailures::Key, SignInFailures::FailedAt],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(
-                Table::drop()
-                    .table(SignInFailures::Table)
-                    .if_exists()
-                    .to_owned(),
-            )
-            .await
+        drop_tables_if_exist(manager, [SignInFailures::Table]).await
     }
 }

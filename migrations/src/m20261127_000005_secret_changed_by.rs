@@ -3,6 +3,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::steps::{add_columns, drop_columns};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -16,44 +18,19 @@ enum Endpoints {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // One column per statement: SQLite alters one at a time.
-        if !manager.has_column("endpoints", "secret_changed_by").await? {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Endpoints::Table)
-                        .add_column(string_len_null(Endpoints::SecretChangedBy, 64))
-                        .to_owned(),
-                )
-                .await?;
-        }
-        if !manager
-            .has_column("endpoints", "enabled_changed_at")
-            .await?
-        {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Endpoints::Table)
-                        .add_column(timestamp_with_time_zone_null(Endpoints::EnabledChangedAt))
-                        .to_owned(),
-                )
-                .await?;
-        }
-        Ok(())
+        add_columns(
+            manager,
+            Endpoints::Table,
+            vec![
+                string_len_null(Endpoints::SecretChangedBy, 64),
+                timestamp_with_time_zone_null(Endpoints::EnabledChangedAt),
+            ],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for column in [Endpoints::SecretChangedBy, Endpoints::EnabledChangedAt] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Endpoints::Table)
-                        .drop_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        Ok(())
+        let columns = [Endpoints::SecretChangedBy, Endpoints::EnabledChangedAt];
+        drop_columns(manager, Endpoints::Table, columns).await
     }
 }

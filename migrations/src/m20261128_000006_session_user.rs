@@ -3,6 +3,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::steps::{add_columns, create_index, drop_columns, drop_index};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -15,44 +17,23 @@ enum Sessions {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if !manager.has_column("sessions", "user_id").await? {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Sessions::Table)
-                        .add_column(integer_null(Sessions::UserId))
-                        .to_owned(),
-                )
-                .await?;
-        }
-        manager
-            .create_index(
-                Index::create()
-                    .if_not_exists()
-                    .name("idx_sessions_user_id")
-                    .table(Sessions::Table)
-                    .col(Sessions::UserId)
-                    .to_owned(),
-            )
-            .await
+        add_columns(
+            manager,
+            Sessions::Table,
+            vec![integer_null(Sessions::UserId)],
+        )
+        .await?;
+        create_index(
+            manager,
+            "idx_sessions_user_id",
+            Sessions::Table,
+            [Sessions::UserId],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_index(
-                Index::drop()
-                    .name("idx_sessions_user_id")
-                    .table(Sessions::Table)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Sessions::Table)
-                    .drop_column(Sessions::UserId)
-                    .to_owned(),
-            )
-            .await
+        drop_index(manager, "idx_sessions_user_id", Sessions::Table).await?;
+        drop_columns(manager, Sessions::Table, [Sessions::UserId]).await
     }
 }

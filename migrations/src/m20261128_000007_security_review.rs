@@ -10,6 +10,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::steps::{cascade, create_index, drop_tables_if_exist, new_table, primary_key};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -29,70 +31,37 @@ enum SignInAddresses {
     LastSignedInAt,
 }
 
-#[derive(DeriveIden)]
-enum Users {
-    Table,
-    Id,
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                Table::create()
-                    .table(RateLimitHits::Table)
-                    .if_not_exists()
-                    .col(big_pk_auto(RateLimitHits::Id))
-                    // `sign-in:account:<name>`, `sign-in:ip:<network>`,
-                    // `test-send:tenant:<id>`, …
-                    .col(string_len(RateLimitHits::Key, 200))
-                    .col(timestamp_with_time_zone(RateLimitHits::At))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .if_not_exists()
-                    .name("idx_rate_limit_hits_key_at")
-                    .table(RateLimitHits::Table)
-                    .col(RateLimitHits::Key)
-                    .col(RateLimitHits::At)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .drop_table(
-                Table::drop()
-                    .table(Alias::new("sign_in_failures"))
-                    .if_exists()
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(SignInAddresses::Table)
-                    .if_not_exists()
-                    .col(integer(SignInAddresses::UserId))
-                    // An IPv4 address or an IPv6 /64, as text.
-                    .col(string_len(SignInAddresses::Network, 64))
-                    .col(timestamp_with_time_zone(SignInAddresses::LastSignedInAt))
-                    .primary_key(
-                        Index::create()
-                            .col(SignInAddresses::UserId)
-                            .col(SignInAddresses::Network),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(SignInAddresses::Table, SignInAddresses::UserId)
-                            .to(Users::Table, Users::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .to_owned(),
-            )
-            .await?;
+        let rate_limit_hits = new_table(RateLimitHits::Table)
+            .col(big_pk_auto(RateLimitHits::Id))
+            // `sign-in:account:<name>`, `sign-in:ip:<network>`,
+            // `test-send:tenant:<id>`, …
+            .col(string_len(RateLimitHits::Key, 200))
+            .col(timestamp_with_time_zone(RateLimitHits::At))
+            .to_owned();
+        manager.create_table(rate_limit_hits).await?;
+        create_index(
+            manager,
+            "idx_rate_limit_hits_key_at",
+            RateLimitHits::Table,
+            [RateLimitHits::Key, RateLimitHits::At],
+        )
+        .await?;
+        drop_tables_if_exist(manager, ["sign_in_failures"]).await?;
+        let sign_in_addresses = new_table(SignInAddresses::Table)
+            .col(integer(SignInAddresses::UserId))
+            // An IPv4 address or an IPv6 /64, as text.
+            .col(string_len(SignInAddresses::Network, 64))
+            .col(timestamp_with_time_zone(SignInAddresses::LastSignedInAt))
+            .primary_key(&mut primary_key([
+                SignInAddresses::UserId,
+                SignInAddresses::Network,
+            ]))
+            .foreign_key(&mut cascade(SignInAddresses::UserId, "users"))
+            .to_owned();
+        manager.create_table(sign_in_addresses).await?;
         let db = manager.get_connection();
         db.execute_unprepared("DELETE FROM sessions").await?;
         db.execute_unprepared("DELETE FROM test_sends WHERE outcome = 'pending'")
@@ -101,21 +70,13 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(
-                Table::drop()
-                    .table(SignInAddresses::Table)
-                    .if_exists()
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .drop_table(
-                Table::drop()
-                    .table(RateLimitHits::Table)
-                    .if_exists()
-                    .to_owned(),
-            )
-            .await
+        drop_tables_if_exist(
+            manager,
+            [
+                SignInAddresses::Table.into_iden(),
+                RateLimitHits::Table.into_iden(),
+            ],
+        )
+        .await
     }
 }

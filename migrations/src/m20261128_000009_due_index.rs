@@ -6,6 +6,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::steps::{create_index, drop_index_if_exists};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -23,52 +25,16 @@ enum Events {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_index(
-                Index::create()
-                    .if_not_exists()
-                    .name("idx_events_due_covering")
-                    .table(Events::Table)
-                    .col(Events::State)
-                    .col(Events::NextAttemptAt)
-                    .col(Events::Id)
-                    .col(Events::TenantId)
-                    .col(Events::Section)
-                    .col(Events::LeaseUntil)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .drop_index(
-                Index::drop()
-                    .if_exists()
-                    .name("idx_events_due")
-                    .table(Events::Table)
-                    .to_owned(),
-            )
-            .await
+        use Events::*;
+        let covering = [State, NextAttemptAt, Id, TenantId, Section, LeaseUntil];
+        create_index(manager, "idx_events_due_covering", Events::Table, covering).await?;
+        drop_index_if_exists(manager, "idx_events_due", Events::Table).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_index(
-                Index::create()
-                    .if_not_exists()
-                    .name("idx_events_due")
-                    .table(Events::Table)
-                    .col(Events::State)
-                    .col(Events::NextAttemptAt)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .drop_index(
-                Index::drop()
-                    .if_exists()
-                    .name("idx_events_due_covering")
-                    .table(Events::Table)
-                    .to_owned(),
-            )
-            .await
+        use Events::*;
+        let due = [State, NextAttemptAt];
+        create_index(manager, "idx_events_due", Events::Table, due).await?;
+        drop_index_if_exists(manager, "idx_events_due_covering", Events::Table).await
     }
 }

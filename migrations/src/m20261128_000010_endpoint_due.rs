@@ -9,6 +9,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::steps::{create_index, drop_index_if_exists};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -24,55 +26,25 @@ enum Events {
     Attempts,
 }
 
-fn create(name: &str, columns: Vec<Events>) -> IndexCreateStatement {
-    let mut index = Index::create();
-    index.if_not_exists().name(name).table(Events::Table);
-    for column in columns {
-        index.col(column);
-    }
-    index.to_owned()
-}
-
-fn drop(name: &str) -> IndexDropStatement {
-    Index::drop()
-        .if_exists()
-        .name(name)
-        .table(Events::Table)
-        .to_owned()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         use Events::*;
-        manager
-            .create_index(create(
-                "idx_events_endpoint_due",
-                vec![TenantId, Section, State, NextAttemptAt, Id, Attempts],
-            ))
-            .await?;
-        manager
-            .create_index(create("idx_events_due", vec![State, NextAttemptAt]))
-            .await?;
-        manager.drop_index(drop("idx_events_section_state")).await?;
-        manager.drop_index(drop("idx_events_due_covering")).await
+        let endpoint = [TenantId, Section, State, NextAttemptAt, Id, Attempts];
+        let due = [State, NextAttemptAt];
+        create_index(manager, "idx_events_endpoint_due", Events::Table, endpoint).await?;
+        create_index(manager, "idx_events_due", Events::Table, due).await?;
+        drop_index_if_exists(manager, "idx_events_section_state", Events::Table).await?;
+        drop_index_if_exists(manager, "idx_events_due_covering", Events::Table).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         use Events::*;
-        manager
-            .create_index(create(
-                "idx_events_due_covering",
-                vec![State, NextAttemptAt, Id, TenantId, Section, LeaseUntil],
-            ))
-            .await?;
-        manager
-            .create_index(create(
-                "idx_events_section_state",
-                vec![TenantId, Section, State],
-            ))
-            .await?;
-        manager.drop_index(drop("idx_events_due")).await?;
-        manager.drop_index(drop("idx_events_endpoint_due")).await
+        let covering = [State, NextAttemptAt, Id, TenantId, Section, LeaseUntil];
+        let section = [TenantId, Section, State];
+        create_index(manager, "idx_events_due_covering", Events::Table, covering).await?;
+        create_index(manager, "idx_events_section_state", Events::Table, section).await?;
+        drop_index_if_exists(manager, "idx_events_due", Events::Table).await?;
+        drop_index_if_exists(manager, "idx_events_endpoint_due", Events::Table).await
     }
 }

@@ -19,6 +19,11 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::steps::{
+    add_columns_unguarded, cascade, create_index, drop_columns, drop_index_if_exists,
+    drop_tables_if_exist, new_table, primary_key,
+};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -64,27 +69,12 @@ enum DeliveryHours {
 }
 
 #[derive(DeriveIden)]
-enum Tenants {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
 enum EventRefs {
     Table,
     TenantId,
     Term,
     CreatedAt,
     EventId,
-}
-
-fn index(name: &str, columns: Vec<Events>) -> IndexCreateStatement {
-    let mut index = Index::create();
-    index.if_not_exists().name(name).table(Events::Table);
-    for column in columns {
-        index.col(column);
-    }
-    index.to_owned()
 }
 
 const INDEXES: [&str; 3] = [
@@ -97,126 +87,83 @@ const INDEXES: [&str; 3] = [
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // The next attempt is a redelivery an administrator asked for.
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Events::Table)
-                    .add_column(boolean(Events::Manual).default(false))
+        let manual = boolean(Events::Manual).default(false).to_owned();
+        add_columns_unguarded(manager, Events::Table, vec![manual]).await?;
+        add_columns_unguarded(
+            manager,
+            DeliveryAttempts::Table,
+            vec![
+                boolean(DeliveryAttempts::Manual).default(false).to_owned(),
+                text_null(DeliveryAttempts::RequestHeaders),
+                text_null(DeliveryAttempts::ResponseHeaders),
+                text_null(DeliveryAttempts::ResponseBody),
+                boolean(DeliveryAttempts::ResponseTruncated)
+                    .default(false)
                     .to_owned(),
-            )
-            .await?;
-        // SQLite takes one added column a statement.
-        for column in [
-            boolean(DeliveryAttempts::Manual).default(false).to_owned(),
-            text_null(DeliveryAttempts::RequestHeaders).to_owned(),
-            text_null(DeliveryAttempts::ResponseHeaders).to_owned(),
-            text_null(DeliveryAttempts::ResponseBody).to_owned(),
-            boolean(DeliveryAttempts::ResponseTruncated)
-                .default(false)
-                .to_owned(),
-            // What to fix, one line each (the test event's words).
-            text_null(DeliveryAttempts::Help).to_owned(),
-        ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(DeliveryAttempts::Table)
-                        .add_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        for column in [
-            integer(Endpoints::FailedStreak).default(0).to_owned(),
-            integer(Endpoints::GivenUpStreak).default(0).to_owned(),
-            // `failing` | `auto_paused`
-            string_len_null(Endpoints::Alert, 16).to_owned(),
-            timestamp_with_time_zone_null(Endpoints::AlertSince).to_owned(),
-        ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Endpoints::Table)
-                        .add_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        manager
-            .create_table(
-                Table::create()
-                    .table(DeliveryHours::Table)
-                    .if_not_exists()
-                    .col(integer(DeliveryHours::TenantId))
-                    .col(string_len(DeliveryHours::Section, 16))
-                    .col(timestamp_with_time_zone(DeliveryHours::Hour))
-                    .col(big_integer(DeliveryHours::Delivered).default(0))
-                    .col(big_integer(DeliveryHours::Failed).default(0))
-                    .primary_key(
-                        Index::create()
-                            .col(DeliveryHours::TenantId)
-                            .col(DeliveryHours::Section)
-                            .col(DeliveryHours::Hour),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(DeliveryHours::Table, DeliveryHours::TenantId)
-                            .to(Tenants::Table, Tenants::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(EventRefs::Table)
-                    .if_not_exists()
-                    .col(integer(EventRefs::TenantId))
-                    // A keyed hash (HMAC-SHA-256, 16 bytes) of `kind:value`.
-                    .col(binary_len(EventRefs::Term, 16))
-                    // The event's: a search reads one term's events newest
-                    // first and stops after a page.
-                    .col(timestamp_with_time_zone(EventRefs::CreatedAt))
-                    .col(big_integer(EventRefs::EventId))
-                    .primary_key(
-                        Index::create()
-                            .col(EventRefs::TenantId)
-                            .col(EventRefs::Term)
-                            .col(EventRefs::CreatedAt)
-                            .col(EventRefs::EventId),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(EventRefs::Table, EventRefs::EventId)
-                            .to(Events::Table, Events::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .to_owned(),
-            )
-            .await?;
+                // What to fix, one line each (the test event's words).
+                text_null(DeliveryAttempts::Help),
+            ],
+        )
+        .await?;
+        add_columns_unguarded(
+            manager,
+            Endpoints::Table,
+            vec![
+                integer(Endpoints::FailedStreak).default(0).to_owned(),
+                integer(Endpoints::GivenUpStreak).default(0).to_owned(),
+                // `failing` | `auto_paused`
+                string_len_null(Endpoints::Alert, 16),
+                timestamp_with_time_zone_null(Endpoints::AlertSince),
+            ],
+        )
+        .await?;
+        let delivery_hours = new_table(DeliveryHours::Table)
+            .col(integer(DeliveryHours::TenantId))
+            .col(string_len(DeliveryHours::Section, 16))
+            .col(timestamp_with_time_zone(DeliveryHours::Hour))
+            .col(big_integer(DeliveryHours::Delivered).default(0))
+            .col(big_integer(DeliveryHours::Failed).default(0))
+            .primary_key(&mut primary_key([
+                DeliveryHours::TenantId,
+                DeliveryHours::Section,
+                DeliveryHours::Hour,
+            ]))
+            .foreign_key(&mut cascade(DeliveryHours::TenantId, "tenants"))
+            .to_owned();
+        manager.create_table(delivery_hours).await?;
+        let event_refs = new_table(EventRefs::Table)
+            .col(integer(EventRefs::TenantId))
+            // A keyed hash (HMAC-SHA-256, 16 bytes) of `kind:value`.
+            .col(binary_len(EventRefs::Term, 16))
+            // The event's: a search reads one term's events newest
+            // first and stops after a page.
+            .col(timestamp_with_time_zone(EventRefs::CreatedAt))
+            .col(big_integer(EventRefs::EventId))
+            .primary_key(&mut primary_key([
+                EventRefs::TenantId,
+                EventRefs::Term,
+                EventRefs::CreatedAt,
+                EventRefs::EventId,
+            ]))
+            .foreign_key(&mut cascade(EventRefs::EventId, Events::Table))
+            .to_owned();
+        manager.create_table(event_refs).await?;
         // The cascade from a purged event finds its refs by event.
-        manager
-            .create_index(
-                Index::create()
-                    .if_not_exists()
-                    .name("idx_event_refs_event")
-                    .table(EventRefs::Table)
-                    .col(EventRefs::EventId)
-                    .to_owned(),
-            )
-            .await?;
+        create_index(
+            manager,
+            "idx_event_refs_event",
+            EventRefs::Table,
+            [EventRefs::EventId],
+        )
+        .await?;
         use Events::{CreatedAt, EventType, Id, State, TenantId};
-        let [all, by_state, by_type] = INDEXES;
-        manager
-            .create_index(index(all, vec![TenantId, CreatedAt, Id]))
-            .await?;
-        manager
-            .create_index(index(by_state, vec![TenantId, State, CreatedAt, Id]))
-            .await?;
-        manager
-            .create_index(index(by_type, vec![TenantId, EventType, CreatedAt, Id]))
-            .await?;
+        for (name, columns) in INDEXES.into_iter().zip([
+            vec![TenantId, CreatedAt, Id],
+            vec![TenantId, State, CreatedAt, Id],
+            vec![TenantId, EventType, CreatedAt, Id],
+        ]) {
+            create_index(manager, name, Events::Table, columns).await?;
+        }
         // PostgreSQL plans the tab's reads on its statistics: planned on
         // those of a table that has since grown by a million rows, a search
         // sorted 300,000 rows (850 ms) instead of walking its index for 51
@@ -238,66 +185,40 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for name in INDEXES {
-            manager
-                .drop_index(
-                    Index::drop()
-                        .if_exists()
-                        .name(name)
-                        .table(Events::Table)
-                        .to_owned(),
-                )
-                .await?;
+            drop_index_if_exists(manager, name, Events::Table).await?;
         }
-        manager
-            .drop_table(Table::drop().table(EventRefs::Table).if_exists().to_owned())
-            .await?;
-        manager
-            .drop_table(
-                Table::drop()
-                    .table(DeliveryHours::Table)
-                    .if_exists()
-                    .to_owned(),
-            )
-            .await?;
-        for column in [
-            Endpoints::FailedStreak,
-            Endpoints::GivenUpStreak,
-            Endpoints::Alert,
-            Endpoints::AlertSince,
-        ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Endpoints::Table)
-                        .drop_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        for column in [
-            DeliveryAttempts::Manual,
-            DeliveryAttempts::RequestHeaders,
-            DeliveryAttempts::ResponseHeaders,
-            DeliveryAttempts::ResponseBody,
-            DeliveryAttempts::ResponseTruncated,
-            DeliveryAttempts::Help,
-        ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(DeliveryAttempts::Table)
-                        .drop_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Events::Table)
-                    .drop_column(Events::Manual)
-                    .to_owned(),
-            )
-            .await
+        drop_tables_if_exist(
+            manager,
+            [
+                EventRefs::Table.into_iden(),
+                DeliveryHours::Table.into_iden(),
+            ],
+        )
+        .await?;
+        drop_columns(
+            manager,
+            Endpoints::Table,
+            [
+                Endpoints::FailedStreak,
+                Endpoints::GivenUpStreak,
+                Endpoints::Alert,
+                Endpoints::AlertSince,
+            ],
+        )
+        .await?;
+        drop_columns(
+            manager,
+            DeliveryAttempts::Table,
+            [
+                DeliveryAttempts::Manual,
+                DeliveryAttempts::RequestHeaders,
+                DeliveryAttempts::ResponseHeaders,
+                DeliveryAttempts::ResponseBody,
+                DeliveryAttempts::ResponseTruncated,
+                DeliveryAttempts::Help,
+            ],
+        )
+        .await?;
+        drop_columns(manager, Events::Table, [Events::Manual]).await
     }
 }

@@ -14,6 +14,11 @@ use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, TryGetable};
 use sea_orm_migration::prelude::*;
 use time::OffsetDateTime;
 
+use crate::steps::{
+    add_columns_unguarded, cascade, create_index, drop_columns, drop_index_if_exists, new_table,
+    primary_key,
+};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -27,7 +32,6 @@ enum DeliveryHours {
 #[derive(DeriveIden)]
 enum Events {
     Table,
-    Id,
     TenantId,
     Section,
     LastAttemptAt,
@@ -73,10 +77,8 @@ fn hour_of(at: OffsetDateTime) -> OffsetDateTime {
 }
 
 fn event_refs(backend: DatabaseBackend) -> TableCreateStatement {
-    let mut table = Table::create();
+    let mut table = new_table(EventRefs::Table);
     table
-        .table(EventRefs::Table)
-        .if_not_exists()
         .col(ColumnDef::new(EventRefs::TenantId).integer().not_null())
         .col(ColumnDef::new(EventRefs::Term).binary_len(16).not_null())
         .col(
@@ -85,19 +87,13 @@ fn event_refs(backend: DatabaseBackend) -> TableCreateStatement {
                 .not_null(),
         )
         .col(ColumnDef::new(EventRefs::EventId).big_integer().not_null())
-        .primary_key(
-            Index::create()
-                .col(EventRefs::TenantId)
-                .col(EventRefs::Term)
-                .col(EventRefs::CreatedAt)
-                .col(EventRefs::EventId),
-        )
-        .foreign_key(
-            ForeignKey::create()
-                .from(EventRefs::Table, EventRefs::EventId)
-                .to(Events::Table, Events::Id)
-                .on_delete(ForeignKeyAction::Cascade),
-        );
+        .primary_key(&mut primary_key([
+            EventRefs::TenantId,
+            EventRefs::Term,
+            EventRefs::CreatedAt,
+            EventRefs::EventId,
+        ]))
+        .foreign_key(&mut cascade(EventRefs::EventId, Events::Table));
     if backend == DatabaseBackend::Sqlite {
         table.extra("WITHOUT ROWID");
     }
@@ -116,25 +112,21 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         let backend = manager.get_database_backend();
-        for column in [
-            ColumnDef::new(DeliveryHours::LastAt)
-                .timestamp_with_time_zone()
-                .null()
-                .to_owned(),
-            ColumnDef::new(DeliveryHours::LastStatus)
-                .integer()
-                .null()
-                .to_owned(),
-        ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(DeliveryHours::Table)
-                        .add_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
+        add_columns_unguarded(
+            manager,
+            DeliveryHours::Table,
+            vec![
+                ColumnDef::new(DeliveryHours::LastAt)
+                    .timestamp_with_time_zone()
+                    .null()
+                    .to_owned(),
+                ColumnDef::new(DeliveryHours::LastStatus)
+                    .integer()
+                    .null()
+                    .to_owned(),
+            ],
+        )
+        .await?;
         // Each endpoint's last attempt, read while its index is there.
         let endpoints = db
             .query_all_raw(statement(
@@ -176,15 +168,7 @@ impl MigrationTrait for Migration {
             ))
             .await?;
         }
-        manager
-            .drop_index(
-                Index::drop()
-                    .if_exists()
-                    .name("idx_events_last_attempt")
-                    .table(Events::Table)
-                    .to_owned(),
-            )
-            .await?;
+        drop_index_if_exists(manager, "idx_events_last_attempt", Events::Table).await?;
         if backend == DatabaseBackend::Sqlite {
             db.execute_unprepared("ALTER TABLE event_refs RENAME TO event_refs_rowid")
                 .await?;
@@ -198,43 +182,28 @@ impl MigrationTrait for Migration {
             .await?;
             db.execute_unprepared("DROP TABLE event_refs_rowid").await?;
             // The cascade from a purged event finds its refs by event.
-            manager
-                .create_index(
-                    Index::create()
-                        .if_not_exists()
-                        .name("idx_event_refs_event")
-                        .table(EventRefs::Table)
-                        .col(EventRefs::EventId)
-                        .to_owned(),
-                )
-                .await?;
+            create_index(
+                manager,
+                "idx_event_refs_event",
+                EventRefs::Table,
+                [EventRefs::EventId],
+            )
+            .await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_index(
-                Index::create()
-                    .if_not_exists()
-                    .name("idx_events_last_attempt")
-                    .table(Events::Table)
-                    .col(Events::TenantId)
-                    .col(Events::Section)
-                    .col(Events::LastAttemptAt)
-                    .to_owned(),
-            )
-            .await?;
-        for column in [DeliveryHours::LastAt, DeliveryHours::LastStatus] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(DeliveryHours::Table)
-                        .drop_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        Ok(())
+        use Events::{LastAttemptAt, Section, TenantId};
+        let last_attempt = [TenantId, Section, LastAttemptAt];
+        create_index(
+            manager,
+            "idx_events_last_attempt",
+            Events::Table,
+            last_attempt,
+        )
+        .await?;
+        let columns = [DeliveryHours::LastAt, DeliveryHours::LastStatus];
+        drop_columns(manager, DeliveryHours::Table, columns).await
     }
 }

@@ -4,6 +4,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::steps::{cascade, create_index, drop_tables_if_exist, new_table};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -23,18 +25,6 @@ enum ApiTokens {
     RevokedAt,
 }
 
-#[derive(DeriveIden)]
-enum Tenants {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
-enum Users {
-    Table,
-    Id,
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     /// All or nothing on SQLite too (sea-orm-migration wraps only
@@ -45,56 +35,35 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                Table::create()
-                    .table(ApiTokens::Table)
-                    .if_not_exists()
-                    .col(pk_auto(ApiTokens::Id))
-                    .col(integer(ApiTokens::TenantId))
-                    .col(string_len(ApiTokens::Name, 64))
-                    // `read` | `write`
-                    .col(string_len(ApiTokens::Scope, 16))
-                    // SHA-256, hex: the token is looked up by it.
-                    .col(string_len_uniq(ApiTokens::TokenHash, 64))
-                    .col(integer(ApiTokens::CreatedBy))
-                    .col(timestamp_with_time_zone(ApiTokens::CreatedAt))
-                    .col(timestamp_with_time_zone_null(ApiTokens::ExpiresAt))
-                    .col(timestamp_with_time_zone_null(ApiTokens::LastUsedAt))
-                    .col(string_len_null(ApiTokens::LastUsedIp, 64))
-                    .col(timestamp_with_time_zone_null(ApiTokens::RevokedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(ApiTokens::Table, ApiTokens::TenantId)
-                            .to(Tenants::Table, Tenants::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(ApiTokens::Table, ApiTokens::CreatedBy)
-                            .to(Users::Table, Users::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .to_owned(),
-            )
-            .await?;
+        let api_tokens = new_table(ApiTokens::Table)
+            .col(pk_auto(ApiTokens::Id))
+            .col(integer(ApiTokens::TenantId))
+            .col(string_len(ApiTokens::Name, 64))
+            // `read` | `write`
+            .col(string_len(ApiTokens::Scope, 16))
+            // SHA-256, hex: the token is looked up by it.
+            .col(string_len_uniq(ApiTokens::TokenHash, 64))
+            .col(integer(ApiTokens::CreatedBy))
+            .col(timestamp_with_time_zone(ApiTokens::CreatedAt))
+            .col(timestamp_with_time_zone_null(ApiTokens::ExpiresAt))
+            .col(timestamp_with_time_zone_null(ApiTokens::LastUsedAt))
+            .col(string_len_null(ApiTokens::LastUsedIp, 64))
+            .col(timestamp_with_time_zone_null(ApiTokens::RevokedAt))
+            .foreign_key(&mut cascade(ApiTokens::TenantId, "tenants"))
+            .foreign_key(&mut cascade(ApiTokens::CreatedBy, "users"))
+            .to_owned();
+        manager.create_table(api_tokens).await?;
         // The tab lists a tenant's tokens.
-        manager
-            .create_index(
-                Index::create()
-                    .if_not_exists()
-                    .name("idx_api_tokens_tenant")
-                    .table(ApiTokens::Table)
-                    .col(ApiTokens::TenantId)
-                    .col(ApiTokens::Id)
-                    .to_owned(),
-            )
-            .await
+        create_index(
+            manager,
+            "idx_api_tokens_tenant",
+            ApiTokens::Table,
+            [ApiTokens::TenantId, ApiTokens::Id],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(ApiTokens::Table).if_exists().to_owned())
-            .await
+        drop_tables_if_exist(manager, [ApiTokens::Table]).await
     }
 }

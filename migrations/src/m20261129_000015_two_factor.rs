@@ -5,13 +5,16 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::steps::{
+    add_columns_unguarded, cascade, create_index, drop_columns, drop_tables, new_table,
+};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden)]
 enum Users {
     Table,
-    Id,
     TotpSecret,
     TotpConfirmedAt,
     TotpLastStep,
@@ -39,84 +42,43 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for column in [
-            ColumnDef::new(Users::TotpSecret).binary().null().to_owned(),
-            timestamp_with_time_zone_null(Users::TotpConfirmedAt),
-            big_integer_null(Users::TotpLastStep),
-        ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Users::Table)
-                        .add_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Tenants::Table)
-                    .add_column(boolean(Tenants::RequireTwoFactor).default(false))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(RecoveryCodes::Table)
-                    .if_not_exists()
-                    .col(pk_auto(RecoveryCodes::Id))
-                    .col(integer(RecoveryCodes::UserId))
-                    .col(string_len(RecoveryCodes::CodeHash, 64))
-                    .col(timestamp_with_time_zone_null(RecoveryCodes::UsedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(RecoveryCodes::Table, RecoveryCodes::UserId)
-                            .to(Users::Table, Users::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .if_not_exists()
-                    .name("idx_recovery_codes_user")
-                    .table(RecoveryCodes::Table)
-                    .col(RecoveryCodes::UserId)
-                    .to_owned(),
-            )
-            .await
+        add_columns_unguarded(
+            manager,
+            Users::Table,
+            vec![
+                ColumnDef::new(Users::TotpSecret).binary().null().to_owned(),
+                timestamp_with_time_zone_null(Users::TotpConfirmedAt),
+                big_integer_null(Users::TotpLastStep),
+            ],
+        )
+        .await?;
+        let require = boolean(Tenants::RequireTwoFactor).default(false).to_owned();
+        add_columns_unguarded(manager, Tenants::Table, vec![require]).await?;
+        let recovery_codes = new_table(RecoveryCodes::Table)
+            .col(pk_auto(RecoveryCodes::Id))
+            .col(integer(RecoveryCodes::UserId))
+            .col(string_len(RecoveryCodes::CodeHash, 64))
+            .col(timestamp_with_time_zone_null(RecoveryCodes::UsedAt))
+            .foreign_key(&mut cascade(RecoveryCodes::UserId, Users::Table))
+            .to_owned();
+        manager.create_table(recovery_codes).await?;
+        create_index(
+            manager,
+            "idx_recovery_codes_user",
+            RecoveryCodes::Table,
+            [RecoveryCodes::UserId],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(RecoveryCodes::Table).to_owned())
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Tenants::Table)
-                    .drop_column(Tenants::RequireTwoFactor)
-                    .to_owned(),
-            )
-            .await?;
-        for column in [
+        drop_tables(manager, [RecoveryCodes::Table]).await?;
+        drop_columns(manager, Tenants::Table, [Tenants::RequireTwoFactor]).await?;
+        let totp = [
             Users::TotpLastStep,
             Users::TotpConfirmedAt,
             Users::TotpSecret,
-        ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Users::Table)
-                        .drop_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        Ok(())
+        ];
+        drop_columns(manager, Users::Table, totp).await
     }
 }

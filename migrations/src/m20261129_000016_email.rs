@@ -6,13 +6,16 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::steps::{
+    add_columns_unguarded, cascade, create_index, drop_columns, drop_index, drop_tables, new_table,
+};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden)]
 enum Users {
     Table,
-    Id,
     Email,
 }
 
@@ -52,119 +55,58 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Users::Table)
-                    .add_column(string_len_null(Users::Email, 254))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Invitations::Table)
-                    .add_column(string_len_null(Invitations::Email, 254))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .if_not_exists()
-                    .name("idx_users_email")
-                    .table(Users::Table)
-                    .col(Users::Email)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(PasswordResets::Table)
-                    .if_not_exists()
-                    .col(pk_auto(PasswordResets::Id))
-                    .col(integer(PasswordResets::UserId))
-                    .col(string_len_uniq(PasswordResets::TokenHash, 64))
-                    .col(timestamp_with_time_zone(PasswordResets::CreatedAt))
-                    .col(timestamp_with_time_zone(PasswordResets::ExpiresAt))
-                    .col(timestamp_with_time_zone_null(PasswordResets::UsedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(PasswordResets::Table, PasswordResets::UserId)
-                            .to(Users::Table, Users::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .if_not_exists()
-                    .name("idx_password_resets_user")
-                    .table(PasswordResets::Table)
-                    .col(PasswordResets::UserId)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(MailOutbox::Table)
-                    .if_not_exists()
-                    .col(pk_auto(MailOutbox::Id))
-                    .col(string_len(MailOutbox::Recipient, 254))
-                    .col(string_len(MailOutbox::Subject, 200))
-                    .col(ColumnDef::new(MailOutbox::Body).binary().not_null())
-                    .col(timestamp_with_time_zone(MailOutbox::CreatedAt))
-                    .col(timestamp_with_time_zone(MailOutbox::NextAt))
-                    .col(integer(MailOutbox::Attempts).default(0))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .if_not_exists()
-                    .name("idx_mail_outbox_next")
-                    .table(MailOutbox::Table)
-                    .col(MailOutbox::NextAt)
-                    .to_owned(),
-            )
-            .await
+        let email = string_len_null(Users::Email, 254);
+        add_columns_unguarded(manager, Users::Table, vec![email]).await?;
+        let invitation_email = string_len_null(Invitations::Email, 254);
+        add_columns_unguarded(manager, Invitations::Table, vec![invitation_email]).await?;
+        create_index(manager, "idx_users_email", Users::Table, [Users::Email]).await?;
+        let password_resets = new_table(PasswordResets::Table)
+            .col(pk_auto(PasswordResets::Id))
+            .col(integer(PasswordResets::UserId))
+            .col(string_len_uniq(PasswordResets::TokenHash, 64))
+            .col(timestamp_with_time_zone(PasswordResets::CreatedAt))
+            .col(timestamp_with_time_zone(PasswordResets::ExpiresAt))
+            .col(timestamp_with_time_zone_null(PasswordResets::UsedAt))
+            .foreign_key(&mut cascade(PasswordResets::UserId, Users::Table))
+            .to_owned();
+        manager.create_table(password_resets).await?;
+        create_index(
+            manager,
+            "idx_password_resets_user",
+            PasswordResets::Table,
+            [PasswordResets::UserId],
+        )
+        .await?;
+        let mail_outbox = new_table(MailOutbox::Table)
+            .col(pk_auto(MailOutbox::Id))
+            .col(string_len(MailOutbox::Recipient, 254))
+            .col(string_len(MailOutbox::Subject, 200))
+            .col(ColumnDef::new(MailOutbox::Body).binary().not_null())
+            .col(timestamp_with_time_zone(MailOutbox::CreatedAt))
+            .col(timestamp_with_time_zone(MailOutbox::NextAt))
+            .col(integer(MailOutbox::Attempts).default(0))
+            .to_owned();
+        manager.create_table(mail_outbox).await?;
+        create_index(
+            manager,
+            "idx_mail_outbox_next",
+            MailOutbox::Table,
+            [MailOutbox::NextAt],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(MailOutbox::Table).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(PasswordResets::Table).to_owned())
-            .await?;
-        manager
-            .drop_index(
-                Index::drop()
-                    .name("idx_users_email")
-                    .table(Users::Table)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Invitations::Table)
-                    .drop_column(Invitations::Email)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Users::Table)
-                    .drop_column(Users::Email)
-                    .to_owned(),
-            )
-            .await
+        drop_tables(
+            manager,
+            [
+                MailOutbox::Table.into_iden(),
+                PasswordResets::Table.into_iden(),
+            ],
+        )
+        .await?;
+        drop_index(manager, "idx_users_email", Users::Table).await?;
+        drop_columns(manager, Invitations::Table, [Invitations::Email]).await?;
+        drop_columns(manager, Users::Table, [Users::Email]).await
     }
 }

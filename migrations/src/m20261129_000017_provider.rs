@@ -4,13 +4,16 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::steps::{
+    add_columns_unguarded, create_index, drop_columns, drop_tables, new_table, set_null,
+};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden)]
 enum Tenants {
     Table,
-    Id,
     SuspendedAt,
 }
 
@@ -52,99 +55,55 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Tenants::Table)
-                    .add_column(timestamp_with_time_zone_null(Tenants::SuspendedAt))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Sessions::Table)
-                    .add_column(integer_null(Sessions::OperatorId))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(Operators::Table)
-                    .if_not_exists()
-                    .col(pk_auto(Operators::Id))
-                    .col(string_len_uniq(Operators::Username, 64))
-                    .col(string(Operators::PasswordHash))
-                    .col(timestamp_with_time_zone(Operators::CreatedAt))
-                    .col(timestamp_with_time_zone_null(Operators::LastSignedInAt))
-                    .col(string_len_null(Operators::LastNetwork, 64))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(OperatorActivity::Table)
-                    .if_not_exists()
-                    .col(pk_auto(OperatorActivity::Id).big_integer())
-                    .col(timestamp_with_time_zone(OperatorActivity::OccurredAt))
-                    .col(integer_null(OperatorActivity::OperatorId))
-                    .col(string_len(OperatorActivity::Operator, 64))
-                    .col(string_len_null(OperatorActivity::Ip, 45))
-                    .col(string_len(OperatorActivity::Kind, 40))
-                    .col(integer_null(OperatorActivity::TenantId))
-                    .col(string_len_null(OperatorActivity::TenantName, 100))
-                    .col(string_len(OperatorActivity::Summary, 500))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(OperatorActivity::Table, OperatorActivity::OperatorId)
-                            .to(Operators::Table, Operators::Id)
-                            .on_delete(ForeignKeyAction::SetNull),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(OperatorActivity::Table, OperatorActivity::TenantId)
-                            .to(Tenants::Table, Tenants::Id)
-                            .on_delete(ForeignKeyAction::SetNull),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .if_not_exists()
-                    .name("idx_operator_activity_occurred")
-                    .table(OperatorActivity::Table)
-                    .col(OperatorActivity::OccurredAt)
-                    .to_owned(),
-            )
-            .await
+        let suspended_at = timestamp_with_time_zone_null(Tenants::SuspendedAt);
+        add_columns_unguarded(manager, Tenants::Table, vec![suspended_at]).await?;
+        let operator_id = integer_null(Sessions::OperatorId);
+        add_columns_unguarded(manager, Sessions::Table, vec![operator_id]).await?;
+        let operators = new_table(Operators::Table)
+            .col(pk_auto(Operators::Id))
+            .col(string_len_uniq(Operators::Username, 64))
+            .col(string(Operators::PasswordHash))
+            .col(timestamp_with_time_zone(Operators::CreatedAt))
+            .col(timestamp_with_time_zone_null(Operators::LastSignedInAt))
+            .col(string_len_null(Operators::LastNetwork, 64))
+            .to_owned();
+        manager.create_table(operators).await?;
+        let operator_activity = new_table(OperatorActivity::Table)
+            .col(pk_auto(OperatorActivity::Id).big_integer())
+            .col(timestamp_with_time_zone(OperatorActivity::OccurredAt))
+            .col(integer_null(OperatorActivity::OperatorId))
+            .col(string_len(OperatorActivity::Operator, 64))
+            .col(string_len_null(OperatorActivity::Ip, 45))
+            .col(string_len(OperatorActivity::Kind, 40))
+            .col(integer_null(OperatorActivity::TenantId))
+            .col(string_len_null(OperatorActivity::TenantName, 100))
+            .col(string_len(OperatorActivity::Summary, 500))
+            .foreign_key(&mut set_null(
+                OperatorActivity::OperatorId,
+                Operators::Table,
+            ))
+            .foreign_key(&mut set_null(OperatorActivity::TenantId, Tenants::Table))
+            .to_owned();
+        manager.create_table(operator_activity).await?;
+        create_index(
+            manager,
+            "idx_operator_activity_occurred",
+            OperatorActivity::Table,
+            [OperatorActivity::OccurredAt],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(OperatorActivity::Table).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(Operators::Table).to_owned())
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Sessions::Table)
-                    .drop_column(Sessions::OperatorId)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Tenants::Table)
-                    .drop_column(Tenants::SuspendedAt)
-                    .to_owned(),
-            )
-            .await
+        drop_tables(
+            manager,
+            [
+                OperatorActivity::Table.into_iden(),
+                Operators::Table.into_iden(),
+            ],
+        )
+        .await?;
+        drop_columns(manager, Sessions::Table, [Sessions::OperatorId]).await?;
+        drop_columns(manager, Tenants::Table, [Tenants::SuspendedAt]).await
     }
 }

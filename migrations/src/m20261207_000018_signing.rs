@@ -41,6 +41,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        drop_columns(manager, "endpoints", &COLUMNS).await
+        drop_columns(manager, "endpoints", COLUMNS).await
     }
 }

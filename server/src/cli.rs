@@ -61,13 +61,20 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum IngestKeyAction {
-    /// Create a key; it is printed once (only its hash is stored).
+    /// Create a key for the tenants it may post for; it is printed once
+    /// (only its hash is stored).
     Create {
         /// A name for the PBX that will use it, e.g. pbx-1.
         #[arg(long)]
         name: String,
+        /// A tenant (by name) the key may post events for; repeat for more.
+        #[arg(long = "tenant", value_name = "TENANT", conflicts_with = "all_tenants")]
+        tenants: Vec<String>,
+        /// The key may post for every tenant (a PBX serving them all).
+        #[arg(long)]
+        all_tenants: bool,
     },
-    /// List the keys: name, created, last used, revoked.
+    /// List the keys: name, tenants, created, last used, revoked.
     List,
     /// Revoke a key at once.
     Revoke {
@@ -192,23 +199,33 @@ pub async fn run_account_command(config: &Config, command: Command) -> anyhow::R
             use app::delivery::keys;
             let db = crate::connect(config).await?;
             match action {
-                IngestKeyAction::Create { name } => {
-                    let key = keys::create(&db, &name).await?;
+                IngestKeyAction::Create {
+                    name,
+                    tenants,
+                    all_tenants,
+                } => {
+                    let scope = keys::KeyScope::from_flags(tenants, all_tenants)?;
+                    let key = keys::create(&db, &name, &scope).await?;
                     println!("{key}");
-                    eprintln!("Created ingest key {name:?}. It is shown only now: give it to the PBX as `Authorization: Bearer <key>`.");
+                    let scope = match scope {
+                        keys::KeyScope::AllTenants => "every tenant".to_owned(),
+                        keys::KeyScope::Tenants(names) => names.join(", "),
+                    };
+                    eprintln!("Created ingest key {name:?} for {scope}. It is shown only now: give it to the PBX as `Authorization: Bearer <key>`.");
                 }
                 IngestKeyAction::List => {
-                    println!("NAME\tCREATED\tLAST USED\tREVOKED");
+                    println!("NAME\tTENANTS\tCREATED\tLAST USED\tREVOKED");
                     let when = |t: Option<time::OffsetDateTime>| {
                         t.map_or("-".to_owned(), |t| {
                             t.format(&time::format_description::well_known::Rfc3339)
                                 .unwrap_or_default()
                         })
                     };
-                    for key in keys::list(&db).await? {
+                    for keys::ListedKey { key, tenants } in keys::list(&db).await? {
                         println!(
-                            "{}\t{}\t{}\t{}",
+                            "{}\t{}\t{}\t{}\t{}",
                             key.name,
+                            tenants.map_or("(all)".to_owned(), |names| names.join(",")),
                             when(Some(key.created_at)),
                             when(key.last_used_at),
                             when(key.revoked_at)
@@ -255,7 +272,10 @@ pub async fn run_account_command(config: &Config, command: Command) -> anyhow::R
             action: TenantAction::Create { name },
         } => {
             let db = crate::connect(config).await?;
+            // The server's key (checked against the database): the new
+            // sections' signing secrets are sealed with it.
             let cipher = crate::load_cipher(config)?;
+            cipher.verify_against(&db).await?;
             let tenant = accounts::create_tenant(&db, &cipher, NewTenant { name }).await?;
             println!("Created tenant {:?} (id {}).", tenant.name, tenant.id);
         }

@@ -107,6 +107,12 @@ pub struct Config {
     #[arg(long, env = "EVENTURL_API_REQUESTS_PER_MINUTE", value_name = "EVENTURL_API_REQUESTS_PER_MINUTE", default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..=1_000_000), global = true)]
     pub api_requests_per_minute: u32,
 
+    /// Events each ingest key may hand in per second (on each instance; a
+    /// batch counts as its events), in bursts of a second's worth or one
+    /// full batch; over it, 429 with Retry-After and nothing stored.
+    #[arg(long, env = "EVENTURL_INGEST_EVENTS_PER_SECOND", value_name = "EVENTURL_INGEST_EVENTS_PER_SECOND", default_value_t = 50_000, value_parser = clap::value_parser!(u32).range(1..=10_000_000), global = true)]
+    pub ingest_events_per_second: u32,
+
     /// Seconds a request waits for a free database connection before it is
     /// answered "unavailable".
     #[arg(long, env = "EVENTURL_DB_ACQUIRE_TIMEOUT_SECS", value_name = "EVENTURL_DB_ACQUIRE_TIMEOUT_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=600), global = true)]

@@ -215,7 +215,13 @@ async fn ingest_body_limit(
         return ingest::too_large();
     }
     let response = next.run(request).await;
-    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+    // The body limit's own plain-text 413 (a body longer than it said);
+    // ingest's own 413s ("at most 1,000 events") are problems already.
+    let is_problem = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v == "application/problem+json");
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_problem {
         return ingest::too_large();
     }
     response

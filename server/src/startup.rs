@@ -104,6 +104,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
         Arc::clone(&writes),
         config.health(),
         outbox.clone(),
+        config.ingest_events_per_second,
     );
     let state = AppState::new(Shared {
         db: db.clone(),

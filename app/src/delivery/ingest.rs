@@ -28,8 +28,10 @@ use crate::{
 
 /// The route, for the router.
 pub const PATH: &str = "/ingest/v1/tenants/{tenant_id}/events";
-/// Largest body accepted.
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Largest body accepted: a full batch of PortSIP events of 2 KB each
+/// (a CDR is about 1 KB), so that a batch is refused for its count, not
+/// its bytes.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 /// Most events in one request.
 pub const MAX_BATCH: usize = 1000;
 /// Longest `event_id` a PBX may give.
@@ -41,6 +43,8 @@ pub struct Problem {
     status: StatusCode,
     title: &'static str,
     detail: String,
+    /// Seconds, for a 429's `Retry-After`.
+    retry_after: Option<u64>,
 }
 
 fn problem(status: StatusCode, title: &'static str, detail: impl Into<String>) -> Problem {
@@ -48,6 +52,7 @@ fn problem(status: StatusCode, title: &'static str, detail: impl Into<String>) -
         status,
         title,
         detail: detail.into(),
+        retry_after: None,
     }
 }
 
@@ -65,6 +70,9 @@ impl IntoResponse for Problem {
             header::CONTENT_TYPE,
             header::HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             headers.insert(
                 header::WWW_AUTHENTICATE,
@@ -81,7 +89,8 @@ pub fn too_large() -> Response {
         StatusCode::PAYLOAD_TOO_LARGE,
         "Body too large",
         format!(
-            "A request may carry at most {MAX_BODY_BYTES} bytes; send fewer events per request."
+            "A request may carry at most {} MiB (and at most 1,000 events); send fewer events per request.",
+            MAX_BODY_BYTES / (1024 * 1024)
         ),
     )
     .into_response()
@@ -137,7 +146,9 @@ async fn accept(
         problem(
             StatusCode::NOT_FOUND,
             "Unknown tenant",
-            format!("No tenant has the id {tenant_id:?} (`eventurl tenant list`)."),
+            // The same words whether no tenant has the id or the key may not
+            // post for it: a key learns nothing of other tenants.
+            "No tenant this key may post for has this id (see `eventurl tenant list` and `eventurl ingest-key list`).",
         )
     };
     let parsed: Option<i32> = tenant_id.parse().ok();
@@ -151,6 +162,19 @@ async fn accept(
     };
     let tenant_id = parsed.ok_or_else(not_found)?;
     let events = parse(body)?;
+    if let Err(wait) = delivery.ingest_limit.check(key_id, events.len()) {
+        return Err(Problem {
+            retry_after: Some(wait),
+            ..problem(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many events",
+                format!(
+                    "This key may hand in {} events a second; nothing of this request was stored. Try again in {wait} seconds.",
+                    delivery.ingest_limit.limit()
+                ),
+            )
+        });
+    }
     let ids: Vec<String> = events.iter().map(|e| e.uid.clone()).collect();
     let now = OffsetDateTime::now_utc();
     let rows = queue::prepare(&state.cipher, tenant_id, &routes, events, now).map_err(ours)?;
@@ -200,7 +224,7 @@ fn parse(body: &[u8]) -> Result<Vec<NewEvent>, Problem> {
             StatusCode::PAYLOAD_TOO_LARGE,
             "Too many events",
             format!(
-                "A request may carry at most {MAX_BATCH} events; this one has {}.",
+                "A request may carry at most 1,000 events; this one has {}. Send them in batches of 1,000 or fewer.",
                 objects.len()
             ),
         ));

@@ -1,5 +1,6 @@
 //! Ingest keys: the operator issues one per PBX (`eventurl ingest-key
-//! create`); the key is shown once and only its SHA-256 is stored.
+//! create`), for the tenants it may post for (or all of them); the key is
+//! shown once and only its SHA-256 is stored.
 
 use anyhow::Context;
 use sea_orm::{
@@ -11,7 +12,10 @@ use time::OffsetDateTime;
 use super::routing::Route;
 use crate::{
     domain::EndpointKind,
-    persistence::{entities::ingest_key, raw_sql},
+    persistence::{
+        entities::{ingest_key, ingest_key_tenant, tenant},
+        raw_sql,
+    },
 };
 
 /// Every key starts so, for secret scanners to spot a leaked one.
@@ -27,6 +31,12 @@ pub enum KeyError {
     Taken(String),
     #[error("No live key is named {0:?} (see `eventurl ingest-key list`).")]
     Unknown(String),
+    #[error("No tenant is named {0:?} (see `eventurl tenant list`).")]
+    UnknownTenant(String),
+    #[error(
+        "Say which tenants the key may post for: --tenant NAME (repeatable) or --all-tenants."
+    )]
+    NoScope,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -43,9 +53,35 @@ fn check_name(name: &str) -> Result<(), KeyError> {
     }
 }
 
-/// A new key named `name`: the key itself, to show once.
-pub async fn create(db: &impl ConnectionTrait, name: &str) -> Result<String, KeyError> {
+/// Which tenants a key may post for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyScope {
+    AllTenants,
+    /// Tenants by name (at least one).
+    Tenants(Vec<String>),
+}
+
+impl KeyScope {
+    /// `--tenant` names or `--all-tenants`: exactly one of the two.
+    pub fn from_flags(tenants: Vec<String>, all_tenants: bool) -> Result<Self, KeyError> {
+        match (tenants.is_empty(), all_tenants) {
+            (true, true) => Ok(Self::AllTenants),
+            (false, false) => Ok(Self::Tenants(tenants)),
+            _ => Err(KeyError::NoScope),
+        }
+    }
+}
+
+/// A new key named `name` for `scope`: the key itself, to show once.
+pub async fn create(
+    db: &sea_orm::DatabaseConnection,
+    name: &str,
+    scope: &KeyScope,
+) -> Result<String, KeyError> {
+    use sea_orm::TransactionTrait;
     check_name(name)?;
+    let txn = db.begin().await.context("starting a transaction")?;
+    let db = &txn;
     let taken = ingest_key::Entity::find()
         .filter(ingest_key::Column::Name.eq(name))
         .all(db)
@@ -54,26 +90,81 @@ pub async fn create(db: &impl ConnectionTrait, name: &str) -> Result<String, Key
     if !taken.is_empty() {
         return Err(KeyError::Taken(name.to_owned()));
     }
+    let mut tenant_ids = Vec::new();
+    if let KeyScope::Tenants(names) = scope {
+        for name in names {
+            let found = tenant::Entity::find()
+                .filter(tenant::Column::Name.eq(name.trim()))
+                .all(db)
+                .await
+                .context("looking up a tenant")?;
+            let id = found
+                .first()
+                .map(|t| t.id)
+                .ok_or_else(|| KeyError::UnknownTenant(name.clone()))?;
+            if !tenant_ids.contains(&id) {
+                tenant_ids.push(id);
+            }
+        }
+    }
     let key = new_bearer_credential(KEY_PREFIX);
-    ingest_key::ActiveModel {
+    let stored = ingest_key::ActiveModel {
         name: Set(name.to_owned()),
         key_hash: Set(hash(&key)),
         created_at: Set(OffsetDateTime::now_utc()),
+        all_tenants: Set(*scope == KeyScope::AllTenants),
         ..Default::default()
     }
     .insert(db)
     .await
     .context("storing an ingest key")?;
+    for tenant_id in tenant_ids {
+        ingest_key_tenant::ActiveModel {
+            key_id: Set(stored.id),
+            tenant_id: Set(tenant_id),
+        }
+        .insert(db)
+        .await
+        .context("storing an ingest key's tenant")?;
+    }
+    txn.commit().await.context("committing an ingest key")?;
     Ok(key)
 }
 
-/// Every key, oldest first.
-pub async fn list(db: &impl ConnectionTrait) -> anyhow::Result<Vec<ingest_key::Model>> {
-    ingest_key::Entity::find()
+/// A key as `ingest-key list` shows it: with the names of the tenants it
+/// may post for (`None`: all of them).
+pub struct ListedKey {
+    pub key: ingest_key::Model,
+    pub tenants: Option<Vec<String>>,
+}
+
+/// Every key, oldest first, with its scope.
+pub async fn list(db: &impl ConnectionTrait) -> anyhow::Result<Vec<ListedKey>> {
+    let keys = ingest_key::Entity::find()
         .order_by_asc(ingest_key::Column::Id)
         .all(db)
         .await
-        .context("listing ingest keys")
+        .context("listing ingest keys")?;
+    let scopes = ingest_key_tenant::Entity::find()
+        .find_also_related(tenant::Entity)
+        .all(db)
+        .await
+        .context("listing ingest keys' tenants")?;
+    Ok(keys
+        .into_iter()
+        .map(|key| {
+            let tenants = (!key.all_tenants).then(|| {
+                let mut names: Vec<String> = scopes
+                    .iter()
+                    .filter(|(s, _)| s.key_id == key.id)
+                    .filter_map(|(_, t)| t.as_ref().map(|t| t.name.clone()))
+                    .collect();
+                names.sort();
+                names
+            });
+            ListedKey { key, tenants }
+        })
+        .collect())
 }
 
 /// Ends a key at once.
@@ -109,9 +200,12 @@ pub enum Admission {
 
 /// Whether `presented` is a live key and, if so, where `tenant_id`'s
 /// events go (a suspended tenant's sections count as paused: CDR events
-/// held, extension events skipped): one query (the key looked up by hash, so the comparison
-/// happens on a digest and its timing says nothing of the key; every
-/// tenant has its two endpoint rows, so none means no such tenant).
+/// held, extension events skipped): one query (the key looked up by hash,
+/// so the comparison happens on a digest and its timing says nothing of
+/// the key; every tenant has its two endpoint rows, so none means no such
+/// tenant). A tenant outside the key's scope finds no rows either, in the
+/// same query: the answer and the work are those of an unknown tenant, so
+/// a key learns nothing of tenants it may not post for.
 pub async fn admit(
     db: &impl ConnectionTrait,
     presented: &str,
@@ -132,6 +226,8 @@ pub async fn admit(
         "SELECT k.id AS key_id, p.kind AS kind, \
          (p.enabled AND t.suspended_at IS NULL) AS enabled, (p.url IS NOT NULL) AS has_url \
          FROM ingest_keys k LEFT JOIN endpoints p ON p.tenant_id = ? \
+         AND (k.all_tenants OR EXISTS (SELECT 1 FROM ingest_key_tenants s \
+         WHERE s.key_id = k.id AND s.tenant_id = p.tenant_id)) \
          LEFT JOIN tenants t ON t.id = p.tenant_id \
          WHERE k.key_hash = ? AND k.revoked_at IS NULL",
         [tenant_id.unwrap_or(-1).into(), hash(presented).into()],

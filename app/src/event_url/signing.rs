@@ -124,7 +124,7 @@ pub fn SigningPanel(
                 {changed}
             </p>
             {(echo.secret.is_none()).then(|| view! {
-                <p><code aria-label="Signing secret, hidden">"whsec_••••••••••••••••"</code></p>
+                <p><span class="visually-hidden">"The signing secret, hidden: "</span><code>"whsec_••••••••••••••••"</code></p>
             })}
             {grace_note}
             {message}

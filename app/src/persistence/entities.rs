@@ -9,6 +9,7 @@ pub mod endpoint;
 pub mod event;
 pub mod event_ref;
 pub mod ingest_key;
+pub mod ingest_key_tenant;
 pub mod invitation;
 pub mod mail_outbox;
 pub mod operator;

@@ -388,8 +388,47 @@ fn ingest_keys_and_tenant_ids_from_the_command_line() {
         "{listed}"
     );
 
-    let (ok, key, told) = run(&["ingest-key", "create", "--name", "pbx-1"]);
-    assert!(ok, "{told}");
+    // A key says which tenants it may post for: neither is refused, both too.
+    let (ok, _, told) = run(&["ingest-key", "create", "--name", "pbx-0"]);
+    assert!(
+        !ok && told.contains("--tenant NAME (repeatable) or --all-tenants"),
+        "{told}"
+    );
+    let (ok, _, told) = run(&[
+        "ingest-key",
+        "create",
+        "--name",
+        "pbx-0",
+        "--tenant",
+        "Acme",
+        "--all-tenants",
+    ]);
+    assert!(!ok && told.contains("cannot be used with"), "{told}");
+    let (ok, _, told) = run(&[
+        "ingest-key",
+        "create",
+        "--name",
+        "pbx-0",
+        "--tenant",
+        "Initech",
+    ]);
+    assert!(
+        !ok && told.contains("No tenant is named \"Initech\""),
+        "{told}"
+    );
+    let (ok, _, told) = run(&["ingest-key", "create", "--name", "pbx-all", "--all-tenants"]);
+    assert!(ok && told.contains("for every tenant"), "{told}");
+    let (ok, key, told) = run(&[
+        "ingest-key",
+        "create",
+        "--name",
+        "pbx-1",
+        "--tenant",
+        "Globex",
+        "--tenant",
+        "Acme",
+    ]);
+    assert!(ok && told.contains("for Globex, Acme"), "{told}");
     let key = key.trim();
     assert!(key.starts_with("eui_") && key.len() > 40, "{key}");
     assert!(told.contains("shown only now"), "{told}");
@@ -406,13 +445,25 @@ fn ingest_keys_and_tenant_ids_from_the_command_line() {
         "only a hash is stored"
     );
 
-    let (ok, _, told) = run(&["ingest-key", "create", "--name", "pbx-1"]);
+    let (ok, _, told) = run(&["ingest-key", "create", "--name", "pbx-1", "--all-tenants"]);
     assert!(!ok && told.contains("exists already"), "{told}");
-    let (ok, _, told) = run(&["ingest-key", "create", "--name", "no spaces"]);
+    let (ok, _, told) = run(&[
+        "ingest-key",
+        "create",
+        "--name",
+        "no spaces",
+        "--all-tenants",
+    ]);
     assert!(!ok && told.contains("key name"), "{told}");
 
     let (_, listed, _) = run(&["ingest-key", "list"]);
-    assert!(listed.contains("pbx-1\t"), "{listed}");
+    assert!(listed.starts_with("NAME\tTENANTS\t"), "{listed}");
+    assert!(listed.contains("pbx-1\tAcme,Globex\t"), "{listed}");
+    assert!(listed.contains("pbx-all\t(all)\t"), "{listed}");
+    assert!(
+        !listed.contains("pbx-0"),
+        "refused keys are not made: {listed}"
+    );
     assert!(!listed.contains(key));
     let (ok, said, _) = run(&["ingest-key", "revoke", "--name", "pbx-1"]);
     assert!(ok && said.contains("Revoked"), "{said}");

@@ -32,7 +32,10 @@ pub struct Pbx {
 impl Pbx {
     pub async fn new(app: &TestApp) -> Pbx {
         let db = server::connect(&app.config).await.unwrap();
-        let key = app::delivery::keys::create(&db, "pbx-1").await.unwrap();
+        let scope = app::delivery::keys::KeyScope::AllTenants;
+        let key = app::delivery::keys::create(&db, "pbx-1", &scope)
+            .await
+            .unwrap();
         Pbx {
             client: reqwest::Client::new(),
             key,
@@ -106,7 +109,10 @@ pub async fn tenant_delivering_to(
         .exec(db)
         .await
         .unwrap();
-    let key = app::delivery::keys::create(db, "pbx-1").await.unwrap();
+    let scope = app::delivery::keys::KeyScope::Tenants(vec!["Acme".into()]);
+    let key = app::delivery::keys::create(db, "pbx-1", &scope)
+        .await
+        .unwrap();
     (tenant.id, key)
 }
 
@@ -254,7 +260,7 @@ async fn bad_input_is_refused_with_problem_details_and_nothing_is_stored() {
         (
             format!(
                 "{{\"event_type\":\"call_cdr\",\"pad\":\"{}\"}}",
-                "x".repeat(257 * 1024)
+                "x".repeat(2 * 1024 * 1024 + 1)
             ),
             StatusCode::PAYLOAD_TOO_LARGE,
         ),

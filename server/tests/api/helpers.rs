@@ -39,6 +39,7 @@ pub fn test_config(dir: &TempDir) -> Config {
         allow_private_targets: String::new(),
         test_events_per_minute: 100,
         api_requests_per_minute: 600,
+        ingest_events_per_second: 50_000,
         client_ip_header: None,
         log_format: server::config::LogFormat::Human,
         shutdown_grace_secs: 2,

@@ -21,6 +21,7 @@ mod delivery;
 mod email;
 mod event_url;
 mod freshness;
+mod ingest_keys;
 mod members;
 mod origin;
 mod pool;

@@ -845,10 +845,12 @@ async fn the_openapi_document_describes_every_operation_with_examples() {
             "GET /api/v1/deliveries/{id}",
             "GET /api/v1/event-url",
             "GET /api/v1/event-url/{section}",
+            "GET /api/v1/event-url/{section}/signing-secret",
             "POST /api/tenant",
             "POST /api/v1/deliveries/{id}/redeliver",
             "POST /api/v1/event-url/{section}/enable",
             "POST /api/v1/event-url/{section}/pause",
+            "POST /api/v1/event-url/{section}/signing-secret/rotate",
             "POST /api/v1/event-url/{section}/test-event",
             "PUT /api/v1/event-url/{section}",
         ]

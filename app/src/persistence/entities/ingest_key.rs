@@ -11,6 +11,9 @@ pub struct Model {
     pub created_at: TimeDateTimeWithTimeZone,
     pub last_used_at: Option<TimeDateTimeWithTimeZone>,
     pub revoked_at: Option<TimeDateTimeWithTimeZone>,
+    /// Posts for every tenant; otherwise only for those in
+    /// `ingest_key_tenants`.
+    pub all_tenants: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
