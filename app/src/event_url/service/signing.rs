@@ -61,7 +61,11 @@ pub async fn rotate_signing_secret(
     kind: EndpointKind,
     grace: SigningGrace,
 ) -> Result<Rotated, ServiceError> {
-    let now = OffsetDateTime::now_utc();
+    // Whole seconds: what PostgreSQL keeps (microseconds) and what the
+    // answer says are then the same instant.
+    let now = OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| OffsetDateTime::now_utc());
     let secret = SigningSecret::generate();
     let sealed = seal(cipher, admin.tenant_id, kind, &secret)?;
     let _turn = writes.enter().await;
