@@ -116,7 +116,9 @@ pub fn SigningPanel(
     });
     view! {
         <section class="signing" aria-labelledby=title_id.clone()>
-            <h3 id=title_id.clone()>{format!("Signing secret · {}", kind.title())}</h3>
+            // Not "· CDR Events": the section's own name stays unique (a
+            // search by it finds the section, not this panel too).
+            <h3 id=title_id.clone()>{format!("Signing secret · {}", short_name(kind))}</h3>
             <p class="hint">
                 "Every request is signed as Standard Webhooks specify ("
                 <code>"webhook-id"</code>", "<code>"webhook-timestamp"</code>", "<code>"webhook-signature"</code>
@@ -132,5 +134,13 @@ pub fn SigningPanel(
             {question}
             {actions}
         </section>
+    }
+}
+
+/// `CDR` or `Extension`, for the panel's heading.
+fn short_name(kind: EndpointKind) -> &'static str {
+    match kind {
+        EndpointKind::Cdr => "CDR",
+        EndpointKind::Extension => "Extension",
     }
 }
