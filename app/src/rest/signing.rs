@@ -9,7 +9,7 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{
@@ -32,13 +32,33 @@ pub struct SigningSecretOut {
 }
 
 /// How long the old secret keeps signing beside the new one.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)] // documents the body `grace_of` reads
 #[schema(example = json!({"grace_seconds": 86400}))]
 pub struct RotateIn {
     /// 0 (the old secret stops now) to 604800 (7 days).
     #[schema(minimum = 0, maximum = 604800)]
     pub grace_seconds: i64,
+}
+
+/// `{"grace_seconds": n}`: a whole number (JSON's `86400.0` is one too)
+/// from 0 to 604,800; anything else a 422 naming the field.
+fn grace_of(body: &[u8]) -> Result<SigningGrace, Problem> {
+    let value: serde_json::Value = read_json(body)?;
+    let refused =
+        |message: String| Problem::invalid_fields(vec![FieldError::new("grace_seconds", message)]);
+    let fields = value
+        .as_object()
+        .filter(|fields| fields.keys().all(|k| k == "grace_seconds"))
+        .ok_or_else(|| refused("Send {\"grace_seconds\": n} and nothing else.".to_owned()))?;
+    let seconds = fields
+        .get("grace_seconds")
+        .and_then(serde_json::Value::as_f64)
+        .filter(|n| n.fract() == 0.0 && n.abs() < 1e15)
+        .ok_or_else(|| refused("A whole number of seconds, 0 to 604800.".to_owned()))?;
+    // Whole and small (checked above): the conversion is exact.
+    #[allow(clippy::cast_possible_truncation)]
+    SigningGrace::from_seconds(seconds as i64).map_err(refused)
 }
 
 fn secret_response(out: SigningSecretOut) -> Response {
@@ -109,10 +129,7 @@ pub async fn rotate(
 ) -> Result<Response, Problem> {
     let admin = caller.may_write()?;
     let kind = section_of(&name)?;
-    let asked: RotateIn = read_json(&body)?;
-    let grace = SigningGrace::from_seconds(asked.grace_seconds).map_err(|message| {
-        Problem::invalid_fields(vec![FieldError::new("grace_seconds", message)])
-    })?;
+    let grace = grace_of(&body)?;
     let rotated = service::rotate_signing_secret(
         &state.db,
         &state.writes,

@@ -244,7 +244,12 @@ async fn the_api_reads_and_rotates_the_secret_with_a_write_token_only() {
     let (status, _, problem) = writer.get("/api/v1/event-url/sms/signing-secret").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
 
-    for bad in [r#"{"grace_seconds": 604801}"#, r#"{"grace_seconds": -1}"#] {
+    for bad in [
+        r#"{"grace_seconds": 604801}"#,
+        r#"{"grace_seconds": -1}"#,
+        r#"{"grace_seconds": 1.5}"#,
+        r#"{"grace_seconds": "3600"}"#,
+    ] {
         let (status, _, problem) = writer
             .post("/api/v1/event-url/cdr/signing-secret/rotate", Some(bad))
             .await;
@@ -272,6 +277,14 @@ async fn the_api_reads_and_rotates_the_secret_with_a_write_token_only() {
         "refused rotations changed nothing"
     );
 
+    // 510509.0 is a JSON integer, as the schema says (schemathesis sent it).
+    let (status, _, rotated) = writer
+        .post(
+            "/api/v1/event-url/cdr/signing-secret/rotate",
+            Some(r#"{"grace_seconds": 510509.0}"#),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rotated}");
     let (status, _, rotated) = writer
         .post(
             "/api/v1/event-url/cdr/signing-secret/rotate",
