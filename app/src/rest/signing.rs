@@ -9,7 +9,7 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
@@ -32,8 +32,9 @@ pub struct SigningSecretOut {
 }
 
 /// How long the old secret keeps signing beside the new one.
-#[derive(Debug, ToSchema)]
-#[allow(dead_code)] // documents the body `grace_of` reads
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // documents the body `grace_of` reads (no other field)
 #[schema(example = json!({"grace_seconds": 86400}))]
 pub struct RotateIn {
     /// 0 (the old secret stops now) to 604800 (7 days).
