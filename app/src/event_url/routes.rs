@@ -193,8 +193,8 @@ pub async fn reveal_signing_form(
         match service::reveal_signing_secret(&state.db, &state.writes, &state.cipher, &admin, kind)
             .await
         {
-            Ok(secret) => SigningEcho {
-                secret: Some(secret.expose().to_owned()),
+            Ok(shown) => SigningEcho {
+                secret: Some(shown.secret.expose().to_owned()),
                 ..SigningEcho::of(kind)
             },
             Err(error) => SigningEcho {

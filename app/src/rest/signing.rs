@@ -62,7 +62,11 @@ fn grace_of(body: &[u8]) -> Result<SigningGrace, Problem> {
     SigningGrace::from_seconds(seconds as i64).map_err(refused)
 }
 
-fn secret_response(out: SigningSecretOut) -> Response {
+fn secret_response(shown: service::ShownSecret) -> Response {
+    let out = SigningSecretOut {
+        secret: shown.secret.expose().to_owned(),
+        previous_until: shown.previous_until.map(rfc3339),
+    };
     ([(header::CACHE_CONTROL, "no-store")], Json(out)).into_response()
 }
 
@@ -87,21 +91,11 @@ pub async fn read(
 ) -> Result<Response, Problem> {
     let admin = caller.may_write()?;
     let kind = section_of(&name)?;
-    let secret =
+    let shown =
         service::reveal_signing_secret(&state.db, &state.writes, &state.cipher, &admin, kind)
             .await
             .map_err(|e| Problem::of(e, ""))?;
-    let (row, _) = crate::persistence::endpoints::find_endpoint(&state.db, admin.tenant_id, kind)
-        .await
-        .map_err(|e| Problem::of(e.into(), ""))?;
-    let now = time::OffsetDateTime::now_utc();
-    Ok(secret_response(SigningSecretOut {
-        secret: secret.expose().to_owned(),
-        previous_until: row
-            .signing_previous_until
-            .filter(|until| *until > now)
-            .map(rfc3339),
-    }))
+    Ok(secret_response(shown))
 }
 
 /// Makes a new signing secret for the section; the old one keeps signing
@@ -141,8 +135,5 @@ pub async fn rotate(
     )
     .await
     .map_err(|e| Problem::of(e, ""))?;
-    Ok(secret_response(SigningSecretOut {
-        secret: rotated.secret.expose().to_owned(),
-        previous_until: rotated.previous_until.map(rfc3339),
-    }))
+    Ok(secret_response(rotated))
 }

@@ -1,10 +1,11 @@
+// Over 500 lines: one attempt's whole exchange (signed headers, credentials, the Digest round, redaction) and the types it records; the wire details are in post/.
 //! One delivery attempt, recorded: what was sent (secrets redacted), what
 //! came back (headers and the first 4 KB of the body), how long it took,
 //! and, when nothing came back, why.
 
 use super::{
     digest::{choose_challenge, DigestError},
-    signing::{Signing, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER},
+    signing::{Signed, Signing},
     target_policy::{BlockReason, TargetPolicy},
 };
 use crate::domain::EndpointUrl;
@@ -69,27 +70,6 @@ pub struct Outgoing {
     pub event_id: String,
     /// The section's signing secrets now (Standard Webhooks).
     pub signing: Signing,
-}
-
-/// The Standard Webhooks headers of one attempt: the id, this attempt's
-/// time and the signature over id, time and body.
-struct Signed([(&'static str, String); 3]);
-
-impl Signed {
-    fn new(outgoing: &Outgoing) -> Result<Self, Failure> {
-        let timestamp = ::time::OffsetDateTime::now_utc().unix_timestamp();
-        let signature = outgoing
-            .signing
-            .signature(&outgoing.event_id, timestamp, outgoing.body.as_bytes())
-            .map_err(|e| Failure::Other {
-                detail: format!("the request could not be signed: {e:#}"),
-            })?;
-        Ok(Self([
-            (ID_HEADER, outgoing.event_id.clone()),
-            (TIMESTAMP_HEADER, timestamp.to_string()),
-            (SIGNATURE_HEADER, signature),
-        ]))
-    }
 }
 
 /// The request as it went out; `Authorization` never holds a secret here.
@@ -230,7 +210,7 @@ impl WebhookSender {
             }),
             Ok(url) => match self
                 .refuse_literal_address(&url)
-                .map_or_else(|| Signed::new(outgoing), Err)
+                .map_or_else(|| signed(outgoing), Err)
             {
                 Err(failure) => Err(failure),
                 Ok(signed) => {

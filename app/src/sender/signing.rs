@@ -64,6 +64,10 @@ impl fmt::Debug for SigningSecret {
     }
 }
 
+/// The Standard Webhooks headers of one attempt: the id, this attempt's
+/// time and the signature over id, time and body.
+pub struct Signed(pub [(&'static str, String); 3]);
+
 /// The secrets that sign a section's requests now: the current one, and
 /// during a rotation's grace the previous one.
 #[derive(Clone, Debug)]
@@ -73,6 +77,17 @@ pub struct Signing {
 }
 
 impl Signing {
+    /// The three headers of an attempt made now.
+    pub fn headers(&self, id: &str, body: &[u8]) -> anyhow::Result<Signed> {
+        let timestamp = time::OffsetDateTime::now_utc().unix_timestamp();
+        let signature = self.signature(id, timestamp, body)?;
+        Ok(Signed([
+            (ID_HEADER, id.to_owned()),
+            (TIMESTAMP_HEADER, timestamp.to_string()),
+            (SIGNATURE_HEADER, signature),
+        ]))
+    }
+
     /// The `webhook-signature` value for this request.
     pub fn signature(&self, id: &str, timestamp: i64, body: &[u8]) -> anyhow::Result<String> {
         let mut value = self

@@ -10,26 +10,30 @@ use crate::{
     sender::signing::SigningSecret,
 };
 
-/// A rotation done: the new secret, and until when the old one signs.
+/// A secret shown to an administrator (revealed, or made by a rotation),
+/// and until when the previous one also signs.
 #[derive(Debug)]
-pub struct Rotated {
+pub struct ShownSecret {
     pub secret: SigningSecret,
     pub previous_until: Option<OffsetDateTime>,
 }
 
 /// The section's current signing secret, for an administrator to copy
-/// into their receiver; recorded in Activity.
+/// into their receiver (with the grace of a rotation under way); recorded
+/// in Activity.
 pub async fn reveal_signing_secret(
     db: &DatabaseConnection,
     writes: &WriteGate,
     cipher: &SecretCipher,
     admin: &Administrator,
     kind: EndpointKind,
-) -> Result<SigningSecret, ServiceError> {
+) -> Result<ShownSecret, ServiceError> {
     let _turn = writes.enter().await;
     let txn = db.begin().await.map_err(anyhow::Error::new)?;
     let (row, _) = find_endpoint(&txn, admin.tenant_id, kind).await?;
     let secret = current_of(cipher, &row)?;
+    let now = OffsetDateTime::now_utc();
+    let previous_until = row.signing_previous_until.filter(|until| *until > now);
     activity::log::record(
         &txn,
         NewEntry::by(
@@ -47,7 +51,10 @@ pub async fn reveal_signing_secret(
         endpoint = kind.as_str(),
         "signing secret revealed"
     );
-    Ok(secret)
+    Ok(ShownSecret {
+        secret,
+        previous_until,
+    })
 }
 
 /// Makes a new signing secret for the section. With a grace, the current
@@ -60,7 +67,7 @@ pub async fn rotate_signing_secret(
     admin: &Administrator,
     kind: EndpointKind,
     grace: SigningGrace,
-) -> Result<Rotated, ServiceError> {
+) -> Result<ShownSecret, ServiceError> {
     // Whole seconds: what PostgreSQL keeps (microseconds) and what the
     // answer says are then the same instant.
     let now = OffsetDateTime::now_utc()
@@ -112,7 +119,7 @@ pub async fn rotate_signing_secret(
         grace_seconds = grace.seconds(),
         "signing secret rotated"
     );
-    Ok(Rotated {
+    Ok(ShownSecret {
         secret,
         previous_until,
     })

@@ -78,3 +78,13 @@ pub(super) fn redact_digest(header: &str) -> String {
         None => "Digest [redacted]".to_owned(),
     }
 }
+
+/// The attempt's Standard Webhooks headers, made now.
+pub(super) fn signed(outgoing: &Outgoing) -> Result<Signed, Failure> {
+    outgoing
+        .signing
+        .headers(&outgoing.event_id, outgoing.body.as_bytes())
+        .map_err(|e| Failure::Other {
+            detail: format!("the request could not be signed: {e:#}"),
+        })
+}
