@@ -13,4 +13,4 @@ pub mod service;
 
 pub use api::load_account;
 pub use model::{describe_agent, AccountData, EmailEcho, PasswordEcho, SessionView};
-pub use page::AccountView;
+pub use page::{AccountView, PasswordForm};

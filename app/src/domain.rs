@@ -3,6 +3,7 @@
 //! in exactly one place (`EndpointForm::parse`). Nothing here knows about HTTP
 //! servers, SQL or Leptos.
 
+mod account_id;
 mod credentials;
 mod delivery_alert;
 mod endpoint;
@@ -15,6 +16,7 @@ mod sample_event;
 mod signing_grace;
 mod verdict;
 
+pub use account_id::AccountId;
 pub use credentials::{BearerToken, CredentialError, Password, Username};
 pub use delivery_alert::{AlertKind, DeliveryAlert};
 pub use endpoint::{

@@ -67,6 +67,12 @@ pub const PROVIDER_SUSPEND: &str = "/provider/tenants/suspend";
 pub const PROVIDER_REACTIVATE: &str = "/provider/tenants/reactivate";
 /// The provider's own activity log.
 pub const PROVIDER_ACTIVITY: &str = "/provider/activity";
+/// The operator's own account: password, two-factor sign-in.
+pub const PROVIDER_ACCOUNT: &str = "/provider/account";
+pub const PROVIDER_ACCOUNT_PASSWORD: &str = "/provider/account/password";
+pub const PROVIDER_TWO_FACTOR_START: &str = "/provider/account/two-factor/start";
+pub const PROVIDER_TWO_FACTOR_CONFIRM: &str = "/provider/account/two-factor/confirm";
+pub const PROVIDER_TWO_FACTOR_OFF: &str = "/provider/account/two-factor/off";
 /// Every provider path starts so (only operators may open them).
 pub const PROVIDER_PREFIX: &str = "/provider/";
 /// The Company tabs: the pages with interactive islands.

@@ -6,18 +6,24 @@
 //! (its people cannot sign in, its sessions end, its API tokens are
 //! refused, its CDR events are held) and reactivate it; all of it in the
 //! operator activity log (`/provider/activity`). An operator never sees a
-//! tenant's secrets and never acts inside a tenant's tabs.
+//! tenant's secrets and never acts inside a tenant's tabs. **My account**
+//! (`/provider/account`) has their password and two-factor sign-in
+//! (`two_factor`; required of all with `EVENTURL_OPERATOR_2FA=required`).
 
 mod api;
 #[cfg(feature = "ssr")]
 pub mod log;
 mod model;
+#[cfg(feature = "ssr")]
+pub mod operators;
 mod page;
 #[cfg(feature = "ssr")]
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod service;
 
-pub use api::{list_operator_activity, list_tenants};
-pub use model::{OperatorActivityView, ProviderEcho, SectionState, TenantRow, TenantsData};
-pub use page::{OperatorActivityPage, TenantsPage};
+pub use api::{list_operator_activity, list_tenants, load_operator_account};
+pub use model::{
+    OperatorAccountData, OperatorActivityView, ProviderEcho, SectionState, TenantRow, TenantsData,
+};
+pub use page::{OperatorAccountPage, OperatorActivityPage, TenantsPage};

@@ -21,7 +21,7 @@ use crate::{
     members::{InvitationPage, MembersView},
     password_reset::{ForgotPasswordPage, ResetPasswordPage},
     paths,
-    provider::{OperatorActivityPage, TenantsPage},
+    provider::{OperatorAccountPage, OperatorActivityPage, TenantsPage},
     setup::SetupPage,
     two_factor::SignInCodePage,
 };
@@ -100,6 +100,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login/forgot") view=ForgotPasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/provider/tenants") view=TenantsPage ssr=SsrMode::Async/>
                 <Route path=path!("/provider/activity") view=OperatorActivityPage ssr=SsrMode::Async/>
+                <Route path=path!("/provider/account") view=OperatorAccountPage ssr=SsrMode::Async/>
                 <Route path=path!("/login/reset") view=ResetPasswordPage ssr=SsrMode::Async/>
             </Routes>
         </Router>

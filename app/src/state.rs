@@ -54,4 +54,8 @@ pub struct AppConfig {
     pub client_ip_header: Option<http::HeaderName>,
     /// `/metrics` is served only with this token (unset: not at all).
     pub metrics_token: Option<String>,
+    /// Every operator must have two-factor sign-in
+    /// (`EVENTURL_OPERATOR_2FA=required`): one without is sent to set it
+    /// up before anything else.
+    pub operator_two_factor_required: bool,
 }

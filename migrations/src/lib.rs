@@ -22,6 +22,7 @@ mod m20261129_000016_email;
 mod m20261129_000017_provider;
 mod m20261207_000018_signing;
 mod m20261207_000019_key_scope;
+mod m20261207_000020_operator_two_factor;
 mod steps;
 
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000017_provider::Migration),
             Box::new(m20261207_000018_signing::Migration),
             Box::new(m20261207_000019_key_scope::Migration),
+            Box::new(m20261207_000020_operator_two_factor::Migration),
         ]
     }
 }

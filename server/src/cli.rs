@@ -41,9 +41,10 @@ pub enum Command {
         action: AdminAction,
     },
     /// Manage the provider's operators (the Tenants console).
-    ProviderAdmin {
+    #[command(alias = "provider-admin")]
+    Operator {
         #[command(subcommand)]
-        action: ProviderAdminAction,
+        action: OperatorAction,
     },
     /// Manage the keys PBXs hand events in with.
     IngestKey {
@@ -120,12 +121,25 @@ pub enum TenantAction {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum ProviderAdminAction {
+pub enum OperatorAction {
     /// Create a provider operator: signs in at /login and manages every
     /// tenant (create, suspend, reactivate), never a tenant's settings.
     /// The password is read as for `admin create`.
     Create {
         /// Sign-in name, unique across operators and tenants' members.
+        #[arg(long)]
+        username: String,
+    },
+    /// List the operators: username, created, last sign-in, two-factor.
+    List,
+    /// Remove an operator: their sessions end at once.
+    Remove {
+        #[arg(long)]
+        username: String,
+    },
+    /// Set an operator's password (read as for `admin create`): every
+    /// session of theirs ends.
+    SetPassword {
         #[arg(long)]
         username: String,
     },
@@ -149,6 +163,55 @@ pub enum AdminAction {
         #[arg(long)]
         email: Option<String>,
     },
+}
+
+async fn run_operator_command(config: &Config, action: OperatorAction) -> anyhow::Result<()> {
+    use app::provider::operators;
+    match action {
+        OperatorAction::Create { username } => {
+            let password = read_password()?;
+            let db = crate::connect(config).await?;
+            let operator = accounts::create_operator(&db, &username, password).await?;
+            println!("Created provider operator {:?}.", operator.username);
+        }
+        OperatorAction::List => {
+            let db = crate::connect(config).await?;
+            let when = |t: Option<time::OffsetDateTime>| {
+                t.map_or("-".to_owned(), |t| {
+                    t.format(&time::format_description::well_known::Rfc3339)
+                        .unwrap_or_default()
+                })
+            };
+            println!("USERNAME\tCREATED\tLAST SIGN-IN\tTWO-FACTOR");
+            for o in operators::list(&db).await? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    o.username,
+                    when(Some(o.created_at)),
+                    when(o.last_signed_in_at),
+                    if o.two_factor { "on" } else { "off" }
+                );
+            }
+        }
+        OperatorAction::Remove { username } => {
+            let db = crate::connect(config).await?;
+            let ended = operators::remove(&db, &username).await?;
+            println!(
+                "Removed operator {:?}; {ended} session(s) ended.",
+                username.trim()
+            );
+        }
+        OperatorAction::SetPassword { username } => {
+            let password = read_password()?;
+            let db = crate::connect(config).await?;
+            let ended = operators::set_password(&db, &username, password).await?;
+            println!(
+                "Set the password of operator {:?}; {ended} session(s) ended.",
+                username.trim()
+            );
+        }
+    }
+    Ok(())
 }
 
 fn parse_role(input: &str) -> Result<Role, String> {
@@ -279,14 +342,7 @@ pub async fn run_account_command(config: &Config, command: Command) -> anyhow::R
             let tenant = accounts::create_tenant(&db, &cipher, NewTenant { name }).await?;
             println!("Created tenant {:?} (id {}).", tenant.name, tenant.id);
         }
-        Command::ProviderAdmin {
-            action: ProviderAdminAction::Create { username },
-        } => {
-            let password = read_password()?;
-            let db = crate::connect(config).await?;
-            let operator = accounts::create_operator(&db, &username, password).await?;
-            println!("Created provider operator {:?}.", operator.username);
-        }
+        Command::Operator { action } => run_operator_command(config, action).await?,
         Command::Admin {
             action:
                 AdminAction::Create {

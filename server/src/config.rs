@@ -178,6 +178,12 @@ pub struct Config {
     )]
     pub metrics_token: Option<String>,
 
+    /// `required`: every provider operator must have two-factor sign-in;
+    /// one without it is sent to set it up (My account) before anything
+    /// else. `optional`: each operator chooses.
+    #[arg(long = "operator-2fa", env = "EVENTURL_OPERATOR_2FA", value_name = "EVENTURL_OPERATOR_2FA", value_enum, default_value_t = OperatorTwoFactor::Optional, global = true)]
+    pub operator_two_factor: OperatorTwoFactor,
+
     /// Given-up events in a row that pause a section automatically (its
     /// admin enables it again); 0: never.
     #[arg(long, env = "EVENTURL_AUTO_PAUSE_AFTER", value_name = "EVENTURL_AUTO_PAUSE_AFTER", default_value_t = 50, value_parser = clap::value_parser!(u32).range(0..=1_000_000), global = true)]
@@ -217,6 +223,12 @@ pub struct Config {
     /// Database connection pool size.
     #[arg(long, env = "EVENTURL_DB_MAX_CONNECTIONS", value_name = "EVENTURL_DB_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
     pub db_max_connections: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OperatorTwoFactor {
+    Optional,
+    Required,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -111,6 +111,22 @@ pub fn router(state: RouterState) -> Router {
             post(password_reset_routes::forgot_form),
         )
         .route(paths::PROVIDER_TENANTS, post(provider_routes::create_form))
+        .route(
+            paths::PROVIDER_ACCOUNT_PASSWORD,
+            post(provider_routes::password_form),
+        )
+        .route(
+            paths::PROVIDER_TWO_FACTOR_START,
+            post(two_factor_routes::start_form),
+        )
+        .route(
+            paths::PROVIDER_TWO_FACTOR_CONFIRM,
+            post(two_factor_routes::confirm_form),
+        )
+        .route(
+            paths::PROVIDER_TWO_FACTOR_OFF,
+            post(two_factor_routes::off_form),
+        )
         .route(paths::PROVIDER_SUSPEND, post(provider_routes::suspend_form))
         .route(
             paths::PROVIDER_REACTIVATE,
@@ -257,8 +273,57 @@ pub fn with_layers(
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
                 .on_failure(()),
         )
-        // Outermost: every request gets an id (or keeps the proxy's), which
-        // its log lines carry and the response echoes.
+        // Every request gets an id (or keeps the proxy's), which its log
+        // lines carry and the response echoes.
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        // Outermost: a client's id is kept only if it is a plain token.
+        .layer(middleware::from_fn(drop_unfit_request_id))
+}
+
+/// Longest `X-Request-Id` kept from a client.
+const MAX_REQUEST_ID_LEN: usize = 64;
+
+/// Whether a client's `X-Request-Id` may stand for the request in logs:
+/// 1 to 64 characters of `[A-Za-z0-9._-]` (nothing to quote, no terminal
+/// escapes, no forged log fields).
+fn fit_request_id(value: &[u8]) -> bool {
+    (1..=MAX_REQUEST_ID_LEN).contains(&value.len())
+        && value
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// Removes a client's `X-Request-Id` that is not fit (`fit_request_id`),
+/// so the request gets an id of the server's own.
+async fn drop_unfit_request_id(
+    mut request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let headers = request.headers_mut();
+    let unfit = headers
+        .get_all("x-request-id")
+        .iter()
+        .any(|v| !fit_request_id(v.as_bytes()))
+        || headers.get_all("x-request-id").iter().count() > 1;
+    if unfit {
+        headers.remove("x-request-id");
+    }
+    next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit_request_id;
+
+    #[test]
+    fn a_request_id_is_kept_only_when_it_is_a_plain_token_of_1_to_64_characters() {
+        for fit in ["req-from-proxy-42", "a", "A.b_c-9", &"x".repeat(64)] {
+            assert!(fit_request_id(fit.as_bytes()), "{fit}");
+        }
+        let long = "x".repeat(65);
+        for unfit in ["", "a b", "id\"quoted\"", "a=b", "é", "\u{1b}[31m", &long] {
+            assert!(!fit_request_id(unfit.as_bytes()), "{unfit:?}");
+        }
+    }
 }

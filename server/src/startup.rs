@@ -43,7 +43,32 @@ pub struct Prepared {
     pub(crate) delivery: Option<app::delivery::DeliveryConfig>,
 }
 
+/// Shortest `EVENTURL_METRICS_TOKEN` accepted: 32 characters (about 190
+/// bits when random), so that it cannot be guessed over the network.
+const MIN_METRICS_TOKEN_CHARS: usize = 32;
+
+/// The metrics token, if set; a short one stops the start (it guards the
+/// queue's figures, and one guess per request is all an attacker needs).
+fn metrics_token(config: &Config) -> anyhow::Result<Option<String>> {
+    let Some(token) = config
+        .metrics_token
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    else {
+        return Ok(None);
+    };
+    if token.chars().count() < MIN_METRICS_TOKEN_CHARS {
+        anyhow::bail!(
+            "EVENTURL_METRICS_TOKEN is {} characters long: use at least {MIN_METRICS_TOKEN_CHARS} random ones (e.g. `openssl rand -hex 32`)",
+            token.chars().count()
+        );
+    }
+    Ok(Some(token.to_owned()))
+}
+
 pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
+    let metrics_token = metrics_token(&config)?;
     let db = connect(&config).await?;
     let cipher = load_cipher(&config)?;
     cipher.verify_against(&db).await?;
@@ -122,10 +147,9 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
                 .map(|h| http::HeaderName::from_bytes(h.trim().as_bytes()))
                 .transpose()
                 .context("EVENTURL_CLIENT_IP_HEADER is not a header name")?,
-            metrics_token: config
-                .metrics_token
-                .clone()
-                .filter(|t| !t.trim().is_empty()),
+            metrics_token,
+            operator_two_factor_required: config.operator_two_factor
+                == crate::config::OperatorTwoFactor::Required,
         },
     });
     let bundle = app::BundleNames::new(

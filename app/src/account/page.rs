@@ -121,8 +121,13 @@ fn EmailForm(saved: Option<String>, mail_on: bool, echo: Option<EmailEcho>) -> i
     }
 }
 
+/// The password change form, posting to `action` (a member's My account,
+/// or an operator's).
 #[component]
-fn PasswordForm(echo: PasswordEcho) -> impl IntoView {
+pub fn PasswordForm(
+    echo: PasswordEcho,
+    #[prop(default = ACCOUNT_PASSWORD)] action: &'static str,
+) -> impl IntoView {
     let field_error = |id: &'static str, error: Option<String>| {
         error.map(|e| view! { <p class="field-error" id=id>{e}</p> })
     };
@@ -132,7 +137,7 @@ fn PasswordForm(echo: PasswordEcho) -> impl IntoView {
         <section class="create-token" aria-labelledby="password-title">
             <h2 id="password-title">"Change password"</h2>
             {echo.message.clone().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
-            <form method="post" action=ACCOUNT_PASSWORD class="stack">
+            <form method="post" action=action class="stack">
                 <div class="field">
                     <label for="current-password">"Current password"</label>
                     <input id="current-password" name="current_password" type="password"

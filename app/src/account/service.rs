@@ -21,11 +21,12 @@ use crate::{
         password::{hash_password, verify_password, HashingPool},
         throttle, CurrentAdmin,
     },
+    domain::AccountId,
     error::ServiceError,
     mail::{letters, Outbox},
     persistence::{
         crypto::SecretCipher,
-        entities::user,
+        entities::{operator, user},
         session_store::{end_sessions_of, key_of, sessions_of},
         write_gate::WriteGate,
     },
@@ -61,7 +62,13 @@ pub async fn load(
         username: admin.username.clone(),
         role: admin.role,
         sessions,
-        two_factor: crate::two_factor::service::view(db, cipher, admin).await?,
+        two_factor: crate::two_factor::service::view(
+            db,
+            cipher,
+            &crate::two_factor::actor::Actor::Member(admin.clone()),
+            false,
+        )
+        .await?,
         must_enrol: admin.must_enrol,
         email: user::Entity::find_by_id(admin.user_id)
             .one(db)
@@ -72,16 +79,16 @@ pub async fn load(
     })
 }
 
-/// Checks the signed-in member's current password before a sensitive
-/// change (attempts counted in a bucket of their own, forgiven on
-/// success: `throttle::begin_reauth`). `Err(message)` for the field.
-async fn reauthenticate(
+/// Checks a signed-in member's or operator's current password before a
+/// sensitive change (attempts counted in a bucket of their own, forgiven
+/// on success: `throttle::begin_reauth`). `Err(message)` for the field.
+pub async fn reauthenticate(
     db: &DatabaseConnection,
     hashing: &HashingPool,
-    user_id: i32,
+    account: AccountId,
     current: SecretString,
 ) -> anyhow::Result<Result<(), String>> {
-    let attempt = match throttle::begin_reauth(db, user_id).await? {
+    let attempt = match throttle::begin_reauth(db, account).await? {
         Ok(attempt) => attempt,
         Err(wait) => {
             return Ok(Err(format!(
@@ -89,11 +96,18 @@ async fn reauthenticate(
             )))
         }
     };
-    let stored = user::Entity::find_by_id(user_id)
-        .one(db)
-        .await
-        .context("reading the account")?
-        .map(|u| u.password_hash);
+    let stored = match account {
+        AccountId::Member(id) => user::Entity::find_by_id(id)
+            .one(db)
+            .await
+            .context("reading the account")?
+            .map(|u| u.password_hash),
+        AccountId::Operator(id) => operator::Entity::find_by_id(id)
+            .one(db)
+            .await
+            .context("reading the account")?
+            .map(|o| o.password_hash),
+    };
     let ok = hashing
         .run(move || verify_password(&current, stored.as_deref()))
         .await?;
@@ -130,7 +144,9 @@ pub async fn change_email(
             }
         },
     };
-    if let Err(wrong) = reauthenticate(db, hashing, admin.user_id, current).await? {
+    if let Err(wrong) =
+        reauthenticate(db, hashing, AccountId::Member(admin.user_id), current).await?
+    {
         return refuse(EmailEcho {
             current_error: Some(wrong),
             ..EmailEcho::default()
@@ -208,7 +224,9 @@ pub async fn change_password(
     new: SecretString,
 ) -> Result<u64, PasswordRefusal> {
     let refuse = |echo: PasswordEcho| Err(PasswordRefusal::Fields(echo));
-    if let Err(wrong) = reauthenticate(db, hashing, admin.user_id, current).await? {
+    if let Err(wrong) =
+        reauthenticate(db, hashing, AccountId::Member(admin.user_id), current).await?
+    {
         return refuse(PasswordEcho {
             current_error: Some(wrong),
             ..PasswordEcho::default()
@@ -233,7 +251,7 @@ pub async fn change_password(
         .exec(&txn)
         .await
         .context("storing the new password")?;
-    let ended = end_sessions_of(&txn, admin.user_id, Some(keep)).await?;
+    let ended = end_sessions_of(&txn, AccountId::Member(admin.user_id), Some(keep)).await?;
     crate::password_reset::service::close_links_of(&txn, admin.user_id).await?;
     let summary = format!(
         "changed their password; {} signed out",
@@ -248,7 +266,7 @@ pub async fn change_password(
     Ok(ended)
 }
 
-fn sessions_noun(n: u64) -> String {
+pub fn sessions_noun(n: u64) -> String {
     match n {
         0 => "no other session".to_owned(),
         1 => "1 other session".to_owned(),
@@ -265,7 +283,7 @@ pub async fn sign_out_others(
 ) -> Result<u64, ServiceError> {
     let _turn = writes.enter().await;
     let txn = db.begin().await.context("starting a transaction")?;
-    let ended = end_sessions_of(&txn, admin.user_id, Some(keep)).await?;
+    let ended = end_sessions_of(&txn, AccountId::Member(admin.user_id), Some(keep)).await?;
     let summary = format!("signed out everywhere else ({})", sessions_noun(ended));
     record(
         &txn,

@@ -13,6 +13,8 @@ use crate::persistence::session_store::SessionOperator;
 pub struct CurrentOperator {
     pub operator_id: i32,
     pub username: String,
+    /// Has two-factor sign-in on, as the database says for this request.
+    pub two_factor_on: bool,
     /// Where the request came from, for the operator activity log.
     pub ip: Option<IpAddr>,
 }
@@ -22,6 +24,7 @@ impl CurrentOperator {
         Self {
             operator_id: operator.operator_id,
             username: operator.username,
+            two_factor_on: operator.two_factor_on,
             ip,
         }
     }

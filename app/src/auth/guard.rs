@@ -58,6 +58,14 @@ fn operator_path(path: &str) -> bool {
         || path.starts_with(paths::RPC_PREFIX)
 }
 
+/// What an operator who must set up two-factor sign-in may open first:
+/// their account page (and signing out).
+fn operator_enrolment_path(path: &str) -> bool {
+    path == paths::LOGOUT
+        || path == paths::PROVIDER_ACCOUNT
+        || path.starts_with("/provider/account/")
+}
+
 /// An operator on a tenant's page: to the console (a page), or 403.
 fn operator_elsewhere(request: &Request) -> Response {
     if request.method() == Method::GET || request.method() == Method::HEAD {
@@ -73,13 +81,14 @@ fn operator_elsewhere(request: &Request) -> Response {
     .into_plain_response()
 }
 
-fn enrol_first(request: &Request) -> Response {
-    const WHY: &str = "Your company requires two-factor sign-in: set it up in My account first.";
+/// To the account page (`account`) to set up two-factor sign-in first;
+/// `why` for anything but a page.
+fn enrol_first(request: &Request, account: &str, why: &str) -> Response {
     if request.method() == Method::GET || request.method() == Method::HEAD {
-        let target = format!("{}?enrol=required", paths::ACCOUNT);
+        let target = format!("{account}?enrol=required");
         return (StatusCode::SEE_OTHER, [(header::LOCATION, target)]).into_response();
     }
-    let error = crate::error::AppError::Forbidden(WHY.to_owned());
+    let error = crate::error::AppError::Forbidden(why.to_owned());
     if request.uri().path().starts_with(paths::RPC_PREFIX) {
         (error.status(), axum::Json(error)).into_response()
     } else {
@@ -126,6 +135,16 @@ pub async fn require_sign_in(
                 if !operator_path(path) {
                     return operator_elsewhere(&request);
                 }
+                if state.config.operator_two_factor_required
+                    && !operator.two_factor_on
+                    && !operator_enrolment_path(path)
+                {
+                    return enrol_first(
+                        &request,
+                        paths::PROVIDER_ACCOUNT,
+                        "Your provider requires two-factor sign-in of every operator: set it up in My account first.",
+                    );
+                }
                 request
                     .extensions_mut()
                     .insert(CurrentOperator::new(operator, ip));
@@ -145,7 +164,11 @@ pub async fn require_sign_in(
             .into_plain_response();
         }
         if user.must_enrol && !enrolment_path(path) {
-            return enrol_first(&request);
+            return enrol_first(
+                &request,
+                paths::ACCOUNT,
+                "Your company requires two-factor sign-in: set it up in My account first.",
+            );
         }
         request.extensions_mut().insert(CurrentAdmin::new(user, ip));
         return next.run(request).await;

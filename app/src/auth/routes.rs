@@ -14,7 +14,7 @@ use tower_sessions::Session;
 use super::{
     current_admin::CurrentAdmin,
     safe_next,
-    session::{sign_in, sign_out, PasswordAccepted, SignInAttempt, SignInError},
+    session::{sign_in, sign_out, Named, PasswordAccepted, SignInAttempt, SignInError},
     LoginEcho,
 };
 use crate::{
@@ -23,6 +23,7 @@ use crate::{
     error::ServiceError,
     paths,
     persistence::session_store::SessionClient,
+    provider::log::{self as operator_log, OperatorAction, OperatorEntry},
     render::{render_with_echo, Pages},
     state::AppState,
 };
@@ -86,8 +87,8 @@ pub async fn login(
             };
             Redirect::to(target).into_response()
         }
-        Ok(PasswordAccepted::CodeNeeded(user_id)) => {
-            tracing::info!(user_id, "password accepted; asking for the second factor");
+        Ok(PasswordAccepted::CodeNeeded(account)) => {
+            tracing::info!(?account, "password accepted; asking for the second factor");
             Redirect::to(&second_factor_path(safe_next(&form.next))).into_response()
         }
         Err(
@@ -152,15 +153,8 @@ pub async fn logout(
         }
     }
     if let Some(operator) = parts.extensions.get::<crate::auth::CurrentOperator>() {
-        let entry = crate::provider::log::OperatorEntry {
-            operator_id: Some(operator.operator_id),
-            operator: operator.username.clone(),
-            ip: operator.ip,
-            kind: crate::provider::log::OperatorAction::SignOut,
-            tenant: None,
-            summary: "signed out".to_owned(),
-        };
-        if let Err(e) = crate::provider::log::record(&state.db, entry).await {
+        let entry = OperatorEntry::by(operator, OperatorAction::SignOut, "signed out".to_owned());
+        if let Err(e) = operator_log::record(&state.db, entry).await {
             tracing::error!(error = format!("{e:#}"), "could not log a sign-out");
         }
     }
@@ -175,54 +169,59 @@ pub async fn logout(
     Redirect::to(&format!("{}?signed_out=1", paths::LOGIN)).into_response()
 }
 
-/// Sign-ins and refusals go to the log of the tenant whose user was named
-/// (refusals for unknown names belong to no tenant).
+/// Sign-ins and refusals go to the log of the tenant whose member was
+/// named, or to the operators' log when an operator was (refusals for
+/// unknown names belong to no tenant).
 async fn record_sign_in(state: &AppState, username: &str, client: IpAddr, attempt: &SignInAttempt) {
-    let (kind, summary) = match &attempt.outcome {
-        Ok(PasswordAccepted::SignedIn(_)) => (ActivityKind::SignIn, "signed in".to_owned()),
-        Ok(PasswordAccepted::Operator(operator_id)) => {
-            let entry = crate::provider::log::OperatorEntry {
-                operator_id: Some(*operator_id),
-                operator: username.to_owned(),
-                ip: Some(client),
-                kind: crate::provider::log::OperatorAction::SignIn,
-                tenant: None,
-                summary: "signed in".to_owned(),
-            };
-            if let Err(e) = crate::provider::log::record(&state.db, entry).await {
-                tracing::error!(error = format!("{e:#}"), "could not log a sign-in");
-            }
-            return;
-        }
-        Err(SignInError::Suspended) => (
-            ActivityKind::SignInFailed,
-            "refused: the company is suspended".to_owned(),
-        ),
+    let summary = match &attempt.outcome {
+        Ok(PasswordAccepted::SignedIn(_) | PasswordAccepted::Operator(_)) => "signed in".to_owned(),
+        Err(SignInError::Suspended) => "refused: the company is suspended".to_owned(),
         // Recorded when the code is given (or refused).
-        Ok(PasswordAccepted::CodeNeeded(_)) => return,
-        Err(SignInError::InvalidCredentials) => (
-            ActivityKind::SignInFailed,
-            "wrong username or password".to_owned(),
-        ),
-        Err(SignInError::Throttled { retry_after_secs }) => (
-            ActivityKind::SignInFailed,
-            format!("refused: too many failed attempts (for {retry_after_secs} s more)"),
-        ),
-        Err(SignInError::Unexpected(_)) => return,
+        Ok(PasswordAccepted::CodeNeeded(_)) | Err(SignInError::Unexpected(_)) => return,
+        Err(SignInError::InvalidCredentials) => "wrong username or password".to_owned(),
+        Err(SignInError::Throttled { retry_after_secs }) => {
+            format!("refused: too many failed attempts (for {retry_after_secs} s more)")
+        }
     };
-    let entry = log::NewEntry {
-        tenant_id: attempt.named.map(|u| u.tenant_id),
-        actor_id: attempt.named.map(|u| u.user_id),
-        actor: username.to_owned(),
-        ip: Some(client),
-        kind,
-        section: None,
-        summary,
-        changes: Vec::new(),
-        version: None,
+    let succeeded = attempt.outcome.is_ok();
+    let recorded = if let Some(Named::Operator(operator_id)) = attempt.named {
+        let entry = OperatorEntry {
+            operator_id: Some(operator_id),
+            operator: username.to_owned(),
+            ip: Some(client),
+            kind: if succeeded {
+                OperatorAction::SignIn
+            } else {
+                OperatorAction::SignInFailed
+            },
+            tenant: None,
+            summary,
+        };
+        operator_log::record(&state.db, entry).await
+    } else {
+        let member = match attempt.named {
+            Some(Named::Member { user_id, tenant_id }) => Some((user_id, tenant_id)),
+            _ => None,
+        };
+        let entry = log::NewEntry {
+            tenant_id: member.map(|(_, tenant_id)| tenant_id),
+            actor_id: member.map(|(user_id, _)| user_id),
+            actor: username.to_owned(),
+            ip: Some(client),
+            kind: if succeeded {
+                ActivityKind::SignIn
+            } else {
+                ActivityKind::SignInFailed
+            },
+            section: None,
+            summary,
+            changes: Vec::new(),
+            version: None,
+        };
+        log::record(&state.db, entry).await
     };
     // The attempt has happened either way; a lost entry is logged here.
-    if let Err(e) = log::record(&state.db, entry).await {
+    if let Err(e) = recorded {
         tracing::error!(error = format!("{e:#}"), "could not log a sign-in attempt");
     }
 }

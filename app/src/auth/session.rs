@@ -7,6 +7,7 @@ use secrecy::SecretString;
 use tower_sessions::Session;
 
 use super::password::verify_password;
+use crate::domain::AccountId;
 use crate::persistence::{
     entities::{operator, tenant, user},
     session_store::{
@@ -66,16 +67,16 @@ pub enum SignInError {
 }
 
 /// The account a sign-in attempt named, whether or not it succeeded: the
-/// activity log files the attempt under its tenant.
+/// attempt is filed in its tenant's activity log, or in the operators'.
 #[derive(Clone, Copy, Debug)]
-pub struct NamedUser {
-    pub user_id: i32,
-    pub tenant_id: i32,
+pub enum Named {
+    Member { user_id: i32, tenant_id: i32 },
+    Operator(i32),
 }
 
 /// What a sign-in attempt came to, and whom it named (looked up once).
 pub struct SignInAttempt {
-    pub named: Option<NamedUser>,
+    pub named: Option<Named>,
     pub outcome: Result<PasswordAccepted, SignInError>,
 }
 
@@ -84,9 +85,9 @@ pub struct SignInAttempt {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PasswordAccepted {
     SignedIn(i32),
-    CodeNeeded(i32),
     /// A provider operator signed in (their id).
     Operator(i32),
+    CodeNeeded(AccountId),
 }
 
 /// Whom a sign-in names: a tenant's member, or a provider operator
@@ -104,7 +105,7 @@ pub const SECOND_FACTOR_WITHIN_SECS: i64 = 300;
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PendingSignIn {
-    pub user_id: i32,
+    pub account: AccountId,
     pub since: i64,
     pub client: SessionClient,
 }
@@ -154,11 +155,12 @@ pub async fn sign_in(
         },
     };
     let named = match &found {
-        Some(Account::Member(u, _)) => Some(NamedUser {
+        Some(Account::Member(u, _)) => Some(Named::Member {
             user_id: u.id,
             tenant_id: u.tenant_id,
         }),
-        _ => None,
+        Some(Account::Operator(o)) => Some(Named::Operator(o.id)),
+        None => None,
     };
     let outcome = check_and_start(session, db, username, password, client, hashing, found).await;
     SignInAttempt { named, outcome }
@@ -200,8 +202,14 @@ async fn check_and_start(
     let (user, tenant) = match (ok, found) {
         (true, Some(Account::Member(user, tenant))) => (user, tenant),
         (true, Some(Account::Operator(operator))) => {
-            super::throttle::operator_succeeded(db, attempt, operator.id, client_ip).await?;
             let operator_id = operator.id;
+            if operator.totp_confirmed_at.is_some() {
+                ask_for_code(session, AccountId::Operator(operator_id), client).await?;
+                return Ok(PasswordAccepted::CodeNeeded(AccountId::Operator(
+                    operator_id,
+                )));
+            }
+            super::throttle::operator_succeeded(db, attempt, operator_id, client_ip).await?;
             start_operator_session(session, operator, client).await?;
             return Ok(PasswordAccepted::Operator(operator_id));
         }
@@ -213,25 +221,35 @@ async fn check_and_start(
     }
     let user_id = user.id;
     if user.totp_confirmed_at.is_some() {
-        // Under a new id already: what follows the code is a sign-in.
-        session
-            .cycle_id()
-            .await
-            .context("renewing the session id")?;
-        let pending = PendingSignIn {
-            user_id,
-            since: time::OffsetDateTime::now_utc().unix_timestamp(),
-            client,
-        };
-        session
-            .insert(SECOND_FACTOR_KEY, pending)
-            .await
-            .context("writing the session")?;
-        return Ok(PasswordAccepted::CodeNeeded(user_id));
+        ask_for_code(session, AccountId::Member(user_id), client).await?;
+        return Ok(PasswordAccepted::CodeNeeded(AccountId::Member(user_id)));
     }
     super::throttle::succeeded(db, attempt, user_id, client_ip).await?;
     start_session(session, SessionUser::of(user, tenant), client).await?;
     Ok(PasswordAccepted::SignedIn(user_id))
+}
+
+/// The password was right and the account has two-factor sign-in: the
+/// session (under a new id already: what follows the code is a sign-in)
+/// remembers whose code to ask for, and since when.
+async fn ask_for_code(
+    session: &Session,
+    account: AccountId,
+    client: SessionClient,
+) -> anyhow::Result<()> {
+    session
+        .cycle_id()
+        .await
+        .context("renewing the session id")?;
+    let pending = PendingSignIn {
+        account,
+        since: time::OffsetDateTime::now_utc().unix_timestamp(),
+        client,
+    };
+    session
+        .insert(SECOND_FACTOR_KEY, pending)
+        .await
+        .context("writing the session")
 }
 
 /// Who a session is: a member or a provider operator, never both.
@@ -287,7 +305,7 @@ pub async fn start_session(
 
 /// Signs a provider operator in (`start`; their last sign-in is noted by
 /// the throttle).
-async fn start_operator_session(
+pub async fn start_operator_session(
     session: &Session,
     operator: operator::Model,
     client: SessionClient,
@@ -295,6 +313,7 @@ async fn start_operator_session(
     let operator = SessionOperator {
         operator_id: operator.id,
         username: operator.username,
+        two_factor_on: operator.totp_confirmed_at.is_some(),
     };
     start(session, Identity::Operator(operator), client).await
 }

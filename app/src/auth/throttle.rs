@@ -20,6 +20,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::{
     client_ip::{network_of, wide_network_of},
+    domain::AccountId,
     persistence::{
         entities::{operator, sign_in_address, user},
         rate_limit::{self, Rule, Taken, Verdict},
@@ -124,16 +125,21 @@ async fn take(
     })
 }
 
-/// A signed-in member proving themselves again (their password to change
-/// it, a code to set up two-factor sign-in): `PER_ACCOUNT` tries per
-/// `WINDOW`, in a bucket of their own, so that someone at an unattended
-/// browser can neither guess on nor lock the owner out of signing in.
+/// A signed-in member or operator proving themselves again (their
+/// password to change it, a code to set up two-factor sign-in):
+/// `PER_ACCOUNT` tries per `WINDOW`, in a bucket of their own, so that
+/// someone at an unattended browser can neither guess on nor lock the
+/// owner out of signing in.
 pub async fn begin_reauth(
     db: &impl ConnectionTrait,
-    user_id: i32,
+    account: AccountId,
 ) -> anyhow::Result<Result<Reauth, u64>> {
+    let key = match account {
+        AccountId::Member(id) => format!("reauth:user:{id}"),
+        AccountId::Operator(id) => format!("reauth:operator:{id}"),
+    };
     let rules = [Rule {
-        key: format!("reauth:user:{user_id}"),
+        key,
         max: PER_ACCOUNT,
         window: WINDOW,
     }];

@@ -246,7 +246,7 @@ pub async fn remove(
     {
         return Err(last_administrator(&member.username));
     }
-    end_sessions_of(&txn, id, None).await?;
+    end_sessions_of(&txn, crate::domain::AccountId::Member(id), None).await?;
     revoke_invitations_by(&txn, id).await?;
     user::Entity::delete_by_id(id)
         .exec(&txn)

@@ -288,7 +288,7 @@ pub async fn reset(
         .exec(&txn)
         .await
         .context("setting the new password")?;
-    let ended = end_sessions_of(&txn, member.id, None).await?;
+    let ended = end_sessions_of(&txn, crate::domain::AccountId::Member(member.id), None).await?;
     record(
         &txn,
         NewEntry {

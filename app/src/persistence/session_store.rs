@@ -108,11 +108,15 @@ pub async fn sessions_of(
 /// stored key of the one acting, if any). Returns how many ended.
 pub async fn end_sessions_of(
     db: &impl ConnectionTrait,
-    user_id: i32,
+    account: crate::domain::AccountId,
     keep: Option<&str>,
 ) -> anyhow::Result<u64> {
     use anyhow::Context;
-    let mut delete = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
+    let whose = match account {
+        crate::domain::AccountId::Member(id) => session::Column::UserId.eq(id),
+        crate::domain::AccountId::Operator(id) => session::Column::OperatorId.eq(id),
+    };
+    let mut delete = session::Entity::delete_many().filter(whose);
     if let Some(keep) = keep {
         delete = delete.filter(session::Column::Id.ne(keep));
     }
@@ -204,6 +208,10 @@ impl SessionUser {
 pub struct SessionOperator {
     pub operator_id: i32,
     pub username: String,
+    /// Has two-factor sign-in on (with `EVENTURL_OPERATOR_2FA=required`,
+    /// one without is sent to set it up first).
+    #[serde(default)]
+    pub two_factor_on: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -395,6 +403,7 @@ async fn read(db: &DatabaseConnection, id: Id) -> session_store::Result<Option<R
             serde_json::to_value(SessionOperator {
                 operator_id: o.id,
                 username: o.username,
+                two_factor_on: o.totp_confirmed_at.is_some(),
             })
         }) {
             Some(Ok(operator)) => {

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::model::{OperatorActivityView, TenantsData};
+use super::model::{OperatorAccountData, OperatorActivityView, TenantsData};
 use crate::error::AppError;
 
 /// Every tenant, for a signed-in operator.
@@ -22,4 +22,18 @@ pub async fn list_operator_activity() -> Result<(String, Vec<OperatorActivityVie
         .await
         .map_err(|e| crate::error::ServiceError::from(e).respond())?;
     Ok((operator.username, entries))
+}
+
+/// The signed-in operator's own account.
+#[server(prefix = "/rpc", endpoint = "load_operator_account")]
+pub async fn load_operator_account() -> Result<OperatorAccountData, AppError> {
+    let (state, operator) = crate::auth::signed_in_operator().await?;
+    super::service::account(
+        &state.db,
+        &state.cipher,
+        &operator,
+        state.config.operator_two_factor_required,
+    )
+    .await
+    .map_err(crate::error::ServiceError::respond)
 }

@@ -7,43 +7,69 @@ use std::net::IpAddr;
 use time::OffsetDateTime;
 
 use super::model::OperatorActivityView;
-use crate::{persistence::entities::operator_activity, time_text::rfc3339};
+use crate::{auth::CurrentOperator, persistence::entities::operator_activity, time_text::rfc3339};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OperatorAction {
     SignIn,
+    SignInFailed,
     SignOut,
     TenantCreated,
     TenantSuspended,
     TenantReactivated,
+    TwoFactorOn,
+    TwoFactorOff,
+    PasswordChanged,
+    /// From the command line: an operator's password set, or an operator
+    /// removed.
+    PasswordSet,
+    OperatorRemoved,
 }
 
 impl OperatorAction {
-    pub const ALL: [OperatorAction; 5] = [
+    pub const ALL: [OperatorAction; 11] = [
         OperatorAction::SignIn,
+        OperatorAction::SignInFailed,
         OperatorAction::SignOut,
         OperatorAction::TenantCreated,
         OperatorAction::TenantSuspended,
         OperatorAction::TenantReactivated,
+        OperatorAction::TwoFactorOn,
+        OperatorAction::TwoFactorOff,
+        OperatorAction::PasswordChanged,
+        OperatorAction::PasswordSet,
+        OperatorAction::OperatorRemoved,
     ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             OperatorAction::SignIn => "sign_in",
+            OperatorAction::SignInFailed => "sign_in_failed",
             OperatorAction::SignOut => "sign_out",
             OperatorAction::TenantCreated => "tenant_created",
             OperatorAction::TenantSuspended => "tenant_suspended",
             OperatorAction::TenantReactivated => "tenant_reactivated",
+            OperatorAction::TwoFactorOn => "two_factor_on",
+            OperatorAction::TwoFactorOff => "two_factor_off",
+            OperatorAction::PasswordChanged => "password_changed",
+            OperatorAction::PasswordSet => "password_set",
+            OperatorAction::OperatorRemoved => "operator_removed",
         }
     }
 
     pub fn label(self) -> &'static str {
         match self {
             OperatorAction::SignIn => "Signed in",
+            OperatorAction::SignInFailed => "Sign-in refused",
             OperatorAction::SignOut => "Signed out",
             OperatorAction::TenantCreated => "Tenant created",
             OperatorAction::TenantSuspended => "Tenant suspended",
             OperatorAction::TenantReactivated => "Tenant reactivated",
+            OperatorAction::TwoFactorOn => "Two-factor sign-in on",
+            OperatorAction::TwoFactorOff => "Two-factor sign-in off",
+            OperatorAction::PasswordChanged => "Password changed",
+            OperatorAction::PasswordSet => "Password set (command line)",
+            OperatorAction::OperatorRemoved => "Operator removed (command line)",
         }
     }
 }
@@ -56,6 +82,20 @@ pub struct OperatorEntry {
     /// The tenant acted on: its id and name.
     pub tenant: Option<(i32, String)>,
     pub summary: String,
+}
+
+impl OperatorEntry {
+    /// An entry for what the signed-in `operator` did to no tenant.
+    pub fn by(operator: &CurrentOperator, kind: OperatorAction, summary: String) -> Self {
+        OperatorEntry {
+            operator_id: Some(operator.operator_id),
+            operator: operator.username.clone(),
+            ip: operator.ip,
+            kind,
+            tenant: None,
+            summary,
+        }
+    }
 }
 
 pub async fn record(db: &impl ConnectionTrait, entry: OperatorEntry) -> anyhow::Result<()> {

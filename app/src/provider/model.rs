@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::EndpointKind;
+use crate::{domain::EndpointKind, two_factor::TwoFactorView};
 
 /// A tenant's section at a glance.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,4 +70,13 @@ pub struct ProviderEcho {
     /// The name typed, when refused.
     pub name: String,
     pub message: Option<String>,
+}
+
+/// The operator's own account page: password and two-factor sign-in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorAccountData {
+    pub username: String,
+    pub two_factor: TwoFactorView,
+    /// The server requires it of operators and it is not on yet.
+    pub must_enrol: bool,
 }

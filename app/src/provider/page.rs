@@ -7,22 +7,28 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{
-    api::{list_operator_activity, list_tenants},
+    api::{list_operator_activity, list_tenants, load_operator_account},
     model::{ProviderEcho, TenantRow},
 };
 use crate::{
+    account::{PasswordEcho, PasswordForm},
     activity::LocalTime,
     copy_button::ShownOnce,
     data_table::DataTable,
     form_echo::form_echo,
     members::INVITATION_HOURS,
-    paths::{LOGOUT, PROVIDER_ACTIVITY, PROVIDER_REACTIVATE, PROVIDER_SUSPEND, PROVIDER_TENANTS},
+    paths::{
+        LOGOUT, PROVIDER_ACCOUNT, PROVIDER_ACCOUNT_PASSWORD, PROVIDER_ACTIVITY,
+        PROVIDER_REACTIVATE, PROVIDER_SUSPEND, PROVIDER_TENANTS,
+    },
+    two_factor::{TwoFactorEcho, TwoFactorSection},
 };
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum ProviderTab {
     Tenants,
     Activity,
+    Account,
 }
 
 #[component]
@@ -50,6 +56,7 @@ fn ProviderLayout(operator: String, tab: ProviderTab, children: Children) -> imp
                 <nav class="tabs" aria-label="Provider console">
                     <a href=PROVIDER_TENANTS aria-current=current(ProviderTab::Tenants)>"Tenants"</a>
                     <a href=PROVIDER_ACTIVITY aria-current=current(ProviderTab::Activity)>"Activity"</a>
+                    <a href=PROVIDER_ACCOUNT aria-current=current(ProviderTab::Account)>"My account"</a>
                 </nav>
                 {children()}
             </main>
@@ -245,6 +252,56 @@ pub fn OperatorActivityPage() -> impl IntoView {
                     Err(e) => crate::layout::load_failed(e, PROVIDER_ACTIVITY),
                 }
             })}
+        </Suspense>
+    }
+}
+
+/// `/provider/account`: the operator's own password and two-factor
+/// sign-in (the same forms as a member's My account).
+#[component]
+pub fn OperatorAccountPage() -> impl IntoView {
+    let query = use_query_map();
+    let notice = move || {
+        query.with(|q| {
+            if q.get("password").is_some() {
+                let ended = q
+                    .get("ended")
+                    .and_then(|n| n.parse::<u64>().ok())
+                    .unwrap_or(0);
+                Some(match ended {
+                    0 => "Password changed.".to_owned(),
+                    1 => "Password changed. 1 other session was signed out.".to_owned(),
+                    n => format!("Password changed. {n} other sessions were signed out."),
+                })
+            } else {
+                q.get("two_factor")
+                    .map(|_| "Two-factor sign-in turned off.".to_owned())
+            }
+        })
+    };
+    let data = Resource::new_blocking(|| (), |_| load_operator_account());
+    let password_echo = form_echo::<PasswordEcho>().unwrap_or_default();
+    let two_factor_echo = form_echo::<TwoFactorEcho>().unwrap_or_default();
+    view! {
+        <Title text="My account · Provider · eventurl"/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || {
+                let (password_echo, two_factor_echo) = (password_echo.clone(), two_factor_echo.clone());
+                Suspend::new(async move {
+                    match data.await {
+                        Ok(account) => view! {
+                            <ProviderLayout operator=account.username.clone() tab=ProviderTab::Account>
+                                <p class="tab-intro">{format!("You are {}, an operator of this provider.", account.username)}</p>
+                                {notice().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+                                <TwoFactorSection view=account.two_factor.clone() echo=two_factor_echo enrol_required=account.must_enrol/>
+                                <PasswordForm echo=password_echo action=PROVIDER_ACCOUNT_PASSWORD/>
+                            </ProviderLayout>
+                        }
+                        .into_any(),
+                        Err(e) => crate::layout::load_failed(e, PROVIDER_ACCOUNT),
+                    }
+                })
+            }}
         </Suspense>
     }
 }

@@ -2,6 +2,52 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::paths::{
+    ACCOUNT_TWO_FACTOR_CONFIRM, ACCOUNT_TWO_FACTOR_OFF, ACCOUNT_TWO_FACTOR_START,
+    PROVIDER_TWO_FACTOR_CONFIRM, PROVIDER_TWO_FACTOR_OFF, PROVIDER_TWO_FACTOR_START,
+};
+
+/// Whose account page the forms are on: a member's My account or an
+/// operator's (the provider console), each posting to its own paths.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TwoFactorPaths {
+    Member,
+    Operator,
+}
+
+impl TwoFactorPaths {
+    pub fn start(self) -> &'static str {
+        match self {
+            TwoFactorPaths::Member => ACCOUNT_TWO_FACTOR_START,
+            TwoFactorPaths::Operator => PROVIDER_TWO_FACTOR_START,
+        }
+    }
+
+    pub fn confirm(self) -> &'static str {
+        match self {
+            TwoFactorPaths::Member => ACCOUNT_TWO_FACTOR_CONFIRM,
+            TwoFactorPaths::Operator => PROVIDER_TWO_FACTOR_CONFIRM,
+        }
+    }
+
+    /// Who requires it, when it is required.
+    pub fn required_by(self) -> &'static str {
+        match self {
+            TwoFactorPaths::Member => "Your company requires two-factor sign-in",
+            TwoFactorPaths::Operator => {
+                "Your provider requires two-factor sign-in of every operator"
+            }
+        }
+    }
+
+    pub fn off(self) -> &'static str {
+        match self {
+            TwoFactorPaths::Member => ACCOUNT_TWO_FACTOR_OFF,
+            TwoFactorPaths::Operator => PROVIDER_TWO_FACTOR_OFF,
+        }
+    }
+}
+
 /// A member's two-factor sign-in, for My account.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TwoFactorState {
@@ -20,8 +66,10 @@ pub enum TwoFactorState {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TwoFactorView {
     pub state: TwoFactorState,
-    /// The company requires it of everyone (it cannot be turned off).
+    /// Required of this account (by the company, or of every operator by
+    /// the server): turned off, it must be set up again first thing.
     pub required: bool,
+    pub paths: TwoFactorPaths,
 }
 
 /// What a two-factor post on My account comes back with.

@@ -10,10 +10,7 @@ use super::model::{CodeEcho, TwoFactorEcho, TwoFactorState, TwoFactorView};
 use crate::{
     auth::path_with_next,
     form_echo::form_echo,
-    paths::{
-        ACCOUNT_TWO_FACTOR_CONFIRM, ACCOUNT_TWO_FACTOR_OFF, ACCOUNT_TWO_FACTOR_START, LOGIN,
-        LOGIN_TWO_FACTOR,
-    },
+    paths::{LOGIN, LOGIN_TWO_FACTOR},
 };
 
 #[component]
@@ -22,6 +19,7 @@ pub fn TwoFactorSection(
     echo: TwoFactorEcho,
     enrol_required: bool,
 ) -> impl IntoView {
+    let paths = view.paths;
     let error = echo.error.clone();
     let error_line = error
         .clone()
@@ -38,11 +36,11 @@ pub fn TwoFactorSection(
         .into_any(),
         (TwoFactorState::Off, None) => view! {
             {enrol_required.then(|| view! {
-                <p class="banner banner-warn" role="alert">"Your company requires two-factor sign-in: set it up to continue."</p>
+                <p class="banner banner-warn" role="alert">{paths.required_by()}": set it up to continue."</p>
             })}
             <p>"Off. With it on, signing in also asks for a 6-digit code from an authenticator app on your phone (any TOTP app), so a stolen password is not enough."</p>
             {error_line.clone()}
-            <form method="post" action=ACCOUNT_TWO_FACTOR_START class="stack">
+            <form method="post" action=paths.start() class="stack">
                 <div class="field">
                     <label for="two-factor-start-password">"Your password"</label>
                     <input id="two-factor-start-password" name="password" type="password"
@@ -58,7 +56,7 @@ pub fn TwoFactorSection(
             let invalid = error.is_some();
             view! {
                 {enrol_required.then(|| view! {
-                    <p class="banner banner-warn" role="alert">"Your company requires two-factor sign-in: finish setting it up to continue."</p>
+                    <p class="banner banner-warn" role="alert">{paths.required_by()}": finish setting it up to continue."</p>
                 })}
                 <ol class="steps">
                     <li>"Scan this code with your authenticator app, or type the key below into it."</li>
@@ -67,7 +65,7 @@ pub fn TwoFactorSection(
                 <div class="qr" role="img" aria-label="QR code for your authenticator app" inner_html=qr_svg></div>
                 <p>"Key: " <code class="key">{key}</code></p>
                 {error_line.clone()}
-                <form method="post" action=ACCOUNT_TWO_FACTOR_CONFIRM class="stack">
+                <form method="post" action=paths.confirm() class="stack">
                     <div class="field">
                         <label for="two-factor-code">"Code from the app"</label>
                         <input id="two-factor-code" name="code" type="text" inputmode="numeric"
@@ -79,7 +77,7 @@ pub fn TwoFactorSection(
                 </form>
                 <details class="revoke">
                     <summary>"Start again with a new key…"</summary>
-                    <form method="post" action=ACCOUNT_TWO_FACTOR_START class="stack">
+                    <form method="post" action=paths.start() class="stack">
                         <div class="field">
                             <label for="two-factor-restart-password">"Your password"</label>
                             <input id="two-factor-restart-password" name="password" type="password"
@@ -101,14 +99,14 @@ pub fn TwoFactorSection(
                 <p>{format!("On. Signing in asks for a code from your app after your password ({left}).")}</p>
                 {
                     let note = view.required.then(|| view! {
-                        <p class="hint">"Your company requires it: turned off (say, after losing your phone), you are asked to set it up again before anything else."</p>
+                        <p class="hint">"It is required: turned off (say, after losing your phone), you are asked to set it up again before anything else."</p>
                     });
                     view! {
                         {note}
                         {error_line.clone()}
                         <details class="revoke">
                             <summary>"Turn off…"</summary>
-                            <form method="post" action=ACCOUNT_TWO_FACTOR_OFF class="stack">
+                            <form method="post" action=paths.off() class="stack">
                                 <div class="field">
                                     <label for="two-factor-off-password">"Your password"</label>
                                     <input id="two-factor-off-password" name="password" type="password"

@@ -1,18 +1,21 @@
-//! Two-factor sign-in's form posts: setting it up and turning it off in My
-//! account, and the code after the password at sign-in.
+//! Two-factor sign-in's form posts: setting it up and turning it off on
+//! one's account page (a member's or an operator's: `Actor`), and the code
+//! after the password at sign-in.
 
+use anyhow::Context;
 use axum::{
     extract::{ConnectInfo, Query, State},
     response::{IntoResponse, Redirect, Response},
     Form,
 };
-use sea_orm::EntityTrait;
+use sea_orm::{DatabaseConnection, EntityTrait};
 use secrecy::SecretString;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use time::OffsetDateTime;
 use tower_sessions::Session;
 
 use super::{
+    actor::Actor,
     model::{CodeEcho, TwoFactorEcho},
     service::{self, Passed},
 };
@@ -20,23 +23,30 @@ use crate::{
     activity::{log, ActivityKind},
     auth::{
         login_path, safe_next,
-        session::{start_session, PendingSignIn, SECOND_FACTOR_KEY, SECOND_FACTOR_WITHIN_SECS},
-        throttle, CurrentAdmin,
+        session::{
+            start_operator_session, start_session, PendingSignIn, SECOND_FACTOR_KEY,
+            SECOND_FACTOR_WITHIN_SECS,
+        },
+        throttle,
     },
     client_ip::client_ip,
+    domain::AccountId,
     error::{AppError, ServiceError},
-    paths::ACCOUNT,
+    paths::{PROVIDER_PREFIX, PROVIDER_TENANTS},
     persistence::{
-        entities::{tenant, user},
+        entities::{operator, tenant, user},
         session_store::SessionUser,
     },
+    provider::log::{self as operator_log, OperatorAction, OperatorEntry},
     render::{render_with_echo, Pages},
     state::AppState,
 };
 
-/// A refusal the member can act on is shown in My account's section.
+/// A refusal the account holder can act on is shown in their account
+/// page's section.
 async fn answer(
     pages: &Pages,
+    actor: &Actor,
     parts: http::request::Parts,
     result: Result<Response, ServiceError>,
 ) -> Response {
@@ -48,7 +58,7 @@ async fn answer(
                     error: Some(error.to_string()),
                     ..TwoFactorEcho::default()
                 };
-                render_with_echo(pages, parts, Some(ACCOUNT), echo).await
+                render_with_echo(pages, parts, Some(actor.page()), echo).await
             }
             error => error.into_plain_response(),
         },
@@ -64,7 +74,7 @@ pub struct PasswordForm {
 pub async fn start_form(
     State(state): State<AppState>,
     State(pages): State<Pages>,
-    admin: CurrentAdmin,
+    actor: Actor,
     parts: http::request::Parts,
     Form(form): Form<PasswordForm>,
 ) -> Response {
@@ -73,12 +83,12 @@ pub async fn start_form(
         &state.writes,
         &state.cipher,
         &state.hashing,
-        &admin,
+        &actor,
         SecretString::from(form.password),
     )
     .await
-    .map(|()| Redirect::to(&format!("{ACCOUNT}#two-factor")).into_response());
-    answer(&pages, parts, result).await
+    .map(|()| Redirect::to(&format!("{}#two-factor", actor.page())).into_response());
+    answer(&pages, &actor, parts, result).await
 }
 
 #[derive(serde::Deserialize)]
@@ -90,26 +100,26 @@ pub struct CodeForm {
 pub async fn confirm_form(
     State(state): State<AppState>,
     State(pages): State<Pages>,
-    admin: CurrentAdmin,
+    actor: Actor,
     parts: http::request::Parts,
     Form(form): Form<CodeForm>,
 ) -> Response {
-    match service::confirm(&state.db, &state.writes, &state.cipher, &admin, &form.code).await {
+    match service::confirm(&state.db, &state.writes, &state.cipher, &actor, &form.code).await {
         Ok(codes) => {
             let echo = TwoFactorEcho {
                 recovery_codes: Some(codes),
                 ..TwoFactorEcho::default()
             };
-            render_with_echo(&pages, parts, Some(ACCOUNT), echo).await
+            render_with_echo(&pages, parts, Some(actor.page()), echo).await
         }
-        Err(error) => answer(&pages, parts, Err(error)).await,
+        Err(error) => answer(&pages, &actor, parts, Err(error)).await,
     }
 }
 
 pub async fn off_form(
     State(state): State<AppState>,
     State(pages): State<Pages>,
-    admin: CurrentAdmin,
+    actor: Actor,
     parts: http::request::Parts,
     Form(form): Form<PasswordForm>,
 ) -> Response {
@@ -117,12 +127,12 @@ pub async fn off_form(
         &state.db,
         &state.writes,
         &state.hashing,
-        &admin,
+        &actor,
         SecretString::from(form.password),
     )
     .await
-    .map(|()| Redirect::to(&format!("{ACCOUNT}?two_factor=off")).into_response());
-    answer(&pages, parts, result).await
+    .map(|()| Redirect::to(&format!("{}?two_factor=off", actor.page())).into_response());
+    answer(&pages, &actor, parts, result).await
 }
 
 #[derive(serde::Deserialize)]
@@ -131,8 +141,123 @@ pub struct NextQuery {
     next: String,
 }
 
+/// Whose code the second step is checking, as the database says now.
+enum Holder {
+    Member(user::Model, tenant::Model),
+    Operator(operator::Model),
+}
+
+impl Holder {
+    /// Gone, or (a member) their company suspended meanwhile: `None`, and
+    /// the sign-in starts again.
+    async fn load(db: &DatabaseConnection, account: AccountId) -> anyhow::Result<Option<Self>> {
+        Ok(match account {
+            AccountId::Member(id) => user::Entity::find_by_id(id)
+                .find_also_related(tenant::Entity)
+                .one(db)
+                .await
+                .context("reading the member")?
+                .and_then(|(member, tenant)| Some((member, tenant?)))
+                .filter(|(_, tenant)| tenant.suspended_at.is_none())
+                .map(|(member, tenant)| Holder::Member(member, tenant)),
+            AccountId::Operator(id) => operator::Entity::find_by_id(id)
+                .one(db)
+                .await
+                .context("reading the operator")?
+                .map(Holder::Operator),
+        })
+    }
+
+    async fn count_attempt(
+        &self,
+        db: &DatabaseConnection,
+        ip: IpAddr,
+    ) -> anyhow::Result<Result<throttle::Attempt, u64>> {
+        match self {
+            Holder::Member(member, _) => {
+                throttle::begin(db, &member.username, Some(member.id), Some(ip)).await
+            }
+            Holder::Operator(operator) => throttle::begin_operator(db, operator, Some(ip)).await,
+        }
+    }
+
+    /// The attempt in the member's tenant's log, or the operators' log.
+    async fn record(&self, db: &DatabaseConnection, ip: IpAddr, passed: Option<Passed>) {
+        let summary = passed.map_or_else(|| "wrong two-factor code".to_owned(), Passed::summary);
+        let recorded = match self {
+            Holder::Member(member, _) => {
+                let entry = log::NewEntry {
+                    tenant_id: Some(member.tenant_id),
+                    actor_id: Some(member.id),
+                    actor: member.username.clone(),
+                    ip: Some(ip),
+                    kind: if passed.is_some() {
+                        ActivityKind::SignIn
+                    } else {
+                        ActivityKind::SignInFailed
+                    },
+                    section: None,
+                    summary,
+                    changes: Vec::new(),
+                    version: None,
+                };
+                log::record(db, entry).await
+            }
+            Holder::Operator(operator) => {
+                let entry = OperatorEntry {
+                    operator_id: Some(operator.id),
+                    operator: operator.username.clone(),
+                    ip: Some(ip),
+                    kind: if passed.is_some() {
+                        OperatorAction::SignIn
+                    } else {
+                        OperatorAction::SignInFailed
+                    },
+                    tenant: None,
+                    summary,
+                };
+                operator_log::record(db, entry).await
+            }
+        };
+        if let Err(e) = recorded {
+            tracing::error!(error = format!("{e:#}"), "could not log a sign-in attempt");
+        }
+    }
+
+    /// Signs in: the attempt forgiven, the session started; where to go.
+    async fn sign_in<'n>(
+        self,
+        db: &DatabaseConnection,
+        session: &Session,
+        attempt: throttle::Attempt,
+        pending: PendingSignIn,
+        ip: IpAddr,
+        next: &'n str,
+    ) -> anyhow::Result<&'n str> {
+        let ip = Some(ip);
+        match self {
+            Holder::Member(member, tenant) => {
+                throttle::succeeded(db, attempt, member.id, ip).await?;
+                start_session(session, SessionUser::of(member, tenant), pending.client).await?;
+                Ok(safe_next(next))
+            }
+            Holder::Operator(operator) => {
+                throttle::operator_succeeded(db, attempt, operator.id, ip).await?;
+                start_operator_session(session, operator, pending.client).await?;
+                let next = safe_next(next);
+                Ok(if next.starts_with(PROVIDER_PREFIX) {
+                    next
+                } else {
+                    PROVIDER_TENANTS
+                })
+            }
+        }
+    }
+}
+
 /// The second step of signing in: the code (or a recovery code) for the
-/// member whose password this session just accepted, within 5 minutes.
+/// member or operator whose password this session just accepted, within
+/// 5 minutes.
 pub async fn sign_in_code_form(
     State(state): State<AppState>,
     State(pages): State<Pages>,
@@ -143,95 +268,60 @@ pub async fn sign_in_code_form(
     Form(form): Form<CodeForm>,
 ) -> Response {
     let now = OffsetDateTime::now_utc().unix_timestamp();
-    let pending = match session.get::<PendingSignIn>(SECOND_FACTOR_KEY).await {
-        Ok(pending) => pending,
-        Err(e) => {
-            return ServiceError::from(anyhow::Error::new(e).context("reading the session"))
-                .into_plain_response()
-        }
-    };
+    // One this version cannot read (written before an upgrade) is as
+    // good as none: the sign-in starts again.
+    let pending = session
+        .get::<PendingSignIn>(SECOND_FACTOR_KEY)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "an unreadable second-factor step; starting again");
+            None
+        });
     let Some(pending) = pending.filter(|p| now - p.since <= SECOND_FACTOR_WITHIN_SECS) else {
         // Too late, or no password given in this browser: start again.
         return Redirect::to(&login_path(safe_next(&next))).into_response();
     };
     let ip = client_ip(&parts.headers, peer, state.config.client_ip_header.as_ref());
-    let found = match user::Entity::find_by_id(pending.user_id)
-        .find_also_related(tenant::Entity)
-        .one(&state.db)
-        .await
-    {
-        Ok(Some((member, Some(tenant)))) if tenant.suspended_at.is_none() => (member, tenant),
-        // Gone, or its company suspended meanwhile: start again (and be told).
-        Ok(_) => return Redirect::to(&login_path(safe_next(&next))).into_response(),
-        Err(e) => {
-            return ServiceError::from(anyhow::Error::new(e).context("reading the member"))
-                .into_plain_response()
-        }
+    let holder = match Holder::load(&state.db, pending.account).await {
+        Ok(Some(holder)) => holder,
+        Ok(None) => return Redirect::to(&login_path(safe_next(&next))).into_response(),
+        Err(e) => return ServiceError::from(e).into_plain_response(),
     };
-    let (member, tenant) = found;
     let refuse = |message: String| CodeEcho { message };
-    let attempt =
-        match throttle::begin(&state.db, &member.username, Some(member.id), Some(ip)).await {
-            Ok(Ok(attempt)) => attempt,
-            Ok(Err(wait)) => {
-                let echo = refuse(format!(
-                    "Too many wrong codes. Try again in {wait} seconds."
-                ));
-                return render_with_echo(&pages, parts, None, echo).await;
-            }
-            Err(e) => return ServiceError::from(e).into_plain_response(),
-        };
+    let attempt = match holder.count_attempt(&state.db, ip).await {
+        Ok(Ok(attempt)) => attempt,
+        Ok(Err(wait)) => {
+            let echo = refuse(format!(
+                "Too many wrong codes. Try again in {wait} seconds."
+            ));
+            return render_with_echo(&pages, parts, None, echo).await;
+        }
+        Err(e) => return ServiceError::from(e).into_plain_response(),
+    };
     let passed =
-        match service::check_sign_in_code(&state.db, &state.cipher, &member, &form.code).await {
+        match service::check_sign_in_code(&state.db, &state.cipher, pending.account, &form.code)
+            .await
+        {
             Ok(passed) => passed,
             Err(e) => return ServiceError::from(e).into_plain_response(),
         };
-    let entry = |kind, summary: String| log::NewEntry {
-        tenant_id: Some(member.tenant_id),
-        actor_id: Some(member.id),
-        actor: member.username.clone(),
-        ip: Some(ip),
-        kind,
-        section: None,
-        summary,
-        changes: Vec::new(),
-        version: None,
-    };
-    let Some(passed) = passed else {
-        let failed = entry(
-            ActivityKind::SignInFailed,
-            "wrong two-factor code".to_owned(),
-        );
-        if let Err(e) = log::record(&state.db, failed).await {
-            tracing::error!(error = format!("{e:#}"), "could not log a sign-in attempt");
-        }
+    holder.record(&state.db, ip, passed).await;
+    if passed.is_none() {
         let echo = refuse(
             "That code is not right, or was used already. Type the 6 digits your app shows now, or one of your recovery codes."
                 .to_owned(),
         );
         return render_with_echo(&pages, parts, None, echo).await;
-    };
-    let summary = match passed {
-        Passed::Code => "signed in (with a two-factor code)".to_owned(),
-        Passed::RecoveryCode { left } => {
-            format!("signed in with a recovery code ({left} left)")
-        }
-    };
-    let started = async {
-        throttle::succeeded(&state.db, attempt, member.id, Some(ip)).await?;
-        start_session(
-            &session,
-            SessionUser::of(member.clone(), tenant),
-            pending.client,
-        )
+    }
+    let account = pending.account;
+    match holder
+        .sign_in(&state.db, &session, attempt, pending, ip, &next)
         .await
-    };
-    if let Err(e) = started.await {
-        return ServiceError::from(e.context("signing in")).into_plain_response();
+    {
+        Ok(target) => {
+            tracing::info!(?account, "signed in with a second factor");
+            Redirect::to(target).into_response()
+        }
+        Err(e) => ServiceError::from(e.context("signing in")).into_plain_response(),
     }
-    if let Err(e) = log::record(&state.db, entry(ActivityKind::SignIn, summary)).await {
-        tracing::error!(error = format!("{e:#}"), "could not log a sign-in");
-    }
-    tracing::info!(user_id = member.id, "signed in with a second factor");
-    Redirect::to(safe_next(&next)).into_response()
 }

@@ -274,8 +274,25 @@ async fn json_logs_carry_the_request_id_on_every_line_of_a_request() {
     let fresh = client.get(server.url("/healthz")).send().await.unwrap();
     let made_up = fresh.headers()["x-request-id"].to_str().unwrap().to_owned();
     assert_eq!(made_up.len(), 36, "a UUID: {made_up}");
+    // A client's id that is not a plain token of 1 to 64 characters is
+    // replaced by one of the server's own (and never reaches the log).
+    for unfit in ["forged\" level=\"ERROR", &"y".repeat(65)] {
+        let response = client
+            .get(server.url("/healthz"))
+            .header("x-request-id", unfit)
+            .send()
+            .await
+            .unwrap();
+        let id = response.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(id.len(), 36, "a UUID instead of {unfit:?}: {id}");
+    }
 
     let log = server.stop();
+    assert!(!log.contains("forged"), "{log}");
+    assert!(!log.contains(&"y".repeat(65)), "{log}");
     let lines: Vec<serde_json::Value> = log
         .lines()
         .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))

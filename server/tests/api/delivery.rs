@@ -749,7 +749,7 @@ async fn metrics_are_served_only_with_the_operators_token() {
 
     let app = spawn_configured(|config| {
         config.allow_private_targets = "127.0.0.0/8".into();
-        config.metrics_token = Some("metrics-token-1".into());
+        config.metrics_token = Some("metrics-token-0123456789abcdef0123456789".into());
     })
     .await;
     let (tenant, alice, receiver) = acme_delivering(&app).await;
@@ -770,7 +770,7 @@ async fn metrics_are_served_only_with_the_operators_token() {
     let text = || async {
         client
             .get(app.url("/metrics"))
-            .bearer_auth("metrics-token-1")
+            .bearer_auth("metrics-token-0123456789abcdef0123456789")
             .send()
             .await
             .unwrap()

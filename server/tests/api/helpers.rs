@@ -51,6 +51,7 @@ pub fn test_config(dir: &TempDir) -> Config {
         delivery_lease_secs: 11,
         no_deliver: false,
         metrics_token: None,
+        operator_two_factor: server::config::OperatorTwoFactor::Optional,
         smtp_url: None,
         smtp_from: "eventurl <eventurl@example.test>".into(),
     }
@@ -358,8 +359,12 @@ impl Browser {
     }
 
     pub async fn signed_in(app: &TestApp, username: &str) -> Browser {
+        Self::signed_in_with(app, username, PASSWORD).await
+    }
+
+    pub async fn signed_in_with(app: &TestApp, username: &str, password: &str) -> Browser {
         let browser = app.browser();
-        let response = browser.sign_in(username, PASSWORD).await;
+        let response = browser.sign_in(username, password).await;
         assert_eq!(
             response.status(),
             StatusCode::SEE_OTHER,

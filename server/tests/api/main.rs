@@ -23,6 +23,7 @@ mod event_url;
 mod freshness;
 mod ingest_keys;
 mod members;
+mod operators;
 mod origin;
 mod pool;
 mod postgres;

@@ -10,7 +10,7 @@ use std::io::Write;
 
 /// `eventurl provider-admin create` run by the real binary, as the
 /// provider would: its output.
-fn run_create_operator(app: &TestApp, username: &str) -> std::process::Output {
+pub fn run_create_operator(app: &TestApp, username: &str) -> std::process::Output {
     let mut child = crate::cli::binary(app._dir.path())
         .env(
             "DATABASE_URL",
@@ -27,7 +27,7 @@ fn run_create_operator(app: &TestApp, username: &str) -> std::process::Output {
 }
 
 /// An operator made by the real binary, as the provider would.
-fn create_operator(app: &TestApp, username: &str) {
+pub fn create_operator(app: &TestApp, username: &str) {
     let out = run_create_operator(app, username);
     assert!(
         out.status.success(),
@@ -36,7 +36,7 @@ fn create_operator(app: &TestApp, username: &str) {
     );
 }
 
-async fn operator(app: &TestApp, username: &str) -> Browser {
+pub async fn operator(app: &TestApp, username: &str) -> Browser {
     create_operator(app, username);
     let browser = app.browser();
     let response = browser.sign_in(username, PASSWORD).await;

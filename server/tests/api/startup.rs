@@ -36,8 +36,19 @@ async fn bad_settings_name_the_setting() {
     assert!(message.contains("DATABASE_URL"), "{message}");
     config.database_url = None;
     config.secret_key = Some("too short".into());
-    let message = format!("{:#}", server::prepare(config).await.err().unwrap());
+    let message = format!("{:#}", server::prepare(config.clone()).await.err().unwrap());
     assert!(message.contains("EVENTURL_SECRET_KEY"), "{message}");
+    // A guessable metrics token (under 32 characters) stops the start;
+    // 32 starts.
+    config.secret_key = Some(new_secret_key());
+    config.metrics_token = Some("metrics-token-1".into());
+    let message = format!("{:#}", server::prepare(config.clone()).await.err().unwrap());
+    assert!(
+        message.contains("EVENTURL_METRICS_TOKEN is 15 characters long: use at least 32"),
+        "{message}"
+    );
+    config.metrics_token = Some("x".repeat(32));
+    server::prepare(config).await.expect("a 32-character token");
 }
 
 #[tokio::test]

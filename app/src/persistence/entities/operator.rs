@@ -15,6 +15,12 @@ pub struct Model {
     /// The network (IPv4 address, IPv6 /64) of the last sign-in: attempts
     /// from it have a throttle bucket of their own (`auth::throttle`).
     pub last_network: Option<String>,
+    /// Two-factor sign-in, as a member's (`two_factor`): the TOTP secret
+    /// (encrypted, bound to this operator), when it was confirmed, the
+    /// last time step used.
+    pub totp_secret: Option<Vec<u8>>,
+    pub totp_confirmed_at: Option<TimeDateTimeWithTimeZone>,
+    pub totp_last_step: Option<i64>,
 }
 
 impl std::fmt::Debug for Model {

@@ -1,0 +1,392 @@
+//! Provider operators have what members have: two-factor sign-in with
+//! recovery codes (required of all with `EVENTURL_OPERATOR_2FA=required`),
+//! a password change in the console, failed sign-ins in the operators'
+//! log, and the command line's `operator list | remove | set-password`
+//! (a removed operator's sessions end at once).
+
+use reqwest::{header, StatusCode};
+use std::io::Write;
+use totp_rs::{Algorithm, Secret, TOTP};
+
+use crate::{
+    helpers::{spawn_acme, spawn_configured, Browser, TestApp, PASSWORD},
+    provider::{create_operator, operator},
+};
+
+fn now() -> u64 {
+    time::OffsetDateTime::now_utc()
+        .unix_timestamp()
+        .unsigned_abs()
+}
+
+/// `eventurl operator …` run by the real binary; `stdin` is the password
+/// line where one is read.
+fn run(app: &TestApp, args: &[&str], stdin: Option<&str>) -> (bool, String) {
+    let mut child = crate::cli::binary(app._dir.path())
+        .env(
+            "DATABASE_URL",
+            app.config.database_url.clone().unwrap_or_default(),
+        )
+        .arg("operator")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(line) = stdin {
+        writeln!(input, "{line}").unwrap();
+    }
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), said)
+}
+
+/// Turns on two-factor sign-in on the operator's account page, as a
+/// member does on theirs: the password first, then a code; the TOTP and
+/// the recovery codes.
+async fn enrol(operator: &Browser) -> (TOTP, Vec<String>) {
+    let refused = operator
+        .post_text(
+            "/provider/account/two-factor/start",
+            &[("password", "not it at all")],
+        )
+        .await;
+    assert!(
+        refused.contains("This is not your current password."),
+        "{refused}"
+    );
+    let started = operator
+        .post_form(
+            "/provider/account/two-factor/start",
+            &[("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(started.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        started.headers()[header::LOCATION],
+        "/provider/account#two-factor"
+    );
+    let page = operator.text("/provider/account").await;
+    assert!(page.contains("<svg"), "the QR code: {page}");
+    let at = page.find("<code class=\"key\">").expect("the key") + 18;
+    let key: String = page[at..]
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+    let secret = Secret::Encoded(key).to_bytes().unwrap();
+    let totp = TOTP::new(Algorithm::SHA1, 6, 1, 30, secret, None, String::new()).unwrap();
+    let confirmed = operator
+        .post_form(
+            "/provider/account/two-factor/confirm",
+            &[("code", &totp.generate(now()))],
+        )
+        .await;
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    let confirmed = confirmed.text().await.unwrap();
+    let codes: Vec<String> = confirmed
+        .split("<li><code>")
+        .skip(1)
+        .map(|rest| rest.split('<').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(codes.len(), 10, "{confirmed}");
+    (totp, codes)
+}
+
+/// The password accepted: the next step asks for the code.
+async fn password_only(app: &TestApp, username: &str) -> Browser {
+    let browser = app.browser();
+    let response = browser.sign_in(username, PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        response.headers()[header::LOCATION],
+        "/login/two-factor?next=%2Fcompany%2Fevent-url"
+    );
+    browser
+}
+
+async fn give_code(browser: &Browser, code: &str) -> reqwest::Response {
+    browser
+        .post_form(
+            "/login/two-factor?next=/company/event-url",
+            &[("code", code)],
+        )
+        .await
+}
+
+#[tokio::test]
+async fn an_operator_with_two_factor_on_signs_in_with_a_code_or_a_recovery_code_once() {
+    let app = spawn_acme().await;
+    let olivia = operator(&app, "olivia").await;
+    let (totp, codes) = enrol(&olivia).await;
+    let page = olivia.text("/provider/account").await;
+    assert!(page.contains("10 recovery codes left"), "{page}");
+    for code in &codes {
+        assert!(!app.database_holds(code), "only hashes are kept");
+    }
+
+    // The password alone opens nothing; a wrong code is refused and
+    // logged; the right one lands on the console (not the tenant page
+    // the form named).
+    let browser = password_only(&app, "olivia").await;
+    assert_eq!(
+        browser.get("/provider/tenants").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let wrong = give_code(&browser, "000000").await.text().await.unwrap();
+    assert!(wrong.contains("That code is not right"), "{wrong}");
+    let code = totp.generate(now() + 30);
+    let signed_in = give_code(&browser, &code).await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    assert_eq!(signed_in.headers()[header::LOCATION], "/provider/tenants");
+    assert_eq!(
+        browser.get("/provider/tenants").await.status(),
+        StatusCode::OK
+    );
+    // The same code again: used.
+    let replay = password_only(&app, "olivia").await;
+    let refused = give_code(&replay, &code).await.text().await.unwrap();
+    assert!(refused.contains("used already"), "{refused}");
+    // A recovery code, once.
+    let lost_phone = give_code(&replay, &codes[2]).await;
+    assert_eq!(lost_phone.status(), StatusCode::SEE_OTHER);
+    let again = password_only(&app, "olivia").await;
+    let refused = give_code(&again, &codes[2]).await.text().await.unwrap();
+    assert!(refused.contains("That code is not right"), "{refused}");
+
+    // All of it in the operators' log; none of it in a tenant's.
+    let log = olivia.text("/provider/activity").await;
+    for part in [
+        "Two-factor sign-in on",
+        "Sign-in refused",
+        "wrong two-factor code",
+        "signed in (with a two-factor code)",
+        "signed in with a recovery code (9 left)",
+    ] {
+        assert!(log.contains(part), "{part:?} missing from {log}");
+    }
+    assert!(
+        !app.database_holds_in_activity("wrong two-factor code")
+            .await
+    );
+
+    // Turned off with the password: the password alone signs in again.
+    let off = olivia
+        .post_form(
+            "/provider/account/two-factor/off",
+            &[("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(off.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.browser().sign_in("olivia", PASSWORD).await.headers()[header::LOCATION],
+        "/provider/tenants"
+    );
+    olivia
+        .page_holding("/provider/activity", &["Two-factor sign-in off"])
+        .await;
+}
+
+#[tokio::test]
+async fn when_required_an_operator_without_two_factor_sets_it_up_before_anything_else() {
+    let app = spawn_configured(|config| {
+        config.operator_two_factor = server::config::OperatorTwoFactor::Required;
+    })
+    .await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    create_operator(&app, "olivia");
+    let olivia = app.browser();
+    let signed_in = olivia.sign_in("olivia", PASSWORD).await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+
+    let sent = olivia.get("/provider/tenants").await;
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        sent.headers()[header::LOCATION],
+        "/provider/account?enrol=required"
+    );
+    let suspend = olivia
+        .post_form("/provider/tenants/suspend", &[("id", "1")])
+        .await;
+    assert_eq!(suspend.status(), StatusCode::FORBIDDEN);
+    let (status, _) = olivia.server_fn("list_tenants", &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    olivia
+        .page_holding(
+            "/provider/account?enrol=required",
+            &["Your provider requires two-factor sign-in of every operator"],
+        )
+        .await;
+
+    enrol(&olivia).await;
+    assert_eq!(
+        olivia.get("/provider/tenants").await.status(),
+        StatusCode::OK
+    );
+    // Members are not affected by the operators' rule.
+    let alice = Browser::signed_in(&app, "alice").await;
+    assert_eq!(
+        alice.get("/company/event-url").await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn an_operator_changes_their_password_in_the_console_and_their_other_sessions_end() {
+    let app = spawn_acme().await;
+    let olivia = operator(&app, "olivia").await;
+    let elsewhere = app.browser();
+    assert_eq!(
+        elsewhere.sign_in("olivia", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let new_password = "a quite different passphrase 42";
+
+    let wrong = olivia
+        .post_text(
+            "/provider/account/password",
+            &[("current_password", "nope"), ("new_password", new_password)],
+        )
+        .await;
+    assert!(
+        wrong.contains("This is not your current password."),
+        "{wrong}"
+    );
+    let weak = olivia
+        .post_text(
+            "/provider/account/password",
+            &[("current_password", PASSWORD), ("new_password", "olivia")],
+        )
+        .await;
+    assert!(weak.contains("Password not changed"), "{weak}");
+
+    let changed = olivia
+        .post_form(
+            "/provider/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", new_password),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        changed.headers()[header::LOCATION],
+        "/provider/account?password=changed&ended=1"
+    );
+    assert_eq!(
+        olivia.get("/provider/tenants").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        elsewhere.get("/provider/tenants").await.status(),
+        StatusCode::SEE_OTHER,
+        "the other session ended"
+    );
+    assert_eq!(
+        app.sign_in_status("olivia", PASSWORD).await,
+        StatusCode::OK,
+        "the old password is refused (the form again)"
+    );
+    assert_eq!(
+        app.sign_in_status("olivia", new_password).await,
+        StatusCode::SEE_OTHER
+    );
+    olivia
+        .page_holding(
+            "/provider/activity",
+            &["Password changed", "1 other session signed out"],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn a_failed_operator_sign_in_is_in_the_operators_log() {
+    let app = spawn_acme().await;
+    create_operator(&app, "olivia");
+    assert_eq!(
+        app.sign_in_status("olivia", "not the password").await,
+        StatusCode::OK
+    );
+    let olivia = Browser::signed_in(&app, "olivia").await;
+    olivia
+        .page_holding(
+            "/provider/activity",
+            &["Sign-in refused", "wrong username or password"],
+        )
+        .await;
+    assert!(!app.database_holds_in_activity("olivia").await);
+}
+
+#[tokio::test]
+async fn the_command_line_lists_removes_and_sets_passwords_of_operators_ending_their_sessions() {
+    let app = spawn_acme().await;
+    let olivia = operator(&app, "olivia").await;
+    let oscar = operator(&app, "oscar").await;
+
+    let (ok, listed) = run(&app, &["list"], None);
+    assert!(ok, "{listed}");
+    assert!(
+        listed.contains("USERNAME\tCREATED\tLAST SIGN-IN\tTWO-FACTOR"),
+        "{listed}"
+    );
+    let olivia_line = listed.lines().find(|l| l.starts_with("olivia\t")).unwrap();
+    assert!(olivia_line.ends_with("\toff"), "{olivia_line}");
+    assert!(listed.lines().any(|l| l.starts_with("oscar\t")), "{listed}");
+
+    // A new password: her session ends at once, the new one signs in.
+    let new_password = "another long passphrase 7";
+    let (ok, said) = run(
+        &app,
+        &["set-password", "--username", "olivia"],
+        Some("short"),
+    );
+    assert!(!ok, "a weak password is refused: {said}");
+    let (ok, said) = run(
+        &app,
+        &["set-password", "--username", "olivia"],
+        Some(new_password),
+    );
+    assert!(ok, "{said}");
+    assert!(said.contains("1 session(s) ended"), "{said}");
+    assert_eq!(
+        olivia.get("/provider/tenants").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.sign_in_status("olivia", new_password).await,
+        StatusCode::SEE_OTHER
+    );
+
+    // Removed: his open session ends on the next request; he cannot sign
+    // in; removing him again says there is no such operator.
+    let (ok, said) = run(&app, &["remove", "--username", "oscar"], None);
+    assert!(ok, "{said}");
+    assert_eq!(
+        oscar.get("/provider/tenants").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(app.sign_in_status("oscar", PASSWORD).await, StatusCode::OK);
+    let (ok, said) = run(&app, &["remove", "--username", "oscar"], None);
+    assert!(!ok);
+    assert!(said.contains("no operator is named \"oscar\""), "{said}");
+    let (_, listed) = run(&app, &["list"], None);
+    assert!(!listed.contains("oscar"), "{listed}");
+
+    let olivia = Browser::signed_in_with(&app, "olivia", new_password).await;
+    olivia
+        .page_holding(
+            "/provider/activity",
+            &[
+                "Password set (command line)",
+                "Operator removed (command line)",
+            ],
+        )
+        .await;
+}
