@@ -20,7 +20,9 @@ done
 # A viewer beside the administrator, for the people tests.
 echo "correct horse battery staple" | "$bin" admin create --tenant "Tenant 19" --username viewer19 --role viewer >/dev/null
 # The provider's operator, for the console tests.
-echo "correct horse battery staple" | "$bin" provider-admin create --username olivia >/dev/null
+echo "correct horse battery staple" | "$bin" operator create --username olivia >/dev/null
+# A second operator, for the operators' two-factor test.
+echo "correct horse battery staple" | "$bin" operator create --username oscar >/dev/null
 # The PBX's side, for the delivery tests: a key and the tenants' ids.
 key=$("$bin" ingest-key create --name e2e --all-tenants 2>/dev/null)
 "$bin" tenant list | awk -F'\t' -v key="$key" '

@@ -61,3 +61,46 @@ test('two-factor sign-in is set up with the key and then asked for at sign-in', 
   await expect(other).toHaveURL('/company/event-url');
   await expect(other.getByRole('button', { name: 'Save' })).toHaveCount(2);
 });
+
+test('an operator sets up two-factor sign-in in the console and is then asked for a code', async ({ page, browser }) => {
+  await page.goto('/login');
+  await page.getByLabel('Username').fill('oscar');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL('/provider/tenants');
+  await page.getByRole('link', { name: 'My account' }).click();
+  await expect(page).toHaveURL('/provider/account');
+  await expect(page.getByRole('heading', { name: 'Two-factor sign-in' })).toBeVisible();
+  await noViolations(page);
+  await page.locator('#two-factor-start-password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
+  await expect(page.getByRole('img', { name: 'QR code for your authenticator app' })).toBeVisible();
+  const key = (await page.locator('code.key').textContent())!.trim();
+  await page.getByLabel('Code from the app').fill(totp(key));
+  await page.getByRole('button', { name: 'Turn on' }).click();
+  await expect(page.getByText('Two-factor sign-in is on.')).toBeVisible();
+  await expect(page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem')).toHaveCount(10);
+  const recovery = (await page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').first().textContent())!.trim();
+  await noViolations(page);
+
+  // Another browser: the password, a wrong code (refused, in the log),
+  // then a recovery code: the console.
+  const other = await (await browser.newContext()).newPage();
+  await other.goto('/login');
+  await other.getByLabel('Username').fill('oscar');
+  await other.getByLabel('Password').fill(PASSWORD);
+  await other.getByRole('button', { name: 'Sign in' }).click();
+  await expect(other).toHaveURL(/\/login\/two-factor\?next=/);
+  await other.getByLabel('Code').fill('654321');
+  await other.getByRole('button', { name: 'Sign in' }).click();
+  await expect(other.getByRole('alert')).toContainText('That code is not right');
+  await other.getByLabel('Code').fill(recovery);
+  await other.getByRole('button', { name: 'Sign in' }).click();
+  await expect(other).toHaveURL('/provider/tenants');
+  await other.getByRole('link', { name: 'Activity' }).click();
+  const log = other.getByRole('region', { name: 'Operator activity' });
+  await expect(log.getByRole('row', { name: /Sign-in refused.*wrong two-factor code/ }).first()).toBeVisible();
+  await expect(log.getByRole('row', { name: /signed in with a recovery code \(9 left\)/ })).toBeVisible();
+  await expect(log.getByRole('row', { name: /Two-factor sign-in on/ })).toBeVisible();
+  await noViolations(other);
+});

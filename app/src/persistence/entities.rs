@@ -16,7 +16,6 @@ pub mod operator;
 pub mod operator_activity;
 pub mod password_reset;
 pub mod rate_limit_hit;
-pub mod recovery_code;
 pub mod session;
 pub mod sign_in_address;
 pub mod tenant;
