@@ -30,7 +30,12 @@ pub fn AccountView() -> impl IntoView {
                 None => String::new(),
             };
             if q.get("password").is_some() {
-                Some(format!("Password changed. {others}"))
+                let tokens = match q.get("tokens").and_then(|n| n.parse::<u64>().ok()) {
+                    Some(0) | None => String::new(),
+                    Some(1) => " 1 API token was revoked.".to_owned(),
+                    Some(n) => format!(" {n} API tokens were revoked."),
+                };
+                Some(format!("Password changed. {others}{tokens}"))
             } else if let Some(email) = q.get("email") {
                 Some(if email == "set" {
                     "Email address saved: reset links and notices go there.".to_owned()
@@ -64,7 +69,7 @@ pub fn AccountView() -> impl IntoView {
                                 {notice().map(|n| view! { <p class="notice" role="status">{n}</p> })}
                                 <TwoFactorSection view=account.two_factor.clone() echo=two_factor_echo enrol_required=account.must_enrol/>
                                 <EmailForm saved=account.email.clone() mail_on=account.mail_on echo=email_echo/>
-                                <PasswordForm echo/>
+                                <PasswordForm echo offer_token_revocation=true/>
                                 <Sessions sessions=account.sessions.clone()/>
                             </CompanyLayout>
                         }
@@ -127,6 +132,9 @@ fn EmailForm(saved: Option<String>, mail_on: bool, echo: Option<EmailEcho>) -> i
 pub fn PasswordForm(
     echo: PasswordEcho,
     #[prop(default = ACCOUNT_PASSWORD)] action: &'static str,
+    /// Offer to revoke my API tokens too (members have them; operators not).
+    #[prop(default = false)]
+    offer_token_revocation: bool,
 ) -> impl IntoView {
     let field_error = |id: &'static str, error: Option<String>| {
         error.map(|e| view! { <p class="field-error" id=id>{e}</p> })
@@ -155,6 +163,12 @@ pub fn PasswordForm(
                     <p class="hint" id="new-password-hint">"At least 12 characters, not a common or guessable one: a few unusual words together work well. Your other sessions are signed out."</p>
                     {field_error("new-password-error", echo.new_error.clone())}
                 </div>
+                {offer_token_revocation.then(|| view! {
+                    <div class="field checkbox">
+                        <input id="revoke-tokens" name="revoke_tokens" type="checkbox"/>
+                        <label for="revoke-tokens">"Also revoke my API tokens (if the old password may be known, scripts it let in may be too)"</label>
+                    </div>
+                })}
                 <button type="submit" class="primary">"Change password"</button>
             </form>
         </section>

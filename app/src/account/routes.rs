@@ -33,6 +33,9 @@ pub struct PasswordForm {
     current_password: String,
     #[serde(default)]
     new_password: String,
+    /// "Also revoke my API tokens" (a checkbox: present when ticked).
+    #[serde(default)]
+    revoke_tokens: Option<String>,
 }
 
 pub async fn password_form(
@@ -54,10 +57,11 @@ pub async fn password_form(
         &keep,
         SecretString::from(form.current_password),
         SecretString::from(form.new_password),
+        form.revoke_tokens.is_some(),
     )
     .await;
     match changed {
-        Ok(ended) => {
+        Ok((ended, revoked)) => {
             // A new id for this session too: whoever held its old cookie
             // holds nothing now.
             if let Err(e) = session.cycle_id().await {
@@ -66,7 +70,10 @@ pub async fn password_form(
                 )
                 .into_plain_response();
             }
-            Redirect::to(&format!("{ACCOUNT}?password=changed&ended={ended}")).into_response()
+            Redirect::to(&format!(
+                "{ACCOUNT}?password=changed&ended={ended}&tokens={revoked}"
+            ))
+            .into_response()
         }
         Err(PasswordRefusal::Fields(echo)) => {
             let echo = PasswordEcho {

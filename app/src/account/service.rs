@@ -213,7 +213,9 @@ impl From<anyhow::Error> for PasswordRefusal {
 
 /// Changes my password: the current one must be right (attempts counted
 /// in a bucket of their own: `throttle::begin_reauth`), the new one must pass `accounts::password_rules`.
-/// Every session but `keep` (this one's stored key) ends with it.
+/// Every session but `keep` (this one's stored key) ends with it, and
+/// with `revoke_tokens` every API token acting for me. Returns the sessions
+/// ended and the tokens revoked.
 pub async fn change_password(
     db: &DatabaseConnection,
     writes: &WriteGate,
@@ -222,7 +224,8 @@ pub async fn change_password(
     keep: &str,
     current: SecretString,
     new: SecretString,
-) -> Result<u64, PasswordRefusal> {
+    revoke_tokens: bool,
+) -> Result<(u64, u64), PasswordRefusal> {
     let refuse = |echo: PasswordEcho| Err(PasswordRefusal::Fields(echo));
     if let Err(wrong) =
         reauthenticate(db, hashing, AccountId::Member(admin.user_id), current).await?
@@ -253,17 +256,28 @@ pub async fn change_password(
         .context("storing the new password")?;
     let ended = end_sessions_of(&txn, AccountId::Member(admin.user_id), Some(keep)).await?;
     crate::password_reset::service::close_links_of(&txn, admin.user_id).await?;
-    let summary = format!(
+    let revoked = if revoke_tokens {
+        crate::api_tokens::service::revoke_all_of(&txn, admin.user_id).await?
+    } else {
+        0
+    };
+    let mut summary = format!(
         "changed their password; {} signed out",
         sessions_noun(ended)
     );
+    if revoke_tokens {
+        summary.push_str(&format!(
+            "; {} revoked",
+            crate::api_tokens::service::tokens_noun(revoked)
+        ));
+    }
     record(
         &txn,
         NewEntry::by(admin, ActivityKind::PasswordChanged, None, summary),
     )
     .await?;
     txn.commit().await.context("committing the password")?;
-    Ok(ended)
+    Ok((ended, revoked))
 }
 
 pub fn sessions_noun(n: u64) -> String {

@@ -202,6 +202,31 @@ pub async fn list(
         .collect())
 }
 
+/// Ends every live token acting for member `user_id` (a password reset,
+/// or a password change that asks for it), in the caller's transaction:
+/// how many.
+pub async fn revoke_all_of(db: &impl ConnectionTrait, user_id: i32) -> anyhow::Result<u64> {
+    let done = api_token::Entity::update_many()
+        .col_expr(
+            api_token::Column::RevokedAt,
+            Expr::value(OffsetDateTime::now_utc()),
+        )
+        .filter(api_token::Column::CreatedBy.eq(user_id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await
+        .context("revoking the member's API tokens")?;
+    Ok(done.rows_affected)
+}
+
+/// How "N API tokens" reads.
+pub fn tokens_noun(n: u64) -> String {
+    match n {
+        1 => "1 API token".to_owned(),
+        n => format!("{n} API tokens"),
+    }
+}
+
 /// Ends one of the tenant's tokens at once, with its activity entry.
 pub async fn revoke(
     db: &DatabaseConnection,

@@ -125,6 +125,32 @@ async fn take(
     })
 }
 
+/// An API call with a token that is not a live one of ours, from `ip`:
+/// counted like a failed sign-in (`PER_ADDRESS` per client network and
+/// `PER_WIDE_NETWORK` per IPv6 /48 within `WINDOW`, in the database, so
+/// every instance agrees). `Err(seconds)` when that address is over.
+pub async fn unknown_api_token(
+    db: &impl ConnectionTrait,
+    ip: IpAddr,
+) -> anyhow::Result<Result<(), u64>> {
+    let mut rules = vec![Rule {
+        key: format!("api-token:ip:{}", network_of(ip)),
+        max: PER_ADDRESS,
+        window: WINDOW,
+    }];
+    if let Some(wide) = wide_network_of(ip) {
+        rules.push(Rule {
+            key: format!("api-token:ip48:{wide}"),
+            max: PER_WIDE_NETWORK,
+            window: WINDOW,
+        });
+    }
+    Ok(match rate_limit::take(db, &rules).await? {
+        Verdict::Allowed(_) => Ok(()),
+        Verdict::Refused { retry_after_secs } => Err(retry_after_secs),
+    })
+}
+
 /// A signed-in member or operator proving themselves again (their
 /// password to change it, a code to set up two-factor sign-in):
 /// `PER_ACCOUNT` tries per `WINDOW`, in a bucket of their own, so that

@@ -52,8 +52,10 @@ pub fn password_reset(to: &str, username: &str, link: &str, minutes: i64) -> Let
         body: format!(
             "Hello {username},\n\nSomeone (we hope you) asked to reset the password of \
              the eventurl account {username}. Open this link to choose a new one:\n\n\
-             {link}\n\nThe link works once, for {minutes} minutes. Your password stays \
-             as it is until you use it; if you did not ask, ignore this message.\n{SIGNATURE}"
+             {link}\n\nThe link works once, for {minutes} minutes. Using it signs \
+             you out everywhere and revokes your API tokens (make new ones in \
+             Company → API tokens). Your password stays as it is until you use it; \
+             if you did not ask, ignore this message.\n{SIGNATURE}"
         ),
     }
 }

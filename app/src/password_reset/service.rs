@@ -289,6 +289,8 @@ pub async fn reset(
         .await
         .context("setting the new password")?;
     let ended = end_sessions_of(&txn, crate::domain::AccountId::Member(member.id), None).await?;
+    // Whoever took the account may have made tokens with it: they end too.
+    let revoked = crate::api_tokens::service::revoke_all_of(&txn, member.id).await?;
     record(
         &txn,
         NewEntry {
@@ -299,8 +301,9 @@ pub async fn reset(
             kind: ActivityKind::PasswordReset,
             section: None,
             summary: format!(
-                "set a new password with an emailed reset link ({ended} session{} ended)",
-                if ended == 1 { "" } else { "s" }
+                "set a new password with an emailed reset link ({ended} session{} ended, {} revoked)",
+                if ended == 1 { "" } else { "s" },
+                crate::api_tokens::service::tokens_noun(revoked)
             ),
             changes: Vec::new(),
             version: None,

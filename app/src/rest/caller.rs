@@ -14,7 +14,7 @@ use crate::{
         service::{authenticate, Presented},
         Scope,
     },
-    auth::{Administrator, CurrentAdmin},
+    auth::{throttle, Administrator, CurrentAdmin},
     client_ip::client_ip,
     state::AppState,
 };
@@ -83,6 +83,19 @@ where
                     state.config.client_ip_header.as_ref(),
                 )
             });
+        let too_many = |wait: u64| {
+            Problem {
+            retry_after: Some(wait),
+            ..Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many unknown tokens",
+                format!("Too many calls from this address with a token that is not a live one; try again in {wait} seconds."),
+            )
+        }
+        };
+        if let Some(wait) = ip.and_then(|ip| limiter.refused_for(ip)) {
+            return Err(too_many(wait));
+        }
         match authenticate(&state.db, &state.writes, presented, ip).await {
             Ok(Presented::Live { ref admin, .. }) if admin.must_enrol => Err(Problem::new(
                 StatusCode::FORBIDDEN,
@@ -110,7 +123,21 @@ where
                     )
                 }),
             },
-            Ok(Presented::Refused) => Err(refused()),
+            // Counted like a failed sign-in: over the limit, this address
+            // is refused for a while (here at once, elsewhere at its next
+            // unknown token) without its tokens being looked up.
+            Ok(Presented::Refused) => match ip {
+                Some(ip) => match throttle::unknown_api_token(&state.db, ip).await {
+                    Ok(Ok(())) => Err(refused()),
+                    Ok(Err(wait)) => {
+                        limiter.refuse(ip, wait);
+                        tracing::warn!(%ip, wait, "API calls refused: too many unknown tokens");
+                        Err(too_many(wait))
+                    }
+                    Err(e) => Err(Problem::of(e.into(), "")),
+                },
+                None => Err(refused()),
+            },
             Err(e) => Err(Problem::of(e.into(), "")),
         }
     }

@@ -8,12 +8,25 @@
 //! is refused by the database on its next call, whatever its count.
 
 use governor::{clock::Clock, DefaultKeyedRateLimiter, Quota};
-use std::{num::NonZeroU32, sync::Arc};
+use std::{
+    collections::HashMap,
+    net::IpAddr,
+    num::NonZeroU32,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 
 #[derive(Clone, Debug)]
 pub struct ApiLimiter {
     limiter: Arc<DefaultKeyedRateLimiter<i32>>,
     per_minute: u32,
+    /// Client addresses refused for presenting too many unknown tokens
+    /// (`auth::throttle::unknown_api_token`, counted in the database),
+    /// until when: their calls are answered 429 before any token is looked
+    /// up, so a guess during the wait is not even tried. Only the verdict
+    /// the database gave, with its own end; a token cannot be refused here
+    /// for longer than the database said.
+    refused: Arc<Mutex<HashMap<IpAddr, Instant>>>,
 }
 
 impl ApiLimiter {
@@ -22,7 +35,24 @@ impl ApiLimiter {
         Self {
             limiter: Arc::new(DefaultKeyedRateLimiter::keyed(Quota::per_minute(n))),
             per_minute: n.get(),
+            refused: Arc::default(),
         }
+    }
+
+    /// Seconds `ip` must still wait after too many unknown tokens, if any.
+    pub fn refused_for(&self, ip: IpAddr) -> Option<u64> {
+        let mut refused = self.refused.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        refused.retain(|_, until| *until > now);
+        refused
+            .get(&ip)
+            .map(|until| until.duration_since(now).as_secs() + 1)
+    }
+
+    /// Refuses `ip` for `seconds`, as the database's count said.
+    pub fn refuse(&self, ip: IpAddr, seconds: u64) {
+        let mut refused = self.refused.lock().unwrap_or_else(|e| e.into_inner());
+        refused.insert(ip, Instant::now() + Duration::from_secs(seconds));
     }
 
     pub fn limit(&self) -> u32 {

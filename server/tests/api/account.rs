@@ -39,7 +39,7 @@ async fn changing_my_password_needs_the_current_one_and_signs_out_my_other_sessi
     assert_eq!(changed.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         changed.headers()[header::LOCATION],
-        "/account?password=changed&ended=1"
+        "/account?password=changed&ended=1&tokens=0"
     );
     // This session goes on (under a new id); the other ended at once.
     assert_eq!(
@@ -107,5 +107,49 @@ async fn a_viewer_signs_out_everywhere_else_and_keeps_this_session() {
     assert!(
         activity.contains("signed out everywhere else (2 other sessions)"),
         "{activity}"
+    );
+}
+
+/// A password change offers to revoke my API tokens: ticked, every token
+/// acting for me is refused at once (another member's keeps working);
+/// not ticked, they keep working.
+#[tokio::test]
+async fn a_password_change_revokes_my_api_tokens_when_asked() {
+    let (app, alice) = acme_with_alice().await;
+    app.create_member("Acme", "bob", app::domain::Role::Administrator)
+        .await;
+    let mine = crate::rest::Api::with_token(&app, "Acme", "alice-ci", "read", Some("alice"));
+    let bobs = crate::rest::Api::with_token(&app, "Acme", "bob-ci", "read", Some("bob"));
+    let page = alice.private_page("/account").await;
+    assert!(page.contains("Also revoke my API tokens"), "{page}");
+
+    let kept = change_password(&alice, PASSWORD, NEW_PASSWORD).await;
+    assert_eq!(kept.status(), StatusCode::SEE_OTHER);
+    assert_eq!(mine.get("/api/v1/event-url").await.0, StatusCode::OK);
+
+    let form = [
+        ("current_password", NEW_PASSWORD),
+        ("new_password", "another quite long passphrase 5"),
+        ("revoke_tokens", "on"),
+    ];
+    let revoked = alice.post_form("/account/password", &form).await;
+    assert_eq!(
+        revoked.headers()[header::LOCATION],
+        "/account?password=changed&ended=0&tokens=1"
+    );
+    assert_eq!(
+        mine.get("/api/v1/event-url").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(bobs.get("/api/v1/event-url").await.0, StatusCode::OK);
+    alice
+        .page_holding(
+            "/account?password=changed&ended=0&tokens=1",
+            &["1 API token was revoked."],
+        )
+        .await;
+    assert!(
+        app.database_holds_in_activity("no other session signed out; 1 API token revoked")
+            .await
     );
 }

@@ -40,6 +40,8 @@ async fn a_reset_link_is_emailed_works_once_and_ends_every_session() {
     let app = spawn_mailing(&smtp).await;
     app.create_tenant_with_admin("Acme", "alice").await;
     let alice = Browser::signed_in(&app, "alice").await;
+    let script = crate::rest::Api::with_token(&app, "Acme", "alice-ci", "read", None);
+    assert_eq!(script.get("/api/v1/event-url").await.0, StatusCode::OK);
 
     // The address needs the password, and must be one.
     let refused = alice
@@ -91,6 +93,11 @@ async fn a_reset_link_is_emailed_works_once_and_ends_every_session() {
     let letters = smtp.wait_for("alice@example.com", 1).await;
     assert_eq!(letters[0].subject, "Reset your eventurl password");
     assert!(letters[0].from.contains("eventurl@example.test"));
+    assert!(
+        letters[0].body.contains("revokes your API tokens"),
+        "the letter says what the reset ends: {}",
+        letters[0].body
+    );
     let link = link_in(&letters[0].body, &app.url("/login/reset?token=eur_"));
     let path = link.trim_start_matches(&app.url(""));
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -115,9 +122,15 @@ async fn a_reset_link_is_emailed_works_once_and_ends_every_session() {
         .await
         .contains("Your password was changed"));
 
-    // Alice's open session ended; the old password no longer works, the new one does.
+    // Alice's open session ended, and her API token (whoever reset her
+    // password may not have made it); the old password no longer works,
+    // the new one does.
     let after = alice.get("/company/event-url").await;
     assert_eq!(after.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        script.get("/api/v1/event-url").await.0,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(
         app.browser().sign_in("alice", PASSWORD).await.status(),
         StatusCode::OK,
@@ -135,8 +148,10 @@ async fn a_reset_link_is_emailed_works_once_and_ends_every_session() {
         .await;
     assert!(text(again).await.contains("no longer works"));
     assert!(
-        app.database_holds_in_activity("set a new password with an emailed reset link")
-            .await
+        app.database_holds_in_activity(
+            "set a new password with an emailed reset link (1 session ended, 1 API token revoked)"
+        )
+        .await
     );
     assert!(
         app.database_holds_in_activity("a password reset link for alice was emailed")

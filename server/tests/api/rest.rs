@@ -863,3 +863,47 @@ async fn the_openapi_document_describes_every_operation_with_examples() {
         "$response.header.ETag"
     );
 }
+
+/// Unknown tokens are counted per client address like failed sign-ins (20
+/// in 5 minutes): then 429 with Retry-After, and no token from that address
+/// is looked up until the wait is over, a live one included; another
+/// instance refuses the address at its next unknown token (the count is
+/// in the database).
+#[tokio::test]
+async fn unknown_api_tokens_are_rate_limited_per_client_address() {
+    let app = spawn_acme().await;
+    let live = Api::with_token(&app, "Acme", "ci", "read", None);
+    assert_eq!(live.get("/api/v1/event-url").await.0, StatusCode::OK);
+    for n in 0..20 {
+        let guess = Api::new(&app, Some(&format!("eut_guess{n:04}")));
+        let (status, _, body) = guess.get("/api/v1/event-url").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "guess {n}: {body}");
+    }
+    let guess = Api::new(&app, Some("eut_guess0020"));
+    let (status, headers, body) = guess.get("/api/v1/event-url").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(headers[header::CONTENT_TYPE], "application/problem+json");
+    let wait: u64 = headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=301).contains(&wait), "{wait}");
+    assert_eq!(body["title"], "Too many unknown tokens");
+    // Meanwhile even a live token from this address is not tried.
+    assert_eq!(
+        live.get("/api/v1/event-url").await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another instance: its first unknown token from here is refused too.
+    let other = crate::helpers::another_instance(&app).await;
+    let elsewhere = Api {
+        client: Client::new(),
+        base: format!("http://{other}"),
+        token: Some("eut_guess0021".to_owned()),
+    };
+    assert_eq!(
+        elsewhere.get("/api/v1/event-url").await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
