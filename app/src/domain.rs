@@ -23,7 +23,7 @@ pub use endpoint::{
     AuthDraft, AuthMethod, EndpointDraft, EndpointForm, EndpointKind, SecretInput, SecretKind,
     StoredSecret,
 };
-pub use endpoint_url::{EndpointUrl, Origin, UrlError, MAX_URL_LEN};
+pub use endpoint_url::{Destination, EndpointUrl, UrlError, MAX_URL_LEN};
 pub use event_state::EventState;
 pub use field_errors::{Field, FieldErrors};
 pub use our_credential::OurCredential;

@@ -90,15 +90,15 @@ impl SecretKind {
     }
 }
 
-/// A secret saved for a section: its kind, and the only origin it is ever
-/// sent to (that of the URL it was saved with; none when saved without a
-/// URL). A URL on another origin needs the secret typed again, so a stored
-/// secret cannot be recovered by pointing the section at a receiver that
-/// echoes it.
+/// A secret saved for a section: its kind, and the only destination it is
+/// ever sent to (the URL it was saved with: scheme, host, port and path;
+/// none when saved without a URL). Any other URL, another path of the same
+/// host included, needs the secret typed again, so a stored secret cannot
+/// be recovered by pointing the section at a receiver that echoes it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredSecret {
     pub kind: SecretKind,
-    pub origin: Option<super::Origin>,
+    pub destination: Option<super::Destination>,
 }
 
 impl AuthMethod {
@@ -302,11 +302,12 @@ impl EndpointForm {
         };
 
         // An empty secret field keeps what is stored, if that fits the method
-        // and the URL still leads to the origin it was saved for.
+        // and the URL still leads where it was saved for.
         let fitting = stored.filter(|s| Some(s.kind) == method.secret_kind());
         let elsewhere = fitting.and_then(|s| {
             let url = url.as_ref()?;
-            (s.origin.as_ref() != Some(&url.origin())).then(|| (s.origin.clone(), url.origin()))
+            (s.destination.as_ref() != Some(&url.destination()))
+                .then(|| (s.destination.clone(), url.destination()))
         });
         let keeps_stored = fitting.is_some() && elsewhere.is_none();
         let secret_missing = |typed: &str| typed.is_empty() && enabled && !keeps_stored;
@@ -393,34 +394,39 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// A secret saved with the URL `https://x.example`.
+    /// A secret saved with the URL `https://x.example/saved`.
     fn saved(kind: SecretKind) -> StoredSecret {
         StoredSecret {
             kind,
-            origin: Some(
+            destination: Some(
                 crate::domain::EndpointUrl::parse("https://x.example/saved")
                     .unwrap()
-                    .origin(),
+                    .destination(),
             ),
         }
     }
 
     #[test]
-    fn a_stored_secret_is_kept_only_for_the_origin_it_was_saved_for() {
+    fn a_stored_secret_is_kept_only_for_the_url_it_was_saved_for() {
         let stored = saved(SecretKind::Password);
-        let mut f = form("basic", "https://x.example/other/path", true);
+        let mut f = form("basic", "https://X.example:443/saved?page=2", true);
         f.username = "pbx".into();
-        assert!(f.parse(Some(&stored)).is_ok(), "same origin, other path");
+        assert!(
+            f.parse(Some(&stored)).is_ok(),
+            "the same URL, spelled otherwise"
+        );
         for elsewhere in [
-            "https://echo.example/",
-            "http://x.example/",
-            "https://x.example:8443/",
+            "https://echo.example/saved",
+            "http://x.example/saved",
+            "https://x.example:8443/saved",
+            "https://x.example/other/path",
+            "https://x.example/saved/echo",
         ] {
             f.url = elsewhere.into();
             let errors = f.parse(Some(&stored)).unwrap_err();
             let message = errors.get(Field::Password).unwrap();
             assert!(
-                message.contains("only ever sent to https://x.example"),
+                message.contains("only ever sent to https://x.example/saved."),
                 "{elsewhere}: {message}"
             );
             let errors = f.parse_for_sending(Some(&stored)).unwrap_err();
@@ -437,7 +443,7 @@ mod tests {
         let mut b = form("bearer", "https://x.example/", true);
         let loose = StoredSecret {
             kind: SecretKind::Token,
-            origin: None,
+            destination: None,
         };
         assert!(b
             .parse(Some(&loose))
@@ -505,7 +511,7 @@ mod tests {
             errors.get(Field::Token),
             Some("Enter the bearer token to send a test event.")
         );
-        let mut f = form("basic", "https://x.example", false);
+        let mut f = form("basic", "https://x.example/saved", false);
         f.username = "pbx".into();
         assert!(f
             .parse_for_sending(Some(&saved(SecretKind::Password)))
@@ -522,7 +528,7 @@ mod tests {
 
     #[test]
     fn an_empty_secret_field_keeps_the_stored_secret_of_the_same_kind() {
-        let mut f = form("digest", "https://x.example", true);
+        let mut f = form("digest", "https://x.example/saved", true);
         f.username = "pbx".into();
         let draft = f.parse(Some(&saved(SecretKind::Password))).unwrap();
         assert!(matches!(
@@ -598,7 +604,7 @@ mod tests {
             password in "[a-z]{0,6}",
             token in "[a-z]{0,6}",
             stored in prop::option::of(prop::sample::select(vec![SecretKind::Password, SecretKind::Token])),
-            stored_at in prop::sample::select(vec!["https://a.example", "https://b.example", "http://a.example"]),
+            stored_at in prop::sample::select(vec!["https://a.example", "https://b.example", "http://a.example", "https://a.example/x"]),
         ) {
             let f = EndpointForm {
                 kind: "extension".into(),
@@ -610,8 +616,8 @@ mod tests {
                 enabled: Some("on".into()),
                 version: String::new(),
             };
-            let stored_origin = crate::domain::EndpointUrl::parse(stored_at).unwrap().origin();
-            let secret = stored.map(|kind| StoredSecret { kind, origin: Some(stored_origin.clone()) });
+            let stored_destination = crate::domain::EndpointUrl::parse(stored_at).unwrap().destination();
+            let secret = stored.map(|kind| StoredSecret { kind, destination: Some(stored_destination.clone()) });
             if let Ok(draft) = f.parse(secret.as_ref()) {
                 prop_assert!(draft.enabled);
                 prop_assert!(draft.url.is_some());
@@ -621,13 +627,13 @@ mod tests {
                         prop_assert!(username.is_some());
                         if matches!(password, SecretInput::Keep) {
                             prop_assert_eq!(stored, Some(SecretKind::Password));
-                            prop_assert_eq!(draft.url.as_ref().map(|u| u.origin()), Some(stored_origin.clone()));
+                            prop_assert_eq!(draft.url.as_ref().map(|u| u.destination()), Some(stored_destination.clone()));
                         }
                     }
                     AuthDraft::Bearer { token } => {
                         if matches!(token, SecretInput::Keep) {
                             prop_assert_eq!(stored, Some(SecretKind::Token));
-                            prop_assert_eq!(draft.url.as_ref().map(|u| u.origin()), Some(stored_origin.clone()));
+                            prop_assert_eq!(draft.url.as_ref().map(|u| u.destination()), Some(stored_destination.clone()));
                         }
                     }
                 }

@@ -88,16 +88,19 @@ impl EndpointUrl {
     }
 }
 
-/// Where a URL leads, as a browser would say it: scheme, host and port.
-/// A stored secret is bound to one (see `StoredSecret`).
+/// Where a URL leads: scheme, host, port and path (the query aside). A
+/// stored secret is bound to one (see `StoredSecret`): it is sent to that
+/// receiver only, not to another path of the same host, which may be
+/// another application or echo what it is sent.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Origin {
+pub struct Destination {
     scheme: String,
     host: String,
     port: u16,
+    path: String,
 }
 
-impl fmt::Display for Origin {
+impl fmt::Display for Destination {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let default = match self.scheme.as_str() {
             "https" => 443,
@@ -107,14 +110,15 @@ impl fmt::Display for Origin {
         if self.port != default {
             write!(f, ":{}", self.port)?;
         }
-        Ok(())
+        f.write_str(&self.path)
     }
 }
 
 impl EndpointUrl {
-    /// The URL's origin, compared as written (case aside): two spellings
-    /// of one host count as two origins, which errs on the safe side.
-    pub fn origin(&self) -> Origin {
+    /// The URL's destination, compared as written (the scheme's and host's
+    /// case aside, the default port written or not): two spellings of one
+    /// host or path count as two, which errs on the safe side.
+    pub fn destination(&self) -> Destination {
         let uri = self.0.parse::<http::Uri>().ok();
         let scheme = uri
             .as_ref()
@@ -130,7 +134,13 @@ impl EndpointUrl {
             .as_ref()
             .and_then(http::Uri::port_u16)
             .unwrap_or(if scheme == "https" { 443 } else { 80 });
-        Origin { scheme, host, port }
+        let path = uri.as_ref().map_or("/", http::Uri::path).to_owned();
+        Destination {
+            scheme,
+            host,
+            port,
+            path,
+        }
     }
 }
 
@@ -159,35 +169,34 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
-    fn origins_compare_scheme_host_and_port() {
-        let origin = |u: &str| EndpointUrl::parse(u).unwrap().origin();
+    fn destinations_compare_scheme_host_port_and_path() {
+        let to = |u: &str| EndpointUrl::parse(u).unwrap().destination();
         assert_eq!(
-            origin("https://Example.com/a?x=1"),
-            origin("https://example.com:443/b")
+            to("https://Example.com/a?x=1"),
+            to("https://example.com:443/a")
         );
-        assert_ne!(
-            origin("https://example.com/a"),
-            origin("http://example.com/a")
-        );
-        assert_ne!(
-            origin("https://example.com/a"),
-            origin("https://example.com:8443/a")
-        );
-        assert_ne!(
-            origin("https://example.com/a"),
-            origin("https://example.com.evil.test/a")
-        );
+        assert_eq!(to("https://example.com"), to("https://example.com/"));
+        for (a, b) in [
+            ("https://example.com/a", "http://example.com/a"),
+            ("https://example.com/a", "https://example.com:8443/a"),
+            ("https://example.com/a", "https://example.com.evil.test/a"),
+            ("https://example.com/a", "https://example.com/b"),
+            ("https://example.com/a", "https://example.com/a/"),
+            ("https://example.com/a", "https://example.com/A"),
+        ] {
+            assert_ne!(to(a), to(b), "{a} and {b}");
+        }
         assert_eq!(
-            origin("https://example.com:8443/x").to_string(),
-            "https://example.com:8443"
-        );
-        assert_eq!(
-            origin("HTTP://Example.com/x").to_string(),
-            "http://example.com"
+            to("https://example.com:8443/x?y=1").to_string(),
+            "https://example.com:8443/x"
         );
         assert_eq!(
-            origin("https://[2001:db8::1]/x").to_string(),
-            "https://[2001:db8::1]"
+            to("HTTP://Example.com/x").to_string(),
+            "http://example.com/x"
+        );
+        assert_eq!(
+            to("https://[2001:db8::1]/x").to_string(),
+            "https://[2001:db8::1]/x"
         );
     }
 

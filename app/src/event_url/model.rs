@@ -87,19 +87,19 @@ impl SigningEcho {
 }
 
 impl EndpointView {
-    /// The saved secret, bound to the origin of the saved URL.
+    /// The saved secret, bound to the saved URL.
     pub fn stored_secret(&self) -> Option<StoredSecret> {
         self.secret.as_ref().map(|s| StoredSecret {
             kind: s.kind,
-            origin: EndpointUrl::parse(&self.url).ok().map(|u| u.origin()),
+            destination: EndpointUrl::parse(&self.url).ok().map(|u| u.destination()),
         })
     }
 
     /// Where the saved secret may be sent, for the hint by its field.
-    pub fn secret_origin(&self) -> Option<String> {
+    pub fn secret_destination(&self) -> Option<String> {
         EndpointUrl::parse(&self.url)
             .ok()
-            .map(|u| u.origin().to_string())
+            .map(|u| u.destination().to_string())
     }
 
     /// The form as it stands for this saved endpoint, secret fields empty.

@@ -532,9 +532,9 @@ fn SecretField(
                 {move || match status() {
                     Some(secret) => {
                         let by = secret.changed_by.map(|b| format!(" by {b}")).unwrap_or_default();
-                        let only = saved.with(EndpointView::secret_origin).map_or_else(
+                        let only = saved.with(EndpointView::secret_destination).map_or_else(
                             || " A URL needs it typed again.".to_owned(),
-                            |origin| format!(" It is only ever sent to {origin}: a URL on another site needs it typed again."),
+                            |url| format!(" It is only ever sent to {url}: any other URL needs it typed again."),
                         );
                         format!(
                             "A {noun} is set (changed {}{by}). Leave empty to keep it, or type or generate a new one to replace it.{only}",

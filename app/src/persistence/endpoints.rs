@@ -31,22 +31,22 @@ pub fn secret_kind_of(row: &endpoint::Model) -> Option<SecretKind> {
     row.secret_kind.as_deref().and_then(SecretKind::parse)
 }
 
-/// The row's secret, bound to the origin of the row's URL: the origin it
-/// was saved for (a save that moves the URL to another origin must carry
+/// The row's secret, bound to the row's URL (scheme, host, port, path):
+/// the one it was saved for (a save that moves the URL elsewhere must carry
 /// a newly typed secret, `EndpointForm::parse`).
 pub fn stored_secret_of(row: &endpoint::Model) -> Option<StoredSecret> {
     Some(StoredSecret {
         kind: secret_kind_of(row)?,
-        origin: row
+        destination: row
             .url
             .as_deref()
             .and_then(|u| EndpointUrl::parse(u).ok())
-            .map(|u| u.origin()),
+            .map(|u| u.destination()),
     })
 }
 
 /// The row's secret in clear, for a request to `target`: only when `target`
-/// is on the origin the secret was saved for. Every send goes through here,
+/// is the URL the secret was saved for. Every send goes through here,
 /// so no code path can carry a stored secret to another receiver.
 pub fn open_stored_secret(
     cipher: &SecretCipher,
@@ -56,13 +56,13 @@ pub fn open_stored_secret(
     secret: SecretKind,
     target: &EndpointUrl,
 ) -> anyhow::Result<SecretString> {
-    let bound = stored_secret_of(row).and_then(|s| s.origin);
+    let bound = stored_secret_of(row).and_then(|s| s.destination);
     anyhow::ensure!(
-        bound.as_ref() == Some(&target.origin()),
+        bound.as_ref() == Some(&target.destination()),
         "refused to send the {} stored for {} to {}",
         secret.as_str(),
         bound.map_or_else(|| "no URL".to_owned(), |o| o.to_string()),
-        target.origin()
+        target.destination()
     );
     let sealed = row
         .secret_ciphertext

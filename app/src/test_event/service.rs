@@ -150,13 +150,15 @@ pub async fn send_again(
         None => Credentials::None,
         Some(secret) => {
             let (row, _) = find_endpoint(&state.db, admin.tenant_id, kind).await?;
-            let saved_for = stored_secret_of(&row).and_then(|s| s.origin);
-            if secret_kind_of(&row) == Some(secret) && saved_for.as_ref() != Some(&url.origin()) {
+            let saved_for = stored_secret_of(&row).and_then(|s| s.destination);
+            if secret_kind_of(&row) == Some(secret)
+                && saved_for.as_ref() != Some(&url.destination())
+            {
                 return Err(AppError::Refused(format!(
                     "The saved {} is only ever sent to {}, and this test went to {}. Type it in the form and use Send test event.",
                     if secret == SecretKind::Token { "bearer token" } else { "password" },
                     saved_for.map_or_else(|| "the URL it is saved with".to_owned(), |o| o.to_string()),
-                    url.origin()
+                    url.destination()
                 ))
                 .into());
             }

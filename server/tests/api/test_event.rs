@@ -95,8 +95,9 @@ async fn bearer_send_delivers_a_documented_cdr_event_and_redacts_the_token() {
 async fn an_empty_secret_field_sends_the_stored_secret_and_nothing_is_saved() {
     let (_app, browser) = signed_in_app(100).await;
     let receiver = Receiver::start().await;
-    // Saved for the receiver's origin; the test goes to another path there.
-    let saved_url = receiver.url("/saved");
+    // Saved for the receiver's URL; the test goes there, with a query of
+    // its own (the query is not part of where a secret may go).
+    let saved_url = receiver.url("/bearer?saved=1");
     let saved_url = saved_url.as_str();
     let token = [("token", BEARER_TOKEN), ("enabled", "on")];
     browser
@@ -104,7 +105,7 @@ async fn an_empty_secret_field_sends_the_stored_secret_and_nothing_is_saved() {
         .await;
 
     // The typed URL (not saved) and the stored token.
-    let url = receiver.url("/bearer");
+    let url = receiver.url("/bearer?from=test");
     let (status, report) = browser
         .send_test(&fields("extension", "bearer", &url, &[]), "queue_status")
         .await;
@@ -482,11 +483,12 @@ async fn sending_requires_sign_in() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
-/// A stored secret goes only to the origin (scheme, host, port) it was
-/// saved for: not to another receiver typed in the form, not through a
-/// save that moves the URL, not through Send again. Typed again, it goes.
+/// A stored secret goes only to the URL (scheme, host, port and path) it
+/// was saved for: not to another path of the same host, not to another
+/// receiver typed in the form, not through a save that moves the URL, not
+/// through Send again. Typed again, it goes.
 #[tokio::test]
-async fn a_stored_secret_is_only_ever_sent_to_the_origin_it_was_saved_for() {
+async fn a_stored_secret_is_only_ever_sent_to_the_url_it_was_saved_for() {
     let (_app, browser) = signed_in_app(100).await;
     let saved_at = Receiver::start().await;
     let elsewhere = Receiver::start().await; // same host, another port
@@ -496,11 +498,31 @@ async fn a_stored_secret_is_only_ever_sent_to_the_origin_it_was_saved_for() {
         .await;
     let (_, first) = browser
         .send_test(
-            &fields("cdr", "bearer", &saved_at.url("/echo"), &[]),
+            &fields("cdr", "bearer", &saved_at.url("/bearer"), &[]),
             "call_cdr",
         )
         .await;
     assert_eq!(first["verdict"], "delivered", "{first}");
+
+    // Another path of the same host (which may echo what it is sent).
+    let (status, error) = browser
+        .send_test(
+            &fields("cdr", "bearer", &saved_at.url("/echo"), &[]),
+            "call_cdr",
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    let expected = format!("only ever sent to {}", saved_at.url("/bearer"));
+    assert!(error.to_string().contains(&expected), "{error}");
+    // Typed again, it goes there.
+    let typed = [("token", BEARER_TOKEN)];
+    let (_, typed_again) = browser
+        .send_test(
+            &fields("cdr", "bearer", &saved_at.url("/echo"), &typed),
+            "call_cdr",
+        )
+        .await;
+    assert_eq!(typed_again["verdict"], "delivered", "{typed_again}");
 
     // A test send to another origin with the token field empty.
     let moved = elsewhere.url("/echo");
@@ -549,7 +571,11 @@ async fn a_stored_secret_is_only_ever_sent_to_the_origin_it_was_saved_for() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
     assert!(error.to_string().contains("only ever sent to"), "{error}");
     assert!(elsewhere.seen().is_empty());
-    assert_eq!(saved_at.seen().len(), 1, "only the first test reached it");
+    assert_eq!(
+        saved_at.seen().len(),
+        2,
+        "only the first test and the one with the token typed again reached it"
+    );
 }
 
 /// A receiver that echoes the request (its headers in the body, the
