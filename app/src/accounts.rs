@@ -4,7 +4,7 @@
 use anyhow::Context;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
 };
 use secrecy::{ExposeSecret, SecretString};
 use time::OffsetDateTime;
@@ -32,6 +32,10 @@ pub enum AccountError {
     NoSuchTenant(String),
     #[error("The username {0:?} is taken: choose another.")]
     UsernameTaken(String),
+    /// Another account's name looks the same (`look_alike_key`); which
+    /// one is not said.
+    #[error("The username {0:?} looks like one that is taken (letters that look alike, or differ only in case or width): choose another.")]
+    UsernameLookAlike(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -283,6 +287,7 @@ pub(crate) async fn insert_member(
     if operator_named(db, username).await? {
         return Err(AccountError::UsernameTaken(username.to_owned()));
     }
+    refuse_look_alike(db, username).await?;
     match (user::ActiveModel {
         tenant_id: Set(tenant_id),
         username: Set(username.to_owned()),
@@ -316,6 +321,49 @@ fn is_unique_violation(error: &sea_orm::DbErr) -> bool {
 /// Checks a new tenant's name.
 pub fn validate_tenant(new: &NewTenant) -> Result<(), AccountError> {
     validate(new)
+}
+
+/// What look-alike usernames share: the confusable skeleton (Unicode
+/// TR39, `unicode-security`) of the name's case-folded NFKC form. `Alice`,
+/// `аlice` (a Cyrillic а) and `ａlice` (a fullwidth ａ) all give `alice`'s,
+/// so none can pass for the other in a list, a log or a sign-in form.
+pub fn look_alike_key(username: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let folded: String = username.nfkc().collect::<String>().to_lowercase();
+    let folded: String = folded.nfkc().collect();
+    unicode_security::confusable_detection::skeleton(&folded)
+        .collect::<String>()
+        .to_lowercase()
+}
+
+/// Refuses a new member's or operator's name that looks like a name any
+/// member or operator has (not the same one: the unique index and
+/// `operator_named` say "taken" for that). Every name is read: accounts
+/// are made rarely, and the rule is Unicode's, not SQL's.
+async fn refuse_look_alike(db: &impl ConnectionTrait, username: &str) -> Result<(), AccountError> {
+    let key = look_alike_key(username);
+    let members: Vec<String> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Username)
+        .into_tuple()
+        .all(db)
+        .await
+        .context("reading members' names")?;
+    let operators: Vec<String> = operator::Entity::find()
+        .select_only()
+        .column(operator::Column::Username)
+        .into_tuple()
+        .all(db)
+        .await
+        .context("reading operators' names")?;
+    let clash = members
+        .iter()
+        .chain(&operators)
+        .any(|name| name != username && look_alike_key(name) == key);
+    if clash {
+        return Err(AccountError::UsernameLookAlike(username.to_owned()));
+    }
+    Ok(())
 }
 
 /// Whether a provider operator has this name (sign-in names are unique
@@ -358,6 +406,7 @@ pub async fn create_operator(
     if taken {
         return Err(AccountError::UsernameTaken(new.username));
     }
+    refuse_look_alike(db, &new.username).await?;
     let password = new.password;
     let hash = tokio::task::spawn_blocking(move || hash_password(&password))
         .await
@@ -384,6 +433,29 @@ pub fn validate_setup(tenant: &NewTenant, admin: &NewAdmin) -> Result<(), Accoun
     validate(tenant)?;
     validate(admin)?;
     password_rules(&admin.password, &[&admin.username, &tenant.name])
+}
+
+#[cfg(test)]
+mod look_alike_tests {
+    use super::look_alike_key;
+
+    #[test]
+    fn look_alike_names_share_a_key_and_different_names_do_not() {
+        let alice = look_alike_key("alice");
+        for same in [
+            "Alice",
+            "ALICE",
+            "\u{430}lice",
+            "\u{ff41}lice",
+            "a\u{217c}ice",
+            "alice",
+        ] {
+            assert_eq!(look_alike_key(same), alice, "{same:?}");
+        }
+        for other in ["alicia", "bob", "alice2", "al1ce-x"] {
+            assert_ne!(look_alike_key(other), alice, "{other:?}");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -162,10 +162,10 @@ async fn no_secret_reaches_the_log_even_at_debug_level() {
         .await
         .unwrap();
     assert_eq!(signed_in.status(), reqwest::StatusCode::SEE_OTHER);
-    // The receiver the stored Digest password is saved for (a stored secret
-    // goes only to the origin it was saved for).
+    // The receiver URL the stored Digest password is saved for (a stored
+    // secret goes only to the URL it was saved for).
     let receiver = crate::receivers::Receiver::start().await;
-    let saved_url = receiver.url("/x");
+    let saved_url = receiver.url("/digest-stale");
     for (kind, method, field, secret) in [
         ("cdr", "digest", "form[password]", "digest-Pw-77c1e0-secret"),
         (

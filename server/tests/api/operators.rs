@@ -390,3 +390,60 @@ async fn the_command_line_lists_removes_and_sets_passwords_of_operators_ending_t
         )
         .await;
 }
+
+/// A name that looks like a member's or operator's (Unicode TR39's
+/// confusables, case, width) is refused everywhere a name is chosen: the
+/// command line (members and operators) and an invitation's form, with a
+/// message that says why and names no one.
+#[tokio::test]
+async fn look_alike_usernames_are_refused_with_a_clear_message() {
+    let app = spawn_acme().await;
+    let db = server::connect(&app.config).await.unwrap();
+    for look_alike in ["Alice", "\u{430}lice", "\u{ff41}lice"] {
+        let refused = app::accounts::create_admin(
+            &db,
+            "Acme",
+            app::accounts::NewAdmin {
+                username: look_alike.into(),
+                password: PASSWORD.to_owned().into(),
+                role: app::domain::Role::Viewer,
+            },
+        )
+        .await;
+        assert!(
+            matches!(
+                refused,
+                Err(app::accounts::AccountError::UsernameLookAlike(_))
+            ),
+            "{look_alike:?}: {refused:?}"
+        );
+    }
+    let (ok, said) = run(
+        &app,
+        &["create", "--username", "\u{430}lice"],
+        Some(PASSWORD),
+    );
+    assert!(!ok);
+    assert!(said.contains("looks like one that is taken"), "{said}");
+    create_operator(&app, "olivia");
+
+    let alice = Browser::signed_in(&app, "alice").await;
+    let invited = alice
+        .post_text("/company/administrators/invite", &[("role", "viewer")])
+        .await;
+    let start = invited.find("/invitation?token=euinv_").unwrap();
+    let path: String = invited[start..].chars().take_while(|c| *c != '"').collect();
+    let stranger = app.browser();
+    let refused = stranger
+        .post_text(&path, &[("username", "OLIVIA"), ("password", PASSWORD)])
+        .await;
+    assert!(
+        refused.contains("looks like one that is taken (letters that look alike, or differ only in case or width)"),
+        "{refused}"
+    );
+    // The invitation still works, for a name of one's own.
+    let joined = stranger
+        .post_form(&path, &[("username", "oliver"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(joined.status(), StatusCode::SEE_OTHER);
+}
