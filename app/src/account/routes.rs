@@ -55,9 +55,11 @@ pub async fn password_form(
         &state.hashing,
         &admin,
         &keep,
-        SecretString::from(form.current_password),
-        SecretString::from(form.new_password),
-        form.revoke_tokens.is_some(),
+        service::PasswordChange {
+            current: SecretString::from(form.current_password),
+            new: SecretString::from(form.new_password),
+            revoke_tokens: form.revoke_tokens.is_some(),
+        },
     )
     .await;
     match changed {

@@ -199,6 +199,14 @@ impl From<anyhow::Error> for EmailRefusal {
     }
 }
 
+/// What the password form asks for.
+pub struct PasswordChange {
+    pub current: SecretString,
+    pub new: SecretString,
+    /// Also revoke every API token acting for me.
+    pub revoke_tokens: bool,
+}
+
 /// Why a password change was not made, for the form.
 pub enum PasswordRefusal {
     Fields(PasswordEcho),
@@ -222,10 +230,13 @@ pub async fn change_password(
     hashing: &HashingPool,
     admin: &CurrentAdmin,
     keep: &str,
-    current: SecretString,
-    new: SecretString,
-    revoke_tokens: bool,
+    change: PasswordChange,
 ) -> Result<(u64, u64), PasswordRefusal> {
+    let PasswordChange {
+        current,
+        new,
+        revoke_tokens,
+    } = change;
     let refuse = |echo: PasswordEcho| Err(PasswordRefusal::Fields(echo));
     if let Err(wrong) =
         reauthenticate(db, hashing, AccountId::Member(admin.user_id), current).await?
