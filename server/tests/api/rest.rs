@@ -243,7 +243,8 @@ async fn a_token_reads_and_replaces_settings_by_version_within_its_scope_and_ten
     assert!(body["detail"].as_str().unwrap().contains("alice"), "{body}");
 
     // The secret is kept when left out (a replacement without it).
-    let keep = json!({"enabled": true, "auth": "BEARER", "url": "https://receiver.example/cdr2"});
+    let keep =
+        json!({"enabled": true, "auth": "BEARER", "url": "https://receiver.example/cdr?copy=2"});
     let (status, _, kept) = writer
         .put(
             "/api/v1/event-url/cdr",
@@ -396,7 +397,7 @@ async fn portsip_tenant_fields_are_read_and_changed_as_portsip_names_them() {
 
     // Only the fields sent change; a mistake in one object saves neither.
     let update = json!({
-        "cdr_event": {"url": "https://receiver.example/cdr-2"},
+        "cdr_event": {"url": "https://receiver.example/cdr?copy=2"},
         "extension_event": {"enabled": true, "auth": "BEARER", "url": "not a url"},
     });
     let (status, headers, body) = api.post("/api/tenant", Some(&update.to_string())).await;
@@ -407,12 +408,12 @@ async fn portsip_tenant_fields_are_read_and_changed_as_portsip_names_them() {
     let (_, _, now) = api.get("/api/tenant").await;
     assert_eq!(now["cdr_event"]["url"], "https://receiver.example/cdr");
 
-    let update = json!({"cdr_event": {"url": "https://receiver.example/cdr-2"}});
+    let update = json!({"cdr_event": {"url": "https://receiver.example/cdr?copy=2"}});
     let (status, _, changed) = api.post("/api/tenant", Some(&update.to_string())).await;
     assert_eq!(status, StatusCode::OK, "{changed}");
     assert_eq!(
         changed["cdr_event"]["url"],
-        "https://receiver.example/cdr-2"
+        "https://receiver.example/cdr?copy=2"
     );
     assert_eq!(changed["cdr_event"]["auth"], "BASIC", "kept as saved");
 
