@@ -1,8 +1,11 @@
 //! My account: any signed-in member's own email address and password (the current one
 //! required; every other session ends) and sessions (device, address,
 //! last seen), with **Sign out everywhere else**. Each change is in
-//! Activity.
+//! Activity. A provider operator's My account (in the console) changes
+//! their password through the same form and service (`actor`).
 
+#[cfg(feature = "ssr")]
+pub mod actor;
 mod api;
 mod model;
 mod page;

@@ -135,6 +135,32 @@ pub fn parse_email(typed: &str) -> Result<String, AccountError> {
     Ok(address)
 }
 
+/// Stores a new password hash for a member or an operator, in the
+/// caller's transaction.
+pub async fn set_password_hash(
+    db: &impl ConnectionTrait,
+    account: crate::domain::AccountId,
+    hash: String,
+) -> anyhow::Result<()> {
+    use crate::domain::AccountId;
+    use sea_orm::sea_query::Expr;
+    match account {
+        AccountId::Member(id) => user::Entity::update_many()
+            .col_expr(user::Column::PasswordHash, Expr::value(hash))
+            .filter(user::Column::Id.eq(id))
+            .exec(db)
+            .await
+            .map(drop),
+        AccountId::Operator(id) => operator::Entity::update_many()
+            .col_expr(operator::Column::PasswordHash, Expr::value(hash))
+            .filter(operator::Column::Id.eq(id))
+            .exec(db)
+            .await
+            .map(drop),
+    }
+    .context("storing the new password")
+}
+
 /// Sets (or with `None` clears) a member's email address.
 pub async fn set_email(
     db: &impl ConnectionTrait,

@@ -27,7 +27,7 @@ pub use login::{LoginEcho, LoginPage};
 #[cfg(feature = "ssr")]
 pub use signed_in::{signed_in, signed_in_administrator};
 
-use crate::paths::{HOME, LOGIN};
+use crate::paths::{HOME, LOGIN, PROVIDER_PREFIX, PROVIDER_TENANTS};
 
 /// Only local absolute paths are followed after sign-in (no open redirect).
 pub fn safe_next(next: &str) -> &str {
@@ -39,6 +39,17 @@ pub fn safe_next(next: &str) -> &str {
         next
     } else {
         HOME
+    }
+}
+
+/// Where an operator goes after signing in: `next` when it is a console
+/// page, else Tenants (a tenant's page is not theirs).
+pub fn operator_next(next: &str) -> &str {
+    let next = safe_next(next);
+    if next.starts_with(PROVIDER_PREFIX) {
+        next
+    } else {
+        PROVIDER_TENANTS
     }
 }
 

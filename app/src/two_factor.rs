@@ -1,5 +1,5 @@
 //! Two-factor sign-in (TOTP, RFC 6238), for members and provider operators
-//! alike (`actor`): one enrols on their account page (My account, or the
+//! alike (`account::actor`): one enrols on their account page (My account, or the
 //! console's My account) by QR code or text key and confirms with a code,
 //! and gets ten one-time recovery codes (shown once); signing in then asks
 //! for a code (or a recovery code) after the password, throttled like
@@ -8,8 +8,6 @@
 //! required`): an account without it is sent to its account page to set
 //! it up before anything else.
 
-#[cfg(feature = "ssr")]
-pub mod actor;
 mod model;
 mod page;
 #[cfg(feature = "ssr")]

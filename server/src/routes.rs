@@ -113,7 +113,7 @@ pub fn router(state: RouterState) -> Router {
         .route(paths::PROVIDER_TENANTS, post(provider_routes::create_form))
         .route(
             paths::PROVIDER_ACCOUNT_PASSWORD,
-            post(provider_routes::password_form),
+            post(account_routes::password_form),
         )
         .route(
             paths::PROVIDER_TWO_FACTOR_START,

@@ -10,6 +10,7 @@ use secrecy::SecretString;
 use tower_sessions::Session;
 
 use super::{
+    actor::Actor,
     model::{EmailEcho, PasswordEcho},
     service::{self, EmailRefusal, PasswordRefusal},
 };
@@ -38,10 +39,12 @@ pub struct PasswordForm {
     revoke_tokens: Option<String>,
 }
 
+/// A member's or an operator's password change (`Actor`): back to their
+/// account page.
 pub async fn password_form(
     State(state): State<AppState>,
     State(pages): State<Pages>,
-    admin: CurrentAdmin,
+    actor: Actor,
     session: Session,
     parts: http::request::Parts,
     Form(form): Form<PasswordForm>,
@@ -53,7 +56,7 @@ pub async fn password_form(
         &state.db,
         &state.writes,
         &state.hashing,
-        &admin,
+        &actor,
         &keep,
         service::PasswordChange {
             current: SecretString::from(form.current_password),
@@ -72,8 +75,9 @@ pub async fn password_form(
                 )
                 .into_plain_response();
             }
+            let page = actor.page();
             Redirect::to(&format!(
-                "{ACCOUNT}?password=changed&ended={ended}&tokens={revoked}"
+                "{page}?password=changed&ended={ended}&tokens={revoked}"
             ))
             .into_response()
         }
@@ -82,7 +86,7 @@ pub async fn password_form(
                 message: Some("Password not changed: correct the field marked below.".to_owned()),
                 ..echo
             };
-            render_with_echo(&pages, parts, Some(ACCOUNT), echo).await
+            render_with_echo(&pages, parts, Some(actor.page()), echo).await
         }
         Err(PasswordRefusal::Failed(error)) => error.into_plain_response(),
     }

@@ -3,13 +3,12 @@
 //! out everywhere else.
 
 use anyhow::Context;
-use sea_orm::{
-    sea_query::Expr, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{DatabaseConnection, EntityTrait, TransactionTrait};
 use secrecy::SecretString;
 use time::OffsetDateTime;
 use tower_sessions::session::Id;
 
+use super::actor::{Actor, Change};
 use super::model::{describe_agent, AccountData, EmailEcho, PasswordEcho, SessionView};
 use crate::{
     accounts::{self, AccountError},
@@ -65,7 +64,7 @@ pub async fn load(
         two_factor: crate::two_factor::service::view(
             db,
             cipher,
-            &crate::two_factor::actor::Actor::Member(admin.clone()),
+            &Actor::Member(admin.clone()),
             false,
         )
         .await?,
@@ -82,7 +81,7 @@ pub async fn load(
 /// Checks a signed-in member's or operator's current password before a
 /// sensitive change (attempts counted in a bucket of their own, forgiven
 /// on success: `throttle::begin_reauth`). `Err(message)` for the field.
-pub async fn reauthenticate(
+async fn reauthenticate(
     db: &DatabaseConnection,
     hashing: &HashingPool,
     account: AccountId,
@@ -219,16 +218,18 @@ impl From<anyhow::Error> for PasswordRefusal {
     }
 }
 
-/// Changes my password: the current one must be right (attempts counted
-/// in a bucket of their own: `throttle::begin_reauth`), the new one must pass `accounts::password_rules`.
-/// Every session but `keep` (this one's stored key) ends with it, and
-/// with `revoke_tokens` every API token acting for me. Returns the sessions
-/// ended and the tokens revoked.
+/// Changes my password (a member's or an operator's: `Actor`): the current
+/// one must be right (attempts counted in a bucket of their own:
+/// `throttle::begin_reauth`), the new one must pass
+/// `accounts::password_rules`. Every session but `keep` (this one's stored
+/// key) ends with it; a member's reset links close, and with
+/// `revoke_tokens` every API token acting for them ends. Returns the
+/// sessions ended and the tokens revoked.
 pub async fn change_password(
     db: &DatabaseConnection,
     writes: &WriteGate,
     hashing: &HashingPool,
-    admin: &CurrentAdmin,
+    actor: &Actor,
     keep: &str,
     change: PasswordChange,
 ) -> Result<(u64, u64), PasswordRefusal> {
@@ -237,16 +238,15 @@ pub async fn change_password(
         new,
         revoke_tokens,
     } = change;
+    let account = actor.account();
     let refuse = |echo: PasswordEcho| Err(PasswordRefusal::Fields(echo));
-    if let Err(wrong) =
-        reauthenticate(db, hashing, AccountId::Member(admin.user_id), current).await?
-    {
+    if let Err(wrong) = reauthenticate(db, hashing, account, current).await? {
         return refuse(PasswordEcho {
             current_error: Some(wrong),
             ..PasswordEcho::default()
         });
     }
-    if let Err(refusal) = accounts::password_rules(&new, &[&admin.username, &admin.tenant_name]) {
+    if let Err(refusal) = accounts::password_rules(&new, &actor.password_context()) {
         let message = match refusal {
             AccountError::Unexpected(e) => return Err(e.into()),
             refusal => refusal.to_string(),
@@ -259,39 +259,29 @@ pub async fn change_password(
     let hash = hashing.run(move || hash_password(&new)).await??;
     let _turn = writes.enter().await;
     let txn = db.begin().await.context("starting a transaction")?;
-    user::Entity::update_many()
-        .col_expr(user::Column::PasswordHash, Expr::value(hash))
-        .filter(user::Column::Id.eq(admin.user_id))
-        .exec(&txn)
-        .await
-        .context("storing the new password")?;
-    let ended = end_sessions_of(&txn, AccountId::Member(admin.user_id), Some(keep)).await?;
-    crate::password_reset::service::close_links_of(&txn, admin.user_id).await?;
-    let revoked = if revoke_tokens {
-        crate::api_tokens::service::revoke_all_of(&txn, admin.user_id).await?
-    } else {
-        0
-    };
+    accounts::set_password_hash(&txn, account, hash).await?;
+    let ended = end_sessions_of(&txn, account, Some(keep)).await?;
     let mut summary = format!(
         "changed their password; {} signed out",
         sessions_noun(ended)
     );
-    if revoke_tokens {
-        summary.push_str(&format!(
-            "; {} revoked",
-            crate::api_tokens::service::tokens_noun(revoked)
-        ));
+    let mut revoked = 0;
+    if let Actor::Member(admin) = actor {
+        crate::password_reset::service::close_links_of(&txn, admin.user_id).await?;
+        if revoke_tokens {
+            revoked = crate::api_tokens::service::revoke_all_of(&txn, admin.user_id).await?;
+            summary.push_str(&format!(
+                "; {} revoked",
+                crate::api_tokens::service::tokens_noun(revoked)
+            ));
+        }
     }
-    record(
-        &txn,
-        NewEntry::by(admin, ActivityKind::PasswordChanged, None, summary),
-    )
-    .await?;
+    actor.record(&txn, Change::PasswordChanged, summary).await?;
     txn.commit().await.context("committing the password")?;
     Ok((ended, revoked))
 }
 
-pub fn sessions_noun(n: u64) -> String {
+fn sessions_noun(n: u64) -> String {
     match n {
         0 => "no other session".to_owned(),
         1 => "1 other session".to_owned(),

@@ -79,13 +79,7 @@ pub async fn login(
         }
         Ok(PasswordAccepted::Operator(operator_id)) => {
             tracing::info!(operator_id, "provider operator signed in");
-            let next = safe_next(&form.next);
-            let target = if next.starts_with(paths::PROVIDER_PREFIX) {
-                next
-            } else {
-                paths::PROVIDER_TENANTS
-            };
-            Redirect::to(target).into_response()
+            Redirect::to(super::operator_next(&form.next)).into_response()
         }
         Ok(PasswordAccepted::CodeNeeded(account)) => {
             tracing::info!(?account, "password accepted; asking for the second factor");
@@ -184,7 +178,30 @@ async fn record_sign_in(state: &AppState, username: &str, client: IpAddr, attemp
         }
     };
     let succeeded = attempt.outcome.is_ok();
-    let recorded = if let Some(Named::Operator(operator_id)) = attempt.named {
+    record_attempt(
+        &state.db,
+        attempt.named,
+        username,
+        client,
+        succeeded,
+        summary,
+    )
+    .await;
+}
+
+/// A sign-in attempt (a password, or a second factor), in the named
+/// member's tenant's log or the operators' log (an unknown name's in no
+/// tenant's). Logged, not answered, when it cannot be written: the attempt
+/// has happened either way.
+pub(crate) async fn record_attempt(
+    db: &sea_orm::DatabaseConnection,
+    named: Option<Named>,
+    username: &str,
+    client: IpAddr,
+    succeeded: bool,
+    summary: String,
+) {
+    let recorded = if let Some(Named::Operator(operator_id)) = named {
         let entry = OperatorEntry {
             operator_id: Some(operator_id),
             operator: username.to_owned(),
@@ -197,9 +214,9 @@ async fn record_sign_in(state: &AppState, username: &str, client: IpAddr, attemp
             tenant: None,
             summary,
         };
-        operator_log::record(&state.db, entry).await
+        operator_log::record(db, entry).await
     } else {
-        let member = match attempt.named {
+        let member = match named {
             Some(Named::Member { user_id, tenant_id }) => Some((user_id, tenant_id)),
             _ => None,
         };
@@ -218,7 +235,7 @@ async fn record_sign_in(state: &AppState, username: &str, client: IpAddr, attemp
             changes: Vec::new(),
             version: None,
         };
-        log::record(&state.db, entry).await
+        log::record(db, entry).await
     };
     // The attempt has happened either way; a lost entry is logged here.
     if let Err(e) = recorded {

@@ -8,18 +8,13 @@ use axum::{
     Form,
 };
 
-use secrecy::SecretString;
-use tower_sessions::Session;
-
 use super::{model::ProviderEcho, service};
 use crate::{
-    account::{service::PasswordRefusal, PasswordEcho},
-    auth::{current_admin::NotSignedIn, CurrentOperator},
+    auth::CurrentOperator,
     delivery::DeliveryCore,
     domain::EndpointKind,
     error::{AppError, ServiceError},
-    paths::{INVITATION, PROVIDER_ACCOUNT, PROVIDER_TENANTS},
-    persistence::session_store::key_of,
+    paths::{INVITATION, PROVIDER_TENANTS},
     render::{render_with_echo, Pages},
     state::AppState,
 };
@@ -124,59 +119,4 @@ pub async fn reactivate_form(
         delivery.wake.due((id, EndpointKind::Cdr));
     }
     done(result, "reactivated")
-}
-
-#[derive(serde::Deserialize)]
-pub struct PasswordForm {
-    #[serde(default)]
-    current_password: String,
-    #[serde(default)]
-    new_password: String,
-}
-
-/// The operator's own password change: their other sessions end, and this
-/// one gets a new id.
-pub async fn password_form(
-    State(state): State<AppState>,
-    State(pages): State<Pages>,
-    operator: CurrentOperator,
-    session: Session,
-    parts: http::request::Parts,
-    Form(form): Form<PasswordForm>,
-) -> Response {
-    let Some(keep) = session.id().map(|id| key_of(&id)) else {
-        return NotSignedIn.into_response();
-    };
-    let changed = service::change_password(
-        &state.db,
-        &state.writes,
-        &state.hashing,
-        &operator,
-        &keep,
-        SecretString::from(form.current_password),
-        SecretString::from(form.new_password),
-    )
-    .await;
-    match changed {
-        Ok(ended) => {
-            if let Err(e) = session.cycle_id().await {
-                return ServiceError::from(
-                    anyhow::Error::new(e).context("renewing the session id"),
-                )
-                .into_plain_response();
-            }
-            Redirect::to(&format!(
-                "{PROVIDER_ACCOUNT}?password=changed&ended={ended}"
-            ))
-            .into_response()
-        }
-        Err(PasswordRefusal::Fields(echo)) => {
-            let echo = PasswordEcho {
-                message: Some("Password not changed: correct the field marked below.".to_owned()),
-                ..echo
-            };
-            render_with_echo(&pages, parts, Some(PROVIDER_ACCOUNT), echo).await
-        }
-        Err(PasswordRefusal::Failed(error)) => error.into_plain_response(),
-    }
 }

@@ -7,7 +7,6 @@ use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
-use secrecy::SecretString;
 use std::collections::HashMap;
 use time::OffsetDateTime;
 
@@ -16,28 +15,21 @@ use super::{
     model::{OperatorAccountData, SectionState, TenantRow, TenantsData},
 };
 use crate::{
-    account::{
-        service::{reauthenticate, sessions_noun, PasswordRefusal},
-        PasswordEcho,
-    },
+    account::actor::Actor,
     accounts::{self, NewTenant},
     activity::{self, log::NewEntry, ActivityKind},
-    auth::{
-        password::{hash_password, HashingPool},
-        CurrentOperator,
-    },
+    auth::CurrentOperator,
     delivery::{health::AUTO_PAUSED, health::FAILING, queue},
-    domain::{AccountId, EndpointKind, EventState, Role},
+    domain::{EndpointKind, EventState, Role},
     error::{AppError, ServiceError},
     members::{INVITATION_HOURS, INVITATION_PREFIX},
     persistence::{
         crypto::{credential_digest, new_bearer_credential, SecretCipher},
-        entities::{endpoint, event, invitation, operator, tenant, user},
-        session_store::{end_sessions_of, end_tenant_sessions},
+        entities::{endpoint, event, invitation, tenant, user},
+        session_store::end_tenant_sessions,
         write_gate::WriteGate,
     },
     time_text::rfc3339,
-    two_factor::actor::Actor,
 };
 
 /// Every tenant (by name) with its sections' state, its people and its
@@ -365,56 +357,4 @@ pub async fn account(
         must_enrol: operators_required && !operator.two_factor_on,
         two_factor,
     })
-}
-
-/// Changes the operator's own password: the current one must be right
-/// (counted like a member's: `account::service::reauthenticate`), the new
-/// one must pass the members' rules. Every other session of theirs ends,
-/// and the change is in the operators' log, in one transaction.
-pub async fn change_password(
-    db: &DatabaseConnection,
-    writes: &WriteGate,
-    hashing: &HashingPool,
-    operator: &CurrentOperator,
-    keep: &str,
-    current: SecretString,
-    new: SecretString,
-) -> Result<u64, PasswordRefusal> {
-    let account = AccountId::Operator(operator.operator_id);
-    let refuse = |echo: PasswordEcho| Err(PasswordRefusal::Fields(echo));
-    if let Err(wrong) = reauthenticate(db, hashing, account, current).await? {
-        return refuse(PasswordEcho {
-            current_error: Some(wrong),
-            ..PasswordEcho::default()
-        });
-    }
-    if let Err(refusal) = accounts::password_rules(&new, &[&operator.username, "eventurl provider"])
-    {
-        let message = match refusal {
-            accounts::AccountError::Unexpected(e) => return Err(e.into()),
-            refusal => refusal.to_string(),
-        };
-        return refuse(PasswordEcho {
-            new_error: Some(message),
-            ..PasswordEcho::default()
-        });
-    }
-    let hash = hashing.run(move || hash_password(&new)).await??;
-    let _turn = writes.enter().await;
-    let txn = db.begin().await.context("starting a transaction")?;
-    operator::Entity::update_many()
-        .col_expr(operator::Column::PasswordHash, Expr::value(hash))
-        .filter(operator::Column::Id.eq(operator.operator_id))
-        .exec(&txn)
-        .await
-        .context("storing the new password")?;
-    let ended = end_sessions_of(&txn, account, Some(keep)).await?;
-    let summary = format!(
-        "changed their password; {} signed out",
-        sessions_noun(ended)
-    );
-    let entry = OperatorEntry::by(operator, OperatorAction::PasswordChanged, summary);
-    record(&txn, entry).await?;
-    txn.commit().await.context("committing the password")?;
-    Ok(ended)
 }

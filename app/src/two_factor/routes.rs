@@ -15,16 +15,17 @@ use time::OffsetDateTime;
 use tower_sessions::Session;
 
 use super::{
-    actor::Actor,
     model::{CodeEcho, TwoFactorEcho},
     service::{self, Passed},
 };
 use crate::{
-    activity::{log, ActivityKind},
+    account::actor::Actor,
     auth::{
-        login_path, safe_next,
+        login_path, operator_next,
+        routes::record_attempt,
+        safe_next,
         session::{
-            start_operator_session, start_session, PendingSignIn, SECOND_FACTOR_KEY,
+            start_operator_session, start_session, Named, PendingSignIn, SECOND_FACTOR_KEY,
             SECOND_FACTOR_WITHIN_SECS,
         },
         throttle,
@@ -32,12 +33,10 @@ use crate::{
     client_ip::client_ip,
     domain::AccountId,
     error::{AppError, ServiceError},
-    paths::{PROVIDER_PREFIX, PROVIDER_TENANTS},
     persistence::{
         entities::{operator, tenant, user},
         session_store::SessionUser,
     },
-    provider::log::{self as operator_log, OperatorAction, OperatorEntry},
     render::{render_with_echo, Pages},
     state::AppState,
 };
@@ -184,44 +183,17 @@ impl Holder {
     /// The attempt in the member's tenant's log, or the operators' log.
     async fn record(&self, db: &DatabaseConnection, ip: IpAddr, passed: Option<Passed>) {
         let summary = passed.map_or_else(|| "wrong two-factor code".to_owned(), Passed::summary);
-        let recorded = match self {
-            Holder::Member(member, _) => {
-                let entry = log::NewEntry {
-                    tenant_id: Some(member.tenant_id),
-                    actor_id: Some(member.id),
-                    actor: member.username.clone(),
-                    ip: Some(ip),
-                    kind: if passed.is_some() {
-                        ActivityKind::SignIn
-                    } else {
-                        ActivityKind::SignInFailed
-                    },
-                    section: None,
-                    summary,
-                    changes: Vec::new(),
-                    version: None,
-                };
-                log::record(db, entry).await
-            }
-            Holder::Operator(operator) => {
-                let entry = OperatorEntry {
-                    operator_id: Some(operator.id),
-                    operator: operator.username.clone(),
-                    ip: Some(ip),
-                    kind: if passed.is_some() {
-                        OperatorAction::SignIn
-                    } else {
-                        OperatorAction::SignInFailed
-                    },
-                    tenant: None,
-                    summary,
-                };
-                operator_log::record(db, entry).await
-            }
+        let (named, username) = match self {
+            Holder::Member(member, _) => (
+                Named::Member {
+                    user_id: member.id,
+                    tenant_id: member.tenant_id,
+                },
+                &member.username,
+            ),
+            Holder::Operator(operator) => (Named::Operator(operator.id), &operator.username),
         };
-        if let Err(e) = recorded {
-            tracing::error!(error = format!("{e:#}"), "could not log a sign-in attempt");
-        }
+        record_attempt(db, Some(named), username, ip, passed.is_some(), summary).await;
     }
 
     /// Signs in: the attempt forgiven, the session started; where to go.
@@ -244,12 +216,7 @@ impl Holder {
             Holder::Operator(operator) => {
                 throttle::operator_succeeded(db, attempt, operator.id, ip).await?;
                 start_operator_session(session, operator, pending.client).await?;
-                let next = safe_next(next);
-                Ok(if next.starts_with(PROVIDER_PREFIX) {
-                    next
-                } else {
-                    PROVIDER_TENANTS
-                })
+                Ok(operator_next(next))
             }
         }
     }

@@ -1,5 +1,5 @@
 //! Enrolling, confirming and turning off two-factor sign-in, and checking
-//! a code at sign-in, for members and operators alike (`Actor`, `store`).
+//! a code at sign-in, for members and operators alike (`account::actor::Actor`, `store`).
 //! The secret is encrypted like endpoint secrets (bound to its account);
 //! recovery codes are kept as SHA-256 only. A code is accepted by a
 //! conditional update of the last step used, and a recovery code by
@@ -11,12 +11,12 @@ use secrecy::{ExposeSecret, SecretString};
 use time::OffsetDateTime;
 
 use super::{
-    actor::{Actor, Change},
     model::{TwoFactorState, TwoFactorView},
     store::{self, Enrolment},
     totp::{matching_step, new_recovery_codes, new_secret, qr_svg, totp},
 };
 use crate::{
+    account::actor::{Actor, Change},
     auth::{
         password::{verify_password, HashingPool},
         throttle,
@@ -142,7 +142,8 @@ pub async fn confirm(
         .into());
     }
     store::replace_recovery_codes(&txn, account, &codes).await?;
-    actor.record(&txn, Change::On).await?;
+    let summary = "turned on two-factor sign-in".to_owned();
+    actor.record(&txn, Change::TwoFactorOn, summary).await?;
     txn.commit()
         .await
         .context("committing two-factor sign-in")?;
@@ -164,7 +165,8 @@ pub async fn turn_off(
     let _turn = writes.enter().await;
     let txn = db.begin().await.context("starting a transaction")?;
     store::clear(&txn, account).await?;
-    actor.record(&txn, Change::Off).await?;
+    let summary = "turned off two-factor sign-in".to_owned();
+    actor.record(&txn, Change::TwoFactorOff, summary).await?;
     txn.commit().await.context("committing")?;
     Ok(())
 }

@@ -6,18 +6,13 @@
 
 use reqwest::{header, StatusCode};
 use std::io::Write;
-use totp_rs::{Algorithm, Secret, TOTP};
+use totp_rs::TOTP;
 
 use crate::{
     helpers::{spawn_acme, spawn_configured, Browser, TestApp, PASSWORD},
     provider::{create_operator, operator},
+    two_factor::{give_code, now, password_only},
 };
-
-fn now() -> u64 {
-    time::OffsetDateTime::now_utc()
-        .unix_timestamp()
-        .unsigned_abs()
-}
 
 /// `eventurl operator …` run by the real binary; `stdin` is the password
 /// line where one is read.
@@ -49,75 +44,9 @@ fn run(app: &TestApp, args: &[&str], stdin: Option<&str>) -> (bool, String) {
 }
 
 /// Turns on two-factor sign-in on the operator's account page, as a
-/// member does on theirs: the password first, then a code; the TOTP and
-/// the recovery codes.
+/// member does on theirs (`two_factor::enrol_at`).
 async fn enrol(operator: &Browser) -> (TOTP, Vec<String>) {
-    let refused = operator
-        .post_text(
-            "/provider/account/two-factor/start",
-            &[("password", "not it at all")],
-        )
-        .await;
-    assert!(
-        refused.contains("This is not your current password."),
-        "{refused}"
-    );
-    let started = operator
-        .post_form(
-            "/provider/account/two-factor/start",
-            &[("password", PASSWORD)],
-        )
-        .await;
-    assert_eq!(started.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        started.headers()[header::LOCATION],
-        "/provider/account#two-factor"
-    );
-    let page = operator.text("/provider/account").await;
-    assert!(page.contains("<svg"), "the QR code: {page}");
-    let at = page.find("<code class=\"key\">").expect("the key") + 18;
-    let key: String = page[at..]
-        .chars()
-        .take_while(char::is_ascii_alphanumeric)
-        .collect();
-    let secret = Secret::Encoded(key).to_bytes().unwrap();
-    let totp = TOTP::new(Algorithm::SHA1, 6, 1, 30, secret, None, String::new()).unwrap();
-    let confirmed = operator
-        .post_form(
-            "/provider/account/two-factor/confirm",
-            &[("code", &totp.generate(now()))],
-        )
-        .await;
-    assert_eq!(confirmed.status(), StatusCode::OK);
-    let confirmed = confirmed.text().await.unwrap();
-    let codes: Vec<String> = confirmed
-        .split("<li><code>")
-        .skip(1)
-        .map(|rest| rest.split('<').next().unwrap().to_owned())
-        .collect();
-    assert_eq!(codes.len(), 10, "{confirmed}");
-    (totp, codes)
-}
-
-/// The password accepted: the next step asks for the code.
-async fn password_only(app: &TestApp, username: &str) -> Browser {
-    let browser = app.browser();
-    let response = browser.sign_in(username, PASSWORD).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        response.headers()[header::LOCATION],
-        "/login/two-factor?next=%2Fcompany%2Fevent-url"
-    );
-    browser
-}
-
-async fn give_code(browser: &Browser, code: &str) -> reqwest::Response {
-    browser
-        .post_form(
-            "/login/two-factor?next=/company/event-url",
-            &[("code", code)],
-        )
-        .await
+    crate::two_factor::enrol_at(operator, "/provider/account").await
 }
 
 #[tokio::test]
@@ -278,7 +207,7 @@ async fn an_operator_changes_their_password_in_the_console_and_their_other_sessi
     assert_eq!(changed.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         changed.headers()[header::LOCATION],
-        "/provider/account?password=changed&ended=1"
+        "/provider/account?password=changed&ended=1&tokens=0"
     );
     assert_eq!(
         olivia.get("/provider/tenants").await.status(),

@@ -8,7 +8,7 @@ use totp_rs::{Algorithm, Secret, TOTP};
 
 use crate::helpers::{acme_with_alice, acme_with_viewer, assert_page, Browser, TestApp, PASSWORD};
 
-fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     time::OffsetDateTime::now_utc()
         .unix_timestamp()
         .unsigned_abs()
@@ -27,30 +27,33 @@ async fn with_password(browser: &Browser, path: &str) -> reqwest::Response {
     browser.post_form(path, &[("password", PASSWORD)]).await
 }
 
-/// Sets up two-factor sign-in for the signed-in `browser`: its TOTP and
-/// its recovery codes.
-async fn enrol(browser: &Browser) -> (TOTP, Vec<String>) {
-    // The current password first: a borrowed browser enrols no phone.
-    let started = with_password(browser, "/account/two-factor/start").await;
+/// Sets up two-factor sign-in for the signed-in `browser` on its account
+/// page `page` (`/account` for a member, `/provider/account` for an
+/// operator): the password first (a borrowed browser enrols no phone), the
+/// key beside the QR code, a wrong code refused, then a right one. Its TOTP
+/// and its recovery codes.
+pub(crate) async fn enrol_at(browser: &Browser, page: &str) -> (TOTP, Vec<String>) {
+    let started = with_password(browser, &format!("{page}/two-factor/start")).await;
     assert_eq!(started.status(), StatusCode::SEE_OTHER);
-    let page = browser.text("/account").await;
-    assert!(page.contains("<svg"), "the QR code: {page}");
-    let at = page.find("<code class=\"key\">").expect("the key") + 18;
-    let key: String = page[at..]
+    assert_eq!(
+        started.headers()[header::LOCATION],
+        format!("{page}#two-factor").as_str()
+    );
+    let shown = browser.text(page).await;
+    assert!(shown.contains("<svg"), "the QR code: {shown}");
+    let at = shown.find("<code class=\"key\">").expect("the key") + 18;
+    let key: String = shown[at..]
         .chars()
         .take_while(char::is_ascii_alphanumeric)
         .collect();
     let secret = Secret::Encoded(key).to_bytes().unwrap();
     let totp = TOTP::new(Algorithm::SHA1, 6, 1, 30, secret, None, String::new()).unwrap();
 
-    let wrong = browser
-        .post_text("/account/two-factor/confirm", &[("code", "000000")])
-        .await;
+    let confirm = format!("{page}/two-factor/confirm");
+    let wrong = browser.post_text(&confirm, &[("code", "000000")]).await;
     assert!(wrong.contains("That code is not right"), "{wrong}");
     let code = totp.generate(now());
-    let confirmed = browser
-        .post_form("/account/two-factor/confirm", &[("code", &code)])
-        .await;
+    let confirmed = browser.post_form(&confirm, &[("code", &code)]).await;
     assert_eq!(confirmed.status(), StatusCode::OK);
     let confirmed = confirmed.text().await.unwrap();
     let codes: Vec<String> = confirmed
@@ -62,8 +65,13 @@ async fn enrol(browser: &Browser) -> (TOTP, Vec<String>) {
     (totp, codes)
 }
 
+/// A member's enrolment in My account (`enrol_at`).
+async fn enrol(browser: &Browser) -> (TOTP, Vec<String>) {
+    enrol_at(browser, "/account").await
+}
+
 /// Signs in with the password: the next step asks for the code.
-async fn password_only(app: &TestApp, username: &str) -> Browser {
+pub(crate) async fn password_only(app: &TestApp, username: &str) -> Browser {
     let browser = app.browser();
     let response = browser.sign_in(username, PASSWORD).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
@@ -74,7 +82,7 @@ async fn password_only(app: &TestApp, username: &str) -> Browser {
     browser
 }
 
-async fn give_code(browser: &Browser, code: &str) -> reqwest::Response {
+pub(crate) async fn give_code(browser: &Browser, code: &str) -> reqwest::Response {
     browser
         .post_form(
             "/login/two-factor?next=/company/event-url",

@@ -1,7 +1,8 @@
-//! Who is setting up or turning off two-factor sign-in: a signed-in member
-//! (My account) or a provider operator (the console's My account). The
-//! same forms and rules serve both; what differs is said here once: which
-//! account, which page, which activity log, who requires it.
+//! Whose "My account" a request changes: a signed-in member's (My account)
+//! or a provider operator's (the console's My account). The same forms and
+//! rules serve both (password, two-factor sign-in); what differs is said
+//! here once: which account, which page, which activity log, who requires
+//! two-factor sign-in, which words a password must not be made of.
 
 use axum::extract::FromRequestParts;
 use sea_orm::{ConnectionTrait, EntityTrait};
@@ -15,7 +16,7 @@ use crate::{
     provider::log::{self as operator_log, OperatorAction, OperatorEntry},
 };
 
-use super::model::TwoFactorPaths;
+use crate::two_factor::TwoFactorPaths;
 
 #[derive(Clone, Debug)]
 pub enum Actor {
@@ -26,8 +27,9 @@ pub enum Actor {
 /// What changed, for the actor's activity log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Change {
-    On,
-    Off,
+    TwoFactorOn,
+    TwoFactorOff,
+    PasswordChanged,
 }
 
 impl Actor {
@@ -69,26 +71,44 @@ impl Actor {
         }
     }
 
-    /// Records the change in the actor's log, in the caller's transaction.
-    pub async fn record(&self, db: &impl ConnectionTrait, change: Change) -> anyhow::Result<()> {
-        let summary = match change {
-            Change::On => "turned on two-factor sign-in",
-            Change::Off => "turned off two-factor sign-in",
+    pub fn username(&self) -> &str {
+        match self {
+            Actor::Member(admin) => &admin.username,
+            Actor::Operator(operator) => &operator.username,
         }
-        .to_owned();
+    }
+
+    /// Words a new password must not be made of: the name, and the
+    /// company's (or the provider console's).
+    pub fn password_context(&self) -> [&str; 2] {
+        match self {
+            Actor::Member(admin) => [&admin.username, &admin.tenant_name],
+            Actor::Operator(operator) => [&operator.username, "eventurl provider"],
+        }
+    }
+
+    /// Records the change in the actor's log, in the caller's transaction.
+    pub async fn record(
+        &self,
+        db: &impl ConnectionTrait,
+        change: Change,
+        summary: String,
+    ) -> anyhow::Result<()> {
         match self {
             Actor::Member(admin) => {
                 let kind = match change {
-                    Change::On => ActivityKind::TwoFactorOn,
-                    Change::Off => ActivityKind::TwoFactorOff,
+                    Change::TwoFactorOn => ActivityKind::TwoFactorOn,
+                    Change::TwoFactorOff => ActivityKind::TwoFactorOff,
+                    Change::PasswordChanged => ActivityKind::PasswordChanged,
                 };
                 activity_log::record(db, activity_log::NewEntry::by(admin, kind, None, summary))
                     .await
             }
             Actor::Operator(operator) => {
                 let kind = match change {
-                    Change::On => OperatorAction::TwoFactorOn,
-                    Change::Off => OperatorAction::TwoFactorOff,
+                    Change::TwoFactorOn => OperatorAction::TwoFactorOn,
+                    Change::TwoFactorOff => OperatorAction::TwoFactorOff,
+                    Change::PasswordChanged => OperatorAction::PasswordChanged,
                 };
                 operator_log::record(db, OperatorEntry::by(operator, kind, summary)).await
             }
