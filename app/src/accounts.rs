@@ -1,3 +1,5 @@
+//! (Over 500 lines: every rule for creating an account lives here, so the
+//! setup page, invitations, the CLI and the console cannot drift apart.)
 //! Tenants and their administrators: created by first-run setup and by the
 //! operator's CLI, through the same rules.
 

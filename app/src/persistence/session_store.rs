@@ -1,3 +1,5 @@
+//! (Over 500 lines: the store, its one-query read and the session's
+//! identity types belong together; the SQL is checked against the builder.)
 //! tower-sessions records in the app's own database, so that any instance
 //! can serve any session and SQLite and PostgreSQL work alike. Nothing is
 //! kept in memory: every request reads its session, and with it the

@@ -40,19 +40,23 @@ impl ApiLimiter {
     }
 
     /// Seconds `ip` must still wait after too many unknown tokens, if any.
+    /// One lookup on every API call: nothing else is done on this path.
     pub fn refused_for(&self, ip: IpAddr) -> Option<u64> {
-        let mut refused = self.refused.lock().unwrap_or_else(|e| e.into_inner());
+        let refused = self.refused.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
-        refused.retain(|_, until| *until > now);
         refused
             .get(&ip)
+            .filter(|until| **until > now)
             .map(|until| until.duration_since(now).as_secs() + 1)
     }
 
-    /// Refuses `ip` for `seconds`, as the database's count said.
+    /// Refuses `ip` for `seconds`, as the database's count said; the
+    /// refusals already over are dropped here (the rare path).
     pub fn refuse(&self, ip: IpAddr, seconds: u64) {
         let mut refused = self.refused.lock().unwrap_or_else(|e| e.into_inner());
-        refused.insert(ip, Instant::now() + Duration::from_secs(seconds));
+        let now = Instant::now();
+        refused.retain(|_, until| *until > now);
+        refused.insert(ip, now + Duration::from_secs(seconds));
     }
 
     pub fn limit(&self) -> u32 {
