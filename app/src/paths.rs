@@ -47,8 +47,13 @@ pub const MEMBERS_REMOVE: &str = "/company/administrators/remove";
 pub const INVITATION: &str = "/invitation";
 /// My account: password and sessions.
 pub const ACCOUNT: &str = "/account";
-/// Changing one's email address (POST).
+/// Changing one's email address (POST): a link to confirm it is emailed.
 pub const ACCOUNT_EMAIL: &str = "/account/email";
+/// Cancelling an email change waiting for confirmation (POST).
+pub const ACCOUNT_EMAIL_CANCEL: &str = "/account/email/cancel";
+/// An emailed confirmation link (`?token=…`): its page (GET) and the
+/// confirmation (POST). Public: the token is the key.
+pub const EMAIL_CONFIRM: &str = "/email/confirm";
 /// Changing one's password (POST).
 pub const ACCOUNT_PASSWORD: &str = "/account/password";
 /// Two-factor sign-in in My account: start setting it up, confirm it with

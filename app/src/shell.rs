@@ -12,7 +12,7 @@ use leptos_router::{
 };
 
 use crate::{
-    account::AccountView,
+    account::{AccountView, ConfirmEmailPage},
     activity::ActivityView,
     api_tokens::ApiTokensView,
     auth::LoginPage,
@@ -102,6 +102,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/provider/activity") view=OperatorActivityPage ssr=SsrMode::Async/>
                 <Route path=path!("/provider/account") view=OperatorAccountPage ssr=SsrMode::Async/>
                 <Route path=path!("/login/reset") view=ResetPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/email/confirm") view=ConfirmEmailPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -5,13 +5,14 @@ import { test, expect, signIn, PASSWORD } from './fixtures';
 
 // Forgot password against the release server and a real SMTP server
 // (aiosmtpd, its maildir in end2end/.data/mail): the address saved in My
-// account, a link asked for on the sign-in page, read from the letter,
-// used once to set a new password; axe clean on every page.
+// account and confirmed with the link emailed to it, a reset link asked
+// for on the sign-in page, read from the letter, used once to set a new
+// password; axe clean on every page.
 
 const noViolations = async (page: import('@playwright/test').Page) =>
   expect((await new AxeBuilder({ page }).analyze()).violations).toEqual([]);
 
-function resetLink(to: string): string | undefined {
+function linkTo(to: string, pattern: RegExp): string | undefined {
   const dir = join(__dirname, '..', '.data', 'mail', 'new');
   for (const file of readdirSync(dir)) {
     // Quoted-printable, as lettre sends a body with long lines: soft line
@@ -20,7 +21,7 @@ function resetLink(to: string): string | undefined {
       .replace(/=\r?\n/g, '')
       .replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
     if (!text.includes(`To: ${to}`)) continue;
-    const found = text.match(/\/login\/reset\?token=eur_[A-Za-z0-9_-]+/);
+    const found = text.match(pattern);
     if (found) return found[0];
   }
   return undefined;
@@ -31,8 +32,21 @@ test('a reset link is emailed and sets a new password once', async ({ page }) =>
   await page.getByRole('textbox', { name: 'Email address' }).fill('admin22@example.com');
   await page.getByLabel('Password to confirm the change').fill(PASSWORD);
   await page.getByRole('button', { name: 'Save email address' }).click();
-  await expect(page.getByText('Email address saved')).toBeVisible();
+  await expect(page.getByText('A confirmation link is on its way')).toBeVisible();
+  await expect(page.getByText('Waiting for confirmation: admin22@example.com')).toBeVisible();
   await noViolations(page);
+
+  let confirm: string | undefined;
+  const confirmation = /\/email\/confirm\?token=euc_[A-Za-z0-9_-]+/;
+  await expect.poll(() => (confirm = linkTo('admin22@example.com', confirmation)), { timeout: 15_000 }).toBeTruthy();
+  await page.goto(confirm!);
+  await expect(page.getByText('Use admin22@example.com for the eventurl account admin22')).toBeVisible();
+  await noViolations(page);
+  await page.getByRole('button', { name: 'Confirm this address' }).click();
+  await expect(page.getByText('Email address confirmed')).toBeVisible();
+  await noViolations(page);
+  await page.getByRole('link', { name: 'My account' }).click();
+  await expect(page.getByText('Confirmed address: admin22@example.com')).toBeVisible();
   await page.getByRole('button', { name: 'Sign out' }).click();
 
   await page.getByRole('link', { name: 'Forgot password?' }).click();
@@ -44,7 +58,8 @@ test('a reset link is emailed and sets a new password once', async ({ page }) =>
   await noViolations(page);
 
   let link: string | undefined;
-  await expect.poll(() => (link = resetLink('admin22@example.com')), { timeout: 15_000 }).toBeTruthy();
+  const reset = /\/login\/reset\?token=eur_[A-Za-z0-9_-]+/;
+  await expect.poll(() => (link = linkTo('admin22@example.com', reset)), { timeout: 15_000 }).toBeTruthy();
   await page.goto(link!);
   await expect(page.getByText('For the account admin22')).toBeVisible();
   await noViolations(page);

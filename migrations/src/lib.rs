@@ -23,6 +23,7 @@ mod m20261129_000017_provider;
 mod m20261207_000018_signing;
 mod m20261207_000019_key_scope;
 mod m20261207_000020_operator_two_factor;
+mod m20261207_000021_email_confirmation;
 mod steps;
 
 pub struct Migrator;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000018_signing::Migration),
             Box::new(m20261207_000019_key_scope::Migration),
             Box::new(m20261207_000020_operator_two_factor::Migration),
+            Box::new(m20261207_000021_email_confirmation::Migration),
         ]
     }
 }

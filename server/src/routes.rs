@@ -91,6 +91,14 @@ pub fn router(state: RouterState) -> Router {
         .route(paths::ACCOUNT_PASSWORD, post(account_routes::password_form))
         .route(paths::ACCOUNT_EMAIL, post(account_routes::email_form))
         .route(
+            paths::ACCOUNT_EMAIL_CANCEL,
+            post(account_routes::email_cancel_form),
+        )
+        .route(
+            paths::EMAIL_CONFIRM,
+            post(account_routes::email_confirm_form),
+        )
+        .route(
             paths::ACCOUNT_TWO_FACTOR_START,
             post(two_factor_routes::start_form),
         )

@@ -1,4 +1,4 @@
-//! My account's one read (changes are plain form posts: `routes.rs`).
+//! My account's reads (changes are plain form posts: `routes.rs`).
 
 use leptos::prelude::*;
 
@@ -21,4 +21,14 @@ pub async fn load_account() -> Result<AccountData, AppError> {
     )
     .await
     .map_err(crate::error::ServiceError::respond)
+}
+
+/// Whose address a confirmation link confirms, or that it no longer
+/// works. Public: the token is the key (a wrong one learns nothing).
+#[server(prefix = "/rpc", endpoint = "email_link_state")]
+pub async fn email_link_state(token: String) -> Result<super::model::EmailLink, AppError> {
+    let state = expect_context::<crate::state::AppState>();
+    super::email::link_state(&state.db, token.trim())
+        .await
+        .map_err(crate::error::ServiceError::respond)
 }

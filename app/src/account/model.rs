@@ -26,10 +26,33 @@ pub struct AccountData {
     pub two_factor: TwoFactorView,
     /// Their company requires two-factor sign-in and it is not set up yet.
     pub must_enrol: bool,
-    /// Where reset links and notices go.
+    /// The confirmed address: where reset links and notices go.
     pub email: Option<String>,
+    /// A new address waiting for its emailed link to be used.
+    pub pending_email: Option<PendingEmail>,
     /// This server sends email.
     pub mail_on: bool,
+}
+
+/// A new address waiting for confirmation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingEmail {
+    pub address: String,
+    /// When its link stops working, RFC 3339 UTC.
+    pub expires_at: String,
+    /// The link no longer works (the address can be saved again).
+    pub expired: bool,
+}
+
+/// Said the same for every reason a confirmation link does not work.
+pub const EMAIL_LINK_CLOSED: &str = "This confirmation link no longer works: it was used, replaced by a newer one, cancelled, or is more than 24 hours old. Sign in and save the address again in My account for a new link.";
+
+/// The confirmation link's page: whose address it confirms, or that it
+/// no longer works.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EmailLink {
+    Open { username: String, address: String },
+    Closed,
 }
 
 /// A refused email change, per field (the password is never sent back).

@@ -7,14 +7,16 @@ use leptos_router::hooks::use_query_map;
 
 use super::{
     api::load_account,
-    model::{EmailEcho, PasswordEcho, SessionView},
+    model::{EmailEcho, PasswordEcho, PendingEmail, SessionView},
 };
 use crate::{
     activity::LocalTime,
     data_table::DataTable,
     form_echo::form_echo,
     layout::{CompanyLayout, CompanyTab},
-    paths::{ACCOUNT, ACCOUNT_EMAIL, ACCOUNT_PASSWORD, ACCOUNT_SIGN_OUT_OTHERS},
+    paths::{
+        ACCOUNT, ACCOUNT_EMAIL, ACCOUNT_EMAIL_CANCEL, ACCOUNT_PASSWORD, ACCOUNT_SIGN_OUT_OTHERS,
+    },
     two_factor::{TwoFactorEcho, TwoFactorSection},
 };
 
@@ -37,11 +39,12 @@ pub fn AccountView() -> impl IntoView {
                 };
                 Some(format!("Password changed. {others}{tokens}"))
             } else if let Some(email) = q.get("email") {
-                Some(if email == "set" {
-                    "Email address saved: reset links and notices go there.".to_owned()
-                } else {
-                    "Email address removed.".to_owned()
-                })
+                Some(match email.as_str() {
+                    "sent" => "A confirmation link is on its way to the new address: the address is used once the link is opened and confirmed.",
+                    "kept" => "Email address unchanged.",
+                    "cancelled" => "The email change was cancelled: its link works no more.",
+                    _ => "Email address removed.",
+                }.to_owned())
             } else if q.get("two_factor").is_some() {
                 Some("Two-factor sign-in turned off.".to_owned())
             } else {
@@ -68,7 +71,7 @@ pub fn AccountView() -> impl IntoView {
                                 </p>
                                 {notice().map(|n| view! { <p class="notice" role="status">{n}</p> })}
                                 <TwoFactorSection view=account.two_factor.clone() echo=two_factor_echo enrol_required=account.must_enrol/>
-                                <EmailForm saved=account.email.clone() mail_on=account.mail_on echo=email_echo/>
+                                <EmailForm saved=account.email.clone() pending=account.pending_email.clone() mail_on=account.mail_on echo=email_echo/>
                                 <PasswordForm echo offer_token_revocation=true/>
                                 <Sessions sessions=account.sessions.clone()/>
                             </CompanyLayout>
@@ -83,7 +86,12 @@ pub fn AccountView() -> impl IntoView {
 }
 
 #[component]
-fn EmailForm(saved: Option<String>, mail_on: bool, echo: Option<EmailEcho>) -> impl IntoView {
+fn EmailForm(
+    saved: Option<String>,
+    pending: Option<PendingEmail>,
+    mail_on: bool,
+    echo: Option<EmailEcho>,
+) -> impl IntoView {
     let failed = echo.is_some();
     let echo = echo.unwrap_or_default();
     let value = if failed {
@@ -94,14 +102,44 @@ fn EmailForm(saved: Option<String>, mail_on: bool, echo: Option<EmailEcho>) -> i
     let email_invalid = echo.email_error.is_some();
     let current_invalid = echo.current_error.is_some();
     let why = if mail_on {
-        "Password reset links go there, and, for administrators, notices (a section paused automatically, a credential changed)."
+        "Password reset links go there, and, for administrators, notices (a section paused automatically, a credential changed). A new address is used once you confirm it with the link emailed to it."
     } else {
-        "This server does not send email yet; once it does, password reset links (and administrators' notices) go there."
+        "This server does not send email, so a new address cannot be confirmed; once it does, password reset links (and administrators' notices) go to your confirmed address."
     };
+    let now = match &saved {
+        Some(address) => format!("Confirmed address: {address}."),
+        None => "No confirmed address: password reset links cannot reach you.".to_owned(),
+    };
+    let pending = pending.map(|p| {
+        let state = if p.expired {
+            format!(
+                "The link sent to {} no longer works: save the address again for a new one.",
+                p.address
+            )
+        } else {
+            format!(
+                "Waiting for confirmation: {}. Open the link emailed there (it works until ",
+                p.address
+            )
+        };
+        view! {
+            <div class="pending-email" role="status">
+                <p>
+                    {state}
+                    {(!p.expired).then(|| view! { <LocalTime utc=p.expires_at.clone()/>")." })}
+                </p>
+                <form method="post" action=ACCOUNT_EMAIL_CANCEL>
+                    <button type="submit">"Cancel change"</button>
+                </form>
+            </div>
+        }
+    });
     view! {
         <section class="create-token" aria-labelledby="email-title">
             <h2 id="email-title">"Email address"</h2>
             <p class="hint">{why}</p>
+            <p>{now}</p>
+            {pending}
             {failed.then(|| view! { <p class="form-error" role="alert">"Email address not saved: correct the field marked below."</p> })}
             <form method="post" action=ACCOUNT_EMAIL class="stack">
                 <div class="field">

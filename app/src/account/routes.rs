@@ -2,22 +2,25 @@
 //! JavaScript).
 
 use axum::{
-    extract::State,
+    extract::{ConnectInfo, Query, State},
     response::{IntoResponse, Redirect, Response},
     Form,
 };
 use secrecy::SecretString;
+use std::net::SocketAddr;
 use tower_sessions::Session;
 
 use super::{
     actor::Actor,
+    email::{self, EmailChange, EmailRefusal},
     model::{EmailEcho, PasswordEcho},
-    service::{self, EmailRefusal, PasswordRefusal},
+    service::{self, PasswordRefusal},
 };
 use crate::{
     auth::{current_admin::NotSignedIn, CurrentAdmin},
-    error::ServiceError,
-    paths::ACCOUNT,
+    client_ip::client_ip,
+    error::{AppError, ServiceError},
+    paths::{ACCOUNT, EMAIL_CONFIRM},
     persistence::session_store::key_of,
     render::{render_with_echo, Pages},
     state::AppState,
@@ -114,6 +117,9 @@ pub struct EmailForm {
     current_password: String,
 }
 
+/// Saves the email form: a new address gets a confirmation link (My
+/// account says where it went), the confirmed one again drops a pending
+/// change, nothing removes the address.
 pub async fn email_form(
     State(state): State<AppState>,
     State(pages): State<Pages>,
@@ -121,7 +127,7 @@ pub async fn email_form(
     parts: http::request::Parts,
     Form(form): Form<EmailForm>,
 ) -> Response {
-    let changed = service::change_email(
+    let changed = email::change(
         &state.db,
         &state.writes,
         &state.hashing,
@@ -131,16 +137,67 @@ pub async fn email_form(
         &form.email,
     )
     .await;
-    match changed {
-        Ok(Some(_)) => Redirect::to(&format!("{ACCOUNT}?email=set")).into_response(),
-        Ok(None) => Redirect::to(&format!("{ACCOUNT}?email=removed")).into_response(),
+    let outcome = match changed {
+        Ok(EmailChange::LinkSent(_)) => "sent",
+        Ok(EmailChange::Kept) => "kept",
+        Ok(EmailChange::Removed) => "removed",
         Err(EmailRefusal::Fields(echo)) => {
             let echo = EmailEcho {
                 email: form.email.trim().to_owned(),
                 ..echo
             };
-            render_with_echo(&pages, parts, Some(ACCOUNT), echo).await
+            return render_with_echo(&pages, parts, Some(ACCOUNT), echo).await;
         }
-        Err(EmailRefusal::Failed(error)) => error.into_plain_response(),
+        Err(EmailRefusal::Failed(error)) => return error.into_plain_response(),
+    };
+    Redirect::to(&format!("{ACCOUNT}?email={outcome}")).into_response()
+}
+
+/// **Cancel change**: the address waiting for confirmation is dropped.
+pub async fn email_cancel_form(State(state): State<AppState>, admin: CurrentAdmin) -> Response {
+    match email::cancel(&state.db, &state.writes, &admin).await {
+        Ok(()) => Redirect::to(&format!("{ACCOUNT}?email=cancelled")).into_response(),
+        Err(error) => error.into_plain_response(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+/// The confirmation link's button (public: the token is the key). A link
+/// that no longer works goes back to its page, which says so.
+pub async fn email_confirm_form(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Query(TokenQuery { token }): Query<TokenQuery>,
+    parts: http::request::Parts,
+) -> Response {
+    let ip = client_ip(&parts.headers, peer, state.config.client_ip_header.as_ref());
+    match email::confirm(
+        &state.db,
+        &state.writes,
+        &state.outbox,
+        token.trim(),
+        Some(ip),
+    )
+    .await
+    {
+        Ok(_) => {
+            tracing::info!("email address confirmed with an emailed link");
+            Redirect::to(&format!("{EMAIL_CONFIRM}?confirmed=1")).into_response()
+        }
+        Err(error) => match error.into_app_error() {
+            AppError::Refused(_) => {
+                let mut back = format!("{EMAIL_CONFIRM}?token=");
+                back.extend(url::form_urlencoded::byte_serialize(
+                    token.trim().as_bytes(),
+                ));
+                Redirect::to(&back).into_response()
+            }
+            error => error.into_plain_response(),
+        },
     }
 }

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use tower_sessions::session::Id;
 
 use super::actor::{Actor, Change};
-use super::model::{describe_agent, AccountData, EmailEcho, PasswordEcho, SessionView};
+use super::model::{describe_agent, AccountData, PasswordEcho, SessionView};
 use crate::{
     accounts::{self, AccountError},
     activity::{
@@ -22,7 +22,6 @@ use crate::{
     },
     domain::AccountId,
     error::ServiceError,
-    mail::{letters, Outbox},
     persistence::{
         crypto::SecretCipher,
         entities::{operator, user},
@@ -45,6 +44,11 @@ pub async fn load(
     current: Option<&Id>,
 ) -> Result<AccountData, ServiceError> {
     let current = current.map(key_of);
+    let member = user::Entity::find_by_id(admin.user_id)
+        .one(db)
+        .await
+        .context("reading the account")?
+        .ok_or_else(|| anyhow::anyhow!("the account is gone"))?;
     let sessions = sessions_of(db, admin.user_id)
         .await?
         .into_iter()
@@ -69,11 +73,8 @@ pub async fn load(
         )
         .await?,
         must_enrol: admin.must_enrol,
-        email: user::Entity::find_by_id(admin.user_id)
-            .one(db)
-            .await
-            .context("reading the account")?
-            .and_then(|u| u.email),
+        email: member.email.clone(),
+        pending_email: super::email::pending(&member),
         mail_on,
     })
 }
@@ -81,7 +82,7 @@ pub async fn load(
 /// Checks a signed-in member's or operator's current password before a
 /// sensitive change (attempts counted in a bucket of their own, forgiven
 /// on success: `throttle::begin_reauth`). `Err(message)` for the field.
-async fn reauthenticate(
+pub(super) async fn reauthenticate(
     db: &DatabaseConnection,
     hashing: &HashingPool,
     account: AccountId,
@@ -115,87 +116,6 @@ async fn reauthenticate(
     }
     attempt.succeeded(db).await?;
     Ok(Ok(()))
-}
-
-/// Sets or clears my email address (where reset links and notices go):
-/// the current password is required, as for a password change, since the
-/// address can reset it. Recorded in Activity with the new address.
-pub async fn change_email(
-    db: &DatabaseConnection,
-    writes: &WriteGate,
-    hashing: &HashingPool,
-    outbox: &Outbox,
-    admin: &CurrentAdmin,
-    current: SecretString,
-    email: &str,
-) -> Result<Option<String>, EmailRefusal> {
-    let refuse = |echo: EmailEcho| Err(EmailRefusal::Fields(echo));
-    let email = match email.trim() {
-        "" => None,
-        typed => match accounts::parse_email(typed) {
-            Ok(address) => Some(address),
-            Err(AccountError::Unexpected(e)) => return Err(e.into()),
-            Err(refusal) => {
-                return refuse(EmailEcho {
-                    email_error: Some(refusal.to_string()),
-                    ..EmailEcho::default()
-                })
-            }
-        },
-    };
-    if let Err(wrong) =
-        reauthenticate(db, hashing, AccountId::Member(admin.user_id), current).await?
-    {
-        return refuse(EmailEcho {
-            current_error: Some(wrong),
-            ..EmailEcho::default()
-        });
-    }
-    let old = user::Entity::find_by_id(admin.user_id)
-        .one(db)
-        .await
-        .context("reading the account")?
-        .and_then(|u| u.email);
-    let _turn = writes.enter().await;
-    let txn = db.begin().await.context("starting a transaction")?;
-    accounts::set_email(&txn, admin.user_id, email.clone()).await?;
-    // A link sent to the old address works no more; the old address is told.
-    crate::password_reset::service::close_links_of(&txn, admin.user_id).await?;
-    if let Some(old) = old.filter(|old| Some(old) != email.as_ref()) {
-        outbox
-            .queue(
-                &txn,
-                [letters::address_changed(
-                    &old,
-                    &admin.username,
-                    email.as_deref(),
-                )],
-            )
-            .await?;
-    }
-    let summary = match &email {
-        Some(address) => format!("set their email address to {address}"),
-        None => "removed their email address".to_owned(),
-    };
-    record(
-        &txn,
-        NewEntry::by(admin, ActivityKind::EmailChanged, None, summary),
-    )
-    .await?;
-    txn.commit().await.context("committing the address")?;
-    Ok(email)
-}
-
-/// Why an email change was not made, for the form.
-pub enum EmailRefusal {
-    Fields(EmailEcho),
-    Failed(ServiceError),
-}
-
-impl From<anyhow::Error> for EmailRefusal {
-    fn from(error: anyhow::Error) -> Self {
-        EmailRefusal::Failed(error.into())
-    }
 }
 
 /// What the password form asks for.

@@ -38,6 +38,7 @@ fn is_public(path: &str) -> bool {
             | paths::LOGIN_TWO_FACTOR
             | paths::LOGIN_FORGOT
             | paths::LOGIN_RESET
+            | paths::EMAIL_CONFIRM
             | paths::SETUP
             | paths::LOGOUT
             | paths::INVITATION

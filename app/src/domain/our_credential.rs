@@ -14,14 +14,17 @@ pub enum OurCredential {
     Invitation,
     /// A one-time password reset link's token (1 hour).
     PasswordReset,
+    /// A one-time link confirming a new email address (24 hours).
+    EmailConfirmation,
 }
 
 impl OurCredential {
-    pub const ALL: [OurCredential; 4] = [
+    pub const ALL: [OurCredential; 5] = [
         OurCredential::IngestKey,
         OurCredential::ApiToken,
         OurCredential::Invitation,
         OurCredential::PasswordReset,
+        OurCredential::EmailConfirmation,
     ];
 
     pub const fn prefix(self) -> &'static str {
@@ -30,6 +33,7 @@ impl OurCredential {
             OurCredential::ApiToken => "eut_",
             OurCredential::Invitation => "euinv_",
             OurCredential::PasswordReset => "eur_",
+            OurCredential::EmailConfirmation => "euc_",
         }
     }
 

@@ -60,6 +60,20 @@ pub fn password_reset(to: &str, username: &str, link: &str, minutes: i64) -> Let
     }
 }
 
+/// A link confirming a member's new address, sent to that address.
+pub fn confirm_email(to: &str, username: &str, link: &str, hours: i64) -> Letter {
+    Letter {
+        to: to.to_owned(),
+        subject: "Confirm your eventurl email address".to_owned(),
+        body: format!(
+            "Hello {username},\n\nThe eventurl account {username} asked to use this address \
+             for password reset links and notices. Open this link and confirm:\n\n{link}\n\n\
+             The link works once, for {hours} hours. Until it is used, nothing else is sent \
+             here; if you did not ask, ignore this message.\n{SIGNATURE}"
+        ),
+    }
+}
+
 /// A section paused after its last events were all given up.
 pub fn auto_paused(
     to: &str,

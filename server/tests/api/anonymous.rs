@@ -63,6 +63,9 @@ async fn every_page_path_is_a_route_of_the_app() {
         app::paths::ACTIVITY,
         app::paths::DELIVERIES,
         app::paths::REDELIVER,
+        app::paths::ACCOUNT,
+        app::paths::LOGIN_RESET,
+        app::paths::EMAIL_CONFIRM,
     ] {
         assert!(routes.iter().any(|r| r == page), "{page} not in {routes:?}");
     }

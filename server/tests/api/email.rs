@@ -1,5 +1,6 @@
-//! Email through a real SMTP server (aiosmtpd): invitations, password
-//! reset links (once, for an hour, telling nothing of who exists) and the
+//! Email through a real SMTP server (aiosmtpd): addresses confirmed by a
+//! link before anything else goes to them, invitations, password reset
+//! links (once, for an hour, telling nothing of who exists) and the
 //! administrators' notices (a credential changed, a section paused
 //! automatically). No letter carries a password or a webhook secret.
 
@@ -9,6 +10,9 @@ use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter};
 use std::time::Duration;
 
 const NEW_PASSWORD: &str = "quartz lantern mosaic pelican";
+const CONFIRM: &str = "Confirm your eventurl email address";
+const RESET: &str = "Reset your eventurl password";
+const CHANGED: &str = "Your eventurl email address changed";
 
 async fn spawn_mailing(smtp: &SmtpServer) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -20,7 +24,11 @@ async fn spawn_mailing(smtp: &SmtpServer) -> TestApp {
     spawn_with(dir, config).await
 }
 
-async fn set_email(browser: &Browser, email: &str) {
+/// Saves `email` in the browser's My account: a confirmation link is
+/// emailed there. Returns the link's path.
+async fn ask_for(app: &TestApp, smtp: &SmtpServer, browser: &Browser, email: &str) -> String {
+    let to = email.to_lowercase();
+    let before = smtp.letters(&to, CONFIRM);
     let response = browser
         .post_form(
             "/account/email",
@@ -28,6 +36,25 @@ async fn set_email(browser: &Browser, email: &str) {
         )
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER, "email saved");
+    assert_eq!(response.headers()["location"], "/account?email=sent");
+    let letters = smtp.wait_for_subject(&to, CONFIRM, before.len() + 1).await;
+    let new = letters
+        .iter()
+        .find(|l| before.iter().all(|b| b.body != l.body))
+        .expect("a new confirmation letter");
+    let link = link_in(&new.body, &app.url("/email/confirm?token=euc_"));
+    link.trim_start_matches(&app.url("")).to_owned()
+}
+
+/// Saves `email` and confirms it with the emailed link, as its owner does.
+async fn set_email(app: &TestApp, smtp: &SmtpServer, browser: &Browser, email: &str) {
+    let path = ask_for(app, smtp, browser, email).await;
+    let confirmed = app.browser().post_form(&path, &[]).await;
+    assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        confirmed.headers()["location"],
+        "/email/confirm?confirmed=1"
+    );
 }
 
 async fn text(response: reqwest::Response) -> String {
@@ -64,13 +91,15 @@ async fn a_reset_link_is_emailed_works_once_and_ends_every_session() {
     assert!(text(refused)
         .await
         .contains("This is not your current password."));
-    set_email(&alice, "old@example.com").await;
-    set_email(&alice, "Alice@Example.com").await;
+    set_email(&app, &smtp, &alice, "old@example.com").await;
+    set_email(&app, &smtp, &alice, "Alice@Example.com").await;
     let account = text(alice.get("/account").await).await;
-    assert!(account.contains("alice@example.com"), "stored lower-case");
+    assert!(
+        account.contains("Confirmed address: alice@example.com"),
+        "stored lower-case"
+    );
     // The old address is told.
-    let told = smtp.wait_for("old@example.com", 1).await;
-    assert_eq!(told[0].subject, "Your eventurl email address changed");
+    let told = smtp.wait_for_subject("old@example.com", CHANGED, 1).await;
     assert!(told[0].body.contains("now go to alice@example.com"));
 
     // The sign-in page offers the reset; asking answers alike whether or
@@ -90,8 +119,7 @@ async fn a_reset_link_is_emailed_works_once_and_ends_every_session() {
             "{identifier}"
         );
     }
-    let letters = smtp.wait_for("alice@example.com", 1).await;
-    assert_eq!(letters[0].subject, "Reset your eventurl password");
+    let letters = smtp.wait_for_subject("alice@example.com", RESET, 1).await;
     assert!(letters[0].from.contains("eventurl@example.test"));
     assert!(
         letters[0].body.contains("revokes your API tokens"),
@@ -101,7 +129,8 @@ async fn a_reset_link_is_emailed_works_once_and_ends_every_session() {
     let link = link_in(&letters[0].body, &app.url("/login/reset?token=eur_"));
     let path = link.trim_start_matches(&app.url(""));
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(smtp.messages().len(), 2, "no letter for an unknown name");
+    let resets = smtp.messages().into_iter().filter(|m| m.subject == RESET);
+    assert_eq!(resets.count(), 1, "no letter for an unknown name");
     let token = path.split("token=").nth(1).unwrap();
     assert!(!app.database_holds(token), "only the link's hash is kept");
 
@@ -165,16 +194,13 @@ async fn a_reset_link_is_emailed_works_once_and_ends_every_session() {
 async fn alice_with_a_reset_link(smtp: &SmtpServer) -> (TestApp, Browser, String) {
     let app = spawn_mailing(smtp).await;
     app.create_tenant_with_admin("Acme", "alice").await;
-    set_email(
-        &Browser::signed_in(&app, "alice").await,
-        "alice@example.com",
-    )
-    .await;
+    let alice = Browser::signed_in(&app, "alice").await;
+    set_email(&app, smtp, &alice, "alice@example.com").await;
     let anonymous = app.browser();
     anonymous
         .post_form("/login/forgot", &[("identifier", "alice")])
         .await;
-    let letters = smtp.wait_for("alice@example.com", 1).await;
+    let letters = smtp.wait_for_subject("alice@example.com", RESET, 1).await;
     let link = link_in(&letters[0].body, &app.url("/login/reset?token="));
     let path = link.trim_start_matches(&app.url("")).to_owned();
     (app, anonymous, path)
@@ -218,11 +244,11 @@ async fn an_expired_reset_link_is_refused_and_requests_are_throttled() {
             .await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         if n <= 3 {
-            smtp.wait_for("alice@example.com", n).await;
+            smtp.wait_for_subject("alice@example.com", RESET, n).await;
         }
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(smtp.wait_for("alice@example.com", 3).await.len(), 3);
+    assert_eq!(smtp.letters("alice@example.com", RESET).len(), 3);
     // Ten requests an hour per client address: the next is refused, and
     // says when to come back.
     let mut refused = None;
@@ -296,8 +322,9 @@ async fn administrators_are_told_of_a_changed_credential_and_an_automatic_pause(
     app.create_member("Acme", "vera", app::domain::Role::Viewer)
         .await;
     let alice = Browser::signed_in(&app, "alice").await;
-    set_email(&alice, "alice@example.com").await;
-    set_email(&Browser::signed_in(&app, "vera").await, "vera@example.com").await;
+    set_email(&app, &smtp, &alice, "alice@example.com").await;
+    let vera = Browser::signed_in(&app, "vera").await;
+    set_email(&app, &smtp, &vera, "vera@example.com").await;
     let receiver = Receiver::start().await;
     let secret = "s3cret-receiver-password";
     let login = [("username", "pbx"), ("password", secret), ("enabled", "on")];
@@ -305,11 +332,13 @@ async fn administrators_are_told_of_a_changed_credential_and_an_automatic_pause(
     alice
         .save_ok(&fields("cdr", "basic", &missing, &login))
         .await;
-    let letters = smtp.wait_for("alice@example.com", 1).await;
-    assert_eq!(
-        letters[0].subject,
-        "Acme: the CDR Events credential changed"
-    );
+    let letters = smtp
+        .wait_for_subject(
+            "alice@example.com",
+            "Acme: the CDR Events credential changed",
+            1,
+        )
+        .await;
     assert!(letters[0]
         .body
         .contains("alice changed the credential of Acme's CDR Events: Password set"));
@@ -322,19 +351,23 @@ async fn administrators_are_told_of_a_changed_credential_and_an_automatic_pause(
         let (status, _) = pbx.send(&tenant, &cdr(id)).await;
         assert_eq!(status, StatusCode::ACCEPTED);
     }
-    let letters = smtp.wait_for("alice@example.com", 2).await;
-    let paused = letters
-        .iter()
-        .find(|l| l.subject == "Acme: CDR Events paused automatically")
-        .unwrap_or_else(|| panic!("{letters:?}"));
+    let letters = smtp
+        .wait_for_subject(
+            "alice@example.com",
+            "Acme: CDR Events paused automatically",
+            1,
+        )
+        .await;
+    let paused = &letters[0];
     assert!(paused.body.contains("its last 2 events were all given up"));
     assert!(paused.body.contains(&receiver.url("/missing")));
-    // Viewers are not told; nothing is left in the outbox.
+    // Viewers are not told (vera was sent her confirmation link only);
+    // nothing is left in the outbox.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert!(smtp
         .messages()
         .iter()
-        .all(|m| !m.to.contains("vera@example.com")));
+        .all(|m| !m.to.contains("vera@example.com") || m.subject == CONFIRM));
     let db = server::connect(&app.config).await.unwrap();
     assert!(app::persistence::entities::mail_outbox::Entity::find()
         .all(&db)
@@ -358,8 +391,21 @@ async fn without_smtp_no_reset_is_offered_and_nothing_is_queued() {
         .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     let alice = Browser::signed_in(&app, "alice").await;
+    // An address cannot be confirmed: refused, saying why.
+    let refused = alice
+        .post_form(
+            "/account/email",
+            &[
+                ("email", "alice@example.com"),
+                ("current_password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::OK);
+    assert!(text(refused)
+        .await
+        .contains("a new address cannot be confirmed"));
     // What would write letters with mail on: nothing is queued.
-    set_email(&alice, "alice@example.com").await;
     let token = [("token", "a-bearer-token-of-ours")];
     let url = "https://hooks.example.com/cdr";
     alice.save_ok(&fields("cdr", "bearer", url, &token)).await;
@@ -409,5 +455,157 @@ async fn a_reset_link_of_a_suspended_company_says_so() {
         .post_form("/login/forgot", &[("identifier", "alice")])
         .await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(smtp.messages().len(), 1);
+    assert_eq!(smtp.letters("alice@example.com", RESET).len(), 1);
+}
+
+/// A new address is only used once the link emailed to it is used: until
+/// then reset links go to the confirmed address (or nowhere), and the
+/// link is one button, once, for 24 hours, the newest only.
+#[tokio::test]
+async fn a_new_address_is_used_only_once_its_emailed_link_confirms_it() {
+    let smtp = SmtpServer::start();
+    let app = spawn_mailing(&smtp).await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let alice = Browser::signed_in(&app, "alice").await;
+
+    // No confirmed address yet: a reset asked for by the pending address
+    // or by name goes nowhere.
+    let first = ask_for(&app, &smtp, &alice, "first@example.com").await;
+    let account = text(alice.get("/account").await).await;
+    assert!(account.contains("No confirmed address"), "{account}");
+    assert!(account.contains("Waiting for confirmation: first@example.com"));
+    let anonymous = app.browser();
+    for identifier in ["alice", "first@example.com"] {
+        let asked = anonymous
+            .post_form("/login/forgot", &[("identifier", identifier)])
+            .await;
+        assert_eq!(asked.status(), StatusCode::SEE_OTHER);
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(smtp.letters("first@example.com", RESET).is_empty());
+    let token = first.split("token=").nth(1).unwrap();
+    assert!(!app.database_holds(token), "only the link's hash is kept");
+
+    // Opening the link confirms nothing (mail scanners open links): its
+    // page names the account and the address, and has the button.
+    let page = text(app.browser().get(&first).await).await;
+    assert!(
+        page.contains("Use first@example.com for the eventurl account alice"),
+        "{page}"
+    );
+    assert!(page.contains("Confirm this address"));
+    assert!(text(alice.get("/account").await)
+        .await
+        .contains("Waiting for confirmation: first@example.com"));
+    let confirmed = app.browser().post_form(&first, &[]).await;
+    assert_eq!(
+        confirmed.headers()["location"],
+        "/email/confirm?confirmed=1"
+    );
+    assert!(text(app.browser().get("/email/confirm?confirmed=1").await)
+        .await
+        .contains("Email address confirmed"));
+    // Once only: back to its page, which says so.
+    let again = app.browser().post_form(&first, &[]).await;
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    let again = text(app.browser().get(&first).await).await;
+    assert!(again.contains("no longer works"), "{again}");
+    assert!(
+        app.database_holds_in_activity("confirmed their email address first@example.com")
+            .await
+    );
+
+    // A change: the confirmed address keeps getting reset links until the
+    // new one is confirmed; a newer request replaces the older link.
+    let older = ask_for(&app, &smtp, &alice, "second@example.com").await;
+    let newer = ask_for(&app, &smtp, &alice, "third@example.com").await;
+    let account = text(alice.get("/account").await).await;
+    assert!(account.contains("Confirmed address: first@example.com"));
+    assert!(account.contains("Waiting for confirmation: third@example.com"));
+    assert!(text(app.browser().get(&older).await)
+        .await
+        .contains("no longer works"));
+    anonymous
+        .post_form("/login/forgot", &[("identifier", "alice")])
+        .await;
+    let resets = smtp.wait_for_subject("first@example.com", RESET, 1).await;
+    let reset = link_in(&resets[0].body, &app.url("/login/reset?token=eur_"));
+    let reset = reset.trim_start_matches(&app.url("")).to_owned();
+    app.browser().post_form(&newer, &[]).await;
+    // Confirmed: the old address is told, the reset link sent to it works
+    // no more, and the next one goes to the new address.
+    let told = smtp.wait_for_subject("first@example.com", CHANGED, 1).await;
+    assert!(told[0].body.contains("now go to third@example.com"));
+    assert!(text(anonymous.get(&reset).await)
+        .await
+        .contains("no longer works"));
+    app.browser()
+        .post_form("/login/forgot", &[("identifier", "alice")])
+        .await;
+    smtp.wait_for_subject("third@example.com", RESET, 1).await;
+    assert!(smtp.letters("second@example.com", RESET).is_empty());
+
+    // Cancel change: the link works no more, the address stays.
+    let cancelled = ask_for(&app, &smtp, &alice, "fourth@example.com").await;
+    let response = alice.post_form("/account/email/cancel", &[]).await;
+    assert_eq!(response.headers()["location"], "/account?email=cancelled");
+    let account = text(alice.get("/account").await).await;
+    assert!(!account.contains("fourth@example.com"), "{account}");
+    assert!(account.contains("Confirmed address: third@example.com"));
+    assert!(text(app.browser().get(&cancelled).await)
+        .await
+        .contains("no longer works"));
+    assert!(
+        app.database_holds_in_activity(
+            "cancelled the change of their email address to fourth@example.com"
+        )
+        .await
+    );
+
+    // 24 hours on (moved back in the database), the link works no more
+    // and My account says to save the address again.
+    let late = ask_for(&app, &smtp, &alice, "fifth@example.com").await;
+    let db = server::connect(&app.config).await.unwrap();
+    use app::persistence::entities::user;
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::PendingEmailExpiresAt,
+            Expr::value(time::OffsetDateTime::now_utc() - time::Duration::seconds(1)),
+        )
+        .filter(user::Column::Username.eq("alice"))
+        .exec(&db)
+        .await
+        .unwrap();
+    assert!(text(app.browser().get(&late).await)
+        .await
+        .contains("no longer works"));
+    let confirmed = app.browser().post_form(&late, &[]).await;
+    assert_ne!(
+        confirmed.headers()["location"],
+        "/email/confirm?confirmed=1"
+    );
+    assert!(text(alice.get("/account").await)
+        .await
+        .contains("The link sent to fifth@example.com no longer works"));
+
+    // Five links an hour per account (first to fifth): the sixth is
+    // refused, saying when to come back, and sends nothing.
+    let refused = alice
+        .post_form(
+            "/account/email",
+            &[
+                ("email", "sixth@example.com"),
+                ("current_password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::OK);
+    assert!(text(refused)
+        .await
+        .contains("Too many confirmation links were sent"));
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(smtp.letters("sixth@example.com", CONFIRM).is_empty());
+    assert!(text(alice.get("/account").await)
+        .await
+        .contains("Confirmed address: third@example.com"));
 }

@@ -116,6 +116,35 @@ print(json.dumps([{'to': str(m['To']), 'from': str(m['From']), 'subject': str(m[
     }
 }
 
+impl SmtpServer {
+    /// The messages to `to` titled `subject`, once at least `count` of
+    /// them arrived (30 s at most). (A maildir keeps no order: tests name
+    /// the letter they want, not a position.)
+    pub async fn wait_for_subject(&self, to: &str, subject: &str, count: usize) -> Vec<Mail> {
+        let started = Instant::now();
+        loop {
+            let found = self.letters(to, subject);
+            if found.len() >= count {
+                return found;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "timed out waiting for {count} {subject:?} message(s) to {to}; have {:?}",
+                self.messages()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The messages received so far to `to` titled `subject`.
+    pub fn letters(&self, to: &str, subject: &str) -> Vec<Mail> {
+        self.messages()
+            .into_iter()
+            .filter(|m| m.to.contains(to) && m.subject == subject)
+            .collect()
+    }
+}
+
 impl Drop for SmtpServer {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -22,8 +22,15 @@ pub struct Model {
     pub totp_confirmed_at: Option<TimeDateTimeWithTimeZone>,
     /// The last time step whose code was accepted: each code works once.
     pub totp_last_step: Option<i64>,
-    /// Where invitations' answers, password reset links and notices go.
+    /// The confirmed address: where password reset links and notices go.
     pub email: Option<String>,
+    /// A new address waiting for its confirmation link to be used
+    /// (`account::email`); nothing is sent there but that link.
+    pub pending_email: Option<String>,
+    /// The SHA-256 of the pending address's confirmation token.
+    pub pending_email_token_hash: Option<String>,
+    /// When the confirmation link stops working.
+    pub pending_email_expires_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 impl fmt::Debug for Model {
