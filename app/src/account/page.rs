@@ -133,6 +133,7 @@ fn EmailForm(
                 </form>
             </div>
         }
+        .into_any()
     });
     view! {
         <section class="create-token" aria-labelledby="email-title">
@@ -162,6 +163,9 @@ fn EmailForm(
             </form>
         </section>
     }
+    // Its own type ends here: the page's view type stays within the
+    // compiler's depth limit in the release build.
+    .into_any()
 }
 
 /// The password change form, posting to `action` (a member's My account,

@@ -2,7 +2,7 @@ use reqwest::{header, redirect::Policy, Client, Response, StatusCode};
 use secrecy::ExposeSecret;
 use serde_json::Value;
 use server::Config;
-use std::net::SocketAddr;
+use std::{net::SocketAddr, time::Duration};
 use tempfile::TempDir;
 
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -118,11 +118,16 @@ pub fn fields<'a>(
     f
 }
 
+/// How long a test waits for one answer: a request that hangs fails the
+/// test, naming its URL, instead of holding the run until CI's limit.
+pub const ANSWER_WITHIN: Duration = Duration::from_secs(60);
+
 /// A client that keeps no cookies and follows no redirects: a bare
 /// request, as a thief replaying a cookie would send it.
 pub fn bare_client() -> Client {
     Client::builder()
         .redirect(Policy::none())
+        .timeout(ANSWER_WITHIN)
         .build()
         .expect("client")
 }
@@ -134,7 +139,7 @@ pub async fn replayed(url: &str, cookie: &str) -> StatusCode {
         .header(header::COOKIE, cookie)
         .send()
         .await
-        .expect("request sent")
+        .unwrap_or_else(|e| panic!("no answer: {e}"))
         .status()
 }
 
@@ -238,6 +243,7 @@ impl TestApp {
             client: Client::builder()
                 .cookie_store(true)
                 .redirect(Policy::none())
+                .timeout(ANSWER_WITHIN)
                 .default_headers(headers)
                 .build()
                 .expect("client"),
@@ -298,7 +304,7 @@ impl Browser {
             .get(format!("{}{}", self.base, path))
             .send()
             .await
-            .expect("request sent")
+            .unwrap_or_else(|e| panic!("no answer: {e}"))
     }
 
     /// The body of the page at `path`, whatever its status.
@@ -333,7 +339,7 @@ impl Browser {
             .form(form)
             .send()
             .await
-            .expect("request sent")
+            .unwrap_or_else(|e| panic!("no answer: {e}"))
     }
 
     pub async fn sign_in(&self, username: &str, password: &str) -> Response {
@@ -382,7 +388,7 @@ impl Browser {
             .form(form)
             .send()
             .await
-            .expect("request sent");
+            .unwrap_or_else(|e| panic!("no answer: {e}"));
         let status = response.status();
         let body = response.text().await.expect("body");
         let value = serde_json::from_str(&body).unwrap_or(Value::String(body));

@@ -55,7 +55,10 @@ pub(crate) struct Api {
 impl Api {
     pub(crate) fn new(app: &TestApp, token: Option<&str>) -> Self {
         Self {
-            client: Client::new(),
+            client: Client::builder()
+                .timeout(crate::helpers::ANSWER_WITHIN)
+                .build()
+                .expect("client"),
             base: app.url(""),
             token: token.map(str::to_owned),
         }
