@@ -24,17 +24,29 @@ async fn spawn_mailing(smtp: &SmtpServer) -> TestApp {
     spawn_with(dir, config).await
 }
 
+/// My account's email form, posted with `password` as the current one.
+async fn post_email(browser: &Browser, email: &str, password: &str) -> reqwest::Response {
+    browser
+        .post_form(
+            "/account/email",
+            &[("email", email), ("current_password", password)],
+        )
+        .await
+}
+
+/// The email form refused (the page again, 200): its text.
+async fn refused_email(browser: &Browser, email: &str) -> String {
+    let refused = post_email(browser, email, PASSWORD).await;
+    assert_eq!(refused.status(), StatusCode::OK, "refused: {email}");
+    text(refused).await
+}
+
 /// Saves `email` in the browser's My account: a confirmation link is
 /// emailed there. Returns the link's path.
 async fn ask_for(app: &TestApp, smtp: &SmtpServer, browser: &Browser, email: &str) -> String {
     let to = email.to_lowercase();
     let before = smtp.letters(&to, CONFIRM);
-    let response = browser
-        .post_form(
-            "/account/email",
-            &[("email", email), ("current_password", PASSWORD)],
-        )
-        .await;
+    let response = post_email(browser, email, PASSWORD).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER, "email saved");
     assert_eq!(response.headers()["location"], "/account?email=sent");
     let letters = smtp.wait_for_subject(&to, CONFIRM, before.len() + 1).await;
@@ -71,23 +83,9 @@ async fn a_reset_link_is_emailed_works_once_and_ends_every_session() {
     assert_eq!(script.get("/api/v1/event-url").await.0, StatusCode::OK);
 
     // The address needs the password, and must be one.
-    let refused = alice
-        .post_form(
-            "/account/email",
-            &[("email", "not an address"), ("current_password", PASSWORD)],
-        )
-        .await;
-    assert_eq!(refused.status(), StatusCode::OK);
-    assert!(text(refused).await.contains("Enter an email address"));
-    let refused = alice
-        .post_form(
-            "/account/email",
-            &[
-                ("email", "alice@example.com"),
-                ("current_password", "wrong"),
-            ],
-        )
-        .await;
+    let refused = refused_email(&alice, "not an address").await;
+    assert!(refused.contains("Enter an email address"));
+    let refused = post_email(&alice, "alice@example.com", "wrong").await;
     assert!(text(refused)
         .await
         .contains("This is not your current password."));
@@ -392,19 +390,8 @@ async fn without_smtp_no_reset_is_offered_and_nothing_is_queued() {
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     let alice = Browser::signed_in(&app, "alice").await;
     // An address cannot be confirmed: refused, saying why.
-    let refused = alice
-        .post_form(
-            "/account/email",
-            &[
-                ("email", "alice@example.com"),
-                ("current_password", PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(refused.status(), StatusCode::OK);
-    assert!(text(refused)
-        .await
-        .contains("a new address cannot be confirmed"));
+    let refused = refused_email(&alice, "alice@example.com").await;
+    assert!(refused.contains("a new address cannot be confirmed"));
     // What would write letters with mail on: nothing is queued.
     let token = [("token", "a-bearer-token-of-ours")];
     let url = "https://hooks.example.com/cdr";
@@ -590,19 +577,8 @@ async fn a_new_address_is_used_only_once_its_emailed_link_confirms_it() {
 
     // Five links an hour per account (first to fifth): the sixth is
     // refused, saying when to come back, and sends nothing.
-    let refused = alice
-        .post_form(
-            "/account/email",
-            &[
-                ("email", "sixth@example.com"),
-                ("current_password", PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(refused.status(), StatusCode::OK);
-    assert!(text(refused)
-        .await
-        .contains("Too many confirmation links were sent"));
+    let refused = refused_email(&alice, "sixth@example.com").await;
+    assert!(refused.contains("Too many confirmation links were sent"));
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert!(smtp.letters("sixth@example.com", CONFIRM).is_empty());
     assert!(text(alice.get("/account").await)
