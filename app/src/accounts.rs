@@ -179,6 +179,31 @@ pub async fn set_email(
     Ok(())
 }
 
+/// Drops a member's address waiting for confirmation, and its link: a
+/// password reset or change ends it (whoever asked for it may have had the
+/// old password), as it ends sessions.
+pub async fn drop_pending_email(db: &impl ConnectionTrait, user_id: i32) -> anyhow::Result<()> {
+    use sea_orm::sea_query::Expr;
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::PendingEmail,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            user::Column::PendingEmailTokenHash,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            user::Column::PendingEmailExpiresAt,
+            Expr::value(Option::<time::OffsetDateTime>::None),
+        )
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await
+        .context("dropping the address waiting for confirmation")?;
+    Ok(())
+}
+
 /// The first message of a failed validation, for a form or a terminal.
 pub fn first_message(errors: &validator::ValidationErrors) -> String {
     errors

@@ -52,7 +52,7 @@ pub const ACCOUNT_EMAIL: &str = "/account/email";
 /// Cancelling an email change waiting for confirmation (POST).
 pub const ACCOUNT_EMAIL_CANCEL: &str = "/account/email/cancel";
 /// An emailed confirmation link (`?token=…`): its page (GET) and the
-/// confirmation (POST). Public: the token is the key.
+/// confirmation (POST), signed in as the link's account.
 pub const EMAIL_CONFIRM: &str = "/email/confirm";
 /// Changing one's password (POST).
 pub const ACCOUNT_PASSWORD: &str = "/account/password";

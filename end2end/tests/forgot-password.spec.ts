@@ -40,7 +40,7 @@ test('a reset link is emailed and sets a new password once', async ({ page }) =>
   const confirmation = /\/email\/confirm\?token=euc_[A-Za-z0-9_-]+/;
   await expect.poll(() => (confirm = linkTo('admin22@example.com', confirmation)), { timeout: 15_000 }).toBeTruthy();
   await page.goto(confirm!);
-  await expect(page.getByText('Use admin22@example.com for the eventurl account admin22')).toBeVisible();
+  await expect(page.getByText('Use admin22@example.com for your account')).toBeVisible();
   await noViolations(page);
   await page.getByRole('button', { name: 'Confirm this address' }).click();
   await expect(page.getByText('Email address confirmed')).toBeVisible();

@@ -23,12 +23,12 @@ pub async fn load_account() -> Result<AccountData, AppError> {
     .map_err(crate::error::ServiceError::respond)
 }
 
-/// Whose address a confirmation link confirms, or that it no longer
-/// works. Public: the token is the key (a wrong one learns nothing).
+/// The address a confirmation link of mine confirms, or that it is
+/// another account's, or no longer works.
 #[server(prefix = "/rpc", endpoint = "email_link_state")]
 pub async fn email_link_state(token: String) -> Result<super::model::EmailLink, AppError> {
-    let state = expect_context::<crate::state::AppState>();
-    super::email::link_state(&state.db, token.trim())
+    let (state, admin) = crate::auth::signed_in().await?;
+    super::email::link_state(&state.db, token.trim(), &admin)
         .await
         .map_err(crate::error::ServiceError::respond)
 }

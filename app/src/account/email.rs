@@ -1,11 +1,13 @@
 //! My email address, confirmed before it is used: a new address waits
 //! (`users.pending_email`) until the one-time link emailed there (24
-//! hours, only its SHA-256 kept) is used; until then reset links and
-//! notices go to the confirmed address (`users.email`), or nowhere. The
-//! confirmation page is public (the link is the key, as for a reset) and
-//! confirms with a button, not on opening (mail scanners open links).
-//! Removing the address needs no link; every change needs the current
-//! password (the address can reset it), and is in Activity with it.
+//! hours, only its SHA-256 kept) is used, by the same account signed in
+//! (whoever reads the link must also hold the account: a typo's stranger
+//! cannot confirm it); until then reset links and notices go to the
+//! confirmed address (`users.email`), or nowhere, and that address is
+//! told of the request. The page confirms with a button, not on opening
+//! (mail scanners open links). A password reset or change drops a pending
+//! address. Removing the address needs no link; every change needs the
+//! current password (the address can reset it), and is in Activity.
 
 use anyhow::Context;
 use sea_orm::{
@@ -13,7 +15,6 @@ use sea_orm::{
     TransactionTrait,
 };
 use secrecy::SecretString;
-use std::net::IpAddr;
 use time::OffsetDateTime;
 
 use super::model::{EmailEcho, EmailLink, PendingEmail};
@@ -46,6 +47,7 @@ const LINKS_PER_HOUR: u64 = 5;
 
 /// Said the same for every reason a link does not work.
 pub use super::model::EMAIL_LINK_CLOSED as LINK_CLOSED;
+use super::model::EMAIL_LINK_OTHER_ACCOUNT;
 
 /// What a saved email form did.
 #[derive(Debug, PartialEq, Eq)]
@@ -132,7 +134,7 @@ pub async fn change(
     }
     let before = member(db, admin.user_id).await?;
     match wanted {
-        None => remove(db, writes, outbox, admin, before).await,
+        None => remove(db, writes, outbox, admin).await,
         Some(address) if before.email.as_ref() == Some(&address) => {
             cancel_pending(db, writes, admin, &before, true).await?;
             Ok(EmailChange::Kept)
@@ -186,8 +188,16 @@ async fn send_link(
         .exec(&txn)
         .await
         .context("storing the address to confirm")?;
-    let letter = letters::confirm_email(&address, &admin.username, &link, CONFIRM_HOURS);
-    outbox.queue(&txn, [letter]).await?;
+    let mut mail = vec![letters::confirm_email(&address, &link, CONFIRM_HOURS)];
+    let confirmed = member(&txn, admin.user_id).await?.email;
+    if let Some(old) = confirmed.filter(|old| *old != address) {
+        mail.push(letters::address_change_requested(
+            &old,
+            &admin.username,
+            &address,
+        ));
+    }
+    outbox.queue(&txn, mail).await?;
     let summary = format!(
         "asked to change their email address to {address}; a confirmation link was emailed there"
     );
@@ -206,10 +216,10 @@ async fn remove(
     writes: &WriteGate,
     outbox: &Outbox,
     admin: &CurrentAdmin,
-    before: user::Model,
 ) -> Result<EmailChange, EmailRefusal> {
     let _turn = writes.enter().await;
     let txn = db.begin().await.context("starting a transaction")?;
+    let before = member(&txn, admin.user_id).await?;
     clear_pending(admin.user_id)
         .col_expr(user::Column::Email, Expr::value(Option::<String>::None))
         .exec(&txn)
@@ -308,39 +318,49 @@ async fn open_link(db: &impl ConnectionTrait, token: &str) -> anyhow::Result<Opt
         .context("reading the confirmation link")
 }
 
-/// What the confirmation page shows for `token`.
-pub async fn link_state(db: &DatabaseConnection, token: &str) -> Result<EmailLink, ServiceError> {
+/// What the confirmation page shows `admin` for `token`.
+pub async fn link_state(
+    db: &DatabaseConnection,
+    token: &str,
+    admin: &CurrentAdmin,
+) -> Result<EmailLink, ServiceError> {
     Ok(match open_link(db, token).await? {
-        Some(member) => EmailLink::Open {
-            username: member.username,
+        Some(member) if member.id == admin.user_id => EmailLink::Open {
             address: member.pending_email.unwrap_or_default(),
         },
+        Some(_) => EmailLink::OtherAccount,
         None => EmailLink::Closed,
     })
 }
 
-/// Uses a confirmation link, once: the pending address becomes the
-/// account's, reset links sent to the old one close and the old one is
-/// told, in one transaction with the Activity entry. Returns the address.
+/// Uses a confirmation link, once, signed in as its account: the pending
+/// address becomes the account's, reset links sent to the old one close
+/// and the old one is told, in one transaction with the Activity entry.
+/// Returns the address.
 pub async fn confirm(
     db: &DatabaseConnection,
     writes: &WriteGate,
     outbox: &Outbox,
     token: &str,
-    ip: Option<IpAddr>,
+    admin: &CurrentAdmin,
 ) -> Result<String, ServiceError> {
     let closed = || ServiceError::from(AppError::Refused(LINK_CLOSED.to_owned()));
-    let Some(member) = open_link(db, token).await? else {
-        return Err(closed());
-    };
-    let Some(address) = member.pending_email.clone() else {
-        return Err(closed());
-    };
+    match open_link(db, token).await? {
+        None => return Err(closed()),
+        Some(member) if member.id != admin.user_id => {
+            return Err(AppError::Refused(EMAIL_LINK_OTHER_ACCOUNT.to_owned()).into())
+        }
+        Some(_) => {}
+    }
     let _turn = writes.enter().await;
     let txn = db.begin().await.context("starting a transaction")?;
+    let before = member(&txn, admin.user_id).await?;
+    let Some(address) = before.pending_email.clone() else {
+        return Err(closed());
+    };
     // Claimed by its hash: of two uses at once, or a use and a new
     // request, one finds it gone.
-    let claimed = clear_pending(member.id)
+    let claimed = clear_pending(admin.user_id)
         .col_expr(user::Column::Email, Expr::value(address.clone()))
         .filter(user::Column::PendingEmailTokenHash.eq(credential_digest(token)))
         .filter(user::Column::PendingEmailExpiresAt.gt(OffsetDateTime::now_utc()))
@@ -350,26 +370,17 @@ pub async fn confirm(
     if claimed.rows_affected == 0 {
         return Err(closed());
     }
-    crate::password_reset::service::close_links_of(&txn, member.id).await?;
-    if let Some(old) = member.email.as_ref().filter(|old| **old != address) {
-        let letter = letters::address_changed(old, &member.username, Some(&address));
+    crate::password_reset::service::close_links_of(&txn, admin.user_id).await?;
+    if let Some(old) = before.email.as_ref().filter(|old| **old != address) {
+        let letter = letters::address_changed(old, &admin.username, Some(&address));
         outbox.queue(&txn, [letter]).await?;
     }
+    let summary = format!(
+        "confirmed their email address {address} with the emailed link; reset links and notices go there now"
+    );
     record(
         &txn,
-        NewEntry {
-            tenant_id: Some(member.tenant_id),
-            actor_id: Some(member.id),
-            actor: member.username.clone(),
-            ip,
-            kind: ActivityKind::EmailChanged,
-            section: None,
-            summary: format!(
-                "confirmed their email address {address} with the emailed link; reset links and notices go there now"
-            ),
-            changes: Vec::new(),
-            version: None,
-        },
+        NewEntry::by(admin, ActivityKind::EmailChanged, None, summary),
     )
     .await?;
     txn.commit().await.context("committing the address")?;

@@ -45,15 +45,23 @@ pub struct PendingEmail {
 }
 
 /// Said the same for every reason a confirmation link does not work.
-pub const EMAIL_LINK_CLOSED: &str = "This confirmation link no longer works: it was used, replaced by a newer one, cancelled, or is more than 24 hours old. Sign in and save the address again in My account for a new link.";
+pub const EMAIL_LINK_CLOSED: &str = "This confirmation link no longer works: it was used, replaced by a newer one, cancelled, ended by a password change, or is more than 24 hours old. Save the address again in My account for a new link.";
 
 /// The confirmation link's page: whose address it confirms, or that it
 /// no longer works.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EmailLink {
-    Open { username: String, address: String },
+    /// The signed-in member's own link: the address it confirms.
+    Open {
+        address: String,
+    },
+    /// A working link of another account than the one signed in.
+    OtherAccount,
     Closed,
 }
+
+/// Said when the signed-in member is not the link's account.
+pub const EMAIL_LINK_OTHER_ACCOUNT: &str = "This link confirms the address of another account than the one you are signed in with. Sign out, then sign in as the account that asked for this address and open the link again.";
 
 /// A refused email change, per field (the password is never sent back).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -2,12 +2,11 @@
 //! JavaScript).
 
 use axum::{
-    extract::{ConnectInfo, Query, State},
+    extract::{Query, State},
     response::{IntoResponse, Redirect, Response},
     Form,
 };
 use secrecy::SecretString;
-use std::net::SocketAddr;
 use tower_sessions::Session;
 
 use super::{
@@ -18,7 +17,6 @@ use super::{
 };
 use crate::{
     auth::{current_admin::NotSignedIn, CurrentAdmin},
-    client_ip::client_ip,
     error::{AppError, ServiceError},
     paths::{ACCOUNT, EMAIL_CONFIRM},
     persistence::session_store::key_of,
@@ -167,21 +165,20 @@ pub struct TokenQuery {
     token: String,
 }
 
-/// The confirmation link's button (public: the token is the key). A link
-/// that no longer works goes back to its page, which says so.
+/// The confirmation link's button, signed in as the link's account. A
+/// link that does not work (or is another account's) goes back to its
+/// page, which says why.
 pub async fn email_confirm_form(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    admin: CurrentAdmin,
     Query(TokenQuery { token }): Query<TokenQuery>,
-    parts: http::request::Parts,
 ) -> Response {
-    let ip = client_ip(&parts.headers, peer, state.config.client_ip_header.as_ref());
     match email::confirm(
         &state.db,
         &state.writes,
         &state.outbox,
         token.trim(),
-        Some(ip),
+        &admin,
     )
     .await
     {

@@ -142,7 +142,8 @@ impl From<anyhow::Error> for PasswordRefusal {
 /// one must be right (attempts counted in a bucket of their own:
 /// `throttle::begin_reauth`), the new one must pass
 /// `accounts::password_rules`. Every session but `keep` (this one's stored
-/// key) ends with it; a member's reset links close, and with
+/// key) ends with it; a member's reset links close and an address change
+/// waiting for confirmation is dropped, and with
 /// `revoke_tokens` every API token acting for them ends. Returns the
 /// sessions ended and the tokens revoked.
 pub async fn change_password(
@@ -188,6 +189,7 @@ pub async fn change_password(
     let mut revoked = 0;
     if let Actor::Member(admin) = actor {
         crate::password_reset::service::close_links_of(&txn, admin.user_id).await?;
+        accounts::drop_pending_email(&txn, admin.user_id).await?;
         if revoke_tokens {
             revoked = crate::api_tokens::service::revoke_all_of(&txn, admin.user_id).await?;
             summary.push_str(&format!(

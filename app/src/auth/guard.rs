@@ -38,7 +38,6 @@ fn is_public(path: &str) -> bool {
             | paths::LOGIN_TWO_FACTOR
             | paths::LOGIN_FORGOT
             | paths::LOGIN_RESET
-            | paths::EMAIL_CONFIRM
             | paths::SETUP
             | paths::LOGOUT
             | paths::INVITATION
@@ -46,9 +45,13 @@ fn is_public(path: &str) -> bool {
 }
 
 /// What a member whose company requires two-factor sign-in may open
-/// before setting it up: My account (and signing out).
+/// before setting it up: My account, an emailed address confirmation (and
+/// signing out).
 fn enrolment_path(path: &str) -> bool {
-    path == paths::LOGOUT || path == paths::ACCOUNT || path.starts_with("/account/")
+    path == paths::LOGOUT
+        || path == paths::ACCOUNT
+        || path.starts_with("/account/")
+        || path == paths::EMAIL_CONFIRM
 }
 
 /// What a provider operator may open: the Tenants console, signing out,

@@ -60,16 +60,31 @@ pub fn password_reset(to: &str, username: &str, link: &str, minutes: i64) -> Let
     }
 }
 
-/// A link confirming a member's new address, sent to that address.
-pub fn confirm_email(to: &str, username: &str, link: &str, hours: i64) -> Letter {
+/// A link confirming a member's new address, sent to that address. (No
+/// username: whoever reads it must sign in as the account to confirm.)
+pub fn confirm_email(to: &str, link: &str, hours: i64) -> Letter {
     Letter {
         to: to.to_owned(),
         subject: "Confirm your eventurl email address".to_owned(),
         body: format!(
-            "Hello {username},\n\nThe eventurl account {username} asked to use this address \
-             for password reset links and notices. Open this link and confirm:\n\n{link}\n\n\
-             The link works once, for {hours} hours. Until it is used, nothing else is sent \
-             here; if you did not ask, ignore this message.\n{SIGNATURE}"
+            "Hello,\n\nAn eventurl account asked to use this address for password reset \
+             links and notices. Open this link, signed in as that account, and confirm:\n\n\
+             {link}\n\nThe link works once, for {hours} hours. Until it is used, nothing \
+             else is sent here; if you did not ask, ignore this message.\n{SIGNATURE}"
+        ),
+    }
+}
+
+/// Told to the confirmed address when a change away from it is asked for.
+pub fn address_change_requested(to: &str, username: &str, new: &str) -> Letter {
+    Letter {
+        to: to.to_owned(),
+        subject: "A change of your eventurl email address was asked for".to_owned(),
+        body: format!(
+            "Hello {username},\n\nSomeone signed in as the eventurl account {username} asked \
+             to change its email address to {new}. It changes only once confirmed from that \
+             address; until then reset links and notices keep coming here.\n\nIf you did not \
+             ask, sign in, choose Cancel change in My account, and change your password.\n{SIGNATURE}"
         ),
     }
 }

@@ -289,6 +289,8 @@ pub async fn reset(
         .await
         .context("setting the new password")?;
     let ended = end_sessions_of(&txn, crate::domain::AccountId::Member(member.id), None).await?;
+    // An address change they asked for ends too.
+    accounts::drop_pending_email(&txn, member.id).await?;
     // Whoever took the account may have made tokens with it: they end too.
     let revoked = crate::api_tokens::service::revoke_all_of(&txn, member.id).await?;
     record(

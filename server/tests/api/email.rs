@@ -44,9 +44,20 @@ async fn refused_email(browser: &Browser, email: &str) -> String {
 /// Saves `email` in the browser's My account: a confirmation link is
 /// emailed there. Returns the link's path.
 async fn ask_for(app: &TestApp, smtp: &SmtpServer, browser: &Browser, email: &str) -> String {
+    ask_for_with(app, smtp, browser, email, PASSWORD).await
+}
+
+/// `ask_for`, the account's password being `password`.
+async fn ask_for_with(
+    app: &TestApp,
+    smtp: &SmtpServer,
+    browser: &Browser,
+    email: &str,
+    password: &str,
+) -> String {
     let to = email.to_lowercase();
     let before = smtp.letters(&to, CONFIRM);
-    let response = post_email(browser, email, PASSWORD).await;
+    let response = post_email(browser, email, password).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER, "email saved");
     assert_eq!(response.headers()["location"], "/account?email=sent");
     let letters = smtp.wait_for_subject(&to, CONFIRM, before.len() + 1).await;
@@ -61,12 +72,7 @@ async fn ask_for(app: &TestApp, smtp: &SmtpServer, browser: &Browser, email: &st
 /// Saves `email` and confirms it with the emailed link, as its owner does.
 async fn set_email(app: &TestApp, smtp: &SmtpServer, browser: &Browser, email: &str) {
     let path = ask_for(app, smtp, browser, email).await;
-    let confirmed = app.browser().post_form(&path, &[]).await;
-    assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        confirmed.headers()["location"],
-        "/email/confirm?confirmed=1"
-    );
+    assert!(press_confirm(browser, &path).await, "{email} confirmed");
 }
 
 async fn text(response: reqwest::Response) -> String {
@@ -445,14 +451,32 @@ async fn a_reset_link_of_a_suspended_company_says_so() {
     assert_eq!(smtp.letters("alice@example.com", RESET).len(), 1);
 }
 
-/// A new address is only used once the link emailed to it is used: until
-/// then reset links go to the confirmed address (or nowhere), and the
-/// link is one button, once, for 24 hours, the newest only.
+/// Where the link's button sends the browser: `confirmed` or back to the
+/// link's page (it did not work).
+async fn press_confirm(browser: &Browser, link: &str) -> bool {
+    let pressed = browser.post_form(link, &[]).await;
+    assert_eq!(pressed.status(), StatusCode::SEE_OTHER);
+    let to = pressed.headers()["location"].to_str().unwrap().to_owned();
+    match to.as_str() {
+        "/email/confirm?confirmed=1" => true,
+        back => {
+            assert!(back.starts_with("/email/confirm?token=euc_"), "{back}");
+            false
+        }
+    }
+}
+
+/// A new address is only used once the link emailed to it is used by the
+/// account signed in: until then reset links go to the confirmed address
+/// (or nowhere), and the link is one button, once, for 24 hours, the
+/// newest only.
 #[tokio::test]
 async fn a_new_address_is_used_only_once_its_emailed_link_confirms_it() {
     let smtp = SmtpServer::start();
     let app = spawn_mailing(&smtp).await;
     app.create_tenant_with_admin("Acme", "alice").await;
+    app.create_member("Acme", "bob", app::domain::Role::Administrator)
+        .await;
     let alice = Browser::signed_in(&app, "alice").await;
 
     // No confirmed address yet: a reset asked for by the pending address
@@ -472,55 +496,75 @@ async fn a_new_address_is_used_only_once_its_emailed_link_confirms_it() {
     assert!(smtp.letters("first@example.com", RESET).is_empty());
     let token = first.split("token=").nth(1).unwrap();
     assert!(!app.database_holds(token), "only the link's hash is kept");
+    let letter = &smtp.letters("first@example.com", CONFIRM)[0];
+    assert!(
+        !letter.body.contains("alice"),
+        "the letter names no account"
+    );
+
+    // Whoever reads the link must hold the account too: an anonymous
+    // visitor signs in first (and comes back), another member is refused.
+    let visit = anonymous.get(&first).await;
+    assert_eq!(visit.status(), StatusCode::SEE_OTHER);
+    let login = visit.headers()["location"].to_str().unwrap().to_owned();
+    assert!(login.starts_with("/login?next=/email/confirm"), "{login}");
+    let bob = Browser::signed_in(&app, "bob").await;
+    assert!(text(bob.get(&first).await)
+        .await
+        .contains("another account than the one you are signed in with"));
+    assert!(!press_confirm(&bob, &first).await, "bob cannot confirm it");
 
     // Opening the link confirms nothing (mail scanners open links): its
-    // page names the account and the address, and has the button.
-    let page = text(app.browser().get(&first).await).await;
+    // page names the address and has the button.
+    let page = text(alice.get(&first).await).await;
     assert!(
-        page.contains("Use first@example.com for the eventurl account alice"),
+        page.contains("Use first@example.com for your account"),
         "{page}"
     );
     assert!(page.contains("Confirm this address"));
     assert!(text(alice.get("/account").await)
         .await
         .contains("Waiting for confirmation: first@example.com"));
-    let confirmed = app.browser().post_form(&first, &[]).await;
-    assert_eq!(
-        confirmed.headers()["location"],
-        "/email/confirm?confirmed=1"
-    );
-    assert!(text(app.browser().get("/email/confirm?confirmed=1").await)
+    assert!(press_confirm(&alice, &first).await);
+    assert!(text(alice.get("/email/confirm?confirmed=1").await)
         .await
         .contains("Email address confirmed"));
     // Once only: back to its page, which says so.
-    let again = app.browser().post_form(&first, &[]).await;
-    assert_eq!(again.status(), StatusCode::SEE_OTHER);
-    let again = text(app.browser().get(&first).await).await;
+    assert!(!press_confirm(&alice, &first).await);
+    let again = text(alice.get(&first).await).await;
     assert!(again.contains("no longer works"), "{again}");
     assert!(
         app.database_holds_in_activity("confirmed their email address first@example.com")
             .await
     );
 
-    // A change: the confirmed address keeps getting reset links until the
-    // new one is confirmed; a newer request replaces the older link.
+    // A change: the confirmed address is told of the request and keeps
+    // getting reset links until the new one is confirmed; a newer request
+    // replaces the older link.
     let older = ask_for(&app, &smtp, &alice, "second@example.com").await;
+    let asked = "A change of your eventurl email address was asked for";
+    let told = smtp.wait_for_subject("first@example.com", asked, 1).await;
+    assert!(told[0]
+        .body
+        .contains("to change its email address to second@example.com"));
     let newer = ask_for(&app, &smtp, &alice, "third@example.com").await;
     let account = text(alice.get("/account").await).await;
     assert!(account.contains("Confirmed address: first@example.com"));
     assert!(account.contains("Waiting for confirmation: third@example.com"));
-    assert!(text(app.browser().get(&older).await)
-        .await
-        .contains("no longer works"));
+    assert!(
+        !press_confirm(&alice, &older).await,
+        "the older link is closed"
+    );
     anonymous
         .post_form("/login/forgot", &[("identifier", "alice")])
         .await;
     let resets = smtp.wait_for_subject("first@example.com", RESET, 1).await;
     let reset = link_in(&resets[0].body, &app.url("/login/reset?token=eur_"));
     let reset = reset.trim_start_matches(&app.url("")).to_owned();
-    app.browser().post_form(&newer, &[]).await;
+    assert!(press_confirm(&alice, &newer).await);
     // Confirmed: the old address is told, the reset link sent to it works
-    // no more, and the next one goes to the new address.
+    // no more, and the next one goes to the new address (never to the
+    // replaced one).
     let told = smtp.wait_for_subject("first@example.com", CHANGED, 1).await;
     assert!(told[0].body.contains("now go to third@example.com"));
     assert!(text(anonymous.get(&reset).await)
@@ -539,9 +583,7 @@ async fn a_new_address_is_used_only_once_its_emailed_link_confirms_it() {
     let account = text(alice.get("/account").await).await;
     assert!(!account.contains("fourth@example.com"), "{account}");
     assert!(account.contains("Confirmed address: third@example.com"));
-    assert!(text(app.browser().get(&cancelled).await)
-        .await
-        .contains("no longer works"));
+    assert!(!press_confirm(&alice, &cancelled).await);
     assert!(
         app.database_holds_in_activity(
             "cancelled the change of their email address to fourth@example.com"
@@ -563,14 +605,10 @@ async fn a_new_address_is_used_only_once_its_emailed_link_confirms_it() {
         .exec(&db)
         .await
         .unwrap();
-    assert!(text(app.browser().get(&late).await)
+    assert!(text(alice.get(&late).await)
         .await
         .contains("no longer works"));
-    let confirmed = app.browser().post_form(&late, &[]).await;
-    assert_ne!(
-        confirmed.headers()["location"],
-        "/email/confirm?confirmed=1"
-    );
+    assert!(!press_confirm(&alice, &late).await);
     assert!(text(alice.get("/account").await)
         .await
         .contains("The link sent to fifth@example.com no longer works"));
@@ -584,4 +622,76 @@ async fn a_new_address_is_used_only_once_its_emailed_link_confirms_it() {
     assert!(text(alice.get("/account").await)
         .await
         .contains("Confirmed address: third@example.com"));
+}
+
+/// Whoever asked for an address change may have had the old password: a
+/// password change or reset drops the change waiting for confirmation
+/// (its link works no more). Removing the address needs no link; the old
+/// address is told and the reset links sent to it close.
+#[tokio::test]
+async fn a_password_change_or_reset_drops_a_pending_address_and_removal_is_at_once() {
+    let smtp = SmtpServer::start();
+    let app = spawn_mailing(&smtp).await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let alice = Browser::signed_in(&app, "alice").await;
+    set_email(&app, &smtp, &alice, "alice@example.com").await;
+
+    let taken = ask_for(&app, &smtp, &alice, "thief@example.com").await;
+    let changed = alice
+        .post_form(
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", NEW_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    assert!(!text(alice.get("/account").await)
+        .await
+        .contains("thief@example.com"));
+    assert!(
+        !press_confirm(&alice, &taken).await,
+        "dropped by the change"
+    );
+
+    let taken = ask_for_with(&app, &smtp, &alice, "thief@example.com", NEW_PASSWORD).await;
+    let anonymous = app.browser();
+    anonymous
+        .post_form("/login/forgot", &[("identifier", "alice")])
+        .await;
+    let resets = smtp.wait_for_subject("alice@example.com", RESET, 1).await;
+    let reset = link_in(&resets[0].body, &app.url("/login/reset?token=eur_"));
+    let reset = reset.trim_start_matches(&app.url("")).to_owned();
+    let done = anonymous
+        .post_form(&reset, &[("password", "another fine passphrase 42")])
+        .await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    let alice = Browser::signed_in_with(&app, "alice", "another fine passphrase 42").await;
+    assert!(!press_confirm(&alice, &taken).await, "dropped by the reset");
+    assert!(text(alice.get("/account").await)
+        .await
+        .contains("Confirmed address: alice@example.com"));
+
+    // Removal: at once, the old address told, its reset links closed.
+    anonymous
+        .post_form("/login/forgot", &[("identifier", "alice")])
+        .await;
+    let resets = smtp.wait_for_subject("alice@example.com", RESET, 2).await;
+    let open: Vec<String> = resets
+        .iter()
+        .map(|l| link_in(&l.body, &app.url("/login/reset?token=eur_")))
+        .map(|l| l.trim_start_matches(&app.url("")).to_owned())
+        .filter(|l| *l != reset)
+        .collect();
+    let removed = post_email(&alice, "", "another fine passphrase 42").await;
+    assert_eq!(removed.headers()["location"], "/account?email=removed");
+    assert!(text(alice.get("/account").await)
+        .await
+        .contains("No confirmed address"));
+    let told = smtp.wait_for_subject("alice@example.com", CHANGED, 1).await;
+    assert!(told[0].body.contains("no email address now"));
+    assert!(text(anonymous.get(&open[0]).await)
+        .await
+        .contains("no longer works"));
 }
