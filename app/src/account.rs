@@ -14,6 +14,8 @@ pub mod email;
 mod model;
 mod page;
 #[cfg(feature = "ssr")]
+mod reauth;
+#[cfg(feature = "ssr")]
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod service;

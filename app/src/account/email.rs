@@ -18,7 +18,7 @@ use secrecy::SecretString;
 use time::OffsetDateTime;
 
 use super::model::{EmailEcho, EmailLink, PendingEmail};
-use super::service::reauthenticate;
+use super::reauth::reauthenticate;
 use crate::{
     accounts::{self, AccountError},
     activity::{

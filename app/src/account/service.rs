@@ -10,6 +10,7 @@ use tower_sessions::session::Id;
 
 use super::actor::{Actor, Change};
 use super::model::{describe_agent, AccountData, PasswordEcho, SessionView};
+use super::reauth::reauthenticate;
 use crate::{
     accounts::{self, AccountError},
     activity::{
@@ -17,14 +18,14 @@ use crate::{
         ActivityKind,
     },
     auth::{
-        password::{hash_password, verify_password, HashingPool},
-        throttle, CurrentAdmin,
+        password::{hash_password, HashingPool},
+        CurrentAdmin,
     },
     domain::AccountId,
     error::ServiceError,
     persistence::{
         crypto::SecretCipher,
-        entities::{operator, user},
+        entities::user,
         session_store::{end_sessions_of, key_of, sessions_of},
         write_gate::WriteGate,
     },
@@ -77,45 +78,6 @@ pub async fn load(
         pending_email: super::email::pending(&member),
         mail_on,
     })
-}
-
-/// Checks a signed-in member's or operator's current password before a
-/// sensitive change (attempts counted in a bucket of their own, forgiven
-/// on success: `throttle::begin_reauth`). `Err(message)` for the field.
-pub(super) async fn reauthenticate(
-    db: &DatabaseConnection,
-    hashing: &HashingPool,
-    account: AccountId,
-    current: SecretString,
-) -> anyhow::Result<Result<(), String>> {
-    let attempt = match throttle::begin_reauth(db, account).await? {
-        Ok(attempt) => attempt,
-        Err(wait) => {
-            return Ok(Err(format!(
-                "Too many wrong passwords. Try again in {wait} seconds."
-            )))
-        }
-    };
-    let stored = match account {
-        AccountId::Member(id) => user::Entity::find_by_id(id)
-            .one(db)
-            .await
-            .context("reading the account")?
-            .map(|u| u.password_hash),
-        AccountId::Operator(id) => operator::Entity::find_by_id(id)
-            .one(db)
-            .await
-            .context("reading the account")?
-            .map(|o| o.password_hash),
-    };
-    let ok = hashing
-        .run(move || verify_password(&current, stored.as_deref()))
-        .await?;
-    if !ok {
-        return Ok(Err("This is not your current password.".to_owned()));
-    }
-    attempt.succeeded(db).await?;
-    Ok(Ok(()))
 }
 
 /// What the password form asks for.
