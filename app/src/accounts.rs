@@ -179,10 +179,9 @@ pub async fn set_email(
     Ok(())
 }
 
-/// Drops a member's address waiting for confirmation, and its link: a
-/// password reset or change ends it (whoever asked for it may have had the
-/// old password), as it ends sessions.
-pub async fn drop_pending_email(db: &impl ConnectionTrait, user_id: i32) -> anyhow::Result<()> {
+/// An update of member `user_id` that forgets the address waiting for
+/// confirmation and its link (more columns or filters may be added).
+pub fn pending_email_cleared(user_id: i32) -> sea_orm::UpdateMany<user::Entity> {
     use sea_orm::sea_query::Expr;
     user::Entity::update_many()
         .col_expr(
@@ -198,6 +197,13 @@ pub async fn drop_pending_email(db: &impl ConnectionTrait, user_id: i32) -> anyh
             Expr::value(Option::<time::OffsetDateTime>::None),
         )
         .filter(user::Column::Id.eq(user_id))
+}
+
+/// Drops a member's address waiting for confirmation, and its link: a
+/// password reset or change ends it (whoever asked for it may have had the
+/// old password), as it ends sessions.
+pub async fn drop_pending_email(db: &impl ConnectionTrait, user_id: i32) -> anyhow::Result<()> {
+    pending_email_cleared(user_id)
         .exec(db)
         .await
         .context("dropping the address waiting for confirmation")?;

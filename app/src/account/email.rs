@@ -220,7 +220,7 @@ async fn remove(
     let _turn = writes.enter().await;
     let txn = db.begin().await.context("starting a transaction")?;
     let before = member(&txn, admin.user_id).await?;
-    clear_pending(admin.user_id)
+    accounts::pending_email_cleared(admin.user_id)
         .col_expr(user::Column::Email, Expr::value(Option::<String>::None))
         .exec(&txn)
         .await
@@ -242,24 +242,6 @@ async fn remove(
     Ok(EmailChange::Removed)
 }
 
-/// An update of `user_id` that forgets the pending address and its link.
-fn clear_pending(user_id: i32) -> sea_orm::UpdateMany<user::Entity> {
-    user::Entity::update_many()
-        .col_expr(
-            user::Column::PendingEmail,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            user::Column::PendingEmailTokenHash,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            user::Column::PendingEmailExpiresAt,
-            Expr::value(Option::<OffsetDateTime>::None),
-        )
-        .filter(user::Column::Id.eq(user_id))
-}
-
 /// Drops a pending change (its link works no more), with an Activity
 /// entry: the confirmed address was typed again (`kept`), or cancelled.
 async fn cancel_pending(
@@ -274,7 +256,7 @@ async fn cancel_pending(
     };
     let _turn = writes.enter().await;
     let txn = db.begin().await.context("starting a transaction")?;
-    clear_pending(admin.user_id)
+    accounts::pending_email_cleared(admin.user_id)
         .filter(user::Column::PendingEmail.eq(pending.clone()))
         .exec(&txn)
         .await
@@ -360,7 +342,7 @@ pub async fn confirm(
     };
     // Claimed by its hash: of two uses at once, or a use and a new
     // request, one finds it gone.
-    let claimed = clear_pending(admin.user_id)
+    let claimed = accounts::pending_email_cleared(admin.user_id)
         .col_expr(user::Column::Email, Expr::value(address.clone()))
         .filter(user::Column::PendingEmailTokenHash.eq(credential_digest(token)))
         .filter(user::Column::PendingEmailExpiresAt.gt(OffsetDateTime::now_utc()))
