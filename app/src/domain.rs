@@ -5,6 +5,7 @@
 
 mod account_id;
 mod credentials;
+mod custom_headers;
 mod delivery_alert;
 mod endpoint;
 mod endpoint_url;
@@ -17,15 +18,19 @@ mod signing_grace;
 mod verdict;
 
 pub use account_id::AccountId;
-pub use credentials::{BearerToken, CredentialError, Password, Username};
+pub use credentials::{BearerToken, CredentialError, Password, SecretInput, Username};
+pub use custom_headers::{
+    parse_headers, HeaderContext, HeaderDraft, HeaderInput, HeaderValueDraft, SavedHeader,
+    MAX_HEADERS,
+};
 pub use delivery_alert::{AlertKind, DeliveryAlert};
 pub use endpoint::{
-    AuthDraft, AuthMethod, EndpointDraft, EndpointForm, EndpointKind, SecretInput, SecretKind,
+    AuthDraft, AuthMethod, EndpointDraft, EndpointForm, EndpointKind, SavedSection, SecretKind,
     StoredSecret,
 };
 pub use endpoint_url::{Destination, EndpointUrl, UrlError, MAX_URL_LEN};
 pub use event_state::EventState;
-pub use field_errors::{Field, FieldErrors};
+pub use field_errors::{Field, FieldErrors, HeaderPart};
 pub use our_credential::OurCredential;
 pub use role::Role;
 pub use sample_event::SampleEvent;

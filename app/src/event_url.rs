@@ -3,6 +3,7 @@
 
 mod api;
 mod chart;
+mod headers;
 mod model;
 mod page;
 mod read_only;

@@ -49,7 +49,7 @@ pub mod sender;
 pub mod state;
 
 #[cfg(feature = "ssr")]
-pub use form_echo::FormEcho;
+pub use form_echo::{FormEcho, NestedForm};
 
 #[cfg(feature = "ssr")]
 pub use shell::page_security_policy;

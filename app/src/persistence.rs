@@ -3,6 +3,7 @@
 //! endpoint reads that several features share.
 
 pub mod crypto;
+pub mod custom_headers;
 pub mod endpoints;
 pub mod entities;
 pub mod private_files;

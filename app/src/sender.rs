@@ -10,7 +10,7 @@ mod target_policy;
 
 pub use digest::{choose_challenge, DigestChallenge, DigestError};
 pub use post::{
-    redact_echoed_credential, Credentials, DigestRound, Exchange, Failure, Outgoing, Received,
-    SentRequest, TlsProblem, WebhookSender, RESPONSE_BODY_LIMIT,
+    redact_echoed_credential, Credentials, CustomHeader, DigestRound, Exchange, Failure, Outgoing,
+    Received, SentRequest, TlsProblem, WebhookSender, RESPONSE_BODY_LIMIT,
 };
 pub use target_policy::{BlockReason, PolicyError, TargetPolicy};

@@ -15,6 +15,7 @@ use super::{
 use crate::{
     domain::{AuthMethod, EndpointUrl, SecretKind},
     persistence::{
+        custom_headers,
         endpoints::{endpoint_to_deliver, open_stored_secret},
         signing,
     },
@@ -78,6 +79,13 @@ pub async fn attempt(
         credentials,
         event_id: event.uid.clone(),
         signing: signing::signing_of(&state.cipher, &row, now)?,
+        headers: custom_headers::headers_for(
+            &state.cipher,
+            &row,
+            event.tenant_id,
+            event.section,
+            &url,
+        )?,
     };
     let exchange = state.sender.send(&outgoing).await;
     let finished = OffsetDateTime::now_utc();

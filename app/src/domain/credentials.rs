@@ -128,6 +128,13 @@ impl fmt::Debug for BearerToken {
     }
 }
 
+/// A secret field left empty keeps the stored secret.
+#[derive(Clone, Debug)]
+pub enum SecretInput<S> {
+    Keep,
+    Replace(S),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,8 @@
 // Over 500 lines: the endpoint's domain types are ~390; the rest is their property and unit tests, kept beside them.
 //! One of a tenant's two webhook endpoints, and the rules of its form.
 
-use super::credentials::{BearerToken, Password, Username};
+use super::credentials::{BearerToken, Password, SecretInput, Username};
+use super::custom_headers::{parse_headers, HeaderContext, HeaderDraft, HeaderInput, SavedHeader};
 use super::endpoint_url::EndpointUrl;
 use super::field_errors::{Field, FieldErrors};
 use serde::{Deserialize, Serialize};
@@ -101,6 +102,16 @@ pub struct StoredSecret {
     pub destination: Option<super::Destination>,
 }
 
+/// What is saved for a section that an empty field of its form may keep:
+/// the secret, the custom headers (a secret one's value), and the one
+/// destination both are ever sent to (the saved URL's).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedSection {
+    pub secret: Option<StoredSecret>,
+    pub headers: Vec<SavedHeader>,
+    pub destination: Option<super::Destination>,
+}
+
 impl AuthMethod {
     pub const ALL: [AuthMethod; 4] = [
         AuthMethod::Disable,
@@ -159,6 +170,9 @@ pub struct EndpointForm {
     /// A checkbox: present (any value) when ticked.
     #[serde(default)]
     pub enabled: Option<String>,
+    /// The custom headers' rows (`headers[0][name]`, …).
+    #[serde(default)]
+    pub headers: Vec<HeaderInput>,
     /// The endpoint's version when the form was loaded (a hidden field):
     /// a save based on an older one is refused.
     #[serde(default)]
@@ -175,6 +189,7 @@ impl fmt::Debug for EndpointForm {
             .field("password", &redacted(&self.password))
             .field("token", &redacted(&self.token))
             .field("enabled", &self.enabled)
+            .field("headers", &self.headers)
             .field("version", &self.version)
             .finish()
     }
@@ -194,13 +209,6 @@ fn redacted(secret: &str) -> &'static str {
 enum Purpose {
     Save,
     Send,
-}
-
-/// A secret field left empty keeps the stored secret.
-#[derive(Clone, Debug)]
-pub enum SecretInput<S> {
-    Keep,
-    Replace(S),
 }
 
 /// Credentials as saved: a disabled endpoint may lack some of them.
@@ -248,30 +256,53 @@ pub struct EndpointDraft {
     pub url: Option<EndpointUrl>,
     pub auth: AuthDraft,
     pub enabled: bool,
+    pub headers: Vec<HeaderDraft>,
 }
 
 impl EndpointForm {
-    /// The one place where typed input becomes a domain value. `stored` is
-    /// the kind of secret already saved for this endpoint, if any: an empty
-    /// secret field then keeps it.
-    pub fn parse(&self, stored: Option<&StoredSecret>) -> Result<EndpointDraft, FieldErrors> {
-        self.parse_for(stored, Purpose::Save)
+    /// The form as it may be shown again: what was typed, but no secret
+    /// (the credential's, a secret header's).
+    pub fn without_secrets(self) -> Self {
+        Self {
+            password: String::new(),
+            token: String::new(),
+            headers: self
+                .headers
+                .into_iter()
+                .map(|h| {
+                    if h.secret.is_some() {
+                        super::HeaderInput {
+                            value: String::new(),
+                            ..h
+                        }
+                    } else {
+                        h
+                    }
+                })
+                .collect(),
+            ..self
+        }
+    }
+
+    /// The one place where typed input becomes a domain value. `saved` is
+    /// what is already saved for this endpoint: an empty secret field (the
+    /// credential's, a secret header's) then keeps it.
+    pub fn parse(&self, saved: &SavedSection) -> Result<EndpointDraft, FieldErrors> {
+        self.parse_for(saved, Purpose::Save)
     }
 
     /// The form as a test send needs it: complete, as if enabled, whatever
     /// the Enable box says (a paused endpoint can be tested too).
-    pub fn parse_for_sending(
-        &self,
-        stored: Option<&StoredSecret>,
-    ) -> Result<EndpointDraft, FieldErrors> {
-        self.parse_for(stored, Purpose::Send)
+    pub fn parse_for_sending(&self, saved: &SavedSection) -> Result<EndpointDraft, FieldErrors> {
+        self.parse_for(saved, Purpose::Send)
     }
 
     fn parse_for(
         &self,
-        stored: Option<&StoredSecret>,
+        saved: &SavedSection,
         purpose: Purpose,
     ) -> Result<EndpointDraft, FieldErrors> {
+        let stored = saved.secret.as_ref();
         let mut errors = FieldErrors::default();
         let enabled = purpose == Purpose::Send || self.enabled.is_some();
         let missing_secret = |noun: &str| match purpose {
@@ -373,12 +404,28 @@ impl EndpointForm {
             }
         };
 
+        let headers = parse_headers(
+            &self.headers,
+            &HeaderContext {
+                saved: &saved.headers,
+                with_authorization: method != AuthMethod::Disable,
+                moved: url
+                    .as_ref()
+                    .map(EndpointUrl::destination)
+                    .filter(|to| saved.destination.as_ref() != Some(to))
+                    .map(|to| (saved.destination.clone(), to)),
+                sending: purpose == Purpose::Send,
+            },
+            &mut errors,
+        );
+
         match (kind, auth, errors.is_empty()) {
             (Some(kind), Some(auth), true) => Ok(EndpointDraft {
                 kind,
                 url,
                 auth,
                 enabled,
+                headers,
             }),
             (None, _, _) => {
                 errors.add(Field::Enabled, "This form is out of date; reload the page.");
@@ -412,7 +459,7 @@ mod tests {
         let mut f = form("basic", "https://X.example:443/saved?page=2", true);
         f.username = "pbx".into();
         assert!(
-            f.parse(Some(&stored)).is_ok(),
+            f.parse(&with(&stored)).is_ok(),
             "the same URL, spelled otherwise"
         );
         for elsewhere in [
@@ -423,22 +470,22 @@ mod tests {
             "https://x.example/saved/echo",
         ] {
             f.url = elsewhere.into();
-            let errors = f.parse(Some(&stored)).unwrap_err();
+            let errors = f.parse(&with(&stored)).unwrap_err();
             let message = errors.get(Field::Password).unwrap();
             assert!(
                 message.contains("only ever sent to https://x.example/saved."),
                 "{elsewhere}: {message}"
             );
-            let errors = f.parse_for_sending(Some(&stored)).unwrap_err();
+            let errors = f.parse_for_sending(&with(&stored)).unwrap_err();
             assert!(errors.get(Field::Password).is_some(), "{elsewhere}");
             // Typed again, it goes.
             f.password = "typed-again".into();
-            assert!(f.parse(Some(&stored)).is_ok());
+            assert!(f.parse(&with(&stored)).is_ok());
             f.password.clear();
         }
         // Even a paused save cannot carry it elsewhere silently.
         f.enabled = None;
-        assert!(f.parse(Some(&stored)).is_err());
+        assert!(f.parse(&with(&stored)).is_err());
         // A token saved without any URL must be typed for the first URL.
         let mut b = form("bearer", "https://x.example/", true);
         let loose = StoredSecret {
@@ -446,13 +493,22 @@ mod tests {
             destination: None,
         };
         assert!(b
-            .parse(Some(&loose))
+            .parse(&with(&loose))
             .unwrap_err()
             .get(Field::Token)
             .unwrap()
             .contains("without a URL"));
         b.token = "t0ken-typed".into();
-        assert!(b.parse(Some(&loose)).is_ok());
+        assert!(b.parse(&with(&loose)).is_ok());
+    }
+
+    /// The section as saved with this secret (and its URL), no headers.
+    fn with(secret: &StoredSecret) -> SavedSection {
+        SavedSection {
+            secret: Some(secret.clone()),
+            headers: Vec::new(),
+            destination: secret.destination.clone(),
+        }
     }
 
     fn form(method: &str, url: &str, enabled: bool) -> EndpointForm {
@@ -468,7 +524,9 @@ mod tests {
     #[test]
     fn a_disabled_section_may_be_saved_incomplete() {
         for method in ["disable", "basic", "digest", "bearer"] {
-            let draft = form(method, "", false).parse(None).unwrap();
+            let draft = form(method, "", false)
+                .parse(&SavedSection::default())
+                .unwrap();
             assert!(!draft.enabled);
             assert!(draft.url.is_none());
             assert_eq!(draft.auth.method().as_str(), method);
@@ -477,13 +535,17 @@ mod tests {
 
     #[test]
     fn a_disabled_section_still_refuses_an_invalid_url() {
-        let errors = form("disable", "ftp://x", false).parse(None).unwrap_err();
+        let errors = form("disable", "ftp://x", false)
+            .parse(&SavedSection::default())
+            .unwrap_err();
         assert!(errors.get(Field::Url).is_some());
     }
 
     #[test]
     fn enabling_requires_a_url() {
-        let errors = form("disable", "", true).parse(None).unwrap_err();
+        let errors = form("disable", "", true)
+            .parse(&SavedSection::default())
+            .unwrap_err();
         assert_eq!(
             errors.get(Field::Url),
             Some("Enter the URL the PBX should post events to.")
@@ -494,7 +556,7 @@ mod tests {
     fn enabling_basic_or_digest_requires_username_and_password() {
         for method in ["basic", "digest"] {
             let errors = form(method, "https://x.example", true)
-                .parse(None)
+                .parse(&SavedSection::default())
                 .unwrap_err();
             assert!(errors.get(Field::Username).is_some(), "{method}");
             assert!(errors.get(Field::Password).is_some(), "{method}");
@@ -504,7 +566,7 @@ mod tests {
     #[test]
     fn sending_needs_a_complete_endpoint_even_when_paused() {
         let errors = form("bearer", "", false)
-            .parse_for_sending(None)
+            .parse_for_sending(&SavedSection::default())
             .unwrap_err();
         assert!(errors.get(Field::Url).is_some());
         assert_eq!(
@@ -514,14 +576,14 @@ mod tests {
         let mut f = form("basic", "https://x.example/saved", false);
         f.username = "pbx".into();
         assert!(f
-            .parse_for_sending(Some(&saved(SecretKind::Password)))
+            .parse_for_sending(&with(&saved(SecretKind::Password)))
             .is_ok());
     }
 
     #[test]
     fn enabling_bearer_requires_a_token() {
         let errors = form("bearer", "https://x.example", true)
-            .parse(None)
+            .parse(&SavedSection::default())
             .unwrap_err();
         assert!(errors.get(Field::Token).is_some());
     }
@@ -530,7 +592,7 @@ mod tests {
     fn an_empty_secret_field_keeps_the_stored_secret_of_the_same_kind() {
         let mut f = form("digest", "https://x.example/saved", true);
         f.username = "pbx".into();
-        let draft = f.parse(Some(&saved(SecretKind::Password))).unwrap();
+        let draft = f.parse(&with(&saved(SecretKind::Password))).unwrap();
         assert!(matches!(
             draft.auth,
             AuthDraft::Digest {
@@ -539,7 +601,7 @@ mod tests {
             }
         ));
         // A stored token cannot stand in for a password.
-        let errors = f.parse(Some(&saved(SecretKind::Token))).unwrap_err();
+        let errors = f.parse(&with(&saved(SecretKind::Token))).unwrap_err();
         assert!(errors.get(Field::Password).is_some());
     }
 
@@ -547,7 +609,7 @@ mod tests {
     fn a_typed_secret_replaces_the_stored_one() {
         let mut f = form("bearer", "https://x.example", true);
         f.token = "new-token".into();
-        let draft = f.parse(Some(&saved(SecretKind::Token))).unwrap();
+        let draft = f.parse(&with(&saved(SecretKind::Token))).unwrap();
         match draft.auth {
             AuthDraft::Bearer {
                 token: SecretInput::Replace(t),
@@ -563,9 +625,13 @@ mod tests {
         let mut f = form("basic", "https://x.example", true);
         f.username = "a:b".into();
         f.password = "pw".into();
-        assert!(f.parse(None).unwrap_err().get(Field::Username).is_some());
+        assert!(f
+            .parse(&SavedSection::default())
+            .unwrap_err()
+            .get(Field::Username)
+            .is_some());
         f.auth_method = "digest".into();
-        assert!(f.parse(None).is_ok());
+        assert!(f.parse(&SavedSection::default()).is_ok());
     }
 
     #[test]
@@ -573,17 +639,19 @@ mod tests {
         let mut f = form("disable", "https://x.example", true);
         f.username = "a:b\u{1}".into();
         f.token = "not a token".into();
-        let draft = f.parse(None).unwrap();
+        let draft = f.parse(&SavedSection::default()).unwrap();
         assert!(matches!(draft.auth, AuthDraft::Disable));
     }
 
     #[test]
     fn unknown_method_or_section_is_an_error_not_a_panic() {
-        let errors = form("ntlm", "", false).parse(None).unwrap_err();
+        let errors = form("ntlm", "", false)
+            .parse(&SavedSection::default())
+            .unwrap_err();
         assert!(errors.get(Field::AuthMethod).is_some());
         let mut f = form("disable", "", false);
         f.kind = "voicemail".into();
-        assert!(f.parse(None).is_err());
+        assert!(f.parse(&SavedSection::default()).is_err());
     }
 
     #[test]
@@ -614,11 +682,12 @@ mod tests {
                 password,
                 token,
                 enabled: Some("on".into()),
+                headers: Vec::new(),
                 version: String::new(),
             };
             let stored_destination = crate::domain::EndpointUrl::parse(stored_at).unwrap().destination();
             let secret = stored.map(|kind| StoredSecret { kind, destination: Some(stored_destination.clone()) });
-            if let Ok(draft) = f.parse(secret.as_ref()) {
+            if let Ok(draft) = f.parse(&SavedSection { destination: secret.as_ref().and_then(|s| s.destination.clone()), secret, headers: Vec::new() }) {
                 prop_assert!(draft.enabled);
                 prop_assert!(draft.url.is_some());
                 match draft.auth {

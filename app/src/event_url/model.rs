@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     domain::{
         AuthMethod, DeliveryAlert, EndpointForm, EndpointKind, EndpointUrl, FieldErrors,
-        SecretKind, SigningGrace, StoredSecret,
+        SavedHeader, SavedSection, SecretKind, SigningGrace, StoredSecret,
     },
     test_event::TestReport,
 };
@@ -44,6 +44,8 @@ pub struct EndpointView {
     pub alert: Option<DeliveryAlert>,
     pub alert_since: Option<String>,
     pub signing: SigningStatus,
+    /// The custom headers (a secret one without its value).
+    pub headers: Vec<SavedHeader>,
 }
 
 /// A section's signing secret as the tab shows it: never the secret (an
@@ -95,6 +97,15 @@ impl EndpointView {
         })
     }
 
+    /// What an empty field of this section's form keeps.
+    pub fn saved(&self) -> SavedSection {
+        SavedSection {
+            secret: self.stored_secret(),
+            headers: self.headers.clone(),
+            destination: EndpointUrl::parse(&self.url).ok().map(|u| u.destination()),
+        }
+    }
+
     /// Where the saved secret may be sent, for the hint by its field.
     pub fn secret_destination(&self) -> Option<String> {
         EndpointUrl::parse(&self.url)
@@ -112,6 +123,7 @@ impl EndpointView {
             password: String::new(),
             token: String::new(),
             enabled: self.enabled.then(|| "on".to_owned()),
+            headers: self.headers.iter().map(SavedHeader::to_input).collect(),
             version: self.version.to_string(),
         }
     }

@@ -44,6 +44,17 @@ pub fn ReadOnlySection(
         AuthMethod::Bearer => "Bearer Token",
         _ => "Password",
     };
+    let headers = (!saved.headers.is_empty()).then(|| {
+        saved
+            .headers
+            .iter()
+            .map(|h| match (&h.value, h.secret) {
+                (Some(value), false) => format!("{}: {value}", h.name),
+                _ => format!("{}: (secret)", h.name),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
     let last_saved = format!(
         "{}{}",
         utc_minutes(&saved.updated_at),
@@ -75,6 +86,8 @@ pub fn ReadOnlySection(
                     <dt>{secret_label}</dt>
                     <dd>{secret.clone().unwrap_or_else(|| "Not set".to_owned())}</dd>
                 })}
+                <dt>"Custom headers"</dt>
+                <dd>{headers.unwrap_or_else(|| "None".to_owned())}</dd>
                 <dt>"Last saved"</dt>
                 <dd>{last_saved}</dd>
             </dl>

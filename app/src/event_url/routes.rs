@@ -8,6 +8,8 @@ use axum::{
     Form,
 };
 
+use crate::NestedForm;
+
 use super::{service, SaveEcho, SigningEcho, SwitchEcho};
 use crate::{
     auth::Administrator,
@@ -23,7 +25,7 @@ pub async fn save_form(
     State(pages): State<Pages>,
     admin: Administrator,
     parts: http::request::Parts,
-    Form(form): Form<EndpointForm>,
+    NestedForm(form): NestedForm<EndpointForm>,
 ) -> Response {
     let kind = EndpointKind::parse(&form.kind).unwrap_or(EndpointKind::Cdr);
     match service::save(
@@ -46,7 +48,11 @@ pub async fn save_form(
             let error = error.into_app_error();
             refused(&pages, parts, Some(EVENT_URL), error, |error| {
                 let mut message = error.to_string();
-                if !form.password.is_empty() || !form.token.is_empty() {
+                let typed_secret_header = form
+                    .headers
+                    .iter()
+                    .any(|h| h.secret.is_some() && !h.value.is_empty());
+                if !form.password.is_empty() || !form.token.is_empty() || typed_secret_header {
                     message.push_str(
                         " For safety, secrets are not sent back: type the password or token again.",
                     );
@@ -58,11 +64,7 @@ pub async fn save_form(
                         AppError::Invalid(errors) => errors,
                         _ => FieldErrors::default(),
                     },
-                    form: EndpointForm {
-                        password: String::new(),
-                        token: String::new(),
-                        ..form
-                    },
+                    form: form.without_secrets(),
                     message,
                 }
             })

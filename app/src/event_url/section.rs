@@ -12,6 +12,7 @@ use leptos::{either::EitherOf4, ev::SubmitEvent, prelude::*};
 
 use super::{
     api::{GenerateSecret, SaveEndpoint},
+    headers::{inputs_of, rows_of, HeaderRows},
     model::{DeliverySummary, EndpointView, SaveEcho, ROTATE_AFTER_DAYS},
     switch::{EnableSwitch, SwitchEcho},
 };
@@ -64,6 +65,7 @@ pub fn EndpointSection(
     let password = RwSignal::new(String::new());
     let token = RwSignal::new(String::new());
     let enabled = RwSignal::new(start_enabled);
+    let header_rows = RwSignal::new(rows_of(&start.headers));
     let errors = RwSignal::new(
         echo.as_ref()
             .map(|e| e.errors.clone())
@@ -82,6 +84,7 @@ pub fn EndpointSection(
     let saving = save.pending();
     Effect::new(move |_| match save.value().get() {
         Some(Ok(view)) => {
+            header_rows.set(rows_of(&view.to_form().headers));
             saved.set(view);
             password.set(String::new());
             token.set(String::new());
@@ -105,6 +108,7 @@ pub fn EndpointSection(
         password: password.get_untracked(),
         token: token.get_untracked(),
         enabled: enabled.get_untracked().then(|| "on".to_owned()),
+        headers: header_rows.with_untracked(|rows| inputs_of(rows)),
         version: saved.with_untracked(|s| s.version.to_string()),
     };
     let focus_first = move |field_errors: &FieldErrors| {
@@ -118,7 +122,7 @@ pub fn EndpointSection(
             return;
         }
         let form = current_form();
-        match form.parse(saved.with_untracked(EndpointView::stored_secret).as_ref()) {
+        match saved.with_untracked(|s| form.parse(&s.saved())) {
             Ok(_) => {
                 errors.set(FieldErrors::default());
                 status.set(Status::Idle);
@@ -266,6 +270,12 @@ pub fn EndpointSection(
                         </p>
                     </Show>
                 </div>
+                <HeaderRows
+                    section=k
+                    rows=header_rows
+                    saved=Signal::derive(move || saved.with(|s| s.headers.clone()))
+                    message=Callback::new(move |field| messages.message(field))
+                />
                 <div class="field checkbox">
                     <input
                         id=ids.enabled
@@ -290,7 +300,7 @@ pub fn EndpointSection(
                     <TestEventControls
                         state=test
                         current_form=Callback::new(move |()| current_form())
-                        stored_secret=Signal::derive(move || saved.with(EndpointView::stored_secret))
+                        saved=Signal::derive(move || saved.with(EndpointView::saved))
                         errors
                         focus_first=Callback::new(move |e: FieldErrors| focus_first(&e))
                     />

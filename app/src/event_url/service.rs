@@ -16,14 +16,16 @@ use super::model::{
 use crate::{
     activity::{self, log::NewEntry, ActivityKind, Change},
     auth::{Administrator, CurrentAdmin},
-    domain::{AuthDraft, AuthMethod, EndpointForm, EndpointKind, Field, SecretInput, SecretKind},
+    domain::{
+        AuthDraft, AuthMethod, EndpointForm, EndpointKind, Field, SavedHeader, SecretInput,
+        SecretKind,
+    },
     error::{AppError, ServiceError},
     mail::{letters, Outbox},
     persistence::{
         crypto::SecretCipher,
-        endpoints::{
-            find_endpoint, secret_context, secret_kind_of, stored_secret_of, tenant_endpoints,
-        },
+        custom_headers,
+        endpoints::{find_endpoint, secret_context, secret_kind_of, tenant_endpoints},
         entities::endpoint,
         write_gate::WriteGate,
     },
@@ -49,7 +51,9 @@ fn view_of(
         .with_context(|| format!("unknown endpoint kind {:?}", row.kind))?;
     let auth_method = AuthMethod::parse(&row.auth_method)
         .with_context(|| format!("unknown auth method {:?}", row.auth_method))?;
+    let headers = crate::persistence::custom_headers::saved_headers_of(&row);
     Ok(EndpointView {
+        headers,
         kind,
         auth_method,
         secret: secret_kind_of(&row).map(|kind| SecretStatus {

@@ -17,7 +17,7 @@ use super::{
     problem::{FieldError, Problem, ProblemDoc},
 };
 use crate::{
-    domain::{AuthMethod, EndpointForm, EndpointKind, SecretKind},
+    domain::{AuthMethod, EndpointForm, EndpointKind, HeaderInput, SavedHeader, SecretKind},
     event_url::{service, EndpointView},
     state::AppState,
     test_event::TestReport,
@@ -270,7 +270,7 @@ pub async fn replace(
     let form = sent.to_form(kind, version, None);
     // Invalid settings are told as such (422) whatever the version: they
     // could not be saved on any.
-    if let Err(errors) = form.parse(current.stored_secret().as_ref()) {
+    if let Err(errors) = form.parse(&current.saved()) {
         return Err(Problem::invalid(&errors, ""));
     }
     let saved = service::save(

@@ -145,7 +145,7 @@ pub async fn update(
         let form = object.to_form(kind, saved.version, Some(saved));
         // Checked here to name the object a field is in; every object's
         // mistakes are told at once.
-        if let Err(errors) = form.parse(saved.stored_secret().as_ref()) {
+        if let Err(errors) = form.parse(&saved.saved()) {
             invalid.extend(Problem::invalid(&errors, prefix).errors);
         }
         forms.push(form);

@@ -169,10 +169,7 @@ impl Problem {
 /// A field's name in the API's objects (PortSIP's: `auth`, not the form's
 /// `auth_method`).
 fn field_name(field: Field) -> &'static str {
-    match field {
-        Field::AuthMethod => "auth",
-        other => other.name(),
-    }
+    field.api_name()
 }
 
 impl IntoResponse for Problem {

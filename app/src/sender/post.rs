@@ -58,6 +58,26 @@ impl fmt::Debug for Credentials {
     }
 }
 
+/// One of the section's own headers, with its value in hand; a secret
+/// one is shown as `[redacted]` wherever the request is recorded.
+#[derive(Clone)]
+pub struct CustomHeader {
+    pub name: String,
+    pub value: SecretString,
+    pub secret: bool,
+}
+
+impl fmt::Debug for CustomHeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let value = if self.secret {
+            "[redacted]"
+        } else {
+            self.value.expose_secret()
+        };
+        write!(f, "{}: {value}", self.name)
+    }
+}
+
 /// An event to post.
 #[derive(Debug)]
 pub struct Outgoing {
@@ -70,6 +90,8 @@ pub struct Outgoing {
     pub event_id: String,
     /// The section's signing secrets now (Standard Webhooks).
     pub signing: Signing,
+    /// The section's own headers, in the order they were saved.
+    pub headers: Vec<CustomHeader>,
 }
 
 /// The request as it went out; `Authorization` never holds a secret here.
@@ -231,7 +253,7 @@ impl WebhookSender {
         };
         let (response, failure) = match outcome {
             Ok(mut received) => {
-                redact_echoed_credential(&mut received, &outgoing.credentials);
+                redact_echoed_credential(&mut received, &outgoing.credentials, &outgoing.headers);
                 (Some(received), None)
             }
             Err(failure) => (None, Some(failure)),
@@ -294,6 +316,14 @@ impl WebhookSender {
         if let Some(value) = authorization {
             headers.push(("Authorization".to_owned(), value));
         }
+        headers.extend(outgoing.headers.iter().map(|h| {
+            let value = if h.secret {
+                "[redacted]".to_owned()
+            } else {
+                h.value.expose_secret().to_owned()
+            };
+            (h.name.clone(), value)
+        }));
         headers.extend(
             signed
                 .0
@@ -315,6 +345,17 @@ impl WebhookSender {
             .post(url.clone())
             .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
             .body(outgoing.body.clone());
+        for header in &outgoing.headers {
+            // Checked when saved; a value that is still not a header value
+            // fails the request (reqwest's builder keeps the error).
+            builder = match http::HeaderValue::from_str(header.value.expose_secret()) {
+                Ok(mut value) => {
+                    value.set_sensitive(header.secret);
+                    builder.header(header.name.as_str(), value)
+                }
+                Err(_) => builder.header(header.name.as_str(), header.value.expose_secret()),
+            };
+        }
         for (name, value) in &signed.0 {
             builder = builder.header(*name, value);
         }
@@ -494,7 +535,7 @@ mod tests {
                 body_truncated: false,
                 remote_addr: None,
             };
-            redact_echoed_credential(&mut received, &credentials);
+            redact_echoed_credential(&mut received, &credentials, &[]);
             for shown in [&received.body, &received.headers[0].1] {
                 assert!(
                     !shown.contains("s&s")

@@ -10,7 +10,7 @@ use super::{
     report::{TestEcho, TestReport, Verdict},
 };
 use crate::{
-    domain::{EndpointForm, EndpointKind, FieldErrors, SampleEvent, StoredSecret},
+    domain::{EndpointForm, EndpointKind, FieldErrors, SampleEvent, SavedSection},
     error::AppError,
 };
 
@@ -97,8 +97,8 @@ pub fn TestEventControls(
     state: TestEventState,
     /// The form as it stands now.
     current_form: Callback<(), EndpointForm>,
-    /// The kind of secret saved for this section, if any.
-    stored_secret: Signal<Option<StoredSecret>>,
+    /// What is saved for this section (an empty secret field keeps it).
+    saved: Signal<SavedSection>,
     errors: RwSignal<FieldErrors>,
     /// Moves focus to the first field to fix.
     focus_first: Callback<FieldErrors>,
@@ -112,7 +112,7 @@ pub fn TestEventControls(
         }
         let form = current_form.run(());
         let sample_event = state.sample_event.get_untracked();
-        match form.parse_for_sending(stored_secret.get_untracked().as_ref()) {
+        match saved.with_untracked(|saved| form.parse_for_sending(saved)) {
             Ok(_) => {
                 errors.set(FieldErrors::default());
                 state.message.set(None);

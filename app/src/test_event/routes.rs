@@ -2,7 +2,11 @@
 //! server function; the tab is rendered again with what was typed (secrets
 //! left out) and the report or the messages.
 
-use axum::{extract::State, response::Response, Form};
+use axum::{
+    body::Bytes,
+    extract::State,
+    response::{IntoResponse, Response},
+};
 use serde::Deserialize;
 
 use super::{report::TestEcho, service};
@@ -13,12 +17,12 @@ use crate::{
     paths::EVENT_URL,
     render::{refused, render_with_echo, Pages},
     state::AppState,
+    NestedForm,
 };
 
+/// The sample chosen beside the section's form (the same post).
 #[derive(Deserialize)]
-pub struct TestForm {
-    #[serde(flatten)]
-    form: EndpointForm,
+struct SampleChoice {
     #[serde(default)]
     sample_event: String,
 }
@@ -28,15 +32,25 @@ pub async fn send_form(
     State(pages): State<Pages>,
     admin: Administrator,
     parts: http::request::Parts,
-    Form(TestForm { form, sample_event }): Form<TestForm>,
+    body: Bytes,
 ) -> Response {
+    // The section's form (its header rows nest) and the sample beside it.
+    let (form, SampleChoice { sample_event }) = match (
+        NestedForm::<EndpointForm>::parse(&body),
+        NestedForm::<SampleChoice>::parse(&body),
+    ) {
+        (Ok(form), Ok(choice)) => (form, choice),
+        (Err(e), _) | (_, Err(e)) => {
+            return (
+                http::StatusCode::UNPROCESSABLE_ENTITY,
+                format!("The form could not be read: {e}"),
+            )
+                .into_response()
+        }
+    };
     let kind = EndpointKind::parse(&form.kind).unwrap_or(EndpointKind::Cdr);
     let result = service::send_from_form(&state, &admin, &form, &sample_event).await;
-    let form = EndpointForm {
-        password: String::new(),
-        token: String::new(),
-        ..form
-    };
+    let form = form.without_secrets();
     match result {
         Ok(report) => {
             let echo = TestEcho {

@@ -20,11 +20,12 @@ use crate::{
     },
     error::{AppError, ServiceError},
     persistence::{
+        custom_headers::{headers_for, headers_of_draft, saved_section_of},
         endpoints::{find_endpoint, open_stored_secret, secret_kind_of, stored_secret_of},
         entities::test_send,
         signing,
     },
-    sender::{Credentials, Outgoing, WebhookSender},
+    sender::{Credentials, CustomHeader, Outgoing, WebhookSender},
     state::AppState,
 };
 
@@ -36,6 +37,7 @@ struct TestInput {
     auth_method: AuthMethod,
     username: Option<String>,
     credentials: Credentials,
+    headers: Vec<CustomHeader>,
     body: String,
 }
 
@@ -53,9 +55,9 @@ pub async fn send_from_form(
         return Err(AppError::NotSent(errors).into());
     };
     let (row, _) = find_endpoint(&state.db, admin.tenant_id, kind).await?;
-    let stored = stored_secret_of(&row);
+    let saved = saved_section_of(&row);
     let event = SampleEvent::parse(kind, sample_event);
-    let draft = match (form.parse_for_sending(stored.as_ref()), event) {
+    let draft = match (form.parse_for_sending(&saved), event) {
         (Ok(draft), Some(_)) => draft,
         (parsed, _) => {
             let mut errors = parsed.err().unwrap_or_default();
@@ -65,6 +67,7 @@ pub async fn send_from_form(
             return Err(AppError::NotSent(errors).into());
         }
     };
+    let headers = headers_of_draft(&state.cipher, &row, admin.tenant_id, kind, &draft.headers)?;
     let (Some(url), Some(event)) = (draft.url, event) else {
         return Err(anyhow::anyhow!("a parsed test form has no URL").into());
     };
@@ -114,6 +117,7 @@ pub async fn send_from_form(
         auth_method,
         username,
         credentials,
+        headers,
         body,
     };
     run(state, admin, input).await
@@ -186,6 +190,15 @@ pub async fn send_again(
             }
         }
     };
+    // The section's headers as saved now; secret values only where they
+    // were saved for.
+    let (row, _) = find_endpoint(&state.db, admin.tenant_id, kind).await?;
+    let headers = headers_for(&state.cipher, &row, admin.tenant_id, kind, &url).map_err(|_| {
+        AppError::Refused(format!(
+            "The saved secret header values are only ever sent to the URL they were saved with, and this test went to {}. Use Send test event in the form instead.",
+            url.destination()
+        ))
+    })?;
     let input = TestInput {
         kind,
         event,
@@ -193,6 +206,7 @@ pub async fn send_again(
         auth_method,
         username: past.username,
         credentials,
+        headers,
         body: past.body,
     };
     run(state, admin, input).await
@@ -248,6 +262,7 @@ async fn send_and_record(
         credentials: input.credentials,
         event_id: format!("test_{}", uuid::Uuid::new_v4().simple()),
         signing: signing::signing_of(&state.cipher, &row, sent_at)?,
+        headers: input.headers,
     };
     // (A receiver that echoes the credential gets it redacted there.)
     let exchange = state.sender.send(&outgoing).await;

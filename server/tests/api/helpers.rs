@@ -455,10 +455,7 @@ impl Browser {
 
     /// Saves exactly these fields (no version added).
     pub async fn save_exactly(&self, fields: &[(&str, &str)]) -> (StatusCode, Value) {
-        let form: Vec<(String, &str)> = fields
-            .iter()
-            .map(|(k, v)| (format!("form[{k}]"), *v))
-            .collect();
+        let form: Vec<(String, &str)> = fields.iter().map(|(k, v)| (in_form(k), *v)).collect();
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), *v)).collect();
         self.server_fn("save_endpoint", &form).await
     }
@@ -469,10 +466,7 @@ impl Browser {
         fields: &[(&str, &str)],
         sample_event: &str,
     ) -> (StatusCode, Value) {
-        let mut form: Vec<(String, &str)> = fields
-            .iter()
-            .map(|(k, v)| (format!("form[{k}]"), *v))
-            .collect();
+        let mut form: Vec<(String, &str)> = fields.iter().map(|(k, v)| (in_form(k), *v)).collect();
         form.push(("sample_event".to_owned(), sample_event));
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), *v)).collect();
         self.server_fn("send_test_event", &form).await
@@ -481,6 +475,16 @@ impl Browser {
     pub async fn send_again(&self, id: i64) -> (StatusCode, Value) {
         self.server_fn("send_test_event_again", &[("id", &id.to_string())])
             .await
+    }
+}
+
+/// A form field's name as a server function's `form` argument: `url` is
+/// `form[url]`, a header row's `headers[0][name]` is
+/// `form[headers][0][name]`.
+fn in_form(field: &str) -> String {
+    match field.split_once('[') {
+        Some((outer, rest)) => format!("form[{outer}][{rest}"),
+        None => format!("form[{field}]"),
     }
 }
 

@@ -16,6 +16,7 @@ mod anonymous;
 mod api_tokens;
 mod assets;
 mod cli;
+mod custom_headers;
 mod deliveries;
 mod delivery;
 mod email;

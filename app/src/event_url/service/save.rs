@@ -209,9 +209,9 @@ pub(super) async fn prepare_save(
     if loaded != row.version {
         return Err(conflict(db, admin.tenant_id, kind, loaded).await);
     }
-    let stored = stored_secret_of(&row);
-    let draft = form.parse(stored.as_ref()).map_err(AppError::Invalid)?;
-    let stored = stored.map(|s| s.kind);
+    let saved = custom_headers::saved_section_of(&row);
+    let draft = form.parse(&saved).map_err(AppError::Invalid)?;
+    let stored = saved.secret.as_ref().map(|s| s.kind);
 
     let now = OffsetDateTime::now_utc();
     let method = draft.auth.method();
@@ -254,6 +254,11 @@ pub(super) async fn prepare_save(
     } else {
         with_fresh_health(update)
     };
+    let (headers, header_secrets) =
+        custom_headers::to_store(cipher, &row, admin.tenant_id, kind, &draft.headers)?;
+    update = update
+        .col_expr(endpoint::Column::CustomHeaders, Expr::value(headers))
+        .col_expr(endpoint::Column::HeaderSecrets, Expr::value(header_secrets));
     let new_secret_kind = new_secret.as_ref().map(|(k, _)| *k);
     match new_secret {
         Some((secret_kind, plaintext)) => {
@@ -296,7 +301,8 @@ pub(super) async fn prepare_save(
                 );
         }
     }
-    let changes = changes(&row, &draft, new_secret_kind);
+    let mut changes = changes(&row, &draft, new_secret_kind);
+    changes.extend(header_changes(&saved.headers, &draft.headers));
     let summary = if changes.is_empty() {
         "saved without changes".to_owned()
     } else {
@@ -433,6 +439,49 @@ pub(super) fn changes(
             })
         }
         _ => {}
+    }
+    changes
+}
+
+/// The custom headers a save changed, one entry per name: added, removed
+/// or given another value; a secret value only as "secret" or "changed".
+pub(super) fn header_changes(
+    before: &[SavedHeader],
+    after: &[crate::domain::HeaderDraft],
+) -> Vec<Change> {
+    use crate::domain::{HeaderValueDraft, SecretInput};
+    let shown = |h: &SavedHeader| match (&h.value, h.secret) {
+        (Some(value), false) => value.clone(),
+        _ => "secret".to_owned(),
+    };
+    let mut changes = Vec::new();
+    for new in after {
+        let old = before
+            .iter()
+            .find(|b| b.name.eq_ignore_ascii_case(&new.name));
+        let (old_text, new_text) = match (old, &new.value) {
+            (None, _) => ("none".to_owned(), shown(&new.saved())),
+            (Some(old), HeaderValueDraft::Secret(SecretInput::Replace(_))) if old.secret => {
+                ("secret".to_owned(), "changed".to_owned())
+            }
+            (Some(old), _) => (shown(old), shown(&new.saved())),
+        };
+        if old_text != new_text || old.is_some_and(|o| o.name != new.name) {
+            changes.push(Change {
+                field: format!("Header {}", new.name),
+                old: old_text,
+                new: new_text,
+            });
+        }
+    }
+    for old in before {
+        if !after.iter().any(|a| a.name.eq_ignore_ascii_case(&old.name)) {
+            changes.push(Change {
+                field: format!("Header {}", old.name),
+                old: shown(old),
+                new: "removed".to_owned(),
+            });
+        }
     }
     changes
 }

@@ -27,7 +27,7 @@ pub async fn set_enabled(
             enabled: Some("on".to_owned()),
             ..saved.to_form()
         };
-        if let Err(errors) = form.parse(saved.stored_secret().as_ref()) {
+        if let Err(errors) = form.parse(&saved.saved()) {
             let missing: Vec<String> = errors
                 .iter()
                 .map(|(field, message)| match field {

@@ -37,6 +37,12 @@ pub struct Model {
     pub signing_previous: Option<Vec<u8>>,
     pub signing_previous_until: Option<TimeDateTimeWithTimeZone>,
     pub signing_rotated_at: Option<TimeDateTimeWithTimeZone>,
+    /// The custom headers as JSON (`domain::SavedHeader`s: a secret one
+    /// without its value).
+    pub custom_headers: Option<String>,
+    /// The secret headers' values (a JSON object, name → value),
+    /// AEAD-sealed to the tenant and section.
+    pub header_secrets: Option<Vec<u8>>,
 }
 
 impl fmt::Debug for Model {

@@ -24,6 +24,48 @@ impl From<AuthMethod> for ApiAuth {
     }
 }
 
+/// One of a section's own request headers, as read: a secret one's value
+/// is `null` (write-only).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"name": "X-Env", "value": "prod", "secret": false}))]
+pub struct HeaderOut {
+    pub name: String,
+    pub value: Option<String>,
+    pub secret: bool,
+}
+
+/// One of a section's own request headers, as written. A secret header's
+/// `value` left out (or `null`, or empty) keeps the saved one, while the
+/// URL stays the one it was saved with.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "X-Api-Key", "value": "k-2026-12", "secret": true}))]
+pub struct HeaderIn {
+    /// An RFC 9110 token, not one eventurl sets (`Host`, `Content-Type`,
+    /// `Content-Length`, `User-Agent`, `webhook-*`, hop-by-hop headers,
+    /// `Authorization` while an `auth` method is set); each name once.
+    pub name: String,
+    /// One line of printable ASCII, at most 1,024 characters.
+    pub value: Option<String>,
+    /// Write-only and stored encrypted; `false` when left out.
+    #[serde(default)]
+    pub secret: bool,
+}
+
+impl std::fmt::Debug for HeaderIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let value = match (&self.value, self.secret) {
+            (Some(_), true) => Some("<redacted>"),
+            (value, _) => value.as_deref(),
+        };
+        f.debug_struct("HeaderIn")
+            .field("name", &self.name)
+            .field("value", &value)
+            .field("secret", &self.secret)
+            .finish()
+    }
+}
+
 /// A section as the API shows it: PortSIP's field names, plus what this
 /// product adds (read-only). Secrets are never returned.
 #[derive(Debug, Serialize, ToSchema)]
@@ -37,6 +79,10 @@ impl From<AuthMethod> for ApiAuth {
     "token_set": true,
     "secret_changed_at": "2026-11-20T08:00:00Z",
     "secret_changed_by": "alice",
+    "headers": [
+        {"name": "X-Env", "value": "prod", "secret": false},
+        {"name": "X-Api-Key", "value": null, "secret": true}
+    ],
     "version": 7,
     "updated_at": "2026-11-28T09:14:03Z",
     "updated_by": "alice"
@@ -52,6 +98,8 @@ pub struct SectionOut {
     /// RFC 3339, UTC.
     pub secret_changed_at: Option<String>,
     pub secret_changed_by: Option<String>,
+    /// Sent with every delivery attempt and test event, in this order.
+    pub headers: Vec<HeaderOut>,
     /// The section's version: its `ETag`, and `If-Match` of a change.
     pub version: i64,
     /// RFC 3339, UTC.
@@ -66,12 +114,13 @@ pub struct SectionOut {
         "section": "cdr", "enabled": true, "auth": "BEARER", "username": "",
         "url": "https://crm.example.com/portsip/cdr", "password_set": false, "token_set": true,
         "secret_changed_at": "2026-11-20T08:00:00Z", "secret_changed_by": "alice",
+        "headers": [{"name": "X-Env", "value": "prod", "secret": false}],
         "version": 7, "updated_at": "2026-11-28T09:14:03Z", "updated_by": "alice"
     },
     "extension": {
         "section": "extension", "enabled": false, "auth": "DISABLE", "username": "",
         "url": "", "password_set": false, "token_set": false,
-        "secret_changed_at": null, "secret_changed_by": null,
+        "secret_changed_at": null, "secret_changed_by": null, "headers": [],
         "version": 1, "updated_at": "2026-11-01T12:00:00Z", "updated_by": null
     }
 }))]
@@ -93,6 +142,15 @@ impl From<&EndpointView> for SectionOut {
             token_set: secret.is_some_and(|s| s.kind == SecretKind::Token),
             secret_changed_at: secret.map(|s| s.changed_at.clone()),
             secret_changed_by: secret.and_then(|s| s.changed_by.clone()),
+            headers: view
+                .headers
+                .iter()
+                .map(|h| HeaderOut {
+                    name: h.name.clone(),
+                    value: if h.secret { None } else { h.value.clone() },
+                    secret: h.secret,
+                })
+                .collect(),
             version: view.version,
             updated_at: view.updated_at.clone(),
             updated_by: view.updated_by.clone(),
@@ -111,7 +169,11 @@ impl From<&EndpointView> for SectionOut {
     "enabled": true,
     "auth": "BEARER",
     "url": "https://crm.example.com/portsip/cdr",
-    "token": "s3cr3t-rotated-2026-11"
+    "token": "s3cr3t-rotated-2026-11",
+    "headers": [
+        {"name": "X-Env", "value": "prod"},
+        {"name": "X-Api-Key", "secret": true}
+    ]
 }))]
 pub struct SectionIn {
     pub enabled: Option<bool>,
@@ -127,6 +189,9 @@ pub struct SectionIn {
     /// Where the PBX posts this section's events (`http://` or
     /// `https://`); required while enabled.
     pub url: Option<String>,
+    /// Up to 10 headers of the section's own, sent with every request
+    /// (the whole list: in a PUT, left out means none).
+    pub headers: Option<Vec<HeaderIn>>,
 }
 
 impl std::fmt::Debug for SectionIn {
@@ -139,6 +204,13 @@ impl std::fmt::Debug for SectionIn {
             .field("password", &given(&self.password))
             .field("token", &given(&self.token))
             .field("url", &self.url)
+            .field(
+                "headers",
+                &self
+                    .headers
+                    .as_ref()
+                    .map(|headers| headers.iter().map(|h| h.name.as_str()).collect::<Vec<_>>()),
+            )
             .finish()
     }
 }
@@ -175,6 +247,18 @@ impl SectionIn {
             password: self.password.clone().unwrap_or_default(),
             token: self.token.clone().unwrap_or_default(),
             enabled: enabled.then(|| "on".to_owned()),
+            headers: match (&self.headers, base) {
+                (Some(sent), _) => sent
+                    .iter()
+                    .map(|h| HeaderInput {
+                        name: h.name.clone(),
+                        value: h.value.clone().unwrap_or_default(),
+                        secret: h.secret.then(|| "on".to_owned()),
+                    })
+                    .collect(),
+                (None, Some(base)) => base.headers.iter().map(SavedHeader::to_input).collect(),
+                (None, None) => Vec::new(),
+            },
             version: version.to_string(),
         }
     }

@@ -8,8 +8,15 @@ use super::*;
 /// sent and as common echo code escapes it (JSON, with `/` escaped as PHP
 /// does or `+`, `&`, `<`, `>`, `'` as \uXXXX as .NET does; percent-encoded).
 /// Too short a secret (under 4 characters) would match all over any text.
-pub(super) fn credential_forms(credentials: &Credentials) -> Vec<String> {
-    let forms = raw_credential_forms(credentials);
+pub(super) fn credential_forms(credentials: &Credentials, headers: &[CustomHeader]) -> Vec<String> {
+    let mut forms = raw_credential_forms(credentials);
+    // A secret custom header's value is a credential too.
+    forms.extend(
+        headers
+            .iter()
+            .filter(|h| h.secret)
+            .map(|h| h.value.expose_secret().to_owned()),
+    );
     let mut all = Vec::new();
     for form in forms {
         let json = serde_json::to_string(&form).unwrap_or_default();
@@ -60,9 +67,13 @@ pub(super) fn raw_credential_forms(credentials: &Credentials) -> Vec<String> {
 /// make its credential readable wherever the answer is kept or shown: each
 /// occurrence in the headers and body becomes `[redacted]`, and a body cut
 /// at the size limit loses a trailing start of one too.
-pub fn redact_echoed_credential(received: &mut Received, credentials: &Credentials) {
+pub fn redact_echoed_credential(
+    received: &mut Received,
+    credentials: &Credentials,
+    headers: &[CustomHeader],
+) {
     const MARK: &str = "[redacted]";
-    for form in credential_forms(credentials) {
+    for form in credential_forms(credentials, headers) {
         for (_, value) in &mut received.headers {
             if value.contains(&form) {
                 *value = value.replace(&form, MARK);
