@@ -10,6 +10,7 @@ mod delivery_alert;
 mod endpoint;
 mod endpoint_url;
 mod event_state;
+mod event_types;
 mod field_errors;
 mod our_credential;
 mod role;
@@ -30,6 +31,10 @@ pub use endpoint::{
 };
 pub use endpoint_url::{Destination, EndpointUrl, UrlError, MAX_URL_LEN};
 pub use event_state::EventState;
+pub use event_types::{
+    delivers, describe as describe_event_types, event_types_fields, parse_event_types, EventTypes,
+    EventTypesInput, CDR_EVENT_TYPES, EXTENSION_EVENT_TYPES,
+};
 pub use field_errors::{Field, FieldErrors, HeaderPart};
 pub use our_credential::OurCredential;
 pub use role::Role;

@@ -14,6 +14,7 @@ mod section;
 pub mod service;
 mod signing;
 mod switch;
+mod type_filter;
 
 pub use api::{generate_secret, load_event_url, save_endpoint, set_enabled};
 pub use model::{

@@ -25,6 +25,7 @@ mod m20261207_000019_key_scope;
 mod m20261207_000020_operator_two_factor;
 mod m20261207_000021_email_confirmation;
 mod m20261207_000022_custom_headers;
+mod m20261207_000023_event_types;
 mod steps;
 
 pub struct Migrator;
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000020_operator_two_factor::Migration),
             Box::new(m20261207_000021_email_confirmation::Migration),
             Box::new(m20261207_000022_custom_headers::Migration),
+            Box::new(m20261207_000023_event_types::Migration),
         ]
     }
 }

@@ -221,7 +221,7 @@ fn state_badge(row: &DeliveryRow) -> AnyView {
         EventState::Delivered => "badge badge-on",
         EventState::GivenUp => "badge badge-bad",
         EventState::Pending | EventState::Held => "badge badge-off",
-        EventState::Skipped | EventState::Discarded => "badge badge-none",
+        EventState::Skipped | EventState::Filtered | EventState::Discarded => "badge badge-none",
     };
     let label = match (row.state, row.attempts) {
         (EventState::Pending, 0) => "Queued",

@@ -217,6 +217,7 @@ pub async fn admit(
         kind: Option<String>,
         enabled: Option<bool>,
         has_url: Option<bool>,
+        event_types: Option<String>,
     }
     if !presented.starts_with(KEY_PREFIX) || presented.len() > 200 {
         return Ok(Admission::NoKey);
@@ -224,7 +225,8 @@ pub async fn admit(
     let rows = Row::find_by_statement(raw_sql::statement(
         db.get_database_backend(),
         "SELECT k.id AS key_id, p.kind AS kind, \
-         (p.enabled AND t.suspended_at IS NULL) AS enabled, (p.url IS NOT NULL) AS has_url \
+         (p.enabled AND t.suspended_at IS NULL) AS enabled, (p.url IS NOT NULL) AS has_url, \
+         p.event_types AS event_types \
          FROM ingest_keys k LEFT JOIN endpoints p ON p.tenant_id = ? \
          AND (k.all_tenants OR EXISTS (SELECT 1 FROM ingest_key_tenants s \
          WHERE s.key_id = k.id AND s.tenant_id = p.tenant_id)) \
@@ -245,6 +247,9 @@ pub async fn admit(
                 section: EndpointKind::parse(row.kind.as_deref()?)?,
                 enabled: row.enabled?,
                 has_url: row.has_url?,
+                event_types: crate::persistence::endpoints::event_types_from(
+                    row.event_types.as_deref(),
+                ),
             })
         })
         .collect();

@@ -4,13 +4,15 @@ use super::rules::SectionNow;
 use crate::domain::EndpointKind;
 
 /// Where a tenant's events of one section go, as its endpoint row says at
-/// hand-in: enabled with a URL, they are due; paused (CDR, with a URL),
-/// held; otherwise skipped.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// hand-in: of a type it does not deliver, filtered; enabled with a URL,
+/// due; paused (CDR, with a URL), held; otherwise skipped.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Route {
     pub section: EndpointKind,
     pub enabled: bool,
     pub has_url: bool,
+    /// The types it delivers (`None`: all).
+    pub event_types: crate::domain::EventTypes,
 }
 
 impl Route {
@@ -62,6 +64,11 @@ mod tests {
             "queue_status",
         ] {
             assert_eq!(section_of(t), Some(EndpointKind::Extension), "{t}");
+        }
+        for kind in EndpointKind::ALL {
+            for (t, _) in kind.event_types() {
+                assert_eq!(section_of(t), Some(kind), "PortSIP's list: {t}");
+            }
         }
         for t in [
             "",

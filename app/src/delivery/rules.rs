@@ -139,10 +139,15 @@ fn before_attempt(kind: EndpointKind, section: SectionNow) -> Decision {
     }
 }
 
-/// The state an event is queued in when handed in (the rules before an
-/// attempt): pending, held or skipped.
-pub fn on_arrival(section: EndpointKind, now: SectionNow) -> EventState {
-    before_attempt(section, now).state()
+/// The state an event is queued in when handed in: filtered when its
+/// section does not deliver its type (`type_delivered` false), else the
+/// rules before an attempt (pending, held or skipped).
+pub fn on_arrival(section: EndpointKind, now: SectionNow, type_delivered: bool) -> EventState {
+    if type_delivered {
+        before_attempt(section, now).state()
+    } else {
+        EventState::Filtered
+    }
 }
 
 #[cfg(test)]
@@ -286,11 +291,16 @@ mod tests {
 
     #[test]
     fn an_event_handed_in_is_queued_as_its_section_stands() {
-        assert_eq!(on_arrival(Cdr, ON), EventState::Pending);
-        assert_eq!(on_arrival(Extension, ON), EventState::Pending);
-        assert_eq!(on_arrival(Cdr, PAUSED), EventState::Held);
-        assert_eq!(on_arrival(Extension, PAUSED), EventState::Skipped);
-        assert_eq!(on_arrival(Cdr, NO_URL), EventState::Skipped);
-        assert_eq!(on_arrival(Extension, NO_URL), EventState::Skipped);
+        assert_eq!(on_arrival(Cdr, ON, true), EventState::Pending);
+        assert_eq!(on_arrival(Extension, ON, true), EventState::Pending);
+        assert_eq!(on_arrival(Cdr, PAUSED, true), EventState::Held);
+        assert_eq!(on_arrival(Extension, PAUSED, true), EventState::Skipped);
+        assert_eq!(on_arrival(Cdr, NO_URL, true), EventState::Skipped);
+        assert_eq!(on_arrival(Extension, NO_URL, true), EventState::Skipped);
+        // A type the section does not deliver is filtered, whatever else.
+        for now in [ON, PAUSED, NO_URL] {
+            assert_eq!(on_arrival(Cdr, now, false), EventState::Filtered);
+            assert_eq!(on_arrival(Extension, now, false), EventState::Filtered);
+        }
     }
 }

@@ -16,6 +16,8 @@ pub struct SectionCounts {
     pub delivered_24h: u64,
     pub given_up_24h: u64,
     pub skipped_24h: u64,
+    /// Of a type the section does not deliver.
+    pub filtered_24h: u64,
     /// Waiting for their next attempt after a failed one.
     pub retrying: u64,
     pub held: u64,
@@ -41,6 +43,7 @@ struct Row {
     delivered: Option<i64>,
     given_up: Option<i64>,
     skipped: Option<i64>,
+    filtered: Option<i64>,
     at: Option<OffsetDateTime>,
     status: Option<i32>,
 }
@@ -87,6 +90,11 @@ fn query() -> Query {
                 "state = 'skipped' AND next_attempt_at > ?",
                 true,
             ),
+            (
+                EventState::Filtered.as_str(),
+                "state = 'filtered' AND next_attempt_at > ?",
+                true,
+            ),
         ] {
             columns.push(format!(
                 "(SELECT COUNT(*) FROM events \
@@ -117,7 +125,8 @@ fn query() -> Query {
     branches.push(
         "SELECT 'hour' AS part, section, CAST(NULL AS BIGINT) AS held, \
          CAST(NULL AS BIGINT) AS retrying, CAST(delivered AS BIGINT) AS delivered, \
-         CAST(failed AS BIGINT) AS given_up, CAST(NULL AS BIGINT) AS skipped, hour AS at, \
+         CAST(failed AS BIGINT) AS given_up, CAST(NULL AS BIGINT) AS skipped, \
+         CAST(NULL AS BIGINT) AS filtered, hour AS at, \
          CAST(NULL AS INTEGER) AS status FROM delivery_hours \
          WHERE tenant_id = ? AND hour > ?"
             .to_owned(),
@@ -179,6 +188,7 @@ pub async fn counts(
         counts.delivered_24h = count(row.delivered);
         counts.given_up_24h = count(row.given_up);
         counts.skipped_24h = count(row.skipped);
+        counts.filtered_24h = count(row.filtered);
         counts.last_attempt = row.at.map(|at| (at, row.status));
     }
     for counts in &mut out {
@@ -197,17 +207,17 @@ mod tests {
     fn every_placeholder_has_its_bind() {
         let query = query();
         assert_eq!(query.binds.len(), query.text.matches('?').count());
-        // A section: five counts (three of the last 24 hours) and two
+        // A section: six counts (four of the last 24 hours) and two
         // reads of its last attempt; then the chart.
-        assert_eq!(query.binds.len(), 2 * (5 + 3 + 2) + 2);
+        assert_eq!(query.binds.len(), 2 * (6 + 4 + 2) + 2);
         let numbered = raw_sql::numbered(&query.text);
         assert!(!numbered.contains('?'));
-        assert!(numbered.contains("$22") && !numbered.contains("$23"));
-        // Each section: held and retrying (the tenant), three counts of
+        assert!(numbered.contains("$26") && !numbered.contains("$27"));
+        // Each section: held and retrying (the tenant), four counts of
         // the last 24 hours (the tenant, then 24 hours ago), its last
         // attempt's time and status (the tenant); the chart's branch last.
         use Bind::{Since as S, Tenant as T};
-        let section = [T, T, T, S, T, S, T, S, T, T];
+        let section = [T, T, T, S, T, S, T, S, T, S, T, T];
         let expected: Vec<Bind> = [&section[..], &section[..], &[T, S][..]].concat();
         assert_eq!(query.binds, expected);
     }

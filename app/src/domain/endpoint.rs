@@ -170,6 +170,12 @@ pub struct EndpointForm {
     /// A checkbox: present (any value) when ticked.
     #[serde(default)]
     pub enabled: Option<String>,
+    /// `all` (or empty) or `some`: which event types are delivered.
+    #[serde(default)]
+    pub event_filter: String,
+    /// With `some`: a ticked box per type delivered (`event_types[call_cdr]`).
+    #[serde(default)]
+    pub event_types: std::collections::BTreeMap<String, String>,
     /// The custom headers' rows (`headers[0][name]`, …).
     #[serde(default)]
     pub headers: Vec<HeaderInput>,
@@ -189,6 +195,8 @@ impl fmt::Debug for EndpointForm {
             .field("password", &redacted(&self.password))
             .field("token", &redacted(&self.token))
             .field("enabled", &self.enabled)
+            .field("event_filter", &self.event_filter)
+            .field("event_types", &self.event_types.keys().collect::<Vec<_>>())
             .field("headers", &self.headers)
             .field("version", &self.version)
             .finish()
@@ -257,6 +265,8 @@ pub struct EndpointDraft {
     pub auth: AuthDraft,
     pub enabled: bool,
     pub headers: Vec<HeaderDraft>,
+    /// `None`: all of the section's event types.
+    pub event_types: super::EventTypes,
 }
 
 impl EndpointForm {
@@ -419,6 +429,17 @@ impl EndpointForm {
             &mut errors,
         );
 
+        let event_types = kind.and_then(|kind| {
+            super::parse_event_types(
+                kind,
+                super::EventTypesInput {
+                    filter: &self.event_filter,
+                    ticked: &self.event_types,
+                },
+                &mut errors,
+            )
+        });
+
         match (kind, auth, errors.is_empty()) {
             (Some(kind), Some(auth), true) => Ok(EndpointDraft {
                 kind,
@@ -426,6 +447,7 @@ impl EndpointForm {
                 auth,
                 enabled,
                 headers,
+                event_types,
             }),
             (None, _, _) => {
                 errors.add(Field::Enabled, "This form is out of date; reload the page.");
@@ -683,7 +705,7 @@ mod tests {
                 token,
                 enabled: Some("on".into()),
                 headers: Vec::new(),
-                version: String::new(),
+                ..Default::default()
             };
             let stored_destination = crate::domain::EndpointUrl::parse(stored_at).unwrap().destination();
             let secret = stored.map(|kind| StoredSecret { kind, destination: Some(stored_destination.clone()) });

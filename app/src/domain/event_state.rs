@@ -25,24 +25,28 @@ pub enum EventState {
     Skipped,
     /// Held, then discarded by an administrator.
     Discarded,
+    /// Not sent: its section does not deliver events of its type.
+    Filtered,
 }
 
 impl EventState {
-    pub const ALL: [EventState; 6] = [
+    pub const ALL: [EventState; 7] = [
         EventState::Pending,
         EventState::Held,
         EventState::Delivered,
         EventState::GivenUp,
         EventState::Skipped,
+        EventState::Filtered,
         EventState::Discarded,
     ];
 
     /// Finished states: nothing more happens to the event unless an
     /// administrator redelivers it; deleted after the retention time.
-    pub const FINISHED: [EventState; 4] = [
+    pub const FINISHED: [EventState; 5] = [
         EventState::Delivered,
         EventState::GivenUp,
         EventState::Skipped,
+        EventState::Filtered,
         EventState::Discarded,
     ];
 
@@ -55,6 +59,7 @@ impl EventState {
             EventState::GivenUp => "given_up",
             EventState::Skipped => "skipped",
             EventState::Discarded => "discarded",
+            EventState::Filtered => "filtered",
         }
     }
 
@@ -75,6 +80,7 @@ impl EventState {
             EventState::GivenUp => "Given up",
             EventState::Skipped => "Skipped",
             EventState::Discarded => "Discarded",
+            EventState::Filtered => "Filtered",
         }
     }
 
@@ -95,6 +101,9 @@ impl EventState {
                 "Not sent: the section was paused (extension events are not kept) or had no URL."
             }
             EventState::Discarded => "Held, then discarded by an administrator.",
+            EventState::Filtered => {
+                "Not sent: this section delivers only the event types chosen under Event URL, and this type is not among them."
+            }
         }
     }
 }

@@ -11,6 +11,8 @@ pub enum Field {
     Password,
     Token,
     Url,
+    /// Which event types the section delivers.
+    EventTypes,
     /// The custom headers as a whole (too many).
     Headers,
     /// Row `i` of the custom headers: its name or value.
@@ -38,6 +40,7 @@ impl Field {
             Field::Scope => "scope",
             Field::Expiry => "expiry",
             Field::Headers => "headers",
+            Field::EventTypes => "event_types",
             Field::Header(i, part) => {
                 let names = match part {
                     HeaderPart::Name => &HEADER_NAME_IDS,

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     domain::{
-        AuthMethod, DeliveryAlert, EndpointForm, EndpointKind, EndpointUrl, FieldErrors,
-        SavedHeader, SavedSection, SecretKind, SigningGrace, StoredSecret,
+        AuthMethod, DeliveryAlert, EndpointForm, EndpointKind, EndpointUrl, EventTypes,
+        FieldErrors, SavedHeader, SavedSection, SecretKind, SigningGrace, StoredSecret,
     },
     test_event::TestReport,
 };
@@ -46,6 +46,8 @@ pub struct EndpointView {
     pub signing: SigningStatus,
     /// The custom headers (a secret one without its value).
     pub headers: Vec<SavedHeader>,
+    /// The event types delivered; `None`: all of the section's.
+    pub event_types: EventTypes,
 }
 
 /// A section's signing secret as the tab shows it: never the secret (an
@@ -115,7 +117,10 @@ impl EndpointView {
 
     /// The form as it stands for this saved endpoint, secret fields empty.
     pub fn to_form(&self) -> EndpointForm {
+        let (event_filter, event_types) = crate::domain::event_types_fields(&self.event_types);
         EndpointForm {
+            event_filter,
+            event_types,
             kind: self.kind.as_str().to_owned(),
             auth_method: self.auth_method.as_str().to_owned(),
             url: self.url.clone(),
@@ -148,6 +153,8 @@ pub struct DeliverySummary {
     pub delivered_24h: u64,
     pub given_up_24h: u64,
     pub skipped_24h: u64,
+    #[serde(default)]
+    pub filtered_24h: u64,
     pub retrying: u64,
     /// CDR events held while paused (all of them, not only 24 hours').
     pub held: u64,

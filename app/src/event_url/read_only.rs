@@ -86,6 +86,11 @@ pub fn ReadOnlySection(
                     <dt>{secret_label}</dt>
                     <dd>{secret.clone().unwrap_or_else(|| "Not set".to_owned())}</dd>
                 })}
+                <dt>"Event types"</dt>
+                <dd>{match &saved.event_types {
+                    None => "All".to_owned(),
+                    Some(types) => types.join(", "),
+                }}</dd>
                 <dt>"Custom headers"</dt>
                 <dd>{headers.unwrap_or_else(|| "None".to_owned())}</dd>
                 <dt>"Last saved"</dt>

@@ -15,6 +15,7 @@ use super::{
     headers::{inputs_of, rows_of, HeaderRows},
     model::{DeliverySummary, EndpointView, SaveEcho, ROTATE_AFTER_DAYS},
     switch::{EnableSwitch, SwitchEcho},
+    type_filter::EventTypeChoice,
 };
 use crate::{
     domain::{
@@ -66,6 +67,8 @@ pub fn EndpointSection(
     let token = RwSignal::new(String::new());
     let enabled = RwSignal::new(start_enabled);
     let header_rows = RwSignal::new(rows_of(&start.headers));
+    let event_filter = RwSignal::new(start.event_filter.clone());
+    let event_types = RwSignal::new(start.event_types.clone());
     let errors = RwSignal::new(
         echo.as_ref()
             .map(|e| e.errors.clone())
@@ -84,7 +87,10 @@ pub fn EndpointSection(
     let saving = save.pending();
     Effect::new(move |_| match save.value().get() {
         Some(Ok(view)) => {
-            header_rows.set(rows_of(&view.to_form().headers));
+            let form = view.to_form();
+            header_rows.set(rows_of(&form.headers));
+            event_filter.set(form.event_filter);
+            event_types.set(form.event_types);
             saved.set(view);
             password.set(String::new());
             token.set(String::new());
@@ -109,6 +115,8 @@ pub fn EndpointSection(
         token: token.get_untracked(),
         enabled: enabled.get_untracked().then(|| "on".to_owned()),
         headers: header_rows.with_untracked(|rows| inputs_of(rows)),
+        event_filter: event_filter.get_untracked(),
+        event_types: event_types.get_untracked(),
         version: saved.with_untracked(|s| s.version.to_string()),
     };
     let focus_first = move |field_errors: &FieldErrors| {
@@ -270,6 +278,12 @@ pub fn EndpointSection(
                         </p>
                     </Show>
                 </div>
+                <EventTypeChoice
+                    kind
+                    filter=event_filter
+                    ticked=event_types
+                    message=Callback::new(move |field| messages.message(field))
+                />
                 <HeaderRows
                     section=k
                     rows=header_rows
@@ -630,6 +644,9 @@ pub(super) fn DeliveryStatus(
     ];
     if d.skipped_24h > 0 {
         counts.push(format!("{} skipped", d.skipped_24h));
+    }
+    if d.filtered_24h > 0 {
+        counts.push(format!("{} filtered", d.filtered_24h));
     }
     let retrying = if d.retrying > 0 {
         format!(" {} waiting to be retried.", d.retrying)

@@ -52,8 +52,10 @@ fn view_of(
     let auth_method = AuthMethod::parse(&row.auth_method)
         .with_context(|| format!("unknown auth method {:?}", row.auth_method))?;
     let headers = crate::persistence::custom_headers::saved_headers_of(&row);
+    let event_types = crate::persistence::endpoints::event_types_of(&row);
     Ok(EndpointView {
         headers,
+        event_types,
         kind,
         auth_method,
         secret: secret_kind_of(&row).map(|kind| SecretStatus {
@@ -176,6 +178,7 @@ fn summary_of(counts: crate::delivery::summary::SectionCounts) -> DeliverySummar
         delivered_24h: counts.delivered_24h,
         given_up_24h: counts.given_up_24h,
         skipped_24h: counts.skipped_24h,
+        filtered_24h: counts.filtered_24h,
         retrying: counts.retrying,
         held: counts.held,
         last_attempt_at,

@@ -25,6 +25,26 @@ pub fn secret_context(tenant_id: i32, kind: EndpointKind, secret: SecretKind) ->
     )
 }
 
+/// The event types the row's section delivers (`None`: all).
+pub fn event_types_of(row: &endpoint::Model) -> crate::domain::EventTypes {
+    event_types_from(row.event_types.as_deref())
+}
+
+/// Event types as stored (JSON), unreadable ones read as all (and logged).
+pub fn event_types_from(stored: Option<&str>) -> crate::domain::EventTypes {
+    let json = stored?;
+    serde_json::from_str(json)
+        .inspect_err(|e| tracing::error!(error = %e, "unreadable event types"))
+        .ok()
+}
+
+/// Event types as stored.
+pub fn event_types_json(types: &crate::domain::EventTypes) -> Option<String> {
+    types
+        .as_ref()
+        .map(|t| serde_json::to_string(t).unwrap_or_else(|_| "[]".to_owned()))
+}
+
 /// The kind of secret a row holds, if it holds one.
 pub fn secret_kind_of(row: &endpoint::Model) -> Option<SecretKind> {
     row.secret_ciphertext.as_ref()?;

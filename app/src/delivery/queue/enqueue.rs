@@ -50,14 +50,20 @@ pub fn prepare(
     events: Vec<NewEvent>,
     now: OffsetDateTime,
 ) -> anyhow::Result<Vec<Queued>> {
-    let state_for =
-        |section: EndpointKind| match routes.iter().find(|route| route.section == section) {
-            Some(route) => crate::delivery::rules::on_arrival(section, route.section_now()),
-            None => EventState::Skipped,
-        };
+    let state_for = |section: EndpointKind, event_type: &str| match routes
+        .iter()
+        .find(|route| route.section == section)
+    {
+        Some(route) => crate::delivery::rules::on_arrival(
+            section,
+            route.section_now(),
+            crate::domain::delivers(&route.event_types, event_type),
+        ),
+        None => EventState::Skipped,
+    };
     let mut rows = Vec::with_capacity(events.len());
     for new in events {
-        let state = state_for(new.section);
+        let state = state_for(new.section, &new.event_type);
         let terms = new
             .terms
             .iter()

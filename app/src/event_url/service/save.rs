@@ -257,6 +257,12 @@ pub(super) async fn prepare_save(
     let (headers, header_secrets) =
         custom_headers::to_store(cipher, &row, admin.tenant_id, kind, &draft.headers)?;
     update = update
+        .col_expr(
+            endpoint::Column::EventTypes,
+            Expr::value(crate::persistence::endpoints::event_types_json(
+                &draft.event_types,
+            )),
+        )
         .col_expr(endpoint::Column::CustomHeaders, Expr::value(headers))
         .col_expr(endpoint::Column::HeaderSecrets, Expr::value(header_secrets));
     let new_secret_kind = new_secret.as_ref().map(|(k, _)| *k);
@@ -419,6 +425,11 @@ pub(super) fn changes(
             .unwrap_or_default(),
     );
     push("Enable", on_off(row.enabled), on_off(draft.enabled));
+    push(
+        "Event types",
+        crate::domain::describe_event_types(&crate::persistence::endpoints::event_types_of(row)),
+        crate::domain::describe_event_types(&draft.event_types),
+    );
     let stored = secret_kind_of(row);
     match (stored, new_secret) {
         (_, Some(secret)) => changes.push(Change {

@@ -43,6 +43,8 @@ pub struct Model {
     /// The secret headers' values (a JSON object, name → value),
     /// AEAD-sealed to the tenant and section.
     pub header_secrets: Option<Vec<u8>>,
+    /// The PortSIP event types delivered, as JSON; `None`: all of them.
+    pub event_types: Option<String>,
 }
 
 impl fmt::Debug for Model {

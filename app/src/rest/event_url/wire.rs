@@ -79,6 +79,7 @@ impl std::fmt::Debug for HeaderIn {
     "token_set": true,
     "secret_changed_at": "2026-11-20T08:00:00Z",
     "secret_changed_by": "alice",
+    "event_types": ["call_cdr"],
     "headers": [
         {"name": "X-Env", "value": "prod", "secret": false},
         {"name": "X-Api-Key", "value": null, "secret": true}
@@ -98,6 +99,9 @@ pub struct SectionOut {
     /// RFC 3339, UTC.
     pub secret_changed_at: Option<String>,
     pub secret_changed_by: Option<String>,
+    /// The PortSIP event types delivered; `null`: all of the section's.
+    /// An event of another type is `filtered`.
+    pub event_types: Option<Vec<String>>,
     /// Sent with every delivery attempt and test event, in this order.
     pub headers: Vec<HeaderOut>,
     /// The section's version: its `ETag`, and `If-Match` of a change.
@@ -114,13 +118,13 @@ pub struct SectionOut {
         "section": "cdr", "enabled": true, "auth": "BEARER", "username": "",
         "url": "https://crm.example.com/portsip/cdr", "password_set": false, "token_set": true,
         "secret_changed_at": "2026-11-20T08:00:00Z", "secret_changed_by": "alice",
-        "headers": [{"name": "X-Env", "value": "prod", "secret": false}],
+        "event_types": null, "headers": [{"name": "X-Env", "value": "prod", "secret": false}],
         "version": 7, "updated_at": "2026-11-28T09:14:03Z", "updated_by": "alice"
     },
     "extension": {
         "section": "extension", "enabled": false, "auth": "DISABLE", "username": "",
         "url": "", "password_set": false, "token_set": false,
-        "secret_changed_at": null, "secret_changed_by": null, "headers": [],
+        "secret_changed_at": null, "secret_changed_by": null, "event_types": null, "headers": [],
         "version": 1, "updated_at": "2026-11-01T12:00:00Z", "updated_by": null
     }
 }))]
@@ -142,6 +146,7 @@ impl From<&EndpointView> for SectionOut {
             token_set: secret.is_some_and(|s| s.kind == SecretKind::Token),
             secret_changed_at: secret.map(|s| s.changed_at.clone()),
             secret_changed_by: secret.and_then(|s| s.changed_by.clone()),
+            event_types: view.event_types.clone(),
             headers: view
                 .headers
                 .iter()
@@ -170,6 +175,7 @@ impl From<&EndpointView> for SectionOut {
     "auth": "BEARER",
     "url": "https://crm.example.com/portsip/cdr",
     "token": "s3cr3t-rotated-2026-11",
+    "event_types": ["call_cdr", "call_start"],
     "headers": [
         {"name": "X-Env", "value": "prod"},
         {"name": "X-Api-Key", "secret": true}
@@ -192,6 +198,21 @@ pub struct SectionIn {
     /// Up to 10 headers of the section's own, sent with every request
     /// (the whole list: in a PUT, left out means none).
     pub headers: Option<Vec<HeaderIn>>,
+    /// The PortSIP event types to deliver (at least one, of this
+    /// section's), or `null` for all. In a PUT, left out means all.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub event_types: Option<Option<Vec<String>>>,
+}
+
+/// A field that may be sent as `null` (meaning something) or left out:
+/// `Some(None)` for `null`, `None` when absent.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 impl std::fmt::Debug for SectionIn {
@@ -204,6 +225,7 @@ impl std::fmt::Debug for SectionIn {
             .field("password", &given(&self.password))
             .field("token", &given(&self.token))
             .field("url", &self.url)
+            .field("event_types", &self.event_types)
             .field(
                 "headers",
                 &self
@@ -239,6 +261,14 @@ impl SectionIn {
         let enabled = self
             .enabled
             .unwrap_or_else(|| base.is_some_and(|b| b.enabled));
+        let (event_filter, event_types) = match (&self.event_types, base) {
+            (Some(None), _) | (None, None) => crate::domain::event_types_fields(&None),
+            (Some(Some(types)), _) => (
+                "some".to_owned(),
+                types.iter().map(|t| (t.clone(), "on".to_owned())).collect(),
+            ),
+            (None, Some(base)) => crate::domain::event_types_fields(&base.event_types),
+        };
         EndpointForm {
             kind: kind.as_str().to_owned(),
             auth_method,
@@ -247,6 +277,8 @@ impl SectionIn {
             password: self.password.clone().unwrap_or_default(),
             token: self.token.clone().unwrap_or_default(),
             enabled: enabled.then(|| "on".to_owned()),
+            event_filter,
+            event_types,
             headers: match (&self.headers, base) {
                 (Some(sent), _) => sent
                     .iter()
