@@ -29,7 +29,13 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         .map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(5))
+                // The server's writes wait for each other in the process
+                // (the write gate); a lock is met only beside another
+                // process (the command line, run while the server writes).
+                // On a machine whose disk is busy a commit's fsync can take
+                // seconds: the CLI failed with "database is locked" after
+                // 5 s under CI's parallel builds, so it waits longer.
+                .busy_timeout(Duration::from_secs(30))
                 .foreign_keys(true)
         });
     let retry_for = if url.starts_with("sqlite:") {

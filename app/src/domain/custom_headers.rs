@@ -110,11 +110,9 @@ impl HeaderDraft {
 
 /// Headers eventurl sets itself, or that describe the connection rather
 /// than the request (RFC 9110 §7.6.1): a receiver could not rely on them.
-const OWNED: [&str; 14] = [
+const OWNED: [&str; 13] = [
     "host",
-    "content-length",
-    "content-type",
-    "content-encoding",
+    "accept",
     "user-agent",
     "connection",
     "keep-alive",
@@ -125,7 +123,15 @@ const OWNED: [&str; 14] = [
     "transfer-encoding",
     "upgrade",
     "expect",
+    "cookie2",
 ];
+
+/// Headers that carry a credential: only as a secret header.
+const CREDENTIALS: [&str; 3] = ["authorization", "cookie", "x-api-key"];
+
+/// A secret value shorter than this is refused: it would be guessed, and
+/// too short to be found and redacted in an answer that echoes it.
+pub const MIN_SECRET_LEN: usize = 8;
 
 /// RFC 9110 `tchar`.
 fn is_token_char(c: char) -> bool {
@@ -154,7 +160,7 @@ fn name_problem(name: &str, with_authorization: bool) -> Option<String> {
             "Authorization is set by the authentication method above: choose Disable to send your own."
                 .to_owned(),
         )
-    } else if OWNED.contains(&lower.as_str()) {
+    } else if OWNED.contains(&lower.as_str()) || lower.starts_with("content-") {
         Some(format!(
             "{name} is set by eventurl for each request and cannot be replaced."
         ))
@@ -235,6 +241,13 @@ pub fn parse_headers(
             ok = false;
         }
         seen.push(name.to_owned());
+        if ok && row.secret.is_none() && CREDENTIALS.contains(&name.to_ascii_lowercase().as_str()) {
+            errors.add(
+                Field::Header(index, HeaderPart::Name),
+                format!("{name} carries a credential: tick Secret, so that it is stored encrypted and never shown."),
+            );
+            ok = false;
+        }
         let value = if row.secret.is_some() {
             let saved_secret = context
                 .saved
@@ -242,6 +255,13 @@ pub fn parse_headers(
                 .any(|s| s.secret && s.name.eq_ignore_ascii_case(name));
             if !row.value.is_empty() {
                 value_problem(&row.value)
+                    .or_else(|| {
+                        (row.value.chars().count() < MIN_SECRET_LEN).then(|| {
+                            format!(
+                                "Use a secret value of at least {MIN_SECRET_LEN} characters, or untick Secret."
+                            )
+                        })
+                    })
                     .map(|p| errors.add(Field::Header(index, HeaderPart::Value), p))
                     .is_none()
                     .then(|| {
@@ -351,6 +371,8 @@ mod tests {
             "Host",
             "content-length",
             "Content-Type",
+            "Content-Range",
+            "Accept",
             "Transfer-Encoding",
             "Connection",
             "webhook-signature",
@@ -375,9 +397,20 @@ mod tests {
             .contains("authentication method"));
         let mut open = context(&[]);
         open.with_authorization = false;
-        let (drafts, errors) = parse(&[row("Authorization", "Token x", true)], &open);
+        let (drafts, errors) = parse(&[row("Authorization", "Token x-1234", true)], &open);
         assert!(errors.is_empty());
         assert!(drafts[0].is_secret());
+        // A credential's header is a secret one, or refused.
+        for name in ["Authorization", "Cookie", "X-Api-Key"] {
+            let (_, errors) = parse(&[row(name, "Token x-1234", false)], &open);
+            assert!(
+                errors
+                    .get(Field::Header(0, HeaderPart::Name))
+                    .unwrap()
+                    .contains("tick Secret"),
+                "{name}"
+            );
+        }
     }
 
     #[test]
@@ -420,6 +453,18 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_value_is_not_too_short_to_be_found_and_redacted() {
+        let (_, errors) = parse(&[row("X-Key", "short", true)], &context(&[]));
+        assert!(errors
+            .get(Field::Header(0, HeaderPart::Value))
+            .unwrap()
+            .contains("at least 8"));
+        let (drafts, errors) = parse(&[row("X-Key", "long-enough", true)], &context(&[]));
+        assert!(errors.is_empty());
+        assert!(drafts[0].is_secret());
+    }
+
+    #[test]
     fn at_most_ten() {
         let rows: Vec<_> = (0..11)
             .map(|i| row(&format!("X-{i}"), "v", false))
@@ -456,7 +501,7 @@ mod tests {
             .get(Field::Header(0, HeaderPart::Value))
             .unwrap()
             .contains("only ever sent to https://a.example/x"));
-        let (drafts, errors) = parse(&[row("X-Api-Key", "typed", true)], &moved);
+        let (drafts, errors) = parse(&[row("X-Api-Key", "typed-again", true)], &moved);
         assert!(errors.is_empty());
         assert!(matches!(
             drafts[0].value,

@@ -39,7 +39,13 @@ impl HeaderRow {
 
 /// The rows for `inputs`, and a blank one to fill while there is room.
 pub fn rows_of(inputs: &[HeaderInput]) -> Vec<HeaderRow> {
-    let mut rows: Vec<HeaderRow> = inputs.iter().map(HeaderRow::of).collect();
+    // A refused post's trailing blank rows give way to the one offered at
+    // the end (rows before keep their places: messages name them by index).
+    let filled = inputs
+        .iter()
+        .rposition(|i| !i.name.trim().is_empty() || !i.value.is_empty())
+        .map_or(0, |last| last + 1);
+    let mut rows: Vec<HeaderRow> = inputs[..filled].iter().map(HeaderRow::of).collect();
     if rows.len() < MAX_HEADERS {
         rows.push(HeaderRow::blank());
     }

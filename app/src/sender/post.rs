@@ -345,6 +345,19 @@ impl WebhookSender {
             .post(url.clone())
             .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
             .body(outgoing.body.clone());
+        // In the order the record shows: the method's Authorization, the
+        // section's own headers, the signature.
+        if let Some(value) = authorization {
+            builder = match http::HeaderValue::from_str(value) {
+                Ok(mut sensitive) => {
+                    sensitive.set_sensitive(true);
+                    builder.header(header::AUTHORIZATION, sensitive)
+                }
+                // Not a header value: the request fails (the builder keeps
+                // the error), it is not sent without its credential.
+                Err(_) => builder.header(header::AUTHORIZATION, value),
+            };
+        }
         for header in &outgoing.headers {
             // Checked when saved; a value that is still not a header value
             // fails the request (reqwest's builder keeps the error).
@@ -358,9 +371,6 @@ impl WebhookSender {
         }
         for (name, value) in &signed.0 {
             builder = builder.header(*name, value);
-        }
-        if let Some(value) = authorization {
-            builder = builder.header(header::AUTHORIZATION, value);
         }
         builder
             .send()

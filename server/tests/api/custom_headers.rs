@@ -173,6 +173,44 @@ async fn headers_reach_the_receiver_on_every_attempt_and_test_event_and_a_secret
         assert!(seen.headers.get("x-env").is_none(), "removed");
     }
 
+    // A receiver that echoes the request gets the value, but what is kept
+    // of its answer shows it redacted.
+    let echo = receiver.url("/echo");
+    alice
+        .save_ok(&fields(
+            "cdr",
+            "disable",
+            &echo,
+            &[
+                ("headers[0][name]", "X-Api-Key"),
+                ("headers[0][value]", SECRET),
+                ("headers[0][secret]", "on"),
+            ],
+        ))
+        .await;
+    let (status, report) = alice
+        .send_test(
+            &fields(
+                "cdr",
+                "disable",
+                &echo,
+                &[
+                    ("headers[0][name]", "X-Api-Key"),
+                    ("headers[0][secret]", "on"),
+                ],
+            ),
+            "call_cdr",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(receiver.seen().last().unwrap().headers["x-api-key"], SECRET);
+    let answer = report["response"].to_string();
+    assert!(
+        answer.contains("x-api-key") && answer.contains("[redacted]"),
+        "{answer}"
+    );
+    assert!(!report.to_string().contains(SECRET), "{report}");
+
     // Activity names the headers that changed, never the secret value.
     let log = alice.private_page("/company/activity").await;
     assert!(

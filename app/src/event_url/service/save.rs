@@ -335,6 +335,14 @@ pub(super) async fn prepare_save(
         }
         _ => None,
     };
+    // A secret header is a credential too: every administrator is told
+    // when one is set, replaced or removed.
+    let secret_headers = secret_header_changes(&saved.headers, &draft.headers);
+    let credential = match (credential, secret_headers.is_empty()) {
+        (credential, true) => credential,
+        (None, false) => Some(secret_headers.join("; ")),
+        (Some(what), false) => Some(format!("{what}; {}", secret_headers.join("; "))),
+    };
     let change = SectionChange {
         kind,
         row,
@@ -452,6 +460,34 @@ pub(super) fn changes(
         _ => {}
     }
     changes
+}
+
+/// What a save did to secret headers, for the credential letter:
+/// "secret header X-Api-Key set" (replaced, removed).
+fn secret_header_changes(
+    before: &[SavedHeader],
+    after: &[crate::domain::HeaderDraft],
+) -> Vec<String> {
+    use crate::domain::{HeaderValueDraft, SecretInput};
+    let mut said = Vec::new();
+    for new in after {
+        let old = before
+            .iter()
+            .find(|b| b.secret && b.name.eq_ignore_ascii_case(&new.name));
+        if let HeaderValueDraft::Secret(SecretInput::Replace(_)) = new.value {
+            let what = if old.is_some() { "replaced" } else { "set" };
+            said.push(format!("secret header {} {what}", new.name));
+        }
+    }
+    for old in before.iter().filter(|b| b.secret) {
+        let kept = after
+            .iter()
+            .any(|a| a.is_secret() && a.name.eq_ignore_ascii_case(&old.name));
+        if !kept {
+            said.push(format!("secret header {} removed", old.name));
+        }
+    }
+    said
 }
 
 /// The custom headers a save changed, one entry per name: added, removed
