@@ -3,6 +3,7 @@
 
 mod api;
 mod chart;
+mod field_messages;
 mod headers;
 mod model;
 mod page;

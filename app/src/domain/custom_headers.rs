@@ -1,3 +1,4 @@
+// Over 500 lines: the header rules are ~250; the rest is their unit tests, kept beside them.
 //! A section's own request headers (`X-Env: prod`, an API key the receiver
 //! wants): sent with every delivery attempt and test event. A header
 //! marked secret is write-only, like the section's credentials: its value

@@ -5,6 +5,7 @@
 
 use leptos::prelude::*;
 
+use super::field_messages::FieldMessages;
 use crate::domain::{Field, HeaderInput, HeaderPart, SavedHeader, MAX_HEADERS};
 
 /// One row's controls' values.
@@ -57,23 +58,16 @@ pub fn inputs_of(rows: &[HeaderRow]) -> Vec<HeaderInput> {
     rows.iter().map(HeaderRow::input).collect()
 }
 
-/// The headers' fieldset. `message`, `invalid` and `described_by` are the
-/// section's per-field wiring (`FieldMessages`).
+/// The headers' fieldset, with the section's per-field messages.
 #[component]
 pub fn HeaderRows(
     section: &'static str,
     rows: RwSignal<Vec<HeaderRow>>,
     saved: Signal<Vec<SavedHeader>>,
-    message: Callback<Field, Option<String>>,
+    messages: FieldMessages,
 ) -> impl IntoView {
     let hint_id = format!("{section}-headers-hint");
     let described_by = hint_id.clone();
-    let error_id = move |field: Field| format!("{section}-{}-error", field.name());
-    let error_of = move |field: Field| {
-        message.run(field).map(|text| {
-            view! { <p class="field-error" id=error_id(field)>{text}</p> }
-        })
-    };
     let add = move |_| {
         rows.update(|r| {
             if r.len() < MAX_HEADERS {
@@ -93,8 +87,6 @@ pub fn HeaderRows(
                 let name_id = format!("{section}-{}", name_field.name());
                 let value_id = format!("{section}-{}", value_field.name());
                 let secret_id = format!("{section}-header_{i}_secret");
-                let invalid = move |field: Field| message.run(field).is_some().then_some("true");
-                let described = move |field: Field| message.run(field).map(|_| error_id(field));
                 let saved_secret = move || {
                     let name = row.name.get();
                     saved.with(|s| {
@@ -134,10 +126,10 @@ pub fn HeaderRows(
                                 value=row.name.get_untracked()
                                 prop:value=move || row.name.get()
                                 on:input=move |ev| row.name.set(event_target_value(&ev))
-                                aria-invalid=move || invalid(name_field)
-                                aria-describedby=move || described(name_field)
+                                aria-invalid=messages.invalid(name_field)
+                                aria-describedby=messages.described_by(name_field, None)
                             />
-                            {move || error_of(name_field)}
+                            {messages.view(name_field)}
                         </div>
                         <div class="field">
                             <label for=value_id.clone()>"Value"</label>
@@ -154,10 +146,10 @@ pub fn HeaderRows(
                                     (row.secret.get() && saved_secret())
                                         .then_some("Saved value kept unless you type a new one")
                                 }
-                                aria-invalid=move || invalid(value_field)
-                                aria-describedby=move || described(value_field)
+                                aria-invalid=messages.invalid(value_field)
+                                aria-describedby=messages.described_by(value_field, None)
                             />
-                            {move || error_of(value_field)}
+                            {messages.view(value_field)}
                         </div>
                         <div class="field checkbox">
                             <input
@@ -191,7 +183,7 @@ pub fn HeaderRows(
             <p class="hint" id=hint_id>
                 {format!("Sent with every event and test event, up to {MAX_HEADERS}. A secret value is stored encrypted and never shown again: left empty, the saved one is kept, and it is only ever sent to the URL it was saved with.")}
             </p>
-            {move || error_of(Field::Headers)}
+            {messages.view(Field::Headers)}
             {list}
             <button
                 type="button"

@@ -12,6 +12,7 @@ use leptos::{either::EitherOf4, ev::SubmitEvent, prelude::*};
 
 use super::{
     api::{GenerateSecret, SaveEndpoint},
+    field_messages::FieldMessages,
     headers::{inputs_of, rows_of, HeaderRows},
     model::{DeliverySummary, EndpointView, SaveEcho, ROTATE_AFTER_DAYS},
     switch::{EnableSwitch, SwitchEcho},
@@ -288,7 +289,7 @@ pub fn EndpointSection(
                     section=k
                     rows=header_rows
                     saved=Signal::derive(move || saved.with(|s| s.headers.clone()))
-                    message=Callback::new(move |field| messages.message(field))
+                    messages
                 />
                 <div class="field checkbox">
                     <input
@@ -427,48 +428,6 @@ fn focus(id: &str) {
         .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok())
     {
         let _ = element.focus();
-    }
-}
-
-/// Per-field messages of one section, and the ARIA wiring that ties each
-/// message to its control.
-#[derive(Clone, Copy)]
-struct FieldMessages {
-    section: &'static str,
-    errors: RwSignal<FieldErrors>,
-}
-
-impl FieldMessages {
-    fn message(self, field: Field) -> Option<String> {
-        self.errors.with(|e| e.get(field).map(str::to_owned))
-    }
-
-    fn id(self, field: Field) -> String {
-        format!("{}-{}-error", self.section, field.name())
-    }
-
-    fn view(self, field: Field) -> impl IntoView {
-        move || {
-            self.message(field)
-                .map(|message| view! { <p class="field-error" id=self.id(field)>{message}</p> })
-        }
-    }
-
-    fn invalid(self, field: Field) -> impl Fn() -> Option<&'static str> + Send + Sync + Copy {
-        move || self.message(field).is_some().then_some("true")
-    }
-
-    /// The hint id first, then the error id, as far as each is shown.
-    fn described_by(
-        self,
-        field: Field,
-        hint: Option<&'static str>,
-    ) -> impl Fn() -> Option<String> + Send + Sync + Copy {
-        move || match (hint, self.message(field).map(|_| self.id(field))) {
-            (Some(hint), Some(error)) => Some(format!("{hint} {error}")),
-            (Some(hint), None) => Some(hint.to_owned()),
-            (None, error) => error,
-        }
     }
 }
 

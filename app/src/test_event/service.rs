@@ -150,10 +150,11 @@ pub async fn send_again(
             anyhow::anyhow!("test send {id} holds values this version does not know").into(),
         );
     };
+    // The section as saved now: its secret and headers (read once).
+    let (row, _) = find_endpoint(&state.db, admin.tenant_id, kind).await?;
     let credentials = match auth_method.secret_kind() {
         None => Credentials::None,
         Some(secret) => {
-            let (row, _) = find_endpoint(&state.db, admin.tenant_id, kind).await?;
             let saved_for = stored_secret_of(&row).and_then(|s| s.destination);
             if secret_kind_of(&row) == Some(secret)
                 && saved_for.as_ref() != Some(&url.destination())
@@ -190,9 +191,7 @@ pub async fn send_again(
             }
         }
     };
-    // The section's headers as saved now; secret values only where they
-    // were saved for.
-    let (row, _) = find_endpoint(&state.db, admin.tenant_id, kind).await?;
+    // Its headers; secret values only where they were saved for.
     let saved = saved_section_of(&row);
     if saved.headers.iter().any(|h| h.secret) && saved.destination != Some(url.destination()) {
         return Err(AppError::Refused(format!(

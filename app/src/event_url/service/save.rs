@@ -1,3 +1,4 @@
+// Over 500 lines: the save and what it records (activity changes of fields, headers and event types, the credential letter) are one transaction's parts, kept together.
 //! Saving a section's settings: the form parsed into a draft, the version
 //! checked, the change, its activity entries and letters in one
 //! transaction; a stale form refused with who changed what since.
