@@ -13,7 +13,7 @@ export EVENTURL_DATA_DIR="$data" LEPTOS_SITE_ROOT=target/site
 unset DATABASE_URL EVENTURL_SECRET_KEY
 export EVENTURL_ALLOW_PRIVATE_TARGETS=127.0.0.0/8
 bin=target/release/eventurl
-for n in $(seq 1 26); do
+for n in $(seq 1 27); do
   "$bin" tenant create --name "Tenant $n" >/dev/null
   echo "correct horse battery staple" | "$bin" admin create --tenant "Tenant $n" --username "admin$n" >/dev/null
 done

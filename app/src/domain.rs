@@ -8,6 +8,7 @@ mod credentials;
 mod custom_headers;
 mod delivery_alert;
 mod endpoint;
+mod endpoint_limits;
 mod endpoint_url;
 mod event_state;
 mod event_types;
@@ -29,6 +30,7 @@ pub use endpoint::{
     AuthDraft, AuthMethod, EndpointDraft, EndpointForm, EndpointKind, SavedSection, SecretKind,
     StoredSecret,
 };
+pub use endpoint_limits::{EndpointLimits, LimitsInput};
 pub use endpoint_url::{Destination, EndpointUrl, UrlError, MAX_URL_LEN};
 pub use event_state::EventState;
 pub use event_types::{

@@ -5,6 +5,7 @@ mod api;
 mod chart;
 mod field_messages;
 mod headers;
+mod limits;
 mod model;
 mod page;
 mod read_only;

@@ -26,6 +26,7 @@ mod m20261207_000020_operator_two_factor;
 mod m20261207_000021_email_confirmation;
 mod m20261207_000022_custom_headers;
 mod m20261207_000023_event_types;
+mod m20261207_000024_endpoint_limits;
 mod steps;
 
 pub struct Migrator;
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000021_email_confirmation::Migration),
             Box::new(m20261207_000022_custom_headers::Migration),
             Box::new(m20261207_000023_event_types::Migration),
+            Box::new(m20261207_000024_endpoint_limits::Migration),
         ]
     }
 }

@@ -14,7 +14,7 @@ mod enqueue;
 mod finish;
 mod manage;
 
-pub use claim::{claim, due_endpoints, due_for, release, Claimed};
+pub use claim::{claim, due_endpoints, due_for, let_go, limits_of, release, Claimed};
 pub use enqueue::{enqueue, prepare, NewEvent, Queued};
 pub use finish::{finish, purge, AttemptRecord, Outcome, ResponseRecord};
 pub use manage::{count_given_up, discard_held, redeliver_event, redeliver_given_up, release_held};

@@ -4,11 +4,13 @@
 //! events waiting for their endpoint's turn, and the turns), `in_flight`
 //! (what a stop hands back), `queue` (the SQL), `rules` (the decisions).
 //!
-//! A slow or dead receiver delays nobody else: at most
-//! `max_in_flight_per_endpoint` attempts run per endpoint, within
-//! `max_in_flight` in all. An attempt frees its endpoint's turn as soon as
-//! the receiver has answered; its record is committed meanwhile, with
-//! others'.
+//! A slow or dead receiver delays nobody else: at most its section's
+//! `max_concurrency` attempts run per endpoint (and no more than its
+//! `max_per_second` start in any second), within `max_in_flight` in all.
+//! An attempt frees its endpoint's turn as soon as the receiver has
+//! answered; its record is committed meanwhile, with others'. One worker
+//! at a time holds an endpoint (`queue::claim`), so the section's limits
+//! hold across instances.
 
 use anyhow::Context;
 use std::{
@@ -39,6 +41,8 @@ use crate::state::AppState;
 #[derive(Clone, Debug)]
 pub struct DeliveryConfig {
     pub schedule: RetrySchedule,
+    /// No endpoint runs more attempts at once than this, whatever its
+    /// section's `max_concurrency` says.
     pub max_in_flight_per_endpoint: usize,
     pub max_in_flight: usize,
     /// How long a claim lasts: an attempt cut short by a crash is made
@@ -54,7 +58,7 @@ impl Default for DeliveryConfig {
     fn default() -> Self {
         Self {
             schedule: RetrySchedule::default(),
-            max_in_flight_per_endpoint: 8,
+            max_in_flight_per_endpoint: 64,
             max_in_flight: 256,
             lease: Duration::from_secs(60),
             poll: Duration::from_millis(500),
@@ -74,6 +78,10 @@ pub struct Deliverer {
     in_flight: Mutex<InFlight>,
     attempts: Mutex<JoinSet<()>>,
     stopping: AtomicBool,
+    /// This worker's name in `endpoint_workers` (random, per start).
+    worker: String,
+    /// When a nudge is already set for an endpoint held back by its rate.
+    rate_wake: Mutex<Option<std::time::Instant>>,
 }
 
 /// One of an endpoint's turns, held by an attempt under way: given back
@@ -114,10 +122,13 @@ fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Deliverer {
     pub fn new(state: AppState, core: DeliveryCore, config: DeliveryConfig) -> Arc<Self> {
+        let attempt = Self::attempt_time(&state, &config);
         Arc::new(Self {
             lanes: Mutex::new(Lanes::new(Limits {
                 per_endpoint: config.max_in_flight_per_endpoint,
                 in_all: config.max_in_flight,
+                wait: config.lease.saturating_sub(attempt),
+                attempt,
             })),
             state,
             core,
@@ -125,6 +136,8 @@ impl Deliverer {
             in_flight: Mutex::new(InFlight::default()),
             attempts: Mutex::new(JoinSet::new()),
             stopping: AtomicBool::new(false),
+            worker: uuid::Uuid::new_v4().to_string(),
+            rate_wake: Mutex::new(None),
         })
     }
 
@@ -152,9 +165,12 @@ impl Deliverer {
             wanted.extend(locked(&self.lanes).running_low());
             if tokio::time::Instant::now() >= next_look {
                 next_look = tokio::time::Instant::now() + self.config.poll;
+                // The sections' limits as they are now, for every lane.
+                let held = locked(&self.lanes).held();
+                self.read_limits(&held).await;
                 // Lanes whose last read found more are topped up anyway.
                 let topped_up = locked(&self.lanes).with_more();
-                match queue::due_endpoints(&self.state.db, &topped_up).await {
+                match queue::due_endpoints(&self.state.db, &self.worker, &topped_up).await {
                     Ok(found) => wanted.extend(found),
                     Err(e) => {
                         tracing::warn!(error = format!("{e:#}"), "could not look for due events")
@@ -164,15 +180,22 @@ impl Deliverer {
             let mut seen = HashSet::new();
             wanted.retain(|endpoint| seen.insert(*endpoint));
             let claimed = self.claim_for(wanted, &mut deferred).await;
+            let mut fresh: Vec<Endpoint> = Vec::new();
             {
                 let mut lanes = locked(&self.lanes);
                 let mut ids = locked(&self.in_flight);
                 for event in claimed {
                     if ids.claimed(event.id, event.lease_until) {
-                        lanes.push((event.tenant_id, event.section), event);
+                        let endpoint = (event.tenant_id, event.section);
+                        if !fresh.contains(&endpoint) {
+                            fresh.push(endpoint);
+                        }
+                        lanes.push(endpoint, event);
                     }
                 }
             }
+            // Before any of them starts: their sections' limits.
+            self.read_limits(&fresh).await;
             self.pump();
             tokio::select! {
                 () = self.core.wake.notified() => {}
@@ -192,7 +215,8 @@ impl Deliverer {
             attempts.abort_all();
         }
         // Whatever did not finish (or never started) goes back to the queue
-        // now, for any instance, instead of waiting for its lease to run out.
+        // now, for any instance, instead of waiting for its lease to run out;
+        // so do the endpoints this worker held.
         let ids = locked(&self.in_flight).drain();
         if !ids.is_empty() {
             match queue::release(&self.state.db, &ids).await {
@@ -205,6 +229,29 @@ impl Deliverer {
                     "stopped with events claimed; they are made again when their leases run out"
                 ),
             }
+        }
+        if let Err(e) = queue::let_go(&self.state.db, &self.worker).await {
+            tracing::warn!(
+                error = format!("{e:#}"),
+                "stopped holding endpoints; others take them when the holds run out"
+            );
+        }
+    }
+
+    /// Reads the limits of `endpoints`' sections into their lanes. If the
+    /// read fails, an endpoint new to the lanes keeps the defaults.
+    async fn read_limits(&self, endpoints: &[Endpoint]) {
+        if endpoints.is_empty() {
+            return;
+        }
+        match queue::limits_of(&self.state.db, endpoints).await {
+            Ok(found) => {
+                let mut lanes = locked(&self.lanes);
+                for (endpoint, limits) in found {
+                    lanes.set_limit(endpoint, limits.into());
+                }
+            }
+            Err(e) => tracing::warn!(error = format!("{e:#}"), "could not read sections' limits"),
         }
     }
 
@@ -231,7 +278,7 @@ impl Deliverer {
                 Ok(found) => {
                     budget.found(found.len());
                     looked.push((endpoint, found.len() == asked));
-                    ids.extend(found);
+                    ids.push((endpoint, found));
                 }
                 Err(e) => {
                     tracing::warn!(error = format!("{e:#}"), "could not look for due events");
@@ -244,13 +291,14 @@ impl Deliverer {
                 lanes.looked(endpoint, more);
             }
         }
-        if ids.is_empty() {
+        if ids.iter().all(|(_, found)| found.is_empty()) {
             return Vec::new();
         }
         let _turn = self.state.writes.enter().await;
         queue::claim(
             &self.state.db,
             &self.state.cipher,
+            &self.worker,
             &ids,
             time::Duration::try_from(self.config.lease).unwrap_or(time::Duration::MINUTE),
         )
@@ -269,10 +317,14 @@ impl Deliverer {
             return;
         }
         let now = OffsetDateTime::now_utc();
-        let needs = time::Duration::try_from(self.state.sender.timeout())
-            .unwrap_or(time::Duration::seconds(10))
-            .min(time::Duration::try_from(self.config.lease / 2).unwrap_or_default());
-        let started = locked(&self.lanes).start(|event: &Claimed| event.lease_until - now < needs);
+        let needs = time::Duration::try_from(Self::attempt_time(&self.state, &self.config))
+            .unwrap_or(time::Duration::seconds(10));
+        let started = locked(&self.lanes).start(std::time::Instant::now(), |event: &Claimed| {
+            event.lease_until - now < needs
+        });
+        if let Some(at) = started.next_at {
+            self.wake_at(at);
+        }
         let stale = started.stale;
         if !started.now.is_empty() {
             let mut attempts = locked(&self.attempts);
@@ -299,6 +351,35 @@ impl Deliverer {
                 }
             });
         }
+    }
+
+    /// The time an attempt may take (the sender's time-out), at most half a
+    /// lease: an event is started only with this much of its lease left.
+    fn attempt_time(state: &AppState, config: &DeliveryConfig) -> Duration {
+        state.sender.timeout().min(config.lease / 2)
+    }
+
+    /// An endpoint held back by its rate may start more at `at`: the
+    /// claiming loop is nudged then (one timer, the earliest asked for).
+    fn wake_at(self: &Arc<Self>, at: std::time::Instant) {
+        {
+            let mut set = locked(&self.rate_wake);
+            if set.is_some_and(|set| set <= at) {
+                return;
+            }
+            *set = Some(at);
+        }
+        let me = Arc::clone(self);
+        tokio::spawn(async move {
+            tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await;
+            {
+                let mut set = locked(&me.rate_wake);
+                if *set == Some(at) {
+                    *set = None;
+                }
+            }
+            me.pump();
+        });
     }
 
     /// Not attempted now: back in the queue, due in a moment.

@@ -179,6 +179,12 @@ pub struct EndpointForm {
     /// The custom headers' rows (`headers[0][name]`, …).
     #[serde(default)]
     pub headers: Vec<HeaderInput>,
+    /// Most requests at once (empty: 8).
+    #[serde(default)]
+    pub max_concurrency: String,
+    /// Most requests a second (empty: no limit).
+    #[serde(default)]
+    pub max_per_second: String,
     /// The endpoint's version when the form was loaded (a hidden field):
     /// a save based on an older one is refused.
     #[serde(default)]
@@ -198,6 +204,8 @@ impl fmt::Debug for EndpointForm {
             .field("event_filter", &self.event_filter)
             .field("event_types", &self.event_types.keys().collect::<Vec<_>>())
             .field("headers", &self.headers)
+            .field("max_concurrency", &self.max_concurrency)
+            .field("max_per_second", &self.max_per_second)
             .field("version", &self.version)
             .finish()
     }
@@ -267,6 +275,7 @@ pub struct EndpointDraft {
     pub headers: Vec<HeaderDraft>,
     /// `None`: all of the section's event types.
     pub event_types: super::EventTypes,
+    pub limits: super::EndpointLimits,
 }
 
 impl EndpointForm {
@@ -440,16 +449,25 @@ impl EndpointForm {
             )
         });
 
-        match (kind, auth, errors.is_empty()) {
-            (Some(kind), Some(auth), true) => Ok(EndpointDraft {
+        let limits = super::EndpointLimits::parse(
+            super::LimitsInput {
+                max_concurrency: &self.max_concurrency,
+                max_per_second: &self.max_per_second,
+            },
+            &mut errors,
+        );
+
+        match (kind, auth, limits, errors.is_empty()) {
+            (Some(kind), Some(auth), Some(limits), true) => Ok(EndpointDraft {
                 kind,
                 url,
                 auth,
                 enabled,
                 headers,
                 event_types,
+                limits,
             }),
-            (None, _, _) => {
+            (None, _, _, _) => {
                 errors.add(Field::Enabled, "This form is out of date; reload the page.");
                 Err(errors)
             }

@@ -17,6 +17,9 @@ pub enum Field {
     Headers,
     /// Row `i` of the custom headers: its name or value.
     Header(u8, HeaderPart),
+    /// The section's limits on its receiver.
+    MaxConcurrency,
+    MaxPerSecond,
     Enabled,
     SampleEvent,
     /// An API token's name, scope and expiry.
@@ -41,6 +44,8 @@ impl Field {
             Field::Expiry => "expiry",
             Field::Headers => "headers",
             Field::EventTypes => "event_types",
+            Field::MaxConcurrency => "max_concurrency",
+            Field::MaxPerSecond => "max_per_second",
             Field::Header(i, part) => {
                 let names = match part {
                     HeaderPart::Name => &HEADER_NAME_IDS,

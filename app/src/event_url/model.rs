@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     domain::{
-        AuthMethod, DeliveryAlert, EndpointForm, EndpointKind, EndpointUrl, EventTypes,
-        FieldErrors, SavedHeader, SavedSection, SecretKind, SigningGrace, StoredSecret,
+        AuthMethod, DeliveryAlert, EndpointForm, EndpointKind, EndpointLimits, EndpointUrl,
+        EventTypes, FieldErrors, SavedHeader, SavedSection, SecretKind, SigningGrace, StoredSecret,
     },
     test_event::TestReport,
 };
@@ -48,6 +48,8 @@ pub struct EndpointView {
     pub headers: Vec<SavedHeader>,
     /// The event types delivered; `None`: all of the section's.
     pub event_types: EventTypes,
+    /// Most requests at once, and a second, to the receiver.
+    pub limits: EndpointLimits,
 }
 
 /// A section's signing secret as the tab shows it: never the secret (an
@@ -118,7 +120,10 @@ impl EndpointView {
     /// The form as it stands for this saved endpoint, secret fields empty.
     pub fn to_form(&self) -> EndpointForm {
         let (event_filter, event_types) = crate::domain::event_types_fields(&self.event_types);
+        let (max_concurrency, max_per_second) = self.limits.fields();
         EndpointForm {
+            max_concurrency,
+            max_per_second,
             event_filter,
             event_types,
             kind: self.kind.as_str().to_owned(),

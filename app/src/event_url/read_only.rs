@@ -91,6 +91,8 @@ pub fn ReadOnlySection(
                     None => "All".to_owned(),
                     Some(types) => types.join(", "),
                 }}</dd>
+                <dt>"Limits on the receiver"</dt>
+                <dd>{saved.limits.describe()}</dd>
                 <dt>"Custom headers"</dt>
                 <dd>{headers.unwrap_or_else(|| "None".to_owned())}</dd>
                 <dt>"Last saved"</dt>

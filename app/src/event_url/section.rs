@@ -14,6 +14,7 @@ use super::{
     api::{GenerateSecret, SaveEndpoint},
     field_messages::FieldMessages,
     headers::{inputs_of, rows_of, HeaderRows},
+    limits::LimitFields,
     model::{DeliverySummary, EndpointView, SaveEcho, ROTATE_AFTER_DAYS},
     switch::{EnableSwitch, SwitchEcho},
     type_filter::EventTypeChoice,
@@ -70,6 +71,8 @@ pub fn EndpointSection(
     let header_rows = RwSignal::new(rows_of(&start.headers));
     let event_filter = RwSignal::new(start.event_filter.clone());
     let event_types = RwSignal::new(start.event_types.clone());
+    let max_concurrency = RwSignal::new(start.max_concurrency.clone());
+    let max_per_second = RwSignal::new(start.max_per_second.clone());
     let errors = RwSignal::new(
         echo.as_ref()
             .map(|e| e.errors.clone())
@@ -92,6 +95,8 @@ pub fn EndpointSection(
             header_rows.set(rows_of(&form.headers));
             event_filter.set(form.event_filter);
             event_types.set(form.event_types);
+            max_concurrency.set(form.max_concurrency);
+            max_per_second.set(form.max_per_second);
             saved.set(view);
             password.set(String::new());
             token.set(String::new());
@@ -118,6 +123,8 @@ pub fn EndpointSection(
         headers: header_rows.with_untracked(|rows| inputs_of(rows)),
         event_filter: event_filter.get_untracked(),
         event_types: event_types.get_untracked(),
+        max_concurrency: max_concurrency.get_untracked(),
+        max_per_second: max_per_second.get_untracked(),
         version: saved.with_untracked(|s| s.version.to_string()),
     };
     let focus_first = move |field_errors: &FieldErrors| {
@@ -289,6 +296,12 @@ pub fn EndpointSection(
                     section=k
                     rows=header_rows
                     saved=Signal::derive(move || saved.with(|s| s.headers.clone()))
+                    messages
+                />
+                <LimitFields
+                    section=k
+                    concurrency=max_concurrency
+                    per_second=max_per_second
                     messages
                 />
                 <div class="field checkbox">

@@ -53,7 +53,9 @@ fn view_of(
         .with_context(|| format!("unknown auth method {:?}", row.auth_method))?;
     let headers = crate::persistence::custom_headers::saved_headers_of(&row);
     let event_types = crate::persistence::endpoints::event_types_of(&row);
+    let limits = crate::persistence::endpoints::limits_of(&row);
     Ok(EndpointView {
+        limits,
         headers,
         event_types,
         kind,

@@ -45,6 +45,14 @@ pub fn event_types_json(types: &crate::domain::EventTypes) -> Option<String> {
         .map(|t| serde_json::to_string(t).unwrap_or_else(|_| "[]".to_owned()))
 }
 
+/// The row's limits on its receiver.
+pub fn limits_of(row: &endpoint::Model) -> crate::domain::EndpointLimits {
+    crate::domain::EndpointLimits::from_stored(
+        row.max_concurrency.into(),
+        row.max_per_second.map(i64::from),
+    )
+}
+
 /// The kind of secret a row holds, if it holds one.
 pub fn secret_kind_of(row: &endpoint::Model) -> Option<SecretKind> {
     row.secret_ciphertext.as_ref()?;

@@ -1,5 +1,6 @@
 //! A webhook receiver for the benchmark: answers every POST 200 (after
-//! `DELAY_MS`, default 0) and counts them; `GET /count` says how many.
+//! `DELAY_MS`, default 0) and counts them; `GET /count` says how many
+//! were answered, `GET /arrived` how many arrived (answered or not yet).
 //! A body carrying `"sent_at_us":N` (microseconds since the Unix epoch,
 //! stamped by the load generator as it hands the event in) adds its age
 //! on arrival to the latencies; `GET /latency` answers their count, p50
@@ -18,6 +19,7 @@ use std::{
 #[derive(Default)]
 struct Seen {
     count: AtomicU64,
+    arrived: AtomicU64,
     latencies_us: Mutex<Vec<u64>>,
 }
 
@@ -54,6 +56,12 @@ async fn main() -> std::io::Result<()> {
             }),
         )
         .route(
+            "/arrived",
+            get(|State(seen): State<Arc<Seen>>| async move {
+                seen.arrived.load(Ordering::Relaxed).to_string()
+            }),
+        )
+        .route(
             "/latency",
             get(|State(seen): State<Arc<Seen>>| async move {
                 let mut all = std::mem::take(
@@ -79,6 +87,7 @@ async fn main() -> std::io::Result<()> {
         )
         .fallback(
             move |State(seen): State<Arc<Seen>>, body: Bytes| async move {
+                seen.arrived.fetch_add(1, Ordering::Relaxed);
                 if delay > 0 {
                     tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
                 }

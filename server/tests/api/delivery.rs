@@ -30,6 +30,15 @@ pub struct Pbx {
 }
 
 impl Pbx {
+    /// The same PBX (its key) handing in to another instance at `addr`.
+    pub fn on(pbx: &Pbx, addr: std::net::SocketAddr) -> Pbx {
+        Pbx {
+            client: pbx.client.clone(),
+            key: pbx.key.clone(),
+            base: format!("http://{addr}"),
+        }
+    }
+
     pub async fn new(app: &TestApp) -> Pbx {
         let db = server::connect(&app.config).await.unwrap();
         let scope = app::delivery::keys::KeyScope::AllTenants;

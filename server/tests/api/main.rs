@@ -20,6 +20,7 @@ mod custom_headers;
 mod deliveries;
 mod delivery;
 mod email;
+mod endpoint_limits;
 mod event_types;
 mod event_url;
 mod freshness;

@@ -1,14 +1,24 @@
 //! Claiming: the endpoints with due events, each one's due events, and
 //! the short write that leases them to this worker; a stop's release.
+//!
+//! One worker at a time delivers an endpoint: a claim first takes (or
+//! renews) the endpoint's row in `endpoint_workers` until the end of the
+//! lease it gives its events, and claims nothing for an endpoint another
+//! worker holds. So the section's limits (`max_concurrency`,
+//! `max_per_second`), kept by that worker's lanes, hold across instances:
+//! every attempt of an endpoint runs on the worker holding it, and ends
+//! before that worker's hold does (an attempt starts only with time left
+//! on its lease). A worker that dies holds its endpoints until its leases
+//! run out, as it holds its events; one that stops lets go at once.
 
 use anyhow::Context;
-use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult};
+use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, TransactionTrait};
 use secrecy::ExposeSecret;
 use time::{Duration, OffsetDateTime};
 
 use super::body_context;
 use crate::{
-    domain::EndpointKind,
+    domain::{EndpointKind, EndpointLimits},
     persistence::{crypto::SecretCipher, raw_sql},
 };
 
@@ -61,6 +71,7 @@ const STILL_DUE: &str = "CASE WHEN state = 'pending' AND next_attempt_at <= ? \
 /// claims just left behind).
 pub async fn due_endpoints(
     db: &impl ConnectionTrait,
+    worker: &str,
     skip: &[(i32, EndpointKind)],
 ) -> anyhow::Result<Vec<(i32, EndpointKind)>> {
     #[derive(FromQueryResult)]
@@ -75,11 +86,14 @@ pub async fn due_endpoints(
         values.push((*tenant_id).into());
         values.push(section.as_str().into());
     }
-    values.push(OffsetDateTime::now_utc().into());
+    let now = OffsetDateTime::now_utc();
+    values.extend([worker.into(), now.into(), now.into()]);
     let found = Due::find_by_statement(raw_sql::statement(
         db.get_database_backend(),
         &format!(
-            "SELECT p.tenant_id, p.kind FROM endpoints p WHERE TRUE{skipped} AND EXISTS \
+            "SELECT p.tenant_id, p.kind FROM endpoints p WHERE TRUE{skipped} AND NOT EXISTS \
+             (SELECT 1 FROM endpoint_workers w WHERE w.tenant_id = p.tenant_id \
+             AND w.section = p.kind AND w.worker <> ? AND w.until > ?) AND EXISTS \
              (SELECT 1 FROM events e WHERE e.tenant_id = p.tenant_id AND e.section = p.kind \
              AND e.state = 'pending' AND e.next_attempt_at <= ?)"
         ),
@@ -124,16 +138,118 @@ pub async fn due_for(
     Ok(found.into_iter().map(|due| due.id).collect())
 }
 
-/// Claims those of events `ids` (from `due_for`) still due, for `lease`, in
-/// the order given. On PostgreSQL rows another instance is claiming are
-/// skipped (`SKIP LOCKED`); SQLite has one writer at a time.
-pub async fn claim(
+/// The section settings of `endpoints` that the worker's lanes keep: their
+/// limits, as they are now.
+pub async fn limits_of(
     db: &impl ConnectionTrait,
+    endpoints: &[(i32, EndpointKind)],
+) -> anyhow::Result<Vec<((i32, EndpointKind), EndpointLimits)>> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        tenant_id: i32,
+        kind: String,
+        max_concurrency: i32,
+        max_per_second: Option<i32>,
+    }
+    let mut found = Vec::with_capacity(endpoints.len());
+    for chunk in endpoints.chunks(200) {
+        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 2);
+        let mut listed = Vec::with_capacity(chunk.len());
+        for (tenant_id, section) in chunk {
+            listed.push("(tenant_id = ? AND kind = ?)");
+            values.push((*tenant_id).into());
+            values.push(section.as_str().into());
+        }
+        let rows = Row::find_by_statement(raw_sql::statement(
+            db.get_database_backend(),
+            &format!(
+                "SELECT tenant_id, kind, max_concurrency, max_per_second FROM endpoints WHERE {}",
+                listed.join(" OR ")
+            ),
+            values,
+        ))
+        .all(db)
+        .await
+        .context("reading endpoints' limits")?;
+        found.extend(rows.into_iter().filter_map(|row| {
+            Some((
+                (row.tenant_id, EndpointKind::parse(&row.kind)?),
+                EndpointLimits::from_stored(
+                    row.max_concurrency.into(),
+                    row.max_per_second.map(i64::from),
+                ),
+            ))
+        }));
+    }
+    Ok(found)
+}
+
+/// Takes or renews `worker`'s hold on each of `endpoints` until
+/// `until`, where no other worker holds it: the endpoints it now holds.
+/// In ascending order, so that two workers' holds never wait on each other
+/// in a circle (PostgreSQL locks each row it takes).
+async fn hold(
+    db: &impl ConnectionTrait,
+    worker: &str,
+    endpoints: &[(i32, EndpointKind)],
+    until: OffsetDateTime,
+    now: OffsetDateTime,
+) -> anyhow::Result<Vec<(i32, EndpointKind)>> {
+    let mut sorted = endpoints.to_vec();
+    sorted.sort_by_key(|(tenant, section)| (*tenant, section.as_str()));
+    sorted.dedup();
+    let mut held = Vec::with_capacity(sorted.len());
+    for (tenant_id, section) in sorted {
+        let taken = db
+            .query_one_raw(raw_sql::statement(
+            db.get_database_backend(),
+            "INSERT INTO endpoint_workers (tenant_id, section, worker, until) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (tenant_id, section) DO UPDATE SET worker = excluded.worker, \
+             until = excluded.until \
+             WHERE endpoint_workers.worker = excluded.worker OR endpoint_workers.until <= ? \
+             RETURNING worker",
+            vec![
+                tenant_id.into(),
+                section.as_str().into(),
+                worker.into(),
+                until.into(),
+                now.into(),
+            ],
+            ))
+            .await
+            .context("holding an endpoint")?;
+        if taken.is_some() {
+            held.push((tenant_id, section));
+        }
+    }
+    Ok(held)
+}
+
+/// Lets go of every endpoint `worker` holds (it stops).
+pub async fn let_go(db: &impl ConnectionTrait, worker: &str) -> anyhow::Result<u64> {
+    let done = db
+        .execute_raw(raw_sql::statement(
+            db.get_database_backend(),
+            "DELETE FROM endpoint_workers WHERE worker = ?",
+            vec![worker.into()],
+        ))
+        .await
+        .context("letting go of endpoints")?;
+    Ok(done.rows_affected())
+}
+
+/// Claims for `worker` those of each endpoint's events (from `due_for`)
+/// still due, for `lease`, in the order given, where `worker` holds (or
+/// now takes) the endpoint. On PostgreSQL rows another instance is
+/// claiming are skipped (`SKIP LOCKED`); SQLite has one writer at a time.
+pub async fn claim(
+    db: &sea_orm::DatabaseConnection,
     cipher: &SecretCipher,
-    ids: &[i64],
+    worker: &str,
+    wanted: &[((i32, EndpointKind), Vec<i64>)],
     lease: Duration,
 ) -> anyhow::Result<Vec<Claimed>> {
-    if ids.is_empty() {
+    if wanted.iter().all(|(_, ids)| ids.is_empty()) {
         return Ok(Vec::new());
     }
     let now = OffsetDateTime::now_utc();
@@ -143,7 +259,24 @@ pub async fn claim(
     let lease_until = lease_until
         .replace_nanosecond(lease_until.nanosecond() / 1_000 * 1_000)
         .unwrap_or(lease_until);
-    let backend = db.get_database_backend();
+    let txn = db.begin().await.context("claiming due events")?;
+    let endpoints: Vec<(i32, EndpointKind)> = wanted
+        .iter()
+        .filter(|(_, ids)| !ids.is_empty())
+        .map(|(endpoint, _)| *endpoint)
+        .collect();
+    let held = hold(&txn, worker, &endpoints, lease_until, now).await?;
+    let ids: Vec<i64> = wanted
+        .iter()
+        .filter(|(endpoint, _)| held.contains(endpoint))
+        .flat_map(|(_, ids)| ids.iter().copied())
+        .collect();
+    if ids.is_empty() {
+        txn.commit().await.context("claiming due events")?;
+        return Ok(Vec::new());
+    }
+    let ids = ids.as_slice();
+    let backend = txn.get_database_backend();
     let lock = if backend == DatabaseBackend::Postgres {
         " FOR UPDATE SKIP LOCKED"
     } else {
@@ -162,9 +295,10 @@ pub async fn claim(
         ),
         values,
     ))
-    .all(db)
+    .all(&txn)
     .await
     .context("claiming due events")?;
+    txn.commit().await.context("claiming due events")?;
     // `RETURNING` keeps no order: as `due_for` found them, oldest due first.
     let order: std::collections::HashMap<i64, usize> =
         ids.iter().enumerate().map(|(at, id)| (*id, at)).collect();

@@ -264,6 +264,19 @@ pub(super) async fn prepare_save(
                 &draft.event_types,
             )),
         )
+        .col_expr(
+            endpoint::Column::MaxConcurrency,
+            Expr::value(i32::try_from(draft.limits.max_concurrency()).unwrap_or(8)),
+        )
+        .col_expr(
+            endpoint::Column::MaxPerSecond,
+            Expr::value(
+                draft
+                    .limits
+                    .max_per_second()
+                    .and_then(|n| i32::try_from(n).ok()),
+            ),
+        )
         .col_expr(endpoint::Column::CustomHeaders, Expr::value(headers))
         .col_expr(endpoint::Column::HeaderSecrets, Expr::value(header_secrets));
     let new_secret_kind = new_secret.as_ref().map(|(k, _)| *k);
@@ -438,6 +451,11 @@ pub(super) fn changes(
         "Event types",
         crate::domain::describe_event_types(&crate::persistence::endpoints::event_types_of(row)),
         crate::domain::describe_event_types(&draft.event_types),
+    );
+    push(
+        "Limits",
+        crate::persistence::endpoints::limits_of(row).describe(),
+        draft.limits.describe(),
     );
     let stored = secret_kind_of(row);
     match (stored, new_secret) {

@@ -45,6 +45,10 @@ pub struct Model {
     pub header_secrets: Option<Vec<u8>>,
     /// The PortSIP event types delivered, as JSON; `None`: all of them.
     pub event_types: Option<String>,
+    /// Most attempts under way at once (1–64).
+    pub max_concurrency: i32,
+    /// Most attempts started in any second; `None`: no rate limit.
+    pub max_per_second: Option<i32>,
 }
 
 impl fmt::Debug for Model {

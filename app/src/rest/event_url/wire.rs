@@ -84,6 +84,8 @@ impl std::fmt::Debug for HeaderIn {
         {"name": "X-Env", "value": "prod", "secret": false},
         {"name": "X-Api-Key", "value": null, "secret": true}
     ],
+    "max_concurrency": 8,
+    "max_per_second": 50,
     "version": 7,
     "updated_at": "2026-11-28T09:14:03Z",
     "updated_by": "alice"
@@ -104,6 +106,11 @@ pub struct SectionOut {
     pub event_types: Option<Vec<String>>,
     /// Sent with every delivery attempt and test event, in this order.
     pub headers: Vec<HeaderOut>,
+    /// Most requests under way at once to the receiver (1–64).
+    pub max_concurrency: u32,
+    /// Most requests started in any one second (1–10,000); `null`: no
+    /// rate limit.
+    pub max_per_second: Option<u32>,
     /// The section's version: its `ETag`, and `If-Match` of a change.
     pub version: i64,
     /// RFC 3339, UTC.
@@ -119,12 +126,14 @@ pub struct SectionOut {
         "url": "https://crm.example.com/portsip/cdr", "password_set": false, "token_set": true,
         "secret_changed_at": "2026-11-20T08:00:00Z", "secret_changed_by": "alice",
         "event_types": null, "headers": [{"name": "X-Env", "value": "prod", "secret": false}],
+        "max_concurrency": 8, "max_per_second": 50,
         "version": 7, "updated_at": "2026-11-28T09:14:03Z", "updated_by": "alice"
     },
     "extension": {
         "section": "extension", "enabled": false, "auth": "DISABLE", "username": "",
         "url": "", "password_set": false, "token_set": false,
         "secret_changed_at": null, "secret_changed_by": null, "event_types": null, "headers": [],
+        "max_concurrency": 8, "max_per_second": null,
         "version": 1, "updated_at": "2026-11-01T12:00:00Z", "updated_by": null
     }
 }))]
@@ -156,6 +165,8 @@ impl From<&EndpointView> for SectionOut {
                     secret: h.secret,
                 })
                 .collect(),
+            max_concurrency: view.limits.max_concurrency(),
+            max_per_second: view.limits.max_per_second(),
             version: view.version,
             updated_at: view.updated_at.clone(),
             updated_by: view.updated_by.clone(),
@@ -179,7 +190,9 @@ impl From<&EndpointView> for SectionOut {
     "headers": [
         {"name": "X-Env", "value": "prod"},
         {"name": "X-Api-Key", "secret": true}
-    ]
+    ],
+    "max_concurrency": 4,
+    "max_per_second": 50
 }))]
 pub struct SectionIn {
     pub enabled: Option<bool>,
@@ -203,6 +216,13 @@ pub struct SectionIn {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Vec<String>>)]
     pub event_types: Option<Option<Vec<String>>>,
+    /// Most requests under way at once, 1–64. In a PUT, left out means 8.
+    pub max_concurrency: Option<i64>,
+    /// Most requests started in any one second, 1–10,000, or `null` for
+    /// no rate limit. In a PUT, left out means no rate limit.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub max_per_second: Option<Option<i64>>,
 }
 
 /// A field that may be sent as `null` (meaning something) or left out:
@@ -226,6 +246,8 @@ impl std::fmt::Debug for SectionIn {
             .field("token", &given(&self.token))
             .field("url", &self.url)
             .field("event_types", &self.event_types)
+            .field("max_concurrency", &self.max_concurrency)
+            .field("max_per_second", &self.max_per_second)
             .field(
                 "headers",
                 &self
@@ -269,7 +291,20 @@ impl SectionIn {
             ),
             (None, Some(base)) => crate::domain::event_types_fields(&base.event_types),
         };
+        let base_limits = base.map(|b| b.limits.fields());
+        let max_concurrency = match (self.max_concurrency, &base_limits) {
+            (Some(n), _) => n.to_string(),
+            (None, Some((kept, _))) => kept.clone(),
+            (None, None) => String::new(),
+        };
+        let max_per_second = match (self.max_per_second, &base_limits) {
+            (Some(n), _) => n.map(|n| n.to_string()).unwrap_or_default(),
+            (None, Some((_, kept))) => kept.clone(),
+            (None, None) => String::new(),
+        };
         EndpointForm {
+            max_concurrency,
+            max_per_second,
             kind: kind.as_str().to_owned(),
             auth_method,
             url: or_base(&self.url, |b| &b.url),
