@@ -57,10 +57,11 @@ impl DeliveryCore {
         outbox: crate::mail::Outbox,
         ingest_events_per_second: u32,
     ) -> Self {
+        let metrics = std::sync::Arc::<metrics::DeliveryMetrics>::default();
         Self {
-            writer: writer::QueueWriter::start(db, writes, health, outbox),
+            writer: writer::QueueWriter::start(db, writes, health, outbox, metrics.clone()),
             wake: std::sync::Arc::default(),
-            metrics: std::sync::Arc::default(),
+            metrics,
             ingest_limit: ingest_limit::IngestLimiter::per_second(ingest_events_per_second),
         }
     }

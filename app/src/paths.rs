@@ -63,6 +63,8 @@ pub const ACCOUNT_TWO_FACTOR_CONFIRM: &str = "/account/two-factor/confirm";
 pub const ACCOUNT_TWO_FACTOR_OFF: &str = "/account/two-factor/off";
 /// The company's "require two-factor sign-in for everyone" (POST).
 pub const MEMBERS_REQUIRE_TWO_FACTOR: &str = "/company/administrators/two-factor";
+/// Switching one's delivery alert emails on or off (POST).
+pub const ACCOUNT_ALERTS: &str = "/account/alerts";
 /// Signing out one's other sessions (POST).
 pub const ACCOUNT_SIGN_OUT_OTHERS: &str = "/account/sign-out-others";
 /// The provider's console: every tenant (GET) and creating one (POST).

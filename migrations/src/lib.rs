@@ -27,6 +27,7 @@ mod m20261207_000021_email_confirmation;
 mod m20261207_000022_custom_headers;
 mod m20261207_000023_event_types;
 mod m20261207_000024_endpoint_limits;
+mod m20261207_000025_delivery_alerts;
 mod steps;
 
 pub struct Migrator;
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000022_custom_headers::Migration),
             Box::new(m20261207_000023_event_types::Migration),
             Box::new(m20261207_000024_endpoint_limits::Migration),
+            Box::new(m20261207_000025_delivery_alerts::Migration),
         ]
     }
 }

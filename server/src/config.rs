@@ -194,6 +194,12 @@ pub struct Config {
     #[arg(long, env = "EVENTURL_FAILING_AFTER", value_name = "EVENTURL_FAILING_AFTER", default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=1_000_000), global = true)]
     pub failing_after: u32,
 
+    /// Seconds a section's attempts must have failed, nothing delivered,
+    /// before its administrators are emailed (and Activity records it);
+    /// at most one alert email a section an hour.
+    #[arg(long, env = "EVENTURL_ALERT_AFTER_SECONDS", value_name = "EVENTURL_ALERT_AFTER_SECONDS", default_value_t = 900, value_parser = clap::value_parser!(u32).range(1..=86_400), global = true)]
+    pub alert_after_seconds: u32,
+
     /// Send email (invitations, password reset links, notices to
     /// administrators) through this SMTP server:
     /// `smtp://user:password@host:587?tls=required` (STARTTLS),
@@ -243,6 +249,7 @@ impl Config {
         app::delivery::health::HealthRules {
             failing_after: self.failing_after,
             auto_pause_after: self.auto_pause_after,
+            alert_after: time::Duration::seconds(self.alert_after_seconds.into()),
         }
     }
 

@@ -149,6 +149,7 @@ pub fn router(state: RouterState) -> Router {
             paths::ACCOUNT_SIGN_OUT_OTHERS,
             post(account_routes::sign_out_others_form),
         )
+        .route(paths::ACCOUNT_ALERTS, post(account_routes::alerts_form))
         .route(
             &format!("{}{{*fn_name}}", paths::RPC_PREFIX),
             get(server_fns.clone()).post(server_fns),

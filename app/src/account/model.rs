@@ -32,6 +32,8 @@ pub struct AccountData {
     pub pending_email: Option<PendingEmail>,
     /// This server sends email.
     pub mail_on: bool,
+    /// They are emailed when a section fails or recovers (administrators).
+    pub delivery_alerts: bool,
 }
 
 /// A new address waiting for confirmation.

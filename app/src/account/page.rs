@@ -15,7 +15,8 @@ use crate::{
     form_echo::form_echo,
     layout::{CompanyLayout, CompanyTab},
     paths::{
-        ACCOUNT, ACCOUNT_EMAIL, ACCOUNT_EMAIL_CANCEL, ACCOUNT_PASSWORD, ACCOUNT_SIGN_OUT_OTHERS,
+        ACCOUNT, ACCOUNT_ALERTS, ACCOUNT_EMAIL, ACCOUNT_EMAIL_CANCEL, ACCOUNT_PASSWORD,
+        ACCOUNT_SIGN_OUT_OTHERS,
     },
     two_factor::{TwoFactorEcho, TwoFactorSection},
 };
@@ -45,6 +46,12 @@ pub fn AccountView() -> impl IntoView {
                     "cancelled" => "The email change was cancelled: its link works no more.",
                     _ => "Email address removed.",
                 }.to_owned())
+            } else if let Some(alerts) = q.get("alerts") {
+                Some(if alerts == "on" {
+                    "Alert emails on: you are emailed when a section fails or recovers.".to_owned()
+                } else {
+                    "Alert emails off: you are no longer emailed when a section fails or recovers.".to_owned()
+                })
             } else if q.get("two_factor").is_some() {
                 Some("Two-factor sign-in turned off.".to_owned())
             } else {
@@ -72,6 +79,9 @@ pub fn AccountView() -> impl IntoView {
                                 {notice().map(|n| view! { <p class="notice" role="status">{n}</p> })}
                                 <TwoFactorSection view=account.two_factor.clone() echo=two_factor_echo enrol_required=account.must_enrol/>
                                 <EmailForm saved=account.email.clone() pending=account.pending_email.clone() mail_on=account.mail_on echo=email_echo/>
+                                {(account.role == crate::domain::Role::Administrator).then(|| view! {
+                                    <AlertsForm on=account.delivery_alerts mail_on=account.mail_on has_email=account.email.is_some()/>
+                                })}
                                 <PasswordForm echo offer_token_revocation=true/>
                                 <Sessions sessions=account.sessions.clone()/>
                             </CompanyLayout>
@@ -82,6 +92,32 @@ pub fn AccountView() -> impl IntoView {
                 })
             }}
         </Suspense>
+    }
+}
+
+/// An administrator's choice of delivery alert emails (a section failing
+/// for 15 minutes, paused automatically, recovered).
+#[component]
+fn AlertsForm(on: bool, mail_on: bool, has_email: bool) -> impl IntoView {
+    let reach = match (mail_on, has_email) {
+        (false, _) => " This server does not send email yet.",
+        (true, false) => " Confirm an email address above to receive them.",
+        (true, true) => "",
+    };
+    view! {
+        <section class="create-token" aria-labelledby="alerts-title">
+            <h2 id="alerts-title">"Alert emails"</h2>
+            <form method="post" action=ACCOUNT_ALERTS>
+                <div class="field checkbox">
+                    <input id="delivery_alerts" name="delivery_alerts" type="checkbox" value="on" checked=on aria-describedby="alerts-hint"/>
+                    <label for="delivery_alerts">"Email me when a section fails or recovers"</label>
+                </div>
+                <p class="hint" id="alerts-hint">
+                    {format!("When nothing has been delivered to a section for 15 minutes, or it is paused automatically, each administrator is emailed once (at most once an hour a section), with the last error and a link to its deliveries, and again when it delivers again.{reach}")}
+                </p>
+                <button type="submit">"Save"</button>
+            </form>
+        </section>
     }
 }
 

@@ -108,6 +108,29 @@ pub async fn sign_out_others_form(
 }
 
 #[derive(serde::Deserialize)]
+pub struct AlertsForm {
+    /// A checkbox: present when ticked.
+    #[serde(default)]
+    delivery_alerts: Option<String>,
+}
+
+/// **Alert emails**: on or off, for me; back to My account, which says so.
+pub async fn alerts_form(
+    State(state): State<AppState>,
+    admin: CurrentAdmin,
+    Form(form): Form<AlertsForm>,
+) -> Response {
+    let on = form.delivery_alerts.is_some();
+    match service::set_delivery_alerts(&state.db, &state.writes, &admin, on).await {
+        Ok(()) => {
+            let word = if on { "on" } else { "off" };
+            Redirect::to(&format!("{ACCOUNT}?alerts={word}")).into_response()
+        }
+        Err(error) => error.into_plain_response(),
+    }
+}
+
+#[derive(serde::Deserialize)]
 pub struct EmailForm {
     #[serde(default)]
     email: String,

@@ -77,7 +77,47 @@ pub async fn load(
         email: member.email.clone(),
         pending_email: super::email::pending(&member),
         mail_on,
+        delivery_alerts: member.delivery_alerts,
     })
+}
+
+/// Switches my delivery alert emails on or off, with its activity entry
+/// (nothing is written when it is already so).
+pub async fn set_delivery_alerts(
+    db: &DatabaseConnection,
+    writes: &WriteGate,
+    admin: &CurrentAdmin,
+    on: bool,
+) -> Result<(), ServiceError> {
+    use sea_orm::{sea_query::Expr, ColumnTrait, QueryFilter};
+    let _turn = writes.enter().await;
+    let txn = db.begin().await.context("starting a transaction")?;
+    let changed = user::Entity::update_many()
+        .col_expr(user::Column::DeliveryAlerts, Expr::value(on))
+        .filter(user::Column::Id.eq(admin.user_id))
+        .filter(user::Column::DeliveryAlerts.ne(on))
+        .exec(&txn)
+        .await
+        .context("saving the alert emails setting")?;
+    if changed.rows_affected > 0 {
+        let word = |on: bool| if on { "on" } else { "off" }.to_owned();
+        let mut entry = NewEntry::by(
+            admin,
+            ActivityKind::AlertEmailsChanged,
+            None,
+            format!("switched their delivery alert emails {}", word(on)),
+        );
+        entry.changes = vec![crate::activity::entry::Change {
+            field: "Alert emails".to_owned(),
+            old: word(!on),
+            new: word(on),
+        }];
+        record(&txn, entry).await?;
+    }
+    txn.commit()
+        .await
+        .context("committing the alert emails setting")?;
+    Ok(())
 }
 
 /// What the password form asks for.

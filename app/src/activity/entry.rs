@@ -40,10 +40,16 @@ pub enum ActivityKind {
     TenantReactivated,
     SigningSecretRevealed,
     SigningSecretRotated,
+    /// A section failed for 15 minutes running (nothing delivered).
+    DeliveryFailing,
+    /// A section that was alerted on delivers again.
+    DeliveryRecovered,
+    /// A person switched their delivery alert emails on or off.
+    AlertEmailsChanged,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 30] = [
+    pub const ALL: [ActivityKind; 33] = [
         ActivityKind::EndpointSaved,
         ActivityKind::EndpointEnabled,
         ActivityKind::EndpointDisabled,
@@ -74,6 +80,9 @@ impl ActivityKind {
         ActivityKind::TenantReactivated,
         ActivityKind::SigningSecretRevealed,
         ActivityKind::SigningSecretRotated,
+        ActivityKind::DeliveryFailing,
+        ActivityKind::DeliveryRecovered,
+        ActivityKind::AlertEmailsChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -108,6 +117,9 @@ impl ActivityKind {
             ActivityKind::TenantReactivated => "tenant_reactivated",
             ActivityKind::SigningSecretRevealed => "signing_secret_revealed",
             ActivityKind::SigningSecretRotated => "signing_secret_rotated",
+            ActivityKind::DeliveryFailing => "delivery_failing",
+            ActivityKind::DeliveryRecovered => "delivery_recovered",
+            ActivityKind::AlertEmailsChanged => "alert_emails_changed",
         }
     }
 
@@ -147,6 +159,9 @@ impl ActivityKind {
             ActivityKind::TenantReactivated => "Company reactivated",
             ActivityKind::SigningSecretRevealed => "Signing secret revealed",
             ActivityKind::SigningSecretRotated => "Signing secret rotated",
+            ActivityKind::DeliveryFailing => "Delivery failing",
+            ActivityKind::DeliveryRecovered => "Delivery recovered",
+            ActivityKind::AlertEmailsChanged => "Alert emails changed",
         }
     }
 }

@@ -17,6 +17,24 @@ use crate::domain::EventState;
 
 type Labels = Vec<(&'static str, &'static str)>;
 
+/// A moment an alert is about, counted in `/metrics`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AlertMoment {
+    Failing,
+    AutoPaused,
+    Recovered,
+}
+
+impl AlertMoment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertMoment::Failing => "failing",
+            AlertMoment::AutoPaused => "auto_paused",
+            AlertMoment::Recovered => "recovered",
+        }
+    }
+}
+
 /// Counted as it happens, per instance (Prometheus adds instances up).
 #[derive(Debug)]
 pub struct DeliveryMetrics {
@@ -28,6 +46,8 @@ pub struct DeliveryMetrics {
     /// By outcome: delivered, failed.
     attempts: Family<Labels, Counter>,
     latency: Histogram,
+    /// Sections' alert moments: failing, auto_paused, recovered.
+    alerts: Family<Labels, Counter>,
     depth: Gauge,
     oldest_due: Gauge,
 }
@@ -41,6 +61,12 @@ impl Default for DeliveryMetrics {
         let latency = Histogram::new([0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]);
         let depth = Gauge::default();
         let oldest_due = Gauge::default();
+        let alerts = Family::<Labels, Counter>::default();
+        registry.register(
+            "delivery_alerts",
+            "Sections' alert moments: failing (15 minutes, nothing delivered), auto_paused, recovered",
+            alerts.clone(),
+        );
         registry.register(
             "events_accepted",
             "Events handed in by the PBX and committed",
@@ -77,6 +103,7 @@ impl Default for DeliveryMetrics {
             events,
             attempts,
             latency,
+            alerts,
             depth,
             oldest_due,
         }
@@ -101,6 +128,13 @@ impl DeliveryMetrics {
             .get_or_create(&vec![("outcome", outcome)])
             .inc();
         self.latency.observe(seconds);
+    }
+
+    /// A section's alert moment, committed.
+    pub fn alert(&self, moment: AlertMoment) {
+        self.alerts
+            .get_or_create(&vec![("moment", moment.as_str())])
+            .inc();
     }
 
     /// The text exposition, with the queue read from the database now.

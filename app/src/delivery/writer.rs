@@ -20,6 +20,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::{
     health::{self, HealthRules},
     keys,
+    metrics::DeliveryMetrics,
     queue::{self, Outcome, Queued},
 };
 use crate::{mail::Outbox, persistence::write_gate::WriteGate};
@@ -60,9 +61,10 @@ impl QueueWriter {
         gate: Arc<WriteGate>,
         rules: HealthRules,
         outbox: Outbox,
+        metrics: Arc<DeliveryMetrics>,
     ) -> Self {
         let (jobs, queue) = mpsc::channel(4 * GROUP);
-        tokio::spawn(run(db, gate, rules, outbox, queue));
+        tokio::spawn(run(db, gate, rules, outbox, metrics, queue));
         Self { jobs }
     }
 
@@ -84,15 +86,16 @@ async fn run(
     gate: Arc<WriteGate>,
     rules: HealthRules,
     outbox: Outbox,
+    metrics: Arc<DeliveryMetrics>,
     queue: mpsc::Receiver<Job>,
 ) {
     let mut groups = Groups::new(queue, GROUP);
     while let Some((group, turn)) = groups.next(gate.enter()).await {
         let writes: Vec<&Write> = group.iter().map(|(write, _)| write).collect();
-        let together = commit(&db, &writes, rules, &outbox).await;
+        let together = commit(&db, &writes, rules, &outbox, &metrics).await;
         settle(group, together, |write| {
-            let (db, outbox) = (&db, &outbox);
-            async move { commit(db, &[&write], rules, outbox).await }
+            let (db, outbox, metrics) = (&db, &outbox, &metrics);
+            async move { commit(db, &[&write], rules, outbox, metrics).await }
         })
         .await;
         drop(turn);
@@ -170,6 +173,7 @@ async fn commit(
     writes: &[&Write],
     rules: HealthRules,
     outbox: &Outbox,
+    metrics: &DeliveryMetrics,
 ) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     let mut keys_used: HashMap<i32, OffsetDateTime> = HashMap::new();
@@ -196,9 +200,13 @@ async fn commit(
     // The endpoints' rows first, as a save or switch of the settings does
     // (then the held events it releases): on PostgreSQL, two transactions
     // that take the same rows in the same order never deadlock.
-    health::keep(&txn, &outcomes, rules, outbox).await?;
+    let moments = health::keep(&txn, &outcomes, rules, outbox).await?;
     queue::finish(&txn, &outcomes).await?;
-    txn.commit().await.context("committing queue writes")
+    txn.commit().await.context("committing queue writes")?;
+    for moment in moments {
+        metrics.alert(moment);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

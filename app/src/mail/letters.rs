@@ -89,28 +89,101 @@ pub fn address_change_requested(to: &str, username: &str, new: &str) -> Letter {
     }
 }
 
+/// What an alert letter about a section says beside its own news: where
+/// it delivers, its last error, and the link to its deliveries.
+#[derive(Clone, Debug)]
+pub struct SectionAlert<'a> {
+    pub tenant: &'a str,
+    pub section: EndpointKind,
+    pub url: &'a str,
+    pub last_error: &'a str,
+    /// The section's Deliveries (on the public address), if configured.
+    pub link: Option<&'a str>,
+}
+
+impl SectionAlert<'_> {
+    /// The letter's end: the last error (for a failure), the link, how
+    /// to stop these emails.
+    fn footer(&self, with_error: bool) -> String {
+        let link = self.link.map_or_else(
+            || "the Deliveries tab (Company → Deliveries)".to_owned(),
+            |link| format!("its deliveries: {link}"),
+        );
+        let error = if with_error {
+            format!("Last error: {}\n\n", self.last_error)
+        } else {
+            String::new()
+        };
+        format!(
+            "{error}Each attempt's answer is on {link}\n\n\
+             You get these emails as an administrator of {}; switch them off \
+             under My account.\n{SIGNATURE}",
+            self.tenant
+        )
+    }
+}
+
 /// A section paused after its last events were all given up.
-pub fn auto_paused(
-    to: &str,
-    tenant: &str,
-    section: EndpointKind,
-    url: &str,
-    given_up: i32,
-) -> Letter {
-    let held = if section == EndpointKind::Cdr {
+pub fn auto_paused(to: &str, alert: &SectionAlert<'_>, given_up: i32) -> Letter {
+    let held = if alert.section == EndpointKind::Cdr {
         "New CDR events are held until it is enabled again."
     } else {
         "Extension events are skipped until it is enabled again."
     };
     Letter {
         to: to.to_owned(),
-        subject: format!("{tenant}: {} paused automatically", section.title()),
+        subject: format!(
+            "{}: {} paused automatically",
+            alert.tenant,
+            alert.section.title()
+        ),
         body: format!(
             "Hello,\n\neventurl paused delivery of {tenant}'s {section} to {url}: its last \
              {given_up} events were all given up after every retry. {held}\n\n\
-             Check the receiver (the Deliveries tab shows each attempt's answer), then \
-             enable the section again under Company → Event URL.\n{SIGNATURE}",
-            section = section.title(),
+             Check the receiver, then enable the section again under Company → Event URL.\n\n{footer}",
+            tenant = alert.tenant,
+            section = alert.section.title(),
+            url = alert.url,
+            footer = alert.footer(true),
+        ),
+    }
+}
+
+/// A section whose attempts have all failed for `failing_for` (in words).
+pub fn delivery_failing(to: &str, alert: &SectionAlert<'_>, failing_for: &str) -> Letter {
+    Letter {
+        to: to.to_owned(),
+        subject: format!("{}: {} failing", alert.tenant, alert.section.title()),
+        body: format!(
+            "Hello,\n\nNothing has been delivered to {tenant}'s {section} receiver at {url} \
+             for {failing_for}: every attempt failed. eventurl keeps retrying each event \
+             by PortSIP's rules, and pauses the section if its events keep being given \
+             up.\n\n{footer}",
+            tenant = alert.tenant,
+            section = alert.section.title(),
+            url = alert.url,
+            footer = alert.footer(true),
+        ),
+    }
+}
+
+/// A section that was alerted on delivers again.
+pub fn delivery_recovered(to: &str, alert: &SectionAlert<'_>) -> Letter {
+    Letter {
+        to: to.to_owned(),
+        subject: format!(
+            "{}: {} delivering again",
+            alert.tenant,
+            alert.section.title()
+        ),
+        body: format!(
+            "Hello,\n\n{tenant}'s {section} receiver at {url} accepted an event again: \
+             delivery has recovered. Events given up meanwhile can be sent again from \
+             the Deliveries tab.\n\n{footer}",
+            tenant = alert.tenant,
+            section = alert.section.title(),
+            url = alert.url,
+            footer = alert.footer(false),
         ),
     }
 }

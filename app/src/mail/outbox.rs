@@ -116,21 +116,51 @@ impl Outbox {
         tenant_id: i32,
         letter: impl Fn(&str) -> Letter,
     ) -> anyhow::Result<()> {
+        self.to_administrators_where(db, tenant_id, false, letter)
+            .await
+            .map(|_| ())
+    }
+
+    /// As `to_administrators`, to those who did not switch delivery alert
+    /// emails off (My account). Whether any letter was queued.
+    pub async fn alert_administrators(
+        &self,
+        db: &impl ConnectionTrait,
+        tenant_id: i32,
+        letter: impl Fn(&str) -> Letter,
+    ) -> anyhow::Result<bool> {
+        self.to_administrators_where(db, tenant_id, true, letter)
+            .await
+    }
+
+    async fn to_administrators_where(
+        &self,
+        db: &impl ConnectionTrait,
+        tenant_id: i32,
+        alerts_only: bool,
+        letter: impl Fn(&str) -> Letter,
+    ) -> anyhow::Result<bool> {
         if !self.is_on() {
-            return Ok(());
+            return Ok(false);
         }
-        let addresses: Vec<Option<String>> = user::Entity::find()
+        let mut find = user::Entity::find()
             .select_only()
             .column(user::Column::Email)
             .filter(user::Column::TenantId.eq(tenant_id))
             .filter(user::Column::Role.eq(Role::Administrator.as_str()))
-            .filter(user::Column::Email.is_not_null())
+            .filter(user::Column::Email.is_not_null());
+        if alerts_only {
+            find = find.filter(user::Column::DeliveryAlerts.eq(true));
+        }
+        let addresses: Vec<Option<String>> = find
             .into_tuple()
             .all(db)
             .await
             .context("finding the administrators' addresses")?;
-        self.queue(db, addresses.iter().flatten().map(|a| letter(a)))
-            .await
+        let letters: Vec<Letter> = addresses.iter().flatten().map(|a| letter(a)).collect();
+        let any = !letters.is_empty();
+        self.queue(db, letters).await?;
+        Ok(any)
     }
 }
 

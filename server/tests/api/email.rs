@@ -695,3 +695,128 @@ async fn a_password_change_or_reset_drops_a_pending_address_and_removal_is_at_on
         .await
         .contains("no longer works"));
 }
+
+/// A server whose sections alert after 1 s of failures (not 15 minutes).
+async fn spawn_alerting(smtp: &SmtpServer) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = test_config(&dir);
+    config.smtp_url = Some(smtp.url());
+    config.allow_private_targets = "127.0.0.0/8".into();
+    config.retry_schedule = "300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms"
+        .parse()
+        .unwrap();
+    config.alert_after_seconds = 1;
+    config.metrics_token = Some("metrics-token-0123456789abcdef0123456789".into());
+    spawn_with(dir, config).await
+}
+
+/// Hands in one CDR event for `tenant` and waits until it is `state`.
+async fn one_event(app: &TestApp, pbx: &Pbx, tenant: &str, id: &str, state: &str) {
+    let (status, _) = pbx.send(tenant, &cdr(id)).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    event_in_state(app, id, state).await;
+}
+
+#[tokio::test]
+async fn a_failing_section_is_alerted_once_an_hour_and_its_recovery_too_to_those_who_want_it() {
+    let smtp = SmtpServer::start();
+    let app = spawn_alerting(&smtp).await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    app.create_member("Acme", "bob", app::domain::Role::Administrator)
+        .await;
+    let alice = Browser::signed_in(&app, "alice").await;
+    set_email(&app, &smtp, &alice, "alice@example.com").await;
+    let bob = Browser::signed_in(&app, "bob").await;
+    set_email(&app, &smtp, &bob, "bob@example.com").await;
+
+    // Bob switches the alert emails off in My account.
+    let page = bob.private_page("/account").await;
+    assert!(
+        page.contains("Email me when a section fails or recovers"),
+        "{page}"
+    );
+    let switched = bob.post_form("/account/alerts", &[]).await;
+    assert_eq!(switched.status(), StatusCode::SEE_OTHER);
+    assert_eq!(switched.headers()["location"], "/account?alerts=off");
+    let page = bob.private_page("/account?alerts=off").await;
+    assert!(page.contains("Alert emails off"), "{page}");
+    assert!(!page.contains(
+        r#"id="delivery_alerts" name="delivery_alerts" type="checkbox" value="on" checked"#
+    ));
+
+    let receiver = Receiver::start().await;
+    let tenant = tenant_id(&app, "Acme").await;
+    let pbx = Pbx::new(&app).await;
+    alice.save_plain("cdr", &receiver.url("/boom"), true).await;
+    // Every attempt fails for over a second: alice is told, once.
+    one_event(&app, &pbx, &tenant, "f1", "given_up").await;
+    let letters = smtp
+        .wait_for_subject("alice@example.com", "Acme: CDR Events failing", 1)
+        .await;
+    let body = &letters[0].body;
+    assert!(body.contains(&receiver.url("/boom")), "{body}");
+    assert!(
+        body.contains("Last error: Not delivered: 127.0.0.1 answered 500"),
+        "{body}"
+    );
+    assert!(body.contains("/company/deliveries?section=cdr"), "{body}");
+    assert!(body.contains("switch them off under My account"), "{body}");
+
+    // It delivers again: told that too.
+    alice.save_plain("cdr", &receiver.url("/ok"), true).await;
+    one_event(&app, &pbx, &tenant, "ok1", "delivered").await;
+    let letters = smtp
+        .wait_for_subject("alice@example.com", "Acme: CDR Events delivering again", 1)
+        .await;
+    assert!(letters[0].body.contains("delivery has recovered"));
+
+    // Failing again within the hour: recorded, not emailed; nor its end.
+    alice.save_plain("cdr", &receiver.url("/boom"), true).await;
+    one_event(&app, &pbx, &tenant, "f2", "given_up").await;
+    alice.save_plain("cdr", &receiver.url("/ok"), true).await;
+    one_event(&app, &pbx, &tenant, "ok2", "delivered").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        smtp.letters("alice@example.com", "Acme: CDR Events failing")
+            .len(),
+        1
+    );
+    assert_eq!(
+        smtp.letters("alice@example.com", "Acme: CDR Events delivering again")
+            .len(),
+        1
+    );
+    assert!(
+        smtp.messages()
+            .iter()
+            .all(|m| !m.to.contains("bob@example.com") || m.subject == CONFIRM),
+        "bob switched them off"
+    );
+
+    // Each moment is in Activity, and counted in /metrics.
+    let log = alice.private_page("/company/activity").await;
+    assert_eq!(log.matches("has failed for").count(), 2, "{log}");
+    assert_eq!(
+        log.matches("recovered: an event was delivered").count(),
+        2,
+        "{log}"
+    );
+    assert!(log.contains("Alert emails: on → off"), "{log}");
+    let metrics = reqwest::Client::new()
+        .get(app.url("/metrics"))
+        .bearer_auth("metrics-token-0123456789abcdef0123456789")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(r#"eventurl_delivery_alerts_total{moment="failing"} 2"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"eventurl_delivery_alerts_total{moment="recovered"} 2"#),
+        "{metrics}"
+    );
+}

@@ -48,6 +48,7 @@ pub fn test_config(dir: &TempDir) -> Config {
         delivery_retention_days: 7,
         auto_pause_after: 50,
         failing_after: 5,
+        alert_after_seconds: 900,
         delivery_lease_secs: 11,
         no_deliver: false,
         metrics_token: None,

@@ -96,4 +96,8 @@ pub(super) fn with_fresh_health(
             endpoint::Column::AlertSince,
             Expr::value(Option::<OffsetDateTime>::None),
         )
+        .col_expr(
+            endpoint::Column::FailingSince,
+            Expr::value(Option::<OffsetDateTime>::None),
+        )
 }

@@ -49,6 +49,13 @@ pub struct Model {
     pub max_concurrency: i32,
     /// Most attempts started in any second; `None`: no rate limit.
     pub max_per_second: Option<i32>,
+    /// The first failed attempt since the last delivery.
+    pub failing_since: Option<TimeDateTimeWithTimeZone>,
+    /// When an alert about this section was last emailed (one an hour).
+    pub alert_mailed_at: Option<TimeDateTimeWithTimeZone>,
+    /// The current incident: `noted` (announced) or `mailed` (emailed:
+    /// its recovery is emailed too); `None`: none.
+    pub incident: Option<String>,
 }
 
 impl fmt::Debug for Model {

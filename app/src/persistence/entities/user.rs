@@ -31,6 +31,9 @@ pub struct Model {
     pub pending_email_token_hash: Option<String>,
     /// When the confirmation link stops working.
     pub pending_email_expires_at: Option<TimeDateTimeWithTimeZone>,
+    /// Whether they are emailed when a section fails or recovers (an
+    /// administrator with an address; on unless switched off).
+    pub delivery_alerts: bool,
 }
 
 impl fmt::Debug for Model {
