@@ -14,9 +14,9 @@ pub mod service;
 #[cfg(feature = "ssr")]
 mod store;
 
-pub use api::{delivery_event, list_deliveries, redelivery_preview};
+pub use api::{delivery_event, list_deliveries, load_replay, redelivery_preview};
 pub use model::{
     AttemptView, DeliveriesData, DeliveryFilters, DeliveryRow, EventDetail, RedeliveryPlan,
-    RedeliveryTarget, PAGE_SIZE,
+    RedeliveryTarget, ReplayPage, ReplayView, PAGE_SIZE,
 };
-pub use page::{DeliveriesView, DeliveryEventView, RedeliverView};
+pub use page::{DeliveriesView, DeliveryEventView, RedeliverView, ReplayProgressView};

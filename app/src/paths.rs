@@ -28,6 +28,8 @@ pub const ACTIVITY: &str = "/company/activity";
 pub const DELIVERIES: &str = "/company/deliveries";
 /// A redelivery: its confirmation page (GET) and the confirmed form (POST).
 pub const REDELIVER: &str = "/company/redeliver";
+/// A replay's progress: `/company/deliveries/replays/{id}`.
+pub const REPLAYS: &str = "/company/deliveries/replays";
 /// Company → API tokens: the list and the create form (POST).
 pub const API_TOKENS: &str = "/company/api-tokens";
 /// Revoking a token (POST).

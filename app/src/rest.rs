@@ -67,6 +67,8 @@ where
         .route("/v1/deliveries", get(deliveries::list))
         .route("/v1/deliveries/{id}", get(deliveries::one))
         .route("/v1/deliveries/{id}/redeliver", post(deliveries::redeliver))
+        .route("/v1/deliveries/redeliver", post(deliveries::replay))
+        .route("/v1/replays/{id}", get(deliveries::replay_progress))
         .route("/tenant", get(portsip::read).post(portsip::update))
         .fallback(problem::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -16,7 +16,7 @@ use crate::{
     activity::ActivityView,
     api_tokens::ApiTokensView,
     auth::LoginPage,
-    deliveries::{DeliveriesView, DeliveryEventView, RedeliverView},
+    deliveries::{DeliveriesView, DeliveryEventView, RedeliverView, ReplayProgressView},
     event_url::EventUrlPage,
     members::{InvitationPage, MembersView},
     password_reset::{ForgotPasswordPage, ResetPasswordPage},
@@ -90,6 +90,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/company/event-url") view=EventUrlPage ssr=SsrMode::Async/>
                 <Route path=path!("/company/activity") view=ActivityView ssr=SsrMode::Async/>
                 <Route path=path!("/company/deliveries") view=DeliveriesView ssr=SsrMode::Async/>
+                <Route path=path!("/company/deliveries/replays/:id") view=ReplayProgressView ssr=SsrMode::Async/>
                 <Route path=path!("/company/deliveries/:id") view=DeliveryEventView ssr=SsrMode::Async/>
                 <Route path=path!("/company/redeliver") view=RedeliverView ssr=SsrMode::Async/>
                 <Route path=path!("/company/api-tokens") view=ApiTokensView ssr=SsrMode::Async/>

@@ -145,7 +145,7 @@ test('a section whose events are all given up is paused automatically, with a ba
   await expect(page.getByRole('status').first()).toHaveText('Showing 50 events.');
   await expect(banner).toBeVisible();
   await noViolations(page);
-  await page.getByRole('link', { name: /Redeliver the given-up events/ }).click();
+  await page.getByRole('link', { name: /Replay the given-up events/ }).click();
   await expect(page.getByRole('alert')).toContainText('CDR Events delivery is paused');
 
   // One click enables it again; the alert goes.
@@ -156,4 +156,17 @@ test('a section whose events are all given up is paused automatically, with a ba
   await expect(section(page, 'CDR Events').getByText(/Paused automatically on/)).toHaveCount(0);
   await page.reload();
   await expect(banner).toHaveCount(0);
+
+  // The 50 given-up events replayed as a job, watched until done (the
+  // receiver still answers 404: each fails again).
+  await page.goto('/company/deliveries?section=cdr&state=given_up');
+  await page.getByRole('link', { name: /Replay the given-up events/ }).click();
+  await expect(page.getByText(/Replay the 50 given-up events of CDR Events/)).toBeVisible();
+  await page.getByRole('button', { name: 'Replay 50 events' }).click();
+  await expect(page).toHaveURL(/\/company\/deliveries\/replays\/\d+$/);
+  await hydrated(page);
+  await expect(page.locator('.replay-status')).toHaveText('Done: 0 delivered, 50 failed of 50.', { timeout: 20000 });
+  await noViolations(page);
+  await page.goto('/company/activity');
+  await expect(page.getByText(/started replay \d+: 50 given-up events/)).toBeVisible();
 });

@@ -28,6 +28,7 @@ mod m20261207_000022_custom_headers;
 mod m20261207_000023_event_types;
 mod m20261207_000024_endpoint_limits;
 mod m20261207_000025_delivery_alerts;
+mod m20261207_000026_replays;
 mod steps;
 
 pub struct Migrator;
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000023_event_types::Migration),
             Box::new(m20261207_000024_endpoint_limits::Migration),
             Box::new(m20261207_000025_delivery_alerts::Migration),
+            Box::new(m20261207_000026_replays::Migration),
         ]
     }
 }

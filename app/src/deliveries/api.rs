@@ -48,17 +48,34 @@ pub async fn delivery_event(id: String, redelivered: bool) -> Result<EventDetail
 pub async fn redelivery_preview(
     id: String,
     section: String,
+    state: String,
     from: String,
     to: String,
 ) -> Result<RedeliveryPlan, AppError> {
+    let events_state = state;
     let (state, admin) = crate::auth::signed_in().await?;
     let form = super::service::RedeliveryForm {
         id,
         section,
+        state: events_state,
         from,
         to,
     };
     super::service::preview(&state, &admin, &form)
         .await
         .map_err(crate::error::ServiceError::respond)
+}
+
+/// A replay of the signed-in member's tenant and its progress now.
+#[server(prefix = "/rpc", endpoint = "load_replay")]
+pub async fn load_replay(id: i32) -> Result<super::model::ReplayPage, AppError> {
+    let (state, admin) = crate::auth::signed_in().await?;
+    let replay = super::service::replay::progress(&state, &admin, id)
+        .await
+        .map_err(crate::error::ServiceError::respond)?;
+    Ok(super::model::ReplayPage {
+        tenant_name: admin.tenant_name.clone(),
+        admin_username: admin.username.clone(),
+        replay,
+    })
 }

@@ -141,11 +141,56 @@ pub enum RedeliveryTarget {
         id: i64,
         uid: String,
     },
-    GivenUp {
+    /// A section's events of one state (given up, filtered, skipped) in a
+    /// time range: a replay job.
+    Replay {
         section: EndpointKind,
+        state: EventState,
         from: String,
         to: String,
     },
+}
+
+/// A bulk replay and its progress: of `total` events, `sent` have had
+/// their new attempt (`delivered` and `failed`), `waiting` not yet.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "id": 7, "section": "cdr", "state": "given_up",
+    "from": "2026-11-28T00:00:00Z", "to": "2026-11-29T00:00:00Z",
+    "total": 1200, "sent": 450, "delivered": 440, "failed": 10, "waiting": 750,
+    "done": false, "created_by": "alice", "created_at": "2026-11-29T08:00:00Z",
+    "finished_at": null
+})))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplayView {
+    pub id: i32,
+    pub section: EndpointKind,
+    /// The state the events were in: `given_up`, `filtered` or `skipped`.
+    pub state: String,
+    /// The range of hand-in times, RFC 3339 UTC (`from` none: the first).
+    pub from: Option<String>,
+    pub to: String,
+    pub total: u64,
+    pub sent: u64,
+    pub delivered: u64,
+    /// Given up again (one attempt each), or held or skipped because the
+    /// section was paused meanwhile.
+    pub failed: u64,
+    pub waiting: u64,
+    /// None is waiting any more.
+    pub done: bool,
+    pub created_by: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub finished_at: Option<String>,
+}
+
+/// The replay page: the replay, and whose page it is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplayPage {
+    pub tenant_name: String,
+    pub admin_username: String,
+    pub replay: ReplayView,
 }
 
 /// The confirmation page of a redelivery.

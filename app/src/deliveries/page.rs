@@ -8,10 +8,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{
-    api::{delivery_event, list_deliveries, redelivery_preview},
+    api::{delivery_event, list_deliveries, load_replay, redelivery_preview},
     model::{
         encode, AttemptView, DeliveriesData, DeliveryFilters, DeliveryRow, EventDetail,
-        RedeliveryPlan, RedeliveryTarget,
+        RedeliveryPlan, RedeliveryTarget, ReplayPage,
     },
 };
 use crate::{
@@ -117,11 +117,20 @@ fn deliveries(data: DeliveriesData) -> AnyView {
         }
     });
     let bulk = data.bulk_redeliver.then(|| {
-        format!(
-            "{REDELIVER}?section={}&from={}&to={}",
-            encode(&filters.section),
-            encode(&filters.from),
-            encode(&filters.to)
+        let label = EventState::parse(&filters.state).map_or("given-up", |state| match state {
+            EventState::Filtered => "filtered",
+            EventState::Skipped => "skipped",
+            _ => "given-up",
+        });
+        (
+            format!(
+                "{REDELIVER}?section={}&state={}&from={}&to={}",
+                encode(&filters.section),
+                encode(&filters.state),
+                encode(&filters.from),
+                encode(&filters.to)
+            ),
+            format!("Replay the {label} events of this section and time range…"),
         )
     });
     let shown = data.rows.len();
@@ -142,8 +151,8 @@ fn deliveries(data: DeliveriesData) -> AnyView {
                     <ul>{data.filter_errors.iter().map(|e| view! { <li>{e.clone()}</li> }).collect_view()}</ul>
                 </div>
             })}
-            {bulk.map(|href| view! {
-                <p class="bulk"><a href=href>"Redeliver the given-up events of this section and time range…"</a></p>
+            {bulk.map(|(href, label)| view! {
+                <p class="bulk"><a href=href>{label}</a></p>
             })}
             <p class="hint" role="status">
                 {match shown {
@@ -396,11 +405,17 @@ pub fn RedeliverView() -> impl IntoView {
     let args = move || {
         query.with(|q| {
             let get = |name: &str| q.get(name).unwrap_or_default();
-            (get("id"), get("section"), get("from"), get("to"))
+            (
+                get("id"),
+                get("section"),
+                get("state"),
+                get("from"),
+                get("to"),
+            )
         })
     };
-    let data = Resource::new_blocking(args, |(id, section, from, to)| {
-        redelivery_preview(id, section, from, to)
+    let data = Resource::new_blocking(args, |(id, section, state, from, to)| {
+        redelivery_preview(id, section, state, from, to)
     });
     view! {
         <Title text="Redeliver · Deliveries · Company · eventurl"/>
@@ -422,10 +437,15 @@ fn confirmation(preview: RedeliveryPlan) -> AnyView {
             format!("{DELIVERIES}/{id}"),
             vec![("id", id.to_string())],
         ),
-        RedeliveryTarget::GivenUp { section, from, to } => {
+        RedeliveryTarget::Replay {
+            section,
+            state,
+            from,
+            to,
+        } => {
             let filters = DeliveryFilters {
                 section: section.as_str().to_owned(),
-                state: EventState::GivenUp.as_str().to_owned(),
+                state: state.as_str().to_owned(),
                 from: from.clone(),
                 to: to.clone(),
                 ..Default::default()
@@ -440,8 +460,9 @@ fn confirmation(preview: RedeliveryPlan) -> AnyView {
             };
             (
                 format!(
-                    "Send the {} given-up {} of {}{range} again",
+                    "Replay the {} {} {} of {}{range}, oldest first",
                     preview.count,
+                    state.adjective(),
                     if preview.count == 1 {
                         "event"
                     } else {
@@ -452,16 +473,21 @@ fn confirmation(preview: RedeliveryPlan) -> AnyView {
                 format!("{DELIVERIES}?{}", filters.query()),
                 vec![
                     ("section", section.as_str().to_owned()),
+                    ("state", state.as_str().to_owned()),
                     ("from", from.clone()),
                     ("to", to.clone()),
                 ],
             )
         }
     };
+    let verb = match preview.target {
+        RedeliveryTarget::Event { .. } => "Redeliver",
+        RedeliveryTarget::Replay { .. } => "Replay",
+    };
     let button = if preview.count == 1 {
-        "Redeliver 1 event".to_owned()
+        format!("{verb} 1 event")
     } else {
-        format!("Redeliver {} events", preview.count)
+        format!("{verb} {} events", preview.count)
     };
     view! {
         <CompanyLayout tenant=preview.tenant_name.clone() username=preview.admin_username.clone() tab=CompanyTab::Deliveries>
@@ -485,6 +511,95 @@ fn confirmation(preview: RedeliveryPlan) -> AnyView {
                     </form>
                 }.into_any(),
             }}
+        </CompanyLayout>
+    }
+    .into_any()
+}
+
+/// A replay's progress: sent, delivered and failed of its events, read
+/// again every second (with JavaScript) until none is waiting.
+#[component]
+pub fn ReplayProgressView() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params.with(|p| {
+            p.get("id")
+                .and_then(|id| id.parse::<i32>().ok())
+                .unwrap_or(0)
+        })
+    };
+    let data = Resource::new_blocking(id, load_replay);
+    // While it runs, read it again every second (in the browser only).
+    Effect::new(move |_| {
+        if let Ok(handle) = set_interval_with_handle(
+            move || {
+                if data.with_untracked(|d| matches!(d, Some(Ok(page)) if !page.replay.done)) {
+                    data.refetch();
+                }
+            },
+            std::time::Duration::from_secs(1),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    view! {
+        <Title text="Replay · Deliveries · Company · eventurl"/>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(replay) => replay_progress(replay),
+                    Err(e) => failed(e, crate::paths::REPLAYS),
+                }
+            })}
+        </Transition>
+    }
+}
+
+fn replay_progress(page: ReplayPage) -> AnyView {
+    let replay = page.replay;
+    let state = EventState::parse(&replay.state).map_or("", EventState::adjective);
+    let filters = DeliveryFilters {
+        section: replay.section.as_str().to_owned(),
+        ..Default::default()
+    };
+    let status = if replay.done {
+        format!(
+            "Done: {} delivered, {} failed of {}.",
+            replay.delivered, replay.failed, replay.total
+        )
+    } else {
+        format!(
+            "Sent {} of {}: {} delivered, {} failed, {} waiting.",
+            replay.sent, replay.total, replay.delivered, replay.failed, replay.waiting
+        )
+    };
+    view! {
+        <CompanyLayout tenant=page.tenant_name.clone() username=page.admin_username.clone() tab=CompanyTab::Deliveries>
+            <h2>{format!("Replay {}", replay.id)}</h2>
+            <p>
+                {format!(
+                    "{} {} events of {}, asked for by {} at ",
+                    replay.total,
+                    state,
+                    replay.section.title(),
+                    replay.created_by
+                )}
+                <LocalTime utc=replay.created_at.clone()/>
+                ", sent again oldest first at the section's limits; each is one new attempt, marked manual."
+            </p>
+            <p role="status" class="replay-status">{status}</p>
+            <progress max=replay.total.to_string() value=replay.sent.to_string() aria-label="Sent"></progress>
+            <dl class="replay-counts">
+                <dt>"Events"</dt><dd>{replay.total}</dd>
+                <dt>"Sent"</dt><dd>{replay.sent}</dd>
+                <dt>"Delivered"</dt><dd>{replay.delivered}</dd>
+                <dt>"Failed"</dt><dd>{replay.failed}</dd>
+                <dt>"Waiting"</dt><dd>{replay.waiting}</dd>
+            </dl>
+            {(!replay.done).then(|| view! {
+                <p class="hint">"This page updates itself every second; without JavaScript, reload it."</p>
+            })}
+            <p><a href=format!("{DELIVERIES}?{}", filters.query())>"Back to the section's deliveries"</a></p>
         </CompanyLayout>
     }
     .into_any()

@@ -1,6 +1,6 @@
 //! The confirmed redelivery as a plain POST (the confirmation page's
 //! form, with or without JavaScript): on success to the event or the
-//! section's list, which say what was asked; refused (paused meanwhile, an
+//! replay's progress, which say what was asked; refused (paused meanwhile, an
 //! attempt under way), back to the confirmation page, which works out and
 //! says why itself (no message travels in the URL); another tenant's or no
 //! event: 404 / 400.
@@ -30,12 +30,13 @@ pub async fn redeliver_form(
     Form(form): Form<RedeliveryForm>,
 ) -> Response {
     match service::redeliver(&state, &delivery.wake, &admin, &form).await {
-        Ok((done, count)) => Redirect::to(&service::page_after(&done, count)).into_response(),
-        Err(ServiceError::User(AppError::Refused(_))) => {
+        Ok(done) => Redirect::to(&service::page_after(&done)).into_response(),
+        Err(ServiceError::User(AppError::Refused(_) | AppError::Conflict(_))) => {
             let back = format!(
-                "{REDELIVER}?id={}&section={}&from={}&to={}",
+                "{REDELIVER}?id={}&section={}&state={}&from={}&to={}",
                 encode(&form.id),
                 encode(&form.section),
+                encode(&form.state),
                 encode(&form.from),
                 encode(&form.to),
             );

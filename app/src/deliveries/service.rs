@@ -29,6 +29,7 @@ use crate::time_text::rfc3339;
 mod event;
 mod list;
 mod redeliver;
+pub mod replay;
 pub use event::*;
 pub use list::*;
 pub use redeliver::*;

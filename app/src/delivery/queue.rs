@@ -17,7 +17,10 @@ mod manage;
 pub use claim::{claim, due_endpoints, due_for, let_go, limits_of, release, Claimed};
 pub use enqueue::{enqueue, prepare, NewEvent, Queued};
 pub use finish::{finish, purge, AttemptRecord, Outcome, ResponseRecord};
-pub use manage::{count_given_up, discard_held, redeliver_event, redeliver_given_up, release_held};
+pub use manage::{
+    count_replayable, discard_held, redeliver_event, release_held, replay, replay_counts,
+    ReplayCounts, ReplayFilter,
+};
 
 /// The associated data binding a stored event body to its tenant and id.
 pub(crate) fn body_context(tenant_id: i32, uid: &str) -> String {

@@ -84,6 +84,14 @@ impl EventState {
         }
     }
 
+    /// As an adjective before "events": "given-up", "filtered".
+    pub fn adjective(self) -> &'static str {
+        match self {
+            EventState::GivenUp => "given-up",
+            other => other.as_str(),
+        }
+    }
+
     /// What it means, for the admin.
     pub fn explanation(self) -> &'static str {
         match self {

@@ -16,6 +16,7 @@ pub mod operator;
 pub mod operator_activity;
 pub mod password_reset;
 pub mod rate_limit_hit;
+pub mod replay;
 pub mod session;
 pub mod sign_in_address;
 pub mod tenant;

@@ -19,7 +19,7 @@ use super::{
 use crate::{
     deliveries::{
         service::{self, RedeliveryForm},
-        AttemptView, DeliveryFilters, DeliveryRow, RedeliveryTarget,
+        AttemptView, DeliveryFilters, DeliveryRow, ReplayView,
     },
     delivery::DeliveryCore,
     domain::{EndpointKind, EventState},
@@ -298,20 +298,140 @@ pub async fn redeliver(
         id: id.to_string(),
         ..RedeliveryForm::default()
     };
-    let (target, count) = service::redeliver(&state, &delivery.wake, &admin, &form)
+    let done = service::redeliver(&state, &delivery.wake, &admin, &form)
         .await
         .map_err(|e| Problem::of(e, ""))?;
-    let uid = match target {
-        RedeliveryTarget::Event { uid, .. } => Some(uid),
-        RedeliveryTarget::GivenUp { .. } => None,
+    let uid = match done {
+        service::Redone::Event { uid, .. } => Some(uid),
+        service::Redone::Replay(_) => None,
     };
     Ok((
         StatusCode::ACCEPTED,
         Json(RedeliveredOut {
             id,
             event_id: uid,
-            queued: count,
+            queued: 1,
         }),
     )
         .into_response())
+}
+
+/// What a replay is asked for: the list's filters.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "section": "cdr",
+    "state": "given_up",
+    "from": "2026-11-28T00:00:00Z",
+    "to": "2026-11-29T00:00:00Z"
+}))]
+pub struct ReplayIn {
+    /// `cdr` or `extension`.
+    pub section: String,
+    /// `given_up` (the default), `filtered` or `skipped`.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Handed in at or after (RFC 3339, or `YYYY-MM-DDTHH:MM` UTC); none:
+    /// from the first.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Handed in before; none: now.
+    #[serde(default)]
+    pub to: Option<String>,
+}
+
+/// Replays a section's given-up, filtered or skipped events of a time
+/// range as a job: each one new attempt, marked manual, oldest first, at
+/// the section's limits. One replay per section at a time; at most
+/// 100,000 events.
+#[utoipa::path(
+    post,
+    path = "/api/v1/deliveries/redeliver",
+    operation_id = "replayDeliveries",
+    tag = "deliveries",
+    request_body = ReplayIn,
+    responses(
+        (status = 202, description = "Started; `Location` is the replay, whose `GET` says how far it is.", body = ReplayView,
+            headers(("Location" = String, description = "The replay: `/api/v1/replays/{id}`"))),
+        (status = 400, description = "A filter that does not read (`detail` says which).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "A read-only token.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "A replay of this section is still running; `detail` names it.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Not now: the section is paused or has no URL, no event matches, or more than 100,000 do.", body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+pub async fn replay(
+    State(state): State<AppState>,
+    State(delivery): State<DeliveryCore>,
+    caller: Caller,
+    body: axum::body::Bytes,
+) -> Result<Response, Problem> {
+    let admin = caller.may_write()?;
+    let body: ReplayIn = super::event_url::read_json(&body)?;
+    let form = RedeliveryForm {
+        section: body.section.clone(),
+        state: body.state.clone().unwrap_or_default(),
+        from: body.from.clone().unwrap_or_default(),
+        to: body.to.clone().unwrap_or_default(),
+        ..RedeliveryForm::default()
+    };
+    if EndpointKind::parse(&form.section).is_none() {
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "No such section",
+            "`section` is `cdr` or `extension`.",
+        ));
+    }
+    let done = service::redeliver(&state, &delivery.wake, &admin, &form)
+        .await
+        .map_err(|e| match e.into_app_error() {
+            // Not a stale version: another replay of the section runs.
+            crate::error::AppError::Conflict(detail) => {
+                Problem::new(StatusCode::CONFLICT, "A replay is running", detail)
+            }
+            other => Problem::of(other.into(), ""),
+        })?;
+    let service::Redone::Replay(replay) = done else {
+        return Err(Problem::of(
+            crate::error::ServiceError::Ours(anyhow::anyhow!("a replay became one event")),
+            "",
+        ));
+    };
+    let location = format!("/api/v1/replays/{}", replay.id);
+    Ok((
+        StatusCode::ACCEPTED,
+        [(axum::http::header::LOCATION, location)],
+        Json(replay),
+    )
+        .into_response())
+}
+
+/// A replay and how far it is: sent (delivered, failed) of its events,
+/// and whether any is still waiting.
+#[utoipa::path(
+    get,
+    path = "/api/v1/replays/{id}",
+    operation_id = "getReplay",
+    tag = "deliveries",
+    params(("id" = i32, Path, description = "The replay's `id`.", example = 7)),
+    responses(
+        (status = 200, description = "The replay.", body = ReplayView),
+        (status = 404, description = "No replay of this tenant has this id.", body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+pub async fn replay_progress(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let id: i32 = id.parse().map_err(|_| {
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            "No such replay",
+            format!("{id:?} is not a replay id of your company."),
+        )
+    })?;
+    let replay = service::replay::progress(&state, &caller.admin, id)
+        .await
+        .map_err(|e| Problem::of(e, ""))?;
+    Ok(Json(replay).into_response())
 }

@@ -42,6 +42,8 @@ use super::{activity, deliveries, event_url, portsip, problem, signing};
         deliveries::list,
         deliveries::one,
         deliveries::redeliver,
+        deliveries::replay,
+        deliveries::replay_progress,
         portsip::read,
         portsip::update,
     ),

@@ -259,26 +259,36 @@ async fn a_given_up_event_is_redelivered_once_the_receiver_is_fixed_and_it_is_re
             .await
     );
 
-    // The section's given-up events in a time range: counted, confirmed.
+    // The section's given-up events in a time range: counted, confirmed,
+    // replayed as a job whose page says how far it is.
     let list = alice
         .private_page("/company/deliveries?section=cdr&state=given_up")
         .await;
-    assert!(list.contains("Redeliver the given-up events"), "{list}");
+    assert!(list.contains("Replay the given-up events"), "{list}");
     let confirm = alice
-        .private_page("/company/redeliver?section=cdr&from=2000-01-01T00%3A00")
+        .private_page("/company/redeliver?section=cdr&state=given_up&from=2000-01-01T00%3A00")
         .await;
-    assert!(confirm.contains("Redeliver 2 events"), "{confirm}");
+    assert!(confirm.contains("Replay 2 events"), "{confirm}");
+    assert!(
+        confirm.contains("given-up events of CDR Events"),
+        "{confirm}"
+    );
     let response = alice
         .post_form(
             "/company/redeliver",
-            &[("section", "cdr"), ("from", "2000-01-01T00:00"), ("to", "")],
+            &[
+                ("section", "cdr"),
+                ("state", "given_up"),
+                ("from", "2000-01-01T00:00"),
+                ("to", ""),
+            ],
         )
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let replay_page = location(&response);
     assert!(
-        location(&response).contains("redelivered=2"),
-        "{}",
-        location(&response)
+        replay_page.starts_with("/company/deliveries/replays/"),
+        "{replay_page}"
     );
     wait_for("all delivered", async || {
         events(&app).await.iter().all(|e| e.state == "delivered")
@@ -288,8 +298,13 @@ async fn a_given_up_event_is_redelivered_once_the_receiver_is_fixed_and_it_is_re
         receiver.seen().iter().filter(|s| s.path == "/ok").count(),
         3
     );
+    let progress = alice.private_page(&replay_page).await;
     assert!(
-        app.database_holds_in_activity("asked to redeliver 2 given-up events")
+        progress.contains("Done: 2 delivered, 0 failed of 2."),
+        "{progress}"
+    );
+    assert!(
+        app.database_holds_in_activity("2 given-up events handed in from")
             .await
     );
     // None left: the confirmation says so and offers nothing.

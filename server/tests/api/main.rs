@@ -32,6 +32,7 @@ mod pool;
 mod postgres;
 mod process;
 mod provider;
+mod replays;
 mod rest;
 mod sessions;
 mod setup;

@@ -162,10 +162,13 @@ pub async fn list_page(
     }
     data.rows = rows.iter().filter_map(to_row).collect();
     // Offered when the list shows exactly what it would send: a section's
-    // given-up events in a time range, no type or search narrowing it.
+    // given-up (filtered, skipped) events in a time range, no type or
+    // search narrowing it.
     data.bulk_redeliver = admin.role.may_manage()
         && query.section.is_some()
-        && query.state == Some(EventState::GivenUp)
+        && query
+            .state
+            .is_some_and(|state| super::replay::REPLAYABLE.contains(&state))
         && query.event_type.is_none()
         && query.search.is_none()
         && !rows.is_empty();

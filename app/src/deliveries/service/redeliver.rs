@@ -1,7 +1,9 @@
-//! Redelivery: one event, or a section's given-up events in a time range,
-//! after a confirmation naming how many; recorded in Activity.
+//! Redelivery: one event, or a section's given-up (filtered, skipped)
+//! events in a time range as a replay job (`replay`), after a confirmation
+//! naming how many; recorded in Activity.
 
 use super::*;
+use crate::deliveries::model::ReplayView;
 
 /// What a redelivery is asked for, as its form and links carry it.
 #[derive(Clone, Debug, Default, serde::Deserialize)]
@@ -10,6 +12,9 @@ pub struct RedeliveryForm {
     pub id: String,
     #[serde(default)]
     pub section: String,
+    /// The events' state (given_up unless said: filtered, skipped).
+    #[serde(default)]
+    pub state: String,
     #[serde(default)]
     pub from: String,
     #[serde(default)]
@@ -18,20 +23,18 @@ pub struct RedeliveryForm {
 
 pub(super) enum Target {
     Event(Box<crate::persistence::entities::event::Model>),
-    GivenUp {
+    Replay {
         section: EndpointKind,
+        state: EventState,
         from: Option<OffsetDateTime>,
         to: Option<OffsetDateTime>,
     },
 }
 
-impl Target {
-    fn section(&self) -> Option<EndpointKind> {
-        match self {
-            Target::Event(event) => EndpointKind::parse(&event.section),
-            Target::GivenUp { section, .. } => Some(*section),
-        }
-    }
+/// What a confirmed redelivery did.
+pub enum Redone {
+    Event { id: i64, uid: String },
+    Replay(ReplayView),
 }
 
 pub(super) async fn read_target(
@@ -62,8 +65,14 @@ pub(super) async fn read_target(
             "{label}: write a date and time like 2026-11-28T14:00 (UTC)."
         ))
     };
-    Ok(Target::GivenUp {
+    let state = if form.state.trim().is_empty() {
+        EventState::GivenUp
+    } else {
+        replay::replayable_state(&form.state)?
+    };
+    Ok(Target::Replay {
         section,
+        state,
         from: parse_time(&form.from).map_err(|()| bad_time("From"))?,
         to: parse_time(&form.to).map_err(|()| bad_time("To"))?,
     })
@@ -78,52 +87,60 @@ pub async fn preview(
     // The confirmation step of a change: a viewer is told at once.
     let admin = admin.clone().administrator()?;
     let target = read_target(&state.db, &admin, form).await?;
-    let section = target
-        .section()
-        .ok_or_else(|| ServiceError::Ours(anyhow::anyhow!("an event with an unknown section")))?;
-    let (section_refused, url) = section_refusal(&state.db, admin.tenant_id, section).await?;
-    let (target_view, count, refused) = match &target {
-        Target::Event(event) => (
-            RedeliveryTarget::Event {
-                id: event.id,
-                uid: event.event_uid.clone(),
-            },
-            1,
-            event_refusal(event).or(section_refused),
-        ),
-        Target::GivenUp { section, from, to } => {
-            // An open range ends now, pinned in the form (to the second,
-            // rounded up: an event handed in earlier in this second is in
-            // it): events handed in after the confirmation are not part of
-            // what was confirmed.
-            let now = OffsetDateTime::now_utc();
-            let now = now
-                .replace_nanosecond(0)
-                .map_or(now, |whole| whole + time::Duration::SECOND);
+    let (target_view, count, refused, url) = match &target {
+        Target::Event(event) => {
+            let section = EndpointKind::parse(&event.section).ok_or_else(|| {
+                ServiceError::Ours(anyhow::anyhow!("an event with an unknown section"))
+            })?;
+            let (section_refused, url) =
+                section_refusal(&state.db, admin.tenant_id, section).await?;
+            (
+                RedeliveryTarget::Event {
+                    id: event.id,
+                    uid: event.event_uid.clone(),
+                },
+                1,
+                event_refusal(event).or(section_refused),
+                url,
+            )
+        }
+        Target::Replay {
+            section,
+            state: events_state,
+            from,
+            to,
+        } => {
+            // An open range ends now, pinned in the form.
             let (to, to_text) = match to {
                 Some(to) => (*to, form.to.trim().to_owned()),
-                None => (
-                    now,
-                    now.format(format_description!(
-                        "[year]-[month]-[day]T[hour]:[minute]:[second]"
-                    ))
-                    .unwrap_or_default(),
-                ),
+                None => {
+                    let end = replay::open_end();
+                    (
+                        end,
+                        end.format(format_description!(
+                            "[year]-[month]-[day]T[hour]:[minute]:[second]"
+                        ))
+                        .unwrap_or_default(),
+                    )
+                }
             };
-            let count =
-                queue::count_given_up(&state.db, admin.tenant_id, *section, *from, Some(to))
-                    .await?;
-            let nothing = (count == 0).then(|| {
-                "There are no given-up events of this section in that time range.".to_owned()
-            });
+            let request = replay::ReplayRequest {
+                section: *section,
+                state: *events_state,
+                from: *from,
+                to,
+            };
+            let (count, refused, url) = replay::plan(&state.db, admin.tenant_id, &request).await?;
             (
-                RedeliveryTarget::GivenUp {
+                RedeliveryTarget::Replay {
                     section: *section,
+                    state: *events_state,
                     from: form.from.trim().to_owned(),
                     to: to_text,
                 },
                 count,
-                section_refused.or(nothing),
+                refused,
+                url,
             )
         }
     };
@@ -137,85 +154,67 @@ pub async fn preview(
     })
 }
 
-/// Sends events again (the confirmed form): they become due now, their next
-/// attempt marked manual, with the section's settings at that attempt;
-/// recorded in Activity in the same transaction. Refused while the section
-/// is paused or has no URL. How many.
+/// Sends events again (the confirmed form): one event becomes due now,
+/// its next attempt marked manual, with the section's settings at that
+/// attempt, recorded in Activity in the same transaction; a section's
+/// events become a replay job (`replay::start`). Refused while the section
+/// is paused or has no URL.
 pub async fn redeliver(
     state: &AppState,
     wake: &Wake,
     admin: &Administrator,
     form: &RedeliveryForm,
-) -> Result<(RedeliveryTarget, u64), ServiceError> {
+) -> Result<Redone, ServiceError> {
+    let target = read_target(&state.db, admin, form).await?;
+    let event = match target {
+        Target::Event(event) => event,
+        Target::Replay {
+            section,
+            state: events_state,
+            from,
+            to,
+        } => {
+            let request = replay::ReplayRequest {
+                section,
+                state: events_state,
+                from,
+                to: to.unwrap_or_else(replay::open_end),
+            };
+            return Ok(Redone::Replay(
+                replay::start(state, wake, admin, request).await?,
+            ));
+        }
+    };
     let now = OffsetDateTime::now_utc();
+    let section = EndpointKind::parse(&event.section)
+        .ok_or_else(|| ServiceError::Ours(anyhow::anyhow!("an event with an unknown section")))?;
     let _turn = state.writes.enter().await;
     let txn = state.db.begin().await.context("starting a transaction")?;
-    let target = read_target(&txn, admin, form).await?;
-    let section = target
-        .section()
-        .ok_or_else(|| ServiceError::Ours(anyhow::anyhow!("an event with an unknown section")))?;
+    // Read again in the transaction: it may have changed since.
+    let Target::Event(event) = read_target(&txn, admin, form).await? else {
+        return Err(ServiceError::Ours(anyhow::anyhow!(
+            "an event became a range"
+        )));
+    };
     if let (Some(refused), _) = section_refusal(&txn, admin.tenant_id, section).await? {
         return Err(AppError::Refused(format!("Not redelivered: {refused}")).into());
     }
-    let (count, summary, done) = match &target {
-        Target::Event(event) => {
-            if let Some(refused) = event_refusal(event) {
-                return Err(AppError::Refused(format!("Not redelivered: {refused}")).into());
-            }
-            if !queue::redeliver_event(&txn, admin.tenant_id, event.id, now).await? {
-                return Err(AppError::Refused(
-                    "Not redelivered: an attempt of this event started meanwhile. Reload to see how it went."
-                        .to_owned(),
-                )
-                .into());
-            }
-            (
-                1,
-                format!(
-                    "asked to redeliver event {} ({}, was {})",
-                    event.event_uid,
-                    event.event_type,
-                    EventState::parse(&event.state).map_or("unknown", EventState::label)
-                ),
-                RedeliveryTarget::Event {
-                    id: event.id,
-                    uid: event.event_uid.clone(),
-                },
-            )
-        }
-        Target::GivenUp { section, from, to } => {
-            let n =
-                queue::redeliver_given_up(&txn, admin.tenant_id, *section, *from, *to, now).await?;
-            if n == 0 {
-                return Err(AppError::Refused(
-                    "Not redelivered: there are no given-up events of this section in that time range."
-                        .to_owned(),
-                )
-                .into());
-            }
-            let range = match (from, to) {
-                (None, None) => String::new(),
-                (from, to) => format!(
-                    " handed in from {} to {}",
-                    from.map_or("the first".to_owned(), |at| crate::time_text::utc_minutes(
-                        &rfc3339(at)
-                    )),
-                    to.map_or("now".to_owned(), |at| crate::time_text::utc_minutes(
-                        &rfc3339(at)
-                    ))
-                ),
-            };
-            (
-                n,
-                format!("asked to redeliver {n} given-up events{range}"),
-                RedeliveryTarget::GivenUp {
-                    section: *section,
-                    from: form.from.trim().to_owned(),
-                    to: form.to.trim().to_owned(),
-                },
-            )
-        }
-    };
+    if let Some(refused) = event_refusal(&event) {
+        return Err(AppError::Refused(format!("Not redelivered: {refused}")).into());
+    }
+    if !queue::redeliver_event(&txn, admin.tenant_id, event.id, now).await? {
+        return Err(AppError::Refused(
+            "Not redelivered: an attempt of this event started meanwhile. Reload to see how it went."
+                .to_owned(),
+        )
+        .into());
+    }
+    let summary = format!(
+        "asked to redeliver event {} ({}, was {})",
+        event.event_uid,
+        event.event_type,
+        EventState::parse(&event.state).map_or("unknown", EventState::label)
+    );
     activity::log::record(
         &txn,
         NewEntry::by(admin, ActivityKind::Redelivered, Some(section), summary),
@@ -226,26 +225,20 @@ pub async fn redeliver(
     tracing::info!(
         tenant_id = admin.tenant_id,
         section = section.as_str(),
-        events = count,
         "redelivery asked for"
     );
-    Ok((done, count))
+    Ok(Redone::Event {
+        id: event.id,
+        uid: event.event_uid.clone(),
+    })
 }
 
-/// Where a redelivery leaves the admin: the event, or the section's list,
-/// saying how many were asked for.
-pub fn page_after(target: &RedeliveryTarget, count: u64) -> String {
-    use crate::paths::DELIVERIES;
-    match target {
-        RedeliveryTarget::Event { id, .. } => format!("{DELIVERIES}/{id}?redelivered=1"),
-        RedeliveryTarget::GivenUp { section, from, to } => {
-            let filters = DeliveryFilters {
-                section: section.as_str().to_owned(),
-                from: from.clone(),
-                to: to.clone(),
-                ..Default::default()
-            };
-            format!("{DELIVERIES}?{}&redelivered={count}", filters.query())
-        }
+/// Where a redelivery leaves the admin: the event, or the replay's
+/// progress.
+pub fn page_after(done: &Redone) -> String {
+    use crate::paths::{DELIVERIES, REPLAYS};
+    match done {
+        Redone::Event { id, .. } => format!("{DELIVERIES}/{id}?redelivered=1"),
+        Redone::Replay(replay) => format!("{REPLAYS}/{}", replay.id),
     }
 }

@@ -87,41 +87,46 @@ pub async fn redeliver_event(
     Ok(done.rows_affected() == 1)
 }
 
-/// The condition of a section's given-up events handed in within
-/// `[from, to)`, and its values.
-fn given_up_in(
-    tenant_id: i32,
-    section: EndpointKind,
-    from: Option<OffsetDateTime>,
-    to: Option<OffsetDateTime>,
-) -> (String, Vec<sea_orm::Value>) {
-    let mut sql = "tenant_id = ? AND state = 'given_up' AND section = ?".to_owned();
-    let mut values: Vec<sea_orm::Value> = vec![tenant_id.into(), section.as_str().into()];
-    if let Some(from) = from {
-        sql.push_str(" AND created_at >= ?");
-        values.push(from.into());
-    }
-    if let Some(to) = to {
-        sql.push_str(" AND created_at < ?");
-        values.push(to.into());
-    }
-    (sql, values)
+/// Which of a tenant's events a bulk replay takes: a section's events in
+/// `state`, handed in within `[from, to)`.
+#[derive(Clone, Copy, Debug)]
+pub struct ReplayFilter {
+    pub tenant_id: i32,
+    pub section: EndpointKind,
+    pub state: EventState,
+    pub from: Option<OffsetDateTime>,
+    pub to: OffsetDateTime,
 }
 
-/// How many of a section's events handed in within `[from, to)` were given
-/// up (read from `(tenant_id, state, created_at, id)`).
-pub async fn count_given_up(
+impl ReplayFilter {
+    /// Its SQL condition and values (read from `(tenant_id, state,
+    /// created_at, id)`).
+    fn condition(&self) -> (String, Vec<sea_orm::Value>) {
+        let mut sql = "tenant_id = ? AND state = ? AND section = ? AND created_at < ?".to_owned();
+        let mut values: Vec<sea_orm::Value> = vec![
+            self.tenant_id.into(),
+            self.state.as_str().into(),
+            self.section.as_str().into(),
+            self.to.into(),
+        ];
+        if let Some(from) = self.from {
+            sql.push_str(" AND created_at >= ?");
+            values.push(from.into());
+        }
+        (sql, values)
+    }
+}
+
+/// How many events `filter` takes.
+pub async fn count_replayable(
     db: &impl ConnectionTrait,
-    tenant_id: i32,
-    section: EndpointKind,
-    from: Option<OffsetDateTime>,
-    to: Option<OffsetDateTime>,
+    filter: &ReplayFilter,
 ) -> anyhow::Result<u64> {
     #[derive(FromQueryResult)]
     struct Count {
         n: i64,
     }
-    let (condition, values) = given_up_in(tenant_id, section, from, to);
+    let (condition, values) = filter.condition();
     let found = Count::find_by_statement(raw_sql::statement(
         db.get_database_backend(),
         &format!("SELECT COUNT(*) AS n FROM events WHERE {condition}"),
@@ -129,33 +134,73 @@ pub async fn count_given_up(
     ))
     .one(db)
     .await
-    .context("counting given-up events")?;
+    .context("counting events to replay")?;
     Ok(found.map_or(0, |c| u64::try_from(c.n).unwrap_or(0)))
 }
 
-/// Makes those given-up events due now, each next attempt marked manual
-/// (in the transaction that records it). How many.
-pub async fn redeliver_given_up(
+/// Makes the events `filter` takes due now, in one batch (`replay_id`),
+/// each next attempt marked manual (one attempt), in the transaction that
+/// records the replay. Same next attempt time for all: claims take them
+/// by id, oldest first. How many.
+pub async fn replay(
     db: &impl ConnectionTrait,
-    tenant_id: i32,
-    section: EndpointKind,
-    from: Option<OffsetDateTime>,
-    to: Option<OffsetDateTime>,
+    filter: &ReplayFilter,
+    replay_id: i64,
     now: OffsetDateTime,
 ) -> anyhow::Result<u64> {
-    let (condition, condition_values) = given_up_in(tenant_id, section, from, to);
-    let mut values: Vec<sea_orm::Value> = vec![now.into(), true.into()];
+    let (condition, condition_values) = filter.condition();
+    let mut values: Vec<sea_orm::Value> = vec![now.into(), true.into(), replay_id.into()];
     values.extend(condition_values);
     let done = db
         .execute_raw(raw_sql::statement(
             db.get_database_backend(),
             &format!(
                 "UPDATE events SET state = 'pending', next_attempt_at = ?, finished_at = NULL, \
-                 manual = ? WHERE {condition}"
+                 manual = ?, replay_id = ? WHERE {condition}"
             ),
             values,
         ))
         .await
-        .context("redelivering given-up events")?;
+        .context("re-queueing events for a replay")?;
     Ok(done.rows_affected())
+}
+
+/// A replay's events by the state they are in now.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReplayCounts {
+    pub pending: u64,
+    pub delivered: u64,
+    pub given_up: u64,
+    /// Held or skipped (the section paused meanwhile), or discarded.
+    pub other: u64,
+}
+
+pub async fn replay_counts(
+    db: &impl ConnectionTrait,
+    replay_id: i64,
+) -> anyhow::Result<ReplayCounts> {
+    #[derive(FromQueryResult)]
+    struct ByState {
+        state: String,
+        n: i64,
+    }
+    let found = ByState::find_by_statement(raw_sql::statement(
+        db.get_database_backend(),
+        "SELECT state, COUNT(*) AS n FROM events WHERE replay_id = ? GROUP BY state",
+        vec![replay_id.into()],
+    ))
+    .all(db)
+    .await
+    .context("counting a replay's events")?;
+    let mut counts = ReplayCounts::default();
+    for row in found {
+        let n = u64::try_from(row.n).unwrap_or(0);
+        match EventState::parse(&row.state) {
+            Some(EventState::Pending) => counts.pending += n,
+            Some(EventState::Delivered) => counts.delivered += n,
+            Some(EventState::GivenUp) => counts.given_up += n,
+            _ => counts.other += n,
+        }
+    }
+    Ok(counts)
 }

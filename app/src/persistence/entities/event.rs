@@ -23,6 +23,8 @@ pub struct Model {
     pub finished_at: Option<TimeDateTimeWithTimeZone>,
     /// Its next attempt is a redelivery an administrator asked for.
     pub manual: bool,
+    /// The bulk replay that re-queued it last.
+    pub replay_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
