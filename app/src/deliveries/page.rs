@@ -529,13 +529,25 @@ pub fn ReplayProgressView() -> impl IntoView {
         })
     };
     let data = Resource::new_blocking(id, load_replay);
-    // While it runs, read it again every second (in the browser only).
+    // While it runs, the browser reads it again every second (one read at
+    // a time) into `live`, which the page shows once set.
+    let live: RwSignal<Option<ReplayPage>> = RwSignal::new(None);
+    let reading = StoredValue::new(false);
     Effect::new(move |_| {
+        let id = id();
         if let Ok(handle) = set_interval_with_handle(
             move || {
-                if data.with_untracked(|d| matches!(d, Some(Ok(page)) if !page.replay.done)) {
-                    data.refetch();
+                let done = live.with_untracked(|l| l.as_ref().is_some_and(|p| p.replay.done));
+                if done || reading.get_value() {
+                    return;
                 }
+                reading.set_value(true);
+                leptos::task::spawn_local(async move {
+                    if let Ok(page) = load_replay(id).await {
+                        live.set(Some(page));
+                    }
+                    reading.set_value(false);
+                });
             },
             std::time::Duration::from_secs(1),
         ) {
@@ -544,14 +556,17 @@ pub fn ReplayProgressView() -> impl IntoView {
     });
     view! {
         <Title text="Replay · Deliveries · Company · eventurl"/>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(replay) => replay_progress(replay),
+                    Ok(first) => {
+                        (move || replay_progress(live.get().unwrap_or_else(|| first.clone())))
+                            .into_any()
+                    }
                     Err(e) => failed(e, crate::paths::REPLAYS),
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }
 

@@ -225,3 +225,52 @@ async fn filtered_events_are_replayed_oldest_first_one_at_a_time() {
         (json!(30), json!("filtered"))
     );
 }
+
+#[tokio::test]
+async fn a_replay_to_a_receiver_still_failing_ends_with_each_failed_again() {
+    let app = spawn_delivering("200ms").await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let tenant = tenant_id(&app, "Acme").await;
+    let receiver = Receiver::start().await;
+    let api = Api::with_token(&app, "Acme", "ci", "write", None);
+    put_cdr(
+        &api,
+        json!({"auth": "DISABLE", "url": receiver.url("/missing"), "enabled": true}),
+    )
+    .await;
+    let pbx = Pbx::new(&app).await;
+    let batch: Vec<Value> = (0..20)
+        .map(|i| json!({"event_type": "call_cdr", "event_id": format!("m-{i:02}")}))
+        .collect();
+    pbx.hand_in(&tenant, &json!(batch)).await;
+    wait_for("20 given up", async || {
+        count_in_state(&app, "given_up").await == 20
+    })
+    .await;
+    let (status, headers, replay) = api
+        .post(
+            "/api/v1/deliveries/redeliver",
+            Some(&json!({"section": "cdr"}).to_string()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{replay}");
+    let location = headers["location"].to_str().unwrap().to_owned();
+    wait_for("the replay done", async || {
+        api.get(&location).await.2["done"] == true
+    })
+    .await;
+    let (_, _, done) = api.get(&location).await;
+    assert_eq!(
+        (done["delivered"].clone(), done["failed"].clone()),
+        (json!(0), json!(20))
+    );
+    assert_eq!(
+        receiver
+            .seen()
+            .iter()
+            .filter(|s| s.path == "/missing")
+            .count(),
+        40,
+        "each once more"
+    );
+}
