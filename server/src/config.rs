@@ -150,7 +150,7 @@ pub struct Config {
 
     /// The most delivery attempts in flight at once per endpoint, whatever
     /// its section's own "max concurrent requests" (1–64) says.
-    #[arg(long, env = "EVENTURL_MAX_IN_FLIGHT_PER_ENDPOINT", value_name = "EVENTURL_MAX_IN_FLIGHT_PER_ENDPOINT", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=64), global = true)]
+    #[arg(long, env = "EVENTURL_MAX_IN_FLIGHT_PER_ENDPOINT", value_name = "EVENTURL_MAX_IN_FLIGHT_PER_ENDPOINT", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
     pub max_in_flight_per_endpoint: u32,
 
     /// Days delivered, given-up and skipped events are kept.

@@ -14,7 +14,8 @@
 //! paused automatically opens an *incident*: an Activity entry, and an
 //! email to each administrator who wants them, at most one a section an
 //! hour (an incident announced within the hour of the last email is
-//! emailed once the hour has passed, if it still fails). The first
+//! emailed once the hour has passed, if it still fails; an automatic
+//! pause, which stops delivery, is always emailed). The first
 //! delivery after it closes it: an Activity entry, and, if the incident
 //! was emailed, a recovery email. Each moment is counted in `/metrics`.
 
@@ -345,10 +346,13 @@ impl Incident<'_> {
             .await?;
         }
         let pause = matches!(what, Opened::AutoPaused { .. });
-        let may_mail = self
-            .streaks
-            .alert_mailed_at
-            .is_none_or(|at| self.now - at >= ALERT_EVERY);
+        // An automatic pause stops delivery: it is always told, even within
+        // the hour of a failing alert (nothing later would tell it).
+        let may_mail = pause
+            || self
+                .streaks
+                .alert_mailed_at
+                .is_none_or(|at| self.now - at >= ALERT_EVERY);
         let mailed = if may_mail && (state != Some(MAILED) || pause) {
             self.mail(db, what).await?
         } else {

@@ -68,6 +68,8 @@ struct Lane<T> {
     /// Its last look found all it asked for: there may be more due.
     more: bool,
     limit: EndpointLimit,
+    /// Its section's limits were read: until then it starts nothing.
+    known: bool,
     /// When its attempts started, within the rate window (kept only while
     /// the section has a rate limit).
     starts: VecDeque<Instant>,
@@ -79,7 +81,12 @@ impl<T> Default for Lane<T> {
             waiting: VecDeque::new(),
             running: 0,
             more: false,
-            limit: crate::domain::EndpointLimits::default().into(),
+            // Until its section's limits are read: the smallest claim.
+            limit: EndpointLimit {
+                at_once: 1,
+                per_second: None,
+            },
+            known: false,
             starts: VecDeque::new(),
         }
     }
@@ -216,6 +223,7 @@ impl<T> Lanes<T> {
     pub fn set_limit(&mut self, endpoint: Endpoint, limit: EndpointLimit) {
         if let Some(lane) = self.lanes.get_mut(&endpoint) {
             lane.limit = limit;
+            lane.known = true;
         }
     }
 
@@ -263,8 +271,15 @@ impl<T> Lanes<T> {
     /// The room for a round of claims.
     pub fn budget(&self) -> ClaimBudget {
         let waiting: usize = self.lanes.values().map(|lane| lane.waiting.len()).sum();
+        // Every turn in all taken (hanging receivers): claim nothing more,
+        // so holds are not renewed for events that could not start.
+        let room = if self.running >= self.limits.in_all {
+            0
+        } else {
+            MOST_WAITING.saturating_sub(waiting)
+        };
         ClaimBudget {
-            room: MOST_WAITING.saturating_sub(waiting),
+            room,
             free: self
                 .lanes
                 .iter()
@@ -292,6 +307,9 @@ impl<T> Lanes<T> {
         for (endpoint, lane) in &mut self.lanes {
             let at_once = lane.limit.at_once.clamp(1, self.limits.per_endpoint);
             while let Some(first) = lane.waiting.front() {
+                if !lane.known {
+                    break;
+                }
                 if stale(first) {
                     started.stale.extend(lane.waiting.pop_front());
                     continue;
@@ -367,6 +385,16 @@ mod tests {
     const A: Endpoint = (1, Cdr);
     const B: Endpoint = (2, Extension);
 
+    impl Lanes<u32> {
+        /// Pushes, its section's limits read: the defaults.
+        fn add(&mut self, endpoint: Endpoint, event: u32) {
+            self.push(endpoint, event);
+            if self.lanes.get(&endpoint).is_some_and(|lane| !lane.known) {
+                self.set_limit(endpoint, crate::domain::EndpointLimits::default().into());
+            }
+        }
+    }
+
     /// Lanes whose caps are the batch (a long wait, short attempts).
     fn lanes(per_endpoint: usize, in_all: usize) -> Lanes<u32> {
         Lanes::new(Limits {
@@ -387,7 +415,7 @@ mod tests {
     fn an_endpoint_never_runs_more_than_its_turns_and_frees_one_per_finished_attempt() {
         let mut lanes = lanes(2, 100);
         for n in 1..=5 {
-            lanes.push(A, n);
+            lanes.add(A, n);
         }
         assert_eq!(
             started(&mut lanes),
@@ -403,13 +431,13 @@ mod tests {
     #[test]
     fn a_slow_endpoint_does_not_hold_back_another() {
         let mut lanes = lanes(1, 100);
-        lanes.push(A, 1);
-        lanes.push(A, 2);
-        lanes.push(B, 10);
+        lanes.add(A, 1);
+        lanes.add(A, 2);
+        lanes.add(B, 10);
         assert_eq!(started(&mut lanes), vec![(A, 1), (B, 10)]);
         // A's attempt hangs; B's next event still starts when B is free.
         lanes.finished(B);
-        lanes.push(B, 11);
+        lanes.add(B, 11);
         assert_eq!(started(&mut lanes), vec![(B, 11)]);
     }
 
@@ -417,8 +445,8 @@ mod tests {
     fn the_limit_in_all_bounds_every_endpoint_together() {
         let mut lanes = lanes(8, 3);
         for n in 0..4 {
-            lanes.push(A, n);
-            lanes.push(B, 10 + n);
+            lanes.add(A, n);
+            lanes.add(B, 10 + n);
         }
         let now = lanes.start(Instant::now(), |_| false).now;
         assert_eq!(now.len(), 3);
@@ -435,7 +463,7 @@ mod tests {
     fn an_endpoints_entry_goes_when_its_last_event_does() {
         let mut lanes = lanes(8, 100);
         for endpoint in (0..1000).map(|t| (t, Cdr)) {
-            lanes.push(endpoint, 0);
+            lanes.add(endpoint, 0);
         }
         assert_eq!(lanes.endpoints(), 1000);
         let now = lanes.start(Instant::now(), |_| false).now;
@@ -465,7 +493,7 @@ mod tests {
     fn stale_events_are_handed_back_not_started() {
         let mut lanes = lanes(8, 100);
         for n in 1..=4 {
-            lanes.push(A, n);
+            lanes.add(A, n);
         }
         let started = lanes.start(Instant::now(), |n| n % 2 == 0);
         assert_eq!(started.now, vec![(A, 1), (A, 3)]);
@@ -476,7 +504,7 @@ mod tests {
     fn claims_fill_lanes_up_to_a_batch_each_and_a_thousand_in_all() {
         let mut lanes = lanes(8, 100);
         for n in 0..30 {
-            lanes.push(A, n);
+            lanes.add(A, n);
         }
         let mut budget = lanes.budget();
         assert_eq!(budget.ask(A), Ask::Claim(CLAIM_BATCH - 30));
@@ -492,7 +520,7 @@ mod tests {
 
         let mut lanes = self::lanes(8, 100);
         for n in 0..CLAIM_BATCH as u32 {
-            lanes.push(A, n);
+            lanes.add(A, n);
         }
         let mut budget = lanes.budget();
         assert_eq!(budget.ask(A), Ask::LaneFull);
@@ -506,7 +534,7 @@ mod tests {
     fn lanes_running_low_with_more_due_are_topped_up() {
         let mut lanes = lanes(8, 100);
         for n in 0..(CLAIM_BATCH / 2) as u32 {
-            lanes.push(A, n);
+            lanes.add(A, n);
         }
         lanes.looked(A, true);
         assert!(!lanes.is_running_low(A), "at the low-water mark");
@@ -523,8 +551,8 @@ mod tests {
     fn a_sections_own_limit_bounds_its_turns_within_the_operators() {
         let mut lanes = lanes(8, 100);
         for n in 0..10 {
-            lanes.push(A, n);
-            lanes.push(B, 100 + n);
+            lanes.add(A, n);
+            lanes.add(B, 100 + n);
         }
         lanes.set_limit(
             A,
@@ -558,7 +586,7 @@ mod tests {
     fn a_rate_limited_endpoint_starts_no_more_than_its_rate_in_any_window() {
         let mut lanes = lanes(8, 100);
         for n in 0..10 {
-            lanes.push(A, n);
+            lanes.add(A, n);
         }
         lanes.set_limit(
             A,
@@ -605,7 +633,7 @@ mod tests {
             limit(64, Some(1)),
             limit(64, None),
         ]) {
-            lanes.push(*endpoint, 0);
+            lanes.add(*endpoint, 0);
             lanes.set_limit(*endpoint, l);
         }
         let mut budget = lanes.budget();
@@ -622,15 +650,15 @@ mod tests {
         );
         assert_eq!(
             budget.ask((9, Cdr)),
-            Ask::Claim(40),
-            "a new lane: the defaults"
+            Ask::Claim(5),
+            "a new lane, its limits not read yet: as if 1 at once"
         );
     }
 
     #[test]
     fn a_rate_limited_entry_outlives_its_last_event_for_its_window() {
         let mut lanes = lanes(8, 100);
-        lanes.push(A, 1);
+        lanes.add(A, 1);
         lanes.set_limit(
             A,
             EndpointLimit {
@@ -643,7 +671,7 @@ mod tests {
         lanes.finished(A);
         assert_eq!(lanes.endpoints(), 1, "its start is remembered");
         // Another event arrives within the window: it waits.
-        lanes.push(A, 2);
+        lanes.add(A, 2);
         assert!(lanes
             .start(t0 + Duration::from_millis(500), |_| false)
             .now
@@ -681,7 +709,7 @@ mod tests {
                 now += Duration::from_millis(millis);
                 match action {
                     0 | 1 => {
-                        lanes.push(endpoint, next);
+                        lanes.add(endpoint, next);
                         next += 1;
                         lanes.set_limit(endpoint, limit);
                     }
@@ -716,10 +744,37 @@ mod tests {
     }
 
     #[test]
-    fn a_stop_drops_what_waits_and_keeps_counting_what_runs() {
-        let mut lanes = lanes(1, 100);
+    fn a_lane_starts_nothing_until_its_sections_limits_are_read() {
+        let mut lanes = lanes(8, 100);
         lanes.push(A, 1);
         lanes.push(A, 2);
+        assert!(started(&mut lanes).is_empty(), "limits unknown");
+        lanes.set_limit(
+            A,
+            EndpointLimit {
+                at_once: 1,
+                per_second: None,
+            },
+        );
+        assert_eq!(started(&mut lanes), vec![(A, 1)]);
+    }
+
+    #[test]
+    fn nothing_more_is_claimed_while_every_turn_in_all_is_taken() {
+        let mut lanes = lanes(8, 2);
+        lanes.add(A, 1);
+        lanes.add(B, 2);
+        assert_eq!(started(&mut lanes).len(), 2);
+        assert_eq!(lanes.budget().ask(A), Ask::NoRoom);
+        lanes.finished(A);
+        assert!(matches!(lanes.budget().ask(A), Ask::Claim(_)));
+    }
+
+    #[test]
+    fn a_stop_drops_what_waits_and_keeps_counting_what_runs() {
+        let mut lanes = lanes(1, 100);
+        lanes.add(A, 1);
+        lanes.add(A, 2);
         let _ = lanes.start(Instant::now(), |_| false);
         lanes.clear_waiting();
         assert_eq!((lanes.endpoints(), lanes.running()), (1, 1));

@@ -239,7 +239,8 @@ impl Deliverer {
     }
 
     /// Reads the limits of `endpoints`' sections into their lanes. If the
-    /// read fails, an endpoint new to the lanes keeps the defaults.
+    /// read fails, a lane whose limits were never read starts nothing until
+    /// a later read (each look, every 0.5 s) succeeds.
     async fn read_limits(&self, endpoints: &[Endpoint]) {
         if endpoints.is_empty() {
             return;

@@ -229,18 +229,31 @@ pub async fn progress(
 
 /// Keeps a replay's final counts (none of its events is waiting): from now
 /// on its events may be replayed again.
+/// Only an unfinished one: a replay finished meanwhile (by a new replay of
+/// the section, whose events then count for it) keeps the counts it has.
 async fn finish(
     db: &impl sea_orm::ConnectionTrait,
     row: replay::Model,
     counts: queue::ReplayCounts,
 ) -> anyhow::Result<replay::Model> {
-    let mut active: replay::ActiveModel = row.into();
-    active.finished_at = Set(Some(OffsetDateTime::now_utc()));
-    active.delivered = Set(Some(i64::try_from(counts.delivered).unwrap_or(i64::MAX)));
-    active.failed = Set(Some(
-        i64::try_from(counts.given_up + counts.other).unwrap_or(i64::MAX),
-    ));
-    active.update(db).await.context("finishing a replay")
+    use sea_orm::sea_query::Expr;
+    let now = OffsetDateTime::now_utc();
+    let delivered = i64::try_from(counts.delivered).unwrap_or(i64::MAX);
+    let failed = i64::try_from(counts.given_up + counts.other).unwrap_or(i64::MAX);
+    replay::Entity::update_many()
+        .col_expr(replay::Column::FinishedAt, Expr::value(Some(now)))
+        .col_expr(replay::Column::Delivered, Expr::value(Some(delivered)))
+        .col_expr(replay::Column::Failed, Expr::value(Some(failed)))
+        .filter(replay::Column::Id.eq(row.id))
+        .filter(replay::Column::FinishedAt.is_null())
+        .exec(db)
+        .await
+        .context("finishing a replay")?;
+    replay::Entity::find_by_id(row.id)
+        .one(db)
+        .await
+        .context("reading a replay")?
+        .ok_or_else(|| anyhow::anyhow!("a replay went away"))
 }
 
 /// The section's unfinished replay, with its progress (a read).
