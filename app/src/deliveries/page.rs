@@ -516,8 +516,8 @@ fn confirmation(preview: RedeliveryPlan) -> AnyView {
     .into_any()
 }
 
-/// A replay's progress: sent, delivered and failed of its events, read
-/// again every second (with JavaScript) until none is waiting.
+/// A replay's progress: sent, delivered and failed of its events, as the
+/// database has them when the page is loaded (reloaded until done).
 #[component]
 pub fn ReplayProgressView() -> impl IntoView {
     let params = use_params_map();
@@ -529,40 +529,12 @@ pub fn ReplayProgressView() -> impl IntoView {
         })
     };
     let data = Resource::new_blocking(id, load_replay);
-    // While it runs, the browser reads it again every second (one read at
-    // a time) into `live`, which the page shows once set.
-    let live: RwSignal<Option<ReplayPage>> = RwSignal::new(None);
-    let reading = StoredValue::new(false);
-    Effect::new(move |_| {
-        let id = id();
-        if let Ok(handle) = set_interval_with_handle(
-            move || {
-                let done = live.with_untracked(|l| l.as_ref().is_some_and(|p| p.replay.done));
-                if done || reading.get_value() {
-                    return;
-                }
-                reading.set_value(true);
-                leptos::task::spawn_local(async move {
-                    if let Ok(page) = load_replay(id).await {
-                        live.set(Some(page));
-                    }
-                    reading.set_value(false);
-                });
-            },
-            std::time::Duration::from_secs(1),
-        ) {
-            on_cleanup(move || handle.clear());
-        }
-    });
     view! {
         <Title text="Replay · Deliveries · Company · eventurl"/>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(first) => {
-                        (move || replay_progress(live.get().unwrap_or_else(|| first.clone())))
-                            .into_any()
-                    }
+                    Ok(page) => replay_progress(page),
                     Err(e) => failed(e, crate::paths::REPLAYS),
                 }
             })}
@@ -612,7 +584,11 @@ fn replay_progress(page: ReplayPage) -> AnyView {
                 <dt>"Waiting"</dt><dd>{replay.waiting}</dd>
             </dl>
             {(!replay.done).then(|| view! {
-                <p class="hint">"This page updates itself every second; without JavaScript, reload it."</p>
+                <p class="hint">
+                    "Still running: "
+                    <a href=format!("{}/{}", crate::paths::REPLAYS, replay.id)>"reload this page"</a>
+                    " to see how far it is."
+                </p>
             })}
             <p><a href=format!("{DELIVERIES}?{}", filters.query())>"Back to the section's deliveries"</a></p>
         </CompanyLayout>

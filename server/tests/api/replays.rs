@@ -274,3 +274,48 @@ async fn a_replay_to_a_receiver_still_failing_ends_with_each_failed_again() {
         "each once more"
     );
 }
+
+#[tokio::test]
+async fn a_section_paused_automatically_then_enabled_replays_its_given_up_events() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = crate::helpers::test_config(&dir);
+    config.allow_private_targets = "127.0.0.0/8".into();
+    config.retry_schedule = "200ms".parse().unwrap();
+    config.auto_pause_after = 10;
+    let app = crate::helpers::spawn_with(dir, config).await;
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let tenant = tenant_id(&app, "Acme").await;
+    let receiver = Receiver::start().await;
+    let api = Api::with_token(&app, "Acme", "ci", "write", None);
+    put_cdr(
+        &api,
+        json!({"auth": "DISABLE", "url": receiver.url("/missing"), "enabled": true}),
+    )
+    .await;
+    let pbx = Pbx::new(&app).await;
+    let batch: Vec<Value> = (0..10)
+        .map(|i| json!({"event_type": "call_cdr", "event_id": format!("p-{i:02}")}))
+        .collect();
+    pbx.hand_in(&tenant, &json!(batch)).await;
+    wait_for("paused automatically", async || {
+        api.get("/api/v1/event-url/cdr").await.2["enabled"] == false
+    })
+    .await;
+    let (status, _, _) = api.post("/api/v1/event-url/cdr/enable", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, headers, replay) = api
+        .post(
+            "/api/v1/deliveries/redeliver",
+            Some(&json!({"section": "cdr"}).to_string()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{replay}");
+    assert_eq!(replay["total"], 10);
+    let location = headers["location"].to_str().unwrap().to_owned();
+    wait_for("the replay done", async || {
+        api.get(&location).await.2["done"] == true
+    })
+    .await;
+    let (_, _, done) = api.get(&location).await;
+    assert_eq!(done["failed"], 10, "{done}");
+}
