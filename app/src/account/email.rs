@@ -334,12 +334,17 @@ pub async fn confirm(
         }
         Some(_) => {}
     }
-    let _turn = writes.enter().await;
-    let txn = db.begin().await.context("starting a transaction")?;
-    let before = member(&txn, admin.user_id).await?;
+    // Read before the transaction: its first statement is then the claim,
+    // a write (on SQLite a transaction that read first and then writes is
+    // refused at once if another connection, the mail worker, wrote
+    // meanwhile). The claim checks the token's hash, so an address changed
+    // since this read is not confirmed.
+    let before = member(db, admin.user_id).await?;
     let Some(address) = before.pending_email.clone() else {
         return Err(closed());
     };
+    let _turn = writes.enter().await;
+    let txn = db.begin().await.context("starting a transaction")?;
     // Claimed by its hash: of two uses at once, or a use and a new
     // request, one finds it gone.
     let claimed = accounts::pending_email_cleared(admin.user_id)
