@@ -1,4 +1,4 @@
-// Over 500 lines: the Deliveries tab's three pages (list, event, redelivery confirmation), one view each, sharing their filters' markup.
+// Over 500 lines: the Deliveries tab's four pages (list, event, redelivery confirmation, replay progress), one view each, sharing their filters' markup.
 //! The Deliveries pages: the list (filters as a GET form, pages as links
 //! with cursors), one event, and a redelivery's confirmation. Rendered on
 //! the server; the only island is the local-time text.

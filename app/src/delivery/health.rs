@@ -1,3 +1,4 @@
+// Over 500 lines: one transaction's keeping of an endpoint's record (streaks, pause, incidents and their emails, hourly counts), which share its rows.
 //! Failing endpoints, kept with each group of recorded attempts (in its
 //! transaction): every endpoint counts its failed attempts and given-up
 //! events in a row (a delivery resets both); one whose last

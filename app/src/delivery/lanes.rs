@@ -1,3 +1,4 @@
+// Over 500 lines: one type and its unit and property tests (the tests are most of it).
 //! The worker's lanes: claimed events waiting for their endpoint's turn,
 //! oldest due first, and the turns themselves (attempts under way per
 //! endpoint, and in all; starts per second where the section limits them).

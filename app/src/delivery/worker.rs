@@ -1,3 +1,4 @@
+// Over 500 lines: the claiming loop and the attempts it starts, which share the lanes, the in-flight list and the stop.
 //! The worker: claim due events, post each with its section's settings as
 //! they are at that moment, decide by PortSIP's rules (`rules`), record
 //! (`writer`). Its moving parts have homes of their own: `lanes` (claimed
