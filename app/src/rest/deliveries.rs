@@ -327,16 +327,20 @@ pub async fn redeliver(
 }))]
 pub struct ReplayIn {
     /// `cdr` or `extension`.
+    #[schema(value_type = EndpointKind)]
     pub section: String,
     /// `given_up` (the default), `filtered` or `skipped`.
     #[serde(default)]
+    #[schema(value_type = Option<String>, pattern = "^(given_up|filtered|skipped)$")]
     pub state: Option<String>,
     /// Handed in at or after (RFC 3339, or `YYYY-MM-DDTHH:MM` UTC); none:
-    /// from the first.
+    /// from the first. Must be before `to`.
     #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub from: Option<String>,
     /// Handed in before; none: now.
     #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub to: Option<String>,
 }
 
