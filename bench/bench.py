@@ -420,6 +420,32 @@ def deliveries(env, base, data, pid, sql, rss_idle, held_target):
                     "wrk.body = '{\"event_type\":\"call_cdr\",\"event_id\":\"x\",\"call_id\":\"bench\"}'\n")
         out["receiver_direct_c64"] = wrk(hook + "/direct", 64, script=body_script)
         out["deliveries_vs_direct"] = round(out["deliveries_per_s"] / out["receiver_direct_c64"]["rps"], 3)
+        direct = out["receiver_direct_c64"]["rps"]
+        out["ingest_vs_direct"] = round(out["ingest_single_c64"]["rps"] / direct, 3)
+
+        # End to end as a PBX loads it: one event a request at 64
+        # connections while the same server delivers them, both at once;
+        # what reached the receiver in that window, and what was still
+        # waiting at its end.
+        window = 3 if SMOKE else 60
+        before = int(get_text(hook + "/count"))
+        started = time.monotonic()
+        run = wrk(base + path, 64, script=ingest_script(data, "e2e", path, key, 1), duration=f"{window}s")
+        elapsed = time.monotonic() - started
+        assert run["errors"] == 0, f"end to end: refused requests {run}"
+        delivered = int(get_text(hook + "/count")) - before
+        out["e2e_c64"] = {
+            "seconds": round(elapsed, 1),
+            "ingested_per_s": round(run["rps"]),
+            "ingest_p99_ms": run["p99_ms"],
+            "delivered_per_s": round(delivered / elapsed),
+            "delivered_vs_direct": round(delivered / elapsed / direct, 3),
+            "waiting_at_end": int(sql(f"SELECT COUNT(*) FROM events WHERE tenant_id = {first} AND state = 'pending'")),
+        }
+        sql("UPDATE events SET state = 'discarded' WHERE state = 'pending'")
+        last = -1
+        while last != (last := int(get_text(hook + "/count"))):
+            time.sleep(0.5)
 
         # From hand-in to arrival at a steady 500 events a second.
         sql(f"UPDATE endpoints SET url = '{hook}/cdr', auth_method = 'disable', enabled = true "
@@ -712,9 +738,15 @@ def print_table(r):
         row(f"RSS idle / with held events ({backend})",
             f"{d['rss_idle_mb']} MB / {d['rss_fresh_with_held_mb']} MB started afresh, "
             f"{d['rss_with_held_mb']} MB after the load ({d['held']} held)")
-        row(f"delivered end to end ({backend})", f"{d['deliveries_per_s']}/s ({d['delivered']} events in "
-            f"{d['drain_seconds']} s), {d['deliveries_vs_direct'] * 100:.0f}% of the receiver loaded directly "
-            f"({d['receiver_direct_c64']['rps']:.0f}/s)")
+        row(f"receiver loaded directly, 64 conn ({backend})", f"{d['receiver_direct_c64']['rps']:.0f}/s "
+            f"(ingest one a request: {d['ingest_vs_direct'] * 100:.0f}% of it)")
+        e2e = d["e2e_c64"]
+        row(f"end to end, ingest and delivery at once ({backend})",
+            f"{e2e['delivered_per_s']}/s delivered ({e2e['delivered_vs_direct'] * 100:.0f}% of direct) while "
+            f"{e2e['ingested_per_s']}/s handed in (p99 {e2e['ingest_p99_ms']:.2f} ms) for {e2e['seconds']} s; "
+            f"{e2e['waiting_at_end']} waiting at the end")
+        row(f"backlog drained, ingest stopped ({backend})", f"{d['deliveries_per_s']}/s ({d['delivered']} events in "
+            f"{d['drain_seconds']} s), {d['deliveries_vs_direct'] * 100:.0f}% of direct")
         pc = d["paced_500"]
         row(f"ingest to delivered at 500/s ({backend})", f"p50 {pc['p50_ms']} ms, p99 {pc['p99_ms']} ms, "
             f"max {pc['max_ms']} ms ({pc['n']} events, {pc['refused']} refused)")

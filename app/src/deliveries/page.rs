@@ -11,7 +11,7 @@ use super::{
     api::{delivery_event, list_deliveries, load_replay, redelivery_preview},
     model::{
         encode, AttemptView, DeliveriesData, DeliveryFilters, DeliveryRow, EventDetail,
-        RedeliveryPlan, RedeliveryTarget, ReplayPage,
+        RedeliveryPlan, RedeliveryTarget, ReplayPage, ReplayView,
     },
 };
 use crate::{
@@ -516,8 +516,8 @@ fn confirmation(preview: RedeliveryPlan) -> AnyView {
     .into_any()
 }
 
-/// A replay's progress: sent, delivered and failed of its events, as the
-/// database has them when the page is loaded (reloaded until done).
+/// A replay's progress: sent, delivered and failed of its events, read
+/// again every second in the browser until none is waiting.
 #[component]
 pub fn ReplayProgressView() -> impl IntoView {
     let params = use_params_map();
@@ -549,17 +549,6 @@ fn replay_progress(page: ReplayPage) -> AnyView {
         section: replay.section.as_str().to_owned(),
         ..Default::default()
     };
-    let status = if replay.done {
-        format!(
-            "Done: {} delivered, {} failed of {}.",
-            replay.delivered, replay.failed, replay.total
-        )
-    } else {
-        format!(
-            "Sent {} of {}: {} delivered, {} failed, {} waiting.",
-            replay.sent, replay.total, replay.delivered, replay.failed, replay.waiting
-        )
-    };
     view! {
         <CompanyLayout tenant=page.tenant_name.clone() username=page.admin_username.clone() tab=CompanyTab::Deliveries>
             <h2>{format!("Replay {}", replay.id)}</h2>
@@ -574,24 +563,79 @@ fn replay_progress(page: ReplayPage) -> AnyView {
                 <LocalTime utc=replay.created_at.clone()/>
                 ", sent again oldest first at the section's limits; each is one new attempt, marked manual."
             </p>
-            <p role="status" class="replay-status">{status}</p>
-            <progress max=replay.total.to_string() value=replay.sent.to_string() aria-label="Sent"></progress>
-            <dl class="replay-counts">
-                <dt>"Events"</dt><dd>{replay.total}</dd>
-                <dt>"Sent"</dt><dd>{replay.sent}</dd>
-                <dt>"Delivered"</dt><dd>{replay.delivered}</dd>
-                <dt>"Failed"</dt><dd>{replay.failed}</dd>
-                <dt>"Waiting"</dt><dd>{replay.waiting}</dd>
-            </dl>
-            {(!replay.done).then(|| view! {
-                <p class="hint">
-                    "Still running: "
-                    <a href=format!("{}/{}", crate::paths::REPLAYS, replay.id)>"reload this page"</a>
-                    " to see how far it is."
-                </p>
-            })}
+            <ReplayCounts initial=replay/>
             <p><a href=format!("{DELIVERIES}?{}", filters.query())>"Back to the section's deliveries"</a></p>
         </CompanyLayout>
     }
     .into_any()
+}
+
+/// A replay's counts, as loaded; in the browser (an island) read again
+/// every second, one read at a time, until none is waiting. Without
+/// JavaScript a reload link says how to see more.
+#[island]
+pub fn ReplayCounts(initial: ReplayView) -> impl IntoView {
+    let id = initial.id;
+    let live = RwSignal::new(initial);
+    #[cfg(feature = "hydrate")]
+    {
+        let reading = StoredValue::new(false);
+        Effect::new(move |_| {
+            if let Ok(handle) = set_interval_with_handle(
+                move || {
+                    if live.with_untracked(|r| r.done) || reading.get_value() {
+                        return;
+                    }
+                    reading.set_value(true);
+                    leptos::task::spawn_local(async move {
+                        if let Ok(page) = load_replay(id).await {
+                            live.set(page.replay);
+                        }
+                        reading.set_value(false);
+                    });
+                },
+                std::time::Duration::from_secs(1),
+            ) {
+                on_cleanup(move || handle.clear());
+            }
+        });
+    }
+    let status = move || {
+        live.with(|r| {
+            if r.done {
+                format!(
+                    "Done: {} delivered, {} failed of {}.",
+                    r.delivered, r.failed, r.total
+                )
+            } else {
+                format!(
+                    "Sent {} of {}: {} delivered, {} failed, {} waiting.",
+                    r.sent, r.total, r.delivered, r.failed, r.waiting
+                )
+            }
+        })
+    };
+    let count = move |of: fn(&ReplayView) -> u64| move || live.with(of);
+    view! {
+        <p role="status" class="replay-status">{status}</p>
+        <progress
+            max=move || live.with(|r| r.total.to_string())
+            value=move || live.with(|r| r.sent.to_string())
+            aria-label="Sent"
+        ></progress>
+        <dl class="replay-counts">
+            <dt>"Events"</dt><dd>{count(|r| r.total)}</dd>
+            <dt>"Sent"</dt><dd>{count(|r| r.sent)}</dd>
+            <dt>"Delivered"</dt><dd>{count(|r| r.delivered)}</dd>
+            <dt>"Failed"</dt><dd>{count(|r| r.failed)}</dd>
+            <dt>"Waiting"</dt><dd>{count(|r| r.waiting)}</dd>
+        </dl>
+        {move || (!live.with(|r| r.done)).then(|| view! {
+            <p class="hint">
+                "Still running: this page updates itself every second (or "
+                <a href=format!("{}/{}", crate::paths::REPLAYS, id)>"reload it"</a>
+                ")."
+            </p>
+        })}
+    }
 }
