@@ -595,7 +595,7 @@ def postgres_pages(env, _data):
     pg_env = dict(env, DATABASE_URL=url, EVENTURL_DATA_DIR=tempfile.mkdtemp(prefix="eventurl-bench-pg-"))
     results = {}
     try:
-        for n in range(1, 18):
+        for n in range(1, 19):
             subprocess.run([BIN, "tenant", "create", "--name", f"Bench PG {n}"], env=pg_env, check=True,
                            capture_output=True)
         subprocess.run([BIN, "admin", "create", "--tenant", "Bench PG 1", "--username", "benchpg"],
