@@ -282,6 +282,15 @@ def start_receiver(delay_ms=0):
     return receiver, f"http://127.0.0.1:{int(receiver.stdout.readline())}"
 
 
+def set_aside_backlog(sql, hook):
+    """What is left of the backlog is set aside, and the receiver at
+    `hook` is waited for until its count stops moving: the queue is quiet."""
+    sql("UPDATE events SET state = 'discarded' WHERE state = 'pending'")
+    last = -1
+    while last != (last := int(get_text(hook + "/count"))):
+        time.sleep(0.5)
+
+
 def get_text(url):
     with urllib.request.urlopen(url) as r:
         return r.read().decode()
@@ -409,11 +418,7 @@ def deliveries(env, base, data, pid, sql, rss_idle, held_target):
         out["delivered"] = delivered
         out["drain_seconds"] = round(elapsed, 1)
         out["deliveries_per_s"] = round(delivered / elapsed)
-        # What is left of the backlog is set aside; the queue goes quiet.
-        sql("UPDATE events SET state = 'discarded' WHERE state = 'pending'")
-        last = -1
-        while last != (last := int(get_text(hook + "/count"))):
-            time.sleep(0.5)
+        set_aside_backlog(sql, hook)
         body_script = os.path.join(data, "direct.lua")
         with open(body_script, "w") as f:
             f.write("wrk.method = 'POST'\nwrk.headers['Content-Type'] = 'application/json'\n"
@@ -442,10 +447,7 @@ def deliveries(env, base, data, pid, sql, rss_idle, held_target):
             "delivered_vs_direct": round(delivered / elapsed / direct, 3),
             "waiting_at_end": int(sql(f"SELECT COUNT(*) FROM events WHERE tenant_id = {first} AND state = 'pending'")),
         }
-        sql("UPDATE events SET state = 'discarded' WHERE state = 'pending'")
-        last = -1
-        while last != (last := int(get_text(hook + "/count"))):
-            time.sleep(0.5)
+        set_aside_backlog(sql, hook)
 
         # From hand-in to arrival at a steady 500 events a second.
         sql(f"UPDATE endpoints SET url = '{hook}/cdr', auth_method = 'disable', enabled = true "

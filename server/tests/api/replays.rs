@@ -62,6 +62,21 @@ async fn put_cdr(api: &Api, body: Value) {
     assert_eq!(status, StatusCode::OK, "{answer}");
 }
 
+/// Starts a replay (202 asserted) and waits until it is done: the replay
+/// as started and as it ended.
+async fn replay_to_the_end(api: &Api, body: Value) -> (Value, Value) {
+    let (status, headers, started) = api
+        .post("/api/v1/deliveries/redeliver", Some(&body.to_string()))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{started}");
+    let location = headers["location"].to_str().unwrap().to_owned();
+    wait_for("the replay done", async || {
+        api.get(&location).await.2["done"] == true
+    })
+    .await;
+    (started, api.get(&location).await.2)
+}
+
 #[tokio::test]
 async fn a_replay_of_ten_thousand_events_delivers_each_exactly_once() {
     let app = spawn_delivering("200ms").await;
@@ -196,22 +211,12 @@ async fn filtered_events_are_replayed_oldest_first_one_at_a_time() {
     .await;
     assert!(receiver.seen().is_empty(), "filtered: never sent");
 
-    let (status, headers, replay) = api
-        .post(
-            "/api/v1/deliveries/redeliver",
-            Some(
-                &json!({"section": "cdr", "state": "filtered", "from": "2000-01-01T00:00:00Z"})
-                    .to_string(),
-            ),
-        )
-        .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{replay}");
-    assert_eq!(replay["total"], 30);
-    let location = headers["location"].to_str().unwrap().to_owned();
-    wait_for("the replay done", async || {
-        api.get(&location).await.2["done"] == true
-    })
+    let (replay, done) = replay_to_the_end(
+        &api,
+        json!({"section": "cdr", "state": "filtered", "from": "2000-01-01T00:00:00Z"}),
+    )
     .await;
+    assert_eq!(replay["total"], 30);
     let order: Vec<String> = receiver
         .seen()
         .iter()
@@ -219,7 +224,6 @@ async fn filtered_events_are_replayed_oldest_first_one_at_a_time() {
         .collect();
     let expected: Vec<String> = (0..30).map(|i| format!("s-{i:02}")).collect();
     assert_eq!(order, expected, "oldest first, each once");
-    let (_, _, done) = api.get(&location).await;
     assert_eq!(
         (done["delivered"].clone(), done["state"].clone()),
         (json!(30), json!("filtered"))
@@ -247,19 +251,7 @@ async fn a_replay_to_a_receiver_still_failing_ends_with_each_failed_again() {
         count_in_state(&app, "given_up").await == 20
     })
     .await;
-    let (status, headers, replay) = api
-        .post(
-            "/api/v1/deliveries/redeliver",
-            Some(&json!({"section": "cdr"}).to_string()),
-        )
-        .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{replay}");
-    let location = headers["location"].to_str().unwrap().to_owned();
-    wait_for("the replay done", async || {
-        api.get(&location).await.2["done"] == true
-    })
-    .await;
-    let (_, _, done) = api.get(&location).await;
+    let (_, done) = replay_to_the_end(&api, json!({"section": "cdr"})).await;
     assert_eq!(
         (done["delivered"].clone(), done["failed"].clone()),
         (json!(0), json!(20))
@@ -303,19 +295,7 @@ async fn a_section_paused_automatically_then_enabled_replays_its_given_up_events
     .await;
     let (status, _, _) = api.post("/api/v1/event-url/cdr/enable", None).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, headers, replay) = api
-        .post(
-            "/api/v1/deliveries/redeliver",
-            Some(&json!({"section": "cdr"}).to_string()),
-        )
-        .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{replay}");
+    let (replay, done) = replay_to_the_end(&api, json!({"section": "cdr"})).await;
     assert_eq!(replay["total"], 10);
-    let location = headers["location"].to_str().unwrap().to_owned();
-    wait_for("the replay done", async || {
-        api.get(&location).await.2["done"] == true
-    })
-    .await;
-    let (_, _, done) = api.get(&location).await;
     assert_eq!(done["failed"], 10, "{done}");
 }
