@@ -10,10 +10,7 @@
 //!   `into_plain_response`), not where it is built.
 
 use crate::domain::FieldErrors;
-use leptos::server_fn::{
-    codec::JsonEncoding,
-    error::{FromServerFnError, ServerFnErrorErr},
-};
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -53,7 +50,8 @@ pub enum AppError {
 }
 
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    /// Read in the browser as the answers are (`rpc_codec`).
+    type Encoder = crate::rpc_codec::JsonText;
 
     /// On the server, arguments that cannot be read (a non-numeric id, an
     /// unknown section, a cut or oversized body) are the client's mistake:

@@ -21,6 +21,7 @@ pub mod members;
 pub mod password_reset;
 pub mod paths;
 pub mod provider;
+pub mod rpc_codec;
 pub mod setup;
 mod shell;
 pub mod test_event;

@@ -6,7 +6,7 @@ use super::model::AccountData;
 use crate::error::AppError;
 
 /// My name, role and signed-in sessions.
-#[server(prefix = "/rpc", endpoint = "load_account")]
+#[server(prefix = "/rpc", endpoint = "load_account", output = crate::rpc_codec::Answer)]
 pub async fn load_account() -> Result<AccountData, AppError> {
     let (state, admin) = crate::auth::signed_in().await?;
     let session = leptos_axum::extract::<tower_sessions::Session>()
@@ -25,7 +25,7 @@ pub async fn load_account() -> Result<AccountData, AppError> {
 
 /// The address a confirmation link of mine confirms, or that it is
 /// another account's, or no longer works.
-#[server(prefix = "/rpc", endpoint = "email_link_state")]
+#[server(prefix = "/rpc", endpoint = "email_link_state", output = crate::rpc_codec::Answer)]
 pub async fn email_link_state(token: String) -> Result<super::model::EmailLink, AppError> {
     let (state, admin) = crate::auth::signed_in().await?;
     super::email::link_state(&state.db, token.trim(), &admin)

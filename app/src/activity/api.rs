@@ -7,7 +7,7 @@ use crate::error::AppError;
 
 /// A page of the signed-in tenant's activity; `section` and `kind` empty
 /// for all.
-#[server(prefix = "/rpc", endpoint = "list_activity")]
+#[server(prefix = "/rpc", endpoint = "list_activity", output = crate::rpc_codec::Answer)]
 pub async fn list_activity(
     page: u64,
     section: String,

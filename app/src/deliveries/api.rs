@@ -7,7 +7,7 @@ use crate::error::AppError;
 
 /// A page of the signed-in tenant's events: `before` / `after` are the
 /// cursors of the page links (empty for the newest).
-#[server(prefix = "/rpc", endpoint = "list_deliveries")]
+#[server(prefix = "/rpc", endpoint = "list_deliveries", output = crate::rpc_codec::Answer)]
 pub async fn list_deliveries(
     filters: DeliveryFilters,
     before: String,
@@ -28,7 +28,7 @@ pub async fn list_deliveries(
 }
 
 /// One of the signed-in tenant's events with its attempts.
-#[server(prefix = "/rpc", endpoint = "delivery_event")]
+#[server(prefix = "/rpc", endpoint = "delivery_event", output = crate::rpc_codec::Answer)]
 pub async fn delivery_event(id: String, redelivered: bool) -> Result<EventDetail, AppError> {
     let (state, admin) = crate::auth::signed_in().await?;
     let id: i64 = id.parse().map_err(|_| {
@@ -44,7 +44,7 @@ pub async fn delivery_event(id: String, redelivered: bool) -> Result<EventDetail
 
 /// What a redelivery would send, for its confirmation page: one event
 /// (`id`), or a section's given-up events within `from`–`to`.
-#[server(prefix = "/rpc", endpoint = "redelivery_preview")]
+#[server(prefix = "/rpc", endpoint = "redelivery_preview", output = crate::rpc_codec::Answer)]
 pub async fn redelivery_preview(
     id: String,
     section: String,
@@ -67,7 +67,7 @@ pub async fn redelivery_preview(
 }
 
 /// A replay of the signed-in member's tenant and its progress now.
-#[server(prefix = "/rpc", endpoint = "load_replay")]
+#[server(prefix = "/rpc", endpoint = "load_replay", output = crate::rpc_codec::Answer)]
 pub async fn load_replay(id: i32) -> Result<super::model::ReplayPage, AppError> {
     let (state, admin) = crate::auth::signed_in().await?;
     let replay = super::service::replay::progress(&state, &admin, id)

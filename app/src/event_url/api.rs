@@ -8,7 +8,7 @@ use crate::{
     error::AppError,
 };
 
-#[server(prefix = "/rpc", endpoint = "load_event_url")]
+#[server(prefix = "/rpc", endpoint = "load_event_url", output = crate::rpc_codec::Answer)]
 pub async fn load_event_url() -> Result<EventUrlData, AppError> {
     let (state, admin) = crate::auth::signed_in().await?;
     super::service::load(&state.db, &admin)
@@ -18,7 +18,7 @@ pub async fn load_event_url() -> Result<EventUrlData, AppError> {
 
 /// Enable (checked first) or pause a saved endpoint, based on the version
 /// the page shows.
-#[server(prefix = "/rpc", endpoint = "set_enabled")]
+#[server(prefix = "/rpc", endpoint = "set_enabled", output = crate::rpc_codec::Answer)]
 pub async fn set_enabled(
     kind: EndpointKind,
     enabled: bool,
@@ -31,13 +31,13 @@ pub async fn set_enabled(
 }
 
 /// A new random secret for the form; stored only when the form is saved.
-#[server(prefix = "/rpc", endpoint = "generate_secret")]
+#[server(prefix = "/rpc", endpoint = "generate_secret", output = crate::rpc_codec::Answer)]
 pub async fn generate_secret(kind: SecretKind) -> Result<String, AppError> {
     crate::auth::signed_in_administrator().await?;
     Ok(super::service::generate_secret(kind))
 }
 
-#[server(prefix = "/rpc", endpoint = "save_endpoint")]
+#[server(prefix = "/rpc", endpoint = "save_endpoint", output = crate::rpc_codec::Answer)]
 pub async fn save_endpoint(form: EndpointForm) -> Result<EndpointView, AppError> {
     let (state, admin) = crate::auth::signed_in_administrator().await?;
     super::service::save(

@@ -6,7 +6,7 @@ use super::model::{OperatorAccountData, OperatorActivityView, TenantsData};
 use crate::error::AppError;
 
 /// Every tenant, for a signed-in operator.
-#[server(prefix = "/rpc", endpoint = "list_tenants")]
+#[server(prefix = "/rpc", endpoint = "list_tenants", output = crate::rpc_codec::Answer)]
 pub async fn list_tenants() -> Result<TenantsData, AppError> {
     let (state, operator) = crate::auth::signed_in_operator().await?;
     super::service::list(&state.db, &operator)
@@ -15,7 +15,7 @@ pub async fn list_tenants() -> Result<TenantsData, AppError> {
 }
 
 /// The operators' newest activity.
-#[server(prefix = "/rpc", endpoint = "list_operator_activity")]
+#[server(prefix = "/rpc", endpoint = "list_operator_activity", output = crate::rpc_codec::Answer)]
 pub async fn list_operator_activity() -> Result<(String, Vec<OperatorActivityView>), AppError> {
     let (state, operator) = crate::auth::signed_in_operator().await?;
     let entries = super::log::newest(&state.db, 200)
@@ -25,7 +25,7 @@ pub async fn list_operator_activity() -> Result<(String, Vec<OperatorActivityVie
 }
 
 /// The signed-in operator's own account.
-#[server(prefix = "/rpc", endpoint = "load_operator_account")]
+#[server(prefix = "/rpc", endpoint = "load_operator_account", output = crate::rpc_codec::Answer)]
 pub async fn load_operator_account() -> Result<OperatorAccountData, AppError> {
     let (state, operator) = crate::auth::signed_in_operator().await?;
     super::service::account(

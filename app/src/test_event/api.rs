@@ -7,7 +7,7 @@ use crate::{domain::EndpointForm, error::AppError};
 
 /// Posts a sample event of `sample_event`'s type to the URL in the form,
 /// with the form's authentication; saved or not.
-#[server(prefix = "/rpc", endpoint = "send_test_event")]
+#[server(prefix = "/rpc", endpoint = "send_test_event", output = crate::rpc_codec::Answer)]
 pub async fn send_test_event(
     form: EndpointForm,
     sample_event: String,
@@ -19,7 +19,7 @@ pub async fn send_test_event(
 }
 
 /// Sends a past test send's event again, with the secret saved now.
-#[server(prefix = "/rpc", endpoint = "send_test_event_again")]
+#[server(prefix = "/rpc", endpoint = "send_test_event_again", output = crate::rpc_codec::Answer)]
 pub async fn send_test_event_again(id: i32) -> Result<TestReport, AppError> {
     let (state, admin) = crate::auth::signed_in_administrator().await?;
     super::service::send_again(&state, &admin, id)
