@@ -29,3 +29,29 @@ pub fn DataTable(
         </div>
     }
 }
+
+/// One filter of a list page: a labelled `<select>` whose first choice
+/// (`any`, the empty value) filters nothing, then `choices` as (value,
+/// label), the one equal to `chosen` selected.
+#[component]
+pub fn FilterSelect(
+    id: &'static str,
+    name: &'static str,
+    label: &'static str,
+    any: &'static str,
+    chosen: String,
+    choices: Vec<(&'static str, &'static str)>,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <select id=id name=name>
+                <option value="" selected=chosen.is_empty()>{any}</option>
+                {choices
+                    .into_iter()
+                    .map(|(value, text)| view! { <option value=value selected=chosen == value>{text}</option> })
+                    .collect_view()}
+            </select>
+        </div>
+    }
+}

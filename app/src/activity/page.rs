@@ -12,7 +12,7 @@ use super::{
     entry::{ActivityEntry, ActivityKind},
 };
 use crate::{
-    data_table::DataTable,
+    data_table::{DataTable, FilterSelect},
     domain::EndpointKind,
     layout::{CompanyLayout, CompanyTab},
 };
@@ -74,22 +74,10 @@ pub fn ActivityView() -> impl IntoView {
 fn Filters(section: String, kind: String) -> impl IntoView {
     view! {
         <form method="get" action=ACTIVITY class="filters">
-            <div class="field">
-                <label for="activity-section">"Section"</label>
-                <select id="activity-section" name="section">
-                    <option value="" selected=section.is_empty()>"All"</option>
-                    {EndpointKind::ALL
-                        .map(|k| view! { <option value=k.as_str() selected=section == k.as_str()>{k.title()}</option> })}
-                </select>
-            </div>
-            <div class="field">
-                <label for="activity-kind">"What"</label>
-                <select id="activity-kind" name="kind">
-                    <option value="" selected=kind.is_empty()>"Everything"</option>
-                    {ActivityKind::ALL
-                        .map(|k| view! { <option value=k.as_str() selected=kind == k.as_str()>{k.label()}</option> })}
-                </select>
-            </div>
+            <FilterSelect id="activity-section" name="section" label="Section" any="All" chosen=section
+                choices=EndpointKind::ALL.map(|k| (k.as_str(), k.title())).to_vec()/>
+            <FilterSelect id="activity-kind" name="kind" label="What" any="Everything" chosen=kind
+                choices=ActivityKind::ALL.map(|k| (k.as_str(), k.label())).to_vec()/>
             <button type="submit" class="secondary">"Filter"</button>
         </form>
     }

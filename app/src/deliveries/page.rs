@@ -17,7 +17,7 @@ use super::{
 use crate::{
     activity::LocalTime,
     auth::login_path,
-    data_table::DataTable,
+    data_table::{DataTable, FilterSelect},
     domain::{EndpointKind, EventState},
     error::AppError,
     layout::{CompanyLayout, CompanyTab},
@@ -184,22 +184,10 @@ fn Filters(filters: DeliveryFilters) -> impl IntoView {
     } = filters;
     view! {
         <form method="get" action=DELIVERIES class="filters" role="search" aria-label="Filter deliveries">
-            <div class="field">
-                <label for="deliveries-section">"Section"</label>
-                <select id="deliveries-section" name="section">
-                    <option value="" selected=section.is_empty()>"All"</option>
-                    {EndpointKind::ALL
-                        .map(|k| view! { <option value=k.as_str() selected=section == k.as_str()>{k.title()}</option> })}
-                </select>
-            </div>
-            <div class="field">
-                <label for="deliveries-state">"State"</label>
-                <select id="deliveries-state" name="state">
-                    <option value="" selected=state.is_empty()>"Any"</option>
-                    {EventState::ALL
-                        .map(|s| view! { <option value=s.as_str() selected=state == s.as_str()>{s.label()}</option> })}
-                </select>
-            </div>
+            <FilterSelect id="deliveries-section" name="section" label="Section" any="All" chosen=section
+                choices=EndpointKind::ALL.map(|k| (k.as_str(), k.title())).to_vec()/>
+            <FilterSelect id="deliveries-state" name="state" label="State" any="Any" chosen=state
+                choices=EventState::ALL.map(|s| (s.as_str(), s.label())).to_vec()/>
             <div class="field">
                 <label for="deliveries-type">"Event type"</label>
                 <input id="deliveries-type" name="type" list="deliveries-types" value=event_type autocomplete="off"/>

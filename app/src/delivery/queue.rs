@@ -18,7 +18,7 @@ pub use claim::{claim, due_endpoints, due_for, let_go, limits_of, release, Claim
 pub use enqueue::{enqueue, prepare, NewEvent, Queued};
 pub use finish::{finish, purge, AttemptRecord, Outcome, ResponseRecord};
 pub use manage::{
-    count_replayable, discard_held, redeliver_event, release_held, replay, replay_counts,
+    count_replayable, hold_pending, redeliver_event, replay, replay_counts, settle_held, HeldFate,
     ReplayCounts, ReplayFilter,
 };
 

@@ -16,6 +16,7 @@ use super::model::{
 use crate::{
     activity::{self, log::NewEntry, ActivityKind, Change},
     auth::{Administrator, CurrentAdmin},
+    delivery::queue::{settle_held, HeldFate},
     domain::{
         AuthDraft, AuthMethod, EndpointForm, EndpointKind, Field, SavedHeader, SecretInput,
         SecretKind,
@@ -200,7 +201,7 @@ pub async fn discard_held(
     let now = OffsetDateTime::now_utc();
     let _turn = writes.enter().await;
     let txn = db.begin().await.context("starting a transaction")?;
-    let discarded = crate::delivery::queue::discard_held(&txn, admin.tenant_id, kind, now).await?;
+    let discarded = settle_held(&txn, admin.tenant_id, kind, HeldFate::Discarded, now).await?;
     if discarded > 0 {
         activity::log::record(
             &txn,

@@ -4,8 +4,9 @@
 
 use anyhow::Context;
 use sea_orm::{
-    sea_query::Expr, ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
 };
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -20,12 +21,12 @@ use crate::{
     activity::{self, log::NewEntry, ActivityKind},
     auth::CurrentOperator,
     delivery::{health::AUTO_PAUSED, health::FAILING, queue},
-    domain::{EndpointKind, EventState, Role},
+    domain::{EndpointKind, Role},
     error::{AppError, ServiceError},
     members::{INVITATION_HOURS, INVITATION_PREFIX},
     persistence::{
         crypto::{credential_digest, new_bearer_credential, SecretCipher},
-        entities::{endpoint, event, invitation, tenant, user},
+        entities::{endpoint, invitation, tenant, user},
         session_store::end_tenant_sessions,
         write_gate::WriteGate,
     },
@@ -240,29 +241,14 @@ pub async fn suspend(
     let now = OffsetDateTime::now_utc();
     let _turn = writes.enter().await;
     let txn = db.begin().await.context("starting a transaction")?;
-    let changed = tenant::Entity::update_many()
-        .col_expr(tenant::Column::SuspendedAt, Expr::value(now))
-        .filter(tenant::Column::Id.eq(tenant_id))
-        .filter(tenant::Column::SuspendedAt.is_null())
-        .exec_with_returning(&txn)
-        .await
-        .context("suspending the tenant")?;
-    let Some(tenant) = changed.into_iter().next() else {
+    let Some(tenant) = set_suspended(&txn, tenant_id, Some(now)).await? else {
         return Err(AppError::NotFound(
             "That tenant does not exist or is suspended already; reload the page.".to_owned(),
         )
         .into());
     };
     let ended = end_tenant_sessions(&txn, tenant_id).await?;
-    let held = event::Entity::update_many()
-        .col_expr(event::Column::State, Expr::value(EventState::Held.as_str()))
-        .filter(event::Column::TenantId.eq(tenant_id))
-        .filter(event::Column::Section.eq(EndpointKind::Cdr.as_str()))
-        .filter(event::Column::State.eq(EventState::Pending.as_str()))
-        .exec(&txn)
-        .await
-        .context("holding the tenant's CDR events")?
-        .rows_affected;
+    let held = queue::hold_pending(&txn, tenant_id, EndpointKind::Cdr).await?;
     let summary = format!(
         "suspended the company: {ended} session(s) ended, {held} CDR event(s) held; sign-in and API tokens refused until it is reactivated"
     );
@@ -283,6 +269,28 @@ pub async fn suspend(
     Ok(tenant.name)
 }
 
+/// Suspends (`Some(at)`) or reactivates (`None`) a tenant that is not so
+/// already; the tenant as it is now, or none if there was nothing to do.
+async fn set_suspended(
+    txn: &impl ConnectionTrait,
+    tenant_id: i32,
+    at: Option<OffsetDateTime>,
+) -> anyhow::Result<Option<tenant::Model>> {
+    // Only a tenant not so already.
+    let other = match at {
+        Some(_) => tenant::Column::SuspendedAt.is_null(),
+        None => tenant::Column::SuspendedAt.is_not_null(),
+    };
+    let changed = tenant::Entity::update_many()
+        .col_expr(tenant::Column::SuspendedAt, Expr::value(at))
+        .filter(tenant::Column::Id.eq(tenant_id))
+        .filter(other)
+        .exec_with_returning(txn)
+        .await
+        .with_context(|| format!("setting the tenant's suspension to {at:?}"))?;
+    Ok(changed.into_iter().next())
+}
+
 /// Reactivates a suspended tenant: its people can sign in again and its
 /// held CDR events become due (when its CDR section is enabled). Returns
 /// its name.
@@ -295,17 +303,7 @@ pub async fn reactivate(
     let now = OffsetDateTime::now_utc();
     let _turn = writes.enter().await;
     let txn = db.begin().await.context("starting a transaction")?;
-    let changed = tenant::Entity::update_many()
-        .col_expr(
-            tenant::Column::SuspendedAt,
-            Expr::value(Option::<OffsetDateTime>::None),
-        )
-        .filter(tenant::Column::Id.eq(tenant_id))
-        .filter(tenant::Column::SuspendedAt.is_not_null())
-        .exec_with_returning(&txn)
-        .await
-        .context("reactivating the tenant")?;
-    let Some(tenant) = changed.into_iter().next() else {
+    let Some(tenant) = set_suspended(&txn, tenant_id, None).await? else {
         return Err(AppError::NotFound(
             "That tenant does not exist or is not suspended; reload the page.".to_owned(),
         )
@@ -319,7 +317,14 @@ pub async fn reactivate(
         .context("reading the CDR section")?;
     let released = match cdr {
         Some(cdr) if cdr.enabled && cdr.url.is_some() => {
-            queue::release_held(&txn, tenant_id, EndpointKind::Cdr, now).await?
+            queue::settle_held(
+                &txn,
+                tenant_id,
+                EndpointKind::Cdr,
+                queue::HeldFate::Released,
+                now,
+            )
+            .await?
         }
         _ => 0,
     };

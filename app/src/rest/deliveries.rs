@@ -281,7 +281,6 @@ pub async fn one(
     params(("id" = i64, Path, description = "The event's `id`.", example = 1812)),
     responses(
         (status = 202, description = "Queued: the next free worker sends it.", body = RedeliveredOut),
-        (status = 403, description = "A read-only token.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No event of this tenant has this id.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "Not now (e.g. its section has no URL or is paused); `detail` says why.", body = ProblemDoc, content_type = "application/problem+json"),
     )
@@ -358,7 +357,6 @@ pub struct ReplayIn {
         (status = 202, description = "Started; `Location` is the replay, whose `GET` says how far it is.", body = ReplayView,
             headers(("Location" = String, description = "The replay: `/api/v1/replays/{id}`"))),
         (status = 400, description = "A filter that does not read (`detail` says which).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "A read-only token.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "A replay of this section is still running; `detail` names it.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "Not now: the section is paused or has no URL, no event matches, or more than 100,000 do.", body = ProblemDoc, content_type = "application/problem+json"),
     )

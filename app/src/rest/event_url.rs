@@ -204,7 +204,6 @@ pub async fn both(State(state): State<AppState>, caller: Caller) -> Result<Respo
     responses(
         (status = 200, description = "The section.", body = SectionOut,
             headers(("ETag" = String, description = "The section's version, for If-Match."))),
-        (status = 404, description = "Not a section.", body = ProblemDoc, content_type = "application/problem+json"),
     )
 )]
 pub async fn one(
@@ -228,8 +227,6 @@ pub async fn one(
     responses(
         (status = 200, description = "Saved: the section as it is now.", body = SectionOut,
             headers(("ETag" = String, description = "The new version."))),
-        (status = 403, description = "A read-only token.", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, description = "Not a section.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 412, description = "Changed since that version; `detail` says who changed what.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "Invalid settings; `errors` has each field's message.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 428, description = "No If-Match.", body = ProblemDoc, content_type = "application/problem+json"),
@@ -320,8 +317,6 @@ async fn switch(
     responses(
         (status = 200, description = "Paused: the section as it is now.", body = SectionOut,
             headers(("ETag" = String, description = "The new version."))),
-        (status = 403, description = "A read-only token.", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, description = "Not a section.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 412, description = "Changed since the If-Match version.", body = ProblemDoc, content_type = "application/problem+json"),
     )
 )]
@@ -344,8 +339,6 @@ pub async fn pause(
     responses(
         (status = 200, description = "Enabled: the section as it is now.", body = SectionOut,
             headers(("ETag" = String, description = "The new version."))),
-        (status = 403, description = "A read-only token.", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, description = "Not a section.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 412, description = "Changed since the If-Match version.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "It cannot be enabled as saved (no URL); `detail` says why.", body = ProblemDoc, content_type = "application/problem+json"),
     )
@@ -384,8 +377,6 @@ pub struct TestIn {
     request_body(content = Option<TestIn>, description = "Which event to send; may be left out."),
     responses(
         (status = 200, description = "Sent (or refused before sending): what the receiver answered and what the PBX would make of it.", body = TestReport),
-        (status = 403, description = "A read-only token.", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, description = "Not a section.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "Nothing to send to (no URL saved), or an event type of the other section.", body = ProblemDoc, content_type = "application/problem+json"),
     )
 )]

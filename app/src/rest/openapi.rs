@@ -92,10 +92,14 @@ impl Modify for Shared {
             "token",
             Vec::<String>::new(),
         )]);
-        for item in doc.paths.paths.values_mut() {
-            let operations: [&mut Option<Operation>; 3] =
-                [&mut item.get, &mut item.put, &mut item.post];
-            for operation in operations.into_iter().flatten() {
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let operations: [(&mut Option<Operation>, bool); 3] = [
+                (&mut item.get, false),
+                (&mut item.put, true),
+                (&mut item.post, true),
+            ];
+            for (operation, write) in operations {
+                let Some(operation) = operation else { continue };
                 let responses = &mut operation.responses.responses;
                 // A body, or a header (If-Match), can be unreadable: 400.
                 let readable = operation.request_body.is_some()
@@ -106,14 +110,21 @@ impl Modify for Shared {
                     "401".into(),
                     problem("No token, or one that is unknown, revoked or expired.").into(),
                 );
-                // Writes say their own 403s (scope, role); every call can
-                // also meet this one.
+                // Every call can meet a 403; a write's first reason is a
+                // read-only token.
                 responses.entry("403".into()).or_insert_with(|| {
-                    problem(
-                        "The token's member must set up two-factor sign-in first (their company requires it), or may not do this.",
-                    )
+                    problem(if write {
+                        "A read-only token, or its member may not do this (a viewer; two-factor sign-in not set up where the company requires it)."
+                    } else {
+                        "The token's member must set up two-factor sign-in first (their company requires it), or may not do this."
+                    })
                     .into()
                 });
+                if path.contains("{section}") {
+                    responses
+                        .entry("404".into())
+                        .or_insert_with(|| problem("Not a section.").into());
+                }
                 responses.insert(
                     "429".into(),
                     problem(

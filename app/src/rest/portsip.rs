@@ -110,7 +110,6 @@ pub struct TenantIn {
     request_body(content = TenantIn, description = "`cdr_event`, `extension_event` or both."),
     responses(
         (status = 200, description = "Saved: the two objects as they are now.", body = TenantOut),
-        (status = 403, description = "A read-only token.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "Someone changed these settings while this request was being saved.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "Invalid settings (`errors` names `cdr_event.url` etc.), or neither object sent.", body = ProblemDoc, content_type = "application/problem+json"),
     )

@@ -80,8 +80,6 @@ fn secret_response(shown: service::ShownSecret) -> Response {
     params(SectionPath),
     responses(
         (status = 200, description = "The secret, and until when a rotated one still signs.", body = SigningSecretOut),
-        (status = 403, description = "A read-only token.", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, description = "Not a section.", body = ProblemDoc, content_type = "application/problem+json"),
     )
 )]
 pub async fn read(
@@ -111,8 +109,6 @@ pub async fn read(
     responses(
         (status = 200, description = "Rotated: the new secret, and until when the old one also signs.", body = SigningSecretOut),
         (status = 400, description = "Not JSON.", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "A read-only token.", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, description = "Not a section.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "`grace_seconds` missing or out of range; `errors` says so.", body = ProblemDoc, content_type = "application/problem+json"),
     )
 )]

@@ -75,6 +75,23 @@ async fn set_email(app: &TestApp, smtp: &SmtpServer, browser: &Browser, email: &
     assert!(press_confirm(browser, &path).await, "{email} confirmed");
 }
 
+/// Acme with its administrator alice and a second member, both signed in
+/// with a confirmed address (`{username}@example.com`).
+async fn acme_with_emails(
+    app: &TestApp,
+    smtp: &SmtpServer,
+    member: &str,
+    role: app::domain::Role,
+) -> (Browser, Browser) {
+    app.create_tenant_with_admin("Acme", "alice").await;
+    app.create_member("Acme", member, role).await;
+    let alice = Browser::signed_in(app, "alice").await;
+    set_email(app, smtp, &alice, "alice@example.com").await;
+    let other = Browser::signed_in(app, member).await;
+    set_email(app, smtp, &other, &format!("{member}@example.com")).await;
+    (alice, other)
+}
+
 async fn text(response: reqwest::Response) -> String {
     response.text().await.unwrap()
 }
@@ -322,13 +339,7 @@ async fn invitations_are_emailed_and_the_address_becomes_the_members() {
 async fn administrators_are_told_of_a_changed_credential_and_an_automatic_pause() {
     let smtp = SmtpServer::start();
     let app = spawn_mailing(&smtp).await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    app.create_member("Acme", "vera", app::domain::Role::Viewer)
-        .await;
-    let alice = Browser::signed_in(&app, "alice").await;
-    set_email(&app, &smtp, &alice, "alice@example.com").await;
-    let vera = Browser::signed_in(&app, "vera").await;
-    set_email(&app, &smtp, &vera, "vera@example.com").await;
+    let (alice, _vera) = acme_with_emails(&app, &smtp, "vera", app::domain::Role::Viewer).await;
     let receiver = Receiver::start().await;
     let secret = "s3cret-receiver-password";
     let login = [("username", "pbx"), ("password", secret), ("enabled", "on")];
@@ -721,13 +732,7 @@ async fn one_event(app: &TestApp, pbx: &Pbx, tenant: &str, id: &str, state: &str
 async fn a_failing_section_is_alerted_once_an_hour_and_its_recovery_too_to_those_who_want_it() {
     let smtp = SmtpServer::start();
     let app = spawn_alerting(&smtp).await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    app.create_member("Acme", "bob", app::domain::Role::Administrator)
-        .await;
-    let alice = Browser::signed_in(&app, "alice").await;
-    set_email(&app, &smtp, &alice, "alice@example.com").await;
-    let bob = Browser::signed_in(&app, "bob").await;
-    set_email(&app, &smtp, &bob, "bob@example.com").await;
+    let (alice, bob) = acme_with_emails(&app, &smtp, "bob", app::domain::Role::Administrator).await;
 
     // Bob switches the alert emails off in My account.
     let page = bob.private_page("/account").await;

@@ -64,6 +64,25 @@ async fn put_cdr(api: &Api, body: Value) {
 
 /// Starts a replay (202 asserted) and waits until it is done: the replay
 /// as started and as it ended.
+/// Acme's CDR section, enabled to a path of a test receiver that answers
+/// 404, and `n` CDR events (`{prefix}-00`, …) handed in for it.
+async fn failing_section(app: &crate::helpers::TestApp, n: usize, prefix: &str) -> (Receiver, Api) {
+    app.create_tenant_with_admin("Acme", "alice").await;
+    let tenant = tenant_id(app, "Acme").await;
+    let receiver = Receiver::start().await;
+    let api = Api::with_token(app, "Acme", "ci", "write", None);
+    put_cdr(
+        &api,
+        json!({"auth": "DISABLE", "url": receiver.url("/missing"), "enabled": true}),
+    )
+    .await;
+    let batch: Vec<Value> = (0..n)
+        .map(|i| json!({"event_type": "call_cdr", "event_id": format!("{prefix}-{i:02}")}))
+        .collect();
+    Pbx::new(app).await.hand_in(&tenant, &json!(batch)).await;
+    (receiver, api)
+}
+
 async fn replay_to_the_end(api: &Api, body: Value) -> (Value, Value) {
     let (status, headers, started) = api
         .post("/api/v1/deliveries/redeliver", Some(&body.to_string()))
@@ -233,20 +252,7 @@ async fn filtered_events_are_replayed_oldest_first_one_at_a_time() {
 #[tokio::test]
 async fn a_replay_to_a_receiver_still_failing_ends_with_each_failed_again() {
     let app = spawn_delivering("200ms").await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let tenant = tenant_id(&app, "Acme").await;
-    let receiver = Receiver::start().await;
-    let api = Api::with_token(&app, "Acme", "ci", "write", None);
-    put_cdr(
-        &api,
-        json!({"auth": "DISABLE", "url": receiver.url("/missing"), "enabled": true}),
-    )
-    .await;
-    let pbx = Pbx::new(&app).await;
-    let batch: Vec<Value> = (0..20)
-        .map(|i| json!({"event_type": "call_cdr", "event_id": format!("m-{i:02}")}))
-        .collect();
-    pbx.hand_in(&tenant, &json!(batch)).await;
+    let (receiver, api) = failing_section(&app, 20, "m").await;
     wait_for("20 given up", async || {
         count_in_state(&app, "given_up").await == 20
     })
@@ -275,20 +281,7 @@ async fn a_section_paused_automatically_then_enabled_replays_its_given_up_events
     config.retry_schedule = "200ms".parse().unwrap();
     config.auto_pause_after = 10;
     let app = crate::helpers::spawn_with(dir, config).await;
-    app.create_tenant_with_admin("Acme", "alice").await;
-    let tenant = tenant_id(&app, "Acme").await;
-    let receiver = Receiver::start().await;
-    let api = Api::with_token(&app, "Acme", "ci", "write", None);
-    put_cdr(
-        &api,
-        json!({"auth": "DISABLE", "url": receiver.url("/missing"), "enabled": true}),
-    )
-    .await;
-    let pbx = Pbx::new(&app).await;
-    let batch: Vec<Value> = (0..10)
-        .map(|i| json!({"event_type": "call_cdr", "event_id": format!("p-{i:02}")}))
-        .collect();
-    pbx.hand_in(&tenant, &json!(batch)).await;
+    let (_receiver, api) = failing_section(&app, 10, "p").await;
     wait_for("paused automatically", async || {
         api.get("/api/v1/event-url/cdr").await.2["enabled"] == false
     })

@@ -12,49 +12,54 @@ use crate::{
     persistence::{entities::event, raw_sql},
 };
 
-/// Held events of a section become due, oldest first (called in the
-/// transaction that enables the section).
-pub async fn release_held(
+/// What becomes of a section's held events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeldFate {
+    /// Due now, oldest first (in the transaction that enables the section).
+    Released,
+    /// Not to be delivered: finished, kept like other finished events for
+    /// the retention time.
+    Discarded,
+}
+
+/// Every held event of a section meets `fate`; how many.
+pub async fn settle_held(
     db: &impl ConnectionTrait,
     tenant_id: i32,
     section: EndpointKind,
+    fate: HeldFate,
     now: OffsetDateTime,
 ) -> anyhow::Result<u64> {
+    let (to, at) = match fate {
+        HeldFate::Released => (EventState::Pending, event::Column::NextAttemptAt),
+        HeldFate::Discarded => (EventState::Discarded, event::Column::FinishedAt),
+    };
     let done = event::Entity::update_many()
-        .col_expr(
-            event::Column::State,
-            Expr::value(EventState::Pending.as_str()),
-        )
-        .col_expr(event::Column::NextAttemptAt, Expr::value(now))
+        .col_expr(event::Column::State, Expr::value(to.as_str()))
+        .col_expr(at, Expr::value(now))
         .filter(event::Column::TenantId.eq(tenant_id))
         .filter(event::Column::Section.eq(section.as_str()))
         .filter(event::Column::State.eq(EventState::Held.as_str()))
         .exec(db)
         .await
-        .context("releasing held events")?;
+        .with_context(|| format!("settling held events: {fate:?}"))?;
     Ok(done.rows_affected)
 }
 
-/// Held events of a section are not to be delivered: discarded (kept,
-/// like other finished events, for the retention time). How many.
-pub async fn discard_held(
+/// A section's due events are held (their tenant is suspended); how many.
+pub async fn hold_pending(
     db: &impl ConnectionTrait,
     tenant_id: i32,
     section: EndpointKind,
-    now: OffsetDateTime,
 ) -> anyhow::Result<u64> {
     let done = event::Entity::update_many()
-        .col_expr(
-            event::Column::State,
-            Expr::value(EventState::Discarded.as_str()),
-        )
-        .col_expr(event::Column::FinishedAt, Expr::value(now))
+        .col_expr(event::Column::State, Expr::value(EventState::Held.as_str()))
         .filter(event::Column::TenantId.eq(tenant_id))
         .filter(event::Column::Section.eq(section.as_str()))
-        .filter(event::Column::State.eq(EventState::Held.as_str()))
+        .filter(event::Column::State.eq(EventState::Pending.as_str()))
         .exec(db)
         .await
-        .context("discarding held events")?;
+        .context("holding due events")?;
     Ok(done.rows_affected)
 }
 

@@ -123,7 +123,7 @@ pub(super) async fn commit_changes(
         // Enabled with a URL: CDR events held while paused become due,
         // oldest first, in the same transaction.
         if saved.enabled && saved.url.is_some() {
-            crate::delivery::queue::release_held(&txn, admin.tenant_id, kind, now).await?;
+            settle_held(&txn, admin.tenant_id, kind, HeldFate::Released, now).await?;
         }
         saved_rows.push((saved, by));
     }
