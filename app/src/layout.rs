@@ -6,41 +6,35 @@ use crate::{
 };
 use leptos::prelude::*;
 
-/// The signed-in tenant's sections in trouble, as the sign-in guard read
+/// What `read` takes of the signed-in member, as the sign-in guard read
 /// them with the session for this request (pages render on the server).
-fn alerts() -> Vec<DeliveryAlert> {
-    #[cfg(feature = "ssr")]
-    {
-        use_context::<http::request::Parts>()
-            .and_then(|parts| {
-                parts
-                    .extensions
-                    .get::<crate::auth::CurrentAdmin>()
-                    .map(|admin| admin.alerts.clone())
-            })
-            .unwrap_or_default()
-    }
-    #[cfg(not(feature = "ssr"))]
-    Vec::new()
+#[cfg(feature = "ssr")]
+fn signed_in<T>(read: impl FnOnce(&crate::auth::CurrentAdmin) -> T) -> Option<T> {
+    use_context::<http::request::Parts>().and_then(|parts| {
+        parts
+            .extensions
+            .get::<crate::auth::CurrentAdmin>()
+            .map(read)
+    })
 }
 
-/// Whether the signed-in member may change things (an administrator), as
-/// the sign-in guard read their role with the session for this request:
+/// The signed-in tenant's sections in trouble.
+fn alerts() -> Vec<DeliveryAlert> {
+    #[cfg(feature = "ssr")]
+    let alerts = signed_in(|admin| admin.alerts.clone());
+    #[cfg(not(feature = "ssr"))]
+    let alerts = None;
+    alerts.unwrap_or_default()
+}
+
+/// Whether the signed-in member may change things (an administrator):
 /// pages show a viewer no control the server would refuse.
 pub fn may_manage() -> bool {
     #[cfg(feature = "ssr")]
-    {
-        use_context::<http::request::Parts>()
-            .and_then(|parts| {
-                parts
-                    .extensions
-                    .get::<crate::auth::CurrentAdmin>()
-                    .map(|admin| admin.role.may_manage())
-            })
-            .unwrap_or(false)
-    }
+    let may = signed_in(|admin| admin.role.may_manage());
     #[cfg(not(feature = "ssr"))]
-    false
+    let may = None;
+    may.unwrap_or(false)
 }
 
 /// What a signed-in page shows when its data could not be loaded: a way
@@ -138,23 +132,16 @@ pub fn CompanyLayout(
 fn CompanyTabs(
     current: impl Fn(CompanyTab) -> Option<&'static str> + Copy + Send + 'static,
 ) -> impl IntoView {
+    let tabs = [
+        (paths::EVENT_URL, CompanyTab::EventUrl, "Event URL"),
+        (paths::DELIVERIES, CompanyTab::Deliveries, "Deliveries"),
+        (paths::ACTIVITY, CompanyTab::Activity, "Activity"),
+        (paths::API_TOKENS, CompanyTab::ApiTokens, "API tokens"),
+        (paths::MEMBERS, CompanyTab::Members, "Administrators"),
+    ];
     view! {
-                <nav class="tabs" aria-label="Company settings">
-                    <a href=paths::EVENT_URL aria-current=current(CompanyTab::EventUrl)>
-                        "Event URL"
-                    </a>
-                    <a href=paths::DELIVERIES aria-current=current(CompanyTab::Deliveries)>
-                        "Deliveries"
-                    </a>
-                    <a href=paths::ACTIVITY aria-current=current(CompanyTab::Activity)>
-                        "Activity"
-                    </a>
-                    <a href=paths::API_TOKENS aria-current=current(CompanyTab::ApiTokens)>
-                        "API tokens"
-                    </a>
-                    <a href=paths::MEMBERS aria-current=current(CompanyTab::Members)>
-                        "Administrators"
-                    </a>
-                </nav>
+        <nav class="tabs" aria-label="Company settings">
+            {tabs.map(|(href, tab, text)| view! { <a href=href aria-current=current(tab)>{text}</a> })}
+        </nav>
     }
 }
