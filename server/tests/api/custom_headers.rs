@@ -9,8 +9,8 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::{
-    delivery::{acme_delivering, spawn_delivering, wait_for, Pbx},
     helpers::{acme_with_alice, fields},
+    pbx::{acme_delivering, spawn_delivering, wait_for, Pbx},
     rest::{error_fields, Api},
 };
 

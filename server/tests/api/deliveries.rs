@@ -4,7 +4,7 @@
 //! given-up events) is confirmed, refused while paused, recorded in
 //! Activity; and another tenant's events are not found.
 
-use crate::{delivery::*, helpers::*, receivers::*};
+use crate::{helpers::*, pbx::*, receivers::*};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

@@ -1,10 +1,11 @@
+// Over 500 lines: nine whole scenarios through one real SMTP server, sharing its fixtures (addresses confirmed, letters read back).
 //! Email through a real SMTP server (aiosmtpd): addresses confirmed by a
 //! link before anything else goes to them, invitations, password reset
 //! links (once, for an hour, telling nothing of who exists) and the
 //! administrators' notices (a credential changed, a section paused
 //! automatically). No letter carries a password or a webhook secret.
 
-use crate::{delivery::*, helpers::*, receivers::*, smtp::*};
+use crate::{helpers::*, pbx::*, receivers::*, smtp::*};
 use reqwest::StatusCode;
 use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter};
 use std::time::Duration;

@@ -19,8 +19,8 @@ use std::{
 };
 
 use crate::{
-    delivery::{cdr, spawn_delivering, tenant_id, wait_for, Pbx},
     helpers::{another_instance, fields, Browser},
+    pbx::{cdr, spawn_delivering, tenant_id, wait_for, Pbx},
     rest::{error_fields, Api},
 };
 

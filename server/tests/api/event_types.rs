@@ -8,8 +8,8 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::{
-    delivery::{acme_delivering, event_in_state, spawn_delivering, wait_for, Pbx},
     helpers::fields,
+    pbx::{acme_delivering, event_in_state, spawn_delivering, wait_for, Pbx},
     rest::{error_fields, Api},
 };
 

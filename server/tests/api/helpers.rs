@@ -1,3 +1,4 @@
+// Over 500 lines: the one fixture set every test file uses (the server on port 0, its browser and form helpers), kept together so a test reads one place.
 use reqwest::{header, redirect::Policy, Client, Response, StatusCode};
 use secrecy::ExposeSecret;
 use serde_json::Value;

@@ -8,8 +8,8 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::{
-    delivery::{events, tenant_id},
     helpers::{spawn_configured, TestApp},
+    pbx::{events, tenant_id},
 };
 
 async fn key_for(app: &TestApp, name: &str, tenants: &[&str]) -> String {

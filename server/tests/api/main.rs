@@ -7,6 +7,7 @@
 mod database;
 mod headers;
 mod helpers;
+mod pbx;
 mod receivers;
 mod smtp;
 
@@ -26,6 +27,7 @@ mod event_url;
 mod freshness;
 mod ingest_keys;
 mod members;
+mod operations;
 mod operators;
 mod origin;
 mod pool;

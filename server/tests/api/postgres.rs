@@ -288,7 +288,7 @@ async fn instances_share_deliveries_and_none_is_delivered_twice() {
     ))
     .unwrap();
     let (tenant, ingest_key) =
-        crate::delivery::tenant_delivering_to(&db, &cipher, &receiver.url("/ok")).await;
+        crate::pbx::tenant_delivering_to(&db, &cipher, &receiver.url("/ok")).await;
     let client = reqwest::Client::new();
     let mut expected = std::collections::BTreeSet::new();
     for n in 0..20 {
@@ -367,8 +367,7 @@ async fn a_database_outage_during_a_load_loses_no_accepted_event() {
     let receiver = crate::receivers::Receiver::start().await;
     let db = sea_orm::Database::connect(&direct_url).await.unwrap();
     let cipher = server::load_cipher(&app.config).unwrap();
-    let (tenant, key) =
-        crate::delivery::tenant_delivering_to(&db, &cipher, &receiver.url("/ok")).await;
+    let (tenant, key) = crate::pbx::tenant_delivering_to(&db, &cipher, &receiver.url("/ok")).await;
     let client = reqwest::Client::new();
     let url = app.url(&format!("/ingest/v1/tenants/{tenant}/events"));
 
@@ -426,7 +425,7 @@ async fn a_database_outage_during_a_load_loses_no_accepted_event() {
             .map(|s| s.headers["webhook-id"].to_str().unwrap().to_owned())
             .collect()
     };
-    crate::delivery::wait_all_delivered(&accepted, delivered).await;
+    crate::pbx::wait_all_delivered(&accepted, delivered).await;
     println!(
         "outage: {} accepted, all delivered; {refused} hand-ins refused while the database was away",
         accepted.len()

@@ -4,7 +4,7 @@
 //! and refused, its API tokens refused, its CDR events held) and
 //! reactivate it (the held events delivered); all in both activity logs.
 
-use crate::{delivery::*, helpers::*, rest::*};
+use crate::{helpers::*, pbx::*, rest::*};
 use reqwest::StatusCode;
 use std::io::Write;
 

@@ -12,7 +12,7 @@ use std::{
 };
 
 use crate::{
-    delivery::{spawn_delivering, tenant_id, wait_for, Pbx},
+    pbx::{spawn_delivering, tenant_id, wait_for, Pbx},
     receivers::Receiver,
     rest::Api,
 };
@@ -46,7 +46,7 @@ async fn counting_receiver() -> (String, Arc<Mutex<HashMap<String, usize>>>) {
 }
 
 async fn count_in_state(app: &crate::helpers::TestApp, state: &str) -> usize {
-    crate::delivery::events(app)
+    crate::pbx::events(app)
         .await
         .iter()
         .filter(|e| e.state == state)

@@ -1,3 +1,4 @@
+// Over 500 lines: nine whole scenarios of one contract (the REST API), each against the real server; split by topic they would share most of their set-up.
 //! The REST API (`/api/`) with API tokens: scopes, token states, versions
 //! (`ETag` / `If-Match`), problem documents, tenant isolation, PortSIP's
 //! `/api/tenant` fields, and `eventurl api-token create`.
@@ -591,7 +592,7 @@ async fn a_test_event_goes_to_the_saved_url_with_the_saved_secret_within_the_rat
 
 #[tokio::test]
 async fn deliveries_and_activity_are_read_and_an_event_redelivered_over_the_api() {
-    use crate::delivery::{acme_delivering_beside, cdr, spawn_delivering, wait_for, Pbx};
+    use crate::pbx::{acme_delivering_beside, cdr, spawn_delivering, wait_for, Pbx};
     let app = spawn_delivering("200ms").await;
     let (tenant, alice, receiver) = acme_delivering_beside(&app, &[("Other", "bob")]).await;
     alice.save_plain("cdr", &receiver.url("/ok"), true).await;

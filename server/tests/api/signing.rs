@@ -17,8 +17,8 @@ use sea_orm::EntityTrait;
 use serde_json::json;
 
 use crate::{
-    delivery::{acme_delivering, spawn_delivering, wait_for, Pbx},
     helpers::{fields, Browser},
+    pbx::{acme_delivering, spawn_delivering, wait_for, Pbx},
     receivers::Seen,
     rest::Api,
 };

@@ -1,3 +1,4 @@
+// Over 500 lines: 21 short tests of one button against real receivers (axum, Apache httpd), sharing their receivers and helpers.
 //! Send test event, end to end: the real server posts to real receivers
 //! (an axum server, Apache httpd with mod_auth_digest/mod_auth_basic) and
 //! reports in the PBX's terms.
