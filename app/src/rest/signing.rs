@@ -80,6 +80,7 @@ fn secret_response(shown: service::ShownSecret) -> Response {
     params(SectionPath),
     responses(
         (status = 200, description = "The secret, and until when a rotated one still signs.", body = SigningSecretOut),
+        (status = 403, description = "A read-only token (reading a secret takes a read-and-write token).", body = ProblemDoc, content_type = "application/problem+json"),
     )
 )]
 pub async fn read(

@@ -62,8 +62,6 @@ async fn put_cdr(api: &Api, body: Value) {
     assert_eq!(status, StatusCode::OK, "{answer}");
 }
 
-/// Starts a replay (202 asserted) and waits until it is done: the replay
-/// as started and as it ended.
 /// Acme's CDR section, enabled to a path of a test receiver that answers
 /// 404, and `n` CDR events (`{prefix}-00`, …) handed in for it.
 async fn failing_section(app: &crate::helpers::TestApp, n: usize, prefix: &str) -> (Receiver, Api) {
@@ -83,6 +81,8 @@ async fn failing_section(app: &crate::helpers::TestApp, n: usize, prefix: &str) 
     (receiver, api)
 }
 
+/// Starts a replay (202 asserted) and waits until it is done: the replay
+/// as started and as it ended.
 async fn replay_to_the_end(api: &Api, body: Value) -> (Value, Value) {
     let (status, headers, started) = api
         .post("/api/v1/deliveries/redeliver", Some(&body.to_string()))
