@@ -21,20 +21,22 @@ fn signed_in<T>(read: impl FnOnce(&crate::auth::CurrentAdmin) -> T) -> Option<T>
 /// The signed-in tenant's sections in trouble.
 fn alerts() -> Vec<DeliveryAlert> {
     #[cfg(feature = "ssr")]
-    let alerts = signed_in(|admin| admin.alerts.clone());
+    {
+        signed_in(|admin| admin.alerts.clone()).unwrap_or_default()
+    }
     #[cfg(not(feature = "ssr"))]
-    let alerts = None;
-    alerts.unwrap_or_default()
+    Vec::new()
 }
 
 /// Whether the signed-in member may change things (an administrator):
 /// pages show a viewer no control the server would refuse.
 pub fn may_manage() -> bool {
     #[cfg(feature = "ssr")]
-    let may = signed_in(|admin| admin.role.may_manage());
+    {
+        signed_in(|admin| admin.role.may_manage()).unwrap_or(false)
+    }
     #[cfg(not(feature = "ssr"))]
-    let may = None;
-    may.unwrap_or(false)
+    false
 }
 
 /// What a signed-in page shows when its data could not be loaded: a way
