@@ -6,8 +6,12 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{
-    api::load_event_url, chart::DeliveryChart, read_only::ReadOnlySection,
-    section::EndpointSection, signing::SigningPanel, SaveEcho, SigningEcho, SwitchEcho,
+    api::load_event_url,
+    chart::DeliveryChart,
+    read_only::ReadOnlySection,
+    section::{DeliveryStatus, EndpointSection},
+    signing::SigningPanel,
+    SaveEcho, SigningEcho, SwitchEcho,
 };
 use crate::{
     domain::EndpointKind,
@@ -71,17 +75,18 @@ pub fn EventUrlPage() -> impl IntoView {
                             let test_echo = test_echo.clone().filter(|e| e.kind == kind);
                             let switch_echo = switch_echo.clone().filter(|e| e.kind == kind);
                             let hours = data.hours(kind).to_vec();
+                            let deliveries = data.deliveries(kind).clone();
                             view! {
                                 <EndpointSection
                                     initial=data.endpoint(kind).clone()
                                     tests=data.tests(kind).to_vec()
-                                    deliveries=data.deliveries(kind).clone()
                                     echo=echo
                                     test_echo=test_echo
                                     switch_echo=switch_echo
                                     just_saved=saved == Some(kind)
                                 >
                                     <DeliveryChart kind hours=hours.clone()/>
+                                    <DeliveryStatus kind deliveries=deliveries.clone()/>
                                 </EndpointSection>
                                 {signing}
                             }

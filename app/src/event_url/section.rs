@@ -41,12 +41,12 @@ enum Status {
 pub fn EndpointSection(
     initial: EndpointView,
     tests: Vec<TestReport>,
-    deliveries: DeliverySummary,
     echo: Option<SaveEcho>,
     test_echo: Option<TestEcho>,
     switch_echo: Option<SwitchEcho>,
     just_saved: bool,
-    /// Rendered on the server only (the 24-hour chart).
+    /// Rendered on the server only: the 24-hour chart and the counts
+    /// (`DeliveryStatus`), which change only with a new page.
     children: Children,
 ) -> impl IntoView {
     let kind = initial.kind;
@@ -195,7 +195,6 @@ pub fn EndpointSection(
                 })
             }}
             {children()}
-            <DeliveryStatus kind deliveries/>
             <form method="post" action=EVENT_URL novalidate on:submit=on_submit>
                 <input type="hidden" name="kind" value=k/>
                 <input type="hidden" name="version" value=start.version.clone()/>

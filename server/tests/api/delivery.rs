@@ -169,6 +169,9 @@ async fn paused_cdr_events_are_held_then_delivered_in_order_and_extension_events
     assert!(receiver.seen().is_empty(), "nothing attempted while paused");
     let states: Vec<String> = events(&app).await.iter().map(|e| e.state.clone()).collect();
     assert_eq!(states, ["held", "held", "held", "held", "held", "skipped"]);
+    let held = kept_counts_match(&app).await;
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert_eq!((held[0].1.as_str(), held[0].2), ("cdr", 5));
 
     // Enabled: the held events go, oldest first.
     let (status, body) = alice.enable("cdr").await;
@@ -180,6 +183,14 @@ async fn paused_cdr_events_are_held_then_delivered_in_order_and_extension_events
         .map(|s| s.headers["webhook-id"].to_str().unwrap().to_owned())
         .collect();
     assert_eq!(order, ["held-1", "held-2", "held-3", "held-4", "held-5"]);
+    wait_for("their records", async || {
+        events(&app).await.iter().all(|e| e.state != "pending")
+    })
+    .await;
+    assert!(
+        kept_counts_match(&app).await.is_empty(),
+        "none held any more"
+    );
 }
 
 #[tokio::test]
@@ -278,6 +289,7 @@ async fn the_tab_shows_recent_deliveries_and_held_events_can_be_discarded() {
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(alice.load().await["cdr_deliveries"]["held"], 0);
+    assert!(kept_counts_match(&app).await.is_empty());
     assert!(
         app.database_holds_in_activity("discarded 4 held events")
             .await
@@ -339,6 +351,18 @@ async fn retry_after_is_honoured_within_the_schedules_longest_step() {
     pbx.hand_in(&tenant, &cdr("busy-1")).await;
     wait_for("the first attempt", async || receiver.seen().len() == 1).await;
     let first = std::time::Instant::now();
+    // Between its attempts it waits to be retried, and the tab counts it so.
+    wait_for("the first attempt recorded", async || {
+        events(&app).await[0].attempts == 1
+    })
+    .await;
+    let waiting = kept_counts_match(&app).await;
+    assert_eq!(
+        waiting.iter().map(|c| (c.2, c.3)).collect::<Vec<_>>(),
+        [(0, 1)],
+        "{waiting:?}"
+    );
+    assert_eq!(alice.load().await["cdr_deliveries"]["retrying"], 1);
     wait_for("the second attempt", async || receiver.seen().len() == 2).await;
     let gap = first.elapsed();
     assert!(
@@ -350,6 +374,10 @@ async fn retry_after_is_honoured_within_the_schedules_longest_step() {
     })
     .await;
     assert_eq!(events(&app).await[0].attempts, 3);
+    assert!(
+        kept_counts_match(&app).await.is_empty(),
+        "given up: none waiting"
+    );
 }
 
 /// A receiver that hangs delays nobody else: its endpoint gets at most its

@@ -4,7 +4,7 @@
 
 use crate::{helpers::*, receivers::*};
 use reqwest::StatusCode;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -142,11 +142,66 @@ pub async fn tenant_id(app: &TestApp, name: &str) -> String {
 
 pub async fn events(app: &TestApp) -> Vec<app::persistence::entities::event::Model> {
     let db = server::connect(&app.config).await.unwrap();
+    events_in(&db).await
+}
+
+pub async fn events_in(
+    db: &sea_orm::DatabaseConnection,
+) -> Vec<app::persistence::entities::event::Model> {
     app::persistence::entities::event::Entity::find()
         .order_by_asc(app::persistence::entities::event::Column::Id)
-        .all(&db)
+        .all(db)
         .await
         .unwrap()
+}
+
+/// The kept counts of held and waiting-to-be-retried events
+/// (`section_counts`, kept by triggers) against a count of the events
+/// themselves, each section of each tenant, read in one statement (one
+/// snapshot): equal, and returned as (tenant, section, held, retrying),
+/// sections with none left out.
+pub async fn kept_counts_match(app: &TestApp) -> Vec<(i32, String, i64, i64)> {
+    let db = server::connect(&app.config).await.unwrap();
+    kept_counts_match_in(&db).await
+}
+
+pub async fn kept_counts_match_in(
+    db: &sea_orm::DatabaseConnection,
+) -> Vec<(i32, String, i64, i64)> {
+    #[derive(sea_orm::FromQueryResult)]
+    struct Counts {
+        source: String,
+        tenant_id: i32,
+        section: String,
+        held: i64,
+        retrying: i64,
+    }
+    let rows = Counts::find_by_statement(sea_orm::Statement::from_string(
+        db.get_database_backend(),
+        "SELECT 'kept' AS source, tenant_id, section, CAST(SUM(held) AS BIGINT) AS held, \
+         CAST(SUM(retrying) AS BIGINT) AS retrying FROM section_counts \
+         GROUP BY tenant_id, section HAVING SUM(held) <> 0 OR SUM(retrying) <> 0 \
+         UNION ALL \
+         SELECT 'events' AS source, tenant_id, section, \
+         CAST(SUM(CASE WHEN state = 'held' THEN 1 ELSE 0 END) AS BIGINT) AS held, \
+         CAST(SUM(CASE WHEN state = 'pending' AND attempts > 0 THEN 1 ELSE 0 END) AS BIGINT) \
+         AS retrying FROM events GROUP BY tenant_id, section \
+         HAVING SUM(CASE WHEN state = 'held' OR (state = 'pending' AND attempts > 0) \
+         THEN 1 ELSE 0 END) > 0 \
+         ORDER BY source, tenant_id, section",
+    ))
+    .all(db)
+    .await
+    .unwrap();
+    let of = |source: &str| -> Vec<(i32, String, i64, i64)> {
+        rows.iter()
+            .filter(|r| r.source == source)
+            .map(|r| (r.tenant_id, r.section.clone(), r.held, r.retrying))
+            .collect()
+    };
+    let kept = of("kept");
+    assert_eq!(kept, of("events"), "the kept counts against the events");
+    kept
 }
 
 /// Acme and its alice on `app`: the tenant's id, alice signed in, and a

@@ -184,6 +184,8 @@ async fn a_suspended_tenant_is_signed_out_refused_and_its_cdr_events_held_until_
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert_eq!(events(&app).await[0].state, "held");
     assert!(receiver.seen().is_empty());
+    let held = kept_counts_match(&app).await;
+    assert_eq!(held.iter().map(|c| c.2).sum::<i64>(), 1, "{held:?}");
     let page = olivia.text("/provider/tenants").await;
     assert!(page.contains("Held (suspended)"), "{page}");
     assert!(page.contains("Reactivate Acme"), "{page}");
