@@ -14,6 +14,7 @@ pub mod keys;
 pub(crate) mod lanes;
 pub mod metrics;
 pub mod queue;
+pub mod retention;
 pub mod routes;
 pub mod routing;
 pub(crate) mod rules;

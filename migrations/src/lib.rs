@@ -30,6 +30,7 @@ mod m20261207_000024_endpoint_limits;
 mod m20261207_000025_delivery_alerts;
 mod m20261207_000026_replays;
 mod m20261208_000027_section_counts;
+mod m20261208_000028_queue_autovacuum;
 mod steps;
 
 pub struct Migrator;
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000025_delivery_alerts::Migration),
             Box::new(m20261207_000026_replays::Migration),
             Box::new(m20261208_000027_section_counts::Migration),
+            Box::new(m20261208_000028_queue_autovacuum::Migration),
         ]
     }
 }

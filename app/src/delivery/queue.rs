@@ -16,7 +16,7 @@ mod manage;
 
 pub use claim::{claim, due_endpoints, due_for, let_go, limits_of, release, Claimed};
 pub use enqueue::{enqueue, prepare, NewEvent, Queued};
-pub use finish::{finish, purge, AttemptRecord, Outcome, ResponseRecord};
+pub use finish::{finish, purge_batch, AttemptRecord, Outcome, ResponseRecord};
 pub use manage::{
     count_replayable, hold_pending, redeliver_event, replay, replay_counts, settle_held, HeldFate,
     ReplayCounts, ReplayFilter,

@@ -508,9 +508,21 @@ impl Deliverer {
         let retention =
             time::Duration::try_from(self.config.retention).unwrap_or(time::Duration::WEEK);
         loop {
-            match queue::purge(&self.state.db, retention).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(deleted = n, "deleted events past their retention time"),
+            let purge = super::retention::purge_expired(
+                &self.state.db,
+                &self.state.writes,
+                retention,
+                OffsetDateTime::now_utc(),
+                super::retention::BatchSize::first(),
+            );
+            match purge.await {
+                Ok(purged) if purged.deleted == 0 => {}
+                Ok(purged) => tracing::info!(
+                    deleted = purged.deleted,
+                    batches = purged.batches,
+                    longest_batch_ms = purged.longest.as_millis(),
+                    "deleted events past their retention time"
+                ),
                 Err(e) => tracing::warn!(error = format!("{e:#}"), "could not delete old events"),
             }
             if let Err(e) =

@@ -361,8 +361,8 @@ async fn a_stop_releases_attempts_still_under_way_after_the_grace_period() {
     assert_eq!(event.attempts, 0);
 }
 
-/// Finished events older than the retention time are deleted; held and
-/// pending ones stay whatever their age.
+/// Finished events older than the retention time are deleted, in batches;
+/// held and pending ones stay whatever their age.
 #[tokio::test]
 async fn finished_events_are_deleted_after_the_retention_time() {
     let app = spawn_delivering("200ms").await;
@@ -372,6 +372,11 @@ async fn finished_events_are_deleted_after_the_retention_time() {
     // Held (CDR, paused) and skipped (extension, no URL).
     let batch = json!([cdr("kept"), {"event_type": "extension_call", "event_id": "gone", "extension": "sip:101@t"}]);
     pbx.hand_in(&tenant, &batch).await;
+    // 30 more skipped, so the purge takes several batches.
+    let more: Vec<Value> = (0..30)
+        .map(|n| json!({"event_type": "extension_presence", "event_id": format!("old-{n}")}))
+        .collect();
+    pbx.hand_in(&tenant, &json!(more)).await;
     let db = server::connect(&app.config).await.unwrap();
     {
         use app::persistence::entities::event;
@@ -379,16 +384,38 @@ async fn finished_events_are_deleted_after_the_retention_time() {
         let long_ago = time::OffsetDateTime::now_utc() - time::Duration::days(30);
         event::Entity::update_many()
             .col_expr(event::Column::CreatedAt, Expr::value(long_ago))
+            .col_expr(event::Column::NextAttemptAt, Expr::value(long_ago))
             .col_expr(event::Column::FinishedAt, Expr::value(Some(long_ago)))
             .filter(event::Column::State.eq("skipped"))
             .exec(&db)
             .await
             .unwrap();
     }
-    let deleted = app::delivery::queue::purge(&db, time::Duration::days(7))
-        .await
-        .unwrap();
-    assert_eq!(deleted, 1);
+    // In batches (the first of 7 here), each its own turn at the write
+    // gate, until one comes back short.
+    let writes = app::persistence::write_gate::WriteGate::for_backend(db.get_database_backend());
+    let purged = app::delivery::retention::purge_expired(
+        &db,
+        &writes,
+        time::Duration::days(7),
+        time::OffsetDateTime::now_utc(),
+        app::delivery::retention::BatchSize::starting_at(7),
+    )
+    .await
+    .unwrap();
+    assert_eq!(purged.deleted, 31);
+    assert!(purged.batches >= 2, "{purged:?}");
+    // A second purge finds nothing, in one batch.
+    let again = app::delivery::retention::purge_expired(
+        &db,
+        &writes,
+        time::Duration::days(7),
+        time::OffsetDateTime::now_utc(),
+        app::delivery::retention::BatchSize::first(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((again.deleted, again.batches), (0, 1));
     let left: Vec<String> = events(&app)
         .await
         .into_iter()

@@ -3,12 +3,15 @@
 
 use anyhow::Context;
 use sea_orm::{sea_query::Expr, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
 use crate::delivery::rules::Decision;
 use crate::{
     domain::{EndpointKind, EventState},
-    persistence::entities::{delivery_attempt, event},
+    persistence::{
+        entities::{delivery_attempt, event},
+        raw_sql,
+    },
 };
 
 /// One attempt's record.
@@ -134,15 +137,35 @@ pub async fn finish(db: &impl ConnectionTrait, outcomes: &[&Outcome]) -> anyhow:
     Ok(())
 }
 
-/// Deletes finished events (delivered, given up, skipped) older than
-/// `retention`; held and pending ones stay.
-pub async fn purge(db: &impl ConnectionTrait, retention: Duration) -> anyhow::Result<u64> {
-    let cut = OffsetDateTime::now_utc() - retention;
-    let done = event::Entity::delete_many()
-        .filter(event::Column::State.is_in(EventState::FINISHED.map(EventState::as_str)))
-        .filter(event::Column::FinishedAt.lt(cut))
-        .exec(db)
+/// Deletes at most `limit` finished events (delivered, given up, skipped,
+/// filtered, discarded) that finished before `cut`, with their attempts
+/// and search terms; how many. Held and pending ones stay. One statement,
+/// its candidates found by `idx_events_due` (a finished event's
+/// `next_attempt_at` is when it finished, or earlier for a discarded one:
+/// never later), so a batch reads only what it deletes.
+pub async fn purge_batch(
+    db: &impl ConnectionTrait,
+    cut: OffsetDateTime,
+    limit: u64,
+) -> anyhow::Result<u64> {
+    let finished = EventState::FINISHED
+        .map(|state| format!("'{}'", state.as_str()))
+        .join(", ");
+    let done = db
+        .execute_raw(raw_sql::statement(
+            db.get_database_backend(),
+            &format!(
+                "DELETE FROM events WHERE id IN (SELECT id FROM events \
+                 WHERE state IN ({finished}) AND next_attempt_at < ? AND finished_at < ? \
+                 LIMIT ?)"
+            ),
+            [
+                cut.into(),
+                cut.into(),
+                i64::try_from(limit).unwrap_or(i64::MAX).into(),
+            ],
+        ))
         .await
         .context("deleting old events")?;
-    Ok(done.rows_affected)
+    Ok(done.rows_affected())
 }
