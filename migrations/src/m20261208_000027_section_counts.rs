@@ -33,7 +33,14 @@ impl MigrationTrait for Migration {
              PRIMARY KEY (tenant_id, section, shard))",
         )
         .await?;
-        // What is there already, counted once.
+        // What is there already, counted once. On PostgreSQL another
+        // instance may still be writing (a rolling upgrade): its changes
+        // wait until the triggers exist, so none falls between the count
+        // and them (SQLite's one writer is this migration already).
+        if manager.get_database_backend() == DatabaseBackend::Postgres {
+            db.execute_unprepared("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
+                .await?;
+        }
         db.execute_unprepared(&format!(
             "INSERT INTO section_counts (tenant_id, section, shard, held, retrying) \
              SELECT tenant_id, section, 0, \

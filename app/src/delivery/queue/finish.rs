@@ -141,8 +141,10 @@ pub async fn finish(db: &impl ConnectionTrait, outcomes: &[&Outcome]) -> anyhow:
 /// filtered, discarded) that finished before `cut`, with their attempts
 /// and search terms; how many. Held and pending ones stay. One statement,
 /// its candidates found by `idx_events_due` (a finished event's
-/// `next_attempt_at` is when it finished, or earlier for a discarded one:
-/// never later), so a batch reads only what it deletes.
+/// `next_attempt_at` is when it finished; a discarded one keeps the time it
+/// was due when held, at most one retry step after it was held), so a
+/// batch reads only what it deletes, and a discarded event may outlive its
+/// retention by at most that step.
 pub async fn purge_batch(
     db: &impl ConnectionTrait,
     cut: OffsetDateTime,
