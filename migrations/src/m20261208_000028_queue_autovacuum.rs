@@ -18,37 +18,35 @@ const TABLES: [&str; 3] = ["events", "delivery_attempts", "event_refs"];
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DatabaseBackend::Postgres {
-            return Ok(());
-        }
-        for table in TABLES {
-            manager
-                .get_connection()
-                .execute_unprepared(&format!(
-                    "ALTER TABLE {table} SET (\
-                     autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 1000, \
-                     autovacuum_vacuum_insert_scale_factor = 0.01, \
-                     autovacuum_analyze_scale_factor = 0.02)"
-                ))
-                .await?;
-        }
-        Ok(())
+        alter_each(
+            manager,
+            "SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 1000, \
+             autovacuum_vacuum_insert_scale_factor = 0.01, \
+             autovacuum_analyze_scale_factor = 0.02)",
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DatabaseBackend::Postgres {
-            return Ok(());
-        }
-        for table in TABLES {
-            manager
-                .get_connection()
-                .execute_unprepared(&format!(
-                    "ALTER TABLE {table} RESET (\
-                     autovacuum_vacuum_scale_factor, autovacuum_vacuum_threshold, \
-                     autovacuum_vacuum_insert_scale_factor, autovacuum_analyze_scale_factor)"
-                ))
-                .await?;
-        }
-        Ok(())
+        alter_each(
+            manager,
+            "RESET (autovacuum_vacuum_scale_factor, autovacuum_vacuum_threshold, \
+             autovacuum_vacuum_insert_scale_factor, autovacuum_analyze_scale_factor)",
+        )
+        .await
     }
+}
+
+/// `ALTER TABLE … {options}` for each of the queue's tables, on PostgreSQL.
+async fn alter_each(manager: &SchemaManager<'_>, options: &str) -> Result<(), DbErr> {
+    if manager.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    for table in TABLES {
+        manager
+            .get_connection()
+            .execute_unprepared(&format!("ALTER TABLE {table} {options}"))
+            .await?;
+    }
+    Ok(())
 }
